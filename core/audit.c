@@ -1,0 +1,107 @@
+/* audit.c: hash-chained audit records. The canonical form of a record is the compact JSON of
+ * {"action","actor","at","details","id","object"} with sorted keys; hash = SHA-256 of the previous
+ * record's hash (lowercase hex; 64 zeros for the first) followed by the canonical form. */
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "stream.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+static const char GENESIS[] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+/* Computes the chained hash of one record into out (65 bytes). Returns 0 or -1 (no memory). */
+static int record_hash(long long id, const char *at, const char *actor, const char *action,
+                       const char *object, const char *details, const char *prev, char *out)
+{
+    json_t *d = json_loads(details, JSON_DECODE_ANY, NULL);
+    json_t *rec = json_pack("{sI ss ss ss ss so}", "id", (json_int_t)id, "at", at, "actor", actor,
+                            "action", action, "object", object, "details", d ? d : json_null());
+    if (!rec) return -1;
+    char *canon = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    json_decref(rec);
+    if (!canon) return -1;
+    crypto_hash_sha256_state st;
+    unsigned char h[32];
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)prev, strlen(prev));
+    crypto_hash_sha256_update(&st, (const unsigned char *)canon, strlen(canon));
+    crypto_hash_sha256_final(&st, h);
+    free(canon);
+    hex_encode(out, h, 32);
+    return 0;
+}
+
+int audit_log(sqlite3 *db, const char *actor, const char *action, const char *object,
+              json_t *details, char **err)
+{
+    char at[32], hash[65];
+    clock_now_rfc3339(at);
+    char *dtext = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
+                          : strdup("{}");
+    if (!dtext) { if (err) *err = strdup("out of memory"); return -1; }
+    int rc = -1;
+    json_t *last = db_row(db, err, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", "");
+    if (!last && err && *err) goto done;
+    long long id = last ? json_integer_value(json_object_get(last, "id")) + 1 : 1;
+    const char *prev = last ? json_string_value(json_object_get(last, "hash")) : GENESIS;
+    if (record_hash(id, at, actor, action, object, dtext, prev, hash) != 0) {
+        if (err) *err = strdup("out of memory");
+        goto done;
+    }
+    if (db_run(db, err, "INSERT INTO audit(id, at, actor, action, object, details, prev_hash, hash) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "isssssss",
+               id, at, actor, action, object, dtext, prev, hash) < 0)
+        goto done;
+    rc = 0;
+done:
+    json_decref(last);
+    free(dtext);
+    return rc;
+}
+
+int audit_verify(sqlite3 *db, long long *count, long long *bad_id, char **msg)
+{
+    char *err = NULL;
+    sqlite3_stmt *st = db_prepare(db, &err, "SELECT id, at, actor, action, object, details, "
+                                            "prev_hash, hash FROM audit ORDER BY id", "");
+    if (!st) { if (msg) *msg = err; else free(err); return -1; }
+    char prev[65];
+    memcpy(prev, GENESIS, sizeof prev);
+    long long n = 0, expect_id = 1;
+    int rc, result = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        long long id = sqlite3_column_int64(st, 0);
+        const char *f[7];
+        for (int i = 0; i < 7; i++) {
+            f[i] = (const char *)sqlite3_column_text(st, i + 1);
+            if (!f[i]) f[i] = "";
+        }
+        char h[65];
+        const char *why = NULL;
+        if (id != expect_id) why = "a record is missing before it (ids are not consecutive)";
+        else if (strcmp(f[5], prev) != 0) why = "its prev_hash does not match the previous record's hash";
+        else if (record_hash(id, f[0], f[1], f[2], f[3], f[4], prev, h) != 0) why = "out of memory";
+        else if (strcmp(h, f[6]) != 0) why = "its content does not match its hash (the record was altered)";
+        if (why) {
+            if (bad_id) *bad_id = id;
+            if (msg) *msg = xprintf("audit record %lld: %s", id, why);
+            result = 1;
+            break;
+        }
+        memcpy(prev, f[6], 65);
+        prev[64] = 0;
+        n++;
+        expect_id++;
+    }
+    if (result == 0 && rc != SQLITE_DONE) {
+        if (msg) *msg = xprintf("audit read: %s", sqlite3_errmsg(db));
+        result = -1;
+    }
+    sqlite3_finalize(st);
+    if (count) *count = n;
+    return result;
+}

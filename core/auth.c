@@ -1,0 +1,359 @@
+/* auth.c: accounts, sessions, CSRF, login throttling and the session/user routes. */
+#include "auth.h"
+#include "audit.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "stream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+/* Argon2id cost: about 19 MiB and 2 passes (OWASP's minimum), so that four workers hashing at once
+ * stay well inside the server's memory budget. */
+#define PW_OPSLIMIT 2
+#define PW_MEMLIMIT (19u << 20)
+
+/* Throttling: failures counted over a window, per user and per address. */
+#define THROTTLE_WINDOW 900
+#define THROTTLE_PER_USER 5
+#define THROTTLE_PER_IP 30
+
+static void token_hash(const char *token, char out[65])
+{
+    unsigned char h[32];
+    crypto_hash_sha256(h, (const unsigned char *)token, strlen(token));
+    hex_encode(out, h, 32);
+}
+
+static void random_hex(char out[65])
+{
+    unsigned char b[32];
+    randombytes_buf(b, sizeof b);
+    hex_encode(out, b, 32);
+}
+
+/* Finds the value of cookie `name` in the Cookie header; copies it into out. */
+static int cookie_value(const char *header, const char *name, char *out, size_t cap)
+{
+    size_t nlen = strlen(name);
+    const char *p = header;
+    while (p && *p) {
+        while (*p == ' ' || *p == ';') p++;
+        if (!strncmp(p, name, nlen) && p[nlen] == '=') {
+            p += nlen + 1;
+            size_t n = strcspn(p, ";");
+            if (n >= cap) return 0;
+            memcpy(out, p, n);
+            out[n] = 0;
+            return 1;
+        }
+        p = strchr(p, ';');
+    }
+    return 0;
+}
+
+int auth_resolve(req *r, user *u, char *csrf)
+{
+    const char *cookie = req_header(r, "Cookie");
+    char token[80], th[65];
+    if (!cookie || !cookie_value(cookie, "sid", token, sizeof token) || strlen(token) != 64) return 0;
+    token_hash(token, th);
+    json_t *row = db_row(r->db, NULL,
+        "SELECT s.user_id, s.csrf, s.created_at, s.seen_at, u.username, u.role, u.cert_no, u.active "
+        "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?", "s", th);
+    if (!row) return 0;
+    long long now = clock_unix();
+    long long created = json_integer_value(json_object_get(row, "created_at"));
+    long long seen = json_integer_value(json_object_get(row, "seen_at"));
+    int live = json_integer_value(json_object_get(row, "active")) == 1 &&
+               now - seen <= spot_config.session_idle && now - created <= spot_config.session_max;
+    if (!live) {
+        db_run(r->db, NULL, "DELETE FROM sessions WHERE token_hash = ?", "s", th);
+        json_decref(row);
+        return 0;
+    }
+    if (now - seen > 30) db_run(r->db, NULL, "UPDATE sessions SET seen_at = ? WHERE token_hash = ?", "is", now, th);
+    memset(u, 0, sizeof *u);
+    u->id = json_integer_value(json_object_get(row, "user_id"));
+    snprintf(u->username, sizeof u->username, "%s", json_string_value(json_object_get(row, "username")));
+    u->role = role_from_name(json_string_value(json_object_get(row, "role")));
+    const char *cert = json_string_value(json_object_get(row, "cert_no"));
+    snprintf(u->cert_no, sizeof u->cert_no, "%s", cert ? cert : "");
+    snprintf(csrf, 65, "%s", json_string_value(json_object_get(row, "csrf")));
+    json_decref(row);
+    return 1;
+}
+
+static int valid_username(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 2 || n > 32) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-' || *s == '.'))
+            return 0;
+    return 1;
+}
+
+static int hash_password(const char *password, char out[crypto_pwhash_STRBYTES])
+{
+    return crypto_pwhash_str_alg(out, password, strlen(password), PW_OPSLIMIT, PW_MEMLIMIT,
+                                 crypto_pwhash_ALG_ARGON2ID13);
+}
+
+long long auth_create_user(sqlite3 *db, const char *actor, const char *username, const char *password,
+                           const char *role, const char *cert_no, char **err)
+{
+    if (!valid_username(username)) {
+        *err = xprintf("用户名须为 2–32 位字母、数字或 _ - .");
+        return -1;
+    }
+    if (!password || strlen(password) < 8 || strlen(password) > 256) {
+        *err = xprintf("密码长度须为 8–256 个字符");
+        return -1;
+    }
+    if (!role_from_name(role)) {
+        *err = xprintf("未知角色：%s（可选 admin、planner、inspector、head、auditor）", role ? role : "");
+        return -1;
+    }
+    char hash[crypto_pwhash_STRBYTES];
+    if (hash_password(password, hash) != 0) {
+        *err = xprintf("out of memory hashing the password");
+        return -1;
+    }
+    char at[32];
+    clock_now_rfc3339(at);
+    if (db_int(db, NULL, 0, "SELECT 1 FROM users WHERE username = ?", "s", username)) {
+        *err = xprintf("用户名已存在：%s", username);
+        return -1;
+    }
+    if (db_run(db, err, "INSERT INTO users(username, password_hash, role, cert_no, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", "ssssss",
+               username, hash, role, cert_no && *cert_no ? cert_no : NULL, at, at) < 0)
+        return -1;
+    long long id = sqlite3_last_insert_rowid(db);
+    json_t *d = json_pack("{ss ss s?}", "username", username, "role", role, "cert_no",
+                          cert_no && *cert_no ? json_string(cert_no) : NULL);
+    char obj[32];
+    snprintf(obj, sizeof obj, "user:%lld", id);
+    int rc = audit_log(db, actor, "user.create", obj, d, err);
+    json_decref(d);
+    return rc == 0 ? id : -1;
+}
+
+static int fail_db(req *r, char *err)
+{
+    fprintf(stderr, "spotcheck: database: %s\n", err ? err : "?");
+    free(err);
+    db_rollback(r->db);
+    return reply_error(r, 500, "internal", "数据库错误");
+}
+
+static int h_login(req *r)
+{
+    if (req_require_object(r)) return 0;
+    const char *username = json_string_value(json_object_get(r->json, "username"));
+    const char *password = json_string_value(json_object_get(r->json, "password"));
+    if (!username || !password || strlen(username) > 64 || strlen(password) > 256)
+        return reply_error(r, 400, "bad_request", "需要用户名和密码");
+    long long now = clock_unix();
+    const char *ip = r->client_ip ? r->client_ip : "";
+    long long by_user = db_int(r->db, NULL, 0, "SELECT count(*) FROM login_failures WHERE username = ? AND at > ?",
+                               "si", username, now - THROTTLE_WINDOW);
+    long long by_ip = db_int(r->db, NULL, 0, "SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?",
+                             "si", ip, now - THROTTLE_WINDOW);
+    if (by_user >= THROTTLE_PER_USER || by_ip >= THROTTLE_PER_IP) {
+        fprintf(stderr, "security: login throttled: user=%s ip=%s\n", username, ip);
+        reply_header(r, "Retry-After", "900");
+        return reply_error(r, 429, "throttled", "登录失败次数过多，请 15 分钟后再试");
+    }
+    json_t *row = db_row(r->db, NULL, "SELECT id, password_hash, role, active FROM users WHERE username = ?",
+                         "s", username);
+    int ok = row && json_integer_value(json_object_get(row, "active")) == 1 &&
+             crypto_pwhash_str_verify(json_string_value(json_object_get(row, "password_hash")), password,
+                                      strlen(password)) == 0;
+    char *err = NULL;
+    if (!ok) {
+        json_decref(row);
+        fprintf(stderr, "security: login failed: user=%s ip=%s\n", username, ip);
+        if (db_begin(r->db, &err) == 0) {
+            db_run(r->db, NULL, "INSERT INTO login_failures(username, ip, at) VALUES (?, ?, ?)", "ssi",
+                   username, ip, now);
+            db_run(r->db, NULL, "DELETE FROM login_failures WHERE at < ?", "i", now - 86400);
+            db_commit(r->db, NULL);
+        }
+        free(err);
+        return reply_error(r, 401, "bad_credentials", "用户名或密码错误");
+    }
+    long long uid = json_integer_value(json_object_get(row, "id"));
+    char role[16];
+    snprintf(role, sizeof role, "%s", json_string_value(json_object_get(row, "role")));
+    json_decref(row);
+    char token[65], th[65], csrf[65];
+    random_hex(token);
+    random_hex(csrf);
+    token_hash(token, th);
+    if (db_begin(r->db, &err) != 0) return fail_db(r, err);
+    if (db_run(r->db, &err, "INSERT INTO sessions(token_hash, user_id, csrf, created_at, seen_at) VALUES (?, ?, ?, ?, ?)",
+               "sisii", th, uid, csrf, now, now) < 0 ||
+        db_run(r->db, &err, "DELETE FROM sessions WHERE seen_at < ?", "i", now - spot_config.session_max) < 0 ||
+        db_run(r->db, &err, "DELETE FROM login_failures WHERE username = ?", "s", username) < 0)
+        return fail_db(r, err);
+    char obj[32];
+    snprintf(obj, sizeof obj, "user:%lld", uid);
+    json_t *d = json_pack("{ss}", "ip", ip);
+    int rc = audit_log(r->db, username, "session.login", obj, d, &err);
+    json_decref(d);
+    if (rc != 0 || db_commit(r->db, &err) != 0) return fail_db(r, err);
+    char cookie[256];
+    snprintf(cookie, sizeof cookie, "sid=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", token,
+             spot_config.session_max, spot_config.secure_cookie ? "; Secure" : "");
+    reply_header(r, "Set-Cookie", cookie);
+    return reply_json(r, 200, json_pack("{ss ss ss}", "csrf", csrf, "username", username, "role", role));
+}
+
+static int h_logout(req *r)
+{
+    const char *cookie = req_header(r, "Cookie");
+    char token[80], th[65], *err = NULL;
+    if (cookie && cookie_value(cookie, "sid", token, sizeof token)) {
+        token_hash(token, th);
+        if (db_begin(r->db, &err) != 0) return fail_db(r, err);
+        char obj[32];
+        snprintf(obj, sizeof obj, "user:%lld", r->user->id);
+        if (db_run(r->db, &err, "DELETE FROM sessions WHERE token_hash = ?", "s", th) < 0 ||
+            audit_log(r->db, r->user->username, "session.logout", obj, NULL, &err) != 0 ||
+            db_commit(r->db, &err) != 0)
+            return fail_db(r, err);
+    }
+    reply_header(r, "Set-Cookie", "sid=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    return reply_json(r, 200, json_pack("{sb}", "ok", 1));
+}
+
+static int h_me(req *r)
+{
+    char csrf[65] = "";
+    user u;
+    auth_resolve(r, &u, csrf);
+    return reply_json(r, 200, json_pack("{sI ss ss s? ss}", "id", (json_int_t)r->user->id, "username",
+                                        r->user->username, "role", role_name(r->user->role), "cert_no",
+                                        r->user->cert_no[0] ? json_string(r->user->cert_no) : NULL,
+                                        "csrf", csrf));
+}
+
+static int h_users_list(req *r)
+{
+    char *err = NULL;
+    json_t *rows = db_rows(r->db, &err, "SELECT id, username, role, cert_no, active, created_at, updated_at "
+                                        "FROM users ORDER BY id", "");
+    if (!rows) return fail_db(r, err);
+    return reply_json(r, 200, rows);
+}
+
+static int h_users_create(req *r)
+{
+    if (req_require_object(r)) return 0;
+    const char *username = json_string_value(json_object_get(r->json, "username"));
+    const char *password = json_string_value(json_object_get(r->json, "password"));
+    const char *role = json_string_value(json_object_get(r->json, "role"));
+    const char *cert = json_string_value(json_object_get(r->json, "cert_no"));
+    char *err = NULL;
+    if (db_begin(r->db, &err) != 0) return fail_db(r, err);
+    long long id = auth_create_user(r->db, req_actor(r), username, password, role, cert, &err);
+    if (id < 0) {
+        db_rollback(r->db);
+        int rc = reply_error(r, 422, "invalid", "%s", err ? err : "无法创建用户");
+        free(err);
+        return rc;
+    }
+    if (db_commit(r->db, &err) != 0) return fail_db(r, err);
+    return reply_json(r, 201, db_row(r->db, NULL, "SELECT id, username, role, cert_no, active, created_at, "
+                                                  "updated_at FROM users WHERE id = ?", "i", id));
+}
+
+static int h_users_update(req *r)
+{
+    if (req_require_object(r)) return 0;
+    long long id = req_param_id(r, 0);
+    char *err = NULL;
+    json_t *v;
+    const char *key;
+    json_object_foreach(r->json, key, v) {
+        if (strcmp(key, "password") && strcmp(key, "role") && strcmp(key, "cert_no") && strcmp(key, "active"))
+            return reply_error(r, 400, "unknown_field", "未知字段：%s", key);
+    }
+    if (db_begin(r->db, &err) != 0) return fail_db(r, err);
+    json_t *old = db_row(r->db, &err, "SELECT id, username, role, cert_no, active FROM users WHERE id = ?", "i", id);
+    if (!old) {
+        db_rollback(r->db);
+        if (err) return fail_db(r, err);
+        return reply_error(r, 404, "not_found", "没有这个用户");
+    }
+    json_t *changes = json_object();
+    const char *problem = NULL;
+    char at[32];
+    clock_now_rfc3339(at);
+    if ((v = json_object_get(r->json, "password"))) {
+        const char *pw = json_string_value(v);
+        char hash[crypto_pwhash_STRBYTES];
+        if (!pw || strlen(pw) < 8 || strlen(pw) > 256) problem = "密码长度须为 8–256 个字符";
+        else if (hash_password(pw, hash) != 0) problem = "无法计算密码散列";
+        else if (db_run(r->db, &err, "UPDATE users SET password_hash = ? WHERE id = ?", "si", hash, id) < 0) goto dberr;
+        else {
+            db_run(r->db, NULL, "DELETE FROM sessions WHERE user_id = ? AND ? != ?", "iii", id, id, r->user->id);
+            json_object_set_new(changes, "password", json_string("changed"));
+        }
+    }
+    if (!problem && (v = json_object_get(r->json, "role"))) {
+        if (!role_from_name(json_string_value(v))) problem = "未知角色";
+        else if (db_run(r->db, &err, "UPDATE users SET role = ? WHERE id = ?", "si", json_string_value(v), id) < 0) goto dberr;
+        else json_object_set(changes, "role", v);
+    }
+    if (!problem && (v = json_object_get(r->json, "cert_no"))) {
+        if (!json_is_string(v) && !json_is_null(v)) problem = "cert_no 须为字符串或 null";
+        else if (db_run(r->db, &err, "UPDATE users SET cert_no = ? WHERE id = ?", "ji", v, id) < 0) goto dberr;
+        else json_object_set(changes, "cert_no", v);
+    }
+    if (!problem && (v = json_object_get(r->json, "active"))) {
+        if (!json_is_boolean(v)) problem = "active 须为 true 或 false";
+        else if (id == r->user->id && json_is_false(v)) problem = "不能停用自己的账户";
+        else if (db_run(r->db, &err, "UPDATE users SET active = ? WHERE id = ?", "ii", (long long)json_is_true(v), id) < 0) goto dberr;
+        else {
+            if (json_is_false(v)) db_run(r->db, NULL, "DELETE FROM sessions WHERE user_id = ?", "i", id);
+            json_object_set(changes, "active", v);
+        }
+    }
+    if (problem) {
+        db_rollback(r->db);
+        json_decref(old);
+        json_decref(changes);
+        return reply_error(r, 422, "invalid", "%s", problem);
+    }
+    db_run(r->db, NULL, "UPDATE users SET updated_at = ? WHERE id = ?", "si", at, id);
+    char obj[32];
+    snprintf(obj, sizeof obj, "user:%lld", id);
+    json_t *d = json_pack("{sO so}", "before", old, "changes", changes);
+    int rc = audit_log(r->db, req_actor(r), "user.update", obj, d, &err);
+    json_decref(d);
+    json_decref(old);
+    if (rc != 0 || db_commit(r->db, &err) != 0) return fail_db(r, err);
+    return reply_json(r, 200, db_row(r->db, NULL, "SELECT id, username, role, cert_no, active, created_at, "
+                                                  "updated_at FROM users WHERE id = ?", "i", id));
+dberr:
+    json_decref(old);
+    json_decref(changes);
+    return fail_db(r, err);
+}
+
+const struct route auth_routes[] = {
+    {"POST", "/api/login", ROLE_PUBLIC, h_login},
+    {"POST", "/api/logout", ROLE_STAFF, h_logout},
+    {"GET", "/api/me", ROLE_STAFF, h_me},
+    {"GET", "/api/users", ROLE_ADMIN, h_users_list},
+    {"POST", "/api/users", ROLE_ADMIN, h_users_create},
+    {"PUT", "/api/users/{id}", ROLE_ADMIN, h_users_update},
+    {0},
+};

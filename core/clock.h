@@ -1,0 +1,13 @@
+/* clock.h: wall-clock helpers: unix seconds, RFC 3339 UTC timestamps and today's date. */
+#ifndef SPOT_CLOCK_H
+#define SPOT_CLOCK_H
+
+long long clock_unix(void);
+/* "2026-11-27T20:01:39Z" into out (at least 21 bytes). */
+void clock_now_rfc3339(char *out);
+/* "2026-11-27" (UTC+8, China Standard Time, the bureau's calendar day) into out (11 bytes). */
+void clock_today(char *out);
+/* Whether s is a real calendar date "YYYY-MM-DD" between 1900 and 2999. */
+int clock_valid_date(const char *s);
+
+#endif

@@ -1,0 +1,13 @@
+# Writes OUT: a C array of the schema migrations in FILES (NNNN_name.sql, sorted).
+set(body "/* Generated from core/migrations by embed_migrations.cmake; do not edit. */\n#include \"migrations.h\"\nconst struct migration spot_migrations[] = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" num ${name})
+  math(EXPR num "${num} + 0")
+  file(READ ${f} sql HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "\\\\x\\1" sql "${sql}")
+  string(APPEND body "  { ${num}, \"${name}\", \"${sql}\" },\n")
+endforeach()
+string(APPEND body "  { 0, 0, 0 }\n};\n")
+file(WRITE ${OUT}.tmp "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})

@@ -1,0 +1,504 @@
+/* http.c: libmicrohttpd server, request accumulation and body cap, routing with path parameters,
+ * role checks (deny by default), CSRF, JSON bodies, SPEC §5 errors, static files, security headers
+ * and one log line per request. */
+#include "http.h"
+#include "auth.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "routes.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <sodium.h>
+
+/* Per-request state, hung on *req_cls and freed in request_completed. */
+typedef struct conn_state {
+    req r;
+    char *body;
+    size_t len, cap;
+    int too_large;
+    user u;
+    char csrf[65];
+    struct timespec start;
+} conn_state;
+
+static const char *const SECURITY_HEADERS[][2] = {
+    {"Content-Security-Policy",
+     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+};
+
+int role_from_name(const char *name)
+{
+    static const char *const names[] = {"admin", "planner", "inspector", "head", "auditor"};
+    for (int i = 0; i < 5; i++)
+        if (name && !strcmp(name, names[i])) return 1 << i;
+    return 0;
+}
+
+const char *role_name(int role)
+{
+    switch (role) {
+    case ROLE_ADMIN: return "admin";
+    case ROLE_PLANNER: return "planner";
+    case ROLE_INSPECTOR: return "inspector";
+    case ROLE_HEAD: return "head";
+    case ROLE_AUDITOR: return "auditor";
+    default: return "public";
+    }
+}
+
+static void set_reply(req *r, int status, const char *ctype, char *body, size_t len)
+{
+    free(r->reply);
+    r->status = status;
+    r->content_type = ctype;
+    r->reply = body;
+    r->reply_len = len;
+}
+
+int reply_json(req *r, int status, json_t *body)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(body);
+    if (!s) {
+        s = strdup("{\"error\":\"internal\",\"message\":\"cannot encode reply\"}");
+        status = 500;
+    }
+    set_reply(r, status, "application/json; charset=utf-8", s, strlen(s));
+    return 0;
+}
+
+int reply_error(req *r, int status, const char *code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return reply_json(r, status, json_pack("{ss ss}", "error", code, "message", msg));
+}
+
+int reply_bytes(req *r, int status, const char *ctype, const void *data, size_t len)
+{
+    char *copy = malloc(len ? len : 1);
+    if (!copy) return reply_error(r, 500, "internal", "out of memory");
+    memcpy(copy, data, len);
+    set_reply(r, status, ctype, copy, len);
+    return 0;
+}
+
+void reply_header(req *r, const char *name, const char *value)
+{
+    if (r->nextra < (int)(sizeof r->extra_headers / sizeof r->extra_headers[0]))
+        r->extra_headers[r->nextra++] = xprintf("%s: %s", name, value);
+}
+
+const char *req_query(req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *req_header(req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+long long req_param_id(req *r, int index)
+{
+    if (index < 0 || index >= r->nparams) return -1;
+    const char *s = r->params[index];
+    if (!*s || strlen(s) > 15) return -1;
+    long long v = 0;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9') return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return v > 0 ? v : -1;
+}
+
+int req_require_object(req *r)
+{
+    if (json_is_object(r->json)) return 0;
+    reply_error(r, 400, "bad_request", "请求体必须是 JSON 对象");
+    return -1;
+}
+
+int req_has_role(const req *r, int mask)
+{
+    return r->user && (r->user->role & mask);
+}
+
+const char *req_actor(const req *r)
+{
+    return r->user ? r->user->username : "anonymous";
+}
+
+/* Matches path against pattern; on success fills r->params (new strings). */
+static int match_route(const char *pattern, const char *path, req *r)
+{
+    const char *p = pattern, *s = path;
+    int n = 0;
+    char *found[REQ_MAX_PARAMS];
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *pe = strchr(p, '}');
+            const char *se = strchr(s, '/');
+            if (!se) se = s + strlen(s);
+            if (!pe || se == s || n == REQ_MAX_PARAMS) goto fail;
+            found[n++] = strndup(s, (size_t)(se - s));
+            p = pe + 1;
+            s = se;
+            continue;
+        }
+        if (*p != *s) goto fail;
+        p++;
+        s++;
+    }
+    if (*p || *s) goto fail;
+    for (int i = 0; i < n; i++) r->params[i] = found[i];
+    r->nparams = n;
+    return 1;
+fail:
+    for (int i = 0; i < n; i++) free(found[i]);
+    return 0;
+}
+
+/* Finds the route; *path_known tells whether some method matched the path (405 vs 404). */
+static const struct route *find_route(req *r, int *path_known)
+{
+    *path_known = 0;
+    for (int t = 0; spot_route_tables[t]; t++) {
+        for (const struct route *rt = spot_route_tables[t]; rt->method; rt++) {
+            req probe = {0};
+            if (!match_route(rt->pattern, r->path, &probe)) continue;
+            if (!strcmp(rt->method, r->method)) {
+                memcpy(r->params, probe.params, sizeof probe.params);
+                r->nparams = probe.nparams;
+                return rt;
+            }
+            for (int i = 0; i < probe.nparams; i++) free(probe.params[i]);
+            *path_known = 1;
+        }
+    }
+    return NULL;
+}
+
+static const char *content_type_for(const char *path)
+{
+    static const char *const types[][2] = {
+        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
+        {".json", "application/json; charset=utf-8"}, {".svg", "image/svg+xml"},
+        {".png", "image/png"}, {".ico", "image/x-icon"}, {".txt", "text/plain; charset=utf-8"},
+        {".woff2", "font/woff2"}, {".csv", "text/csv; charset=utf-8"},
+    };
+    const char *dot = strrchr(path, '.');
+    if (dot)
+        for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+            if (!strcmp(dot, types[i][0])) return types[i][1];
+    return "application/octet-stream";
+}
+
+/* Static files from web_dir (and /vendor/codemirror/ from Debian's libjs-codemirror). */
+static void serve_static(req *r)
+{
+    const char *path = r->path;
+    if (strstr(path, "..") || strchr(path, '\\') || strlen(path) > 512) {
+        reply_error(r, 404, "not_found", "没有这个页面");
+        return;
+    }
+    char file[2048];
+    if (!strncmp(path, "/vendor/codemirror/", 19))
+        snprintf(file, sizeof file, "/usr/share/javascript/codemirror/%s", path + 19);
+    else
+        snprintf(file, sizeof file, "%s%s", spot_config.web_dir, path);
+    struct stat sb;
+    if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        strncat(file, path[strlen(path) - 1] == '/' ? "index.html" : "/index.html",
+                sizeof file - strlen(file) - 1);
+    }
+    FILE *f = fopen(file, "rb");
+    if (!f || stat(file, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (64 << 20)) {
+        if (f) fclose(f);
+        reply_error(r, 404, "not_found", "没有这个页面：%s", path);
+        return;
+    }
+    char *buf = malloc((size_t)sb.st_size + 1);
+    size_t n = buf ? fread(buf, 1, (size_t)sb.st_size, f) : 0;
+    fclose(f);
+    if (!buf) { reply_error(r, 500, "internal", "out of memory"); return; }
+    set_reply(r, 200, content_type_for(file), buf, n);
+    reply_header(r, "Cache-Control", "no-cache");
+}
+
+static int is_json_type(const char *ct)
+{
+    return ct && !strncasecmp(ct, "application/json", 16);
+}
+
+static void dispatch(conn_state *cs)
+{
+    req *r = &cs->r;
+    char *err = NULL;
+
+    if (strncmp(r->path, "/api/", 5) != 0) {
+        if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+            reply_error(r, 405, "method_not_allowed", "不支持的请求方法");
+            return;
+        }
+        serve_static(r);
+        return;
+    }
+    int path_known;
+    const struct route *rt = find_route(r, &path_known);
+    if (!rt) {
+        if (path_known) reply_error(r, 405, "method_not_allowed", "此路径不支持 %s 方法", r->method);
+        else reply_error(r, 404, "not_found", "没有这个接口：%s", r->path);
+        return;
+    }
+    if (rt->roles == 0) { /* deny by default: a route that admits nobody */
+        reply_error(r, 403, "forbidden", "此接口未声明角色，拒绝访问");
+        return;
+    }
+    r->w = worker_get(&err);
+    if (!r->w) {
+        fprintf(stderr, "spotcheck: worker: %s\n", err);
+        free(err);
+        reply_error(r, 503, "unavailable", "数据库暂不可用");
+        return;
+    }
+    r->db = r->w->db;
+    if (worker_refresh_rules(r->w, &err) != 0) {
+        fprintf(stderr, "spotcheck: rules: %s\n", err);
+        free(err);
+        err = NULL;
+    }
+    if (auth_resolve(r, &cs->u, cs->csrf) == 1) r->user = &cs->u;
+    if (!(rt->roles & ROLE_PUBLIC)) {
+        if (!r->user) {
+            reply_error(r, 401, "unauthorized", "请先登录");
+            return;
+        }
+        if (!(rt->roles & r->user->role)) {
+            fprintf(stderr, "security: role refused: user=%s role=%s %s %s\n", r->user->username,
+                    role_name(r->user->role), r->method, r->path);
+            reply_error(r, 403, "forbidden", "当前角色（%s）无权执行此操作", role_name(r->user->role));
+            return;
+        }
+    }
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && r->user) {
+        const char *tok = req_header(r, "X-CSRF-Token");
+        if (!tok || strlen(tok) != 64 || sodium_memcmp(tok, cs->csrf, 64) != 0) {
+            fprintf(stderr, "security: csrf refused: user=%s %s %s\n", r->user->username, r->method, r->path);
+            reply_error(r, 403, "csrf", "缺少或错误的 X-CSRF-Token");
+            return;
+        }
+    }
+    const char *ct = req_header(r, "Content-Type");
+    json_t *parsed = NULL;
+    if (r->body_len > 0 && (is_json_type(ct) || !ct)) {
+        json_error_t je;
+        parsed = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+        if (!parsed) {
+            reply_error(r, 400, "bad_json", "JSON 格式错误（第 %d 行第 %d 列）：%s", je.line, je.column, je.text);
+            return;
+        }
+    }
+    r->json = parsed;
+    int rc = rt->fn(r);
+    if (!sqlite3_get_autocommit(r->db)) db_rollback(r->db); /* a handler that left a transaction open */
+    if (rc != 0 || !r->reply) {
+        if (!r->reply || r->status < 400) reply_error(r, 500, "internal", "服务器内部错误");
+    }
+    r->json = NULL;
+    json_decref(parsed);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn, conn_state *cs)
+{
+    req *r = &cs->r;
+    if (!r->reply) reply_error(r, 500, "internal", "no reply");
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->reply_len, r->reply, MHD_RESPMEM_MUST_FREE);
+    r->reply = NULL;
+    if (!resp) return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", r->content_type ? r->content_type : "application/json");
+    for (size_t i = 0; i < sizeof SECURITY_HEADERS / sizeof SECURITY_HEADERS[0]; i++)
+        MHD_add_response_header(resp, SECURITY_HEADERS[i][0], SECURITY_HEADERS[i][1]);
+    if (!strncmp(r->path, "/api/", 5)) MHD_add_response_header(resp, "Cache-Control", "no-store");
+    for (int i = 0; i < r->nextra; i++) {
+        char *h = r->extra_headers[i];
+        char *colon = strchr(h, ':');
+        if (!colon) continue;
+        *colon = 0;
+        MHD_add_response_header(resp, h, colon + 2);
+    }
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **req_cls)
+{
+    (void)cls;
+    (void)version;
+    conn_state *cs = *req_cls;
+    if (!cs) {
+        cs = calloc(1, sizeof *cs);
+        if (!cs) return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &cs->start);
+        cs->r.method = method;
+        cs->r.path = url;
+        cs->r.conn = conn;
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        static _Thread_local char ip[INET6_ADDRSTRLEN];
+        ip[0] = 0;
+        if (ci && ci->client_addr) {
+            if (ci->client_addr->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((struct sockaddr_in *)ci->client_addr)->sin_addr, ip, sizeof ip);
+            else if (ci->client_addr->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ci->client_addr)->sin6_addr, ip, sizeof ip);
+        }
+        cs->r.client_ip = strdup(ip);
+        *req_cls = cs;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        size_t cap = spot_config.body_max;
+        if (!strncmp(url, "/api/", 5) && strstr(url, "/attachments")) cap = spot_config.upload_max;
+        if (cl && strtoull(cl, NULL, 10) > cap) {
+            cs->too_large = 1;
+            reply_error(&cs->r, 413, "too_large", "请求体超过上限（%zu 字节）", cap);
+            return send_reply(conn, cs);
+        }
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        size_t cap = spot_config.body_max;
+        if (strstr(url, "/attachments")) cap = spot_config.upload_max;
+        if (!cs->too_large && cs->len + *upload_size <= cap) {
+            if (cs->len + *upload_size + 1 > cs->cap) {
+                size_t nc = cs->cap ? cs->cap : 4096;
+                while (nc < cs->len + *upload_size + 1) nc *= 2;
+                char *nb = realloc(cs->body, nc);
+                if (!nb) return MHD_NO;
+                cs->body = nb;
+                cs->cap = nc;
+            }
+            memcpy(cs->body + cs->len, upload_data, *upload_size);
+            cs->len += *upload_size;
+        } else {
+            cs->too_large = 1;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (cs->too_large) {
+        reply_error(&cs->r, 413, "too_large", "请求体超过上限");
+        return send_reply(conn, cs);
+    }
+    if (!cs->body) cs->body = strdup("");
+    else cs->body[cs->len] = 0;
+    cs->r.body = cs->body;
+    cs->r.body_len = cs->len;
+    dispatch(cs);
+    return send_reply(conn, cs);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    conn_state *cs = *req_cls;
+    if (!cs) return;
+    struct timespec end;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    double ms = (double)(end.tv_sec - cs->start.tv_sec) * 1e3 + (double)(end.tv_nsec - cs->start.tv_nsec) / 1e6;
+    fprintf(stderr, "request: %s %s %d %.1fms user=%s ip=%s\n", cs->r.method, cs->r.path, cs->r.status, ms,
+            cs->r.user ? cs->r.user->username : "-", cs->r.client_ip ? cs->r.client_ip : "-");
+    for (int i = 0; i < cs->r.nparams; i++) free(cs->r.params[i]);
+    for (int i = 0; i < cs->r.nextra; i++) free(cs->r.extra_headers[i]);
+    free(cs->r.reply);
+    free((char *)cs->r.client_ip);
+    free(cs->body);
+    free(cs);
+    *req_cls = NULL;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+int http_serve(char **err)
+{
+    for (int t = 0; spot_route_tables[t]; t++)
+        for (const struct route *rt = spot_route_tables[t]; rt->method; rt++)
+            if (rt->roles == 0) {
+                *err = xprintf("route %s %s declares no roles", rt->method, rt->pattern);
+                return -1;
+            }
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    socklen_t slen;
+    struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    if (inet_pton(AF_INET, spot_config.listen_addr, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)spot_config.listen_port);
+        slen = sizeof *a4;
+    } else if (inet_pton(AF_INET6, spot_config.listen_addr, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)spot_config.listen_port);
+        slen = sizeof *a6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        *err = xprintf("listen address '%s' is not an IPv4 or IPv6 address", spot_config.listen_addr);
+        return -1;
+    }
+    (void)slen;
+    signal(SIGPIPE, SIG_IGN);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)spot_config.listen_port, NULL, NULL, &on_request, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)spot_config.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)spot_config.conn_timeout,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)spot_config.per_ip_limit,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+        MHD_OPTION_NOTIFY_COMPLETED, &on_completed, NULL,
+        MHD_OPTION_END);
+    if (!d) {
+        *err = xprintf("cannot listen on %s:%d (%s)", spot_config.listen_addr, spot_config.listen_port,
+                       errno ? strerror(errno) : "address in use?");
+        return -1;
+    }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    fprintf(stderr, "spotcheck: serving http://%s:%d/ (%d threads, database %s)\n", spot_config.listen_addr,
+            spot_config.listen_port, spot_config.threads, spot_config.db_path);
+    while (!stop_requested) pause();
+    MHD_stop_daemon(d);
+    fprintf(stderr, "spotcheck: stopped\n");
+    return 0;
+}

@@ -1,0 +1,68 @@
+/* luahost.h: the sandboxed Lua host (STYLE.md "Lua sandbox"). Each state is built library by
+ * library, loads text only, keeps every script's environment apart and frozen, and runs every call
+ * under an instruction budget, a monotonic deadline and a memory ceiling. Rules are Lua files that
+ * return a table of functions; the core calls them with JSON values converted to Lua tables.
+ * Uses Lua 5.4, jansson, and stream.h for math.random. Nothing else calls lua_* directly. */
+#ifndef SPOT_LUAHOST_H
+#define SPOT_LUAHOST_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+typedef struct lh_limits {
+    long instructions;   /* per call; default 50,000,000 */
+    long millis;         /* per call, monotonic clock; default 2000 */
+    size_t memory;       /* per state; default 64 MiB */
+} lh_limits;
+
+void lh_default_limits(lh_limits *lim);
+
+typedef struct lh_state lh_state;
+
+/* A new sandboxed state with no rules loaded. Returns NULL with *err set (caller frees). */
+lh_state *lh_new(const lh_limits *lim, char **err);
+void lh_free(lh_state *h);
+
+/* Compiles src as text (chunk name "=rules/<name>.lua"), runs it in its own frozen environment
+ * and keeps the table it returns as rule `name`, replacing any earlier one. Inside every rule,
+ * the global `rules` gives read-only access to the other loaded rules (rules.calendar, ...).
+ * Returns 0, or -1 with *err naming the file and line. On error the previous rule stays. */
+int lh_load_rule(lh_state *h, const char *name, const char *src, size_t len, char **err);
+
+/* Removes every loaded rule (before loading a new consistent set). */
+void lh_clear_rules(lh_state *h);
+
+/* Calls rules[rule][fn](args...) where args is a JSON array (borrowed) whose elements become the
+ * Lua arguments (objects -> tables, arrays -> sequences, null -> nil). On success *ret is a new JSON
+ * array of the results (tables -> objects or arrays). Returns 0, or -1 with *err naming the
+ * script, line and message (also for budget, deadline and memory breaches). */
+int lh_call(lh_state *h, const char *rule, const char *fn, json_t *args, json_t **ret, char **err);
+
+/* Runs a rule test file (chunk name "=rules/tests/<name>_test.lua") against the loaded rules. The
+ * file returns a sequence of { "case name", function() ... end }; inside, `rules` is the loaded
+ * rules and `eq(actual, expected [, msg])` compares deeply. *report is a new JSON object
+ * {"passed":N,"failed":N,"failures":[{"case","error"}]} where error names file:line.
+ * Returns 0 if it ran (even with failures), -1 with *err if the file itself fails to load. */
+int lh_run_tests(lh_state *h, const char *name, const char *src, size_t len, json_t **report,
+                 char **err);
+
+/* Console (SPEC §5 POST /api/console, `spotcheck console`): runs code in the console environment
+ * of this state (persistent across calls on the same state; `rules` visible, print captured).
+ * If code is an expression its values are the result ("return " is tried first, as lua.c does).
+ * *output: new string of everything printed; *result: new string of the returned values
+ * (tostring, tab-separated) or NULL. Returns 0, or -1 with *err (file:line message). */
+int lh_console(lh_state *h, const char *code, size_t len, char **output, char **result, char **err);
+
+/* Asks the state's running call to stop at its next hook (for Ctrl-C in the console). Safe to call
+ * from a signal handler or another thread. */
+void lh_interrupt(lh_state *h);
+
+/* Bytes currently allocated by the state. */
+size_t lh_memory(lh_state *h);
+
+/* For extensions (the admin API of the console): registers a C function table under a global name
+ * in the console environment only. fns is a NULL-terminated luaL_Reg-compatible array. */
+struct luaL_Reg;
+int lh_console_register(lh_state *h, const char *global, const struct luaL_Reg *fns, void *ud);
+
+#endif

@@ -1,0 +1,267 @@
+/* main.c: the spotcheck command line (SPEC §6). Global options --db PATH and --config FILE may
+ * stand anywhere on the line; each subcommand is one function in the table below. */
+#include "audit.h"
+#include "auth.h"
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "luahost.h"
+#include "rules.h"
+#include "worker.h"
+#include "demo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+typedef int (*command_fn)(int argc, char **argv);
+
+struct command {
+    const char *name;
+    command_fn fn;
+    const char *usage;
+    const char *help;
+};
+
+static int die(const char *what, char *err)
+{
+    fprintf(stderr, "spotcheck: %s%s%s\n", what, err ? ": " : "", err ? err : "");
+    free(err);
+    return 1;
+}
+
+/* Takes "--name value" or "--name=value" at argv[*i]; returns the value or NULL. */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n)) return NULL;
+    if (argv[*i][n] == '=') return argv[*i] + n + 1;
+    if (argv[*i][n] == 0 && *i + 1 < argc) return argv[++*i];
+    return NULL;
+}
+
+static int cmd_init(int argc, char **argv)
+{
+    int demo = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--demo")) demo = 1;
+        else { fprintf(stderr, "spotcheck init: unknown option %s\n", argv[i]); return 2; }
+    }
+    char *err = NULL;
+    sqlite3 *db = db_open(spot_config.db_path, 1, &err);
+    if (!db) return die("init", err);
+    const char *pw = getenv("SPOTCHECK_ADMIN_PASSWORD");
+    char generated[33];
+    if (!pw || !*pw) {
+        unsigned char b[12];
+        static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        randombytes_buf(b, sizeof b);
+        for (size_t i = 0; i < sizeof b; i++) generated[i] = alphabet[b[i] % (sizeof alphabet - 1)];
+        generated[sizeof b] = 0;
+        pw = generated;
+    }
+    int rc = 1;
+    if (db_begin(db, &err) != 0) goto done;
+    if (auth_create_user(db, "system", "admin", pw, "admin", NULL, &err) < 0) goto fail;
+    if (rules_install_defaults(db, spot_config.rules_dir, &err) != 0) goto fail;
+    if (demo) {
+        if (demo_populate(db, &err) != 0) goto fail;
+    }
+    if (db_commit(db, &err) != 0) goto fail;
+    printf("created %s (schema version %d)%s\n", spot_config.db_path, db_schema_version(db),
+           demo ? " with demo data" : "");
+    if (pw == generated) printf("admin password (shown once): %s\n", generated);
+    rc = 0;
+    goto done;
+fail:
+    db_rollback(db);
+done:
+    db_close(db);
+    if (rc) {
+        remove(spot_config.db_path);
+        char side[1100];
+        snprintf(side, sizeof side, "%s-wal", spot_config.db_path); remove(side);
+        snprintf(side, sizeof side, "%s-shm", spot_config.db_path); remove(side);
+        return die("init", err);
+    }
+    return 0;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    char *err = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *v;
+        if ((v = opt_value(argc, argv, &i, "--listen"))) {
+            if (config_set("listen", v, &err)) return die("serve", err);
+        } else if ((v = opt_value(argc, argv, &i, "--threads"))) {
+            if (config_set("threads", v, &err)) return die("serve", err);
+        } else {
+            fprintf(stderr, "spotcheck serve: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    /* Open once up front: a missing database or a failed migration stops start-up here. */
+    worker *w = worker_get(&err);
+    if (!w) return die("serve", err);
+    if (worker_refresh_rules(w, &err) != 0) return die("serve: loading rules", err);
+    worker_release();
+    if (http_serve(&err) != 0) return die("serve", err);
+    return 0;
+}
+
+static int cmd_rules(int argc, char **argv)
+{
+    if (argc < 1 || strcmp(argv[0], "test")) {
+        fprintf(stderr, "usage: spotcheck rules test [--rules DIR]\n");
+        return 2;
+    }
+    const char *dir = spot_config.rules_dir;
+    for (int i = 1; i < argc; i++) {
+        const char *v = opt_value(argc, argv, &i, "--rules");
+        if (v) dir = v;
+        else { fprintf(stderr, "spotcheck rules test: unknown option %s\n", argv[i]); return 2; }
+    }
+    char *err = NULL;
+    lh_state *h = lh_new(&spot_config.lua, &err);
+    if (!h) return die("rules test", err);
+    json_t *report = NULL;
+    int rc = rules_load_dir(h, dir, &err);
+    if (rc == 0) rc = rules_run_tests(h, dir, &report, &err);
+    lh_free(h);
+    if (rc < 0) return die("rules test", err);
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(report, "files"), i, f) {
+        printf("rules/tests/%s_test.lua: %lld passed, %lld failed\n", json_string_value(json_object_get(f, "name")),
+               (long long)json_integer_value(json_object_get(f, "passed")),
+               (long long)json_integer_value(json_object_get(f, "failed")));
+        size_t j;
+        json_t *fail;
+        json_array_foreach(json_object_get(f, "failures"), j, fail)
+            printf("  FAIL %s: %s\n", json_string_value(json_object_get(fail, "case")),
+                   json_string_value(json_object_get(fail, "error")));
+    }
+    printf("%lld passed, %lld failed\n", (long long)json_integer_value(json_object_get(report, "passed")),
+           (long long)json_integer_value(json_object_get(report, "failed")));
+    json_decref(report);
+    return rc == 0 ? 0 : 1;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+    if (argc != 1 || strcmp(argv[0], "verify")) {
+        fprintf(stderr, "usage: spotcheck audit verify\n");
+        return 2;
+    }
+    char *err = NULL;
+    sqlite3 *db = db_open(spot_config.db_path, 0, &err);
+    if (!db) return die("audit verify", err);
+    long long count = 0, bad = 0;
+    int rc = audit_verify(db, &count, &bad, &err);
+    db_close(db);
+    if (rc == 0) {
+        printf("audit chain intact: %lld records\n", count);
+        return 0;
+    }
+    return die("audit verify", err);
+}
+
+static int cmd_backup(int argc, char **argv)
+{
+    if (argc != 1) {
+        fprintf(stderr, "usage: spotcheck backup DEST\n");
+        return 2;
+    }
+    char *err = NULL;
+    sqlite3 *db = db_open(spot_config.db_path, 0, &err);
+    if (!db) return die("backup", err);
+    sqlite3 *dst = NULL;
+    int rc = sqlite3_open_v2(argv[0], &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(dst, "main", db, "main") : NULL;
+    if (b) {
+        /* Copy in steps so writers are not blocked for the whole copy. */
+        do {
+            rc = sqlite3_backup_step(b, 256);
+            if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
+        } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+        sqlite3_backup_finish(b);
+    }
+    if (rc != SQLITE_DONE) err = xprintf("%s: %s", argv[0], dst ? sqlite3_errmsg(dst) : "cannot open");
+    sqlite3_close(dst);
+    db_close(db);
+    if (err) return die("backup", err);
+    printf("backup written to %s\n", argv[0]);
+    return 0;
+}
+
+static int cmd_version(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const struct command commands[] = {
+    {"init", cmd_init, "init [--demo]",
+     "create the database with user admin (password from SPOTCHECK_ADMIN_PASSWORD, else generated and "
+     "printed once) and the default rules; --demo adds the 高青县 demo data set"},
+    {"serve", cmd_serve, "serve [--listen ADDR:PORT] [--threads N]", "serve the web pages and the API"},
+    {"rules", cmd_rules, "rules test [--rules DIR]", "run the rule tests inside the sandbox"},
+    {"audit", cmd_audit, "audit verify", "check the audit trail's hash chain; names the first broken record"},
+    {"backup", cmd_backup, "backup DEST", "online copy of the database (SQLite backup API)"},
+    {"version", cmd_version, "version", "print the version and the schema version"},
+    {"help", cmd_help, "help", "this text"},
+    {0},
+};
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("spotcheck %s (schema version %d)\n", SPOT_VERSION, db_schema_latest());
+    return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("usage: spotcheck [--db PATH] [--config FILE] COMMAND [ARGS]\n\ncommands:\n");
+    for (const struct command *c = commands; c->name; c++) printf("  %-44s %s\n", c->usage, c->help);
+    printf("\nThe database is ./spotcheck.db unless --db or SPOTCHECK_DB says otherwise.\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) return die("cannot initialise libsodium", NULL);
+    /* Pull out the global options wherever they stand. */
+    const char *db = NULL, *cfg = NULL;
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    int n = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+        if ((v = opt_value(argc, argv, &i, "--db"))) db = v;
+        else if ((v = opt_value(argc, argv, &i, "--config"))) cfg = v;
+        else if (!strcmp(argv[i], "--version")) rest[n++] = "version";
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) rest[n++] = "help";
+        else rest[n++] = argv[i];
+    }
+    char *err = NULL;
+    if (config_load(cfg, &err) != 0) return die("configuration", err);
+    if (db && config_set("db_path", db, &err) != 0) return die("--db", err);
+    if (n == 0) {
+        cmd_help(0, NULL);
+        free(rest);
+        return 2;
+    }
+    int rc = -1;
+    for (const struct command *c = commands; c->name; c++)
+        if (!strcmp(c->name, rest[0])) rc = c->fn(n - 1, rest + 1);
+    if (rc == -1) {
+        fprintf(stderr, "spotcheck: unknown command '%s' (see spotcheck help)\n", rest[0]);
+        rc = 2;
+    }
+    worker_release();
+    free(rest);
+    return rc;
+}

@@ -1,0 +1,129 @@
+-- Directories (clauses 3.3, 3.4, 5.2): enterprises (检查对象名录库) and inspectors (检查人员名录库),
+-- each with a history table keeping every previous version; the item list (抽查事项清单, 5.1.1) with
+-- its checkpoints (检查要点) and published adjustments.
+-- Codes are stored (risk_level red/orange/yellow/blue, ...); Chinese labels are accepted on input.
+
+CREATE TABLE enterprises (
+  id                INTEGER PRIMARY KEY,
+  uscc              TEXT NOT NULL UNIQUE,        -- 统一社会信用代码, GB 32100, upper case
+  name              TEXT NOT NULL,               -- 单位名称
+  unit_type         TEXT NOT NULL DEFAULT '',    -- 单位类型
+  legal_rep         TEXT NOT NULL DEFAULT '',    -- 法定代表人
+  address           TEXT NOT NULL DEFAULT '',    -- 住所
+  business_scope    TEXT NOT NULL DEFAULT '',    -- 经营范围
+  region            TEXT NOT NULL,               -- 行政区划 (town / street / development zone)
+  industry          TEXT NOT NULL,               -- 行业类别: a name of categories.lua's industries
+  supervision_type  TEXT NOT NULL DEFAULT '',    -- 监管类型
+  risk_level        TEXT NOT NULL DEFAULT 'yellow' CHECK (risk_level IN ('red','orange','yellow','blue')),
+  credit_level      TEXT NOT NULL DEFAULT 'normal' CHECK (credit_level IN ('good','normal','dishonest')),
+  complaints        INTEGER NOT NULL DEFAULT 0 CHECK (complaints >= 0),
+  watchlist         INTEGER NOT NULL DEFAULT 0 CHECK (watchlist IN (0,1)),
+  dishonest         INTEGER NOT NULL DEFAULT 0 CHECK (dishonest IN (0,1)),
+  serious_violation INTEGER NOT NULL DEFAULT 0 CHECK (serious_violation IN (0,1)),
+  major_hazard      INTEGER NOT NULL DEFAULT 0 CHECK (major_hazard IN (0,1)),
+  status            TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','closed')),
+  version           INTEGER NOT NULL DEFAULT 1,
+  created_at        TEXT NOT NULL,
+  updated_at        TEXT NOT NULL
+);
+-- Filter indexes. Rows are appended in id order, so (column, rowid) keeps each filter's pages in
+-- id order for paging. Flags are rare: partial indexes stay small.
+CREATE INDEX enterprises_region ON enterprises(region);
+CREATE INDEX enterprises_industry ON enterprises(industry);
+CREATE INDEX enterprises_supervision ON enterprises(supervision_type);
+CREATE INDEX enterprises_risk ON enterprises(risk_level);
+CREATE INDEX enterprises_credit ON enterprises(credit_level);
+CREATE INDEX enterprises_status ON enterprises(status);
+CREATE INDEX enterprises_watchlist ON enterprises(id) WHERE watchlist = 1;
+CREATE INDEX enterprises_dishonest ON enterprises(id) WHERE dishonest = 1;
+CREATE INDEX enterprises_serious ON enterprises(id) WHERE serious_violation = 1;
+CREATE INDEX enterprises_hazard ON enterprises(id) WHERE major_hazard = 1;
+CREATE INDEX enterprises_complaints ON enterprises(complaints) WHERE complaints > 0;
+
+-- One row per change: the version that was replaced (previous, a JSON object of every field),
+-- what changed ({"field":[old,new]}), who and when, and through which channel (api / import).
+CREATE TABLE enterprise_history (
+  id            INTEGER PRIMARY KEY,
+  enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+  version       INTEGER NOT NULL,            -- the version number of `previous`
+  at            TEXT NOT NULL,
+  actor         TEXT NOT NULL,
+  source        TEXT NOT NULL,               -- 'api' | 'import'
+  changes       TEXT NOT NULL,
+  previous      TEXT NOT NULL
+);
+CREATE INDEX enterprise_history_unit ON enterprise_history(enterprise_id, version);
+
+CREATE TABLE inspectors (
+  id               INTEGER PRIMARY KEY,
+  id_number        TEXT NOT NULL UNIQUE,         -- 身份证号, GB 11643; personal data: masked on output
+  name             TEXT NOT NULL,
+  gender           TEXT NOT NULL DEFAULT '' CHECK (gender IN ('','male','female')),
+  phone            TEXT NOT NULL DEFAULT '',
+  unit             TEXT NOT NULL DEFAULT '',     -- 所在单位
+  title            TEXT NOT NULL DEFAULT '',     -- 职务或职称
+  cert_no          TEXT NOT NULL UNIQUE,         -- 执法证号
+  cert_valid_until TEXT,                          -- YYYY-MM-DD
+  expertise        TEXT NOT NULL DEFAULT '[]',   -- 业务专长: JSON array of tags, trimmed, unique
+  level            TEXT NOT NULL DEFAULT 'county' CHECK (level IN ('county','township')),
+  is_expert        INTEGER NOT NULL DEFAULT 0 CHECK (is_expert IN (0,1)),
+  status           TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','inactive')),
+  version          INTEGER NOT NULL DEFAULT 1,
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL
+);
+CREATE INDEX inspectors_level ON inspectors(level);
+CREATE INDEX inspectors_status ON inspectors(status);
+CREATE INDEX inspectors_unit ON inspectors(unit);
+
+-- Same layout as enterprise_history; id numbers inside changes/previous are stored masked.
+CREATE TABLE inspector_history (
+  id           INTEGER PRIMARY KEY,
+  inspector_id INTEGER NOT NULL REFERENCES inspectors(id),
+  version      INTEGER NOT NULL,
+  at           TEXT NOT NULL,
+  actor        TEXT NOT NULL,
+  source       TEXT NOT NULL,
+  changes      TEXT NOT NULL,
+  previous     TEXT NOT NULL
+);
+CREATE INDEX inspector_history_person ON inspector_history(inspector_id, version);
+
+CREATE TABLE items (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,              -- 抽查事项
+  target     TEXT NOT NULL DEFAULT '',   -- 检查对象
+  category   TEXT NOT NULL DEFAULT '',   -- 事项类别
+  method     TEXT NOT NULL DEFAULT '',   -- 检查方式
+  department TEXT NOT NULL DEFAULT '',   -- 检查部门
+  level      TEXT NOT NULL DEFAULT '',   -- 实施层级
+  basis      TEXT NOT NULL DEFAULT '',   -- 检查依据
+  active     INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0,1)),
+  version    INTEGER NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+-- 检查要点: ordered per item; a removed checkpoint is kept (active = 0) so that recorded results
+-- that point to it stay readable.
+CREATE TABLE item_checkpoints (
+  id      INTEGER PRIMARY KEY,
+  item_id INTEGER NOT NULL REFERENCES items(id),
+  pos     INTEGER NOT NULL,
+  text    TEXT NOT NULL,
+  active  INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0,1))
+);
+CREATE INDEX item_checkpoints_item ON item_checkpoints(item_id, active, pos);
+
+-- Adjustments of the list (5.1.1: adjusted as laws change, adjustments published).
+CREATE TABLE item_adjustments (
+  id      INTEGER PRIMARY KEY,
+  item_id INTEGER NOT NULL REFERENCES items(id),
+  date    TEXT NOT NULL,                 -- YYYY-MM-DD (China Standard Time)
+  at      TEXT NOT NULL,
+  actor   TEXT NOT NULL,
+  kind    TEXT NOT NULL,                 -- 'create' | 'update'
+  reason  TEXT NOT NULL,
+  changes TEXT NOT NULL                  -- {"field":[old,new]}, checkpoints as lists of texts
+);
+CREATE INDEX item_adjustments_item ON item_adjustments(item_id, id);

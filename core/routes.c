@@ -1,0 +1,12 @@
+/* routes.c: every module's route table, in one list (http.c matches them in this order). */
+#include "routes.h"
+#include "api_system.h"
+#include "api_rules.h"
+#include "auth.h"
+
+const struct route *const spot_route_tables[] = {
+    auth_routes,
+    system_routes,
+    rules_routes,
+    NULL,
+};

@@ -1,0 +1,163 @@
+-- accountability.lua: flags the 10.1 situations from the database state and decides 10.2
+-- exemptions. Uses rules.deadlines (and through it rules.calendar) at call time.
+--
+-- situations(state, today) -> list of { kind, object, reason, clause = "10.1", level }
+-- kinds:
+--   not_checked     task ended, its publication deadline (9.1) has passed and results are missing (red)
+--   delayed         task ended, results still missing, publication deadline not yet passed (yellow)
+--   not_published   results not all published: yellow within warning_days of the 9.1 deadline, red after
+--   not_referred    suspected crime not referred to the police: yellow within referral_days of the
+--                   finding, red after
+--   objection_late  objection not decided: yellow near the 9.2 review deadline, red after
+--   feedback_late   decision made, feedback not sent: yellow near the 9.2 feedback deadline, red after
+-- Only yellow and red situations are listed.
+
+local M = {}
+
+-- Days (calendar) to decide and make a referral of a suspected crime, after the finding
+-- (参照《行政执法机关移送涉嫌犯罪案件的规定》：接到报告之日起3日内作出是否移送的决定).
+M.referral_days = 3
+
+M.kinds = {
+  { code = "not_checked",    label = "未按规定开展检查" },
+  { code = "delayed",        label = "拖延执行抽查任务" },
+  { code = "not_published",  label = "未按时公示抽查结果" },
+  { code = "not_referred",   label = "涉嫌犯罪未移送公安机关" },
+  { code = "objection_late", label = "异议未按时复核" },
+  { code = "feedback_late",  label = "复核结果未按时反馈" },
+}
+local KIND = {}
+for _, k in ipairs(M.kinds) do KIND[k.code] = k end
+
+-- 10.2 exemptions. applies_to = nil: every kind; otherwise only the listed kinds.
+M.exemption_reasons = {
+  { code = "plan_followed", label = "已按照抽查计划和工作细则依法履行检查职责", clause = "10.2" },
+  { code = "technical_limits", label = "因现有检查手段或技术条件限制无法发现问题", clause = "10.2" },
+  { code = "unrelated_accident", label = "发生的安全事故与抽查事项、检查行为无直接关联", clause = "10.2",
+    applies_to = { "not_checked", "delayed" } },
+  { code = "false_report", label = "因第三方提供虚假材料、报告导致检查结论失实", clause = "10.2",
+    applies_to = { "not_checked", "not_referred" } },
+  { code = "other", label = "法律法规规定的其他可以免责的情形", clause = "10.2" },
+}
+local EXEMPTION = {}
+for _, e in ipairs(M.exemption_reasons) do EXEMPTION[e.code] = e end
+
+local SKIP_STATUS = { cancelled = true, canceled = true, draft = true }
+
+local function push(list, kind, object, level, reason)
+  list[#list + 1] = { kind = kind, object = object, level = level, clause = "10.1",
+                      reason = KIND[kind].label .. "：" .. reason }
+end
+
+local function task_situations(list, t, today, dl, cal)
+  if SKIP_STATUS[t.status] or not t.end_date then return end
+  if cal.to_days(today) <= cal.to_days(t.end_date) then return end
+  local object = "task:" .. tostring(t.id)
+  local name = "任务“" .. tostring(t.name or t.id) .. "”"
+  local due = t.publication_due or dl.publication_due(t.end_date).date
+  local level = dl.warning_level(due, today)
+  local units = t.units or 0
+  local missing = units - (t.results_entered or 0)
+  if missing > 0 then
+    if level == "red" then
+      push(list, "not_checked", object, "red", string.format(
+        "%s已于%s结束，结果录入公示期限%s已过，仍有%d户未录入检查结果", name, t.end_date, due, missing))
+    else
+      push(list, "delayed", object, "yellow", string.format(
+        "%s已于%s结束，仍有%d户未录入检查结果，应于%s前完成录入和公示", name, t.end_date, missing, due))
+    end
+  end
+  local unpublished = units - (t.results_published or 0)
+  if unpublished > 0 and level ~= "green" then
+    if level == "red" then
+      push(list, "not_published", object, "red", string.format(
+        "%s的检查结果应于%s前公示（第9.1条，任务结束后%d个工作日内），已逾期，仍有%d户未公示",
+        name, due, dl.publication_days, unpublished))
+    else
+      push(list, "not_published", object, "yellow", string.format(
+        "%s的检查结果应于%s前公示，临近期限，仍有%d户未公示", name, due, unpublished))
+    end
+  end
+end
+
+local function referral_situations(list, r, today, cal)
+  if not r.suspected_crime or r.referred then return end
+  local object = "referral:" .. tostring(r.id)
+  local what = "检查结果" .. tostring(r.result_id) .. "发现涉嫌犯罪"
+  if not r.found_date then
+    push(list, "not_referred", object, "red", what .. "，尚未移送公安机关（发现日期未录入）")
+    return
+  end
+  local days = cal.to_days(today) - cal.to_days(r.found_date)
+  if days > M.referral_days then
+    push(list, "not_referred", object, "red", string.format(
+      "%s（%s发现），已超过%d日仍未移送公安机关", what, r.found_date, M.referral_days))
+  else
+    push(list, "not_referred", object, "yellow", string.format(
+      "%s（%s发现），应在%d日内决定并移送公安机关", what, r.found_date, M.referral_days))
+  end
+end
+
+local function objection_situations(list, o, today, dl)
+  local object = "objection:" .. tostring(o.id)
+  if not o.decided then
+    if not o.received and not o.review_due then return end
+    local due = o.review_due or dl.objection_review_due(o.received).date
+    local level = dl.warning_level(due, today)
+    if level == "red" then
+      push(list, "objection_late", object, "red", string.format(
+        "异议（%s收到）应于%s前复核完毕（第9.2条），已逾期", tostring(o.received), due))
+    elseif level == "yellow" then
+      push(list, "objection_late", object, "yellow", string.format(
+        "异议（%s收到）应于%s前复核完毕，临近期限", tostring(o.received), due))
+    end
+    return
+  end
+  if o.feedback_sent then return end
+  local due = o.feedback_due
+  if not due and type(o.decided) == "string" then due = dl.feedback_due(o.decided).date end
+  if not due then return end
+  local level = dl.warning_level(due, today)
+  if level == "red" then
+    push(list, "feedback_late", object, "red", string.format(
+      "复核决定已作出，应于%s前反馈（第9.2条），已逾期", due))
+  elseif level == "yellow" then
+    push(list, "feedback_late", object, "yellow", string.format(
+      "复核决定已作出，应于%s前反馈，临近期限", due))
+  end
+end
+
+-- situations(state, today) -> list (tasks, then referrals, then objections, each in input order)
+function M.situations(state, today)
+  local dl, cal = rules.deadlines, rules.calendar
+  cal.to_days(today)   -- validates today
+  local list = {}
+  for _, t in ipairs(state.tasks or {}) do task_situations(list, t, today, dl, cal) end
+  for _, r in ipairs(state.referrals or {}) do referral_situations(list, r, today, cal) end
+  for _, o in ipairs(state.objections or {}) do objection_situations(list, o, today, dl) end
+  return list
+end
+
+-- exempt(kind, code) -> { ok, reason, clause = "10.2" }
+function M.exempt(kind, code)
+  local k = KIND[kind]
+  if not k then
+    return { ok = false, reason = "未知的问责情形：" .. tostring(kind), clause = "10.2" }
+  end
+  local e = EXEMPTION[code]
+  if not e then
+    return { ok = false, reason = "不属于第10.2条规定的免责情形：" .. tostring(code), clause = "10.2" }
+  end
+  if e.applies_to then
+    local applies = false
+    for _, a in ipairs(e.applies_to) do if a == kind then applies = true end end
+    if not applies then
+      return { ok = false, clause = "10.2",
+               reason = "“" .. e.label .. "”不适用于“" .. k.label .. "”，不予免责" }
+    end
+  end
+  local reason = "“" .. k.label .. "”符合第10.2条免责情形：" .. e.label .. "；须附证明材料并经负责人审核后记录"
+  return { ok = true, reason = reason, clause = "10.2" }
+end
+
+return M

@@ -1,0 +1,209 @@
+-- inspectors.lua: who may inspect and how teams are formed (clause 7.3; directory 3.4/5.2.2).
+-- Uses rules.categories at call time (industry names and aliases).
+--
+-- Team drawing (SPEC §4): for each selected unit the core asks slots(unit, task); for each slot it
+-- builds the pool of inspectors with eligible(...).ok, not conflict(...).conflict, not already on
+-- the team, and in_pool(slot, ...); if the pool is smaller than the slot's count it asks
+-- fallback(...) (direct appointment, recorded); it draws, then asks leader(team, unit, task).
+--
+-- Team size counts certified law-enforcement inspectors (>= 2, 7.3). When task.require_expert is
+-- set, one expert (an inspector of the directory marked is_expert) is drawn IN ADDITION.
+-- Task fields read here: start_date, end_date, team_size (optional, a larger team),
+-- required_level ("county" | "township", optional), require_expert (bool, optional),
+-- workload_cap (optional fixed cap).
+
+local M = {}
+
+M.min_team_size = 2     -- 7.3: at least 2 inspectors per target
+M.workload_slack = 1    -- cap = ceil(units * team_size / inspectors) + slack
+
+-- 7.3: the only reasons a drawn inspector may be replaced.
+M.replacement_reasons = {
+  job_change = "工作调动",
+  conflict = "利益冲突",
+  health = "身体原因",
+}
+
+M.level_labels = { county = "县级", township = "乡镇级" }
+
+local FROZEN_MT = {
+  __newindex = function() error("inspectors: decision tables are shared and read-only", 2) end,
+  __metatable = "frozen",
+}
+local function decision(ok, reason, clause, extra)
+  local t = { ok = ok, reason = reason, clause = clause }
+  if extra then for k, v in pairs(extra) do t[k] = v end end
+  return setmetatable(t, FROZEN_MT)
+end
+
+local OK = decision(true, "在职且持有在任务期间有效的执法证，可参与随机抽取", "7.3")
+local INACTIVE = decision(false, "检查人员不在职（离岗），不参与抽取", "3.4")
+local NO_CERT = decision(false, "未持有行政执法证，不得参与执法检查", "7.3")
+local NO_EXPIRY = decision(false, "执法证有效期未录入，无法确认证件有效", "7.3")
+local NO_CONFLICT = decision(true, "未发现利益冲突", "7.3", { conflict = false })
+
+-- eligible(inspector, task) -> { ok, reason, clause }
+function M.eligible(inspector, task)
+  if inspector.status ~= "active" then return INACTIVE end
+  local cert = inspector.cert_no
+  if cert == nil or cert == "" then return NO_CERT end
+  local valid = inspector.cert_valid_until
+  if type(valid) ~= "string" or #valid ~= 10 then return NO_EXPIRY end
+  local last_day = task.end_date or task.start_date
+  if last_day and valid < last_day then
+    return decision(false, string.format("执法证有效期至%s，早于任务结束日期%s，不得参与本次任务",
+      valid, last_day), "7.3")
+  end
+  local level = task.required_level
+  if level and inspector.level ~= level then
+    return decision(false, string.format("本次任务要求%s检查人员，该人员为%s", M.level_labels[level] or level,
+      M.level_labels[inspector.level] or tostring(inspector.level)), "3.4")
+  end
+  return OK
+end
+
+-- team_size(unit, task) -> n, reason, clause
+function M.team_size(unit, task)
+  local min = M.min_team_size
+  local want = task and task.team_size
+  if type(want) == "number" and want > min then
+    want = math.tointeger(math.ceil(want))
+    return want, string.format("按任务要求每户派%d名检查人员（不少于%d名）", want, min), "7.3"
+  end
+  return min, string.format("每个检查对象至少派%d名执法检查人员", min), "7.3"
+end
+
+-- slots(unit, task) -> ordered list of { name, count, label }
+function M.slots(unit, task)
+  local n = M.team_size(unit, task)
+  local list = {
+    { name = "expertise", count = 1, label = "业务专长与企业行业（" .. tostring(unit.industry) .. "）相符的检查人员" },
+    { name = "general", count = n - 1, label = "其他持证检查人员" },
+  }
+  if task and task.require_expert then
+    list[#list + 1] = { name = "expert", count = 1, label = "专家库专家" }
+  end
+  return list
+end
+
+local function contains(list, value)
+  if type(list) ~= "table" then return false end
+  for _, v in ipairs(list) do
+    if v == value then return true end
+  end
+  return false
+end
+
+-- has_expertise(inspector, industry) -> bool (industry names and aliases are matched as one).
+function M.has_expertise(inspector, industry)
+  local tags = inspector.expertise
+  if type(tags) ~= "table" then return false end
+  local canon = rules.categories.canonical
+  local want = canon[industry] or industry
+  for _, tag in ipairs(tags) do
+    if tag == industry or (canon[tag] or tag) == want then return true end
+  end
+  return false
+end
+
+-- in_pool(slot_name, inspector, unit, task, context) -> bool
+-- context = { last_team = { cert_no, … } (team at this unit last time: rotation),
+--             load = units already assigned to this inspector in this task, cap = workload cap }
+function M.in_pool(slot_name, inspector, unit, task, context)
+  if context then
+    if context.last_team and contains(context.last_team, inspector.cert_no) then return false end
+    if context.cap and (context.load or 0) >= context.cap then return false end
+  end
+  if slot_name == "expertise" then
+    return M.has_expertise(inspector, unit.industry)
+  elseif slot_name == "expert" then
+    return inspector.is_expert == true
+  elseif slot_name == "general" then
+    return true
+  end
+  error("未知抽取位：" .. tostring(slot_name), 2)
+end
+
+-- workload_cap(task, n_units, n_inspectors) -> n, reason, clause
+function M.workload_cap(task, n_units, n_inspectors)
+  if task and type(task.workload_cap) == "number" and task.workload_cap >= 1 then
+    local cap = math.tointeger(math.floor(task.workload_cap))
+    return cap, string.format("按任务设定，每名检查人员本次任务最多承担%d户", cap), "7.3"
+  end
+  local size = M.team_size(nil, task)
+  if (n_inspectors or 0) <= 0 then
+    return n_units or 0, "无可用检查人员，无法均衡分配工作量", "7.3"
+  end
+  local cap = math.tointeger((n_units * size + n_inspectors - 1) // n_inspectors + M.workload_slack)
+  return cap, string.format("%d户×每户%d人÷%d名检查人员，向上取整后加%d，每人本次任务最多承担%d户",
+    n_units, size, n_inspectors, M.workload_slack, cap), "7.3"
+end
+
+-- conflict(inspector, unit) -> { ok, conflict, reason, clause }
+-- ok = true / conflict = false: may inspect this unit. ok = false / conflict = true: must recuse.
+-- Checked: the inspector works at the unit (inspector.unit == unit.name); recusals declared on
+-- the unit (unit.conflicts = { cert_no, … }); or by the inspector (inspector.conflicts = { uscc, … }).
+function M.conflict(inspector, unit)
+  if inspector.unit and unit.name and inspector.unit == unit.name then
+    return decision(false, "检查人员所在单位即被检查企业，应当回避", "7.3", { conflict = true })
+  end
+  if contains(unit.conflicts, inspector.cert_no) then
+    return decision(false, "已登记该检查人员与被检查企业存在利益冲突，应当回避", "7.3", { conflict = true })
+  end
+  if contains(inspector.conflicts, unit.uscc) then
+    return decision(false, "检查人员已申报与被检查企业存在利益关系，应当回避", "7.3", { conflict = true })
+  end
+  return NO_CONFLICT
+end
+
+-- leader(team, unit, task) -> cert_no, reason, clause
+-- team: inspector records in draw order. Preference: expertise matching the unit's industry,
+-- then county level, then not an added expert (is_expert without being in the enforcement slots is
+-- not known here, so experts rank last); ties keep the draw order. Deterministic.
+function M.leader(team, unit, task)
+  local best, best_score, best_i
+  for i, insp in ipairs(team) do
+    if type(insp) == "string" then insp = { cert_no = insp } end
+    local score = 0
+    if unit and M.has_expertise(insp, unit.industry) then score = score + 4 end
+    if insp.level == "county" then score = score + 2 end
+    if not insp.is_expert then score = score + 1 end
+    if best_score == nil or score > best_score then
+      best, best_score, best_i = insp, score, i
+    end
+  end
+  if not best then error("检查组为空，无法确定组长", 2) end
+  local why = {}
+  if best_score >= 4 then why[#why + 1] = "业务专长与企业行业相符" end
+  if best_score % 4 >= 2 then why[#why + 1] = "县级执法人员" end
+  local reason = string.format("%s（执法证号%s）任组长：%s同等条件下按抽取顺序（第%d位）确定",
+    tostring(best.name or best.cert_no), tostring(best.cert_no),
+    #why > 0 and ("优先考虑" .. table.concat(why, "、") .. "，") or "", best_i)
+  return best.cert_no, reason, "7.3"
+end
+
+-- fallback(slot_name, pool_size, needed) -> { method = "random" | "appointed", reason, clause }
+function M.fallback(slot_name, pool_size, needed)
+  if pool_size >= needed then
+    return { method = "random", reason = string.format("可抽取人员%d名，随机抽取%d名", pool_size, needed),
+             clause = "7.3" }
+  end
+  local what = slot_name == "expert" and "专家" or "检查人员"
+  return { method = "appointed",
+           reason = string.format("符合条件的%s仅%d名，少于所需%d名，由执行单位直接指定并记录在案",
+             what, pool_size, needed),
+           clause = "7.3" }
+end
+
+-- replacement(code) -> { ok, reason, clause }: whether a drawn inspector may be replaced.
+function M.replacement(code)
+  local label = M.replacement_reasons[code]
+  if label then
+    return { ok = true, clause = "7.3",
+             reason = "因" .. label .. "可更换检查人员，须经执行单位批准，从其他持证人员中重新抽取" }
+  end
+  return { ok = false, clause = "7.3",
+           reason = "已抽取的检查人员仅因工作调动、利益冲突或身体原因方可更换" }
+end
+
+return M

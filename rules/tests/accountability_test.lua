@@ -1,0 +1,113 @@
+-- Rule tests for accountability.lua (clauses 10.1, 10.2).
+local A = rules.accountability
+local D = rules.deadlines
+
+local function find(list, kind, object)
+  for _, s in ipairs(list) do
+    if s.kind == kind and s.object == object then return s end
+  end
+  return nil
+end
+local function task(over)
+  local t = { id = 12, name = "2025年危险化学品专项抽查", end_date = "2025-09-26", status = "locked",
+              units = 10, results_entered = 10, results_published = 10 }
+  for k, v in pairs(over or {}) do t[k] = v end
+  return t
+end
+-- task ending 2025-09-26: 9.1 deadline 2025-10-30 with the shipped 20 days (HOLIDAYS.md); the
+-- dates below are derived from rules.deadlines so that a changed period keeps the tests valid
+local DUE = D.publication_due("2025-09-26").date
+local function after(date) return rules.calendar.add_days(date, 1) end
+
+return {
+  { "nothing to flag for a completed, published task", function()
+    eq(A.situations({ tasks = { task() } }, "2025-11-20"), {})
+    eq(A.situations({}, "2025-11-20"), {})
+  end },
+
+  { "not published after the 9.1 deadline: red", function()
+    local list = A.situations({ tasks = { task({ results_published = 4 }) } }, after(DUE))
+    local s = find(list, "not_published", "task:12")
+    assert(s, "expected not_published")
+    eq(s.level, "red"); eq(s.clause, "10.1")
+    assert(s.reason:find(DUE, 1, true) and s.reason:find("6户", 1, true), s.reason)
+  end },
+
+  { "not published, deadline near: yellow; far: nothing", function()
+    local s = find(A.situations({ tasks = { task({ results_published = 4 }) } }, DUE),
+      "not_published", "task:12")
+    eq(s.level, "yellow")
+    eq(A.situations({ tasks = { task({ results_published = 4 }) } }, "2025-09-29"), {})
+  end },
+
+  { "publication_due given by the core is used", function()
+    local t = task({ results_published = 0, publication_due = "2025-10-01" })
+    eq(find(A.situations({ tasks = { t } }, "2025-10-09"), "not_published", "task:12").level, "red")
+  end },
+
+  { "results missing after the deadline: not_checked (red); before it: delayed (yellow)", function()
+    local t = task({ results_entered = 7, results_published = 7 })
+    local late = A.situations({ tasks = { t } }, after(DUE))
+    eq(find(late, "not_checked", "task:12").level, "red")
+    eq(find(late, "delayed", "task:12"), nil)
+    local early = A.situations({ tasks = { t } }, "2025-09-29")
+    eq(find(early, "delayed", "task:12").level, "yellow")
+    eq(find(early, "not_checked", "task:12"), nil)
+  end },
+
+  { "a task still running or cancelled is not flagged", function()
+    eq(A.situations({ tasks = { task({ results_entered = 0, results_published = 0 }) } }, "2025-09-26"), {})
+    eq(A.situations({ tasks = { task({ status = "cancelled", results_entered = 0 }) } }, "2026-01-05"), {})
+  end },
+
+  { "suspected crime not referred: yellow, then red after referral_days", function()
+    local ref = { id = 3, result_id = 99, suspected_crime = true, referred = false, found_date = "2026-03-02" }
+    local s = find(A.situations({ referrals = { ref } }, "2026-03-03"), "not_referred", "referral:3")
+    eq(s.level, "yellow"); eq(s.clause, "10.1")
+    local later = rules.calendar.add_days("2026-03-02", A.referral_days + 1)
+    eq(find(A.situations({ referrals = { ref } }, later), "not_referred", "referral:3").level, "red")
+  end },
+
+  { "referred, or no suspected crime: not flagged", function()
+    local refs = {
+      { id = 4, result_id = 1, suspected_crime = true, referred = true, found_date = "2026-01-02" },
+      { id = 5, result_id = 2, suspected_crime = false, referred = false, found_date = "2026-01-02" },
+    }
+    eq(A.situations({ referrals = refs }, "2026-06-01"), {})
+  end },
+
+  { "objection not reviewed by the 9.2 deadline: red", function()
+    local o = { id = 7, received = "2026-05-06", decided = nil }
+    local due = D.objection_review_due("2026-05-06").date    -- 2026-06-02 with 20 days
+    eq(find(A.situations({ objections = { o } }, due), "objection_late", "objection:7").level, "yellow")
+    eq(find(A.situations({ objections = { o } }, after(due)), "objection_late", "objection:7").level, "red")
+    eq(A.situations({ objections = { o } }, "2026-05-07"), {})
+  end },
+
+  { "feedback not sent by the 9.2 deadline: red; sent: nothing", function()
+    local o = { id = 8, received = "2026-01-20", decided = "2026-02-10", feedback_sent = false }
+    -- 15 working days after 2026-02-10: 2026-03-09 (HOLIDAYS.md)
+    local late = after(D.feedback_due("2026-02-10").date)
+    eq(find(A.situations({ objections = { o } }, late), "feedback_late", "objection:8").level, "red")
+    eq(find(A.situations({ objections = { o } }, "2026-02-11"), "feedback_late", "objection:8"), nil)
+    o.feedback_sent = true
+    eq(A.situations({ objections = { o } }, late), {})
+  end },
+
+  { "10.2 exemption reasons", function()
+    local codes = {}
+    for i, e in ipairs(A.exemption_reasons) do
+      codes[i] = e.code; eq(e.clause, "10.2"); assert(#e.label > 0)
+    end
+    eq(codes, { "plan_followed", "technical_limits", "unrelated_accident", "false_report", "other" })
+  end },
+
+  { "exempt: a listed reason is accepted, others refused", function()
+    local r = A.exempt("not_published", "technical_limits")
+    eq(r.ok, true); eq(r.clause, "10.2")
+    eq(A.exempt("not_checked", "unrelated_accident").ok, true)
+    eq(A.exempt("not_published", "unrelated_accident").ok, false)
+    eq(A.exempt("not_published", "too_busy").ok, false)
+    eq(A.exempt("no_such_kind", "other").ok, false)
+  end },
+}

@@ -1,0 +1,120 @@
+-- Rule tests for eligibility.lua (clauses 3.2, 3.3, 4.3, 6.2).
+local E = rules.eligibility
+
+local function unit(over)
+  local u = {
+    uscc = "91370322MA3C000001", name = "高青某化工有限公司", unit_type = "有限责任公司",
+    region = "高青县", industry = "危险化学品", supervision_type = "日常监管",
+    risk_level = "blue", credit_level = "normal", complaints = 0,
+    watchlist = false, dishonest = false, serious_violation = false, major_hazard = false,
+    status = "active",
+  }
+  for k, v in pairs(over or {}) do u[k] = v end
+  return u
+end
+local TASK = { year = 2026, directed = false, mode = "untargeted",
+               start_date = "2026-06-01", end_date = "2026-06-30" }
+local function task(over)
+  local t = {}
+  for k, v in pairs(TASK) do t[k] = v end
+  for k, v in pairs(over or {}) do t[k] = v end
+  return t
+end
+local FRESH = { drawn_this_year = 0 }
+local DRAWN = { drawn_this_year = 1, last_drawn = "2026-03-15" }
+local REPEATED = rules.eligibility.repeated_complaints
+
+return {
+  { "active unit not drawn this year is eligible (6.2)", function()
+    local r = E.check(unit(), TASK, FRESH)
+    eq(r.ok, true); eq(r.clause, "6.2")
+    eq(E.check(unit(), TASK, nil).ok, true)
+    eq(E.check(unit({ industry = "商贸" }), TASK, { drawn_this_year = 0, last_drawn = "2025-05-01" }).ok, true)
+  end },
+
+  { "closed unit is excluded (3.3 dynamic directory)", function()
+    local r = E.check(unit({ status = "closed" }), TASK, FRESH)
+    eq(r.ok, false); eq(r.clause, "3.3"); assert(r.reason:find("注销", 1, true))
+    -- closed even when a 6.2 exception would apply
+    eq(E.check(unit({ status = "closed", watchlist = true }), task({ directed = true }), DRAWN).ok, false)
+  end },
+
+  { "industry outside the 3.2 list is excluded", function()
+    local r = E.check(unit({ industry = "房地产" }), TASK, FRESH)
+    eq(r.ok, false); eq(r.clause, "3.2")
+  end },
+
+  { "each 4.3 special case (a-e) is excluded from random draws", function()
+    for _, c in ipairs(E.special_cases) do
+      local r = E.check(unit({ special_case = c.code }), TASK, FRESH)
+      eq(r.ok, false, c.code); eq(r.clause, "4.3", c.code)
+      assert(r.reason:find(c.label, 1, true), r.reason)
+    end
+    local codes = {}
+    for i, c in ipairs(E.special_cases) do codes[i] = c.code end
+    eq(codes, { "a", "b", "c", "d", "e" })
+  end },
+
+  { "an invalid 4.3 code is refused, not ignored", function()
+    local r = E.check(unit({ special_case = "z" }), TASK, FRESH)
+    eq(r.ok, false); eq(r.clause, "4.3")
+  end },
+
+  { "once a year: a unit already drawn this year is excluded (6.2)", function()
+    local r = E.check(unit(), TASK, DRAWN)
+    eq(r.ok, false); eq(r.clause, "6.2"); assert(r.reason:find("每年", 1, true))
+    eq(E.check(unit({ industry = "机械" }), TASK, { drawn_this_year = 2 }).ok, false)
+  end },
+
+  { "once a year from last_drawn alone (same year counts, last year does not)", function()
+    eq(E.check(unit(), TASK, { last_drawn = "2026-02-01" }).ok, false)
+    eq(E.check(unit(), TASK, { last_drawn = "2025-12-31" }).ok, true)
+  end },
+
+  { "exception: key-industry unit with repeated complaints", function()
+    local r = E.check(unit({ complaints = REPEATED }), TASK, DRAWN)
+    eq(r.ok, true); eq(r.clause, "6.2"); assert(r.reason:find("投诉举报", 1, true))
+    -- one complaint fewer is not "repeated"
+    eq(E.check(unit({ complaints = REPEATED - 1 }), TASK, DRAWN).ok, false)
+  end },
+
+  { "complaints exception is for key industries only", function()
+    local general = unit({ industry = "机械", complaints = REPEATED + 3 })
+    eq(E.check(general, TASK, DRAWN).ok, false)
+  end },
+
+  { "exception: key-attention list (watchlist)", function()
+    local r = E.check(unit({ industry = "纺织", watchlist = true }), TASK, DRAWN)
+    eq(r.ok, true); eq(r.clause, "6.2"); assert(r.reason:find("重点关注", 1, true))
+  end },
+
+  { "exception: dishonesty record (flag or credit level)", function()
+    eq(E.check(unit({ dishonest = true }), TASK, DRAWN).ok, true)
+    local r = E.check(unit({ industry = "商贸", credit_level = "dishonest" }), TASK, DRAWN)
+    eq(r.ok, true); assert(r.reason:find("失信", 1, true))
+  end },
+
+  { "exception: serious violation record", function()
+    local r = E.check(unit({ industry = "建材", serious_violation = true }), TASK, DRAWN)
+    eq(r.ok, true); assert(r.reason:find("严重违法", 1, true))
+  end },
+
+  { "exception: directed checks (专项整治/特殊事件/上级指令)", function()
+    for _, why in ipairs({ "专项整治", "特殊事件", "上级指令" }) do
+      local r = E.check(unit({ industry = "轻工" }), task({ directed = true, directed_reason = why }), DRAWN)
+      eq(r.ok, true, why); eq(r.clause, "6.2"); assert(r.reason:find(why, 1, true), r.reason)
+    end
+    eq(E.check(unit(), task({ directed = true }), DRAWN).ok, true)
+  end },
+
+  { "a 4.3 case is excluded even in a directed task", function()
+    eq(E.check(unit({ special_case = "b" }), task({ directed = true }), FRESH).ok, false)
+  end },
+
+  { "common outcomes are shared constant tables", function()
+    local a = E.check(unit(), TASK, FRESH)
+    local b = E.check(unit({ uscc = "other" }), TASK, FRESH)
+    assert(a == b, "the ok result should be one shared table")
+    eq(pcall(function() a.extra = 1 end), false)
+  end },
+}

@@ -1,0 +1,135 @@
+-- Rule tests for inspectors.lua (clause 7.3; directory 3.4).
+local I = rules.inspectors
+
+local function insp(over)
+  local i = { cert_no = "37030001", name = "张三", gender = "男", unit = "高青县应急管理局",
+              title = "科长", cert_valid_until = "2027-12-31", expertise = { "危险化学品" },
+              level = "county", is_expert = false, status = "active" }
+  for k, v in pairs(over or {}) do i[k] = v end
+  return i
+end
+local UNIT = { uscc = "91370322MA3C000001", name = "高青某化工有限公司", industry = "危险化学品",
+               risk_level = "red" }
+local TASK = { year = 2026, start_date = "2026-06-01", end_date = "2026-06-30" }
+
+return {
+  { "active inspector with a valid certificate is eligible", function()
+    local r = I.eligible(insp(), TASK)
+    eq(r.ok, true); eq(r.clause, "7.3")
+    eq(I.eligible(insp({ cert_valid_until = "2026-06-30" }), TASK).ok, true)   -- valid through the end
+  end },
+
+  { "expired certificate (before the task ends) is refused", function()
+    local r = I.eligible(insp({ cert_valid_until = "2026-06-15" }), TASK)
+    eq(r.ok, false); eq(r.clause, "7.3")
+    assert(r.reason:find("2026-06-15", 1, true) and r.reason:find("2026-06-30", 1, true), r.reason)
+    eq(I.eligible(insp({ cert_valid_until = "2025-12-31" }), TASK).ok, false)
+  end },
+
+  { "no certificate, no expiry date, inactive: refused", function()
+    eq(I.eligible(insp({ cert_no = "" }), TASK).ok, false)
+    eq(I.eligible(insp({ cert_valid_until = false }), TASK).ok, false)
+    local r = I.eligible(insp({ status = "inactive" }), TASK)
+    eq(r.ok, false); eq(r.clause, "3.4")
+  end },
+
+  { "required level", function()
+    local t = { start_date = "2026-06-01", end_date = "2026-06-30", required_level = "township" }
+    eq(I.eligible(insp({ level = "county" }), t).ok, false)
+    eq(I.eligible(insp({ level = "township" }), t).ok, true)
+  end },
+
+  { "team size is at least the 7.3 minimum, which is at least 2", function()
+    assert(I.min_team_size >= 2)
+    local n, reason, clause = I.team_size(UNIT, TASK)
+    eq(n, I.min_team_size); eq(clause, "7.3"); assert(reason:find(tostring(n), 1, true))
+    eq(I.team_size(UNIT, { team_size = 1 }), I.min_team_size)
+    eq(I.team_size(UNIT, { team_size = I.min_team_size + 2 }), I.min_team_size + 2)
+  end },
+
+  { "slots: one expertise, the rest general; expert added on request", function()
+    local n = I.team_size(UNIT, TASK)
+    local s = I.slots(UNIT, TASK)
+    eq(#s, 2)
+    eq({ s[1].name, s[1].count, s[2].name, s[2].count }, { "expertise", 1, "general", n - 1 })
+    local t = { start_date = "2026-06-01", end_date = "2026-06-30", require_expert = true }
+    local s2 = I.slots(UNIT, t)
+    eq(#s2, 3); eq(s2[3].name, "expert"); eq(s2[3].count, 1)
+    local total = 0
+    for _, slot in ipairs(s2) do total = total + slot.count; assert(#slot.label > 0) end
+    eq(total, n + 1)
+  end },
+
+  { "expertise slot requires the unit's industry in the inspector's expertise", function()
+    eq(I.in_pool("expertise", insp(), UNIT, TASK, {}), true)
+    eq(I.in_pool("expertise", insp({ expertise = { "机械", "商贸" } }), UNIT, TASK, {}), false)
+    eq(I.in_pool("expertise", insp({ expertise = {} }), UNIT, TASK, {}), false)
+    -- 3.2 spelling of the same industry matches
+    local chem = { name = "某石化", industry = "化工" }
+    eq(I.in_pool("expertise", insp({ expertise = { "化工(含石油化工)" } }), chem, TASK, {}), true)
+    eq(I.in_pool("general", insp({ expertise = { "机械" } }), UNIT, TASK, {}), true)
+  end },
+
+  { "expert slot takes experts only", function()
+    eq(I.in_pool("expert", insp({ is_expert = true }), UNIT, TASK, {}), true)
+    eq(I.in_pool("expert", insp(), UNIT, TASK, {}), false)
+  end },
+
+  { "rotation: not the same inspector as on the last team at this unit", function()
+    local ctx = { last_team = { "37030009", "37030001" }, load = 0, cap = 10 }
+    eq(I.in_pool("general", insp(), UNIT, TASK, ctx), false)
+    eq(I.in_pool("expertise", insp(), UNIT, TASK, ctx), false)
+    eq(I.in_pool("general", insp({ cert_no = "37030002" }), UNIT, TASK, ctx), true)
+  end },
+
+  { "workload cap: even share plus slack, and the pool respects it", function()
+    local size = I.team_size(nil, TASK)
+    local cap, reason, clause = I.workload_cap(TASK, 100, 30)
+    eq(cap, (100 * size + 29) // 30 + I.workload_slack); eq(clause, "7.3")
+    assert(reason:find(tostring(cap), 1, true))
+    assert(cap * 30 >= 100 * size, "the cap must leave enough capacity for every team")
+    eq(I.in_pool("general", insp(), UNIT, TASK, { load = cap, cap = cap }), false)
+    eq(I.in_pool("general", insp(), UNIT, TASK, { load = cap - 1, cap = cap }), true)
+    eq(I.workload_cap({ workload_cap = 4 }, 100, 30), 4)
+  end },
+
+  { "conflict of interest: recusal", function()
+    local r = I.conflict(insp({ unit = UNIT.name }), UNIT)
+    eq(r.ok, false); eq(r.conflict, true); eq(r.clause, "7.3"); assert(r.reason:find("回避", 1, true))
+    local u2 = { uscc = "X", name = "某厂", industry = "机械", conflicts = { "37030001" } }
+    eq(I.conflict(insp(), u2).conflict, true)
+    eq(I.conflict(insp({ conflicts = { "X" } }), u2).ok, false)
+    local ok = I.conflict(insp(), UNIT)
+    eq(ok.ok, true); eq(ok.conflict, false)
+  end },
+
+  { "leader: expertise match first, then county level, then draw order; deterministic", function()
+    local a = insp({ cert_no = "A", level = "township", expertise = { "机械" } })
+    local b = insp({ cert_no = "B", level = "township", expertise = { "危险化学品" } })
+    local c = insp({ cert_no = "C", level = "county", expertise = { "危险化学品" } })
+    local cert, reason, clause = I.leader({ a, b }, UNIT, TASK)
+    eq(cert, "B"); eq(clause, "7.3"); assert(reason:find("B", 1, true))
+    eq(I.leader({ a, b, c }, UNIT, TASK), "C")
+    eq(I.leader({ c, b, a }, UNIT, TASK), "C")
+    local d = insp({ cert_no = "D", level = "county", expertise = {} })
+    local e = insp({ cert_no = "E", level = "county", expertise = {} })
+    eq(I.leader({ d, e }, UNIT, TASK), "D")
+    eq(I.leader({ e, d }, UNIT, TASK), "E")
+  end },
+
+  { "fallback: direct appointment when the pool is too small (recorded)", function()
+    local f = I.fallback("expertise", 0, 1)
+    eq(f.method, "appointed"); eq(f.clause, "7.3"); assert(f.reason:find("指定", 1, true))
+    eq(I.fallback("general", 1, 2).method, "appointed")
+    eq(I.fallback("general", 5, 2).method, "random")
+  end },
+
+  { "replacement only for job change, conflict, health", function()
+    local R = I.replacement_reasons
+    eq({ R.job_change, R.conflict, R.health }, { "工作调动", "利益冲突", "身体原因" })
+    eq(I.replacement("job_change").ok, true)
+    eq(I.replacement("conflict").ok, true)
+    eq(I.replacement("health").ok, true)
+    eq(I.replacement("vacation").ok, false)
+  end },
+}

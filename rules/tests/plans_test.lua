@@ -1,0 +1,97 @@
+-- Rule tests for plans.lua (clauses 6.1, 6.2, 5.1.2). Ratios are derived from rules.sampling so
+-- that an administrator's change of the floor does not break them.
+local P = rules.plans
+local S = rules.sampling
+
+local function ratios()
+  local r = {}
+  for _, s in ipairs(S.strata) do
+    local floor = S.floor(s.name)
+    r[s.name] = floor + (1 - floor) / 4
+  end
+  return r
+end
+local function plan(over)
+  local p = {
+    year = 2026, name = "高青县应急管理局2026年度双随机抽查计划", scope = "全县工矿商贸企业",
+    ratios = ratios(), schedule = { "二季度", "四季度" }, estimated_count = 120,
+    tasks = {
+      { name = "危险化学品专项", joint = false, start_date = "2026-04-01", end_date = "2026-04-30" },
+      { name = "联合抽查", joint = true, start_date = "2026-09-01", end_date = "2026-09-30" },
+    },
+    joint_checks = 1,
+  }
+  for k, v in pairs(over or {}) do p[k] = v end
+  return p
+end
+local function has(result, clause, text)
+  for _, pr in ipairs(result.problems) do
+    if pr.clause == clause and (not text or pr.reason:find(text, 1, true)) then return true end
+  end
+  return false
+end
+
+return {
+  { "a complete plan is valid", function()
+    eq(P.validate(plan()), { ok = true, problems = {} })
+  end },
+
+  { "plan without a joint check is refused (6.2)", function()
+    local p = plan({ joint_checks = 0 })
+    p.tasks[2].joint = false
+    local r = P.validate(p)
+    eq(r.ok, false); assert(has(r, "6.2", "联合"), "expected a 6.2 problem")
+    local p2 = plan({ tasks = {} }); p2.joint_checks = nil
+    eq(P.validate(p2).ok, false)
+  end },
+
+  { "a joint task or a joint_checks count is enough", function()
+    eq(P.validate(plan({ joint_checks = 0 })).ok, true)        -- joint task
+    local p = plan({ joint_checks = 1 }); p.tasks[2].joint = false
+    eq(P.validate(p).ok, true)
+  end },
+
+  { "general ratio below the floor is refused (5.1.2)", function()
+    local r = ratios(); r.general_other = S.general_min_ratio / 2
+    local res = P.validate(plan({ ratios = r }))
+    eq(res.ok, false); assert(has(res, "5.1.2"))
+    r.general_other = S.general_min_ratio
+    eq(P.validate(plan({ ratios = r })).ok, true)
+  end },
+
+  { "ratios outside [0, 1] or for unknown strata are refused", function()
+    local r = ratios(); r.key_high = 1.5
+    eq(P.validate(plan({ ratios = r })).ok, false)
+    r = ratios(); r.key_high = -0.1
+    eq(P.validate(plan({ ratios = r })).ok, false)
+    r = ratios(); r.everyone = 0.5
+    eq(P.validate(plan({ ratios = r })).ok, false)
+    eq(P.validate(plan({ ratios = {} })).ok, false)
+  end },
+
+  { "task dates must be valid and inside the plan year", function()
+    local p = plan(); p.tasks[1].end_date = "2027-01-10"
+    local r = P.validate(p)
+    eq(r.ok, false); assert(has(r, "6.1", "2027-01-10"))
+    p = plan(); p.tasks[1].start_date = "2026-05-01"       -- after its end
+    eq(P.validate(p).ok, false)
+    p = plan(); p.tasks[1].start_date = "2026-02-30"
+    eq(P.validate(p).ok, false)
+  end },
+
+  { "estimated count must be positive; name, scope, schedule required (6.1)", function()
+    eq(P.validate(plan({ estimated_count = 0 })).ok, false)
+    local p = plan(); p.estimated_count = nil
+    eq(P.validate(p).ok, false)
+    eq(P.validate(plan({ scope = "" })).ok, false)
+    eq(P.validate(plan({ schedule = {} })).ok, false)
+    p = plan(); p.name = nil
+    eq(P.validate(p).ok, false)
+  end },
+
+  { "several problems are all reported", function()
+    local r = P.validate(plan({ estimated_count = 0, joint_checks = 0, tasks = {} }))
+    eq(r.ok, false)
+    eq(#r.problems, 2)
+  end },
+}

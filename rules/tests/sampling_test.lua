@@ -1,0 +1,109 @@
+-- Rule tests for sampling.lua (clauses 5.1.2, 6.2). The ratios and the floor are read from the
+-- rule, so the tests keep passing when an administrator changes them (e.g. 5% -> 10%).
+local S = rules.sampling
+
+local function unit(industry, risk, credit, dishonest)
+  return { industry = industry, risk_level = risk or "blue", credit_level = credit or "normal",
+           dishonest = dishonest or false, status = "active" }
+end
+local function ceil_ratio(size, ratio)
+  local n = math.ceil(size * ratio - 1e-9)
+  if n > size then n = size end
+  return math.tointeger(n)
+end
+local FLOOR = S.general_min_ratio
+
+return {
+  { "strata: four, ordered, with Chinese labels", function()
+    local names = {}
+    for i, s in ipairs(S.strata) do
+      names[i] = s.name
+      assert(type(s.label) == "string" and #s.label > 0)
+    end
+    eq(names, { "key_high", "key_other", "general_high", "general_other" })
+  end },
+
+  { "stratum by category and risk/credit", function()
+    eq(S.stratum(unit("危险化学品", "red"), {}), "key_high")
+    eq(S.stratum(unit("冶金", "orange"), {}), "key_high")
+    eq(S.stratum(unit("有色", "blue", "dishonest"), {}), "key_high")
+    eq(S.stratum(unit("非煤矿山", "yellow"), {}), "key_other")
+    eq(S.stratum(unit("化工", "blue"), {}), "key_other")
+    eq(S.stratum(unit("机械", "red"), {}), "general_high")
+    eq(S.stratum(unit("商贸", "blue", "normal", true), {}), "general_high")
+    eq(S.stratum(unit("纺织", "yellow", "good"), {}), "general_other")
+    eq(S.stratum(unit("房地产", "red"), {}), nil)
+  end },
+
+  { "general floor: at least general_min_ratio of the stratum, rounded up (5.1.2)", function()
+    for _, size in ipairs({ 1, 7, 19, 20, 21, 99, 100, 101, 1000, 12345 }) do
+      local n, reason, clause = S.count("general_other", size, { ratios = { general_other = 0 } })
+      eq(n, ceil_ratio(size, FLOOR), "size " .. size)
+      eq(clause, "5.1.2")
+      assert(reason:find("向上取整", 1, true), reason)
+    end
+  end },
+
+  { "floor rounding: 21 units at the floor is never rounded down", function()
+    local n = S.count("general_other", 21, { ratios = { general_other = 0 } })
+    assert(n >= 21 * FLOOR, "n = " .. n)
+    assert(n - 1 < 21 * FLOOR, "not more than the ceiling")
+  end },
+
+  { "a plan ratio below the floor is raised to the floor, also for key strata", function()
+    for _, s in ipairs(S.strata) do
+      local n = S.count(s.name, 200, { ratios = { [s.name] = 0 } })
+      assert(n >= ceil_ratio(200, FLOOR), s.name .. ": " .. n)
+    end
+  end },
+
+  { "a plan ratio above the floor is used", function()
+    local r = FLOOR + (1 - FLOOR) / 2
+    local n, _, clause = S.count("general_other", 1000, { ratios = { general_other = r } })
+    eq(n, ceil_ratio(1000, r))
+    eq(clause, "6.2")
+  end },
+
+  { "default ratios: general strata never below the floor", function()
+    for _, name in ipairs({ "general_high", "general_other" }) do
+      local n = S.count(name, 1000, {})
+      assert(n >= ceil_ratio(1000, FLOOR), name .. ": " .. n)
+    end
+  end },
+
+  { "key strata have no upper ratio: a plan may draw all", function()
+    eq(S.count("key_high", 37, { ratios = { key_high = 1 } }), 37)
+    eq(S.count("key_other", 37, { ratios = { key_other = 1 } }), 37)
+    local n, reason = S.count("key_other", 50, { ratios = { key_other = 0.9 } })
+    eq(n, 45); assert(reason:find("不设上限", 1, true), reason)
+  end },
+
+  { "never more than the stratum, zero for an empty stratum", function()
+    eq(S.count("general_other", 3, { ratios = { general_other = 1 } }), 3)
+    eq(S.count("general_other", 1, {}), 1)
+    eq(S.count("key_high", 0, {}), 0)
+  end },
+
+  { "6.2: high risk / dishonest strata get at least the ratio of the other stratum", function()
+    for _, pair in ipairs({ { "key_high", "key_other" }, { "general_high", "general_other" } }) do
+      local high = S.count(pair[1], 1000, {})
+      local other = S.count(pair[2], 1000, {})
+      assert(high >= other, pair[1] .. " " .. high .. " < " .. pair[2] .. " " .. other)
+      -- even when the plan inverts them
+      local t = { ratios = { [pair[1]] = FLOOR, [pair[2]] = 1 } }
+      eq(S.count(pair[1], 100, t), 100, pair[1])
+    end
+  end },
+
+  { "float noise does not add a unit", function()
+    local r = 0.07
+    if r < FLOOR then r = FLOOR end
+    eq(S.count("general_other", 100, { ratios = { general_other = r } }), ceil_ratio(100, r))
+  end },
+
+  { "bad input is refused", function()
+    eq(pcall(S.count, "nope", 10, {}), false)
+    eq(pcall(S.count, "general_other", -1, {}), false)
+    eq(pcall(S.count, "general_other", 10, { ratios = { general_other = "x" } }), false)
+  end },
+}

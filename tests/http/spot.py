@@ -1,0 +1,183 @@
+"""Test harness for HTTP end-to-end tests: starts the real spotcheck binary on a free loopback port
+with a fresh database, and gives a small client (cookies, CSRF header, JSON). Standard library only.
+
+    with Server() as s:
+        admin = s.login("admin")
+        st, body = admin.post("/api/users", {...})
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import http.client
+import urllib.parse
+
+BIN = os.environ.get("SPOTCHECK_BIN") or os.path.join(os.path.dirname(__file__), "../../build/spotcheck")
+SRC = os.environ.get("SPOT_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
+ADMIN_PASSWORD = "admin-test-password"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Client:
+    def __init__(self, server):
+        self.server = server
+        self.cookie = None
+        self.csrf = None
+
+    def request(self, method, path, body=None, headers=None, raw=None, content_type=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=120)
+        h = dict(headers or {})
+        data = None
+        if raw is not None:
+            data = raw if isinstance(raw, bytes) else raw.encode()
+            h.setdefault("Content-Type", content_type or "application/octet-stream")
+        elif body is not None:
+            data = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        if self.cookie:
+            h.setdefault("Cookie", self.cookie)
+        if self.csrf and method not in ("GET", "HEAD"):
+            h.setdefault("X-CSRF-Token", self.csrf)
+        conn.request(method, path, body=data, headers=h)
+        resp = conn.getresponse()
+        payload = resp.read()
+        self.last_headers = resp.getheaders()
+        for k, v in resp.getheaders():
+            if k.lower() == "set-cookie" and v.startswith("sid="):
+                self.cookie = v.split(";")[0]
+        conn.close()
+        ctype = resp.getheader("Content-Type") or ""
+        if ctype.startswith("application/json"):
+            return resp.status, json.loads(payload.decode())
+        return resp.status, payload
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, body, **kw)
+
+    def login(self, username, password):
+        st, body = self.post("/api/login", {"username": username, "password": password})
+        assert st == 200, (st, body)
+        self.csrf = body["csrf"]
+        return self
+
+
+class Server:
+    """A spotcheck process on a free loopback port with a fresh database in a temporary folder."""
+
+    def __init__(self, demo=False, env=None, threads=2, init=True):
+        self.dir = tempfile.mkdtemp(prefix="spotcheck-test-")
+        self.db = os.path.join(self.dir, "test.db")
+        self.port = free_port()
+        self.env = dict(os.environ, SPOTCHECK_ADMIN_PASSWORD=ADMIN_PASSWORD, SPOTCHECK_DB=self.db)
+        self.env.update(env or {})
+        self.threads = threads
+        self.proc = None
+        if init:
+            self.run("init", *(["--demo"] if demo else []), check=True)
+
+    def run(self, *args, check=False, input=None, timeout=600):
+        p = subprocess.run([BIN, *args], env=self.env, capture_output=True, text=True, input=input,
+                           timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError(f"spotcheck {' '.join(args)} failed: {p.stderr}")
+        return p
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "server.log"), "w")
+        self.proc = subprocess.Popen([BIN, "serve", "--listen", f"127.0.0.1:{self.port}",
+                                      "--threads", str(self.threads)],
+                                     env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("server exited: " + self.logtext())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("server did not start: " + self.logtext())
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def logtext(self):
+        try:
+            return open(os.path.join(self.dir, "server.log")).read()
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def client(self):
+        return Client(self)
+
+    def login(self, username="admin", password=ADMIN_PASSWORD):
+        return Client(self).login(username, password)
+
+    def sql(self, query, *params):
+        import sqlite3
+        con = sqlite3.connect(self.db, timeout=30)
+        try:
+            cur = con.execute(query, params)
+            rows = cur.fetchall()
+            con.commit()
+            return rows
+        finally:
+            con.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        if exc[0] is not None:
+            sys.stderr.write("---- server log (tail) ----\n" + self.logtext()[-4000:] + "\n")
+
+
+class Suite:
+    """Named checks with a closing 'N passed, N failed' line; exit status 1 on any failure."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name, cond, detail=""):
+        if cond:
+            self.passed += 1
+            print(f"ok   {name}")
+        else:
+            self.failed += 1
+            print(f"FAIL {name} {detail}")
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed")
+        sys.exit(1 if self.failed or not self.passed else 0)
+
+
+def is_error_body(body, code=None):
+    return isinstance(body, dict) and isinstance(body.get("error"), str) and \
+        isinstance(body.get("message"), str) and (code is None or body["error"] == code)

@@ -1,0 +1,128 @@
+"""Foundation over HTTP: sessions and roles, CSRF, the SPEC §5 error body for every refusal, body cap,
+security headers, users, health, throttling, and the audit chain with a tampered record."""
+import os
+import subprocess
+from spot import Server, Suite, is_error_body, ADMIN_PASSWORD
+
+t = Suite()
+
+with Server() as s:
+    anon = s.client()
+
+    st, body = anon.get("/api/users")
+    t.check("anonymous gets 401 with error body", st == 401 and is_error_body(body, "unauthorized"), (st, body))
+
+    st, body = anon.get("/api/no/such/route")
+    t.check("unknown route 404 with error body", st == 404 and is_error_body(body), (st, body))
+
+    st, body = anon.post("/api/login", {"username": "admin", "password": "wrong-password"})
+    t.check("bad password 401", st == 401 and is_error_body(body, "bad_credentials"), (st, body))
+
+    st, body = anon.request("POST", "/api/login", raw="{not json", content_type="application/json")
+    t.check("malformed JSON 400 with error body", st == 400 and is_error_body(body, "bad_json"), (st, body))
+
+    admin = s.login("admin", ADMIN_PASSWORD)
+    cookie_header = [v for k, v in admin.last_headers if k.lower() == "set-cookie"][0]
+    t.check("session cookie HttpOnly SameSite=Strict", "HttpOnly" in cookie_header and "SameSite=Strict" in cookie_header,
+            cookie_header)
+    headers = {k.lower(): v for k, v in admin.last_headers}
+    t.check("security headers", "frame-ancestors 'none'" in headers.get("content-security-policy", "") and
+            headers.get("x-content-type-options") == "nosniff" and headers.get("referrer-policy") == "no-referrer",
+            headers)
+
+    st, me = admin.get("/api/me")
+    t.check("GET /api/me", st == 200 and me["username"] == "admin" and me["role"] == "admin", me)
+
+    # A planner account, then role checks.
+    st, body = admin.post("/api/users", {"username": "planner1", "password": "planner-pass-1", "role": "planner"})
+    t.check("admin creates a user", st == 201 and body["role"] == "planner", (st, body))
+    st, body = admin.post("/api/users", {"username": "planner1", "password": "planner-pass-1", "role": "planner"})
+    t.check("duplicate username refused 422", st == 422 and is_error_body(body), (st, body))
+    st, body = admin.post("/api/users", {"username": "x2", "password": "short", "role": "planner"})
+    t.check("short password refused 422", st == 422 and is_error_body(body), (st, body))
+    st, body = admin.post("/api/users", {"username": "x3", "password": "long-enough-1", "role": "emperor"})
+    t.check("unknown role refused 422", st == 422 and is_error_body(body), (st, body))
+
+    planner = s.login("planner1", "planner-pass-1")
+    st, body = planner.get("/api/users")
+    t.check("wrong role gets 403 with error body", st == 403 and is_error_body(body, "forbidden"), (st, body))
+
+    # CSRF: the same session without the header is refused, and nothing changes.
+    before = s.sql("SELECT count(*) FROM users")[0][0]
+    nocsrf = s.client()
+    nocsrf.cookie = admin.cookie
+    st, body = nocsrf.post("/api/users", {"username": "sneaky", "password": "sneaky-pass-1", "role": "admin"})
+    t.check("missing CSRF token 403", st == 403 and is_error_body(body, "csrf"), (st, body))
+    nocsrf.csrf = "0" * 64
+    st, body = nocsrf.post("/api/users", {"username": "sneaky", "password": "sneaky-pass-1", "role": "admin"})
+    t.check("wrong CSRF token 403", st == 403 and is_error_body(body, "csrf"), (st, body))
+    t.check("refused requests changed nothing", s.sql("SELECT count(*) FROM users")[0][0] == before)
+
+    # Oversized body: over the 16 MiB default cap.
+    big = b"{" + b" " * (17 << 20) + b"}"
+    try:
+        st, body = admin.request("POST", "/api/users", raw=big, content_type="application/json")
+        t.check("oversized body 413 with error body", st == 413 and is_error_body(body, "too_large"), (st, body))
+    except (ConnectionError, OSError) as e:
+        t.check("oversized body 413 with error body", False, repr(e))
+
+    st, body = admin.request("POST", "/api/users", raw="[1,2,3]", content_type="application/json")
+    t.check("JSON that is not an object 400", st == 400 and is_error_body(body), (st, body))
+    st, body = admin.put("/api/users/abc", {"role": "head"})
+    t.check("bad id 404", st == 404 and is_error_body(body), (st, body))
+    st, body = admin.put("/api/users/2", {"colour": "red"})
+    t.check("unknown field 400", st == 400 and is_error_body(body, "unknown_field"), (st, body))
+    st, body = admin.request("DELETE", "/api/users")
+    t.check("wrong method 405", st == 405 and is_error_body(body), (st, body))
+
+    st, body = admin.put("/api/users/2", {"role": "head"})
+    t.check("admin changes a role", st == 200 and body["role"] == "head", (st, body))
+
+    st, health = anon.get("/api/health")
+    t.check("health shows schema version and rules", st == 200 and health["schema_version"] >= 1 and
+            health["rules_loaded"] is True and health["audit_head"]["id"] >= 1, health)
+
+    st, page = anon.get("/")
+    t.check("static index served", st in (200, 404))
+
+    # Logout ends the session.
+    st, _ = planner.post("/api/logout", {})
+    st2, body = planner.get("/api/me")
+    t.check("logout ends the session", st == 200 and st2 == 401, (st, st2))
+
+    # Throttling: five failures lock the user name for a while, even with the right password.
+    for i in range(5):
+        anon.post("/api/login", {"username": "planner1", "password": f"wrong-{i}-xxxx"})
+    st, body = anon.post("/api/login", {"username": "planner1", "password": "planner-pass-1"})
+    t.check("login throttled after repeated failures (429)", st == 429 and is_error_body(body, "throttled"), (st, body))
+
+    st, body = admin.get("/api/audit")
+    actions = [r["action"] for r in body.get("records", [])] if st == 200 else []
+    t.check("audit lists the changes", "user.create" in actions and "user.update" in actions, actions)
+    st, body = admin.get("/api/audit/verify")
+    t.check("audit chain verifies", st == 200 and body["ok"] is True, body)
+
+    t.check("server still serving after all bad input", s.alive() and anon.get("/api/health")[0] == 200)
+    log = s.logtext()
+    t.check("passwords never in the log", "planner-pass-1" not in log and ADMIN_PASSWORD not in log)
+
+# Tamper with one audit row behind the server's back: the CLI names it.
+s2 = Server()
+r = s2.run("audit", "verify")
+t.check("audit verify passes on a fresh database", r.returncode == 0 and "intact" in r.stdout, r.stdout + r.stderr)
+rows = s2.sql("SELECT id FROM audit ORDER BY id")
+victim = rows[len(rows) // 2][0]
+s2.sql("DROP TRIGGER audit_no_update")
+s2.sql("UPDATE audit SET actor = 'mallory' WHERE id = ?", victim)
+r = s2.run("audit", "verify")
+t.check("audit verify names the altered record", r.returncode != 0 and f"audit record {victim}" in r.stderr,
+        r.stdout + r.stderr)
+
+r = s2.run("init")
+t.check("init refuses to overwrite", r.returncode != 0 and "refusing to overwrite" in r.stderr, r.stderr)
+r = s2.run("--version")
+t.check("--version shows the schema version", r.returncode == 0 and "schema version" in r.stdout, r.stdout)
+r = s2.run("frobnicate")
+t.check("unknown command: one clear line, non-zero", r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1)
+
+t.finish()

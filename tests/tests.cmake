@@ -1,0 +1,24 @@
+# Every tests/unit/test_*.c is one cmocka executable linked with the core library.
+file(GLOB SPOT_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
+foreach(src ${SPOT_UNIT_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_link_libraries(${name} PRIVATE spotcore PkgConfig::CMOCKA)
+  add_test(NAME unit.${name} COMMAND ${name})
+  set_tests_properties(unit.${name} PROPERTIES ENVIRONMENT "SPOT_SOURCE_DIR=${CMAKE_SOURCE_DIR}" TIMEOUT 300)
+endforeach()
+
+# Lua rule tests, inside the server's sandbox.
+add_test(NAME rules.test COMMAND spotcheck rules test --rules ${CMAKE_SOURCE_DIR}/rules)
+set_tests_properties(rules.test PROPERTIES TIMEOUT 120)
+
+# HTTP end-to-end tests: tests/http/test_*.py start the real binary on a loopback port.
+find_program(PYTHON3 python3 REQUIRED)
+file(GLOB SPOT_HTTP_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/http/test_*.py)
+foreach(src ${SPOT_HTTP_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  add_test(NAME http.${name} COMMAND ${PYTHON3} ${src})
+  set_tests_properties(http.${name} PROPERTIES
+    ENVIRONMENT "SPOTCHECK_BIN=$<TARGET_FILE:spotcheck>;SPOT_SOURCE_DIR=${CMAKE_SOURCE_DIR}"
+    TIMEOUT 600)
+endforeach()
