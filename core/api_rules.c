@@ -140,9 +140,9 @@ static int h_put(req *r)
     clock_now_rfc3339(at);
     if (db_begin(r->db, &err) != 0) { json_decref(tests); return fail_db(r, err); }
     long long version = db_int(r->db, &err, 0, "SELECT max(version) FROM rule_versions WHERE name = ?", "s", name) + 1;
-    json_t *d = json_pack("{ss sI ss s?}", "name", name, "version", (json_int_t)version, "sha256", sha,
+    json_t *d = json_pack("{ss sI ss sO?}", "name", name, "version", (json_int_t)version, "sha256", sha,
                           "comment", json_object_get(r->json, "comment"));
-    json_incref(json_object_get(r->json, "comment"));
+
     if (db_run(r->db, &err, "INSERT INTO rule_versions(name, version, source, sha256, author, created_at, active) "
                             "VALUES (?, ?, ?, ?, ?, ?, 0)", "sijsss", name, version, src, sha, req_actor(r), at) < 0 ||
         audit_log(r->db, req_actor(r), "rule.store", name, d, &err) != 0 || db_commit(r->db, &err) != 0) {

@@ -135,8 +135,8 @@ long long auth_create_user(sqlite3 *db, const char *actor, const char *username,
                username, hash, role, cert_no && *cert_no ? cert_no : NULL, at, at) < 0)
         return -1;
     long long id = sqlite3_last_insert_rowid(db);
-    json_t *d = json_pack("{ss ss s?}", "username", username, "role", role, "cert_no",
-                          cert_no && *cert_no ? json_string(cert_no) : NULL);
+    json_t *d = json_pack("{ss ss ss?}", "username", username, "role", role, "cert_no",
+                          cert_no && *cert_no ? cert_no : NULL);
     char obj[32];
     snprintf(obj, sizeof obj, "user:%lld", id);
     int rc = audit_log(db, actor, "user.create", obj, d, err);
@@ -238,10 +238,9 @@ static int h_me(req *r)
     char csrf[65] = "";
     user u;
     auth_resolve(r, &u, csrf);
-    return reply_json(r, 200, json_pack("{sI ss ss s? ss}", "id", (json_int_t)r->user->id, "username",
+    return reply_json(r, 200, json_pack("{sI ss ss ss? ss}", "id", (json_int_t)r->user->id, "username",
                                         r->user->username, "role", role_name(r->user->role), "cert_no",
-                                        r->user->cert_no[0] ? json_string(r->user->cert_no) : NULL,
-                                        "csrf", csrf));
+                                        r->user->cert_no[0] ? r->user->cert_no : NULL, "csrf", csrf));
 }
 
 static int h_users_list(req *r)

@@ -1,0 +1,30 @@
+/* csvimport.h: CSV import of the directories (SPEC §8): Chinese or English headers in any order,
+ * UTF-8 with or without BOM or GB18030 (converted with iconv), quoted fields (libcsv), per-row
+ * validation with the physical line number where the record starts, duplicate keys inside the
+ * file, known keys updating their row with history, one transaction per file and one audit record
+ * per file (counts and the file's SHA-256). Used by the HTTP import routes and `spotcheck import`.
+ * Uses db.h, audit.h, validate.h, enterprises.h (the directory kinds), libcsv, iconv, libsodium. */
+#ifndef SPOT_CSVIMPORT_H
+#define SPOT_CSVIMPORT_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+#include <jansson.h>
+#include "enterprises.h"
+#include "luahost.h"
+
+/* Imports the file image data (len bytes) into k's table inside one transaction of its own.
+ * lua: a state with the active rules (industry check). On success returns 0 and *result is a new
+ * object {"imported":N,"updated":N,"unchanged":N,"rejected":[{"line":N,"error":"…"}],
+ * "rejected_count":N} (at most 10,000 rejections are listed). Returns 1 when the whole file is
+ * refused (encoding, headers; *err a Chinese message, nothing written), -1 on a database error
+ * (*err; nothing written). */
+int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, size_t len,
+               const char *actor, json_t **result, char **err);
+
+/* `spotcheck import enterprises|inspectors FILE`: argc/argv after the command name. Prints the
+ * counts and every rejected line; exit status 0 when the file was imported (even with rejected
+ * rows), 1 on error, 2 on usage. */
+int csvimport_cli(int argc, char **argv);
+
+#endif

@@ -1,0 +1,349 @@
+// ui.js: small DOM and API helpers shared by every page (staff app and public portal).
+// No inline handlers anywhere (CSP script-src 'self'): events are attached with addEventListener.
+
+// ---- API ----
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `请求失败（HTTP ${status}）`);
+    this.status = status;
+    this.code = body && body.error;
+    this.body = body || {};
+  }
+}
+
+let csrfToken = null;
+export function setCsrf(t) {
+  csrfToken = t || null;
+}
+
+// api('GET', '/api/me'); api('POST', path, obj); api('POST', path, text, {contentType:'text/csv'})
+export async function api(method, path, body, opts = {}) {
+  const headers = { Accept: 'application/json' };
+  let data;
+  if (body !== undefined && body !== null) {
+    if (opts.contentType) {
+      headers['Content-Type'] = opts.contentType;
+      data = body;
+    } else {
+      headers['Content-Type'] = 'application/json';
+      data = JSON.stringify(body);
+    }
+  }
+  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let resp;
+  try {
+    resp = await fetch(path, { method, headers, body: data, credentials: 'same-origin' });
+  } catch (e) {
+    throw new ApiError(0, { error: 'network', message: '无法连接服务器，请检查网络后重试' });
+  }
+  const ct = resp.headers.get('Content-Type') || '';
+  let payload = null;
+  if (ct.startsWith('application/json')) {
+    try {
+      payload = await resp.json();
+    } catch (e) {
+      payload = null;
+    }
+  } else {
+    payload = await resp.text();
+  }
+  if (!resp.ok) {
+    if (resp.status === 401 && opts.on401 !== false && typeof window !== 'undefined') {
+      window.dispatchEvent(new CustomEvent('spot:unauthorized'));
+    }
+    throw new ApiError(resp.status, typeof payload === 'object' ? payload : { error: 'http', message: `请求失败（HTTP ${resp.status}）${payload ? '：' + String(payload).slice(0, 200) : ''}` });
+  }
+  return payload;
+}
+
+// Lists come back in several shapes while the API is being built: accept all of them.
+export function listOf(reply, ...keys) {
+  if (Array.isArray(reply)) return reply;
+  if (!reply || typeof reply !== 'object') return [];
+  for (const k of [...keys, 'items', 'records', 'rows', 'data', 'results']) {
+    if (Array.isArray(reply[k])) return reply[k];
+  }
+  return [];
+}
+
+// ---- DOM ----
+
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v);
+      else if (k === 'class') el.className = v;
+      else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
+      else if (k === 'dataset') Object.assign(el.dataset, v);
+      else if (k === 'value' || k === 'checked' || k === 'selected' || k === 'disabled') el[k] = v;
+      else if (v === true) el.setAttribute(k, '');
+      else el.setAttribute(k, String(v));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children) {
+    if (c === undefined || c === null || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else if (c instanceof Node) el.appendChild(c);
+    else el.appendChild(document.createTextNode(String(c)));
+  }
+}
+
+export function clear(el) {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  return el;
+}
+
+export function mount(el, ...children) {
+  clear(el);
+  append(el, children);
+  return el;
+}
+
+// A message box: kind = 'error' | 'ok' | 'info' | 'warn'.
+export function msg(kind, text) {
+  return h('div', { class: `msg msg-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+}
+
+export function errorText(e) {
+  if (e instanceof ApiError) return e.message + (e.code && e.status !== 0 ? `（${e.code}）` : '');
+  return String(e && e.message ? e.message : e);
+}
+
+// An async block: shows "加载中…", then the result of render(), or the error.
+export function loading(fn) {
+  const box = h('div', { class: 'loading' }, '加载中…');
+  Promise.resolve()
+    .then(fn)
+    .then((node) => {
+      box.className = '';
+      mount(box, node);
+    })
+    .catch((e) => {
+      box.className = '';
+      mount(box, msg('error', errorText(e)));
+    });
+  return box;
+}
+
+// Button that runs an async action, disables itself meanwhile and reports errors next to itself.
+export function actionButton(label, fn, attrs = {}) {
+  const out = h('span', { class: 'action-msg' });
+  const b = h('button', {
+    type: 'button',
+    ...attrs,
+    onclick: async () => {
+      b.disabled = true;
+      mount(out);
+      try {
+        const r = await fn();
+        if (typeof r === 'string') mount(out, msg('ok', r));
+      } catch (e) {
+        mount(out, msg('error', errorText(e)));
+      } finally {
+        b.disabled = false;
+      }
+    },
+  }, label);
+  return h('span', { class: 'action' }, b, out);
+}
+
+// ---- forms ----
+
+// fields: [{name, label, type: text|number|date|select|textarea|checkbox|password|list,
+//           options: [[value,label],…], required, placeholder, help, value}]
+// Returns {el, values(), setValues(obj), showError(err), clearErrors(), fieldEl(name)}.
+// onSubmit(values) may throw an ApiError; its message is shown next to the field it names (or
+// at the form), and every input is kept.
+export function form(fields, onSubmit, opts = {}) {
+  const inputs = {};
+  const errs = {};
+  const formMsg = h('div', { class: 'form-msg' });
+  const rows = fields.map((f) => {
+    const id = `f-${opts.idPrefix || 'x'}-${f.name}`;
+    let input;
+    if (f.type === 'select') {
+      input = h('select', { id, name: f.name, required: f.required },
+        (f.options || []).map(([v, l]) => h('option', { value: v }, l)));
+    } else if (f.type === 'textarea' || f.type === 'list') {
+      input = h('textarea', { id, name: f.name, rows: f.rows || 3, placeholder: f.placeholder, required: f.required });
+    } else if (f.type === 'checkbox') {
+      input = h('input', { id, name: f.name, type: 'checkbox' });
+    } else {
+      input = h('input', { id, name: f.name, type: f.type || 'text', placeholder: f.placeholder, required: f.required, autocomplete: f.autocomplete, step: f.step });
+    }
+    inputs[f.name] = input;
+    errs[f.name] = h('div', { class: 'field-error', id: `${id}-err`, 'aria-live': 'polite' });
+    if (f.value !== undefined) setInput(f, input, f.value);
+    return h('div', { class: `field field-${f.type || 'text'}${f.wide ? ' wide' : ''}` },
+      h('label', { for: id }, f.label, f.required ? h('span', { class: 'req' }, ' *') : null),
+      input, f.help ? h('div', { class: 'help' }, f.help) : null, errs[f.name]);
+  });
+  const submit = h('button', { type: 'submit', class: 'primary' }, opts.submitLabel || '保存');
+  const el = h('form', { class: `form ${opts.class || ''}`, novalidate: true },
+    h('div', { class: 'fields' }, rows), h('div', { class: 'form-actions' }, submit, opts.extraButtons || null), formMsg);
+
+  function setInput(f, input, v) {
+    if (f.type === 'checkbox') input.checked = !!v && v !== '0' && v !== 'false';
+    else if (f.type === 'list') input.value = Array.isArray(v) ? v.join('\n') : (v ?? '');
+    else input.value = v ?? '';
+  }
+  function values() {
+    const out = {};
+    for (const f of fields) {
+      const i = inputs[f.name];
+      if (f.type === 'checkbox') out[f.name] = i.checked;
+      else if (f.type === 'number') out[f.name] = i.value === '' ? null : Number(i.value);
+      else if (f.type === 'list') out[f.name] = i.value.split(/[\n;；,，]/).map((s) => s.trim()).filter(Boolean);
+      else out[f.name] = i.value;
+    }
+    return out;
+  }
+  function clearErrors() {
+    for (const k of Object.keys(errs)) {
+      mount(errs[k]);
+      inputs[k].removeAttribute('aria-invalid');
+    }
+    mount(formMsg);
+  }
+  function showError(e) {
+    const text = errorText(e);
+    const body = (e && e.body) || {};
+    let name = body.field || body.param;
+    if (!name) {
+      // Match a field name the message mentions (e.g. "uscc 校验位错误", "未知字段：region").
+      const m = fields.find((f) => new RegExp(`(^|[^a-z_])${f.name}([^a-z_]|$)`).test(e && e.message ? e.message : ''));
+      if (m) name = m.name;
+    }
+    if (name && errs[name]) {
+      mount(errs[name], text);
+      inputs[name].setAttribute('aria-invalid', 'true');
+      inputs[name].focus();
+    }
+    mount(formMsg, msg('error', text));
+  }
+  el.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors();
+    for (const f of fields) {
+      if (f.required && f.type !== 'checkbox' && !inputs[f.name].value.trim()) {
+        mount(errs[f.name], `请填写${f.label}`);
+        inputs[f.name].setAttribute('aria-invalid', 'true');
+        inputs[f.name].focus();
+        return;
+      }
+    }
+    submit.disabled = true;
+    try {
+      const r = await onSubmit(values());
+      if (typeof r === 'string') mount(formMsg, msg('ok', r));
+      else if (r instanceof Node) mount(formMsg, r);
+    } catch (e) {
+      showError(e);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return {
+    el,
+    values,
+    inputs,
+    clearErrors,
+    showError,
+    setValues(obj) {
+      for (const f of fields) if (obj && obj[f.name] !== undefined) setInput(f, inputs[f.name], obj[f.name]);
+    },
+  };
+}
+
+// ---- tables ----
+
+// columns: [{key, label, render(row) -> node|string, class}]
+export function table(columns, rows, opts = {}) {
+  if (!rows || rows.length === 0) return h('p', { class: 'empty' }, opts.empty || '暂无数据');
+  return h('div', { class: 'table-wrap' },
+    h('table', { class: opts.class || 'grid' },
+      h('thead', null, h('tr', null, columns.map((c) => h('th', { class: c.class }, c.label)))),
+      h('tbody', null, rows.map((r) => {
+        const tr = h('tr', { class: opts.rowClass ? opts.rowClass(r) : null },
+          columns.map((c) => h('td', { class: c.class, 'data-label': c.label }, cell(c.render ? c.render(r) : r[c.key]))));
+        if (opts.onRow) {
+          tr.classList.add('clickable');
+          tr.tabIndex = 0;
+          tr.addEventListener('click', (ev) => {
+            if (ev.target.closest('a,button,input,select,textarea')) return;
+            opts.onRow(r);
+          });
+          tr.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') opts.onRow(r); });
+        }
+        return tr;
+      }))));
+}
+
+function cell(v) {
+  if (v === undefined || v === null) return '';
+  if (v instanceof Node) return v;
+  if (typeof v === 'boolean') return v ? '是' : '否';
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' ? JSON.stringify(x) : x)).join('、');
+  if (typeof v === 'object') return h('code', { class: 'json' }, JSON.stringify(v));
+  return String(v);
+}
+
+// Key/value view of an object, with optional labels; unknown keys are shown too.
+export function kv(obj, labels = {}, opts = {}) {
+  if (!obj || typeof obj !== 'object') return h('p', { class: 'empty' }, '无');
+  const keys = Object.keys(obj).filter((k) => !(opts.hide || []).includes(k));
+  return h('dl', { class: 'kv' }, keys.map((k) => [h('dt', null, labels[k] || k), h('dd', null, cell(opts.render && opts.render[k] ? opts.render[k](obj[k], obj) : obj[k]))]));
+}
+
+export function pager(page, perPage, total, go) {
+  const pages = total ? Math.max(1, Math.ceil(total / perPage)) : null;
+  return h('div', { class: 'pager' },
+    h('button', { type: 'button', disabled: page <= 1, onclick: () => go(page - 1) }, '上一页'),
+    h('span', null, pages ? ` 第 ${page} / ${pages} 页，共 ${total} 条 ` : ` 第 ${page} 页 `),
+    h('button', { type: 'button', disabled: pages ? page >= pages : false, onclick: () => go(page + 1) }, '下一页'));
+}
+
+export function section(title, ...children) {
+  return h('section', { class: 'card' }, title ? h('h2', null, title) : null, children);
+}
+
+export function details(summary, ...children) {
+  return h('details', { class: 'card' }, h('summary', null, summary), children);
+}
+
+export function fmtTime(s) {
+  if (!s) return '';
+  const d = new Date(s);
+  if (isNaN(d)) return String(s);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+// Query string from an object, skipping empty values.
+export function qs(obj) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(obj || {})) if (v !== undefined && v !== null && v !== '') p.set(k, v);
+  const s = p.toString();
+  return s ? `?${s}` : '';
+}
+
+// Hash route parameters: "#/tasks/12?x=1" -> {parts:['tasks','12'], query:{x:'1'}}
+export function parseHash(hash) {
+  const raw = (hash || '').replace(/^#\/?/, '');
+  const [path, q] = raw.split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const query = Object.fromEntries(new URLSearchParams(q || ''));
+  return { parts, query };
+}
+
+export function link(href, text, attrs = {}) {
+  return h('a', { href, ...attrs }, text);
+}

@@ -1,0 +1,563 @@
+// verify.js: draw algorithm v1 (SPEC §4) re-checked in the browser with WebCrypto.
+// Mirrors core/verify.c: same announcement shape, same checks, same trust anchors (the selection
+// is recomputed from SHA-256(secret || witness) and the announced candidates_hash; the announced
+// seed and the recomputed H_c are compared separately). Messages are in Chinese for the page.
+//
+// Pure module: no DOM access. Works in any environment with globalThis.crypto.subtle (browsers
+// on http://127.0.0.1 / https, Node >= 19).
+
+export const ALGORITHM = 'spotcheck-draw-v1';
+const MAX_DIFF_MESSAGES = 10;
+const TWO64 = 1n << 64n;
+const enc = new TextEncoder();
+
+// ---- bytes ----
+
+export function utf8(s) {
+  return enc.encode(s);
+}
+
+export function concatBytes(...parts) {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export function bytesToHex(b) {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+// Exactly 2n hex digits (either case) -> Uint8Array, or null if malformed.
+export function hexToBytes(hex, n = 32) {
+  if (typeof hex !== 'string' || hex.length !== 2 * n || !/^[0-9a-fA-F]*$/.test(hex)) return null;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = parseInt(hex.substr(2 * i, 2), 16);
+  return out;
+}
+
+export function u32be(x) {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, x >>> 0, false);
+  return b;
+}
+
+export function u64be(x) {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt(x), false);
+  return b;
+}
+
+export async function sha256(bytes) {
+  const d = await globalThis.crypto.subtle.digest('SHA-256', bytes);
+  return new Uint8Array(d);
+}
+
+function bytesEqual(a, b) {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+// Byte-order (UTF-8) comparison of two strings: <0, 0, >0.
+export function compareBytes(a, b) {
+  const x = utf8(a), y = utf8(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+// ---- list hash (H_c, H_i) ----
+
+// SHA-256 of "item\n" for each item. Also reports problems: empty/newline items and order breaks.
+export async function listHash(items) {
+  const problems = [];
+  const parts = [];
+  for (let k = 0; k < items.length; k++) {
+    const s = items[k];
+    if (s === '' || s.includes('\n') || s.includes('\0')) {
+      problems.push({ kind: 'bad_item', position: k, item: s });
+      continue; // not hashed, as in draw_list_add
+    }
+    if (k > 0 && compareBytes(items[k - 1], s) >= 0) problems.push({ kind: 'order', position: k, item: s, prev: items[k - 1] });
+    parts.push(utf8(s + '\n'));
+  }
+  return { hash: await sha256(concatBytes(...parts)), problems, bytes: concatBytes(...parts) };
+}
+
+// ---- stream, uniform, partial Fisher-Yates ----
+
+// The SHA-256 counter stream over prefix: block j = SHA-256(prefix || uint64_be(j)),
+// four big-endian u64 per block.
+export class Stream {
+  constructor(prefix) {
+    this.prefix = prefix;
+    this.block = -1;
+    this.words = [];
+    this.pos = 4;
+    this.consumed = 0;
+  }
+  async next() {
+    if (this.pos >= 4) {
+      this.block += 1;
+      const b = await sha256(concatBytes(this.prefix, u64be(this.block)));
+      const dv = new DataView(b.buffer);
+      this.words = [0, 1, 2, 3].map((i) => dv.getBigUint64(8 * i, false));
+      this.pos = 0;
+    }
+    this.consumed += 1;
+    return this.words[this.pos++];
+  }
+  // uniform(m), m >= 1: rejection sampling with limit = 2^64 - (2^64 mod m).
+  async uniform(m) {
+    const M = BigInt(m);
+    const limit = TWO64 - (TWO64 % M);
+    for (;;) {
+      const x = await this.next();
+      if (x < limit) return Number(x % M);
+    }
+  }
+}
+
+// Partial Fisher-Yates of k steps over N indices: returns [a[0], …, a[k-1]] (indices into the
+// pool) and the number of stream integers used. Sparse: only displaced entries are stored.
+export async function selectIndices(prefix, N, k) {
+  if (k > N) throw new Error(`k (${k}) > N (${N})`);
+  const st = new Stream(prefix);
+  const a = new Map();
+  const get = (i) => (a.has(i) ? a.get(i) : i);
+  const out = [];
+  for (let i = 0; i < k; i++) {
+    const r = await st.uniform(N - i);
+    const ai = get(i), aj = get(i + r);
+    a.set(i, aj);
+    a.set(i + r, ai);
+    out.push(aj);
+  }
+  return { indices: out, wordsUsed: st.consumed };
+}
+
+export function stratumPrefix(seed, hc, s) {
+  return concatBytes(seed, hc, u32be(s));
+}
+
+export function slotPrefix(seedT, hi, uscc, slot) {
+  return concatBytes(seedT, hi, utf8(uscc), u32be(slot));
+}
+
+export async function commitmentOf(secret) {
+  return sha256(secret);
+}
+
+export async function seedOf(secret, witness) {
+  return sha256(concatBytes(secret, utf8(witness)));
+}
+
+// Convenience for the §9 test vector and for staff previews: draws n of the sorted candidates
+// of one stratum. Returns hex values and the selection.
+export async function drawStratum({ secret, witness, strata, stratum = 0, n }) {
+  const all = await listHash(strata.flat());
+  const seed = await seedOf(secret, witness);
+  const cands = strata[stratum];
+  const { indices } = await selectIndices(stratumPrefix(seed, all.hash, stratum), cands.length, n);
+  return {
+    commitment: bytesToHex(await commitmentOf(secret)),
+    seed: bytesToHex(seed),
+    candidates_hash: bytesToHex(all.hash),
+    selected: indices.map((i) => cands[i]),
+  };
+}
+
+// ---- announcement verification ----
+
+class Malformed extends Error {}
+
+function isObj(x) {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+function field(obj, key, where, required) {
+  if (!isObj(obj)) throw new Malformed(`${where} 不是对象`);
+  const v = obj[key];
+  if (v === undefined || v === null) {
+    if (required) throw new Malformed(`缺少字段 ${where}.${key}`);
+    return undefined;
+  }
+  return v;
+}
+
+function getString(obj, key, where, required) {
+  const v = field(obj, key, where, required);
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new Malformed(`${where}.${key} 应为字符串`);
+  return v;
+}
+
+function getArray(obj, key, where, required) {
+  const v = field(obj, key, where, required);
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v)) throw new Malformed(`${where}.${key} 应为数组`);
+  return v;
+}
+
+function getStringArray(obj, key, where, required) {
+  const v = getArray(obj, key, where, required);
+  if (v === undefined) return undefined;
+  v.forEach((e, k) => {
+    if (typeof e !== 'string') throw new Malformed(`${where}.${key}[${k}] 应为字符串`);
+  });
+  return v;
+}
+
+function getInt(obj, key, where, required) {
+  const v = field(obj, key, where, required);
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v)) throw new Malformed(`${where}.${key} 应为整数`);
+  return v;
+}
+
+function getHash(obj, key, where, required, n = 32) {
+  const v = getString(obj, key, where, required);
+  if (v === undefined) return undefined;
+  const b = hexToBytes(v, n);
+  if (!b) throw new Malformed(`${where}.${key} 应为 ${2 * n} 位十六进制数`);
+  return b;
+}
+
+// Human labels of the checks (check names are those of core/verify.c).
+export const CHECK_LABELS = {
+  algorithm: '算法名称',
+  commitment: '承诺值 commitment = SHA-256(secret)',
+  seed: '种子 seed = SHA-256(secret ‖ witness)',
+  attempts: '抽取次数与重抽理由',
+  size: '候选数量',
+  candidates_order: '候选名单按字节序排列且不重复',
+  stratum_candidates_hash: '本层候选名单散列',
+  selection: '抽中名单',
+  candidates_hash: '全部候选名单散列 H_c',
+  teams_algorithm: '检查组抽取算法名称',
+  teams_commitment: '检查组承诺值',
+  teams_seed: '检查组种子',
+  team_unit: '检查组对应的被抽中单位',
+  team_appointed: '直接指定的理由',
+  team_members: '检查组成员与抽取结果一致',
+  team_method: '检查组产生方式',
+  team_distinct: '检查组成员不重复',
+  team_leader: '组长是检查组成员',
+  slot_unique: '名额编号不重复',
+  slot_pool_order: '人员池按执法证号排序且不重复',
+  slot_pool_hash: '人员池散列 H_i',
+  slot_picks: '抽中的检查人员',
+  slot_redraws: '回避/替换的重抽',
+};
+
+// Verifies an announcement (SPEC §8 / core/verify.h shape). Never throws for bad input:
+// returns {ok, malformed?, checks:[{check, ok, stratum?, name?, uscc?, slot?, label}], errors:[…]}.
+export async function verifyAnnouncement(ann) {
+  const v = { checks: [], errors: [] };
+  const add = (c, ok) => {
+    c.ok = !!ok;
+    c.label = CHECK_LABELS[c.check] || c.check;
+    v.checks.push(c);
+  };
+  const err = (m) => v.errors.push(m);
+  try {
+    if (!isObj(ann)) throw new Malformed('公告不是 JSON 对象');
+    const draw = field(ann, 'draw', '公告', true);
+    const selectedSet = new Set();
+    await verifyDraw(v, add, err, draw, selectedSet);
+    await verifyTeams(v, add, err, ann, selectedSet);
+  } catch (e) {
+    if (e instanceof Malformed) {
+      return { ok: false, malformed: e.message, checks: v.checks, errors: v.errors.concat([`公告格式错误：${e.message}`]) };
+    }
+    return { ok: false, malformed: String(e && e.message ? e.message : e), checks: v.checks, errors: v.errors.concat([`校验出错：${e}`]) };
+  }
+  return { ok: v.errors.length === 0, checks: v.checks, errors: v.errors };
+}
+
+async function verifySeed(add, err, d, where, teams) {
+  const secret = getHash(d, 'secret', where, true);
+  const witness = getString(d, 'witness', where, true);
+  const seedAnn = getHash(d, 'seed', where, true);
+  const commitAnn = getHash(d, 'commitment', where, true);
+  const p = teams ? '检查组' : '';
+  const commit = await commitmentOf(secret);
+  let ok = bytesEqual(commit, commitAnn);
+  if (!ok) err(`${p}承诺值不符：SHA-256(secret) = ${bytesToHex(commit)}，公告为 ${bytesToHex(commitAnn)}`);
+  add({ check: teams ? 'teams_commitment' : 'commitment' }, ok);
+  const seed = await seedOf(secret, witness);
+  ok = bytesEqual(seed, seedAnn);
+  if (!ok) err(`${p}种子不符：SHA-256(secret ‖ witness) = ${bytesToHex(seed)}，公告为 ${bytesToHex(seedAnn)}`);
+  add({ check: teams ? 'teams_seed' : 'seed' }, ok);
+  return seed;
+}
+
+function reportOrder(err, who, what, problems) {
+  let shown = 0;
+  for (const p of problems) {
+    if (++shown > MAX_DIFF_MESSAGES) break;
+    if (p.kind === 'bad_item') err(`${who}：${what}第 ${p.position} 项（"${p.item}"）为空或含换行`);
+    else err(`${who}：${what}在第 ${p.position} 位未按字节序排列或有重复："${p.item}" 排在 "${p.prev}" 之后`);
+  }
+  if (problems.length > MAX_DIFF_MESSAGES) err(`${who}：另有 ${problems.length - MAX_DIFF_MESSAGES} 处${what}顺序问题`);
+}
+
+// Compares announced[k] with pool[idx[k]]; returns the number of differences.
+function comparePicks(err, who, what, pool, idx, announced, n) {
+  let diffs = 0;
+  const poolSet = new Set(pool);
+  for (let k = 0; k < n; k++) {
+    const want = pool[idx[k]], got = announced[k];
+    if (want === got) continue;
+    if (++diffs <= MAX_DIFF_MESSAGES) {
+      err(`${who}：${what}第 ${k + 1} 位（位置 ${k}）不符：应为 ${want}，公告为 ${got}${poolSet.has(got) ? '' : '（不在候选名单中）'}`);
+    }
+  }
+  if (diffs > MAX_DIFF_MESSAGES) err(`${who}：另有 ${diffs - MAX_DIFF_MESSAGES} 处${what}不符`);
+  return diffs;
+}
+
+async function verifyDraw(v, add, err, d, selectedSet) {
+  if (!isObj(d)) throw new Malformed('draw 不是对象');
+  const alg = getString(d, 'algorithm', 'draw', true);
+  let ok = alg === ALGORITHM;
+  if (!ok) err(`算法为 "${alg}"，应为 "${ALGORITHM}"`);
+  add({ check: 'algorithm' }, ok);
+
+  const seed = await verifySeed(add, err, d, 'draw', false);
+  const hcAnn = getHash(d, 'candidates_hash', 'draw', true);
+  const attempts = getInt(d, 'attempts', 'draw', true);
+  const redraws = getArray(d, 'redraws', 'draw', false);
+  const strata = getArray(d, 'strata', 'draw', true);
+
+  ok = attempts >= 1;
+  if (!ok) err(`抽取次数为 ${attempts}，至少应为 1`);
+  if (ok && attempts > 1) {
+    const nr = redraws ? redraws.length : 0;
+    if (nr !== attempts - 1) {
+      err(`抽取了 ${attempts} 次，但公布的重抽理由有 ${nr} 条（应为 ${attempts - 1} 条）`);
+      ok = false;
+    }
+    for (let k = 0; k < nr; k++) {
+      const reason = getString(redraws[k], 'reason', `draw.redraws[${k}]`, true);
+      if (!reason) {
+        err(`第 ${k + 1} 次重抽没有理由`);
+        ok = false;
+      }
+    }
+  }
+  add({ check: 'attempts' }, ok);
+
+  let stratumMismatch = false, hasStratumHashes = true;
+  const allParts = [];
+  for (let s = 0; s < strata.length; s++) {
+    const st = strata[s];
+    const where = `draw.strata[${s}]`;
+    if (!isObj(st)) throw new Malformed(`${where} 不是对象`);
+    const name = getString(st, 'name', where, true);
+    const cands = getStringArray(st, 'candidates', where, true);
+    const sel = getStringArray(st, 'selected', where, true);
+    const size = getInt(st, 'size', where, false);
+    const annHash = getHash(st, 'candidates_hash', where, false);
+    if (!annHash) hasStratumHashes = false;
+    const who = `第 ${s} 层（"${name}"）`;
+    const N = cands.length, n = sel.length;
+    if (size !== undefined) {
+      const sok = size === N;
+      if (!sok) err(`${who}：公布的数量为 ${size}，但列出了 ${N} 个候选`);
+      add({ check: 'size', stratum: s, name }, sok);
+    }
+    const lh = await listHash(cands);
+    allParts.push(lh.bytes);
+    reportOrder(err, who, '候选名单', lh.problems);
+    add({ check: 'candidates_order', stratum: s, name }, lh.problems.length === 0);
+    if (annHash) {
+      const hok = bytesEqual(lh.hash, annHash);
+      if (!hok) {
+        err(`${who}：本层候选名单散列不符：按列出的候选计算为 ${bytesToHex(lh.hash)}，公告为 ${bytesToHex(annHash)}`);
+        stratumMismatch = true;
+      }
+      add({ check: 'stratum_candidates_hash', stratum: s, name }, hok);
+    }
+    if (n > N) {
+      err(`${who}：抽中 ${n} 个，但只有 ${N} 个候选`);
+      add({ check: 'selection', stratum: s, name }, false);
+    } else {
+      const { indices } = await selectIndices(stratumPrefix(seed, hcAnn, s), N, n);
+      const diffs = comparePicks(err, who, '抽中名单', cands, indices, sel, n);
+      add({ check: 'selection', stratum: s, name, expected: indices.map((i) => cands[i]) }, diffs === 0);
+    }
+    for (const u of sel) selectedSet.add(u);
+  }
+  const hc = await sha256(concatBytes(...allParts));
+  const hok = bytesEqual(hc, hcAnn);
+  if (!hok) {
+    err(`全部候选名单散列 H_c 不符：按各层列出的候选计算为 ${bytesToHex(hc)}，公告为 ${bytesToHex(hcAnn)}`);
+    if (!stratumMismatch) {
+      err(hasStratumHashes
+        ? 'H_c 不符但每层自己的散列都相符：有分层被增加、删除或调换顺序，或 H_c 被改动'
+        : 'H_c 不符；各层未都公布自己的散列，被改动的分层只能由上面的排序和抽中名单检查指出');
+    }
+  }
+  add({ check: 'candidates_hash' }, hok);
+}
+
+async function verifySlot(add, err, slot, where, uscc, seedT, slotNumbers, finalTeam) {
+  if (!isObj(slot)) throw new Malformed(`${where} 不是对象`);
+  const num = getInt(slot, 'slot', where, true);
+  const label = getString(slot, 'name', where, false);
+  const pool = getStringArray(slot, 'pool', where, true);
+  const annHi = getHash(slot, 'pool_hash', where, false);
+  const picks = getStringArray(slot, 'picks', where, true);
+  const redraws = getArray(slot, 'redraws', where, false) || [];
+  if (num < 0 || num > 0xffffffff) throw new Malformed(`${where}.slot 应在 0 到 4294967295 之间`);
+  const who = label ? `检查组 ${uscc} 名额 ${num}（"${label}"）` : `检查组 ${uscc} 名额 ${num}`;
+  if (slotNumbers.has(num)) {
+    err(`${who}：名额编号在同一检查组中重复使用`);
+    add({ check: 'slot_unique', uscc, slot: num }, false);
+  }
+  slotNumbers.add(num);
+
+  const lh = await listHash(pool);
+  reportOrder(err, who, '人员池', lh.problems);
+  add({ check: 'slot_pool_order', uscc, slot: num }, lh.problems.length === 0);
+  if (annHi) {
+    const ok = bytesEqual(lh.hash, annHi);
+    if (!ok) err(`${who}：人员池散列不符：计算为 ${bytesToHex(lh.hash)}，公告为 ${bytesToHex(annHi)}`);
+    add({ check: 'slot_pool_hash', uscc, slot: num }, ok);
+  }
+  const N = pool.length, k = picks.length, R = redraws.length;
+  const current = picks.slice();
+  if (k + R > N) {
+    err(`${who}：抽中 ${k} 人、重抽 ${R} 次，但人员池只有 ${N} 人`);
+    add({ check: 'slot_picks', uscc, slot: num }, false);
+  } else {
+    const { indices } = await selectIndices(slotPrefix(seedT, lh.hash, uscc, num), N, k + R);
+    const diffs = comparePicks(err, who, '抽中人员', pool, indices, picks, k);
+    add({ check: 'slot_picks', uscc, slot: num }, diffs === 0);
+    let rok = true;
+    for (let j = 0; j < R; j++) {
+      const rw = `${where}.redraws[${j}]`;
+      const r = redraws[j];
+      if (!isObj(r)) throw new Malformed(`${rw} 不是对象`);
+      const pos = getInt(r, 'position', rw, true);
+      const removed = getString(r, 'removed', rw, true);
+      const repl = getString(r, 'replacement', rw, true);
+      const reason = getString(r, 'reason', rw, true);
+      const want = pool[indices[k + j]];
+      if (!reason) {
+        err(`${who}：第 ${j + 1} 次重抽没有理由`);
+        rok = false;
+      }
+      if (pos < 0 || pos >= k) {
+        err(`${who}：第 ${j + 1} 次重抽的位置 ${pos} 不是抽中位置（0..${k ? k - 1 : 0}）`);
+        rok = false;
+      } else {
+        if (current[pos] !== removed) {
+          err(`${who}：第 ${j + 1} 次重抽替换的是 ${removed}，但位置 ${pos} 上是 ${current[pos]}`);
+          rok = false;
+        }
+        current[pos] = repl;
+      }
+      if (want !== repl) {
+        err(`${who}：第 ${j + 1} 次重抽的替补不符：应为 ${want}（随机流第 ${k + j} 步），公告为 ${repl}`);
+        rok = false;
+      }
+    }
+    if (R > 0) add({ check: 'slot_redraws', uscc, slot: num }, rok);
+  }
+  finalTeam.push(...current);
+}
+
+async function verifyTeams(v, add, err, ann, selectedSet) {
+  const teams = getArray(ann, 'teams', '公告', false);
+  const td = field(ann, 'teams_draw', '公告', false);
+  let seedT = null;
+  if (td !== undefined) {
+    if (!isObj(td)) throw new Malformed('teams_draw 不是对象');
+    const alg = getString(td, 'algorithm', 'teams_draw', false);
+    if (alg !== undefined) {
+      const ok = alg === ALGORITHM;
+      if (!ok) err(`检查组抽取算法为 "${alg}"，应为 "${ALGORITHM}"`);
+      add({ check: 'teams_algorithm' }, ok);
+    }
+    seedT = await verifySeed(add, err, td, 'teams_draw', true);
+  }
+  if (!teams) return;
+  const seen = new Set();
+  for (let t = 0; t < teams.length; t++) {
+    const team = teams[t];
+    const where = `teams[${t}]`;
+    if (!isObj(team)) throw new Malformed(`${where} 不是对象`);
+    const uscc = getString(team, 'uscc', where, true);
+    const method = getString(team, 'method', where, true);
+    const leader = getString(team, 'leader', where, true);
+    const reason = getString(team, 'reason', where, false);
+    const inspectors = getStringArray(team, 'inspectors', where, false);
+    const slots = getArray(team, 'slots', where, false);
+    let ok = selectedSet.has(uscc);
+    if (!ok) err(`检查组 ${uscc}：该单位不在抽中名单中`);
+    if (seen.has(uscc)) {
+      err(`检查组 ${uscc}：该单位有不止一个检查组`);
+      ok = false;
+    }
+    seen.add(uscc);
+    add({ check: 'team_unit', uscc }, ok);
+    let finalTeam;
+    if (method === 'appointed') {
+      ok = !!reason;
+      if (!ok) err(`检查组 ${uscc}：直接指定但没有理由`);
+      if (!inspectors) throw new Malformed(`${where}.inspectors 缺失（直接指定的检查组必须列出）`);
+      add({ check: 'team_appointed', uscc }, ok);
+      finalTeam = inspectors.slice();
+    } else if (method === 'random') {
+      if (!slots || slots.length === 0) throw new Malformed(`${where}.slots 缺失或为空（随机抽取的检查组必须列出）`);
+      if (!seedT) throw new Malformed(`缺少 teams_draw，但检查组 ${uscc} 是随机抽取的`);
+      finalTeam = [];
+      const slotNumbers = new Set();
+      for (let k = 0; k < slots.length; k++) {
+        await verifySlot(add, err, slots[k], `${where}.slots[${k}]`, uscc, seedT, slotNumbers, finalTeam);
+      }
+      if (inspectors) {
+        const a = finalTeam.slice().sort(), b = inspectors.slice().sort();
+        ok = a.length === b.length && a.every((x, i) => x === b[i]);
+        if (!ok) err(`检查组 ${uscc}：公布的成员与各名额（含重抽）的抽取结果不一致`);
+        add({ check: 'team_members', uscc }, ok);
+      }
+    } else {
+      err(`检查组 ${uscc}：未知的产生方式 "${method}"（应为 random 或 appointed）`);
+      add({ check: 'team_method', uscc }, false);
+      continue;
+    }
+    const sorted = finalTeam.slice().sort();
+    ok = true;
+    for (let i = 1; i < sorted.length; i++) {
+      if (sorted[i - 1] === sorted[i]) {
+        err(`检查组 ${uscc}：检查人员 ${sorted[i]} 出现两次`);
+        ok = false;
+      }
+    }
+    add({ check: 'team_distinct', uscc }, ok);
+    ok = sorted.includes(leader);
+    if (!ok) err(`检查组 ${uscc}：组长 ${leader} 不是检查组成员`);
+    add({ check: 'team_leader', uscc }, ok);
+  }
+}
+
+// The SPEC §9 test vector, runnable from the page and the tests.
+export async function selfTest() {
+  const secret = new Uint8Array(32).map((_, i) => i);
+  const cands = Array.from({ length: 50 }, (_, i) => 'A' + String(i).padStart(3, '0'));
+  const r = await drawStratum({ secret, witness: 'witness', strata: [cands], n: 5 });
+  const expected = ['A031', 'A044', 'A028', 'A042', 'A043'];
+  return { ok: r.selected.join(',') === expected.join(','), expected, ...r };
+}
