@@ -248,10 +248,11 @@ static int lh_msgh(lua_State *L)
 }
 
 /* Runs f(ud) in protected mode with the message handler and a budget (when budget is set).
- * Results stay on the stack above *base. Returns 0, or -1 with *err (malloc'd) set; `what` names
- * the script for errors that carry no position (memory). The stack is left at *base on error. */
+ * Results stay on the stack above *base. Returns 0, or -1 with *err (malloc'd) set; what_fmt with
+ * what_arg names the script for errors that carry no position (memory). The stack is left at
+ * *base on error. */
 static int protected_run(lh_state *h, lua_CFunction f, void *ud, int budget, int *base,
-                         const char *what, char **err)
+                         const char *what_fmt, const char *what_arg, char **err)
 {
     lua_State *L = h->L;
     *base = lua_gettop(L);
@@ -268,6 +269,8 @@ static int protected_run(lh_state *h, lua_CFunction f, void *ud, int budget, int
     char buf[LH_ERRBUF + 64];
     const char *msg = NULL;
     if (status == LUA_ERRMEM) {
+        char what[LH_NAME_MAX + 32];
+        snprintf(what, sizeof what, what_fmt, what_arg);
         snprintf(buf, sizeof buf, "%s: not enough memory (state memory limit of %zu bytes)",
                  what, h->lim.memory);
         msg = buf;
@@ -279,6 +282,7 @@ static int protected_run(lh_state *h, lua_CFunction f, void *ud, int budget, int
         msg = h->breach_msg[0] ? h->breach_msg : breach_text(breached);
     set_err(err, msg);
     lua_settop(L, *base);
+    if (h->mem_used > h->lim.memory / 2) lua_gc(L, LUA_GCCOLLECT);   /* free the failed call's garbage now */
     return -1;
 }
 
@@ -834,6 +838,7 @@ static int pm_class(int c, int cl)
     case 'u': r = isupper(c); break;
     case 'w': r = isalnum(c); break;
     case 'x': r = isxdigit(c); break;
+    case 'z': r = (c == 0); break;   /* deprecated in the manual, still accepted by Lua 5.4 */
     default: return cl == c;
     }
     if (isupper(cl)) r = !r;
@@ -1812,7 +1817,7 @@ lh_state *lh_new(const lh_limits *lim, char **err)
         return NULL;
     }
     int base;
-    if (protected_run(h, setup_entry, h, 0, &base, "lua host", err) != 0) {
+    if (protected_run(h, setup_entry, h, 0, &base, "%s", "lua host", err) != 0) {
         lua_close(h->L);
         free(h);
         return NULL;
@@ -1876,11 +1881,9 @@ int lh_load_rule(lh_state *h, const char *name, const char *src, size_t len, cha
         set_errf(err, "invalid rule name '%s'%s", name ? name : "", "");
         return -1;
     }
-    char what[LH_NAME_MAX + 16];
-    snprintf(what, sizeof what, "rules/%s.lua", name);
     struct load_ctx c = { h, name, src, len };
     int base;
-    if (protected_run(h, load_entry, &c, 1, &base, what, err) != 0) return -1;
+    if (protected_run(h, load_entry, &c, 1, &base, "rules/%s.lua", name, err) != 0) return -1;
     lua_settop(h->L, base);
     return 0;
 }
@@ -1903,7 +1906,7 @@ void lh_clear_rules(lh_state *h)
 {
     int base;
     char *err = NULL;
-    protected_run(h, clear_entry, h, 0, &base, "lua host", &err);
+    protected_run(h, clear_entry, h, 0, &base, "%s", "lua host", &err);
     free(err);
     lua_settop(h->L, base);
 }
@@ -1944,11 +1947,9 @@ int lh_call(lh_state *h, const char *rule, const char *fn, json_t *args, json_t 
         return -1;
     }
     lua_State *L = h->L;
-    char what[LH_NAME_MAX + 16];
-    snprintf(what, sizeof what, "rules/%s.lua", rule);
     struct call_ctx c = { h, rule, fn, args };
     int base;
-    if (protected_run(h, call_entry, &c, 1, &base, what, err) != 0) return -1;
+    if (protected_run(h, call_entry, &c, 1, &base, "rules/%s.lua", rule, err) != 0) return -1;
 
     int top = lua_gettop(L);
     json_t *out = json_array();
@@ -2061,15 +2062,13 @@ int lh_run_tests(lh_state *h, const char *name, const char *src, size_t len, jso
         set_errf(err, "invalid rule name '%s'%s", name ? name : "", "");
         return -1;
     }
-    char what[LH_NAME_MAX + 32];
-    snprintf(what, sizeof what, "rules/tests/%s_test.lua", name);
     struct test_ctx c = { h, name, src, len, json_array(), 0, 0 };
     if (c.failures == NULL) {
         set_err(err, "out of memory");
         return -1;
     }
     int base;
-    if (protected_run(h, test_entry, &c, 0, &base, what, err) != 0) {
+    if (protected_run(h, test_entry, &c, 0, &base, "rules/tests/%s_test.lua", name, err) != 0) {
         json_decref(c.failures);
         return -1;
     }
@@ -2135,7 +2134,7 @@ int lh_console(lh_state *h, const char *code, size_t len, char **output, char **
     h->out_truncated = 0;
     struct console_ctx c = { h, code, len };
     int base;
-    int rc = protected_run(h, console_entry, &c, 1, &base, "console", err);
+    int rc = protected_run(h, console_entry, &c, 1, &base, "%s", "console", err);
     h->capture = 0;
     if (output) {
         *output = malloc(h->out_len + 1);
@@ -2183,7 +2182,7 @@ int lh_console_register(lh_state *h, const char *global, const struct luaL_Reg *
     struct register_ctx c = { h, global, fns, ud };
     int base;
     char *err = NULL;
-    int rc = protected_run(h, register_entry, &c, 0, &base, "console", &err);
+    int rc = protected_run(h, register_entry, &c, 0, &base, "%s", "console", &err);
     free(err);
     lua_settop(h->L, base);
     return rc;

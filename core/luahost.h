@@ -66,3 +66,26 @@ struct luaL_Reg;
 int lh_console_register(lh_state *h, const char *global, const struct luaL_Reg *fns, void *ud);
 
 #endif
+
+/* Conventions of luahost.c (documentation only; no declarations below):
+ * - JSON -> Lua: object -> table with string keys; array -> sequence (1-based); integer -> integer;
+ *   real -> float; string, true/false as is; null -> nil everywhere (an object member that is null
+ *   is absent, an array element that is null leaves a hole). An empty JSON array is remembered as
+ *   an array. Nesting deeper than 64 levels is an error.
+ * - Lua -> JSON: nil -> null; integer -> integer; float -> real (integral floats stay reals; NaN and
+ *   infinities are errors); strings must be UTF-8; a table whose keys are exactly 1..n (n >= 1) ->
+ *   array; an empty table -> {} unless it came from an empty JSON array or was marked with the
+ *   sandbox global json_array(t); any other table -> object, integer and float keys written in
+ *   decimal, other key types an error. Depth limit 64, cycles are errors, functions, threads and
+ *   userdata are errors. Frozen proxies (rules.x.y) convert as the table behind them.
+ * - Globals: each script has its own environment; assigning a global only changes that script's
+ *   own table. Library tables, `rules` and every table read through `rules` are read-only proxies.
+ *   Tables returned by a rule *function* are not copied: callers must not modify them (rawset is
+ *   refused on proxies and on tables whose metatable is protected by a __metatable field).
+ * - Patterns: string.find/match/gmatch/gsub use the host's own bounded matcher (Lua 5.4 semantics);
+ *   a call taking more than 2,000,000 + 64 * #subject steps fails with "pattern too complex".
+ * - math.random uses the state's stream.h generator; math.randomseed(x) restarts it from the prefix
+ *   "spotcheck-lua-rng" .. x (replayable), math.randomseed() from fresh OS randomness.
+ * - lh_console sets *output (caller frees) also when it returns -1, so printed text before the
+ *   error is not lost; *result stays NULL then. Output beyond 1 MiB is truncated with a note.
+ * - Limits <= 0 in lh_limits mean the default. */

@@ -10,6 +10,7 @@
 #include "rules.h"
 #include "worker.h"
 #include "demo.h"
+#include "csvimport.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,8 @@ static const struct command commands[] = {
     {"serve", cmd_serve, "serve [--listen ADDR:PORT] [--threads N]", "serve the web pages and the API"},
     {"rules", cmd_rules, "rules test [--rules DIR]", "run the rule tests inside the sandbox"},
     {"audit", cmd_audit, "audit verify", "check the audit trail's hash chain; names the first broken record"},
+    {"import", csvimport_cli, "import enterprises|inspectors FILE",
+     "import a directory CSV (SPEC §8); bad rows are listed with their line numbers, good rows kept"},
     {"backup", cmd_backup, "backup DEST", "online copy of the database (SQLite backup API)"},
     {"version", cmd_version, "version", "print the version and the schema version"},
     {"help", cmd_help, "help", "this text"},

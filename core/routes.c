@@ -3,10 +3,16 @@
 #include "api_system.h"
 #include "api_rules.h"
 #include "auth.h"
+#include "enterprises.h"
+#include "inspectors.h"
+#include "items.h"
 
 const struct route *const spot_route_tables[] = {
     auth_routes,
     system_routes,
     rules_routes,
+    enterprise_routes,
+    inspector_routes,
+    item_routes,
     NULL,
 };

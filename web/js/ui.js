@@ -269,7 +269,7 @@ export function form(fields, onSubmit, opts = {}) {
 export function table(columns, rows, opts = {}) {
   if (!rows || rows.length === 0) return h('p', { class: 'empty' }, opts.empty || '暂无数据');
   return h('div', { class: 'table-wrap' },
-    h('table', { class: opts.class || 'grid' },
+    h('table', { class: opts.class || 'grid cards' },
       h('thead', null, h('tr', null, columns.map((c) => h('th', { class: c.class }, c.label)))),
       h('tbody', null, rows.map((r) => {
         const tr = h('tr', { class: opts.rowClass ? opts.rowClass(r) : null },

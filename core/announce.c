@@ -1,0 +1,334 @@
+/* announce.c: the public task announcement and `spotcheck verify`.
+ *
+ * After lock (SPEC §8, verify.h):
+ *   {"task": {…public fields…},
+ *    "draw": {"algorithm","secret","witness","seed","commitment","candidates_hash","attempts",
+ *             "redraws": [{"attempt","reason"}],                 attempts 2…k with their reasons
+ *             "previous_attempts": [{"attempt","secret","commitment","witness","seed","reason",
+ *                                    "strata":[{"name","selected"}],"at"}],   superseded attempts
+ *             "strata": [{"name","label","size","draw","reason","clause","rule_sha",
+ *                         "candidates_hash","candidates","selected"}],
+ *             "excluded_total", "excluded_by_reason": [{"reason","clause","count"}], "rule_shas"},
+ *    "teams_commitment" | "teams_draw", "teams": […]}
+ * Before lock: the same "task" and a "draw" with only commitment(s), H_c, strata names and sizes.
+ */
+#include "announce.h"
+#include "db.h"
+#include "draw.h"
+#include "tasks.h"
+#include "teams.h"
+#include "verify.h"
+
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define FETCH_MAX (512u << 20)
+
+static json_t *public_task(json_t *t)
+{
+    static const char *const keys[] = {"id", "plan_id", "year", "name", "item_ids", "mode", "filters", "directed",
+                                       "directed_reason", "lead_unit", "joint_units", "start_date", "end_date",
+                                       "status", "frozen_at", "drawn_at", "locked_at", NULL};
+    json_t *o = json_object();
+    for (const char *const *k = keys; *k; k++) {
+        json_t *v = json_object_get(t, *k);
+        if (v) json_object_set(o, *k, v);
+    }
+    json_object_set_new(o, "joint", json_boolean(json_array_size(json_object_get(t, "joint_units")) > 0));
+    return o;
+}
+
+/* The strata rows; with_lists adds the candidate lists. New array or NULL with *err. */
+static json_t *strata_rows(sqlite3 *db, long long id, int with_lists, char **err)
+{
+    sqlite3_stmt *q = db_prepare(db, err, "SELECT name, label, size, draw, reason, clause, rule_sha, candidates_hash, "
+                                          "candidates FROM task_strata WHERE task_id = ? ORDER BY pos", "i", id);
+    if (!q) return NULL;
+    json_t *out = json_array();
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        json_t *s = json_pack("{ss ss sI sI ss ss ss ss}", "name", (const char *)sqlite3_column_text(q, 0),
+                              "label", (const char *)sqlite3_column_text(q, 1),
+                              "size", (json_int_t)sqlite3_column_int64(q, 2), "draw", (json_int_t)sqlite3_column_int64(q, 3),
+                              "reason", (const char *)sqlite3_column_text(q, 4), "clause", (const char *)sqlite3_column_text(q, 5),
+                              "rule_sha", (const char *)sqlite3_column_text(q, 6),
+                              "candidates_hash", (const char *)sqlite3_column_text(q, 7));
+        if (with_lists) {
+            json_t *c = json_array();
+            const char *b = sqlite3_column_blob(q, 8);
+            size_t len = (size_t)sqlite3_column_bytes(q, 8), p = 0;
+            while (b && p < len) {
+                const char *nl = memchr(b + p, '\n', len - p);
+                if (!nl) break;
+                json_array_append_new(c, json_stringn(b + p, (size_t)(nl - (b + p))));
+                p = (size_t)(nl - b) + 1;
+            }
+            json_object_set_new(s, "candidates", c);
+        }
+        json_array_append_new(out, s);
+    }
+    if (step != SQLITE_DONE) {
+        *err = xprintf("%s", sqlite3_errmsg(db));
+        json_decref(out);
+        out = NULL;
+    }
+    sqlite3_finalize(q);
+    return out;
+}
+
+json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
+{
+    *found = 0;
+    json_t *t = tasks_load(db, id, err);
+    if (!t) return NULL;
+    const char *st = json_string_value(json_object_get(t, "status"));
+    if (!strcmp(st, "draft")) {
+        json_decref(t);
+        return NULL;
+    }
+    *found = 1;
+    int locked = !strcmp(st, "dispatched");
+    json_t *ann = json_object(), *draw = json_object();
+    json_object_set_new(ann, "task", public_task(t));
+    json_object_set_new(ann, "draw", draw);
+    json_object_set_new(draw, "algorithm", json_string(DRAW_ALGORITHM));
+    json_t *strata = strata_rows(db, id, locked, err);
+    json_t *draws = strata ? db_rows(db, err, "SELECT attempt, secret, commitment, witness, seed, reason, selection, at "
+                                              "FROM task_draws WHERE task_id = ? ORDER BY attempt", "i", id) : NULL;
+    json_t *byr = draws ? db_rows(db, err, "SELECT reason, clause, count(*) AS count FROM task_exclusions "
+                                           "WHERE task_id = ? GROUP BY reason, clause ORDER BY min(pos)", "i", id) : NULL;
+    if (!byr) {
+        json_decref(strata);
+        json_decref(draws);
+        json_decref(ann);
+        json_decref(t);
+        return NULL;
+    }
+    json_object_set(draw, "candidates_hash", json_object_get(t, "candidates_hash"));
+    json_object_set_new(draw, "attempts", json_integer((json_int_t)json_array_size(draws)));
+    json_object_set(draw, "excluded_total", json_object_get(t, "excluded_count"));
+    json_object_set_new(draw, "excluded_by_reason", byr);
+    json_object_set(draw, "rule_shas", json_object_get(t, "rule_shas"));
+    size_t i;
+    json_t *d;
+    static const char *const sel[] = {"selection", NULL};
+    json_array_foreach(draws, i, d) tasks_decode_json(d, sel);
+    if (!locked) {
+        /* Only commitments: secrets, witnesses and selections appear with the lock. */
+        json_object_set(draw, "commitment", json_object_get(t, "commitment"));
+        json_t *used = json_array();
+        json_array_foreach(draws, i, d) json_array_append(used, json_object_get(d, "commitment"));
+        json_object_set_new(draw, "used_commitments", used);
+        json_object_set_new(draw, "strata", strata);
+        json_object_set_new(ann, "status", json_string(st));
+        json_decref(draws);
+        json_decref(t);
+        return ann;
+    }
+    size_t n = json_array_size(draws);
+    json_t *final = json_array_get(draws, n - 1);
+    static const char *const top[] = {"secret", "witness", "seed", "commitment"};
+    for (int k = 0; k < 4; k++) json_object_set(draw, top[k], json_object_get(final, top[k]));
+    json_t *redraws = json_array(), *prev = json_array();
+    json_array_foreach(draws, i, d) {
+        if (i > 0)
+            json_array_append_new(redraws, json_pack("{sO sO}", "attempt", json_object_get(d, "attempt"), "reason",
+                                                     json_object_get(d, "reason")));
+        if (i + 1 < n) {
+            json_t *p = json_deep_copy(d);
+            json_object_set(p, "strata", json_object_get(p, "selection"));
+            json_object_del(p, "selection");
+            json_array_append_new(prev, p);
+        }
+    }
+    json_object_set_new(draw, "redraws", redraws);
+    json_object_set_new(draw, "previous_attempts", prev);
+    json_t *fsel = json_object_get(final, "selection");
+    json_t *s;
+    json_array_foreach(strata, i, s) {
+        json_t *fs = json_array_get(fsel, i);
+        json_object_set(s, "selected", fs ? json_object_get(fs, "selected") : json_array());
+    }
+    json_object_set_new(draw, "strata", strata);
+    json_decref(draws);
+    if (teams_announce(db, t, ann, err) != 0) {
+        json_decref(ann);
+        json_decref(t);
+        return NULL;
+    }
+    json_decref(t);
+    return ann;
+}
+
+static int h_public_task(req *r)
+{
+    long long id = req_param_id(r, 0);
+    char *err = NULL;
+    int found = 0;
+    json_t *ann = id > 0 ? announce_build(r->db, id, &found, &err) : NULL;
+    if (!ann) {
+        if (err) return tasks_fail_db(r, err);
+        return reply_error(r, 404, "not_found", "没有这个任务公告");
+    }
+    return reply_json(r, 200, ann);
+}
+
+/* ---- spotcheck verify ---- */
+
+/* GET url (http://HOST:PORT/PATH, loopback only). Returns the body (malloc'd, *len) or NULL with
+ * *err. */
+static char *fetch(const char *url, size_t *len, char **err)
+{
+    const char *p = url + 7;
+    const char *slash = strchr(p, '/');
+    char hostport[256], host[256], port[16] = "80";
+    size_t hl = slash ? (size_t)(slash - p) : strlen(p);
+    if (hl == 0 || hl >= sizeof hostport) { *err = xprintf("bad URL: %s", url); return NULL; }
+    memcpy(hostport, p, hl);
+    hostport[hl] = 0;
+    const char *path = slash ? slash : "/";
+    if (hostport[0] == '[') {
+        char *e = strchr(hostport, ']');
+        if (!e) { *err = xprintf("bad URL: %s", url); return NULL; }
+        snprintf(host, sizeof host, "%.*s", (int)(e - hostport - 1), hostport + 1);
+        if (e[1] == ':') snprintf(port, sizeof port, "%s", e + 2);
+    } else {
+        char *c = strrchr(hostport, ':');
+        if (c) { *c = 0; snprintf(port, sizeof port, "%s", c + 1); }
+        snprintf(host, sizeof host, "%s", hostport);
+    }
+    struct addrinfo hints = {0}, *res = NULL;
+    hints.ai_socktype = SOCK_STREAM;
+    int gai = getaddrinfo(host, port, &hints, &res);
+    if (gai != 0) { *err = xprintf("%s: %s", host, gai_strerror(gai)); return NULL; }
+    int fd = -1;
+    for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+        int loop = 0;
+        if (a->ai_family == AF_INET)
+            loop = (((const unsigned char *)&((struct sockaddr_in *)a->ai_addr)->sin_addr)[0] == 127);
+        else if (a->ai_family == AF_INET6)
+            loop = IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr);
+        if (!loop) continue;
+        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) != 0) { close(fd); fd = -1; }
+    }
+    freeaddrinfo(res);
+    if (fd < 0) { *err = xprintf("cannot connect to %s:%s (only loopback addresses are allowed)", host, port); return NULL; }
+    char *reqs = xprintf("GET %s HTTP/1.0\r\nHost: %s\r\nAccept: application/json\r\nConnection: close\r\n\r\n", path,
+                         hostport);
+    size_t rl = strlen(reqs), off = 0;
+    while (off < rl) {
+        ssize_t w = write(fd, reqs + off, rl - off);
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    free(reqs);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    for (;;) {
+        if (!buf) break;
+        if (n == cap) {
+            if (cap >= FETCH_MAX) { free(buf); buf = NULL; break; }
+            char *b = realloc(buf, cap * 2 + 1);
+            if (!b) { free(buf); buf = NULL; break; }
+            buf = b;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got <= 0) break;
+        n += (size_t)got;
+    }
+    close(fd);
+    if (!buf) { *err = xprintf("reply too large or out of memory"); return NULL; }
+    buf[n] = 0;
+    int status = 0;
+    if (sscanf(buf, "HTTP/%*d.%*d %d", &status) != 1) { free(buf); *err = xprintf("not an HTTP reply"); return NULL; }
+    char *body = strstr(buf, "\r\n\r\n");
+    if (!body) { free(buf); *err = xprintf("incomplete HTTP reply"); return NULL; }
+    body += 4;
+    if (status != 200) {
+        *err = xprintf("HTTP %d: %.300s", status, body);
+        free(buf);
+        return NULL;
+    }
+    *len = n - (size_t)(body - buf);
+    memmove(buf, body, *len + 1);
+    return buf;
+}
+
+static char *read_file(const char *path, size_t *len, char **err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) { *err = xprintf("%s: cannot open", path); return NULL; }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *b = cap < FETCH_MAX ? realloc(buf, cap * 2 + 1) : NULL;
+            if (!b) { free(buf); buf = NULL; break; }
+            buf = b;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (!buf) { *err = xprintf("%s: too large or out of memory", path); return NULL; }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+int announce_cmd_verify(int argc, char **argv)
+{
+    if (argc != 1) {
+        fprintf(stderr, "usage: spotcheck verify FILE|URL\n");
+        return 2;
+    }
+    char *err = NULL;
+    size_t len = 0;
+    char *text = !strncmp(argv[0], "https://", 8)
+        ? (err = xprintf("https is not supported: use http://127.0.0.1:PORT/api/public/tasks/ID"), NULL)
+        : !strncmp(argv[0], "http://", 7) ? fetch(argv[0], &len, &err) : read_file(argv[0], &len, &err);
+    if (!text) {
+        fprintf(stderr, "spotcheck verify: %s\n", err);
+        free(err);
+        return 1;
+    }
+    json_t *report = NULL;
+    int rc = verify_text(text, len, &report, &err);
+    free(text);
+    if (rc < 0) {
+        fprintf(stderr, "spotcheck verify: malformed announcement: %s\n", err);
+        free(err);
+        return 1;
+    }
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(report, "checks"), i, c) {
+        printf("%s %s", json_is_true(json_object_get(c, "ok")) ? "ok  " : "FAIL",
+               json_string_value(json_object_get(c, "check")));
+        const char *k;
+        json_t *v;
+        json_object_foreach(c, k, v) {
+            if (!strcmp(k, "check") || !strcmp(k, "ok")) continue;
+            if (json_is_string(v)) printf(" %s=%s", k, json_string_value(v));
+            else if (json_is_integer(v)) printf(" %s=%lld", k, (long long)json_integer_value(v));
+        }
+        printf("\n");
+    }
+    json_array_foreach(json_object_get(report, "errors"), i, c) printf("differs: %s\n", json_string_value(c));
+    if (rc == 0) printf("verified\n");
+    else printf("NOT verified: %zu difference(s)\n", json_array_size(json_object_get(report, "errors")));
+    json_decref(report);
+    return rc == 0 ? 0 : 1;
+}
+
+const struct route announce_routes[] = {
+    {"GET", "/api/public/tasks/{id}", ROLE_PUBLIC, h_public_task},
+    {0},
+};

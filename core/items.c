@@ -1,0 +1,383 @@
+/* items.c: the item list (抽查事项清单) with checkpoints and published adjustments. */
+#include "items.h"
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name, *label;
+    int required, maxlen;
+} ITEM_FIELDS[] = {
+    {"name", "抽查事项", 1, 300},
+    {"target", "检查对象", 0, 300},
+    {"category", "事项类别", 0, 100},
+    {"method", "检查方式", 0, 200},
+    {"department", "检查部门", 0, 200},
+    {"level", "实施层级", 0, 100},
+    {"basis", "检查依据", 0, 4000},
+};
+#define N_ITEM_FIELDS ((int)(sizeof ITEM_FIELDS / sizeof ITEM_FIELDS[0]))
+
+static int fail_db(req *r, char *err)
+{
+    fprintf(stderr, "spotcheck: database: %s\n", err ? err : "?");
+    free(err);
+    db_rollback(r->db);
+    return reply_error(r, 500, "internal", "数据库错误");
+}
+
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 && *s != '\n' && *s != '\r' && *s != '\t') return 1;
+    return 0;
+}
+
+/* Checks the body's keys and field values. Returns 0 or -1 with *err and *status. */
+static int check_body(json_t *obj, int update, int *status, char **err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        int known = !strcmp(key, "checkpoints") || !strcmp(key, "reason") || !strcmp(key, "active") ||
+                    !strcmp(key, "id") || !strcmp(key, "version");
+        for (int i = 0; i < N_ITEM_FIELDS && !known; i++) known = !strcmp(key, ITEM_FIELDS[i].name);
+        if (!known) {
+            *status = 400;
+            *err = xprintf("未知字段：%.60s", key);
+            return -1;
+        }
+    }
+    *status = 422;
+    for (int i = 0; i < N_ITEM_FIELDS; i++) {
+        v = json_object_get(obj, ITEM_FIELDS[i].name);
+        if (!v) {
+            if (!update && ITEM_FIELDS[i].required) {
+                *err = xprintf("%s（%s）：不能为空", ITEM_FIELDS[i].label, ITEM_FIELDS[i].name);
+                return -1;
+            }
+            continue;
+        }
+        if (!json_is_string(v) || (ITEM_FIELDS[i].required && !json_string_length(v)) ||
+            json_string_length(v) > (size_t)ITEM_FIELDS[i].maxlen || has_control(json_string_value(v))) {
+            *err = xprintf("%s（%s）：应为不超过 %d 字节的文本%s", ITEM_FIELDS[i].label, ITEM_FIELDS[i].name,
+                           ITEM_FIELDS[i].maxlen, ITEM_FIELDS[i].required ? "，且不能为空" : "");
+            return -1;
+        }
+    }
+    v = json_object_get(obj, "active");
+    if (v && !json_is_boolean(v)) {
+        *err = xprintf("active 应为 true 或 false");
+        return -1;
+    }
+    v = json_object_get(obj, "reason");
+    if (v && (!json_is_string(v) || json_string_length(v) > 1000 || has_control(json_string_value(v)))) {
+        *err = xprintf("调整原因（reason）应为不超过 1000 字节的文本");
+        return -1;
+    }
+    v = json_object_get(obj, "checkpoints");
+    if (v) {
+        if (!json_is_array(v) || json_array_size(v) > 200) {
+            *err = xprintf("检查要点（checkpoints）应为不超过 200 项的列表");
+            return -1;
+        }
+        size_t i;
+        json_t *cp;
+        json_array_foreach(v, i, cp) {
+            json_t *t = json_is_object(cp) ? json_object_get(cp, "text") : cp;
+            json_t *id = json_is_object(cp) ? json_object_get(cp, "id") : NULL;
+            if (!json_is_string(t) || !json_string_length(t) || json_string_length(t) > 2000 ||
+                has_control(json_string_value(t)) || (id && !json_is_integer(id))) {
+                *err = xprintf("第 %zu 个检查要点无效：应为非空文本或 {\"id\":…, \"text\":\"…\"}", i + 1);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Texts of the item's active checkpoints in order, as a new JSON array. */
+static json_t *checkpoint_texts(sqlite3 *db, long long id)
+{
+    json_t *rows = db_rows(db, NULL, "SELECT text FROM item_checkpoints WHERE item_id = ? AND active = 1 ORDER BY pos",
+                           "i", id);
+    json_t *out = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) json_array_append(out, json_object_get(row, "text"));
+    json_decref(rows);
+    return out;
+}
+
+/* Writes the checkpoint list cps (validated) for item id: kept ids updated in place, new ones
+ * inserted, missing ones deactivated. Returns 0 or -1 with *err / *status. */
+static int write_checkpoints(sqlite3 *db, long long id, json_t *cps, int *status, char **err)
+{
+    if (db_run(db, err, "UPDATE item_checkpoints SET pos = -pos - 1 WHERE item_id = ? AND active = 1", "i", id) < 0)
+        return -1;
+    size_t i;
+    json_t *cp;
+    json_array_foreach(cps, i, cp) {
+        json_t *t = json_is_object(cp) ? json_object_get(cp, "text") : cp;
+        json_t *cid = json_is_object(cp) ? json_object_get(cp, "id") : NULL;
+        if (cid) {
+            int n = db_run(db, err, "UPDATE item_checkpoints SET pos = ?, text = ? WHERE id = ? AND item_id = ? "
+                                    "AND active = 1 AND pos < 0", "ijii", (long long)i, t,
+                           (long long)json_integer_value(cid), id);
+            if (n < 0) return -1;
+            if (n == 0) {
+                *status = 422;
+                *err = xprintf("检查要点 id %lld 不属于该事项", (long long)json_integer_value(cid));
+                return -1;
+            }
+        } else if (db_run(db, err, "INSERT INTO item_checkpoints(item_id, pos, text) VALUES (?, ?, ?)", "iij", id,
+                          (long long)i, t) < 0) {
+            return -1;
+        }
+    }
+    return db_run(db, err, "UPDATE item_checkpoints SET active = 0 WHERE item_id = ? AND active = 1 AND pos < 0",
+                  "i", id) < 0 ? -1 : 0;
+}
+
+long long items_create(sqlite3 *db, const char *actor, json_t *obj, int *status, char **err)
+{
+    *status = 500;
+    if (!json_is_object(obj)) {
+        *status = 400;
+        *err = xprintf("请求体必须是 JSON 对象");
+        return -1;
+    }
+    if (check_body(obj, 0, status, err)) return -1;
+    char at[32], today[11];
+    clock_now_rfc3339(at);
+    clock_today(today);
+    const char *v[N_ITEM_FIELDS];
+    for (int i = 0; i < N_ITEM_FIELDS; i++) {
+        v[i] = json_string_value(json_object_get(obj, ITEM_FIELDS[i].name));
+        if (!v[i]) v[i] = "";
+    }
+    json_t *act = json_object_get(obj, "active");
+    if (db_run(db, err, "INSERT INTO items(name, target, category, method, department, level, basis, active, "
+                        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "sssssssiss",
+               v[0], v[1], v[2], v[3], v[4], v[5], v[6], (long long)(act ? json_is_true(act) : 1), at, at) < 0)
+        return -1;
+    long long id = sqlite3_last_insert_rowid(db);
+    json_t *cps = json_object_get(obj, "checkpoints");
+    if (cps && write_checkpoints(db, id, cps, status, err)) return -1;
+    json_t *changes = json_object();
+    for (int i = 0; i < N_ITEM_FIELDS; i++)
+        json_object_set_new(changes, ITEM_FIELDS[i].name, json_pack("[ns]", v[i]));
+    json_object_set_new(changes, "checkpoints", json_pack("[no]", checkpoint_texts(db, id)));
+    const char *reason = json_string_value(json_object_get(obj, "reason"));
+    int rc = db_run(db, err, "INSERT INTO item_adjustments(item_id, date, at, actor, kind, reason, changes) "
+                             "VALUES (?, ?, ?, ?, 'create', ?, ?)", "issssj", id, today, at, actor,
+                    reason && *reason ? reason : "新增抽查事项", changes);
+    char obj_name[32];
+    snprintf(obj_name, sizeof obj_name, "item:%lld", id);
+    json_t *d = json_pack("{sI sO}", "id", (json_int_t)id, "changes", changes);
+    if (rc >= 0) rc = audit_log(db, actor, "item.create", obj_name, d, err);
+    json_decref(d);
+    json_decref(changes);
+    return rc < 0 ? -1 : id;
+}
+
+/* The item as JSON with checkpoints and adjustments (actor only for staff). New reference. */
+static json_t *item_json(sqlite3 *db, json_t *item, int staff)
+{
+    long long id = json_integer_value(json_object_get(item, "id"));
+    json_t *cps = db_rows(db, NULL, "SELECT id, pos, text FROM item_checkpoints WHERE item_id = ? AND active = 1 "
+                                    "ORDER BY pos", "i", id);
+    json_object_set_new(item, "checkpoints", cps ? cps : json_array());
+    json_t *adj = db_rows(db, NULL, staff ? "SELECT id, date, at, actor, kind, reason, changes FROM item_adjustments "
+                                            "WHERE item_id = ? ORDER BY id DESC"
+                                          : "SELECT id, date, kind, reason, changes FROM item_adjustments "
+                                            "WHERE item_id = ? ORDER BY id DESC", "i", id);
+    size_t i;
+    json_t *a;
+    json_array_foreach(adj, i, a) {
+        json_t *c = json_loads(json_string_value(json_object_get(a, "changes")), 0, NULL);
+        json_object_set_new(a, "changes", c ? c : json_object());
+    }
+    json_object_set_new(item, "adjustments", adj ? adj : json_array());
+    json_object_set_new(item, "active", json_boolean(json_integer_value(json_object_get(item, "active"))));
+    return item;
+}
+
+static json_t *list_items(sqlite3 *db, int staff, int only_active)
+{
+    json_t *rows = db_rows(db, NULL, only_active ? "SELECT * FROM items WHERE active = 1 ORDER BY id"
+                                                 : "SELECT * FROM items ORDER BY id", "");
+    if (!rows) return NULL;
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) item_json(db, row, staff);
+    return rows;
+}
+
+static int h_list(req *r)
+{
+    const char *a = req_query(r, "active");
+    json_t *rows = list_items(r->db, 1, a && (!strcmp(a, "1") || !strcmp(a, "true")));
+    if (!rows) return reply_error(r, 500, "internal", "数据库错误");
+    return reply_json(r, 200, json_pack("{so}", "items", rows));
+}
+
+static int h_public(req *r)
+{
+    json_t *rows = list_items(r->db, 0, 1);
+    json_t *adj = db_rows(r->db, NULL,
+        "SELECT a.date, a.item_id, i.name AS item_name, a.kind, a.reason, a.changes FROM item_adjustments a "
+        "JOIN items i ON i.id = a.item_id ORDER BY a.id DESC LIMIT 500", "");
+    if (!rows || !adj) {
+        json_decref(rows);
+        json_decref(adj);
+        return reply_error(r, 500, "internal", "数据库错误");
+    }
+    size_t i;
+    json_t *a;
+    json_array_foreach(adj, i, a) {
+        json_t *c = json_loads(json_string_value(json_object_get(a, "changes")), 0, NULL);
+        json_object_set_new(a, "changes", c ? c : json_object());
+    }
+    return reply_json(r, 200, json_pack("{so so}", "items", rows, "adjustments", adj));
+}
+
+static int h_get(req *r)
+{
+    long long id = req_param_id(r, 0);
+    json_t *row = id > 0 ? db_row(r->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id) : NULL;
+    if (!row) return reply_error(r, 404, "not_found", "没有这个抽查事项");
+    return reply_json(r, 200, item_json(r->db, row, 1));
+}
+
+static int h_create(req *r)
+{
+    if (req_require_object(r)) return 0;
+    char *err = NULL;
+    int status = 500;
+    if (db_begin(r->db, &err) != 0) return fail_db(r, err);
+    long long id = items_create(r->db, req_actor(r), r->json, &status, &err);
+    if (id < 0) {
+        if (status == 500) return fail_db(r, err);
+        db_rollback(r->db);
+        reply_error(r, status, status == 400 ? "unknown_field" : "invalid", "%s", err);
+        free(err);
+        return 0;
+    }
+    if (db_commit(r->db, &err) != 0) return fail_db(r, err);
+    json_t *row = db_row(r->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id);
+    return reply_json(r, 201, item_json(r->db, row, 1));
+}
+
+static int h_update(req *r)
+{
+    if (req_require_object(r)) return 0;
+    long long id = req_param_id(r, 0);
+    char *err = NULL;
+    int status = 500;
+    json_t *old = id > 0 ? db_row(r->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id) : NULL;
+    if (!old) return reply_error(r, 404, "not_found", "没有这个抽查事项");
+    json_t *changes = json_object(), *old_cps = NULL, *new_cps = NULL;
+    if (check_body(r->json, 1, &status, &err)) {
+        reply_error(r, status, status == 400 ? "unknown_field" : "invalid", "%s", err);
+        goto done;
+    }
+    const char *reason = json_string_value(json_object_get(r->json, "reason"));
+    if (!reason || !*reason) {
+        reply_error(r, 422, "invalid", "调整抽查事项必须填写调整原因（reason）");
+        goto done;
+    }
+    json_t *ver = json_object_get(r->json, "version");
+    if (ver && (!json_is_integer(ver) || json_integer_value(ver) != json_integer_value(json_object_get(old, "version")))) {
+        reply_error(r, 409, "stale", "该事项已被他人修改，请刷新后重试");
+        goto done;
+    }
+    if (db_begin(r->db, &err) != 0) {
+        fail_db(r, err);
+        err = NULL;
+        goto done;
+    }
+    char at[32], today[11];
+    clock_now_rfc3339(at);
+    clock_today(today);
+    for (int i = 0; i < N_ITEM_FIELDS; i++) {
+        json_t *nv = json_object_get(r->json, ITEM_FIELDS[i].name);
+        json_t *ov = json_object_get(old, ITEM_FIELDS[i].name);
+        if (!nv || json_equal(nv, ov)) continue;
+        json_object_set_new(changes, ITEM_FIELDS[i].name, json_pack("[OO]", ov, nv));
+        char *sql = xprintf("UPDATE items SET %s = ? WHERE id = ?", ITEM_FIELDS[i].name);
+        int rc = db_run(r->db, &err, sql, "ji", nv, id);
+        free(sql);
+        if (rc < 0) {
+            fail_db(r, err);
+            err = NULL;
+            goto done;
+        }
+    }
+    json_t *act = json_object_get(r->json, "active");
+    if (act && json_is_true(act) != (json_integer_value(json_object_get(old, "active")) == 1)) {
+        json_object_set_new(changes, "active", json_pack("[bb]", !json_is_true(act), json_is_true(act)));
+        if (db_run(r->db, &err, "UPDATE items SET active = ? WHERE id = ?", "ii", (long long)json_is_true(act), id) < 0) {
+            fail_db(r, err);
+            err = NULL;
+            goto done;
+        }
+    }
+    json_t *cps = json_object_get(r->json, "checkpoints");
+    if (cps) {
+        old_cps = checkpoint_texts(r->db, id);
+        if (write_checkpoints(r->db, id, cps, &status, &err)) {
+            if (status == 422) {
+                db_rollback(r->db);
+                reply_error(r, 422, "invalid", "%s", err);
+                goto done;
+            }
+            fail_db(r, err);
+            err = NULL;
+            goto done;
+        }
+        new_cps = checkpoint_texts(r->db, id);
+        if (!json_equal(old_cps, new_cps)) json_object_set_new(changes, "checkpoints", json_pack("[OO]", old_cps, new_cps));
+    }
+    if (json_object_size(changes) == 0) {
+        db_rollback(r->db);
+        reply_error(r, 422, "no_change", "没有任何改动");
+        goto done;
+    }
+    char obj[32];
+    snprintf(obj, sizeof obj, "item:%lld", id);
+    json_t *d = json_pack("{sI ss sO}", "id", (json_int_t)id, "reason", reason, "changes", changes);
+    if (db_run(r->db, &err, "UPDATE items SET version = version + 1, updated_at = ? WHERE id = ?", "si", at, id) < 0 ||
+        db_run(r->db, &err, "INSERT INTO item_adjustments(item_id, date, at, actor, kind, reason, changes) "
+                            "VALUES (?, ?, ?, ?, 'update', ?, ?)", "issssj", id, today, at, req_actor(r), reason,
+               changes) < 0 ||
+        audit_log(r->db, req_actor(r), "item.update", obj, d, &err) != 0 || db_commit(r->db, &err) != 0) {
+        json_decref(d);
+        fail_db(r, err);
+        err = NULL;
+        goto done;
+    }
+    json_decref(d);
+    json_t *row = db_row(r->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id);
+    reply_json(r, 200, item_json(r->db, row, 1));
+done:
+    free(err);
+    json_decref(old);
+    json_decref(changes);
+    json_decref(old_cps);
+    json_decref(new_cps);
+    return 0;
+}
+
+const struct route item_routes[] = {
+    {"GET", "/api/items", ROLE_STAFF, h_list},
+    {"POST", "/api/items", ROLE_ADMIN | ROLE_PLANNER, h_create},
+    {"GET", "/api/items/{id}", ROLE_STAFF, h_get},
+    {"PUT", "/api/items/{id}", ROLE_ADMIN | ROLE_PLANNER, h_update},
+    {"GET", "/api/public/items", ROLE_PUBLIC, h_public},
+    {0},
+};

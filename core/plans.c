@@ -1,0 +1,330 @@
+/* plans.c: the annual plan (6.1). C checks shapes and types (400); the plans rule decides whether
+ * the content is acceptable (422 with its problems, each with reason and clause). Every change of a
+ * stored plan keeps the previous version and the reason in plan_adjustments; those made after
+ * publication are public (GET /api/public/plans). */
+#include "plans.h"
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "luahost.h"
+#include "tasks.h"
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TEXT_MAX 4000
+
+static const char *const PLAN_FIELDS[] = {"year", "name", "scope", "ratios", "schedule", "estimated_count",
+                                          "joint_checks", "tasks", "filed_at", "filed_with", NULL};
+static const char *const PLAN_JSON[] = {"ratios", "schedule", "tasks", NULL};
+
+json_t *plans_load(sqlite3 *db, long long id, char **err)
+{
+    json_t *p = db_row(db, err, "SELECT * FROM plans WHERE id = ?", "i", id);
+    if (p) tasks_decode_json(p, PLAN_JSON);
+    return p;
+}
+
+static int bad(req *r, const char *field, const char *what)
+{
+    return reply_error(r, 400, "bad_request", "字段 %s %s", field, what), -1;
+}
+
+/* Checks the types of the plan fields present in in (all required when full). Returns 0 or replies
+ * 400 and returns -1. */
+static int check_types(req *r, json_t *in, int full)
+{
+    if (tasks_check_fields(r, in, PLAN_FIELDS) != 0) return -1;
+    json_t *v;
+    if ((v = json_object_get(in, "year")) || full)
+        if (!json_is_integer(v) || json_integer_value(v) < 1900 || json_integer_value(v) > 2999)
+            return bad(r, "year", "须为1900至2999之间的整数年份");
+    static const char *const texts[] = {"name", "scope"};
+    for (int i = 0; i < 2; i++)
+        if ((v = json_object_get(in, texts[i])) || full)
+            if (!json_is_string(v) || json_string_length(v) > TEXT_MAX) return bad(r, texts[i], "须为文本");
+    if ((v = json_object_get(in, "ratios")) || full) {
+        if (!json_is_object(v)) return bad(r, "ratios", "须为对象 {抽查层: 比例}");
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x)
+            if (!json_is_number(x)) return bad(r, "ratios", "的每个比例须为数字");
+    }
+    if ((v = json_object_get(in, "schedule")) || full) {
+        if (json_is_array(v)) {
+            size_t i;
+            json_t *x;
+            json_array_foreach(v, i, x)
+                if (!json_is_string(x)) return bad(r, "schedule", "须为文本或文本数组");
+        } else if (!json_is_string(v)) {
+            return bad(r, "schedule", "须为文本或文本数组");
+        }
+    }
+    if ((v = json_object_get(in, "estimated_count")) || full)
+        if (!json_is_integer(v) || json_integer_value(v) < 0) return bad(r, "estimated_count", "须为非负整数");
+    if ((v = json_object_get(in, "joint_checks")) && (!json_is_integer(v) || json_integer_value(v) < 0))
+        return bad(r, "joint_checks", "须为非负整数");
+    if ((v = json_object_get(in, "tasks"))) {
+        if (!json_is_array(v)) return bad(r, "tasks", "须为数组");
+        size_t i;
+        json_t *t;
+        static const char *const tf[] = {"name", "joint", "start_date", "end_date", NULL};
+        json_array_foreach(v, i, t) {
+            if (!json_is_object(t)) return bad(r, "tasks", "的元素须为对象");
+            if (tasks_check_fields(r, t, tf) != 0) return -1;
+            json_t *j = json_object_get(t, "joint");
+            if (!json_is_string(json_object_get(t, "name")) || (j && !json_is_boolean(j)))
+                return bad(r, "tasks", "的元素须有 name（文本）和 joint（布尔）");
+            json_t *s = json_object_get(t, "start_date"), *e = json_object_get(t, "end_date");
+            if ((s && !json_is_string(s)) || (e && !json_is_string(e))) return bad(r, "tasks", "的日期须为 YYYY-MM-DD");
+        }
+    }
+    if ((v = json_object_get(in, "filed_at")) && !json_is_null(v))
+        if (!json_is_string(v) || !clock_valid_date(json_string_value(v)))
+            return bad(r, "filed_at", "须为有效日期 YYYY-MM-DD");
+    if ((v = json_object_get(in, "filed_with")) && !json_is_null(v))
+        if (!json_is_string(v) || json_string_length(v) > TEXT_MAX) return bad(r, "filed_with", "须为文本");
+    return 0;
+}
+
+/* Runs plans.validate on plan. Returns 0 if ok; replies 422 with the problems and returns -1. */
+static int validate(req *r, json_t *plan)
+{
+    json_t *lp = json_pack("{sO? sO? sO? sO? sO? sO? sO? sO?}", "year", json_object_get(plan, "year"),
+                           "name", json_object_get(plan, "name"), "scope", json_object_get(plan, "scope"),
+                           "ratios", json_object_get(plan, "ratios"), "schedule", json_object_get(plan, "schedule"),
+                           "estimated_count", json_object_get(plan, "estimated_count"),
+                           "tasks", json_object_get(plan, "tasks"), "joint_checks", json_object_get(plan, "joint_checks"));
+    json_t *args = json_pack("[o]", lp), *ret = NULL;
+    char *err = NULL;
+    int rc = lh_call(r->w->lua, "plans", "validate", args, &ret, &err);
+    json_decref(args);
+    if (rc != 0) return tasks_fail_rule(r, err), -1;
+    json_t *d = json_array_get(ret, 0);
+    if (json_is_true(json_object_get(d, "ok"))) {
+        json_decref(ret);
+        return 0;
+    }
+    json_t *problems = json_object_get(d, "problems");
+    const char *first = json_string_value(json_object_get(json_array_get(problems, 0), "reason"));
+    reply_json(r, 422, json_pack("{ss ss sO}", "error", "plan_invalid", "message", first ? first : "计划未通过校验",
+                                 "problems", problems ? problems : json_array()));
+    json_decref(ret);
+    return -1;
+}
+
+static json_t *with_adjustments(sqlite3 *db, json_t *plan, int public_only, char **err)
+{
+    json_t *adj = db_rows(db, err, public_only
+        ? "SELECT version, at, reason, changes FROM plan_adjustments WHERE plan_id = ? AND published = 1 ORDER BY id"
+        : "SELECT version, at, actor, reason, published, changes FROM plan_adjustments WHERE plan_id = ? ORDER BY id",
+        "i", (long long)json_integer_value(json_object_get(plan, "id")));
+    if (!adj) return NULL;
+    size_t i;
+    json_t *a;
+    static const char *const keys[] = {"changes", NULL};
+    json_array_foreach(adj, i, a) tasks_decode_json(a, keys);
+    json_object_set_new(plan, "adjustments", adj);
+    json_object_set_new(plan, "filed", json_boolean(!json_is_null(json_object_get(plan, "filed_at")) &&
+                                                    json_object_get(plan, "filed_at")));
+    return plan;
+}
+
+static int h_list(req *r)
+{
+    const char *year = req_query(r, "year");
+    char *err = NULL;
+    json_t *rows = db_rows(r->db, &err, "SELECT id FROM plans WHERE (? IS NULL OR year = ?) ORDER BY year DESC, id DESC",
+                           "ss", year, year);
+    if (!rows) return tasks_fail_db(r, err);
+    json_t *out = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        json_t *p = plans_load(r->db, json_integer_value(json_object_get(row, "id")), &err);
+        if (!p) { json_decref(rows); json_decref(out); return tasks_fail_db(r, err); }
+        json_array_append_new(out, p);
+    }
+    json_decref(rows);
+    return reply_json(r, 200, json_pack("{so}", "plans", out));
+}
+
+static int h_create(req *r)
+{
+    if (req_require_object(r)) return 0;
+    if (check_types(r, r->json, 1) != 0) return 0;
+    json_t *plan = json_deep_copy(r->json);
+    if (!json_object_get(plan, "tasks")) json_object_set_new(plan, "tasks", json_array());
+    if (!json_object_get(plan, "joint_checks")) json_object_set_new(plan, "joint_checks", json_integer(0));
+    if (validate(r, plan) != 0) { json_decref(plan); return 0; }
+    char *err = NULL, at[32];
+    clock_now_rfc3339(at);
+    if (db_begin(r->db, &err) != 0) { json_decref(plan); return tasks_fail_db(r, err); }
+    json_t *fa = json_object_get(plan, "filed_at"), *fw = json_object_get(plan, "filed_with");
+    int rc = db_run(r->db, &err,
+        "INSERT INTO plans(year, name, scope, ratios, schedule, estimated_count, joint_checks, tasks, filed_at, "
+        "filed_with, rule_sha, author, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "jjjjjjjjssssss", json_object_get(plan, "year"), json_object_get(plan, "name"), json_object_get(plan, "scope"),
+        json_object_get(plan, "ratios"), json_object_get(plan, "schedule"), json_object_get(plan, "estimated_count"),
+        json_object_get(plan, "joint_checks"), json_object_get(plan, "tasks"), json_string_value(fa),
+        json_string_value(fw), worker_rule_sha(r->w, "plans"), req_actor(r), at, at);
+    long long id = sqlite3_last_insert_rowid(r->db);
+    char obj[32];
+    snprintf(obj, sizeof obj, "plan:%lld", id);
+    if (rc < 0 || audit_log(r->db, req_actor(r), "plan.create", obj, plan, &err) != 0 || db_commit(r->db, &err) != 0) {
+        json_decref(plan);
+        return tasks_fail_db(r, err);
+    }
+    json_decref(plan);
+    json_t *out = plans_load(r->db, id, &err);
+    if (!out) return tasks_fail_db(r, err);
+    if (!with_adjustments(r->db, out, 0, &err)) { json_decref(out); return tasks_fail_db(r, err); }
+    return reply_json(r, 201, out);
+}
+
+static int h_get(req *r)
+{
+    long long id = req_param_id(r, 0);
+    char *err = NULL;
+    json_t *p = id > 0 ? plans_load(r->db, id, &err) : NULL;
+    if (!p) {
+        if (err) return tasks_fail_db(r, err);
+        return reply_error(r, 404, "not_found", "没有这个计划");
+    }
+    if (!with_adjustments(r->db, p, 0, &err)) { json_decref(p); return tasks_fail_db(r, err); }
+    return reply_json(r, 200, p);
+}
+
+/* PUT /api/plans/{id}: changed fields plus "reason" (required once published). */
+static int h_put(req *r)
+{
+    long long id = req_param_id(r, 0);
+    if (req_require_object(r)) return 0;
+    char *err = NULL;
+    json_t *cur = id > 0 ? plans_load(r->db, id, &err) : NULL;
+    if (!cur) {
+        if (err) return tasks_fail_db(r, err);
+        return reply_error(r, 404, "not_found", "没有这个计划");
+    }
+    json_t *in = json_deep_copy(r->json);
+    json_t *reason = json_object_get(in, "reason");
+    json_incref(reason);
+    json_object_del(in, "reason");
+    int published = !strcmp(json_string_value(json_object_get(cur, "status")), "published");
+    int out_rc = 0;
+    if (check_types(r, in, 0) != 0) goto done;
+    if (reason && (!json_is_string(reason) || json_string_length(reason) > TEXT_MAX)) {
+        bad(r, "reason", "须为文本");
+        goto done;
+    }
+    if (published && (!reason || json_string_length(reason) == 0)) {
+        reply_error(r, 400, "reason_required", "已公示的计划调整须说明理由（reason）");
+        goto done;
+    }
+    json_t *next = json_deep_copy(cur), *changes = json_object();
+    const char *k;
+    json_t *v;
+    json_object_foreach(in, k, v) {
+        json_t *old = json_object_get(cur, k);
+        if (!json_equal(old, v)) json_object_set_new(changes, k, json_pack("[OO]", old ? old : json_null(), v));
+        json_object_set(next, k, v);
+    }
+    if (json_object_size(changes) == 0) {
+        json_decref(next);
+        json_decref(changes);
+        if (!with_adjustments(r->db, cur, 0, &err)) { out_rc = tasks_fail_db(r, err); goto done; }
+        reply_json(r, 200, json_incref(cur));
+        goto done;
+    }
+    if (validate(r, next) != 0) { json_decref(next); json_decref(changes); goto done; }
+    char at[32], obj[32];
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "plan:%lld", id);
+    json_t *prev = json_deep_copy(cur);
+    json_t *details = json_pack("{sO sO?}", "changes", changes, "reason", reason);
+    int ok = db_begin(r->db, &err) == 0 &&
+        db_run(r->db, &err, "INSERT INTO plan_adjustments(plan_id, version, at, actor, reason, published, changes, "
+                            "previous) VALUES (?,?,?,?,?,?,?,?)", "iisssijj", id,
+               (long long)json_integer_value(json_object_get(cur, "version")), at, req_actor(r),
+               reason ? json_string_value(reason) : "", (long long)published, changes, prev) >= 0 &&
+        db_run(r->db, &err, "UPDATE plans SET year=?, name=?, scope=?, ratios=?, schedule=?, estimated_count=?, "
+                            "joint_checks=?, tasks=?, filed_at=?, filed_with=?, rule_sha=?, version=version+1, "
+                            "updated_at=? WHERE id=?", "jjjjjjjjssssi",
+               json_object_get(next, "year"), json_object_get(next, "name"), json_object_get(next, "scope"),
+               json_object_get(next, "ratios"), json_object_get(next, "schedule"),
+               json_object_get(next, "estimated_count"), json_object_get(next, "joint_checks"),
+               json_object_get(next, "tasks"), json_string_value(json_object_get(next, "filed_at")),
+               json_string_value(json_object_get(next, "filed_with")), worker_rule_sha(r->w, "plans"), at, id) >= 0 &&
+        audit_log(r->db, req_actor(r), "plan.adjust", obj, details, &err) == 0 && db_commit(r->db, &err) == 0;
+    json_decref(details);
+    json_decref(prev);
+    json_decref(next);
+    json_decref(changes);
+    if (!ok) { out_rc = tasks_fail_db(r, err); goto done; }
+    json_t *p = plans_load(r->db, id, &err);
+    if (!p || !with_adjustments(r->db, p, 0, &err)) { json_decref(p); out_rc = tasks_fail_db(r, err); goto done; }
+    reply_json(r, 200, p);
+done:
+    json_decref(in);
+    json_decref(reason);
+    json_decref(cur);
+    return out_rc;
+}
+
+static int h_publish(req *r)
+{
+    long long id = req_param_id(r, 0);
+    char *err = NULL;
+    json_t *cur = id > 0 ? plans_load(r->db, id, &err) : NULL;
+    if (!cur) {
+        if (err) return tasks_fail_db(r, err);
+        return reply_error(r, 404, "not_found", "没有这个计划");
+    }
+    if (!strcmp(json_string_value(json_object_get(cur, "status")), "published")) {
+        json_decref(cur);
+        return reply_error(r, 409, "already_published", "计划已公示");
+    }
+    if (validate(r, cur) != 0) { json_decref(cur); return 0; }
+    json_decref(cur);
+    char at[32], obj[32];
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "plan:%lld", id);
+    json_t *d = json_pack("{ss}", "published_at", at);
+    int ok = db_begin(r->db, &err) == 0 &&
+             db_run(r->db, &err, "UPDATE plans SET status='published', published_at=?, updated_at=? WHERE id=? "
+                                 "AND status='draft'", "ssi", at, at, id) == 1 &&
+             audit_log(r->db, req_actor(r), "plan.publish", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
+    json_decref(d);
+    if (!ok) return tasks_fail_db(r, err ? err : strdup("plan changed concurrently"));
+    json_t *p = plans_load(r->db, id, &err);
+    if (!p || !with_adjustments(r->db, p, 0, &err)) { json_decref(p); return tasks_fail_db(r, err); }
+    return reply_json(r, 200, p);
+}
+
+static int h_public(req *r)
+{
+    char *err = NULL;
+    json_t *rows = db_rows(r->db, &err, "SELECT id, year, name, scope, ratios, schedule, estimated_count, joint_checks, "
+                                        "tasks, filed_at, filed_with, published_at, version, updated_at FROM plans "
+                                        "WHERE status = 'published' ORDER BY year DESC, id DESC", "");
+    if (!rows) return tasks_fail_db(r, err);
+    size_t i;
+    json_t *p;
+    json_array_foreach(rows, i, p) {
+        tasks_decode_json(p, PLAN_JSON);
+        if (!with_adjustments(r->db, p, 1, &err)) { json_decref(rows); return tasks_fail_db(r, err); }
+    }
+    return reply_json(r, 200, json_pack("{so}", "plans", rows));
+}
+
+const struct route plans_routes[] = {
+    {"GET", "/api/plans", ROLE_STAFF, h_list},
+    {"POST", "/api/plans", ROLE_ADMIN | ROLE_PLANNER, h_create},
+    {"GET", "/api/plans/{id}", ROLE_STAFF, h_get},
+    {"PUT", "/api/plans/{id}", ROLE_ADMIN | ROLE_PLANNER, h_put},
+    {"POST", "/api/plans/{id}/publish", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, h_publish},
+    {"GET", "/api/public/plans", ROLE_PUBLIC, h_public},
+    {0},
+};

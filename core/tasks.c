@@ -1,0 +1,978 @@
+/* tasks.c: tasks and their draw (SPEC §4, clauses 6.2, 7.1, 7.2).
+ *
+ * Life cycle: draft --freeze--> frozen --draw--> drawn --lock--> dispatched.
+ * - freeze (draft or frozen only): every unit matching the task's filters goes through
+ *   eligibility.check (with its history: times selected in other dispatched tasks of the same
+ *   year, last date); the eligible ones are put in strata by sampling.stratum, each stratum sorted
+ *   by USCC byte order (the scan is ORDER BY uscc, BINARY collation = byte order); sampling.count
+ *   gives each stratum's n. Stored per stratum as one blob "USCC\n…" (the bytes of its list hash)
+ *   with the reason, clause and rule sha; exclusions one row each with theirs. A fresh 32-byte
+ *   secret is drawn; only its commitment is published. Re-freezing before any draw replaces all.
+ * - draw {"witness"}: seed = SHA-256(secret || witness), selection per stratum by draw_select.
+ * - redraw policy (before lock): every draw also commits to the NEXT secret and returns its
+ *   commitment ("next_commitment"), published before anyone can enter the next witness. A redraw
+ *   {"witness","reason"} uses that pre-committed secret, so no one (the server included) can pick
+ *   a secret after seeing the witness, and every attempt (secret, commitment, witness, seed,
+ *   selection, reason) is stored in task_draws and published in the announcement; the last attempt
+ *   counts and "attempts" counts them all. Candidates cannot change after the first draw (freeze
+ *   is refused), so a redraw can only re-roll in the open.
+ * - lock: the final selection is dispatched (task_units, announcement order), the team secret is
+ *   drawn and its commitment published with the announcement; freeze/draw are refused (409).
+ */
+#include "tasks.h"
+#include "announce.h"
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "draw.h"
+#include "luahost.h"
+#include "plans.h"
+#include "ruledata.h"
+#include "validate.h"
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sodium.h>
+
+#define MAX_STRATA 32
+#define EXCLUDED_PAGE 1000
+#define WITNESS_MAX 1000
+#define NAME_MAX_BYTES 400
+
+static const char *const TASK_JSON[] = {"item_ids", "filters", "joint_units", "options", "rule_shas", NULL};
+static const char *const FILTER_KEYS[] = {"industry", "region", "unit_type", "risk_level", "credit_level",
+                                          "supervision_type", NULL};
+
+/* ---- shared helpers ---- */
+
+int tasks_fail_db(req *r, char *err)
+{
+    fprintf(stderr, "spotcheck: tasks: %s\n", err ? err : "?");
+    free(err);
+    if (r->db && !sqlite3_get_autocommit(r->db)) db_rollback(r->db);
+    return reply_error(r, 500, "internal", "数据库错误");
+}
+
+int tasks_fail_rule(req *r, char *err)
+{
+    if (r->db && !sqlite3_get_autocommit(r->db)) db_rollback(r->db);
+    int rc = reply_error(r, 422, "rule_error", "规则执行失败：%s", err ? err : "?");
+    free(err);
+    return rc;
+}
+
+int tasks_check_fields(req *r, json_t *obj, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        int known = 0;
+        for (const char *const *a = allowed; *a && !known; a++) known = !strcmp(*a, key);
+        if (!known) return reply_error(r, 400, "unknown_field", "未知字段：%s", key), -1;
+    }
+    return 0;
+}
+
+void tasks_decode_json(json_t *obj, const char *const *keys)
+{
+    for (const char *const *k = keys; *k; k++) {
+        const char *s = json_string_value(json_object_get(obj, *k));
+        if (!s) continue;
+        json_t *v = json_loads(s, JSON_DECODE_ANY, NULL);
+        if (v) json_object_set_new(obj, *k, v);
+    }
+}
+
+json_t *tasks_load(sqlite3 *db, long long id, char **err)
+{
+    json_t *t = db_row(db, err, "SELECT * FROM tasks WHERE id = ?", "i", id);
+    if (t) {
+        tasks_decode_json(t, TASK_JSON);
+        json_object_set_new(t, "directed", json_boolean(json_integer_value(json_object_get(t, "directed"))));
+    }
+    return t;
+}
+
+json_t *tasks_rule_task(sqlite3 *db, json_t *task, char **err)
+{
+    json_t *rt = json_pack("{sO sO sO sO sO? sO sO sO}", "id", json_object_get(task, "id"),
+                           "year", json_object_get(task, "year"), "name", json_object_get(task, "name"),
+                           "directed", json_object_get(task, "directed"),
+                           "directed_reason", json_object_get(task, "directed_reason"),
+                           "mode", json_object_get(task, "mode"), "start_date", json_object_get(task, "start_date"),
+                           "end_date", json_object_get(task, "end_date"));
+    json_object_update(rt, json_object_get(task, "options"));
+    json_object_set(rt, "joint", json_boolean(json_array_size(json_object_get(task, "joint_units")) > 0));
+    json_t *pid = json_object_get(task, "plan_id");
+    if (json_is_integer(pid)) {
+        json_t *plan = plans_load(db, json_integer_value(pid), err);
+        if (!plan && *err) { json_decref(rt); return NULL; }
+        if (plan) json_object_set(rt, "ratios", json_object_get(plan, "ratios"));
+        json_decref(plan);
+    }
+    return rt;
+}
+
+json_t *tasks_units(sqlite3 *db, long long task_id, char **err)
+{
+    return db_rows(db, err, "SELECT uscc, stratum, enterprise_id FROM task_units WHERE task_id = ? ORDER BY pos", "i",
+                   task_id);
+}
+
+/* The task as shown to staff: secrets removed, options flattened. New reference (steals t). */
+static json_t *task_view(json_t *t)
+{
+    json_object_del(t, "secret");
+    json_object_del(t, "team_secret");
+    json_t *opt = json_object_get(t, "options");
+    if (json_is_object(opt)) json_object_update(t, opt);
+    json_object_del(t, "options");
+    json_object_set_new(t, "joint", json_boolean(json_array_size(json_object_get(t, "joint_units")) > 0));
+    return t;
+}
+
+/* ---- create / list / get ---- */
+
+static int bad(req *r, const char *code, const char *msg)
+{
+    return reply_error(r, 400, code, "%s", msg), -1;
+}
+
+static int string_array(json_t *v, size_t maxlen)
+{
+    if (!json_is_array(v)) return 0;
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x)
+        if (!json_is_string(x) || json_string_length(x) == 0 || json_string_length(x) > maxlen) return 0;
+    return 1;
+}
+
+static const char *const TASK_FIELDS[] = {"plan_id", "name", "item_ids", "mode", "filters", "directed",
+    "directed_reason", "lead_unit", "joint_units", "start_date", "end_date", "team_size", "require_expert",
+    "required_level", "workload_cap", NULL};
+
+/* Checks the body of POST /api/tasks; fills *filters (normalised, new ref) and *options (new ref).
+ * Returns 0, or replies (400/422) and returns -1. */
+static int check_task(req *r, json_t *in, json_t **filters_out, json_t **options_out)
+{
+    if (tasks_check_fields(r, in, TASK_FIELDS) != 0) return -1;
+    json_t *name = json_object_get(in, "name"), *mode = json_object_get(in, "mode");
+    if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > NAME_MAX_BYTES)
+        return bad(r, "bad_request", "name 须为非空文本");
+    if (!json_is_string(mode) ||
+        (strcmp(json_string_value(mode), "untargeted") && strcmp(json_string_value(mode), "targeted")))
+        return bad(r, "bad_request", "mode 须为 untargeted（不定向）或 targeted（定向条件）");
+    const char *sd = json_string_value(json_object_get(in, "start_date"));
+    const char *ed = json_string_value(json_object_get(in, "end_date"));
+    if (!sd || !ed || !clock_valid_date(sd) || !clock_valid_date(ed))
+        return bad(r, "bad_date", "start_date 和 end_date 须为有效日期 YYYY-MM-DD");
+    if (strcmp(sd, ed) > 0) return bad(r, "bad_date", "开始日期晚于结束日期");
+    if (strncmp(sd, ed, 4)) return bad(r, "bad_date", "任务起止日期须在同一年度内");
+    json_t *v = json_object_get(in, "directed");
+    if (v && !json_is_boolean(v)) return bad(r, "bad_request", "directed 须为布尔值");
+    json_t *dr = json_object_get(in, "directed_reason");
+    if (dr && !json_is_null(dr) && (!json_is_string(dr) || json_string_length(dr) > NAME_MAX_BYTES))
+        return bad(r, "bad_request", "directed_reason 须为文本");
+    if (json_is_true(v) && (!json_is_string(dr) || json_string_length(dr) == 0))
+        return bad(r, "bad_request", "定向检查须说明理由 directed_reason（如 专项整治、特殊事件、上级指令）");
+    if ((v = json_object_get(in, "lead_unit")) && (!json_is_string(v) || json_string_length(v) > NAME_MAX_BYTES))
+        return bad(r, "bad_request", "lead_unit 须为文本");
+    if ((v = json_object_get(in, "joint_units")) && !string_array(v, NAME_MAX_BYTES))
+        return bad(r, "bad_request", "joint_units 须为文本数组");
+    if ((v = json_object_get(in, "item_ids"))) {
+        if (!json_is_array(v)) return bad(r, "bad_request", "item_ids 须为整数数组");
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) {
+            if (!json_is_integer(x) || json_integer_value(x) <= 0) return bad(r, "bad_request", "item_ids 须为整数数组");
+            char *err = NULL;
+            long long ok = db_int(r->db, &err, 0, "SELECT count(*) FROM items WHERE id = ? AND active = 1", "i",
+                                  (long long)json_integer_value(x));
+            if (err) return tasks_fail_db(r, err), -1;
+            if (!ok)
+                return reply_error(r, 422, "unknown_item", "抽查事项不存在或已停用：%lld",
+                                   (long long)json_integer_value(x)), -1;
+        }
+    }
+    json_t *pid = json_object_get(in, "plan_id");
+    if (pid && !json_is_null(pid)) {
+        if (!json_is_integer(pid)) return bad(r, "bad_request", "plan_id 须为整数");
+        char *err = NULL;
+        long long year = db_int(r->db, &err, -1, "SELECT year FROM plans WHERE id = ?", "i",
+                                (long long)json_integer_value(pid));
+        if (err) return tasks_fail_db(r, err), -1;
+        if (year < 0)
+            return reply_error(r, 422, "unknown_plan", "计划不存在：%lld", (long long)json_integer_value(pid)), -1;
+        if (year != atoi(sd))
+            return reply_error(r, 422, "bad_date", "任务日期（%s）不在计划年度%lld年内", sd, year), -1;
+    }
+    /* filters */
+    json_t *f = json_object_get(in, "filters");
+    if (f && !json_is_object(f) && !json_is_null(f)) return bad(r, "bad_request", "filters 须为对象");
+    json_t *filters = json_object();
+    if (json_is_object(f)) {
+        if (tasks_check_fields(r, f, FILTER_KEYS) != 0) { json_decref(filters); return -1; }
+        const char *k;
+        json_t *x;
+        json_object_foreach(f, k, x) {
+            if (!string_array(x, NAME_MAX_BYTES)) {
+                json_decref(filters);
+                return reply_error(r, 400, "bad_request", "filters.%s 须为非空文本数组", k), -1;
+            }
+            if (json_array_size(x) == 0) continue;
+            json_t *norm = json_array();
+            size_t i;
+            json_t *e;
+            json_array_foreach(x, i, e) {
+                const char *s = json_string_value(e), *code = s;
+                if (!strcmp(k, "risk_level")) code = v_choice_code(V_RISK, s);
+                else if (!strcmp(k, "credit_level")) code = v_choice_code(V_CREDIT, s);
+                else if (!strcmp(k, "industry")) {
+                    json_t *args = json_pack("[s]", s), *ret = NULL;
+                    char *err = NULL;
+                    int rc = lh_call(r->w->lua, "categories", "category", args, &ret, &err);
+                    json_decref(args);
+                    if (rc != 0) { json_decref(norm); json_decref(filters); return tasks_fail_rule(r, err), -1; }
+                    int known = json_is_string(json_array_get(ret, 0));
+                    if (!known) {
+                        reply_error(r, 422, "unknown_industry", "%s",
+                                    json_string_value(json_array_get(ret, 1)) ? json_string_value(json_array_get(ret, 1))
+                                                                               : "未知行业");
+                        json_decref(ret); json_decref(norm); json_decref(filters);
+                        return -1;
+                    }
+                    json_decref(ret);
+                }
+                if (!code) {
+                    json_decref(norm); json_decref(filters);
+                    return reply_error(r, 400, "bad_request", "filters.%s 的取值无效：%s", k, s), -1;
+                }
+                json_array_append_new(norm, json_string(code));
+            }
+            json_object_set_new(filters, k, norm);
+        }
+    }
+    int targeted = !strcmp(json_string_value(mode), "targeted");
+    if (targeted && json_object_size(filters) == 0) {
+        json_decref(filters);
+        return bad(r, "bad_request", "定向条件抽查（targeted）须给出至少一个筛选条件 filters");
+    }
+    if (!targeted && json_object_size(filters) > 0) {
+        json_decref(filters);
+        return bad(r, "bad_request", "不定向抽查（untargeted）不能带筛选条件 filters");
+    }
+    /* rule options */
+    json_t *opt = json_object();
+    static const char *const ints[] = {"team_size", "workload_cap"};
+    for (int i = 0; i < 2; i++)
+        if ((v = json_object_get(in, ints[i])) && !json_is_null(v)) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000) {
+                json_decref(opt); json_decref(filters);
+                return reply_error(r, 400, "bad_request", "%s 须为正整数", ints[i]), -1;
+            }
+            json_object_set(opt, ints[i], v);
+        }
+    if ((v = json_object_get(in, "require_expert")) && !json_is_null(v)) {
+        if (!json_is_boolean(v)) { json_decref(opt); json_decref(filters); return bad(r, "bad_request", "require_expert 须为布尔值"); }
+        json_object_set(opt, "require_expert", v);
+    }
+    if ((v = json_object_get(in, "required_level")) && !json_is_null(v)) {
+        const char *code = json_is_string(v) ? v_choice_code(V_LEVEL, json_string_value(v)) : NULL;
+        if (!code) { json_decref(opt); json_decref(filters); return bad(r, "bad_request", "required_level 须为 county 或 township"); }
+        json_object_set_new(opt, "required_level", json_string(code));
+    }
+    *filters_out = filters;
+    *options_out = opt;
+    return 0;
+}
+
+static int h_create(req *r)
+{
+    if (req_require_object(r)) return 0;
+    json_t *filters = NULL, *opt = NULL, *in = r->json;
+    if (check_task(r, in, &filters, &opt) != 0) return 0;
+    char *err = NULL, at[32], obj[32];
+    clock_now_rfc3339(at);
+    const char *sd = json_string_value(json_object_get(in, "start_date"));
+    json_t *items = json_object_get(in, "item_ids"), *joint = json_object_get(in, "joint_units");
+    json_t *empty = json_array();
+    json_t *pid = json_object_get(in, "plan_id");
+    int directed = json_is_true(json_object_get(in, "directed"));
+    int ok = db_begin(r->db, &err) == 0 &&
+        db_run(r->db, &err, "INSERT INTO tasks(plan_id, year, name, item_ids, mode, filters, directed, directed_reason, "
+                            "lead_unit, joint_units, start_date, end_date, options, author, created_at, updated_at) "
+                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "jijjjjisjjssjsss",
+               json_is_null(pid) ? NULL : pid, (long long)atoi(sd), json_object_get(in, "name"),
+               items ? items : empty, json_object_get(in, "mode"), filters, (long long)directed,
+               directed ? json_string_value(json_object_get(in, "directed_reason")) : NULL,
+               json_object_get(in, "lead_unit") ? json_object_get(in, "lead_unit") : json_string(""),
+               joint ? joint : empty, sd, json_string_value(json_object_get(in, "end_date")), opt, req_actor(r), at,
+               at) >= 0;
+    long long id = sqlite3_last_insert_rowid(r->db);
+    snprintf(obj, sizeof obj, "task:%lld", id);
+    json_t *d = json_deep_copy(in);
+    ok = ok && audit_log(r->db, req_actor(r), "task.create", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
+    json_decref(d);
+    json_decref(empty);
+    json_decref(filters);
+    json_decref(opt);
+    if (!ok) return tasks_fail_db(r, err);
+    json_t *t = tasks_load(r->db, id, &err);
+    if (!t) return tasks_fail_db(r, err);
+    return reply_json(r, 201, task_view(t));
+}
+
+static int h_list(req *r)
+{
+    const char *status = req_query(r, "status"), *year = req_query(r, "year");
+    char *err = NULL;
+    json_t *rows = db_rows(r->db, &err, "SELECT id FROM tasks WHERE (?1 IS NULL OR status = ?1) AND "
+                                        "(?2 IS NULL OR year = CAST(?2 AS INTEGER)) ORDER BY id DESC", "ss", status, year);
+    if (!rows) return tasks_fail_db(r, err);
+    json_t *out = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        json_t *t = tasks_load(r->db, json_integer_value(json_object_get(row, "id")), &err);
+        if (!t) { json_decref(rows); json_decref(out); return tasks_fail_db(r, err); }
+        json_array_append_new(out, task_view(t));
+    }
+    json_decref(rows);
+    return reply_json(r, 200, json_pack("{so}", "tasks", out));
+}
+
+/* Loads the task {id} or replies 404. */
+static json_t *task_or_404(req *r, long long *id)
+{
+    *id = req_param_id(r, 0);
+    char *err = NULL;
+    json_t *t = *id > 0 ? tasks_load(r->db, *id, &err) : NULL;
+    if (!t) {
+        if (err) tasks_fail_db(r, err);
+        else reply_error(r, 404, "not_found", "没有这个任务");
+    }
+    return t;
+}
+
+static const char *status_of(json_t *t)
+{
+    return json_string_value(json_object_get(t, "status"));
+}
+
+static int h_get(req *r)
+{
+    long long id;
+    json_t *t = task_or_404(r, &id);
+    if (!t) return 0;
+    char *err = NULL;
+    json_t *strata = db_rows(r->db, &err, "SELECT name, label, size, draw, reason, clause, rule_sha, candidates_hash "
+                                          "FROM task_strata WHERE task_id = ? ORDER BY pos", "i", id);
+    json_t *draws = strata ? db_rows(r->db, &err, "SELECT attempt, commitment, witness, seed, reason, selection, actor, at "
+                                                  "FROM task_draws WHERE task_id = ? ORDER BY attempt", "i", id) : NULL;
+    if (!draws) { json_decref(strata); json_decref(t); return tasks_fail_db(r, err); }
+    size_t i;
+    json_t *dr;
+    static const char *const sel[] = {"selection", NULL};
+    json_array_foreach(draws, i, dr) tasks_decode_json(dr, sel);
+    json_object_set_new(t, "strata", strata);
+    json_object_set_new(t, "draws", draws);
+    return reply_json(r, 200, task_view(t));
+}
+
+/* GET /api/tasks/{id}/excluded?page=N: the excluded units with reason, clause and rule sha. */
+static int h_excluded(req *r)
+{
+    long long id;
+    json_t *t = task_or_404(r, &id);
+    if (!t) return 0;
+    json_decref(t);
+    const char *pg = req_query(r, "page");
+    long long page = pg ? atoll(pg) : 1;
+    if (page < 1) page = 1;
+    char *err = NULL;
+    long long total = db_int(r->db, &err, 0, "SELECT count(*) FROM task_exclusions WHERE task_id = ?", "i", id);
+    json_t *rows = err ? NULL : db_rows(r->db, &err,
+        "SELECT x.uscc, e.name, x.reason, x.clause, x.rule_sha FROM task_exclusions x "
+        "LEFT JOIN enterprises e ON e.id = x.enterprise_id WHERE x.task_id = ? AND x.pos >= ? ORDER BY x.pos LIMIT ?",
+        "iii", id, (page - 1) * EXCLUDED_PAGE, (long long)EXCLUDED_PAGE);
+    if (!rows) return tasks_fail_db(r, err);
+    return reply_json(r, 200, json_pack("{sI sI sI so}", "total", (json_int_t)total, "page", (json_int_t)page,
+                                        "page_size", (json_int_t)EXCLUDED_PAGE, "excluded", rows));
+}
+
+/* ---- freeze ---- */
+
+typedef struct stratum_acc {
+    char name[64];
+    char label[160];
+    char *buf;                 /* "USCC\n" … */
+    size_t len, cap, count;
+    long long draw;
+    json_t *count_ret;         /* [n, reason, clause] */
+    char hash[65];
+} stratum_acc;
+
+typedef struct excl {
+    long long eid;
+    char uscc[32];
+    int reason;                /* index into the reasons array */
+} excl;
+
+static int buf_add(stratum_acc *s, const char *u, size_t n)
+{
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 4096;
+        while (cap < s->len + n + 1) cap *= 2;
+        char *p = realloc(s->buf, cap);
+        if (!p) return -1;
+        s->buf = p;
+        s->cap = cap;
+    }
+    memcpy(s->buf + s->len, u, n);
+    s->buf[s->len + n] = '\n';
+    s->len += n + 1;
+    s->count++;
+    return 0;
+}
+
+/* The ordered strata of the sampling rule (names and labels). Returns the count, or -1 with *err. */
+static int load_strata(lh_state *lua, stratum_acc *acc, char **err)
+{
+    static const char code[] =
+        "local t = {}\n"
+        "for _, s in ipairs(rules.sampling.strata) do\n"
+        "  t[#t + 1] = tostring(s.name) .. '\\t' .. tostring(s.label or '')\n"
+        "end\n"
+        "return table.concat(t, '\\n')\n";
+    char *output = NULL, *result = NULL;
+    if (lh_console(lua, code, sizeof code - 1, &output, &result, err) != 0) {
+        free(output);
+        free(result);
+        return -1;
+    }
+    free(output);
+    int n = 0;
+    const char *p = result ? result : "";
+    while (*p && n < MAX_STRATA) {
+        const char *eol = strchr(p, '\n');
+        if (!eol) eol = p + strlen(p);
+        const char *tab = memchr(p, '\t', (size_t)(eol - p));
+        if (tab && tab > p && tab - p < 64) {
+            snprintf(acc[n].name, sizeof acc[n].name, "%.*s", (int)(tab - p), p);
+            snprintf(acc[n].label, sizeof acc[n].label, "%.*s", (int)(eol - tab - 1), tab + 1);
+            n++;
+        }
+        p = *eol ? eol + 1 : eol;
+    }
+    free(result);
+    if (n == 0) {
+        *err = strdup("rules/sampling.lua 没有给出抽查层 strata");
+        return -1;
+    }
+    return n;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int h_freeze(req *r)
+{
+    long long id;
+    json_t *t = task_or_404(r, &id);
+    if (!t) return 0;
+    if (r->json && !json_is_object(r->json)) { json_decref(t); return reply_error(r, 400, "bad_request", "请求体须为 JSON 对象"); }
+    if (r->json) {
+        static const char *const none[] = {NULL};
+        if (tasks_check_fields(r, r->json, none) != 0) { json_decref(t); return 0; }
+    }
+    const char *st = status_of(t);
+    if (!strcmp(st, "dispatched")) { json_decref(t); return reply_error(r, 409, "locked", "任务已锁定并派发，不能重新冻结"); }
+    if (!strcmp(st, "drawn")) {
+        json_decref(t);
+        return reply_error(r, 409, "already_drawn", "任务已抽取，候选名单不能再改变；如需重新抽取请说明理由后重抽");
+    }
+    double t0 = now_s();
+    char *err = NULL;
+    int out_rc = 0;
+    stratum_acc acc[MAX_STRATA];
+    memset(acc, 0, sizeof acc);
+    excl *ex = NULL;
+    size_t nex = 0, capex = 0;
+    json_t *reasons = json_array(), *reason_idx = json_object(), *ex_named = json_array();
+    json_t *rtask = tasks_rule_task(r->db, t, &err);
+    sqlite3_stmt *q = NULL;
+    int ns = rtask ? load_strata(r->w->lua, acc, &err) : -1;
+    if (ns < 0) { out_rc = rtask ? tasks_fail_rule(r, err) : tasks_fail_db(r, err); err = NULL; goto done; }
+
+    json_t *f = json_object_get(t, "filters");
+    char *fj[6] = {0};
+    for (int i = 0; i < 6; i++) {
+        json_t *a = json_object_get(f, FILTER_KEYS[i]);
+        if (json_array_size(a)) fj[i] = json_dumps(a, JSON_COMPACT);
+    }
+    q = db_prepare(r->db, &err,
+        "SELECT " RULEDATA_UNIT_COLUMNS ", h.n, h.last FROM enterprises LEFT JOIN ("
+        "  SELECT u.enterprise_id AS eid, count(*) AS n, max(substr(t.locked_at, 1, 10)) AS last"
+        "  FROM task_units u JOIN tasks t ON t.id = u.task_id"
+        "  WHERE t.year = ?1 AND t.id <> ?2 AND t.status = 'dispatched' GROUP BY u.enterprise_id) h"
+        " ON h.eid = enterprises.id"
+        " WHERE (?3 IS NULL OR industry IN (SELECT value FROM json_each(?3)))"
+        "   AND (?4 IS NULL OR region IN (SELECT value FROM json_each(?4)))"
+        "   AND (?5 IS NULL OR unit_type IN (SELECT value FROM json_each(?5)))"
+        "   AND (?6 IS NULL OR risk_level IN (SELECT value FROM json_each(?6)))"
+        "   AND (?7 IS NULL OR credit_level IN (SELECT value FROM json_each(?7)))"
+        "   AND (?8 IS NULL OR supervision_type IN (SELECT value FROM json_each(?8)))"
+        " ORDER BY uscc", "iissssss", (long long)json_integer_value(json_object_get(t, "year")), id,
+        fj[0], fj[1], fj[2], fj[3], fj[4], fj[5]);
+    for (int i = 0; i < 6; i++) free(fj[i]);
+    if (!q) { out_rc = tasks_fail_db(r, err); err = NULL; goto done; }
+
+    json_t *args = json_array(), *sargs = json_array();
+    json_array_append(args, json_null());
+    json_array_append(args, rtask);
+    json_array_append(args, json_null());
+    json_array_append(sargs, json_null());
+    json_array_append(sargs, rtask);
+    long long scanned = 0;
+    int step, failed = 0;
+    while (!failed && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        scanned++;
+        json_t *unit = ruledata_unit(q);
+        json_t *hist = sqlite3_column_type(q, 15) == SQLITE_NULL
+            ? json_pack("{si}", "drawn_this_year", 0)
+            : json_pack("{sI ss}", "drawn_this_year", (json_int_t)sqlite3_column_int64(q, 15), "last_drawn",
+                        (const char *)sqlite3_column_text(q, 16));
+        json_array_set_new(args, 0, unit);
+        json_array_set_new(args, 2, hist);
+        json_t *ret = NULL;
+        if (lh_call(r->w->lua, "eligibility", "check", args, &ret, &err) != 0) { failed = 1; break; }
+        json_t *d = json_array_get(ret, 0);
+        const char *uscc = (const char *)sqlite3_column_text(q, 1);
+        size_t ulen = (size_t)sqlite3_column_bytes(q, 1);
+        if (!json_is_object(d) || !json_is_boolean(json_object_get(d, "ok"))) {
+            err = strdup("rules/eligibility.lua: check 没有返回 {ok, reason, clause}");
+            json_decref(ret);
+            failed = 1;
+            break;
+        }
+        if (json_is_true(json_object_get(d, "ok"))) {
+            json_decref(ret);
+            json_array_set(sargs, 0, unit);
+            if (lh_call(r->w->lua, "sampling", "stratum", sargs, &ret, &err) != 0) { failed = 1; break; }
+            const char *sname = json_string_value(json_array_get(ret, 0));
+            int s = -1;
+            for (int k = 0; sname && k < ns && s < 0; k++)
+                if (!strcmp(acc[k].name, sname)) s = k;
+            if (s < 0) {
+                err = xprintf("rules/sampling.lua: stratum 对 %s 返回了未知抽查层 %s", uscc, sname ? sname : "nil");
+                json_decref(ret);
+                failed = 1;
+                break;
+            }
+            json_decref(ret);
+            if (buf_add(&acc[s], uscc, ulen) != 0) { err = strdup("out of memory"); failed = 1; break; }
+        } else {
+            const char *reason = json_string_value(json_object_get(d, "reason"));
+            const char *clause = json_string_value(json_object_get(d, "clause"));
+            char *key = xprintf("%s\x1f%s", reason ? reason : "", clause ? clause : "");
+            json_t *ix = json_object_get(reason_idx, key);
+            if (!ix) {
+                ix = json_integer((json_int_t)json_array_size(reasons));
+                json_object_set_new(reason_idx, key, ix);
+                json_array_append_new(reasons, json_pack("{ss ss}", "reason", reason ? reason : "", "clause",
+                                                         clause ? clause : ""));
+            }
+            free(key);
+            if (nex == capex) {
+                capex = capex ? capex * 2 : 256;
+                excl *p = realloc(ex, capex * sizeof *ex);
+                if (!p) { err = strdup("out of memory"); json_decref(ret); failed = 1; break; }
+                ex = p;
+            }
+            ex[nex].eid = sqlite3_column_int64(q, 0);
+            snprintf(ex[nex].uscc, sizeof ex[nex].uscc, "%s", uscc);
+            ex[nex].reason = (int)json_integer_value(ix);
+            if (nex < EXCLUDED_PAGE)
+                json_array_append_new(ex_named, json_pack("{ss ss ss ss}", "uscc", uscc, "name",
+                    (const char *)sqlite3_column_text(q, 2), "reason", reason ? reason : "", "clause", clause ? clause : ""));
+            nex++;
+            json_decref(ret);
+        }
+    }
+    json_decref(args);
+    json_decref(sargs);
+    if (!failed && step != SQLITE_DONE) {
+        err = xprintf("%s", sqlite3_errmsg(r->db));
+        sqlite3_finalize(q);
+        q = NULL;
+        out_rc = tasks_fail_db(r, err);
+        err = NULL;
+        goto done;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (failed) { out_rc = tasks_fail_rule(r, err); err = NULL; goto done; }
+    double t1 = now_s();
+
+    /* Hashes (strata in order) and counts. */
+    unsigned char hc[DRAW_HASH_LEN], sh[DRAW_HASH_LEN];
+    draw_cand_hash ch;
+    draw_cand_init(&ch);
+    for (int s = 0; s < ns; s++) {
+        draw_cand_begin(&ch);
+        const char *p = acc[s].buf, *end = acc[s].buf + acc[s].len;
+        while (p < end) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            int rc = draw_cand_add(&ch, p, (size_t)(nl - p));
+            if (rc != 0) {
+                draw_cand_final(&ch, hc);
+                out_rc = reply_error(r, 422, "bad_candidates", "候选名单无效（统一社会信用代码为空、重复或含换行）：%.*s",
+                                     (int)(nl - p), p);
+                goto done;
+            }
+            p = nl + 1;
+        }
+        draw_cand_end(&ch, sh);
+        hex_encode(acc[s].hash, sh, DRAW_HASH_LEN);
+        json_t *cargs = json_pack("[sIO]", acc[s].name, (json_int_t)acc[s].count, rtask);
+        int rc = lh_call(r->w->lua, "sampling", "count", cargs, &acc[s].count_ret, &err);
+        json_decref(cargs);
+        json_t *n = rc == 0 ? json_array_get(acc[s].count_ret, 0) : NULL;
+        if (rc == 0 && (!json_is_number(n) || json_number_value(n) < 0 || json_number_value(n) > (double)acc[s].count ||
+                        json_number_value(n) != (double)(long long)json_number_value(n))) {
+            err = xprintf("rules/sampling.lua: count(%s, %zu) 返回的数量无效", acc[s].name, acc[s].count);
+            rc = -1;
+        }
+        if (rc != 0) { draw_cand_final(&ch, hc); out_rc = tasks_fail_rule(r, err); err = NULL; goto done; }
+        acc[s].draw = (long long)json_number_value(n);
+    }
+    draw_cand_final(&ch, hc);
+    char hc_hex[65], secret_hex[65], com_hex[65];
+    hex_encode(hc_hex, hc, DRAW_HASH_LEN);
+    unsigned char secret[32], com[DRAW_HASH_LEN];
+    draw_new_secret(secret);
+    draw_commitment(secret, com);
+    hex_encode(secret_hex, secret, 32);
+    hex_encode(com_hex, com, DRAW_HASH_LEN);
+    sodium_memzero(secret, sizeof secret);
+
+    /* Store. */
+    const char *esha = worker_rule_sha(r->w, "eligibility"), *ssha = worker_rule_sha(r->w, "sampling");
+    json_t *shas = json_pack("{ss ss}", "eligibility", esha, "sampling", ssha);
+    char at[32], obj[32];
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld", id);
+    json_t *strata_out = json_array(), *sizes = json_object();
+    for (int s = 0; s < ns; s++) {
+        json_array_append_new(strata_out, json_pack("{ss ss sI sI sO sO ss ss}", "name", acc[s].name, "label",
+            acc[s].label, "size", (json_int_t)acc[s].count, "draw", (json_int_t)acc[s].draw,
+            "reason", json_array_get(acc[s].count_ret, 1), "clause", json_array_get(acc[s].count_ret, 2),
+            "rule_sha", ssha, "candidates_hash", acc[s].hash));
+        json_object_set_new(sizes, acc[s].name, json_pack("[II]", (json_int_t)acc[s].count, (json_int_t)acc[s].draw));
+    }
+    if (db_begin(r->db, &err) != 0) { json_decref(shas); json_decref(strata_out); json_decref(sizes); out_rc = tasks_fail_db(r, err); err = NULL; goto done; }
+    char *now_status = db_text(r->db, &err, "SELECT status FROM tasks WHERE id = ?", "i", id);
+    int ok = now_status && (!strcmp(now_status, "draft") || !strcmp(now_status, "frozen"));
+    free(now_status);
+    if (!ok) {
+        db_rollback(r->db);
+        json_decref(shas); json_decref(strata_out); json_decref(sizes);
+        out_rc = err ? tasks_fail_db(r, err) : reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试");
+        err = NULL;
+        goto done;
+    }
+    ok = db_run(r->db, &err, "DELETE FROM task_strata WHERE task_id = ?", "i", id) >= 0 &&
+         db_run(r->db, &err, "DELETE FROM task_exclusions WHERE task_id = ?", "i", id) >= 0;
+    for (int s = 0; ok && s < ns; s++)
+        ok = db_run(r->db, &err, "INSERT INTO task_strata(task_id, pos, name, label, size, draw, reason, clause, "
+                                 "rule_sha, candidates_hash, candidates) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "iissiijjssb",
+                    id, (long long)s, acc[s].name, acc[s].label, (long long)acc[s].count, acc[s].draw,
+                    json_array_get(acc[s].count_ret, 1), json_array_get(acc[s].count_ret, 2), ssha, acc[s].hash,
+                    acc[s].buf ? acc[s].buf : "", (int)acc[s].len) >= 0;
+    if (ok && nex) {
+        sqlite3_stmt *ins = db_prepare(r->db, &err, "INSERT INTO task_exclusions(task_id, pos, enterprise_id, uscc, "
+                                                    "reason, clause, rule_sha) VALUES (?,?,?,?,?,?,?)", "");
+        ok = ins != NULL;
+        for (size_t i = 0; ok && i < nex; i++) {
+            json_t *rs = json_array_get(reasons, (size_t)ex[i].reason);
+            sqlite3_bind_int64(ins, 1, id);
+            sqlite3_bind_int64(ins, 2, (long long)i);
+            sqlite3_bind_int64(ins, 3, ex[i].eid);
+            sqlite3_bind_text(ins, 4, ex[i].uscc, -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 5, json_string_value(json_object_get(rs, "reason")), -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 6, json_string_value(json_object_get(rs, "clause")), -1, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 7, esha, -1, SQLITE_STATIC);
+            if (sqlite3_step(ins) != SQLITE_DONE) { err = xprintf("%s", sqlite3_errmsg(r->db)); ok = 0; }
+            sqlite3_reset(ins);
+        }
+        sqlite3_finalize(ins);
+    }
+    json_t *d = json_pack("{ss ss sO sI sI}", "candidates_hash", hc_hex, "commitment", com_hex, "strata", sizes,
+                          "excluded", (json_int_t)nex, "units_checked", (json_int_t)scanned);
+    json_object_set(d, "rule_shas", shas);
+    ok = ok && db_run(r->db, &err, "UPDATE tasks SET status = 'frozen', candidates_hash = ?, secret = ?, commitment = ?, "
+                                   "rule_shas = ?, excluded_count = ?, frozen_at = ?, updated_at = ? WHERE id = ?",
+                      "sssjissi", hc_hex, secret_hex, com_hex, shas, (long long)nex, at, at, id) == 1 &&
+         audit_log(r->db, req_actor(r), "task.freeze", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
+    sodium_memzero(secret_hex, sizeof secret_hex);
+    json_decref(d);
+    json_decref(sizes);
+    json_decref(shas);
+    if (!ok) { json_decref(strata_out); out_rc = tasks_fail_db(r, err); err = NULL; goto done; }
+    double t2 = now_s();
+    fprintf(stderr, "spotcheck: task %lld frozen: %lld units, %zu excluded, rules %.3f s, store %.3f s\n", id, scanned,
+            nex, t1 - t0, t2 - t1);
+    json_t *excluded_by = json_array();
+    {
+        long long *cnt = calloc(json_array_size(reasons) + 1, sizeof *cnt);
+        for (size_t i = 0; cnt && i < nex; i++) cnt[ex[i].reason]++;
+        size_t i;
+        json_t *rs;
+        json_array_foreach(reasons, i, rs)
+            json_array_append_new(excluded_by, json_pack("{sO sO sI}", "reason", json_object_get(rs, "reason"),
+                                                         "clause", json_object_get(rs, "clause"),
+                                                         "count", (json_int_t)(cnt ? cnt[i] : 0)));
+        free(cnt);
+    }
+    out_rc = reply_json(r, 200, json_pack("{so so sI so ss ss sO sI sI}", "strata", strata_out, "excluded", ex_named,
+        "excluded_total", (json_int_t)nex, "excluded_by_reason", excluded_by, "candidates_hash", hc_hex,
+        "commitment", com_hex, "rule_shas", json_pack("{ss ss}", "eligibility", esha, "sampling", ssha),
+        "units_checked", (json_int_t)scanned, "excluded_page_size", (json_int_t)EXCLUDED_PAGE));
+    ex_named = NULL;
+done:
+    if (q) sqlite3_finalize(q);
+    for (int s = 0; s < MAX_STRATA; s++) {
+        free(acc[s].buf);
+        json_decref(acc[s].count_ret);
+    }
+    free(ex);
+    json_decref(reasons);
+    json_decref(reason_idx);
+    json_decref(ex_named);
+    json_decref(rtask);
+    json_decref(t);
+    free(err);
+    return out_rc;
+}
+
+/* ---- draw ---- */
+
+/* Runs the selection of every stratum of task id with seed and H_c. Returns a new array
+ * [{"name","selected":[uscc…]}], or NULL with *err. */
+static json_t *select_all(sqlite3 *db, long long id, const unsigned char seed[DRAW_HASH_LEN],
+                          const unsigned char hc[DRAW_HASH_LEN], char **err)
+{
+    sqlite3_stmt *q = db_prepare(db, err, "SELECT pos, name, size, draw, candidates FROM task_strata WHERE task_id = ? "
+                                          "ORDER BY pos", "i", id);
+    if (!q) return NULL;
+    json_t *out = json_array();
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        uint32_t s = (uint32_t)sqlite3_column_int64(q, 0);
+        size_t N = (size_t)sqlite3_column_int64(q, 2), n = (size_t)sqlite3_column_int64(q, 3);
+        const char *blob = sqlite3_column_blob(q, 4);
+        size_t len = (size_t)sqlite3_column_bytes(q, 4);
+        json_t *sel = json_array();
+        json_array_append_new(out, json_pack("{ss so}", "name", (const char *)sqlite3_column_text(q, 1), "selected",
+                                             sel));
+        if (n == 0) continue;
+        size_t *perm = malloc(n * sizeof *perm), *off = malloc((N + 1) * sizeof *off);
+        size_t k = 0;
+        for (size_t p = 0; off && k < N && p < len;) {
+            off[k++] = p;
+            const char *nl = memchr(blob + p, '\n', len - p);
+            if (!nl) break;
+            p = (size_t)(nl - blob) + 1;
+        }
+        if (!perm || !off || k != N || draw_select(seed, hc, s, N, n, perm, NULL) != 0) {
+            free(perm);
+            free(off);
+            *err = xprintf("stratum %u: cannot select %zu of %zu", s, n, N);
+            sqlite3_finalize(q);
+            json_decref(out);
+            return NULL;
+        }
+        for (size_t j = 0; j < n; j++) {
+            size_t a = off[perm[j]];
+            const char *nl = memchr(blob + a, '\n', len - a);
+            json_array_append_new(sel, json_stringn(blob + a, (size_t)(nl - (blob + a))));
+        }
+        free(perm);
+        free(off);
+    }
+    if (step != SQLITE_DONE) {
+        *err = xprintf("%s", sqlite3_errmsg(db));
+        json_decref(out);
+        out = NULL;
+    }
+    sqlite3_finalize(q);
+    return out;
+}
+
+static int h_draw(req *r)
+{
+    long long id;
+    json_t *t = task_or_404(r, &id);
+    if (!t) return 0;
+    static const char *const fields[] = {"witness", "reason", NULL};
+    json_t *in = r->json;
+    if (in && !json_is_object(in)) { json_decref(t); return reply_error(r, 400, "bad_request", "请求体须为 JSON 对象"); }
+    if (in && tasks_check_fields(r, in, fields) != 0) { json_decref(t); return 0; }
+    json_t *jw = in ? json_object_get(in, "witness") : NULL, *jr = in ? json_object_get(in, "reason") : NULL;
+    if ((jw && !json_is_string(jw)) || (jw && json_string_length(jw) > WITNESS_MAX)) {
+        json_decref(t);
+        return reply_error(r, 400, "bad_request", "witness 须为文本（最多 %d 字节）", WITNESS_MAX);
+    }
+    if (jr && (!json_is_string(jr) || json_string_length(jr) > WITNESS_MAX)) {
+        json_decref(t);
+        return reply_error(r, 400, "bad_request", "reason 须为文本");
+    }
+    const char *st = status_of(t);
+    if (!strcmp(st, "dispatched")) { json_decref(t); return reply_error(r, 409, "locked", "任务已锁定并派发，不能重新抽取"); }
+    if (!strcmp(st, "draft")) { json_decref(t); return reply_error(r, 409, "not_frozen", "请先冻结候选名单"); }
+    int redraw = !strcmp(st, "drawn");
+    if (redraw && (!jr || json_string_length(jr) == 0)) {
+        json_decref(t);
+        return reply_error(r, 400, "reason_required", "重新抽取须说明理由（reason），理由将在公告中公开");
+    }
+    const char *witness = jw ? json_string_value(jw) : "";
+    size_t wlen = jw ? json_string_length(jw) : 0;
+    long long attempt = json_integer_value(json_object_get(t, "attempts")) + 1;
+    unsigned char secret[32], seed[DRAW_HASH_LEN], hc[DRAW_HASH_LEN], next[32], ncom[DRAW_HASH_LEN];
+    const char *sh = json_string_value(json_object_get(t, "secret"));
+    const char *hch = json_string_value(json_object_get(t, "candidates_hash"));
+    if (!sh || !hch || hex_decode(secret, 32, sh) != 0 || hex_decode(hc, DRAW_HASH_LEN, hch) != 0) {
+        json_decref(t);
+        return tasks_fail_db(r, strdup("task secret or candidates hash missing"));
+    }
+    draw_seed(secret, witness, wlen, seed);
+    sodium_memzero(secret, sizeof secret);
+    char *err = NULL;
+    json_t *selection = select_all(r->db, id, seed, hc, &err);
+    if (!selection) { json_decref(t); return tasks_fail_db(r, err); }
+    draw_new_secret(next);
+    draw_commitment(next, ncom);
+    char seed_hex[65], next_hex[65], ncom_hex[65], at[32], obj[32];
+    hex_encode(seed_hex, seed, DRAW_HASH_LEN);
+    hex_encode(next_hex, next, 32);
+    hex_encode(ncom_hex, ncom, DRAW_HASH_LEN);
+    sodium_memzero(next, sizeof next);
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld", id);
+    json_t *d = json_pack("{sI ss s% ss sO? ss}", "attempt", (json_int_t)attempt, "commitment",
+                          json_string_value(json_object_get(t, "commitment")), "witness", witness, wlen, "seed", seed_hex,
+                          "reason", jr, "next_commitment", ncom_hex);
+    json_object_set(d, "selection", selection);
+    int ok = db_begin(r->db, &err) == 0;
+    long long cur = ok ? db_int(r->db, &err, -1, "SELECT attempts FROM tasks WHERE id = ? AND status IN ('frozen','drawn')",
+                                "i", id) : -1;
+    if (ok && cur != attempt - 1) {
+        db_rollback(r->db);
+        json_decref(d); json_decref(selection); json_decref(t);
+        if (err) return tasks_fail_db(r, err);
+        return reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试");
+    }
+    ok = ok &&
+        db_run(r->db, &err, "INSERT INTO task_draws(task_id, attempt, secret, commitment, witness, seed, reason, "
+                            "selection, actor, at) VALUES (?,?,?,?,?,?,?,?,?,?)", "iisstssjss", id, attempt, sh,
+               json_string_value(json_object_get(t, "commitment")), witness, (int)wlen, seed_hex,
+               redraw ? json_string_value(jr) : NULL, selection, req_actor(r), at) >= 0 &&
+        db_run(r->db, &err, "UPDATE tasks SET status = 'drawn', attempts = ?, secret = ?, commitment = ?, drawn_at = ?, "
+                            "updated_at = ? WHERE id = ?", "issssi", attempt, next_hex, ncom_hex, at, at, id) == 1 &&
+        audit_log(r->db, req_actor(r), redraw ? "task.redraw" : "task.draw", obj, d, &err) == 0 &&
+        db_commit(r->db, &err) == 0;
+    sodium_memzero(next_hex, sizeof next_hex);
+    json_decref(d);
+    json_decref(t);
+    if (!ok) { json_decref(selection); return tasks_fail_db(r, err); }
+    return reply_json(r, 200, json_pack("{so sI ss s% ss}", "strata", selection, "attempt", (json_int_t)attempt,
+                                        "seed", seed_hex, "witness", witness, wlen, "next_commitment", ncom_hex));
+}
+
+/* ---- lock ---- */
+
+static int h_lock(req *r)
+{
+    long long id;
+    json_t *t = task_or_404(r, &id);
+    if (!t) return 0;
+    if (r->json) {
+        static const char *const none[] = {NULL};
+        if (!json_is_object(r->json)) { json_decref(t); return reply_error(r, 400, "bad_request", "请求体须为 JSON 对象"); }
+        if (tasks_check_fields(r, r->json, none) != 0) { json_decref(t); return 0; }
+    }
+    const char *st = status_of(t);
+    if (!strcmp(st, "dispatched")) { json_decref(t); return reply_error(r, 409, "locked", "任务已锁定并派发"); }
+    if (strcmp(st, "drawn")) { json_decref(t); return reply_error(r, 409, "not_drawn", "任务尚未抽取，不能锁定"); }
+    json_decref(t);
+    char *err = NULL, at[32], obj[32], ts_hex[65], tc_hex[65];
+    unsigned char ts[32], tc[DRAW_HASH_LEN];
+    draw_new_secret(ts);
+    draw_commitment(ts, tc);
+    hex_encode(ts_hex, ts, 32);
+    hex_encode(tc_hex, tc, DRAW_HASH_LEN);
+    sodium_memzero(ts, sizeof ts);
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld", id);
+    if (db_begin(r->db, &err) != 0) return tasks_fail_db(r, err);
+    json_t *last = db_row(r->db, &err, "SELECT attempt, selection FROM task_draws WHERE task_id = ? ORDER BY attempt DESC "
+                                       "LIMIT 1", "i", id);
+    long long still = err ? 0 : db_int(r->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ? AND status = 'drawn'",
+                                       "i", id);
+    if (!last || !still) {
+        json_decref(last);
+        if (err) return tasks_fail_db(r, err);
+        db_rollback(r->db);
+        return reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试");
+    }
+    static const char *const sel[] = {"selection", NULL};
+    tasks_decode_json(last, sel);
+    json_t *strata = json_object_get(last, "selection");
+    size_t i, j;
+    json_t *s, *u;
+    long long pos = 0;
+    int ok = 1;
+    json_array_foreach(strata, i, s) {
+        const char *sname = json_string_value(json_object_get(s, "name"));
+        json_array_foreach(json_object_get(s, "selected"), j, u) {
+            if (!ok) break;
+            ok = db_run(r->db, &err, "INSERT INTO task_units(task_id, pos, enterprise_id, uscc, stratum) "
+                                     "SELECT ?, ?, id, uscc, ? FROM enterprises WHERE uscc = ?", "iisj", id, pos++,
+                        sname, u) == 1;
+            if (ok == 0 && !err) err = xprintf("selected unit %s no longer in the directory", json_string_value(u));
+        }
+    }
+    json_t *d = json_pack("{sO sI ss}", "attempt", json_object_get(last, "attempt"), "units", (json_int_t)pos,
+                          "team_commitment", tc_hex);
+    ok = ok && db_run(r->db, &err, "UPDATE tasks SET status = 'dispatched', locked_at = ?, team_secret = ?, "
+                                   "team_commitment = ?, secret = NULL, updated_at = ? WHERE id = ?", "ssssi", at, ts_hex,
+                      tc_hex, at, id) == 1 &&
+         audit_log(r->db, req_actor(r), "task.lock", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
+    sodium_memzero(ts_hex, sizeof ts_hex);
+    json_decref(d);
+    json_decref(last);
+    if (!ok) return tasks_fail_db(r, err);
+    int found = 0;
+    json_t *ann = announce_build(r->db, id, &found, &err);
+    if (!ann) return tasks_fail_db(r, err);
+    return reply_json(r, 200, ann);
+}
+
+const struct route tasks_routes[] = {
+    {"GET", "/api/tasks", ROLE_STAFF, h_list},
+    {"POST", "/api/tasks", ROLE_ADMIN | ROLE_PLANNER, h_create},
+    {"GET", "/api/tasks/{id}", ROLE_STAFF, h_get},
+    {"GET", "/api/tasks/{id}/excluded", ROLE_STAFF, h_excluded},
+    {"POST", "/api/tasks/{id}/freeze", ROLE_ADMIN | ROLE_PLANNER, h_freeze},
+    {"POST", "/api/tasks/{id}/draw", ROLE_ADMIN | ROLE_PLANNER, h_draw},
+    {"POST", "/api/tasks/{id}/lock", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, h_lock},
+    {0},
+};

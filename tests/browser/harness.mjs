@@ -1,0 +1,149 @@
+// harness.mjs: starts the real spotcheck binary (fresh demo database, free loopback port) and a
+// headless Debian chromium through playwright-core (installed in web/node_modules; no browser
+// download). Used by every tests/browser/*.test.mjs.
+//
+//   const env = await start();           // {base, page, browser, ...}
+//   await login(env.page, env.base);
+//   await shot(env.page, 'name');         // tests/out/screenshots/name.png
+//   await stop(env);
+import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(here, '../..');
+const require = createRequire(path.join(ROOT, 'web/package.json'));
+const { chromium } = require('playwright-core');
+
+export const BIN = process.env.SPOTCHECK_BIN || path.join(ROOT, 'build/spotcheck');
+export const ADMIN_PASSWORD = 'admin-browser-test-pw';
+export const SHOTS = path.join(ROOT, 'tests/out/screenshots');
+const CHROMIUM = process.env.SPOTCHECK_CHROMIUM || '/usr/bin/chromium';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitHealthy(base, proc, logs) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < 20000) {
+    if (proc.exitCode !== null) throw new Error(`spotcheck serve exited with ${proc.exitCode}:\n${logs.join('')}`);
+    try {
+      const r = await fetch(`${base}/api/health`);
+      if (r.ok) return;
+    } catch (e) {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server did not become healthy:\n${logs.join('')}`);
+}
+
+export async function start({ viewport = { width: 1366, height: 768 }, isMobile = false } = {}) {
+  if (!fs.existsSync(BIN)) throw new Error(`spotcheck binary not found at ${BIN} (build it, or set SPOTCHECK_BIN)`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spot-browser-'));
+  const db = path.join(tmp, 'test.db');
+  const env = {
+    ...process.env,
+    SPOTCHECK_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    SPOTCHECK_WEB_DIR: path.join(ROOT, 'web'),
+    SPOTCHECK_RULES_DIR: path.join(ROOT, 'rules'),
+    SPOTCHECK_EXPORT_DIR: path.join(tmp, 'exports'),
+  };
+  execFileSync(BIN, ['--db', db, 'init', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const logs = [];
+  const proc = spawn(BIN, ['--db', db, 'serve', '--listen', `127.0.0.1:${port}`], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout.on('data', (d) => logs.push(d.toString()));
+  proc.stderr.on('data', (d) => logs.push(d.toString()));
+  await waitHealthy(base, proc, logs);
+
+  // A fresh profile directory per run (playwright passes it as --user-data-dir).
+  const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport, isMobile, hasTouch: isMobile, locale: 'zh-CN',
+  });
+  const browser = context;
+  // Loopback only: refuse every request that leaves 127.0.0.1.
+  await context.route(/.*/, (route) => {
+    const u = new URL(route.request().url());
+    if (u.hostname === '127.0.0.1' || u.protocol === 'data:' || u.protocol === 'blob:') return route.continue();
+    return route.abort();
+  });
+  const page = context.pages()[0] || await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
+  return { tmp, db, base, port, proc, logs, browser, context, page, pageErrors, env };
+}
+
+export async function stop(env) {
+  if (!env) return;
+  try {
+    await env.browser.close();
+  } catch (e) {
+    /* already closed */
+  }
+  if (env.proc && env.proc.exitCode === null) {
+    env.proc.kill('SIGTERM');
+    await new Promise((r) => { env.proc.once('exit', r); setTimeout(r, 3000); });
+  }
+  fs.rmSync(env.tmp, { recursive: true, force: true });
+}
+
+export async function login(page, base, username = 'admin', password = ADMIN_PASSWORD) {
+  await page.goto(`${base}/#/login`);
+  await page.fill('#f-login-username', username);
+  await page.fill('#f-login-password', password);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('#logout');
+}
+
+export async function shot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+// A JSON API client with the browser's session (cookie + CSRF from /api/me).
+export async function apiFromPage(page) {
+  return async (method, p, body, contentType) => page.evaluate(async ([method, p, body, contentType]) => {
+    const me = await (await fetch('/api/me')).json();
+    const headers = { 'X-CSRF-Token': me.csrf };
+    let data;
+    if (body !== undefined && body !== null) {
+      headers['Content-Type'] = contentType || 'application/json';
+      data = contentType ? body : JSON.stringify(body);
+    }
+    const r = await fetch(p, { method, headers, body: data });
+    const ct = r.headers.get('Content-Type') || '';
+    return { status: r.status, body: ct.startsWith('application/json') ? await r.json() : await r.text() };
+  }, [method, p, body, contentType]);
+}
+
+// Whether an API endpoint exists on this build (404 "not_found" for an unknown /api/ path).
+export async function hasEndpoint(base, method, p) {
+  const r = await fetch(base + p, { method });
+  if (r.status !== 404) return true;
+  try {
+    const b = await r.json();
+    return !/没有这个接口/.test(b.message || '');
+  } catch (e) {
+    return false;
+  }
+}

@@ -1,0 +1,166 @@
+// app.js: the staff single-page app: session, navigation by role, hash routing to one module per page.
+import { api, setCsrf, h, mount, msg, errorText } from './ui.js';
+import { ROLES } from './labels.js';
+
+// Each route: hash path -> module (lazy), menu group, roles allowed (undefined = every staff role).
+const ROUTES = [
+  { path: 'dashboard', label: '工作台', group: '日常', mod: './pages/dashboard.js' },
+  { path: 'tasks', label: '抽查任务', group: '日常', mod: './pages/tasks.js' },
+  { path: 'results', label: '检查结果', group: '日常', mod: './pages/results.js' },
+  { path: 'objections', label: '异议处理', group: '日常', mod: './pages/objections.js' },
+  { path: 'enterprises', label: '检查对象名录', group: '名录与清单', mod: './pages/enterprises.js' },
+  { path: 'inspectors', label: '检查人员名录', group: '名录与清单', mod: './pages/inspectors.js' },
+  { path: 'items', label: '抽查事项清单', group: '名录与清单', mod: './pages/items.js' },
+  { path: 'plans', label: '年度计划', group: '名录与清单', mod: './pages/plans.js' },
+  { path: 'accountability', label: '责任追究', group: '监督', mod: './pages/accountability.js', roles: ['admin', 'auditor', 'head'] },
+  { path: 'audit', label: '操作留痕', group: '监督', mod: './pages/audit.js', roles: ['admin', 'auditor', 'head'] },
+  { path: 'rules', label: '规则管理', group: '系统', mod: './pages/rules.js' },
+  { path: 'console', label: 'Lua 控制台', group: '系统', mod: './pages/console.js', roles: ['admin'] },
+  { path: 'users', label: '用户管理', group: '系统', mod: './pages/users.js', roles: ['admin'] },
+];
+
+const state = { me: null };
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+const userBox = document.getElementById('user');
+
+function allowed(r) {
+  return !r.roles || (state.me && r.roles.includes(state.me.role));
+}
+
+function renderNav(current) {
+  if (!state.me) {
+    mount(nav, h('a', { href: '/public/' }, '公开平台'));
+    return;
+  }
+  const items = [];
+  let group = null;
+  for (const r of ROUTES) {
+    if (!allowed(r)) continue;
+    if (r.group !== group) {
+      group = r.group;
+      items.push(h('div', { class: 'group' }, group));
+    }
+    items.push(h('a', { href: `#/${r.path}`, class: r.path === current ? 'active' : null, 'aria-current': r.path === current ? 'page' : null }, r.label));
+  }
+  items.push(h('div', { class: 'group' }, '公开'));
+  items.push(h('a', { href: '/public/', target: '_blank', rel: 'noopener' }, '公开平台'));
+  mount(nav, items);
+}
+
+function renderUser() {
+  if (!state.me) {
+    mount(userBox);
+    return;
+  }
+  mount(userBox,
+    h('span', { class: 'name' }, `${state.me.username}（${ROLES[state.me.role] || state.me.role}）`),
+    h('button', { type: 'button', id: 'logout', onclick: logout }, '退出'));
+}
+
+async function logout() {
+  try {
+    await api('POST', '/api/logout', {});
+  } catch (e) {
+    /* session may already be gone */
+  }
+  state.me = null;
+  setCsrf(null);
+  location.hash = '#/login';
+  route();
+}
+
+async function loadMe() {
+  try {
+    const me = await api('GET', '/api/me', undefined, { on401: false });
+    state.me = me;
+    setCsrf(me.csrf);
+  } catch (e) {
+    state.me = null;
+    if (e.status !== 401) throw e;
+  }
+}
+
+export function onLogin(reply) {
+  state.me = { username: reply.username, role: reply.role, csrf: reply.csrf };
+  setCsrf(reply.csrf);
+  // Fill id and cert_no from /api/me in the background.
+  loadMe().catch(() => {});
+  location.hash = '#/dashboard';
+}
+
+let routeSeq = 0;
+async function route() {
+  const seq = ++routeSeq;
+  const raw = location.hash.replace(/^#\/?/, '');
+  const [path, q] = raw.split('?');
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  const query = Object.fromEntries(new URLSearchParams(q || ''));
+  nav.classList.remove('open');
+  document.getElementById('nav-toggle').setAttribute('aria-expanded', 'false');
+
+  if (!state.me && parts[0] !== 'login') {
+    location.replace('#/login');
+    return route();
+  }
+  renderUser();
+  if (parts[0] === 'login') {
+    if (state.me) {
+      location.replace('#/dashboard');
+      return route();
+    }
+    renderNav('login');
+    const m = await import('./pages/login.js');
+    mount(main, m.render({ onLogin }));
+    document.title = '登录 - 抽查系统';
+    return;
+  }
+  const r = ROUTES.find((x) => x.path === (parts[0] || 'dashboard'));
+  renderNav(r ? r.path : '');
+  if (!r) {
+    mount(main, msg('error', `没有这个页面：${raw}`));
+    return;
+  }
+  if (!allowed(r)) {
+    mount(main, msg('error', '当前账户的角色无权使用此页面'));
+    return;
+  }
+  document.title = `${r.label} - 抽查系统`;
+  mount(main, h('p', { class: 'loading' }, '加载中…'));
+  try {
+    const m = await import(r.mod);
+    const ctx = { me: state.me, parts, query, rerender: route };
+    const node = await m.render(ctx);
+    if (seq !== routeSeq) return; // a newer navigation won
+    mount(main, node);
+    main.focus({ preventScroll: true });
+  } catch (e) {
+    if (seq !== routeSeq) return;
+    mount(main, msg('error', `页面加载失败：${errorText(e)}`));
+  }
+}
+
+window.addEventListener('spot:unauthorized', () => {
+  if (!state.me) return;
+  state.me = null;
+  setCsrf(null);
+  mount(main, msg('warn', '登录已过期，请重新登录'));
+  setTimeout(() => { location.hash = '#/login'; }, 800);
+});
+
+document.getElementById('nav-toggle').addEventListener('click', (ev) => {
+  const open = nav.classList.toggle('open');
+  ev.currentTarget.setAttribute('aria-expanded', String(open));
+});
+window.addEventListener('hashchange', route);
+
+(async () => {
+  try {
+    await loadMe();
+  } catch (e) {
+    mount(main, msg('error', `无法连接服务器：${errorText(e)}`));
+    return;
+  }
+  if (!location.hash || location.hash === '#' || location.hash === '#/') location.replace(state.me ? '#/dashboard' : '#/login');
+  route();
+})();

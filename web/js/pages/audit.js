@@ -1,0 +1,51 @@
+// Audit trail (全过程留痕): filters, paging by id, chain verification.
+import { api, h, mount, msg, table, section, form, fmtTime, qs, actionButton, errorText } from '../ui.js';
+import { AUDIT_ACTIONS } from '../labels.js';
+
+export async function render(ctx) {
+  const q = ctx.query;
+  const list = h('div', { id: 'audit-list' });
+  const verifyBox = h('div', { id: 'audit-verify' });
+  const f = form([
+    { name: 'action', label: '操作（如 rule.activate）', value: q.action || '' },
+    { name: 'object', label: '对象（如 task:12）', value: q.object || '' },
+    { name: 'actor', label: '操作人', value: q.actor || '' },
+    { name: 'limit', label: '每页条数', type: 'number', value: q.limit || 100 },
+  ], async (v) => {
+    location.hash = `#/audit${qs(v)}`;
+  }, { submitLabel: '查询', idPrefix: 'audit', class: 'toolbar-form' });
+
+  async function load(before) {
+    const params = { action: q.action, object: q.object, actor: q.actor, limit: q.limit || 100, before };
+    const r = await api('GET', `/api/audit${qs(params)}`);
+    const rows = r.records || [];
+    mount(list, table([
+      { key: 'id', label: '序号' },
+      { key: 'at', label: '时间', render: (x) => fmtTime(x.at) },
+      { key: 'actor', label: '操作人' },
+      { key: 'action', label: '操作', render: (x) => h('span', { title: x.action }, AUDIT_ACTIONS[x.action] || x.action) },
+      { key: 'object', label: '对象' },
+      { key: 'details', label: '详情', render: (x) => h('code', { class: 'json' }, JSON.stringify(x.details)) },
+      { key: 'hash', label: '链散列', render: (x) => h('code', { title: x.hash }, (x.hash || '').slice(0, 10)) },
+    ], rows, { empty: '没有符合条件的记录' }),
+    h('div', { class: 'pager' },
+      before ? h('a', { class: 'button', href: '#', onclick: (e) => { e.preventDefault(); load(undefined).catch(show); } }, '最新') : null,
+      rows.length >= Number(params.limit) ? h('button', { type: 'button', onclick: () => load(rows[rows.length - 1].id).catch(show) }, '更早的记录') : null));
+  }
+  const show = (e) => mount(list, msg('error', errorText(e)));
+  load().catch(show);
+
+  return h('div', null,
+    h('h1', null, '操作留痕'),
+    section('哈希链校验',
+      h('p', { class: 'notice' }, '每条记录包含前一条记录的散列；任何记录被改动或删除都会使校验失败，并指出第一条断开的记录。'),
+      actionButton('校验全部记录', async () => {
+        const r = await api('GET', '/api/audit/verify');
+        mount(verifyBox, r.ok
+          ? msg('ok', `校验通过：共 ${r.checked} 条记录，哈希链完整。`)
+          : msg('error', `校验失败：第 ${r.first_broken} 条记录处链条断开。${r.message || ''}（已检查 ${r.checked} 条）`));
+        return null;
+      }, { id: 'audit-verify-btn' }), verifyBox),
+    section('查询', f.el),
+    section('记录', list));
+}

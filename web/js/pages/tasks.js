@@ -1,0 +1,254 @@
+// 抽查任务 (clauses 6.2, 7.1–7.3): list and create; per task the flow
+// freeze (candidates per stratum, exclusions with reasons, H_c, commitment) → draw (witness) →
+// lock (dispatch + announcement) → inspector teams (recusal, replacement with approval).
+import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, fmtTime, qs, loading } from '../ui.js';
+import { INDUSTRIES, RISK, CREDIT, MODE, TASK_STATUS, label } from '../labels.js';
+
+const STEPS = [
+  ['draft', '1. 创建'], ['frozen', '2. 冻结候选名单'], ['drawn', '3. 抽取'], ['dispatched', '4. 锁定、派发并公告'],
+];
+
+TASK_STATUS.dispatched = '已锁定并派发';
+
+export async function render(ctx) {
+  const id = ctx.parts[1];
+  if (id === 'new') return createPage(ctx);
+  if (id) return taskPage(ctx, id);
+  const tasks = listOf(await api('GET', `/api/tasks${qs({ status: ctx.query.status, year: ctx.query.year })}`), 'tasks');
+  const canEdit = ['admin', 'planner'].includes(ctx.me.role);
+  return h('div', null,
+    h('h1', null, '抽查任务'),
+    canEdit ? h('p', null, h('a', { class: 'button primary', href: '#/tasks/new', id: 'task-new' }, '新建抽查任务')) : null,
+    section(null, table([
+      { key: 'id', label: '编号' },
+      { key: 'name', label: '任务名称', render: (t) => h('a', { href: `#/tasks/${t.id}` }, t.name) },
+      { key: 'mode', label: '方式', render: (t) => label(MODE, t.mode) + (t.directed ? '（专项）' : '') },
+      { key: 'dates', label: '起止日期', render: (t) => `${t.start_date || ''} 至 ${t.end_date || ''}` },
+      { key: 'status', label: '状态', render: (t) => h('span', { class: `badge ${t.status === 'dispatched' ? 'ok' : ''}` }, label(TASK_STATUS, t.status)) },
+      { key: 'pub', label: '公告', render: (t) => (t.status === 'dispatched' ? h('a', { href: `/public/#/tasks/${t.id}`, target: '_blank', rel: 'noopener' }, '公开公告') : '') },
+    ], tasks, { onRow: (t) => { location.hash = `#/tasks/${t.id}`; }, empty: '尚无任务' })));
+}
+
+async function createPage(ctx) {
+  const [items, plans] = await Promise.all([
+    api('GET', '/api/items?active=1').then((r) => listOf(r, 'items')).catch(() => []),
+    api('GET', '/api/plans').then((r) => listOf(r, 'plans')).catch(() => []),
+  ]);
+  const year = new Date().getFullYear();
+  const f = form([
+    { name: 'name', label: '任务名称', required: true, wide: true, placeholder: `${year}年第一批危险化学品企业双随机抽查` },
+    { name: 'plan_id', label: '所属年度计划', type: 'select', options: [['', '（无）'], ...plans.map((p) => [String(p.id), `${p.year} ${p.name}`])] },
+    { name: 'mode', label: '抽查方式', type: 'select', options: Object.entries(MODE), required: true },
+    { name: 'start_date', label: '开始日期', type: 'date', required: true },
+    { name: 'end_date', label: '结束日期', type: 'date', required: true },
+    { name: 'industry', label: '定向：行业（多选用分号分隔）', help: INDUSTRIES.join('；') },
+    { name: 'region', label: '定向：行政区划（分号分隔）' },
+    { name: 'unit_type', label: '定向：单位类型（分号分隔）' },
+    { name: 'risk_level', label: '定向：风险等级（分号分隔，如 red;orange）', help: Object.entries(RISK).map(([k, v]) => `${k}=${v}`).join('，') },
+    { name: 'credit_level', label: '定向：信用等级（分号分隔）', help: Object.entries(CREDIT).map(([k, v]) => `${k}=${v}`).join('，') },
+    { name: 'lead_unit', label: '牵头单位', value: '高青县应急管理局' },
+    { name: 'joint_units', label: '联合检查单位（每行一个）', type: 'list', rows: 2 },
+    { name: 'directed', label: '专项整治/特殊事件/上级指令（不受每年一次限制）', type: 'checkbox' },
+    { name: 'directed_reason', label: '专项理由', wide: true },
+    { name: 'team_size', label: '每组检查人员数（空则按规则）', type: 'number' },
+    { name: 'require_expert', label: '每组须有专家', type: 'checkbox' },
+    { name: 'item_ids', label: '抽查事项', type: 'select', options: items.map((i) => [String(i.id), i.name]), help: '按住 Ctrl 可多选' },
+  ], async (v) => {
+    const split = (s) => (s || '').split(/[;；,，\n]/).map((x) => x.trim()).filter(Boolean);
+    const body = { name: v.name, mode: v.mode, start_date: v.start_date, end_date: v.end_date, lead_unit: v.lead_unit, joint_units: v.joint_units, directed: v.directed };
+    if (v.plan_id) body.plan_id = Number(v.plan_id);
+    if (v.directed) body.directed_reason = v.directed_reason;
+    const filters = {};
+    for (const k of ['industry', 'region', 'unit_type', 'risk_level', 'credit_level']) if (split(v[k]).length) filters[k] = split(v[k]);
+    if (Object.keys(filters).length) body.filters = filters;
+    if (v.team_size) body.team_size = v.team_size;
+    if (v.require_expert) body.require_expert = true;
+    const sel = Array.from(f.inputs.item_ids.selectedOptions).map((o) => Number(o.value));
+    body.item_ids = sel;
+    const t = await api('POST', '/api/tasks', body);
+    setTimeout(() => { location.hash = `#/tasks/${t.id}`; }, 500);
+    return `已创建任务 ${t.id}`;
+  }, { idPrefix: 'task', submitLabel: '创建任务' });
+  f.inputs.item_ids.multiple = true;
+  f.inputs.item_ids.size = Math.min(6, Math.max(2, items.length));
+  return h('div', null, h('h1', null, '新建抽查任务'), h('p', null, h('a', { href: '#/tasks' }, '← 返回任务列表')), section(null, f.el));
+}
+
+function steps(status) {
+  const idx = STEPS.findIndex(([s]) => s === status);
+  return h('ol', { class: 'steps' }, STEPS.map(([s, l], i) => h('li', { class: i < idx ? 'done' : i === idx ? 'current' : '' }, l)));
+}
+
+async function taskPage(ctx, id) {
+  const t = await api('GET', `/api/tasks/${encodeURIComponent(id)}`);
+  const canEdit = ['admin', 'planner'].includes(ctx.me.role);
+  const st = t.status;
+  const out = h('div', { id: 'task-step-output' });
+  const refresh = () => setTimeout(() => ctx.rerender(), 1200);
+
+  const parts = [
+    h('h1', null, `抽查任务：${t.name}`),
+    h('p', null, h('a', { href: '#/tasks' }, '← 返回任务列表')),
+    steps(st),
+    section('任务信息', kv({
+      编号: t.id, 状态: label(TASK_STATUS, st), 方式: label(MODE, t.mode), 专项: t.directed ? `是（${t.directed_reason || ''}）` : '否',
+      起止日期: `${t.start_date} 至 ${t.end_date}`, 定向条件: t.filters && Object.keys(t.filters).length ? Object.entries(t.filters).map(([k, v]) => `${k}: ${[].concat(v).join('、')}`).join('；') : '（全部单位）',
+      牵头单位: t.lead_unit, 联合单位: (t.joint_units || []).join('、'), 抽查事项: (t.item_ids || []).join('、'),
+    })),
+  ];
+
+  // Step 2: freeze
+  if (st === 'draft' && canEdit) {
+    parts.push(section('冻结候选名单',
+      h('p', { class: 'notice' }, '按规则确定每个抽查层的候选单位和抽取数量，排除 4.3 所列情形和每年一次的限制；随后服务器生成秘密值并公布其承诺值 commitment = SHA-256(secret)，此后名单和秘密值都不能再改。'),
+      actionButton('冻结名单', async () => {
+        const r = await api('POST', `/api/tasks/${encodeURIComponent(id)}/freeze`, {});
+        mount(out, freezeView(r));
+        refresh();
+        return '已冻结';
+      }, { class: 'primary', id: 'task-freeze' })));
+  }
+  if (st !== 'draft') parts.push(loading(async () => freezeView(t.freeze || t, id)));
+
+  // Step 3: draw
+  if ((st === 'frozen' || st === 'drawn') && canEdit) {
+    const redraw = st === 'drawn';
+    const f = form([
+      { name: 'witness', label: '监督人见证文字（由在场监督人现场输入，如姓名和时间）', wide: true, placeholder: '例如：监督人 张某 2025-03-01 09:30' },
+      ...(redraw ? [{ name: 'reason', label: '重新抽取的理由（必填，将在公告中公开）', required: true, wide: true }] : []),
+    ], async (v) => {
+      const body = { witness: v.witness };
+      if (redraw) body.reason = v.reason;
+      const r = await api('POST', `/api/tasks/${encodeURIComponent(id)}/draw`, body);
+      mount(out, section('抽取结果', selectionView(r.strata || r.selection || [])));
+      refresh();
+      return '已抽取';
+    }, { idPrefix: 'draw', submitLabel: redraw ? '重新抽取' : '抽取' });
+    parts.push(section(redraw ? '重新抽取（需说明理由）' : '抽取', f.el));
+  }
+  if (st === 'drawn' || st === 'dispatched') {
+    const sel = t.selection || (t.draw && t.draw.strata) || t.strata_selection;
+    if (sel) parts.push(section('抽中单位', selectionView(sel)));
+  }
+  // Step 4: lock
+  if (st === 'drawn' && ['admin', 'planner', 'head'].includes(ctx.me.role)) {
+    parts.push(section('确认、锁定并派发',
+      h('p', { class: 'notice' }, '锁定后名单不可再改，任务派发给检查组，抽取公告自动公开发布。'),
+      actionButton('锁定并发布公告', async () => {
+        if (!window.confirm('确认锁定名单并发布公告？锁定后不能再重新抽取。')) return null;
+        await api('POST', `/api/tasks/${encodeURIComponent(id)}/lock`, {});
+        refresh();
+        return '已锁定，公告已发布';
+      }, { class: 'primary', id: 'task-lock' })));
+  }
+  if (st === 'dispatched') {
+    parts.push(section('公告', h('a', { class: 'button', href: `/public/#/tasks/${id}`, target: '_blank', rel: 'noopener', id: 'task-announcement' }, '查看公开公告并验证抽取')));
+    parts.push(teamsSection(ctx, id, canEdit));
+    parts.push(section('检查结果', h('a', { class: 'button', href: `#/results/${id}` }, '录入和审核本任务的检查结果')));
+  }
+  parts.push(out);
+  return h('div', null, parts);
+}
+
+function freezeView(r, id) {
+  const strata = r.strata || [];
+  const excluded = r.excluded || [];
+  const box = h('div', null,
+    section('候选名单（已冻结）',
+      kv({ 候选名单散列_H_c: h('code', { class: 'hash' }, r.candidates_hash || ''), 承诺值_commitment: h('code', { class: 'hash' }, r.commitment || '') }),
+      table([
+        { key: 'name', label: '抽查层', render: (s) => `${s.label || ''} ${s.name}` },
+        { key: 'size', label: '候选数' },
+        { key: 'draw', label: '抽取数' },
+        { key: 'reason', label: '抽取数依据', render: (s) => `${s.reason || ''}${s.clause ? `（第 ${s.clause} 条）` : ''}` },
+      ], strata.filter((s) => typeof s === 'object'), { empty: '（无分层信息）' })),
+    r.excluded_by_reason ? section(`排除的单位：共 ${r.excluded_total ?? excluded.length} 家`,
+      table([{ key: 'reason', label: '排除理由' }, { key: 'clause', label: '条款' }, { key: 'count', label: '数量' }], r.excluded_by_reason),
+      excluded.length ? details(`排除明细（前 ${excluded.length} 家）`, table([
+        { key: 'uscc', label: '统一社会信用代码' }, { key: 'name', label: '单位名称' }, { key: 'reason', label: '理由' }, { key: 'clause', label: '条款' },
+      ], excluded)) : null) : null,
+    id && !r.excluded_by_reason ? details('排除的单位及理由', loading(async () => {
+      const e = await api('GET', `/api/tasks/${encodeURIComponent(id)}/excluded`);
+      return table([{ key: 'uscc', label: '统一社会信用代码' }, { key: 'name', label: '单位名称' }, { key: 'reason', label: '理由' }, { key: 'clause', label: '条款' }], listOf(e, 'excluded'), { empty: '没有被排除的单位' });
+    })) : null);
+  return box;
+}
+
+function selectionView(strata) {
+  return h('div', { class: 'selection' }, strata.map((s) => h('div', null,
+    h('h3', null, `${s.label || s.name}：抽中 ${(s.selected || []).length} 家`),
+    h('ol', { class: 'sel' }, (s.selected || []).map((u) => h('li', null, h('code', null, typeof u === 'string' ? u : u.uscc), typeof u === 'object' && u.name ? ` ${u.name}` : ''))))));
+}
+
+function teamsSection(ctx, id, canEdit) {
+  const box = h('div', { id: 'teams' });
+  const load = async () => {
+    let teams;
+    try {
+      teams = listOf(await api('GET', `/api/tasks/${encodeURIComponent(id)}/teams`), 'teams');
+    } catch (e) {
+      teams = [];
+      if (e.status !== 404 || !/接口/.test(e.message)) throw e;
+      return msg('warn', `检查组接口尚不可用：${errorText(e)}`);
+    }
+    const drawBtn = canEdit && !teams.length ? actionButton('抽取检查组', async () => {
+      const f = document.getElementById('f-teamdraw-witness');
+      await api('POST', `/api/tasks/${encodeURIComponent(id)}/teams`, { witness: f ? f.value : '' });
+      mount(box, loading(load));
+      return '已抽取';
+    }, { class: 'primary', id: 'teams-draw' }) : null;
+    return h('div', null,
+      !teams.length ? h('div', null, h('div', { class: 'field' }, h('label', { for: 'f-teamdraw-witness' }, '监督人见证文字'), h('input', { id: 'f-teamdraw-witness', type: 'text' })), drawBtn) : null,
+      table([
+        { key: 'uscc', label: '被检查单位', render: (t) => h('span', null, h('code', null, t.uscc), t.name ? ` ${t.name}` : '') },
+        { key: 'inspectors', label: '检查人员（执法证号）', render: (t) => (t.inspectors || []).map((c) => (typeof c === 'object' ? `${c.name || ''} ${c.cert_no}` : c)).join('、') },
+        { key: 'leader', label: '组长', render: (t) => (typeof t.leader === 'object' ? `${t.leader.name || ''} ${t.leader.cert_no}` : t.leader) },
+        { key: 'method', label: '方式', render: (t) => (t.method === 'appointed' ? `直接指定：${t.reason || ''}` : '随机抽取') },
+      ], teams, { empty: '尚未抽取检查组' }),
+      teams.length && canEdit ? teamChanges(ctx, id, teams, () => mount(box, loading(load))) : null);
+  };
+  mount(box, loading(load));
+  return section('检查组（7.3）', box);
+}
+
+function teamChanges(ctx, id, teams, reload) {
+  const unitOpts = teams.map((t) => [t.uscc, t.uscc + (t.name ? ` ${t.name}` : '')]);
+  const recusal = form([
+    { name: 'uscc', label: '被检查单位', type: 'select', options: unitOpts, required: true },
+    { name: 'cert_no', label: '回避人员执法证号', required: true },
+    { name: 'reason', label: '回避理由（利害关系）', required: true, wide: true },
+  ], async (v) => {
+    await api('POST', '/api/conflicts', { task_id: Number(id), ...v });
+    reload();
+    return '已登记回避，并按原随机流重抽该名额';
+  }, { idPrefix: 'recusal', submitLabel: '登记回避' });
+  const replace = form([
+    { name: 'uscc', label: '被检查单位', type: 'select', options: unitOpts, required: true },
+    { name: 'cert_no', label: '需替换人员执法证号', required: true },
+    { name: 'reason_code', label: '替换原因', type: 'select', options: [['job_change', '工作调动'], ['conflict', '利害冲突'], ['health', '身体原因']], required: true },
+    { name: 'reason', label: '说明', required: true, wide: true },
+  ], async (v) => {
+    await api('POST', `/api/tasks/${encodeURIComponent(id)}/teams/${encodeURIComponent(v.uscc)}/replace`, { cert_no: v.cert_no, reason_code: v.reason_code, reason: v.reason });
+    reload();
+    return '已提交替换申请，待执行单位负责人批准';
+  }, { idPrefix: 'replace', submitLabel: '申请替换' });
+  const approvals = loading(async () => {
+    let reps;
+    try {
+      reps = listOf(await api('GET', `/api/tasks/${encodeURIComponent(id)}/replacements`), 'replacements');
+    } catch (e) {
+      return h('p', { class: 'notice' }, `替换申请列表不可用：${errorText(e)}`);
+    }
+    return table([
+      { key: 'uscc', label: '单位' }, { key: 'cert_no', label: '被替换人员' }, { key: 'reason', label: '理由' },
+      { key: 'status', label: '状态', render: (r) => ({ pending: '待批准', approved: '已批准', rejected: '已驳回' }[r.status] || r.status) },
+      { key: 'replacement', label: '替补人员' },
+      {
+        key: 'op', label: '审批', render: (r) => (r.status === 'pending' && ['head', 'admin'].includes(ctx.me.role) ? h('span', null,
+          actionButton('批准', async () => { await api('POST', `/api/tasks/${encodeURIComponent(id)}/replacements/${r.id}/decide`, { approve: true }); reload(); return '已批准'; }, { class: 'primary' }),
+          actionButton('驳回', async () => { await api('POST', `/api/tasks/${encodeURIComponent(id)}/replacements/${r.id}/decide`, { approve: false }); reload(); return '已驳回'; })) : ''),
+      },
+    ], reps, { empty: '没有替换申请' });
+  });
+  return h('div', null, details('回避（利害冲突）', recusal.el), details('替换检查人员（工作调动、利害冲突、身体原因，须批准）', replace.el), details('替换申请与审批', approvals));
+}
