@@ -22,3 +22,7 @@ foreach(src ${SPOT_HTTP_TESTS})
     ENVIRONMENT "SPOTCHECK_BIN=$<TARGET_FILE:spotcheck>;SPOT_SOURCE_DIR=${CMAKE_SOURCE_DIR}"
     TIMEOUT 600)
 endforeach()
+
+# Benchmark helpers for scripts/bench (not tests).
+add_executable(bench_rules ${CMAKE_SOURCE_DIR}/tests/bench/bench_rules.c)
+target_link_libraries(bench_rules PRIVATE spotcore)
