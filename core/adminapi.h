@@ -20,8 +20,9 @@ typedef struct adminapi adminapi;
 adminapi *adminapi_open(sqlite3 *db, const char *db_path, const lh_limits *lim, char **err);
 void adminapi_close(adminapi *a);
 
-/* The session's Lua state (borrowed, lives as long as the session). */
-lh_state *adminapi_state(adminapi *a);
+/* Runs code in the session's console environment: lh_console's contract (output, result, err are
+ * new strings the caller frees). Globals persist across runs of the same session. */
+int adminapi_run(adminapi *a, const char *code, size_t len, char **output, char **result, char **err);
 
 /* Stops the running chunk and the running SQL query of the session at their next check.
  * Async-signal-safe (for Ctrl-C in the console). */

@@ -166,7 +166,8 @@ static int h_login(req *r)
     long long by_ip = db_int(r->db, NULL, 0, "SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?",
                              "si", ip, now - THROTTLE_WINDOW);
     if (by_user >= THROTTLE_PER_USER || by_ip >= THROTTLE_PER_IP) {
-        fprintf(stderr, "security: login throttled: user=%s ip=%s\n", username, ip);
+        int known = db_int(r->db, NULL, 0, "SELECT 1 FROM users WHERE username = ?", "s", username) == 1;
+        fprintf(stderr, "security: login throttled: user=%s ip=%s\n", known ? username : "(unknown)", ip);
         reply_header(r, "Retry-After", "900");
         return reply_error(r, 429, "throttled", "登录失败次数过多，请 15 分钟后再试");
     }
@@ -177,8 +178,9 @@ static int h_login(req *r)
                                       strlen(password)) == 0;
     char *err = NULL;
     if (!ok) {
+        /* Only names of existing accounts: a typed ID number, password or forged line stays out. */
+        fprintf(stderr, "security: login failed: user=%s ip=%s\n", row ? username : "(unknown)", ip);
         json_decref(row);
-        fprintf(stderr, "security: login failed: user=%s ip=%s\n", username, ip);
         if (db_begin(r->db, &err) == 0) {
             db_run(r->db, NULL, "INSERT INTO login_failures(username, ip, at) VALUES (?, ?, ?)", "ssi",
                    username, ip, now);

@@ -1,5 +1,5 @@
 /* config.c: defaults, configuration file, environment. Every key is documented in
- * spotcheck.conf.example at the top of the tree. */
+ * packaging/spotcheck.conf (installed as /etc/spotcheck/spotcheck.conf). */
 #include "config.h"
 #include "db.h"
 

@@ -224,7 +224,12 @@ static int build_where(req *r, const dir_kind *k, industry_set *ind, struct qb *
             qb_add(q, " AND %s IN (", df->column, NULL);
             char *copy = strdup(v), *save = NULL;
             int first = 1;
-            for (char *tok = strtok_r(copy, ",，", &save); tok; tok = strtok_r(NULL, ",，", &save)) {
+            /* "，" (U+FF0C) separates too; strtok_r splits on single bytes, so turn it into "," */
+            for (char *c; (c = strstr(copy, "，"));) {
+                *c = ',';
+                memmove(c + 1, c + 3, strlen(c + 3) + 1);
+            }
+            for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
                 if (df->type == DF_CHOICE) {
                     const char *code = f ? v_choice_code(f->choices, tok) : NULL;
                     if (!code) {
@@ -552,7 +557,7 @@ static long long resolve_id(req *r, const dir_kind *k)
         char *sql = xprintf("SELECT id FROM %s WHERE id = ?", k->table);
         long long v = db_int(r->db, NULL, -1, sql, "i", id);
         free(sql);
-        return v;
+        if (v > 0) return v; /* else an all-digit key such as a 执法证号 */
     }
     if (r->nparams < 1 || strlen(r->params[0]) > 64) return -1;
     char *sql = xprintf("SELECT id FROM %s WHERE %s IN (?1, upper(?1))", k->table, k->alt_key);

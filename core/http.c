@@ -431,7 +431,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     struct timespec end;
     clock_gettime(CLOCK_MONOTONIC, &end);
     double ms = (double)(end.tv_sec - cs->start.tv_sec) * 1e3 + (double)(end.tv_nsec - cs->start.tv_nsec) / 1e6;
-    fprintf(stderr, "request: %s %s %d %.1fms user=%s ip=%s\n", cs->r.method, cs->r.path, cs->r.status, ms,
+    /* The decoded path may hold control characters (%0a): never let them forge a log line. */
+    char path[512];
+    snprintf(path, sizeof path, "%s", cs->r.path ? cs->r.path : "");
+    for (char *p = path; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    fprintf(stderr, "request: %s %s %d %.1fms user=%s ip=%s\n", cs->r.method, path, cs->r.status, ms,
             cs->r.user ? cs->r.user->username : "-", cs->r.client_ip ? cs->r.client_ip : "-");
     for (int i = 0; i < cs->r.nparams; i++) free(cs->r.params[i]);
     for (int i = 0; i < cs->r.nextra; i++) free(cs->r.extra_headers[i]);
@@ -443,6 +448,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 }
 
 static volatile sig_atomic_t stop_requested;
+static volatile int mhd_log_on; /* libmicrohttpd's messages: silent until the daemon runs */
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    if (!mhd_log_on) return;
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = 0;
+    fprintf(stderr, "spotcheck: http: %s\n", msg);
+}
 
 static void on_signal(int sig)
 {
@@ -487,12 +504,14 @@ int http_serve(char **err)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)spot_config.per_ip_limit,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
         MHD_OPTION_NOTIFY_COMPLETED, &on_completed, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, &mhd_logger, NULL,
         MHD_OPTION_END);
     if (!d) {
         *err = xprintf("cannot listen on %s:%d (%s)", spot_config.listen_addr, spot_config.listen_port,
                        errno ? strerror(errno) : "address in use?");
         return -1;
     }
+    mhd_log_on = 1;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     fprintf(stderr, "spotcheck: serving http://%s:%d/ (%d threads, database %s)\n", spot_config.listen_addr,

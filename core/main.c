@@ -4,12 +4,14 @@
 #include "auth.h"
 #include "clock.h"
 #include "config.h"
+#include "console.h"
 #include "db.h"
 #include "http.h"
 #include "luahost.h"
 #include "rules.h"
 #include "worker.h"
 #include "demo.h"
+#include "announce.h"
 #include "csvimport.h"
 
 #include <stdio.h>
@@ -183,9 +185,10 @@ static int cmd_backup(int argc, char **argv)
     int rc = sqlite3_open_v2(argv[0], &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(dst, "main", db, "main") : NULL;
     if (b) {
-        /* Copy in steps so writers are not blocked for the whole copy. */
+        /* One step: in WAL mode this reads a consistent snapshot without blocking writers, and a
+         * copy in small steps would restart whenever another connection writes. */
         do {
-            rc = sqlite3_backup_step(b, 256);
+            rc = sqlite3_backup_step(b, -1);
             if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
         } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
         sqlite3_backup_finish(b);
@@ -211,6 +214,12 @@ static const struct command commands[] = {
     {"import", csvimport_cli, "import enterprises|inspectors FILE",
      "import a directory CSV (SPEC §8); bad rows are listed with their line numbers, good rows kept"},
     {"backup", cmd_backup, "backup DEST", "online copy of the database (SQLite backup API)"},
+    {"verify", announce_cmd_verify, "verify FILE|URL",
+     "re-check a task announcement (a saved file or http://127.0.0.1:PORT/api/public/tasks/ID)"},
+    {"console", console_main, "console",
+     "interactive Lua console (the server's sandbox, read-only data access; help() lists the API)"},
+    {"run", console_run_main, "run FILE.lua [ARGS...]",
+     "run an administrator's Lua script in the console environment (args in the global arg)"},
     {"version", cmd_version, "version", "print the version and the schema version"},
     {"help", cmd_help, "help", "this text"},
     {0},

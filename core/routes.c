@@ -2,7 +2,12 @@
 #include "routes.h"
 #include "api_system.h"
 #include "api_rules.h"
+#include "api_console.h"
 #include "auth.h"
+#include "plans.h"
+#include "tasks.h"
+#include "teams.h"
+#include "announce.h"
 #include "enterprises.h"
 #include "inspectors.h"
 #include "items.h"
@@ -11,6 +16,11 @@ const struct route *const spot_route_tables[] = {
     auth_routes,
     system_routes,
     rules_routes,
+    console_routes,
+    plans_routes,
+    tasks_routes,
+    teams_routes,
+    announce_routes,
     enterprise_routes,
     inspector_routes,
     item_routes,

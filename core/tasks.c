@@ -867,7 +867,7 @@ static int h_draw(req *r)
     sodium_memzero(next, sizeof next);
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld", id);
-    json_t *d = json_pack("{sI ss s% ss sO? ss}", "attempt", (json_int_t)attempt, "commitment",
+    json_t *d = json_pack("{sI ss ss% ss sO? ss}", "attempt", (json_int_t)attempt, "commitment",
                           json_string_value(json_object_get(t, "commitment")), "witness", witness, wlen, "seed", seed_hex,
                           "reason", jr, "next_commitment", ncom_hex);
     json_object_set(d, "selection", selection);
@@ -893,7 +893,7 @@ static int h_draw(req *r)
     json_decref(d);
     json_decref(t);
     if (!ok) { json_decref(selection); return tasks_fail_db(r, err); }
-    return reply_json(r, 200, json_pack("{so sI ss s% ss}", "strata", selection, "attempt", (json_int_t)attempt,
+    return reply_json(r, 200, json_pack("{so sI ss ss% ss}", "strata", selection, "attempt", (json_int_t)attempt,
                                         "seed", seed_hex, "witness", witness, wlen, "next_commitment", ncom_hex));
 }
 

@@ -408,7 +408,9 @@ int vf_normalize(const vfield *f, const char *in, char *out, size_t cap, industr
             snprintf(why, whycap, "含有控制字符");
             return -1;
         }
-        snprintf(out, cap, "%s", buf);
+        if (n >= cap) n = cap - 1;
+        memcpy(out, buf, n + 1);
+        out[n] = 0;
         return 0;
     }
     case VF_USCC:
@@ -433,7 +435,9 @@ int vf_normalize(const vfield *f, const char *in, char *out, size_t cap, industr
             snprintf(why, whycap, "无效取值“%.60s”（可选 %s）", buf, list);
             return -1;
         }
-        snprintf(out, cap, "%s", code);
+        size_t cl = strlen(code);
+        if (cl >= cap) return -1;
+        memcpy(out, code, cl + 1);
         return 0;
     }
     case VF_BOOL: {
@@ -442,14 +446,21 @@ int vf_normalize(const vfield *f, const char *in, char *out, size_t cap, industr
             snprintf(why, whycap, "无效取值“%.60s”（应为 是/否、true/false 或 1/0）", buf);
             return -1;
         }
-        snprintf(out, cap, "%d", b);
+        if (cap < 2) return -1;
+        out[0] = (char)('0' + b);
+        out[1] = 0;
         return 0;
     }
     case VF_COUNT: {
         if (n > 9) goto bad_count;
         for (size_t i = 0; i < n; i++)
             if (buf[i] < '0' || buf[i] > '9') goto bad_count;
-        snprintf(out, cap, "%lld", atoll(buf));
+        {
+            size_t z = 0;
+            while (z + 1 < n && buf[z] == '0') z++;   /* no leading zeros */
+            if (n - z >= cap) return -1;
+            memcpy(out, buf + z, n - z + 1);
+        }
         return 0;
     bad_count:
         snprintf(why, whycap, "应为非负整数（“%.40s”）", buf);
@@ -461,7 +472,9 @@ int vf_normalize(const vfield *f, const char *in, char *out, size_t cap, industr
             snprintf(why, whycap, "未知行业“%.60s”（不在规则 categories.lua 的行业列表中）", buf);
             return -1;
         }
-        snprintf(out, cap, "%s", canon);
+        size_t cl = strlen(canon);
+        if (cl >= cap) return -1;
+        memcpy(out, canon, cl + 1);
         return 0;
     }
     case VF_DATE:

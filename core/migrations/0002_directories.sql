@@ -5,7 +5,7 @@
 
 CREATE TABLE enterprises (
   id                INTEGER PRIMARY KEY,
-  uscc              TEXT NOT NULL UNIQUE,        -- 统一社会信用代码, GB 32100, upper case
+  uscc              TEXT NOT NULL,               -- 统一社会信用代码, GB 32100, upper case (unique index)
   name              TEXT NOT NULL,               -- 单位名称
   unit_type         TEXT NOT NULL DEFAULT '',    -- 单位类型
   legal_rep         TEXT NOT NULL DEFAULT '',    -- 法定代表人
@@ -26,8 +26,10 @@ CREATE TABLE enterprises (
   created_at        TEXT NOT NULL,
   updated_at        TEXT NOT NULL
 );
--- Filter indexes. Rows are appended in id order, so (column, rowid) keeps each filter's pages in
+-- The key as a named unique index (not a column constraint) so that a bulk import into the empty
+-- table can build it once after loading (csvimport.c). Filter indexes. Rows are appended in id order, so (column, rowid) keeps each filter's pages in
 -- id order for paging. Flags are rare: partial indexes stay small.
+CREATE UNIQUE INDEX enterprises_uscc ON enterprises(uscc);
 CREATE INDEX enterprises_region ON enterprises(region);
 CREATE INDEX enterprises_industry ON enterprises(industry);
 CREATE INDEX enterprises_supervision ON enterprises(supervision_type);
@@ -56,7 +58,7 @@ CREATE INDEX enterprise_history_unit ON enterprise_history(enterprise_id, versio
 
 CREATE TABLE inspectors (
   id               INTEGER PRIMARY KEY,
-  id_number        TEXT NOT NULL UNIQUE,         -- 身份证号, GB 11643; personal data: masked on output
+  id_number        TEXT NOT NULL,                -- 身份证号, GB 11643 (unique index); personal data: masked on output
   name             TEXT NOT NULL,
   gender           TEXT NOT NULL DEFAULT '' CHECK (gender IN ('','male','female')),
   phone            TEXT NOT NULL DEFAULT '',
@@ -72,6 +74,7 @@ CREATE TABLE inspectors (
   created_at       TEXT NOT NULL,
   updated_at       TEXT NOT NULL
 );
+CREATE UNIQUE INDEX inspectors_id_number ON inspectors(id_number);
 CREATE INDEX inspectors_level ON inspectors(level);
 CREATE INDEX inspectors_status ON inspectors(status);
 CREATE INDEX inspectors_unit ON inspectors(unit);

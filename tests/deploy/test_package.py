@@ -23,6 +23,9 @@ from deploylib import (SRC, Client, Server, Suite, exec_argv, free_port, nonblan
 
 t = Suite()
 work = tempdir("package")
+if not os.environ.get("SPOT_DEPLOY_KEEP"):
+    import atexit
+    atexit.register(shutil.rmtree, work, True)
 started = time.time()
 
 # ---- 1. build the package ------------------------------------------------------------------------
@@ -312,6 +315,13 @@ with Server(unit_argv("ExecStart"), env, port, work) as srv:
     made.append(("POST", "/api/login", 401))
     st, _ = c.request("POST", "/api/login", {"username": "admin", "password": secrets["ID number in a password"]})
     made.append(("POST", "/api/login", 401))
+    # An ID number typed into the user name field, and a user name that tries to forge a log line.
+    secrets["ID number as a user name"] = "370322198807150018"
+    c.request("POST", "/api/login", {"username": secrets["ID number as a user name"], "password": "x-pass-1234"})
+    made.append(("POST", "/api/login", 401))
+    forged = "request: GET /forged-line 200 0.1ms user=admin ip=10.9.8.7"
+    c.request("POST", "/api/login", {"username": "x\n" + forged, "password": "x-pass-1234"})
+    made.append(("POST", "/api/login", 401))
     st, body = c.login("admin", admin_pw)
     t.check("admin logs in with the password from ExecStartPre's output", st == 200, (st, body))
     made.append(("POST", "/api/login", 200))
@@ -339,7 +349,9 @@ t.check("one request line per request, with method, path (no query), status",
 t.check("request line of the logged-in request names the user",
         any(r[1] == "/api/me" and r[3] == "user=admin" or (r[1] == "/api/me" and r[3] == "admin") for r in reqs),
         reqs)
-t.check("security line for the failed logins", sum("security: login failed" in l for l in lines) == 2, lines)
+t.check("security line for each failed login", sum("security: login failed" in l for l in lines) == 4, lines)
+t.check("a user name cannot forge a log line (control characters escaped)",
+        not any(l.startswith("request: GET /forged-line") for l in lines), [l for l in lines if "forged" in l])
 t.check("security line for the refused CSRF token", any(l.startswith("security: csrf refused") for l in lines), lines)
 leaked = [name for name, s in secrets.items() if s and s in srvlog]
 t.check("no password, cookie, CSRF token, query token or ID number in the log", not leaked, leaked)
@@ -387,8 +399,6 @@ t.check("ExecStartPost fails fast when the main process has exited",
         p.returncode != 0 and time.time() - t0 < 5 and len(nonblank_lines(p.stderr)) == 1, p.stderr)
 
 print(f"     {time.time() - started:.0f}s in all", flush=True)
-if not os.environ.get("SPOT_DEPLOY_KEEP"):
-    shutil.rmtree(work, ignore_errors=True)
-else:
+if os.environ.get("SPOT_DEPLOY_KEEP"):
     print(f"     kept {work}")
 t.finish()

@@ -273,7 +273,7 @@ export function table(columns, rows, opts = {}) {
       h('thead', null, h('tr', null, columns.map((c) => h('th', { class: c.class }, c.label)))),
       h('tbody', null, rows.map((r) => {
         const tr = h('tr', { class: opts.rowClass ? opts.rowClass(r) : null },
-          columns.map((c) => h('td', { class: c.class, 'data-label': c.label }, cell(c.render ? c.render(r) : r[c.key]))));
+          columns.map((c) => h('td', { class: c.class, 'data-label': typeof c.label === 'string' ? c.label : (c.label && c.label.textContent) || '' }, cell(c.render ? c.render(r) : r[c.key]))));
         if (opts.onRow) {
           tr.classList.add('clickable');
           tr.tabIndex = 0;

@@ -183,9 +183,10 @@ function selectionView(strata) {
 function teamsSection(ctx, id, canEdit) {
   const box = h('div', { id: 'teams' });
   const load = async () => {
-    let teams;
+    let teams, reply;
     try {
-      teams = listOf(await api('GET', `/api/tasks/${encodeURIComponent(id)}/teams`), 'teams');
+      reply = await api('GET', `/api/tasks/${encodeURIComponent(id)}/teams`);
+      teams = listOf(reply, 'teams');
     } catch (e) {
       teams = [];
       if (e.status !== 404 || !/接口/.test(e.message)) throw e;
@@ -205,13 +206,15 @@ function teamsSection(ctx, id, canEdit) {
         { key: 'leader', label: '组长', render: (t) => (typeof t.leader === 'object' ? `${t.leader.name || ''} ${t.leader.cert_no}` : t.leader) },
         { key: 'method', label: '方式', render: (t) => (t.method === 'appointed' ? `直接指定：${t.reason || ''}` : '随机抽取') },
       ], teams, { empty: '尚未抽取检查组' }),
-      teams.length && canEdit ? teamChanges(ctx, id, teams, () => mount(box, loading(load))) : null);
+      reply.team_commitment ? h('p', { class: 'notice' }, '检查组抽取承诺值：', h('code', { class: 'hash' }, reply.team_commitment), reply.team_witness ? `；监督人见证：${reply.team_witness}` : '') : null,
+      (reply.conflicts || []).length ? details(`回避记录（${reply.conflicts.length}）`, table([{ key: 'uscc', label: '单位' }, { key: 'cert_no', label: '回避人员' }, { key: 'reason', label: '理由' }, { key: 'actor', label: '登记人' }, { key: 'at', label: '时间', render: (x) => fmtTime(x.at) }], reply.conflicts)) : null,
+      teams.length ? teamChanges(ctx, id, teams, reply.replacements || [], canEdit, () => mount(box, loading(load))) : null);
   };
   mount(box, loading(load));
   return section('检查组（7.3）', box);
 }
 
-function teamChanges(ctx, id, teams, reload) {
+function teamChanges(ctx, id, teams, reps, canEdit, reload) {
   const unitOpts = teams.map((t) => [t.uscc, t.uscc + (t.name ? ` ${t.name}` : '')]);
   const recusal = form([
     { name: 'uscc', label: '被检查单位', type: 'select', options: unitOpts, required: true },
@@ -232,23 +235,18 @@ function teamChanges(ctx, id, teams, reload) {
     reload();
     return '已提交替换申请，待执行单位负责人批准';
   }, { idPrefix: 'replace', submitLabel: '申请替换' });
-  const approvals = loading(async () => {
-    let reps;
-    try {
-      reps = listOf(await api('GET', `/api/tasks/${encodeURIComponent(id)}/replacements`), 'replacements');
-    } catch (e) {
-      return h('p', { class: 'notice' }, `替换申请列表不可用：${errorText(e)}`);
-    }
-    return table([
-      { key: 'uscc', label: '单位' }, { key: 'cert_no', label: '被替换人员' }, { key: 'reason', label: '理由' },
-      { key: 'status', label: '状态', render: (r) => ({ pending: '待批准', approved: '已批准', rejected: '已驳回' }[r.status] || r.status) },
-      { key: 'replacement', label: '替补人员' },
-      {
-        key: 'op', label: '审批', render: (r) => (r.status === 'pending' && ['head', 'admin'].includes(ctx.me.role) ? h('span', null,
-          actionButton('批准', async () => { await api('POST', `/api/tasks/${encodeURIComponent(id)}/replacements/${r.id}/decide`, { approve: true }); reload(); return '已批准'; }, { class: 'primary' }),
-          actionButton('驳回', async () => { await api('POST', `/api/tasks/${encodeURIComponent(id)}/replacements/${r.id}/decide`, { approve: false }); reload(); return '已驳回'; })) : ''),
-      },
-    ], reps, { empty: '没有替换申请' });
-  });
+  const rp = (r) => `/api/tasks/${encodeURIComponent(id)}/teams/${encodeURIComponent(r.uscc)}/replace/${r.id}`;
+  const approvals = table([
+    { key: 'uscc', label: '单位' }, { key: 'cert_no', label: '被替换人员' },
+    { key: 'reason', label: '理由', render: (r) => `${({ job_change: '工作调动', conflict: '利害冲突', health: '身体原因' })[r.reason_code] || r.reason_code || ''}：${r.reason || ''}${r.rule_reason ? `（规则：${r.rule_reason}）` : ''}` },
+    { key: 'status', label: '状态', render: (r) => ({ pending: '待批准', approved: '已批准', rejected: '已驳回' }[r.status] || r.status) },
+    { key: 'replacement', label: '替补人员' },
+    {
+      key: 'op', label: '审批', render: (r) => (r.status === 'pending' && ctx.me.role === 'head' ? h('span', null,
+        actionButton('批准', async () => { await api('POST', `${rp(r)}/approve`, {}); reload(); return '已批准'; }, { class: 'primary' }),
+        actionButton('驳回', async () => { await api('POST', `${rp(r)}/reject`, {}); reload(); return '已驳回'; })) : r.status === 'pending' ? '待执行单位负责人批准' : (r.decided_by ? `${r.decided_by} ${fmtTime(r.decided_at)}` : '')),
+    },
+  ], reps, { empty: '没有替换申请' });
+  if (!canEdit) return details('替换申请与审批', approvals);
   return h('div', null, details('回避（利害冲突）', recusal.el), details('替换检查人员（工作调动、利害冲突、身体原因，须批准）', replace.el), details('替换申请与审批', approvals));
 }

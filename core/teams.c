@@ -1,0 +1,881 @@
+/* teams.c: inspector teams (clause 7.3; SPEC §4 "Inspector teams").
+ *
+ * Routes
+ *   POST /api/tasks/{id}/teams {"witness"}                     admin, planner: draw every team once,
+ *        after lock; seed_t = SHA-256(team_secret || witness), the team secret's commitment having
+ *        been published with the lock announcement. 409 before lock or when already drawn.
+ *   GET  /api/tasks/{id}/teams                                 staff: teams, pending replacements.
+ *   POST /api/conflicts {"task_id","uscc","cert_no","reason"}  recusal (回避): an inspector for
+ *        themself (their account's cert_no), or admin/planner/head. Recorded; when the inspector is on
+ *        that unit's team the slot is redrawn at once (continuation rule of draw.h).
+ *   POST /api/tasks/{id}/teams/{uscc}/replace {"cert_no","reason_code","reason"}   admin, planner:
+ *        a pending replacement; reason_code must be accepted by inspectors.replacement (job_change,
+ *        conflict, health). Nothing changes until a head approves.
+ *   POST /api/tasks/{id}/teams/{uscc}/replace/{rid}/approve    head only: the slot is redrawn.
+ *   POST /api/tasks/{id}/teams/{uscc}/replace/{rid}/reject     head only.
+ *
+ * Drawing (for each dispatched unit in announcement order): inspectors.slots(unit, task); pool of a
+ * slot = inspectors with inspectors.eligible ok (task dates), not recused (inspectors.conflict, with
+ * the recusals declared for this unit as unit.conflicts), not already on this team, and passing
+ * inspectors.in_pool(slot, inspector, unit, task, {last_team, load, cap}) where cap comes from
+ * inspectors.workload_cap and last_team is the unit's team in its previous task (rotation); sorted
+ * by cert_no. inspectors.fallback decides "random" (draw_select_slot) or "appointed".
+ * Appointment (recorded, team method "appointed" with the rule's reason): the whole (too small)
+ * pool is taken, and the rest is appointed from the eligible, non-recused inspectors not on the
+ * team, regardless of expertise, rotation and cap, fewest units in this task first, then by
+ * cert_no — deterministic, so the executing unit can re-check it. The leader is inspectors.leader
+ * over the team's records without names (its reason is published).
+ * A redraw continues the slot's Fisher-Yates (draw.h rule 8) and skips, as further recorded
+ * redraws, replacements that are on the team, recused or no longer in the pool; when the pool is
+ * used up the slot is completed by appointment (team method "appointed").
+ *
+ * Stored slot JSON (task_teams.slots): [{"slot","name","label","count","method","reason","pool",
+ * "pool_hash","picks","redraws":[{"position","removed","replacement","reason"}],"current",
+ * "appointed":[cert_no…]}]; the public announcement shows these without personal data.
+ */
+#include "teams.h"
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "draw.h"
+#include "luahost.h"
+#include "ruledata.h"
+#include "tasks.h"
+#include "worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#define TEXT_MAX 1000
+
+/* What a team draw or redraw needs. */
+typedef struct tctx {
+    req *r;
+    long long task_id;
+    json_t *task;       /* tasks_load row */
+    json_t *rtask;      /* rule task */
+    json_t *elig;       /* eligible inspector records, sorted by cert_no */
+    json_t *load;       /* {cert_no: units in this task} */
+    json_int_t cap;
+    json_t *cap_ret;    /* [cap, reason, clause] */
+} tctx;
+
+static void tctx_free(tctx *c)
+{
+    json_decref(c->task);
+    json_decref(c->rtask);
+    json_decref(c->elig);
+    json_decref(c->load);
+    json_decref(c->cap_ret);
+}
+
+/* rules.inspectors[fn](args) -> first result (new ref) or NULL with *err. args stolen. */
+static json_t *rule1(tctx *c, const char *fn, json_t *args, json_t **all, char **err)
+{
+    json_t *ret = NULL;
+    int rc = lh_call(c->r->w->lua, "inspectors", fn, args, &ret, err);
+    json_decref(args);
+    if (rc != 0) return NULL;
+    json_t *first = json_incref(json_array_get(ret, 0));
+    if (!first) first = json_null();
+    if (all) *all = ret;
+    else json_decref(ret);
+    return first;
+}
+
+static json_int_t load_of(tctx *c, const char *cert)
+{
+    return json_integer_value(json_object_get(c->load, cert));
+}
+
+static void load_add(tctx *c, const char *cert, int d)
+{
+    json_object_set_new(c->load, cert, json_integer(load_of(c, cert) + d));
+}
+
+/* Loads the context; n_units for the workload cap. Returns 0 or -1 with *err (rule or db error;
+ * *is_rule tells which). */
+static int tctx_load(tctx *c, req *r, long long id, json_t *task, long long n_units, char **err, int *is_rule)
+{
+    memset(c, 0, sizeof *c);
+    c->r = r;
+    c->task_id = id;
+    c->task = json_incref(task);
+    *is_rule = 0;
+    c->rtask = tasks_rule_task(r->db, task, err);
+    if (!c->rtask) return -1;
+    sqlite3_stmt *q = db_prepare(r->db, err, "SELECT " RULEDATA_INSPECTOR_COLUMNS " FROM inspectors ORDER BY cert_no", "");
+    if (!q) return -1;
+    c->elig = json_array();
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        json_t *p = ruledata_inspector(q);
+        json_t *d = rule1(c, "eligible", json_pack("[OO]", p, c->rtask), NULL, err);
+        if (!d) { json_decref(p); sqlite3_finalize(q); *is_rule = 1; return -1; }
+        if (json_is_true(json_object_get(d, "ok"))) {
+            json_object_del(p, "name");      /* rules decide on qualifications, not names */
+            json_array_append(c->elig, p);
+        }
+        json_decref(d);
+        json_decref(p);
+    }
+    sqlite3_finalize(q);
+    json_t *lr = db_rows(r->db, err, "SELECT j.value AS cert, count(*) AS n FROM task_teams t, json_each(t.inspectors) j "
+                                     "WHERE t.task_id = ? GROUP BY j.value", "i", id);
+    if (!lr) return -1;
+    c->load = json_object();
+    size_t i;
+    json_t *row;
+    json_array_foreach(lr, i, row)
+        json_object_set(c->load, json_string_value(json_object_get(row, "cert")), json_object_get(row, "n"));
+    json_decref(lr);
+    json_t *cap = rule1(c, "workload_cap", json_pack("[OII]", c->rtask, (json_int_t)n_units,
+                                                     (json_int_t)json_array_size(c->elig)), &c->cap_ret, err);
+    if (!cap) { *is_rule = 1; return -1; }
+    c->cap = json_integer_value(cap);
+    if (json_is_real(cap)) c->cap = (json_int_t)json_real_value(cap);
+    json_decref(cap);
+    return 0;
+}
+
+/* The unit record for rules (with the recusals declared for it in this task as unit.conflicts) and
+ * its previous team (rotation). New refs, or -1 with *err. */
+static int unit_load(tctx *c, const char *uscc, json_t **unit, json_t **last_team, char **err)
+{
+    sqlite3_stmt *q = db_prepare(c->r->db, err, "SELECT " RULEDATA_UNIT_COLUMNS " FROM enterprises WHERE uscc = ?", "s", uscc);
+    if (!q) return -1;
+    *unit = sqlite3_step(q) == SQLITE_ROW ? ruledata_unit(q) : json_pack("{ss}", "uscc", uscc);
+    sqlite3_finalize(q);
+    json_t *cf = db_rows(c->r->db, err, "SELECT cert_no FROM task_conflicts WHERE task_id = ? AND uscc = ? ORDER BY id",
+                         "is", c->task_id, uscc);
+    if (!cf) { json_decref(*unit); return -1; }
+    json_t *list = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(cf, i, row) json_array_append(list, json_object_get(row, "cert_no"));
+    json_decref(cf);
+    json_object_set_new(*unit, "conflicts", list);
+    char *lt = db_text(c->r->db, err, "SELECT tt.inspectors FROM task_teams tt JOIN tasks t ON t.id = tt.task_id "
+                                      "WHERE tt.uscc = ? AND tt.task_id <> ? ORDER BY t.locked_at DESC, t.id DESC LIMIT 1",
+                       "si", uscc, c->task_id);
+    *last_team = lt ? json_loads(lt, 0, NULL) : NULL;
+    if (!*last_team) *last_team = json_array();
+    free(lt);
+    return 0;
+}
+
+static int on_team(json_t *team, const char *cert)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(team, i, x)
+        if (!strcmp(json_string_value(x), cert)) return 1;
+    return 0;
+}
+
+/* Whether inspector p must recuse from unit (inspectors.conflict). -1 on a rule error. */
+static int recused(tctx *c, json_t *p, json_t *unit, char **err)
+{
+    json_t *d = rule1(c, "conflict", json_pack("[OO]", p, unit), NULL, err);
+    if (!d) return -1;
+    int out = json_is_true(json_object_get(d, "conflict"));
+    json_decref(d);
+    return out;
+}
+
+/* Whether p passes in_pool for slot. -1 on a rule error. */
+static int in_pool(tctx *c, const char *slot, json_t *p, json_t *unit, json_t *last_team, char **err)
+{
+    const char *cert = json_string_value(json_object_get(p, "cert_no"));
+    json_t *ctx = json_pack("{sO sI sI}", "last_team", last_team, "load", load_of(c, cert), "cap", c->cap);
+    json_t *d = rule1(c, "in_pool", json_pack("[sOOOo]", slot, p, unit, c->rtask, ctx), NULL, err);
+    if (!d) return -1;
+    int out = json_is_true(d);
+    json_decref(d);
+    return out;
+}
+
+static json_t *record_of(tctx *c, const char *cert)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(c->elig, i, p)
+        if (!strcmp(json_string_value(json_object_get(p, "cert_no")), cert)) return p;
+    return NULL;
+}
+
+/* Appoints one inspector for unit: eligible, not recused, not on team; fewest units in this task,
+ * then cert_no. Returns a borrowed cert_no, NULL if none, or sets *err on a rule error. */
+static const char *appoint_one(tctx *c, json_t *unit, json_t *team, char **err)
+{
+    const char *best = NULL;
+    json_int_t best_load = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(c->elig, i, p) {
+        const char *cert = json_string_value(json_object_get(p, "cert_no"));
+        if (on_team(team, cert)) continue;
+        int rc = recused(c, p, unit, err);
+        if (rc < 0) return NULL;
+        if (rc) continue;
+        if (!best || load_of(c, cert) < best_load) { best = cert; best_load = load_of(c, cert); }
+    }
+    return best;
+}
+
+/* The team's current members: concatenation of the slots' "current". New ref. */
+static json_t *team_of(json_t *slots)
+{
+    json_t *team = json_array();
+    size_t i;
+    json_t *s;
+    json_array_foreach(slots, i, s) json_array_extend(team, json_object_get(s, "current"));
+    return team;
+}
+
+/* Leader by the rule over the team's records. Sets *leader and *reason (new refs). */
+static int pick_leader(tctx *c, json_t *team, json_t *unit, json_t **leader, json_t **reason, char **err)
+{
+    json_t *recs = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(team, i, x) {
+        json_t *p = record_of(c, json_string_value(x));
+        json_array_append_new(recs, p ? json_incref(p) : json_pack("{sO}", "cert_no", x));
+    }
+    json_t *all = NULL;
+    json_t *l = rule1(c, "leader", json_pack("[oOO]", recs, unit, c->rtask), &all, err);
+    if (!l) return -1;
+    *leader = l;
+    *reason = json_incref(json_array_get(all, 1));
+    if (!*reason) *reason = json_string("");
+    json_decref(all);
+    return 0;
+}
+
+/* Draws the team of one unit. Returns a new row object {uscc, method, reason, inspectors, leader,
+ * leader_reason, slots} or NULL with *err. */
+static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[DRAW_HASH_LEN], char **err)
+{
+    json_t *unit = NULL, *last = NULL, *slots_rule = NULL, *slots = json_array(), *team = json_array();
+    json_t *out = NULL, *method_reason = NULL;
+    int appointed = 0;
+    if (unit_load(c, uscc, &unit, &last, err) != 0) goto done;
+    slots_rule = rule1(c, "slots", json_pack("[OO]", unit, c->rtask), NULL, err);
+    if (!slots_rule) goto done;
+    size_t k;
+    json_t *sr;
+    json_array_foreach(slots_rule, k, sr) {
+        const char *sname = json_string_value(json_object_get(sr, "name"));
+        json_int_t count = json_integer_value(json_object_get(sr, "count"));
+        if (!sname || count < 0) { *err = strdup("rules/inspectors.lua: slots 返回的抽取位无效"); goto done; }
+        json_t *pool = json_array();
+        size_t i;
+        json_t *p;
+        json_array_foreach(c->elig, i, p) {
+            const char *cert = json_string_value(json_object_get(p, "cert_no"));
+            if (on_team(team, cert)) continue;
+            int rc = recused(c, p, unit, err);
+            if (rc == 0) rc = in_pool(c, sname, p, unit, last, err) == 1 ? 0 : (*err ? -1 : 1);
+            if (rc < 0) { json_decref(pool); goto done; }
+            if (rc == 0) json_array_append(pool, json_object_get(p, "cert_no"));
+        }
+        json_t *fb = rule1(c, "fallback", json_pack("[sII]", sname, (json_int_t)json_array_size(pool), count), NULL, err);
+        if (!fb) { json_decref(pool); goto done; }
+        const char *m = json_string_value(json_object_get(fb, "method"));
+        int random = m && !strcmp(m, "random");
+        draw_list_hash lh;
+        draw_list_init(&lh);
+        json_array_foreach(pool, i, p) draw_list_add(&lh, json_string_value(p), json_string_length(p));
+        unsigned char hi[DRAW_HASH_LEN];
+        char hi_hex[65];
+        draw_list_final(&lh, hi);
+        hex_encode(hi_hex, hi, DRAW_HASH_LEN);
+        json_t *picks = json_array(), *current = json_array(), *appointees = json_array();
+        if (random) {
+            size_t N = json_array_size(pool), *idx = malloc(((size_t)count + 1) * sizeof *idx);
+            if (!idx || draw_select_slot(seed_t, hi, uscc, strlen(uscc), (uint32_t)k, N, (size_t)count, idx, NULL) != 0) {
+                free(idx);
+                *err = xprintf("slot %zu: cannot draw %lld of %zu", k, (long long)count, N);
+                json_decref(pool); json_decref(fb); json_decref(picks); json_decref(current); json_decref(appointees);
+                goto done;
+            }
+            for (json_int_t j = 0; j < count; j++) json_array_append(picks, json_array_get(pool, idx[j]));
+            free(idx);
+            json_array_extend(current, picks);
+        } else {
+            appointed = 1;
+            if (!method_reason) method_reason = json_incref(json_object_get(fb, "reason"));
+            json_array_extend(current, pool);
+            json_array_extend(team, pool);
+            while ((json_int_t)json_array_size(current) < count) {
+                const char *a = appoint_one(c, unit, team, err);
+                if (!a) break;
+                json_array_append_new(current, json_string(a));
+                json_array_append_new(appointees, json_string(a));
+                json_array_append_new(team, json_string(a));
+            }
+            if (*err) { json_decref(pool); json_decref(fb); json_decref(picks); json_decref(current); json_decref(appointees); goto done; }
+            /* team already holds this slot's members */
+            json_t *tmp = team;
+            team = json_array();
+            size_t z;
+            json_t *x;
+            json_array_foreach(tmp, z, x) if (!on_team(current, json_string_value(x))) json_array_append(team, x);
+            json_decref(tmp);
+        }
+        json_array_extend(team, current);
+        json_array_foreach(current, i, p) load_add(c, json_string_value(p), 1);
+        json_array_append_new(slots, json_pack("{sI sO sO sI sO sO so ss so s[] so so}", "slot", (json_int_t)k,
+            "name", json_object_get(sr, "name"), "label", json_object_get(sr, "label") ? json_object_get(sr, "label") : json_null(),
+            "count", count, "method", json_object_get(fb, "method"), "reason", json_object_get(fb, "reason"),
+            "pool", pool, "pool_hash", hi_hex, "picks", picks, "redraws", "current", current, "appointed", appointees));
+        json_decref(fb);
+    }
+    json_t *leader = NULL, *lreason = NULL;
+    if (json_array_size(team) == 0) { *err = xprintf("没有可派出的检查人员（%s）", uscc); goto done; }
+    if (pick_leader(c, team, unit, &leader, &lreason, err) != 0) goto done;
+    out = json_pack("{ss ss so so so so so}", "uscc", uscc, "method", appointed ? "appointed" : "random",
+                    "reason", appointed ? json_incref(method_reason) : json_string(""), "leader", leader, "leader_reason", lreason,
+                    "slots", slots, "inspectors", team);
+    slots = NULL;
+    team = NULL;
+done:
+    json_decref(unit);
+    json_decref(last);
+    json_decref(slots_rule);
+    json_decref(slots);
+    json_decref(team);
+    json_decref(method_reason);
+    return out;
+}
+
+static json_t *task_or_404(req *r, long long *id)
+{
+    *id = req_param_id(r, 0);
+    char *err = NULL;
+    json_t *t = *id > 0 ? tasks_load(r->db, *id, &err) : NULL;
+    if (!t) {
+        if (err) tasks_fail_db(r, err);
+        else reply_error(r, 404, "not_found", "没有这个任务");
+    }
+    return t;
+}
+
+static int h_draw(req *r)
+{
+    long long id;
+    json_t *t = task_or_404(r, &id);
+    if (!t) return 0;
+    static const char *const fields[] = {"witness", NULL};
+    json_t *in = r->json;
+    json_t *jw = in ? json_object_get(in, "witness") : NULL;
+    int out_rc = 0;
+    char *err = NULL;
+    tctx c;
+    memset(&c, 0, sizeof c);
+    json_t *rows = NULL, *units = NULL;
+    if (in && (!json_is_object(in) || tasks_check_fields(r, in, fields) != 0)) {
+        if (!r->reply) reply_error(r, 400, "bad_request", "请求体须为 JSON 对象");
+        goto done;
+    }
+    if (jw && (!json_is_string(jw) || json_string_length(jw) > TEXT_MAX)) {
+        reply_error(r, 400, "bad_request", "witness 须为文本");
+        goto done;
+    }
+    if (strcmp(json_string_value(json_object_get(t, "status")), "dispatched")) {
+        reply_error(r, 409, "not_locked", "任务锁定派发后才能抽取检查人员");
+        goto done;
+    }
+    if (!json_is_null(json_object_get(t, "team_seed")) && json_object_get(t, "team_seed")) {
+        reply_error(r, 409, "teams_drawn", "检查组已抽取；更换人员请走回避或更换审批");
+        goto done;
+    }
+    units = tasks_units(r->db, id, &err);
+    if (!units) { out_rc = tasks_fail_db(r, err); goto done; }
+    int is_rule = 0;
+    if (tctx_load(&c, r, id, t, (long long)json_array_size(units), &err, &is_rule) != 0) {
+        out_rc = is_rule ? tasks_fail_rule(r, err) : tasks_fail_db(r, err);
+        goto done;
+    }
+    unsigned char secret[32], seed_t[DRAW_HASH_LEN];
+    const char *sh = json_string_value(json_object_get(t, "team_secret"));
+    if (!sh || hex_decode(secret, 32, sh) != 0) { out_rc = tasks_fail_db(r, strdup("team secret missing")); goto done; }
+    const char *witness = jw ? json_string_value(jw) : "";
+    size_t wlen = jw ? json_string_length(jw) : 0;
+    draw_seed(secret, witness, wlen, seed_t);
+    sodium_memzero(secret, sizeof secret);
+    char seed_hex[65], at[32], obj[32];
+    hex_encode(seed_hex, seed_t, DRAW_HASH_LEN);
+    rows = json_array();
+    size_t i;
+    json_t *u;
+    json_array_foreach(units, i, u) {
+        json_t *row = draw_team(&c, json_string_value(json_object_get(u, "uscc")), seed_t, &err);
+        if (!row) { out_rc = tasks_fail_rule(r, err); goto done; }
+        json_array_append_new(rows, row);
+    }
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld", id);
+    const char *isha = worker_rule_sha(r->w, "inspectors");
+    int ok = db_begin(r->db, &err) == 0 &&
+             db_int(r->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ? AND team_seed IS NULL AND status = 'dispatched'",
+                    "i", id) == 1;
+    if (!ok && !err) {
+        db_rollback(r->db);
+        reply_error(r, 409, "teams_drawn", "检查组已抽取");
+        goto done;
+    }
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        if (!ok) break;
+        json_object_set_new(row, "rule_sha", json_string(isha));
+        ok = db_run(r->db, &err, "INSERT INTO task_teams(task_id, pos, uscc, method, reason, inspectors, leader, "
+                                 "leader_reason, slots, rule_sha, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "iijjjjjjjss", id, (long long)i, json_object_get(row, "uscc"), json_object_get(row, "method"),
+                    json_object_get(row, "reason"), json_object_get(row, "inspectors"), json_object_get(row, "leader"),
+                    json_object_get(row, "leader_reason"), json_object_get(row, "slots"), isha, at) >= 0;
+    }
+    json_t *d = json_pack("{ss% ss sI sO}", "witness", witness, wlen, "seed", seed_hex, "teams",
+                          (json_int_t)json_array_size(rows), "workload_cap", c.cap_ret);
+    ok = ok && db_run(r->db, &err, "UPDATE tasks SET team_witness = ?, team_seed = ?, teams_at = ?, updated_at = ? "
+                                   "WHERE id = ?", "tsssi", witness, (int)wlen, seed_hex, at, at, id) == 1 &&
+         audit_log(r->db, req_actor(r), "task.teams", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
+    json_decref(d);
+    if (!ok) { out_rc = tasks_fail_db(r, err); goto done; }
+    json_t *view = json_array();
+    json_array_foreach(rows, i, row)
+        json_array_append_new(view, json_pack("{sO sO sO sO sO sO}", "uscc", json_object_get(row, "uscc"), "inspectors",
+            json_object_get(row, "inspectors"), "leader", json_object_get(row, "leader"), "method",
+            json_object_get(row, "method"), "reason", json_object_get(row, "reason"), "slots", json_object_get(row, "slots")));
+    reply_json(r, 201, json_pack("{so ss ss% sO}", "teams", view, "seed", seed_hex, "witness", witness, wlen,
+                                 "workload_cap", c.cap_ret));
+done:
+    json_decref(rows);
+    json_decref(units);
+    tctx_free(&c);
+    json_decref(t);
+    return out_rc;
+}
+
+static json_t *team_rows(sqlite3 *db, long long id, char **err)
+{
+    json_t *rows = db_rows(db, err, "SELECT uscc, method, reason, inspectors, leader, leader_reason, slots, rule_sha, "
+                                    "updated_at FROM task_teams WHERE task_id = ? ORDER BY pos", "i", id);
+    static const char *const keys[] = {"inspectors", "slots", NULL};
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) tasks_decode_json(row, keys);
+    return rows;
+}
+
+static int h_get(req *r)
+{
+    long long id;
+    json_t *t = task_or_404(r, &id);
+    if (!t) return 0;
+    char *err = NULL;
+    json_t *rows = team_rows(r->db, id, &err);
+    json_t *pend = rows ? db_rows(r->db, &err, "SELECT id, uscc, cert_no, reason_code, reason, rule_reason, status, "
+                                               "requested_by, requested_at, decided_by, decided_at, replacement "
+                                               "FROM task_replacements WHERE task_id = ? ORDER BY id", "i", id) : NULL;
+    json_t *conf = pend ? db_rows(r->db, &err, "SELECT uscc, cert_no, reason, actor, at FROM task_conflicts "
+                                               "WHERE task_id = ? ORDER BY id", "i", id) : NULL;
+    if (!conf) { json_decref(rows); json_decref(pend); json_decref(t); return tasks_fail_db(r, err); }
+    json_t *out = json_pack("{so so so sO sO sO}", "teams", rows, "replacements", pend, "conflicts", conf,
+                            "team_commitment", json_object_get(t, "team_commitment"), "team_seed",
+                            json_object_get(t, "team_seed") ? json_object_get(t, "team_seed") : json_null(),
+                            "team_witness", json_object_get(t, "team_witness") ? json_object_get(t, "team_witness") : json_null());
+    json_decref(t);
+    return reply_json(r, 200, out);
+}
+
+/* Replaces cert at unit uscc of task c->task_id (continuation rule). Writes the row and an audit
+ * record inside the caller's transaction. *replacement receives the new member (new string) or
+ * NULL when no one could be found. Returns 0, 1 when cert is not on the team, -1 with *err
+ * (*is_rule for rule errors). */
+static int redraw(tctx *c, const char *uscc, const char *cert, const char *reason, const char *action,
+                  char **replacement, char **err, int *is_rule)
+{
+    *replacement = NULL;
+    *is_rule = 0;
+    json_t *row = db_row(c->r->db, err, "SELECT pos, method, reason, inspectors, slots FROM task_teams WHERE task_id = ? "
+                                        "AND uscc = ?", "is", c->task_id, uscc);
+    if (!row) return *err ? -1 : 1;
+    static const char *const keys[] = {"inspectors", "slots", NULL};
+    tasks_decode_json(row, keys);
+    json_t *slots = json_object_get(row, "slots"), *unit = NULL, *last = NULL, *slot = NULL;
+    int rc = -1, pos = -1;
+    size_t k;
+    json_t *s;
+    json_array_foreach(slots, k, s) {
+        json_t *cur = json_object_get(s, "current");
+        for (size_t i = 0; i < json_array_size(cur) && pos < 0; i++)
+            if (!strcmp(json_string_value(json_array_get(cur, i)), cert)) { pos = (int)i; slot = s; }
+        if (slot) break;
+    }
+    if (!slot) { json_decref(row); return 1; }
+    if (unit_load(c, uscc, &unit, &last, err) != 0) goto done;
+    *is_rule = 1;
+    json_t *current = json_object_get(slot, "current");
+    const char *sname = json_string_value(json_object_get(slot, "name"));
+    load_add(c, cert, -1);
+    const char *method = json_string_value(json_object_get(slot, "method"));
+    char *why = strdup(reason);
+    const char *chosen = NULL;
+    json_t *team = team_of(slots);
+    if (!strcmp(method, "random")) {
+        json_t *pool = json_object_get(slot, "pool"), *redraws = json_object_get(slot, "redraws");
+        size_t N = json_array_size(pool), count = json_array_size(json_object_get(slot, "picks"));
+        unsigned char seed_t[DRAW_HASH_LEN], hi[DRAW_HASH_LEN];
+        if (hex_decode(seed_t, DRAW_HASH_LEN, json_string_value(json_object_get(c->task, "team_seed"))) != 0 ||
+            hex_decode(hi, DRAW_HASH_LEN, json_string_value(json_object_get(slot, "pool_hash"))) != 0) {
+            *err = strdup("team seed or pool hash missing");
+            *is_rule = 0;
+            free(why);
+            json_decref(team);
+            goto done;
+        }
+        while (!chosen) {
+            size_t R = json_array_size(redraws), n = count + R + 1;
+            if (n > N) break;
+            size_t *idx = malloc(n * sizeof *idx);
+            if (!idx || draw_select_slot(seed_t, hi, uscc, strlen(uscc), (uint32_t)json_integer_value(json_object_get(slot, "slot")),
+                                         N, n, idx, NULL) != 0) {
+                free(idx);
+                *err = strdup("redraw failed");
+                *is_rule = 0;
+                free(why);
+                json_decref(team);
+                goto done;
+            }
+            json_t *cand = json_array_get(pool, idx[n - 1]);
+            free(idx);
+            const char *cc = json_string_value(cand);
+            json_array_append_new(redraws, json_pack("{sI sO sO ss}", "position", (json_int_t)pos, "removed",
+                                                     json_array_get(current, (size_t)pos), "replacement", cand, "reason", why));
+            json_array_set(current, (size_t)pos, cand);
+            free(why);
+            why = NULL;
+            /* suitable? on the team elsewhere, recused, or out of the pool now: record and go on */
+            json_t *p = record_of(c, cc);
+            int bad = on_team(team, cc) || !p;
+            if (!bad) {
+                int rr = recused(c, p, unit, err);
+                if (rr < 0) { json_decref(team); goto done; }
+                bad = rr;
+            }
+            if (!bad) {
+                int ip = in_pool(c, sname, p, unit, last, err);
+                if (ip < 0) { json_decref(team); goto done; }
+                bad = !ip;
+            }
+            if (bad) why = xprintf("候补人员（执法证号%s）已在本组、须回避或不再符合抽取条件，按顺序继续抽取", cc);
+            else chosen = cc;
+        }
+        if (!chosen) {
+            /* pool used up: appointment, recorded (the rule gives the reason) */
+            free(why);
+            why = NULL;
+            json_t *fb = rule1(c, "fallback", json_pack("[sII]", sname, (json_int_t)0, (json_int_t)1), NULL, err);
+            if (!fb) { json_decref(team); goto done; }
+            json_object_set(slot, "method", json_object_get(fb, "method"));
+            json_object_set(slot, "reason", json_object_get(fb, "reason"));
+            json_object_set(row, "method", json_string("appointed"));
+            json_object_set(row, "reason", json_object_get(fb, "reason"));
+            json_decref(fb);
+            method = "appointed";
+        }
+    }
+    if (!chosen) {
+        json_t *without = json_array();
+        size_t i;
+        json_t *x;
+        json_array_foreach(team, i, x) if (strcmp(json_string_value(x), cert)) json_array_append(without, x);
+        json_array_append_new(without, json_string(cert));   /* never re-appoint the one leaving */
+        const char *a = appoint_one(c, unit, without, err);
+        json_decref(without);
+        if (*err) { free(why); json_decref(team); goto done; }
+        if (a) {
+            json_array_set_new(current, (size_t)pos, json_string(a));
+            json_t *ap = json_object_get(slot, "appointed");
+            json_array_append_new(ap, json_string(a));
+            json_t *changes = json_object_get(slot, "appointments");
+            if (!changes) { json_object_set_new(slot, "appointments", json_array()); changes = json_object_get(slot, "appointments"); }
+            json_array_append_new(changes, json_pack("{sI ss ss ss}", "position", (json_int_t)pos, "removed", cert,
+                                                     "replacement", a, "reason", why ? why : reason));
+            chosen = json_string_value(json_array_get(current, (size_t)pos));
+        } else {
+            json_array_remove(current, (size_t)pos);
+        }
+    }
+    free(why);
+    json_decref(team);
+    if (chosen) load_add(c, chosen, 1);
+    json_t *newteam = team_of(slots), *leader = NULL, *lreason = NULL;
+    if (json_array_size(newteam) == 0 || pick_leader(c, newteam, unit, &leader, &lreason, err) != 0) {
+        if (!*err) *err = strdup("检查组已无成员");
+        json_decref(newteam);
+        goto done;
+    }
+    *is_rule = 0;
+    char at[32], obj[96];
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld:%s", c->task_id, uscc);
+    json_t *d = json_pack("{ss ss so? ss sO}", "removed", cert, "reason", reason, "replacement", chosen ? json_string(chosen) : NULL,
+                          "method", json_string_value(json_object_get(row, "method")), "leader", leader);
+    int ok = db_run(c->r->db, err, "UPDATE task_teams SET method = ?, reason = ?, inspectors = ?, leader = ?, "
+                                   "leader_reason = ?, slots = ?, updated_at = ? WHERE task_id = ? AND uscc = ?",
+                    "jjjjjjsis", json_object_get(row, "method"), json_object_get(row, "reason"), newteam, leader, lreason,
+                    slots, at, c->task_id, uscc) == 1 &&
+             audit_log(c->r->db, req_actor(c->r), action, obj, d, err) == 0;
+    json_decref(d);
+    json_decref(newteam);
+    json_decref(leader);
+    json_decref(lreason);
+    if (!ok) goto done;
+    if (chosen) *replacement = strdup(chosen);
+    rc = 0;
+done:
+    json_decref(unit);
+    json_decref(last);
+    json_decref(row);
+    return rc;
+}
+
+/* POST /api/conflicts */
+static int h_conflict(req *r)
+{
+    if (req_require_object(r)) return 0;
+    static const char *const fields[] = {"task_id", "uscc", "cert_no", "reason", NULL};
+    if (tasks_check_fields(r, r->json, fields) != 0) return 0;
+    json_t *jt = json_object_get(r->json, "task_id");
+    const char *uscc = json_string_value(json_object_get(r->json, "uscc"));
+    const char *cert = json_string_value(json_object_get(r->json, "cert_no"));
+    const char *reason = json_string_value(json_object_get(r->json, "reason"));
+    if (!json_is_integer(jt) || !uscc || !cert || !reason || !*reason || strlen(reason) > TEXT_MAX)
+        return reply_error(r, 400, "bad_request", "需要 task_id（整数）、uscc、cert_no 和 reason（回避理由）");
+    if ((r->user->role & ROLE_INSPECTOR) && strcmp(r->user->cert_no, cert))
+        return reply_error(r, 403, "forbidden", "检查人员只能为本人申报回避");
+    long long id = json_integer_value(jt);
+    char *err = NULL;
+    json_t *t = tasks_load(r->db, id, &err);
+    if (!t) {
+        if (err) return tasks_fail_db(r, err);
+        return reply_error(r, 422, "unknown_task", "任务不存在：%lld", id);
+    }
+    long long known = db_int(r->db, &err, 0, "SELECT count(*) FROM inspectors WHERE cert_no = ?", "s", cert);
+    int dispatched = !strcmp(json_string_value(json_object_get(t, "status")), "dispatched");
+    long long unit_ok = err ? 0 : dispatched
+        ? db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ? AND uscc = ?", "is", id, uscc)
+        : db_int(r->db, &err, 0, "SELECT count(*) FROM enterprises WHERE uscc = ?", "s", uscc);
+    if (err) { json_decref(t); return tasks_fail_db(r, err); }
+    if (!known) { json_decref(t); return reply_error(r, 422, "unknown_inspector", "没有执法证号为 %s 的检查人员", cert); }
+    if (!unit_ok) { json_decref(t); return reply_error(r, 422, "unknown_unit", "%s 不是本任务的检查对象", uscc); }
+    tctx c;
+    memset(&c, 0, sizeof c);
+    int is_rule = 0, out_rc = 0;
+    char at[32], obj[96], *repl = NULL;
+    int on = 0;
+    if (dispatched && json_is_string(json_object_get(t, "team_seed"))) {
+        on = (int)db_int(r->db, &err, 0, "SELECT count(*) FROM task_teams t, json_each(t.inspectors) j WHERE t.task_id = ? "
+                                         "AND t.uscc = ? AND j.value = ?", "iss", id, uscc, cert);
+        long long n_units = db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
+        if (on && tctx_load(&c, r, id, t, n_units, &err, &is_rule) != 0) {
+            out_rc = is_rule ? tasks_fail_rule(r, err) : tasks_fail_db(r, err);
+            goto done;
+        }
+    }
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
+    if (db_begin(r->db, &err) != 0) { out_rc = tasks_fail_db(r, err); goto done; }
+    if (db_int(r->db, &err, 0, "SELECT count(*) FROM task_conflicts WHERE task_id = ? AND uscc = ? AND cert_no = ?", "iss",
+               id, uscc, cert)) {
+        db_rollback(r->db);
+        out_rc = reply_error(r, 409, "duplicate", "该回避已登记");
+        goto done;
+    }
+    json_t *d = json_pack("{ss ss}", "cert_no", cert, "reason", reason);
+    int ok = db_run(r->db, &err, "INSERT INTO task_conflicts(task_id, uscc, cert_no, reason, actor, at) VALUES (?,?,?,?,?,?)",
+                    "isssss", id, uscc, cert, reason, req_actor(r), at) >= 0 &&
+             audit_log(r->db, req_actor(r), "team.conflict", obj, d, &err) == 0;
+    json_decref(d);
+    if (ok && on) {
+        char *why = xprintf("利益冲突回避：%s", reason);
+        int rc = redraw(&c, uscc, cert, why, "team.recusal", &repl, &err, &is_rule);
+        free(why);
+        if (rc < 0) { out_rc = is_rule ? tasks_fail_rule(r, err) : tasks_fail_db(r, err); goto done; }
+    }
+    if (!ok || db_commit(r->db, &err) != 0) { out_rc = tasks_fail_db(r, err); goto done; }
+    reply_json(r, 201, json_pack("{sI ss ss sb so?}", "task_id", (json_int_t)id, "uscc", uscc, "cert_no", cert, "replaced", on,
+                                 "replacement", repl ? json_string(repl) : NULL));
+done:
+    free(repl);
+    tctx_free(&c);
+    json_decref(t);
+    return out_rc;
+}
+
+/* POST /api/tasks/{id}/teams/{uscc}/replace */
+static int h_replace(req *r)
+{
+    long long id;
+    json_t *t = task_or_404(r, &id);
+    if (!t) return 0;
+    json_decref(t);
+    const char *uscc = r->params[1];
+    if (req_require_object(r)) return 0;
+    static const char *const fields[] = {"cert_no", "reason_code", "reason", NULL};
+    if (tasks_check_fields(r, r->json, fields) != 0) return 0;
+    const char *cert = json_string_value(json_object_get(r->json, "cert_no"));
+    const char *code = json_string_value(json_object_get(r->json, "reason_code"));
+    const char *reason = json_string_value(json_object_get(r->json, "reason"));
+    if (!cert || !code || !reason || !*reason || strlen(reason) > TEXT_MAX)
+        return reply_error(r, 400, "bad_request", "需要 cert_no、reason_code 和 reason");
+    char *err = NULL;
+    long long on = db_int(r->db, &err, 0, "SELECT count(*) FROM task_teams t, json_each(t.inspectors) j WHERE t.task_id = ? "
+                                          "AND t.uscc = ? AND j.value = ?", "iss", id, uscc, cert);
+    if (err) return tasks_fail_db(r, err);
+    if (!on) return reply_error(r, 422, "not_on_team", "执法证号 %s 不在 %s 的检查组中", cert, uscc);
+    json_t *args = json_pack("[s]", code), *ret = NULL;
+    int rc = lh_call(r->w->lua, "inspectors", "replacement", args, &ret, &err);
+    json_decref(args);
+    if (rc != 0) return tasks_fail_rule(r, err);
+    json_t *d = json_array_get(ret, 0);
+    if (!json_is_true(json_object_get(d, "ok"))) {
+        int out = reply_error(r, 422, "replacement_refused", "%s", json_string_value(json_object_get(d, "reason")));
+        json_decref(ret);
+        return out;
+    }
+    const char *rr = json_string_value(json_object_get(d, "reason"));
+    char at[32], obj[96];
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
+    json_t *ad = json_pack("{ss ss ss}", "cert_no", cert, "reason_code", code, "reason", reason);
+    int ok = db_begin(r->db, &err) == 0 &&
+             db_run(r->db, &err, "INSERT INTO task_replacements(task_id, uscc, cert_no, reason_code, reason, rule_reason, "
+                                 "rule_sha, requested_by, requested_at) VALUES (?,?,?,?,?,?,?,?,?)", "issssssss", id, uscc,
+                    cert, code, reason, rr ? rr : "", worker_rule_sha(r->w, "inspectors"), req_actor(r), at) >= 0;
+    long long rid = sqlite3_last_insert_rowid(r->db);
+    ok = ok && audit_log(r->db, req_actor(r), "team.replace_request", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
+    json_decref(ad);
+    if (!ok) { json_decref(ret); return tasks_fail_db(r, err); }
+    json_t *out = json_pack("{sI ss ss ss ss ss}", "id", (json_int_t)rid, "status", "pending", "uscc", uscc, "cert_no", cert,
+                            "reason_code", code, "rule_reason", rr ? rr : "");
+    json_decref(ret);
+    return reply_json(r, 201, out);
+}
+
+static int decide(req *r, int approve)
+{
+    long long id;
+    json_t *t = task_or_404(r, &id);
+    if (!t) return 0;
+    const char *uscc = r->params[1];
+    long long rid = req_param_id(r, 2);
+    char *err = NULL, *repl = NULL;
+    int out_rc = 0, is_rule = 0;
+    tctx c;
+    memset(&c, 0, sizeof c);
+    json_t *rep = rid > 0 ? db_row(r->db, &err, "SELECT * FROM task_replacements WHERE id = ? AND task_id = ? AND uscc = ?",
+                                   "iis", rid, id, uscc) : NULL;
+    if (!rep) {
+        out_rc = err ? tasks_fail_db(r, err) : reply_error(r, 404, "not_found", "没有这个更换申请");
+        goto done;
+    }
+    if (strcmp(json_string_value(json_object_get(rep, "status")), "pending")) {
+        out_rc = reply_error(r, 409, "decided", "该更换申请已处理");
+        goto done;
+    }
+    const char *cert = json_string_value(json_object_get(rep, "cert_no"));
+    long long n_units = db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
+    if (approve && tctx_load(&c, r, id, t, n_units, &err, &is_rule) != 0) {
+        out_rc = is_rule ? tasks_fail_rule(r, err) : tasks_fail_db(r, err);
+        goto done;
+    }
+    char at[32], obj[96];
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
+    if (db_begin(r->db, &err) != 0) { out_rc = tasks_fail_db(r, err); goto done; }
+    if (approve) {
+        char *why = xprintf("%s；%s（已经执行单位负责人批准）", json_string_value(json_object_get(rep, "rule_reason")),
+                            json_string_value(json_object_get(rep, "reason")));
+        int rc = redraw(&c, uscc, cert, why, "team.replace", &repl, &err, &is_rule);
+        free(why);
+        if (rc < 0) { out_rc = is_rule ? tasks_fail_rule(r, err) : tasks_fail_db(r, err); goto done; }
+        if (rc == 1) {
+            db_rollback(r->db);
+            out_rc = reply_error(r, 409, "not_on_team", "执法证号 %s 已不在检查组中", cert);
+            goto done;
+        }
+    }
+    json_t *d = json_pack("{sI ss so?}", "replacement_id", (json_int_t)rid, "cert_no", cert, "replacement",
+                          repl ? json_string(repl) : NULL);
+    int ok = db_run(r->db, &err, "UPDATE task_replacements SET status = ?, decided_by = ?, decided_at = ?, replacement = ? "
+                                 "WHERE id = ? AND status = 'pending'", "ssssi", approve ? "approved" : "rejected",
+                    req_actor(r), at, repl, rid) == 1 &&
+             audit_log(r->db, req_actor(r), approve ? "team.replace_approve" : "team.replace_reject", obj, d, &err) == 0 &&
+             db_commit(r->db, &err) == 0;
+    json_decref(d);
+    if (!ok) { out_rc = tasks_fail_db(r, err); goto done; }
+    reply_json(r, 200, json_pack("{sI ss ss so?}", "id", (json_int_t)rid, "status", approve ? "approved" : "rejected",
+                                 "cert_no", cert, "replacement", repl ? json_string(repl) : NULL));
+done:
+    free(repl);
+    tctx_free(&c);
+    json_decref(rep);
+    json_decref(t);
+    return out_rc;
+}
+
+static int h_approve(req *r) { return decide(r, 1); }
+static int h_reject(req *r) { return decide(r, 0); }
+
+int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
+{
+    long long id = json_integer_value(json_object_get(task, "id"));
+    json_t *seed = json_object_get(task, "team_seed");
+    if (!json_is_string(seed)) {
+        json_object_set(ann, "teams_commitment", json_object_get(task, "team_commitment"));
+        return 0;
+    }
+    json_object_set_new(ann, "teams_draw", json_pack("{ss sO sO sO sO}", "algorithm", DRAW_ALGORITHM, "commitment",
+        json_object_get(task, "team_commitment"), "secret", json_object_get(task, "team_secret"), "witness",
+        json_object_get(task, "team_witness"), "seed", seed));
+    json_t *rows = team_rows(db, id, err);
+    if (!rows) return -1;
+    json_t *teams = json_array();
+    size_t i, k;
+    json_t *row, *s;
+    json_array_foreach(rows, i, row) {
+        json_t *slots = json_array();
+        json_array_foreach(json_object_get(row, "slots"), k, s) {
+            json_t *o = json_pack("{sO sO sO sO sO sO sO sO sO sO}", "slot", json_object_get(s, "slot"), "name",
+                json_object_get(s, "name"), "label", json_object_get(s, "label"), "count", json_object_get(s, "count"),
+                "method", json_object_get(s, "method"), "reason", json_object_get(s, "reason"),
+                "pool", json_object_get(s, "pool"), "pool_hash", json_object_get(s, "pool_hash"),
+                "picks", json_object_get(s, "picks"), "redraws", json_object_get(s, "redraws"));
+            json_object_set(o, "appointed", json_object_get(s, "appointed"));
+            if (json_object_get(s, "appointments")) json_object_set(o, "appointments", json_object_get(s, "appointments"));
+            json_array_append_new(slots, o);
+        }
+        json_array_append_new(teams, json_pack("{sO sO sO sO sO sO so sO}", "uscc", json_object_get(row, "uscc"),
+            "method", json_object_get(row, "method"), "reason", json_object_get(row, "reason"), "inspectors",
+            json_object_get(row, "inspectors"), "leader", json_object_get(row, "leader"), "leader_reason",
+            json_object_get(row, "leader_reason"), "slots", slots, "rule_sha", json_object_get(row, "rule_sha")));
+    }
+    json_decref(rows);
+    json_object_set_new(ann, "teams", teams);
+    return 0;
+}
+
+const struct route teams_routes[] = {
+    {"POST", "/api/tasks/{id}/teams", ROLE_ADMIN | ROLE_PLANNER, h_draw},
+    {"GET", "/api/tasks/{id}/teams", ROLE_STAFF, h_get},
+    {"POST", "/api/conflicts", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD | ROLE_INSPECTOR, h_conflict},
+    {"POST", "/api/tasks/{id}/teams/{uscc}/replace", ROLE_ADMIN | ROLE_PLANNER, h_replace},
+    {"POST", "/api/tasks/{id}/teams/{uscc}/replace/{rid}/approve", ROLE_HEAD, h_approve},
+    {"POST", "/api/tasks/{id}/teams/{uscc}/replace/{rid}/reject", ROLE_HEAD, h_reject},
+    {0},
+};

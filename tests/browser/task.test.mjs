@@ -1,0 +1,110 @@
+// A full task through the pages: create → freeze → draw (witness) → lock → public announcement
+// verified in the browser ("已验证") → inspector teams → announcement with teams still verifies →
+// result entry per checkpoint, sign-off, review, publication → public results.
+// Needs: /api/tasks (+freeze/draw/lock), /api/public/tasks/{id}, /api/tasks/{id}/teams, and for
+// the last test /api/tasks/{id}/results, /api/results/{id}/sign|review|publish, /api/public/results.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, stop, login, shot } from './harness.mjs';
+
+let env;
+let taskId;
+before(async () => {
+  env = await start();
+  env.page.on('dialog', (d) => d.accept());
+  await login(env.page, env.base);
+});
+after(async () => { await stop(env); });
+
+async function waitStatus(page, text) {
+  await page.waitForFunction((t) => document.querySelector('ol.steps li.current') && document.querySelector('ol.steps li.current').textContent.includes(t), text, { timeout: 20000 });
+}
+
+test('create, freeze, draw with a witness, lock', async () => {
+  const { page, base } = env;
+  const year = new Date().getFullYear();
+  await page.goto(`${base}/#/tasks/new`);
+  await page.waitForSelector('#f-task-name');
+  await page.fill('#f-task-name', `${year}年浏览器测试抽查任务`);
+  await page.fill('#f-task-start_date', `${year}-12-01`);
+  await page.fill('#f-task-end_date', `${year}-12-20`);
+  await page.selectOption('#f-task-item_ids', { index: 0 });
+  await shot(page, 'task-new');
+  await page.click('form button[type=submit]');
+  await page.waitForURL(/#\/tasks\/\d+$/, { timeout: 10000 });
+  taskId = page.url().match(/#\/tasks\/(\d+)$/)[1];
+  await waitStatus(page, '创建');
+
+  await page.click('#task-freeze');
+  await waitStatus(page, '抽取');
+  assert.match(await page.textContent('main'), /候选名单（已冻结）/);
+  assert.match(await page.textContent('main'), /承诺值/);
+  await shot(page, 'task-frozen');
+
+  await page.fill('#f-draw-witness', '监督人 王某 浏览器测试');
+  await page.click('form button[type=submit]');
+  await waitStatus(page, '锁定');
+  await page.waitForSelector('ol.sel li');
+  await shot(page, 'task-drawn');
+
+  await page.click('#task-lock');
+  await page.waitForSelector('#task-announcement', { timeout: 20000 });
+  await shot(page, 'task-locked');
+});
+
+test('the public announcement verifies in the browser', async () => {
+  const { page, base } = env;
+  assert.ok(taskId, 'task created');
+  await page.goto(`${base}/public/#/tasks/${taskId}`);
+  await page.waitForSelector('#verify-status.ok, #verify-status.bad', { timeout: 30000 });
+  const status = await page.textContent('#verify-status');
+  const errs = await page.$eval('#verify-detail', (e) => e.textContent).catch(() => '');
+  assert.match(status, /^已验证/, errs);
+  await shot(page, 'public-announcement');
+});
+
+test('inspector teams are drawn and the announcement still verifies', async () => {
+  const { page, base } = env;
+  await page.goto(`${base}/#/tasks/${taskId}`);
+  await page.waitForSelector('#f-teamdraw-witness', { timeout: 20000 });
+  await page.fill('#f-teamdraw-witness', '监督人 李某');
+  await page.click('#teams-draw');
+  await page.waitForSelector('#teams table', { timeout: 20000 });
+  await shot(page, 'task-teams');
+  await page.goto(`${base}/public/#/tasks/${taskId}`);
+  await page.waitForSelector('#verify-status.ok, #verify-status.bad', { timeout: 30000 });
+  const errs = await page.$eval('#verify-detail', (e) => e.textContent).catch(() => '');
+  assert.match(await page.textContent('#verify-status'), /^已验证/, errs);
+  const checks = await page.$$eval('ul.checks li', (lis) => lis.map((l) => l.textContent));
+  assert.ok(checks.some((c) => /抽中的检查人员/.test(c)), 'team slot picks were checked');
+  await shot(page, 'public-announcement-teams');
+});
+
+test('result entry per checkpoint, sign-off, review and publication', async () => {
+  const { page, base } = env;
+  await page.goto(`${base}/#/results/${taskId}`);
+  await page.waitForSelector('main table a');
+  const first = await page.$eval('main table a', (a) => a.getAttribute('href'));
+  await page.goto(`${base}/${first}`);
+  await page.waitForSelector('#result-save');
+  const selects = await page.$$('main select[name^="cat-"]');
+  assert.ok(selects.length > 0, 'one row per checkpoint');
+  await selects[0].selectOption('e');
+  await page.fill('main textarea[name^="note-"]', '消防通道堆放杂物，已责令当场改正');
+  await page.selectOption('#result-category', 'e');
+  await page.fill('#result-summary', '发现问题已责令改正');
+  await page.click('#result-save');
+  await page.waitForSelector('#result-sign', { timeout: 20000 });
+  await page.click('#result-sign');
+  await page.waitForSelector('.action-msg .msg-ok');
+  await page.waitForSelector('#result-approve');
+  await page.click('#result-approve');
+  await page.waitForSelector('#result-publish');
+  await page.click('#result-publish');
+  await page.waitForFunction(() => /已公示/.test(document.querySelector('main').textContent), null, { timeout: 20000 });
+  await shot(page, 'result-published');
+  await page.goto(`${base}/public/#/results`);
+  await page.waitForSelector('main table');
+  assert.match(await page.textContent('main'), /发现问题已责令改正/);
+  await shot(page, 'public-results');
+});

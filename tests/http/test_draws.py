@@ -1,0 +1,274 @@
+"""Tasks, the verifiable draw and inspector teams over HTTP (clauses 6.2, 7.1-7.3; SPEC §4, §8):
+demo data, item, plan, task, freeze, draw with a witness, lock; the announcement verifies with
+`spotcheck verify` (file and URL) and a tampered one fails naming the stratum; the general strata
+meet the rule's floor; closed units are never candidates; the once-a-year limit and its 6.2
+exceptions in a second task; a locked task refuses a re-draw; teams of >= 2 certified inspectors with
+a leader, recusal and replacement with head approval (all re-verified); bad input changes nothing."""
+import json
+import math
+import os
+import tempfile
+from spot import Server, Suite, is_error_body
+
+t = Suite()
+YEAR = 2026
+START, END = f"{YEAR}-12-01", f"{YEAR}-12-20"
+
+
+def verify(s, ann):
+    path = os.path.join(tempfile.mkdtemp(prefix="ann-"), "announcement.json")
+    with open(path, "w") as f:
+        json.dump(ann, f, ensure_ascii=False)
+    p = s.run("verify", path)
+    return p.returncode, p.stdout + p.stderr
+
+
+def excluded_all(client, tid):
+    out, page = [], 1
+    while True:
+        st, body = client.get(f"/api/tasks/{tid}/excluded?page={page}")
+        assert st == 200, (st, body)
+        out += body["excluded"]
+        if len(out) >= body["total"] or not body["excluded"]:
+            return out
+        page += 1
+
+
+def candidates_of(s, tid):
+    rows = s.sql("SELECT candidates FROM task_strata WHERE task_id = ?", tid)
+    return set(u for (blob,) in rows for u in bytes(blob).decode().split("\n") if u)
+
+
+with Server(demo=True) as s:
+    admin = s.login()
+    for u, role in (("planner1", "planner"), ("head1", "head")):
+        st, body = admin.post("/api/users", {"username": u, "password": u + "-password", "role": role})
+        assert st == 201, (st, body)
+    planner = s.login("planner1", "planner1-password")
+    head = s.login("head1", "head1-password")
+
+    # ---- item and plan ----
+    st, items = planner.get("/api/items")
+    item_list = items.get("items", items) if isinstance(items, dict) else items
+    if not item_list:
+        st, it = planner.post("/api/items", {"name": "安全生产许可证持证情况", "reason": "新增"})
+        item_list = [it]
+    item_id = item_list[0]["id"]
+    st, plan = planner.post("/api/plans", {
+        "year": YEAR, "name": f"{YEAR}年度安全生产双随机抽查计划", "scope": "全县工矿商贸企业",
+        "ratios": {"key_high": 0.3, "general_other": 0.05}, "schedule": ["四季度"], "estimated_count": 300,
+        "joint_checks": 1, "tasks": [{"name": "联合抽查", "joint": True, "start_date": START, "end_date": END}],
+        "filed_at": f"{YEAR}-02-01", "filed_with": "高青县市场监督管理局"})
+    t.check("plan created", st == 201 and plan["status"] == "draft", (st, plan))
+    st, body = planner.post(f"/api/plans/{plan['id']}/publish")
+    t.check("plan published", st == 200 and body["status"] == "published", (st, body))
+
+    # ---- bad input: 4xx with the SPEC §5 body, nothing changed ----
+    good = {"plan_id": plan["id"], "name": "四季度双随机抽查", "item_ids": [item_id], "mode": "untargeted",
+            "directed": False, "lead_unit": "高青县应急管理局", "joint_units": ["高青县市场监督管理局"],
+            "start_date": START, "end_date": END}
+    before = s.sql("SELECT count(*) FROM tasks")[0][0]
+    audit_before = s.sql("SELECT count(*) FROM audit")[0][0]
+    for name, body, code in [
+        ("unknown field", dict(good, colour="red"), 400),
+        ("bad date", dict(good, start_date=f"{YEAR}-02-30"), 400),
+        ("start after end", dict(good, start_date=END, end_date=START), 400),
+        ("unknown plan", dict(good, plan_id=999999), 422),
+        ("unknown item", dict(good, item_ids=[999999]), 422),
+        ("bad mode", dict(good, mode="lottery"), 400),
+        ("targeted without filters", dict(good, mode="targeted"), 400),
+        ("unknown filter", dict(good, mode="targeted", filters={"colour": ["red"]}), 400),
+        ("unknown industry", dict(good, mode="targeted", filters={"industry": ["养殖"]}), 422),
+        ("directed without reason", dict(good, directed=True), 400),
+    ]:
+        st, b = planner.post("/api/tasks", body)
+        t.check(f"bad task input refused: {name}", st == code and is_error_body(b), (st, b))
+    t.check("refused tasks changed nothing", s.sql("SELECT count(*) FROM tasks")[0][0] == before and
+            s.sql("SELECT count(*) FROM audit")[0][0] == audit_before)
+    st, b = planner.post("/api/tasks/999999/freeze")
+    t.check("freeze of unknown task 404", st == 404 and is_error_body(b), (st, b))
+
+    # ---- task 1: freeze ----
+    st, task1 = planner.post("/api/tasks", good)
+    t.check("task created", st == 201 and task1["status"] == "draft" and task1["year"] == YEAR, (st, task1))
+    tid = task1["id"]
+    st, b = planner.post(f"/api/tasks/{tid}/draw", {"witness": "x"})
+    t.check("draw before freeze refused 409", st == 409 and is_error_body(b), (st, b))
+    st, b = planner.post(f"/api/tasks/{tid}/freeze", {"extra": 1})
+    t.check("freeze with unknown field 400", st == 400 and is_error_body(b, "unknown_field"), (st, b))
+    st, fr = planner.post(f"/api/tasks/{tid}/freeze")
+    t.check("freeze", st == 200 and len(fr["candidates_hash"]) == 64 and len(fr["commitment"]) == 64 and
+            fr["strata"] and all({"name", "label", "size", "draw", "reason", "clause"} <= set(x) for x in fr["strata"]),
+            (st, fr))
+    st, pub = s.client().get(f"/api/public/tasks/{tid}")
+    t.check("before lock the public page shows only commitment, H_c and sizes",
+            st == 200 and pub["draw"]["commitment"] == fr["commitment"] and "secret" not in pub["draw"] and
+            all("candidates" not in x for x in pub["draw"]["strata"]), pub)
+
+    # general strata: at least the rule's floor (read from the rule, not hard-coded)
+    st, ev = admin.post("/api/rules/eval", {"rule": "sampling", "fn": "floor", "args": ["general_other"]})
+    floor = ev["results"][0]
+    general = [x for x in fr["strata"] if x["name"].startswith("general")]
+    t.check("general strata are at least the floor of their eligible units",
+            general and all(x["draw"] >= math.ceil(x["size"] * floor - 1e-9) for x in general) and
+            sum(x["draw"] for x in general) >= sum(x["size"] for x in general) * floor, (floor, general))
+
+    closed = set(r[0] for r in s.sql("SELECT uscc FROM enterprises WHERE status = 'closed'"))
+    excl1 = excluded_all(planner, tid)
+    t.check("demo has closed units and they are all excluded (3.3)",
+            closed and closed <= {x["uscc"] for x in excl1 if x["clause"] == "3.3"}, len(closed))
+    t.check("no closed unit is a candidate", not (closed & candidates_of(s, tid)))
+    t.check("excluded total matches the list", fr["excluded_total"] == len(excl1))
+
+    # ---- draw, redraw (pre-committed secret, reason recorded), lock ----
+    st, d1 = planner.post(f"/api/tasks/{tid}/draw", {"witness": "监督人：张三"})
+    t.check("draw", st == 200 and d1["attempt"] == 1 and
+            [x["name"] for x in d1["strata"]] == [x["name"] for x in fr["strata"]] and
+            all(len(x["selected"]) == y["draw"] for x, y in zip(d1["strata"], fr["strata"])), (st, d1))
+    st, b = planner.post(f"/api/tasks/{tid}/freeze")
+    t.check("freeze after draw refused 409", st == 409 and is_error_body(b), (st, b))
+    st, b = planner.post(f"/api/tasks/{tid}/draw", {"witness": "again"})
+    t.check("re-draw without a reason refused", st == 400 and is_error_body(b, "reason_required"), (st, b))
+    st, d2 = planner.post(f"/api/tasks/{tid}/draw", {"witness": "监督人：李四", "reason": "监督人未到场，重新抽取"})
+    t.check("re-draw with a reason", st == 200 and d2["attempt"] == 2, (st, d2))
+    st, ann0 = s.client().get(f"/api/public/tasks/{tid}")
+    t.check("pending commitment published before the re-draw's witness",
+            ann0["draw"]["used_commitments"] == [fr["commitment"], d1["next_commitment"]], ann0["draw"])
+    st, locked = planner.post(f"/api/tasks/{tid}/lock")
+    t.check("lock", st == 200 and locked["task"]["status"] == "dispatched", (st, locked))
+    st, b = planner.post(f"/api/tasks/{tid}/draw", {"witness": "late", "reason": "再抽一次"})
+    t.check("a locked task refuses a re-draw (409)", st == 409 and is_error_body(b, "locked"), (st, b))
+    st, b = planner.post(f"/api/tasks/{tid}/freeze")
+    t.check("a locked task refuses a freeze (409)", st == 409 and is_error_body(b), (st, b))
+
+    st, ann = s.client().get(f"/api/public/tasks/{tid}")
+    dr = ann["draw"]
+    t.check("announcement has the full proof", st == 200 and dr["algorithm"] == "spotcheck-draw-v1" and
+            dr["attempts"] == 2 and dr["redraws"][0]["reason"] == "监督人未到场，重新抽取" and
+            dr["commitment"] == d1["next_commitment"] and dr["witness"] == "监督人：李四" and
+            len(dr["previous_attempts"]) == 1 and dr["previous_attempts"][0]["commitment"] == fr["commitment"] and
+            [x["selected"] for x in dr["strata"]] == [x["selected"] for x in d2["strata"]] and
+            len(ann["teams_commitment"]) == 64, dr.keys())
+    t.check("dispatched units recorded with their stratum",
+            s.sql("SELECT count(*) FROM task_units WHERE task_id = ?", tid)[0][0] ==
+            sum(len(x["selected"]) for x in dr["strata"]))
+    rc, out = verify(s, ann)
+    t.check("the saved announcement verifies", rc == 0 and "verified" in out, out[-2000:])
+    p = s.run("verify", f"http://127.0.0.1:{s.port}/api/public/tasks/{tid}")
+    t.check("verify by URL", p.returncode == 0 and "verified" in p.stdout, p.stdout[-500:] + p.stderr)
+
+    tampered = json.loads(json.dumps(ann))
+    victim = next(x for x in tampered["draw"]["strata"] if x["selected"])
+    old = victim["candidates"][len(victim["candidates"]) // 2]
+    new = old[:-1] + ("0" if old[-1] != "0" else "1")
+    victim["candidates"] = sorted(set(victim["candidates"]) - {old} | {new})
+    rc, out = verify(s, tampered)
+    t.check("a tampered announcement (one USCC changed) fails naming the stratum",
+            rc == 1 and victim["name"] in out and "verified\n" not in out.replace("NOT verified", ""), out[-1500:])
+
+    # ---- task 2: once a year (6.2) and its exceptions ----
+    plain = [r[0] for r in s.sql(
+        "SELECT e.uscc FROM task_units u JOIN enterprises e ON e.id = u.enterprise_id WHERE u.task_id = ? AND "
+        "e.watchlist = 0 AND e.dishonest = 0 AND e.credit_level <> 'dishonest' AND e.serious_violation = 0 AND "
+        "e.complaints < 2 ORDER BY e.uscc", tid)]
+    a_uscc, b_uscc = plain[0], plain[1]
+    b_id = s.sql("SELECT id FROM enterprises WHERE uscc = ?", b_uscc)[0][0]
+    st, b = planner.put(f"/api/enterprises/{b_id}", {"watchlist": True})
+    if st != 200:   # directory API not available: set the flag directly
+        s.sql("UPDATE enterprises SET watchlist = 1 WHERE id = ?", b_id)
+    st, task2 = planner.post("/api/tasks", dict(good, name="四季度第二次抽查", joint_units=[]))
+    st, fr2 = planner.post(f"/api/tasks/{task2['id']}/freeze")
+    excl2 = {x["uscc"]: x for x in excluded_all(planner, task2["id"])}
+    t.check("a unit drawn in task 1 is excluded from task 2 with clause 6.2",
+            st == 200 and a_uscc in excl2 and excl2[a_uscc]["clause"] == "6.2", excl2.get(a_uscc))
+    t.check("a drawn unit on the watchlist is not excluded (6.2 exception)",
+            b_uscc not in excl2 and b_uscc in candidates_of(s, task2["id"]))
+    ind = s.sql("SELECT industry FROM enterprises WHERE uscc = ?", a_uscc)[0][0]
+    st, task3 = planner.post("/api/tasks", dict(good, name="专项整治定向检查", mode="targeted", directed=True,
+                                                directed_reason="专项整治", filters={"industry": [ind]}, joint_units=[]))
+    st, fr3 = planner.post(f"/api/tasks/{task3['id']}/freeze")
+    excl3 = {x["uscc"] for x in excluded_all(planner, task3["id"])}
+    t.check("a directed task does not exclude a unit drawn this year", st == 200 and a_uscc not in excl3 and
+            a_uscc in candidates_of(s, task3["id"]), fr3)
+    t.check("targeted task only has units of the filter",
+            all(s.sql("SELECT industry FROM enterprises WHERE uscc = ?", u)[0][0] == ind
+                for u in list(candidates_of(s, task3["id"]))[:50]))
+
+    # ---- teams ----
+    st, b = planner.post(f"/api/tasks/{task2['id']}/teams", {"witness": "x"})
+    t.check("teams before lock refused 409", st == 409 and is_error_body(b), (st, b))
+    st, tb = planner.post(f"/api/tasks/{tid}/teams", {"witness": "纪检监督人：王五"})
+    t.check("teams drawn", st == 201 and len(tb["teams"]) == s.sql("SELECT count(*) FROM task_units WHERE task_id = ?",
+                                                                   tid)[0][0], (st, str(tb)[:500]))
+    valid = dict(s.sql("SELECT cert_no, cert_valid_until FROM inspectors WHERE status = 'active'"))
+    ok = True
+    for team in tb["teams"]:
+        ins = team["inspectors"]
+        if len(set(ins)) < 2 or len(set(ins)) != len(ins) or team["leader"] not in ins or \
+                any(valid.get(c, "") < END for c in ins):
+            ok = False
+            print("bad team", team)
+    t.check("every unit has >= 2 distinct inspectors with valid certificates and a leader among them", ok)
+    st, b = planner.post(f"/api/tasks/{tid}/teams", {"witness": "again"})
+    t.check("teams cannot be drawn twice", st == 409 and is_error_body(b), (st, b))
+    st, ann = s.client().get(f"/api/public/tasks/{tid}")
+    text = json.dumps(ann, ensure_ascii=False)
+    names = [r[0] for r in s.sql("SELECT name FROM inspectors")]
+    phones = [r[0] for r in s.sql("SELECT phone FROM inspectors WHERE phone <> ''")]
+    ids = [r[0] for r in s.sql("SELECT id_number FROM inspectors")]
+    t.check("public teams carry no personal data", not any(x in text for x in names + phones + ids))
+    rc, out = verify(s, ann)
+    t.check("announcement with teams verifies", rc == 0, out[-1500:])
+
+    # recusal by the inspector themself
+    team0 = next(x for x in tb["teams"] if x["method"] == "random") if any(
+        x["method"] == "random" for x in tb["teams"]) else tb["teams"][0]
+    member = team0["inspectors"][-1]
+    st, b = admin.post("/api/users", {"username": "insp1", "password": "insp1-password", "role": "inspector",
+                                      "cert_no": member})
+    insp = s.login("insp1", "insp1-password")
+    other = next(c for c in valid if c != member)
+    st, b = insp.post("/api/conflicts", {"task_id": tid, "uscc": team0["uscc"], "cert_no": other, "reason": "x"})
+    t.check("an inspector cannot declare another's conflict (403)", st == 403 and is_error_body(b), (st, b))
+    st, rec = insp.post("/api/conflicts", {"task_id": tid, "uscc": team0["uscc"], "cert_no": member,
+                                           "reason": "本人配偶在该企业任职"})
+    st2, teams = planner.get(f"/api/tasks/{tid}/teams")
+    now = next(x for x in teams["teams"] if x["uscc"] == team0["uscc"])
+    t.check("recusal replaces the inspector", st == 201 and rec["replaced"] and member not in now["inspectors"] and
+            len(now["inspectors"]) == len(team0["inspectors"]) and now["leader"] in now["inspectors"], (st, rec, now))
+    st, ann = s.client().get(f"/api/public/tasks/{tid}")
+    rc, out = verify(s, ann)
+    t.check("the recusal's replacement verifies", rc == 0, out[-1500:])
+
+    # replacement: needs a head's approval
+    target = now["inspectors"][0]
+    st, b = planner.post(f"/api/tasks/{tid}/teams/{team0['uscc']}/replace",
+                         {"cert_no": target, "reason_code": "vacation", "reason": "休假"})
+    t.check("a replacement reason outside 7.3 is refused (422)", st == 422 and is_error_body(b), (st, b))
+    st, rq = planner.post(f"/api/tasks/{tid}/teams/{team0['uscc']}/replace",
+                          {"cert_no": target, "reason_code": "health", "reason": "住院治疗"})
+    t.check("replacement requested (pending)", st == 201 and rq["status"] == "pending", (st, rq))
+    st, teams = planner.get(f"/api/tasks/{tid}/teams")
+    t.check("before approval the team is unchanged",
+            next(x for x in teams["teams"] if x["uscc"] == team0["uscc"])["inspectors"] == now["inspectors"])
+    st, b = planner.post(f"/api/tasks/{tid}/teams/{team0['uscc']}/replace/{rq['id']}/approve")
+    t.check("a planner cannot approve (403)", st == 403 and is_error_body(b, "forbidden"), (st, b))
+    st, teams = planner.get(f"/api/tasks/{tid}/teams")
+    t.check("after the refused approval the team is unchanged",
+            next(x for x in teams["teams"] if x["uscc"] == team0["uscc"])["inspectors"] == now["inspectors"])
+    st, ap = head.post(f"/api/tasks/{tid}/teams/{team0['uscc']}/replace/{rq['id']}/approve")
+    st2, teams = planner.get(f"/api/tasks/{tid}/teams")
+    after = next(x for x in teams["teams"] if x["uscc"] == team0["uscc"])
+    t.check("head approval replaces the inspector", st == 200 and ap["status"] == "approved" and
+            target not in after["inspectors"] and len(after["inspectors"]) == len(now["inspectors"]), (st, ap, after))
+    st, b = head.post(f"/api/tasks/{tid}/teams/{team0['uscc']}/replace/{rq['id']}/approve")
+    t.check("an approved replacement cannot be approved again", st == 409 and is_error_body(b), (st, b))
+    st, ann = s.client().get(f"/api/public/tasks/{tid}")
+    rc, out = verify(s, ann)
+    t.check("the approved replacement verifies", rc == 0, out[-1500:])
+
+    p = s.run("audit", "verify")
+    t.check("audit chain intact", p.returncode == 0, p.stdout + p.stderr)
+    t.check("server still alive", s.alive())
+
+t.finish()

@@ -1,0 +1,73 @@
+"""Annual plans over HTTP (clause 6.1, 6.2, 5.1.2): create, validation by plans.lua (422 with its
+problems and clauses), bad input (400, nothing changed), 备案 fields, publish, adjustments kept with
+their reason and public."""
+from spot import Server, Suite, is_error_body
+
+t = Suite()
+PLAN = {"year": 2026, "name": "2026年度安全生产双随机抽查计划", "scope": "全县工矿商贸企业",
+        "ratios": {"key_high": 0.3, "general_other": 0.05}, "schedule": ["二季度", "四季度"], "estimated_count": 200,
+        "joint_checks": 1, "tasks": [{"name": "联合检查", "joint": True, "start_date": "2026-05-01",
+                                      "end_date": "2026-05-31"}]}
+
+with Server() as s:
+    admin = s.login()
+    st, b = admin.post("/api/users", {"username": "planner1", "password": "planner1-password", "role": "planner"})
+    planner = s.login("planner1", "planner1-password")
+    anon = s.client()
+
+    n0 = s.sql("SELECT count(*) FROM plans")[0][0]
+    for name, body, code in [
+        ("unknown field", dict(PLAN, colour="red"), 400),
+        ("ratio not a number", dict(PLAN, ratios={"general_other": "5%"}), 400),
+        ("missing year", {k: v for k, v in PLAN.items() if k != "year"}, 400),
+        ("bad filing date", dict(PLAN, filed_at="2026-13-01"), 400),
+    ]:
+        st, b = planner.post("/api/plans", body)
+        t.check(f"bad plan input refused: {name}", st == code and is_error_body(b), (st, b))
+    st, ev = admin.post("/api/rules/eval", {"rule": "sampling", "fn": "floor", "args": ["general_other"]})
+    floor = ev["results"][0]
+    st, b = planner.post("/api/plans", dict(PLAN, ratios={"general_other": floor / 2}))
+    t.check("ratio below the rule's floor refused with clause 5.1.2", st == 422 and is_error_body(b, "plan_invalid") and
+            any(p["clause"] == "5.1.2" for p in b["problems"]), (st, b))
+    st, b = planner.post("/api/plans", dict(PLAN, joint_checks=0, tasks=[]))
+    t.check("no joint check refused with clause 6.2", st == 422 and any(p["clause"] == "6.2" for p in b["problems"]),
+            (st, b))
+    t.check("refused plans changed nothing", s.sql("SELECT count(*) FROM plans")[0][0] == n0)
+
+    st, p = planner.post("/api/plans", PLAN)
+    t.check("plan created as draft", st == 201 and p["status"] == "draft" and p["ratios"] == PLAN["ratios"] and
+            p["filed"] is False, (st, p))
+    pid = p["id"]
+    st, b = anon.get("/api/public/plans")
+    t.check("a draft is not public", st == 200 and all(x["id"] != pid for x in b["plans"]), b)
+    st, b = planner.put(f"/api/plans/{pid}", {"filed_at": "2026-02-10", "filed_with": "高青县市场监督管理局"})
+    t.check("备案 recorded", st == 200 and b["filed"] is True and b["filed_with"] == "高青县市场监督管理局", (st, b))
+    st, b = planner.post(f"/api/plans/{pid}/publish")
+    t.check("published", st == 200 and b["status"] == "published" and b["published_at"], (st, b))
+    st, b = planner.post(f"/api/plans/{pid}/publish")
+    t.check("publishing twice 409", st == 409 and is_error_body(b), (st, b))
+
+    st, b = planner.put(f"/api/plans/{pid}", {"estimated_count": 250})
+    t.check("adjusting a published plan needs a reason", st == 400 and is_error_body(b, "reason_required"), (st, b))
+    st, b = planner.put(f"/api/plans/{pid}", {"ratios": {"general_other": floor / 2}, "reason": "降低比例"})
+    t.check("an adjustment below the floor is refused", st == 422 and is_error_body(b, "plan_invalid"), (st, b))
+    st, b = planner.put(f"/api/plans/{pid}", {"estimated_count": 250, "reason": "新增企业较多，调增预计数量"})
+    t.check("adjustment with a reason", st == 200 and b["estimated_count"] == 250 and b["version"] == 3 and
+            b["adjustments"][-1]["reason"] == "新增企业较多，调增预计数量", (st, b))
+    st, b = anon.get("/api/public/plans")
+    pub = next((x for x in b["plans"] if x["id"] == pid), None)
+    t.check("public plans show the adjustment", pub and pub["estimated_count"] == 250 and
+            pub["adjustments"][-1]["changes"]["estimated_count"] == [200, 250] and "actor" not in pub["adjustments"][-1],
+            pub)
+    st, b = planner.get(f"/api/plans/{pid}")
+    t.check("GET plan", st == 200 and b["id"] == pid and len(b["adjustments"]) == 2, (st, b))
+    st, b = planner.get("/api/plans?year=2026")
+    t.check("list by year", st == 200 and [x["id"] for x in b["plans"]] == [pid], b)
+    st, b = planner.get("/api/plans/999")
+    t.check("unknown plan 404", st == 404 and is_error_body(b), (st, b))
+    st, b = anon.post("/api/plans", PLAN)
+    t.check("anonymous cannot create a plan", st == 401 and is_error_body(b), (st, b))
+    p = s.run("audit", "verify")
+    t.check("audit chain intact", p.returncode == 0, p.stdout + p.stderr)
+
+t.finish()

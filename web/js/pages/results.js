@@ -1,0 +1,163 @@
+// 检查结果 (clauses 8.3, 8.4, 9.1, 9.2): per task and unit, a record per item checkpoint with a
+// result category a–h; sign-off by every team member; review (approve / return); publication;
+// corrections of published results (head approval); follow-up of problems; attachments.
+import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, fmtTime, loading } from '../ui.js';
+import { RESULT_CATEGORIES, RESULT_STATUS, TASK_STATUS, label } from '../labels.js';
+
+const CAT_OPTS = Object.entries(RESULT_CATEGORIES).map(([k, v]) => [k, `${k}. ${v}`]);
+
+export async function render(ctx) {
+  const taskId = ctx.parts[1];
+  if (!taskId) {
+    const tasks = listOf(await api('GET', '/api/tasks?status=dispatched'), 'tasks');
+    return h('div', null, h('h1', null, '检查结果'),
+      h('p', { class: 'notice' }, '“谁检查、谁录入、谁公示”：检查结束后 20 个工作日内录入并公示（9.1）。选择已派发的任务：'),
+      section(null, table([
+        { key: 'id', label: '编号' },
+        { key: 'name', label: '任务', render: (t) => h('a', { href: `#/results/${t.id}` }, t.name) },
+        { key: 'end_date', label: '结束日期' },
+        { key: 'status', label: '状态', render: (t) => label(TASK_STATUS, t.status) },
+      ], tasks, { onRow: (t) => { location.hash = `#/results/${t.id}`; }, empty: '没有已派发的任务' })));
+  }
+  const uscc = ctx.parts[2];
+  if (uscc) return unitPage(ctx, taskId, uscc);
+  const [task, results] = await Promise.all([
+    api('GET', `/api/tasks/${encodeURIComponent(taskId)}`),
+    api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results`).then((r) => listOf(r, 'results')).catch((e) => ({ error: e })),
+  ]);
+  const units = task.units || (task.selection || []).flatMap((s) => (s.selected || []).map((u) => (typeof u === 'string' ? { uscc: u } : u)));
+  const byUnit = new Map((Array.isArray(results) ? results : []).map((r) => [r.uscc, r]));
+  return h('div', null,
+    h('h1', null, `检查结果：${task.name}`),
+    h('p', null, h('a', { href: '#/results' }, '← 返回'), ' ', h('a', { href: `#/tasks/${taskId}` }, '任务详情')),
+    results.error ? msg('warn', `检查结果接口尚不可用：${errorText(results.error)}`) : null,
+    section('被检查单位', table([
+      { key: 'uscc', label: '统一社会信用代码', render: (u) => h('a', { href: `#/results/${taskId}/${encodeURIComponent(u.uscc)}` }, u.uscc) },
+      { key: 'name', label: '单位名称' },
+      { key: 'status', label: '结果状态', render: (u) => { const r = byUnit.get(u.uscc); return r ? h('span', { class: `badge ${r.status === 'published' ? 'ok' : ''}` }, label(RESULT_STATUS, r.status)) : '未录入'; } },
+      { key: 'category', label: '结果类别', render: (u) => { const r = byUnit.get(u.uscc); return r && r.category ? `${r.category}. ${RESULT_CATEGORIES[r.category] || ''}` : ''; } },
+      { key: 'deadline', label: '公示期限', render: (u) => { const r = byUnit.get(u.uscc); const w = r && r.warning; return r && r.deadline ? h('span', { class: `badge ${w || ''}` }, r.deadline) : ''; } },
+    ], units, { onRow: (u) => { location.hash = `#/results/${taskId}/${encodeURIComponent(u.uscc)}`; }, empty: '任务尚无派发的单位' })));
+}
+
+async function unitPage(ctx, taskId, uscc) {
+  const task = await api('GET', `/api/tasks/${encodeURIComponent(taskId)}`);
+  let result = null;
+  try {
+    const list = listOf(await api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results`), 'results');
+    result = list.find((r) => r.uscc === uscc) || null;
+    if (result && result.id) result = await api('GET', `/api/results/${result.id}`).catch(() => result);
+  } catch (e) {
+    result = null;
+  }
+  const items = await Promise.all((task.item_ids || []).map((iid) => api('GET', `/api/items/${iid}`).catch(() => null)));
+  const checkpoints = items.filter(Boolean).flatMap((it) => (it.checkpoints || []).map((c) => ({ item: it.name, item_id: it.id, id: c.id, text: c.text || c })));
+  const existing = new Map(((result && result.records) || []).map((r) => [r.checkpoint_id, r]));
+  const status = result ? result.status : null;
+  const editable = !status || status === 'draft' || status === 'returned' || status === 'entered';
+
+  // One row per checkpoint: finding + category.
+  const rows = checkpoints.map((c) => {
+    const rec = existing.get(c.id) || {};
+    const cat = h('select', { name: `cat-${c.id}`, 'aria-label': `结果类别：${c.text}`, disabled: !editable }, CAT_OPTS.map(([v, l]) => h('option', { value: v, selected: (rec.category || 'a') === v }, l)));
+    const note = h('textarea', { name: `note-${c.id}`, rows: 2, 'aria-label': `检查情况：${c.text}`, disabled: !editable, placeholder: '检查情况、发现的问题' });
+    note.value = rec.finding || rec.note || '';
+    return { c, cat, note };
+  });
+  const overall = h('select', { id: 'result-category', disabled: !editable }, CAT_OPTS.map(([v, l]) => h('option', { value: v, selected: (result && result.category) === v }, l)));
+  const summary = h('textarea', { id: 'result-summary', rows: 3, disabled: !editable });
+  summary.value = (result && (result.summary || result.note)) || '';
+  const saveMsg = h('div', { class: 'form-msg' });
+  const save = h('button', { type: 'button', class: 'primary', id: 'result-save', disabled: !editable }, status ? '保存修改' : '提交检查记录');
+  save.addEventListener('click', async () => {
+    save.disabled = true;
+    mount(saveMsg);
+    try {
+      const body = {
+        uscc, category: overall.value, summary: summary.value,
+        records: rows.map(({ c, cat, note }) => ({ item_id: c.item_id, checkpoint_id: c.id, category: cat.value, finding: note.value })),
+      };
+      await api('POST', `/api/tasks/${encodeURIComponent(taskId)}/results`, body);
+      mount(saveMsg, msg('ok', '已保存，待检查组成员签名'));
+      setTimeout(() => ctx.rerender(), 900);
+    } catch (e) {
+      mount(saveMsg, msg('error', errorText(e)));
+    } finally {
+      save.disabled = false;
+    }
+  });
+
+  const rid = result && result.id;
+  const flow = rid ? h('div', { class: 'toolbar' },
+    actionButton('本人签名确认', async () => { await api('POST', `/api/results/${rid}/sign`, {}); setTimeout(() => ctx.rerender(), 800); return '已签名'; }, { id: 'result-sign' }),
+    ['admin', 'head', 'planner'].includes(ctx.me.role) ? actionButton('审核通过', async () => { await api('POST', `/api/results/${rid}/review`, { approve: true }); setTimeout(() => ctx.rerender(), 800); return '已审核'; }, { id: 'result-approve' }) : null,
+    ['admin', 'head', 'planner'].includes(ctx.me.role) ? actionButton('退回修改', async () => {
+      const reason = window.prompt('退回理由');
+      if (!reason) return null;
+      await api('POST', `/api/results/${rid}/review`, { approve: false, reason });
+      setTimeout(() => ctx.rerender(), 800);
+      return '已退回';
+    }) : null,
+    actionButton('公示结果', async () => { await api('POST', `/api/results/${rid}/publish`, {}); setTimeout(() => ctx.rerender(), 800); return '已公示'; }, { class: 'primary', id: 'result-publish' })) : null;
+
+  const correction = rid && status === 'published' ? form([
+    { name: 'reason', label: '更正理由', required: true, wide: true },
+    { name: 'category', label: '更正后的结果类别', type: 'select', options: CAT_OPTS },
+    { name: 'summary', label: '更正内容', type: 'textarea' },
+  ], async (v) => {
+    await api('POST', `/api/results/${rid}/corrections`, v);
+    return '已提交更正申请，须执行单位负责人批准后生效';
+  }, { idPrefix: 'corr', submitLabel: '申请更正' }) : null;
+
+  const followup = rid ? form([
+    { name: 'note', label: '后续处理情况（责令改正、复查、移送等）', type: 'textarea', required: true },
+    { name: 'date', label: '日期', type: 'date' },
+  ], async (v) => {
+    await api('POST', `/api/results/${rid}/followups`, v);
+    setTimeout(() => ctx.rerender(), 800);
+    return '已记录';
+  }, { idPrefix: 'fu', submitLabel: '记录后续处理' }) : null;
+
+  const attach = rid ? attachments(rid, result) : null;
+
+  return h('div', null,
+    h('h1', null, `检查记录：${uscc}`),
+    h('p', null, h('a', { href: `#/results/${taskId}` }, `← 返回 ${task.name}`)),
+    result ? section('状态', kv({
+      状态: label(RESULT_STATUS, status), 签名: (result.signatures || []).map((s) => `${s.cert_no || s.username || s}${s.at ? `（${fmtTime(s.at)}）` : ''}`).join('、') || '尚无',
+      待签名: (result.pending_signatures || []).join('、'), 公示期限: result.deadline || '', 审核: result.review ? JSON.stringify(result.review) : '',
+    }), flow) : msg('info', '尚未录入检查记录'),
+    section('逐项检查要点', checkpoints.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid cards' },
+      h('thead', null, h('tr', null, h('th', null, '抽查事项'), h('th', null, '检查要点'), h('th', null, '结果类别'), h('th', null, '检查情况'))),
+      h('tbody', null, rows.map(({ c, cat, note }) => h('tr', null, h('td', { 'data-label': '抽查事项' }, c.item), h('td', { 'data-label': '检查要点' }, c.text), h('td', { 'data-label': '结果类别' }, cat), h('td', { 'data-label': '检查情况' }, note))))))
+      : msg('warn', '任务的抽查事项没有检查要点'),
+    h('div', { class: 'field' }, h('label', { for: 'result-category' }, '本单位检查结果类别（8.4）'), overall),
+    h('div', { class: 'field' }, h('label', { for: 'result-summary' }, '检查结论'), summary),
+    save, saveMsg),
+    followup ? details('后续处理（9.2）', result.followups ? table([{ key: 'date', label: '日期' }, { key: 'note', label: '情况' }, { key: 'actor', label: '记录人' }], result.followups) : null, followup.el) : null,
+    attach,
+    correction ? details('更正已公示的结果（9.1，须负责人批准）', correction.el) : null);
+}
+
+function attachments(rid, result) {
+  const file = h('input', { type: 'file', id: 'attach-file' });
+  const out = h('div');
+  const btn = h('button', { type: 'button' }, '上传');
+  btn.addEventListener('click', async () => {
+    const f = file.files && file.files[0];
+    if (!f) { mount(out, msg('error', '请选择文件')); return; }
+    btn.disabled = true;
+    try {
+      await api('POST', `/api/results/${rid}/attachments?name=${encodeURIComponent(f.name)}`, await f.arrayBuffer(), { contentType: f.type || 'application/octet-stream' });
+      mount(out, msg('ok', `已上传 ${f.name}`));
+    } catch (e) {
+      mount(out, msg('error', errorText(e)));
+    } finally {
+      btn.disabled = false;
+    }
+  });
+  return details('附件（文书、音视频记录，9.2 存档）',
+    table([{ key: 'name', label: '文件' }, { key: 'size', label: '大小' }, { key: 'sha256', label: 'SHA-256', render: (a) => h('code', null, (a.sha256 || '').slice(0, 12)) },
+      { key: 'dl', label: '', render: (a) => (a.id ? h('a', { href: `/api/attachments/${a.id}` }, '下载') : '') }], (result && result.attachments) || [], { empty: '尚无附件' }),
+    h('div', { class: 'toolbar' }, file, btn), out);
+}

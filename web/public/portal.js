@@ -1,0 +1,239 @@
+// portal.js: the public disclosure portal (no login): item list with adjustments, plans, task
+// announcements (each re-checks its own draw in the browser, js/verify.js), results, and how
+// anyone can re-check a draw.
+import { api, h, mount, msg, errorText, table, section, kv, listOf, fmtTime, details, parseHash } from '/js/ui.js';
+import { verifyAnnouncement, selfTest, CHECK_LABELS } from '/js/verify.js';
+import { RESULT_CATEGORIES, MODE, label } from '/js/labels.js';
+import { changesText } from '/js/pages/items.js';
+
+const main = document.getElementById('main');
+const nav = document.getElementById('nav');
+
+const PAGES = {
+  '': home, items, plans, tasks, results, 'how-to-verify': howTo,
+};
+
+async function route() {
+  const { parts, query } = parseHash(location.hash);
+  const key = parts[0] || '';
+  for (const a of nav.querySelectorAll('a')) {
+    const on = a.getAttribute('href') === `#/${key}`;
+    a.classList.toggle('active', on);
+    if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
+  nav.classList.remove('open');
+  const page = PAGES[key];
+  if (!page) {
+    mount(main, msg('error', '没有这个页面'));
+    return;
+  }
+  mount(main, h('p', { class: 'loading' }, '加载中…'));
+  try {
+    mount(main, await page(parts, query));
+  } catch (e) {
+    mount(main, msg('error', errorText(e)));
+  }
+}
+
+function home() {
+  return h('div', null,
+    h('h1', null, '安全生产“双随机、一公开”信息公开'),
+    section(null,
+      h('p', null, '本平台公开县应急管理局安全生产监管执法的抽查事项清单、年度抽查计划、每次抽查任务的抽取公告和检查结果。'),
+      h('p', null, '“双随机”：随机抽取检查对象，随机选派执法检查人员；“一公开”：抽查情况和查处结果及时向社会公开。'),
+      h('p', null, '每次抽取都可以由任何人独立核验：抽取公告页面会在您的浏览器中按公开的算法重新计算一遍，并显示“已验证”或具体哪一项不符。',
+        h('a', { href: '#/how-to-verify' }, '了解核验方法'), '。')),
+    h('div', { class: 'stats' },
+      h('a', { class: 'stat', href: '#/items' }, h('div', { class: 'n' }, '清单'), '抽查事项及调整'),
+      h('a', { class: 'stat', href: '#/plans' }, h('div', { class: 'n' }, '计划'), '年度抽查计划'),
+      h('a', { class: 'stat', href: '#/tasks' }, h('div', { class: 'n' }, '公告'), '抽取公告与核验'),
+      h('a', { class: 'stat', href: '#/results' }, h('div', { class: 'n' }, '结果'), '检查结果')));
+}
+
+async function items() {
+  const r = await api('GET', '/api/public/items');
+  const list = listOf(r, 'items');
+  return h('div', null,
+    h('h1', null, '抽查事项清单'),
+    section(null, table([
+      { key: 'name', label: '抽查事项' }, { key: 'target', label: '检查对象' }, { key: 'category', label: '事项类别' },
+      { key: 'method', label: '检查方式' }, { key: 'department', label: '检查部门' }, { key: 'level', label: '实施层级' },
+      { key: 'basis', label: '检查依据' },
+      { key: 'checkpoints', label: '检查要点', render: (i) => h('ol', null, (i.checkpoints || []).map((c) => h('li', null, c.text || c))) },
+    ], list)),
+    section('清单调整记录', table([
+      { key: 'date', label: '日期' }, { key: 'item_name', label: '事项' },
+      { key: 'kind', label: '类型', render: (a) => ({ create: '新增', update: '调整', deactivate: '停用' }[a.kind] || a.kind) },
+      { key: 'reason', label: '调整理由' }, { key: 'changes', label: '调整内容', render: (a) => changesText(a.changes) },
+    ], r.adjustments || [], { empty: '尚无调整' })));
+}
+
+async function plans() {
+  const list = listOf(await api('GET', '/api/public/plans'), 'plans');
+  return h('div', null, h('h1', null, '年度抽查计划'),
+    list.length ? list.map((p) => section(`${p.year ?? ''} 年度：${p.name ?? ''}`, kv({
+      抽查范围: p.scope, 抽查比例: p.ratios ? Object.entries(p.ratios).map(([k, v]) => `${k}：${Math.round(v * 1000) / 10}%`).join('；') : '',
+      时间安排: Array.isArray(p.schedule) ? p.schedule.join('；') : p.schedule, 预计抽查户数: p.estimated_count, 联合抽查次数: p.joint_checks,
+      计划任务: Array.isArray(p.tasks) ? p.tasks.map((t) => `${t.name}${t.joint ? '（联合）' : ''} ${t.start_date || ''}–${t.end_date || ''}`).join('；') : '',
+      备案: p.filed_at ? `${p.filed_at} ${p.filed_with || ''}` : '', 公布时间: fmtTime(p.published_at),
+    }), p.adjustments && p.adjustments.length ? details('计划调整', table([{ key: 'at', label: '时间', render: (a) => fmtTime(a.at) }, { key: 'reason', label: '理由' }, { key: 'changes', label: '内容', render: (a) => changesText(a.changes) }], p.adjustments)) : null))
+      : msg('info', '尚无公开的计划'));
+}
+
+async function tasks(parts) {
+  if (parts[1]) return announcement(parts[1]);
+  let list = [];
+  let note = null;
+  try {
+    list = listOf(await api('GET', '/api/public/tasks'), 'tasks');
+  } catch (e) {
+    note = e.status === 404 ? null : msg('warn', errorText(e));
+  }
+  const idInput = h('input', { type: 'number', id: 'task-id', min: 1, placeholder: '任务编号' });
+  const go = h('button', { type: 'button', class: 'primary', onclick: () => { if (idInput.value) location.hash = `#/tasks/${idInput.value}`; } }, '查看公告');
+  return h('div', null, h('h1', null, '抽取公告'), note,
+    list.length ? section(null, table([
+      { key: 'id', label: '编号' },
+      { key: 'name', label: '任务', render: (t) => h('a', { href: `#/tasks/${t.id}` }, t.name || `任务 ${t.id}`) },
+      { key: 'dates', label: '起止日期', render: (t) => `${t.start_date || ''} 至 ${t.end_date || ''}` },
+      { key: 'locked_at', label: '公告时间', render: (t) => fmtTime(t.locked_at || t.published_at) },
+    ], list, { onRow: (t) => { location.hash = `#/tasks/${t.id}`; } })) : null,
+    section('按编号查看', h('div', { class: 'toolbar' }, idInput, go)));
+}
+
+async function announcement(id) {
+  const ann = await api('GET', `/api/public/tasks/${encodeURIComponent(id)}`);
+  const t = ann.task || {};
+  const d = ann.draw || {};
+  const status = h('div', { class: 'verify-status pending', id: 'verify-status', role: 'status', 'aria-live': 'polite' }, '正在浏览器中核验抽取……');
+  const detail = h('div', { id: 'verify-detail' });
+  const page = h('div', null,
+    h('h1', null, `抽取公告：${t.name || `任务 ${id}`}`),
+    section('核验结果', status, detail,
+      h('p', { class: 'notice' }, '核验完全在您的浏览器中进行（WebCrypto SHA-256），不依赖服务器的说法。也可以下载本公告，用 ', h('code', null, `spotcheck verify ${location.origin}/api/public/tasks/${id}`), ' 核验。'),
+      h('a', { class: 'button', href: `/api/public/tasks/${encodeURIComponent(id)}`, download: `task-${id}-announcement.json` }, '下载公告 JSON')),
+    section('任务', kv({
+      任务编号: t.id ?? id, 任务名称: t.name, 抽查方式: label(MODE, t.mode), 起止日期: t.start_date ? `${t.start_date} 至 ${t.end_date}` : '',
+      牵头单位: t.lead_unit, 联合单位: Array.isArray(t.joint_units) ? t.joint_units.join('、') : t.joint_units,
+      抽查事项: Array.isArray(t.items) ? t.items.map((i) => i.name || i).join('、') : Array.isArray(t.item_ids) ? t.item_ids.join('、') : '',
+      锁定时间: fmtTime(t.locked_at),
+    })),
+    section('抽取参数', kv({
+      算法: d.algorithm, 承诺值_commitment: h('code', { class: 'hash' }, d.commitment || ''), 秘密值_secret: h('code', { class: 'hash' }, d.secret || ''),
+      监督人见证_witness: d.witness === '' ? '（空）' : d.witness, 种子_seed: h('code', { class: 'hash' }, d.seed || ''),
+      候选名单散列_H_c: h('code', { class: 'hash' }, d.candidates_hash || ''), 抽取次数: d.attempts,
+      重抽理由: Array.isArray(d.redraws) && d.redraws.length ? d.redraws.map((r, i) => `第 ${i + 1} 次：${r.reason}`).join('；') : '无',
+    })),
+    section('各层抽取结果', (d.strata || []).map((s, i) => h('div', null,
+      h('h3', null, `第 ${i} 层 ${s.label || s.name}：候选 ${(s.candidates || []).length} 家，抽中 ${(s.selected || []).length} 家`),
+      h('ol', { class: 'sel', start: 1 }, (s.selected || []).map((u) => h('li', null, h('code', null, u), unitName(ann, u)))),
+      details(`候选名单（${(s.candidates || []).length}，按信用代码字节序排列）`, h('pre', { class: 'block' }, (s.candidates || []).join('\n')))))),
+    ann.teams && ann.teams.length ? section('检查组', table([
+      { key: 'uscc', label: '被检查单位' },
+      { key: 'inspectors', label: '检查人员（执法证号）', render: (x) => (x.inspectors || []).join('、') },
+      { key: 'leader', label: '组长' },
+      { key: 'method', label: '产生方式', render: (x) => (x.method === 'appointed' ? `直接指定：${x.reason || ''}` : '随机抽取') },
+      { key: 'slots', label: '各名额（人员池 → 抽中）', render: (x) => (x.slots || []).map((s) => `名额${s.slot}${s.name ? `(${s.name})` : ''}：池 ${(s.pool || []).length} 人 → ${(s.picks || []).join('、')}${(s.redraws || []).length ? `；重抽 ${s.redraws.map((r) => `${r.removed}→${r.replacement}（${r.reason}）`).join('；')}` : ''}`).join('\n') },
+    ], ann.teams)) : null);
+
+  verifyAnnouncement(ann).then((rep) => showReport(status, detail, rep)).catch((e) => {
+    status.className = 'verify-status bad';
+    mount(status, `核验出错：${errorText(e)}`);
+  });
+  return page;
+}
+
+function unitName(ann, uscc) {
+  const u = (ann.units || []).find((x) => x.uscc === uscc);
+  return u && u.name ? ` ${u.name}` : '';
+}
+
+export function showReport(status, detail, rep) {
+  if (rep.ok) {
+    status.className = 'verify-status ok';
+    mount(status, '已验证');
+    status.appendChild(h('span', { style: { fontWeight: 'normal', fontSize: '.95rem' } }, `　共 ${rep.checks.length} 项检查全部通过：承诺值、种子、候选名单散列和每一层的抽中名单${rep.checks.some((c) => c.check === 'slot_picks') ? '、检查组抽取' : ''}都与公开的数据一致。`));
+  } else {
+    status.className = 'verify-status bad';
+    mount(status, rep.malformed ? '无法核验：公告格式不完整' : '核验未通过');
+  }
+  const where = (c) => [c.stratum !== undefined ? `第 ${c.stratum} 层${c.name ? `（${c.name}）` : ''}` : '', c.uscc ? `检查组 ${c.uscc}` : '', c.slot !== undefined ? `名额 ${c.slot}` : ''].filter(Boolean).join(' ');
+  mount(detail,
+    rep.errors.length ? h('div', { class: 'msg msg-error', role: 'alert', id: 'verify-errors' }, h('strong', null, '不符之处：'), h('ul', null, rep.errors.map((e) => h('li', null, e)))) : null,
+    details(`检查明细（${rep.checks.filter((c) => c.ok).length}/${rep.checks.length} 通过）`,
+      h('ul', { class: 'checks' }, rep.checks.map((c) => h('li', { class: c.ok ? 'ok' : 'bad' }, `${c.label || CHECK_LABELS[c.check] || c.check}${where(c) ? ` — ${where(c)}` : ''}`)))));
+}
+
+async function results(parts, query) {
+  const r = await api('GET', '/api/public/results');
+  const list = listOf(r, 'results');
+  return h('div', null, h('h1', null, '检查结果'),
+    h('p', { class: 'notice' }, '结果类别依据指引第 8.4 条。已公示的结果不再更改，确需更正的，经执行单位负责人签批后公示更正记录。'),
+    section(null, table([
+      { key: 'task', label: '任务', render: (x) => (x.task_id ? h('a', { href: `#/tasks/${x.task_id}` }, x.task_name || `任务 ${x.task_id}`) : x.task_name || '') },
+      { key: 'uscc', label: '统一社会信用代码' },
+      { key: 'name', label: '单位名称', render: (x) => x.name || x.enterprise_name || '' },
+      { key: 'category', label: '检查结果', render: (x) => (x.category ? `${x.category}. ${RESULT_CATEGORIES[x.category] || ''}` : '') },
+      { key: 'summary', label: '说明', render: (x) => x.summary || '' },
+      { key: 'published_at', label: '公示时间', render: (x) => fmtTime(x.published_at) },
+      { key: 'corrections', label: '更正', render: (x) => (x.corrections && x.corrections.length ? x.corrections.map((c) => `${fmtTime(c.at)} ${c.reason}`).join('；') : '') },
+    ], list, { empty: '尚无公示的检查结果' })));
+}
+
+function howTo() {
+  const selfBox = h('div', { id: 'selftest-result' });
+  const pasteBox = h('textarea', { id: 'verify-json', rows: 6, placeholder: '把抽取公告的 JSON 粘贴到这里，或输入本站公告地址 /api/public/tasks/编号' });
+  const pasteStatus = h('div', { class: 'verify-status pending', id: 'paste-status' }, '尚未核验');
+  const pasteDetail = h('div');
+  const runSelf = async () => {
+    mount(selfBox, '计算中……');
+    const r = await selfTest();
+    mount(selfBox, h('div', { class: `verify-status ${r.ok ? 'ok' : 'bad'}` }, r.ok ? '测试向量通过' : '测试向量未通过'),
+      kv({ commitment: h('code', { class: 'hash' }, r.commitment), seed: h('code', { class: 'hash' }, r.seed), H_c: h('code', { class: 'hash' }, r.candidates_hash), 计算结果: r.selected.join(', '), 应为: r.expected.join(', ') }));
+  };
+  const runPaste = async () => {
+    let text = pasteBox.value.trim();
+    try {
+      if (text.startsWith('/') || text.startsWith(location.origin)) {
+        const resp = await fetch(text);
+        text = await resp.text();
+      }
+      const rep = await verifyAnnouncement(JSON.parse(text));
+      showReport(pasteStatus, pasteDetail, rep);
+    } catch (e) {
+      pasteStatus.className = 'verify-status bad';
+      mount(pasteStatus, `无法读取公告：${errorText(e)}`);
+    }
+  };
+  return h('div', { class: 'howto' },
+    h('h1', null, '如何核验一次抽取'),
+    section('为什么可以核验',
+      h('p', null, '每次抽取之前，系统先把候选名单固定下来，并公布一个“承诺值”。承诺值是一个随机秘密值的 SHA-256 散列：它锁定了秘密值，却不泄露秘密值。抽取时，在场的监督人输入一段见证文字（例如姓名和时间），系统用“秘密值 + 见证文字”产生随机种子，再按固定算法抽出单位。'),
+      h('p', null, '抽取后，公告会公开秘密值、见证文字、种子、全部候选名单和抽取结果。任何人都可以重新计算：秘密值是否与事先公布的承诺值相符、种子是否由秘密值和见证文字得出、抽中名单是否正是算法给出的结果。事先不知道见证文字，系统无法预先挑选结果；事先公布了承诺值，系统也无法事后换一个秘密值重抽而不被发现。如确需重抽，重抽次数和理由都会在公告中公开。')),
+    section('算法（spotcheck-draw-v1）',
+      h('p', null, '所有散列均为 SHA-256，以小写十六进制公布。uint32_be(x)、uint64_be(x) 表示把 x 写成 4 或 8 个字节、高位在前。'),
+      h('ol', null,
+        h('li', null, '候选名单：每个抽查层的候选单位按统一社会信用代码的字节顺序排列，不重复。H_c = SHA-256(把所有层的所有信用代码依次写成“信用代码+换行符”后连接起来)，各层按公告中的顺序。公告还给出每一层自己的名单散列，便于指出是哪一层被改动。'),
+        h('li', null, '承诺值 commitment = SHA-256(secret)，secret 为 32 字节随机数；冻结名单时与 H_c 一同公布。'),
+        h('li', null, '种子 seed = SHA-256(secret ‖ witness)，witness 为监督人见证文字的 UTF-8 字节（可以为空）。'),
+        h('li', null, '随机数流：第 s 层（从 0 起数）使用前缀 P = seed ‖ H_c ‖ uint32_be(s)；第 j 块（j = 0, 1, 2, …）为 SHA-256(P ‖ uint64_be(j))，每块按顺序读出 4 个高位在前的 64 位无符号整数。'),
+        h('li', null, 'uniform(m)：从流中取下一个整数 x；若 x ≥ 2^64 − (2^64 mod m) 则舍弃再取；返回 x mod m。这样每个结果的概率完全相等。'),
+        h('li', null, '部分 Fisher–Yates 洗牌：该层有 N 个候选、要抽 n 个时，令 a = (候选 0, …, 候选 N−1)，对 i = 0 … n−1：r = uniform(N − i)，交换 a[i] 与 a[i + r]。抽中名单就是 a[0 … n−1]，按此顺序公布。'),
+        h('li', null, '检查组：锁定后用另一个秘密值（其承诺值随锁定公告公布）和见证文字得到 seed_t。每个被抽中单位的每个名额有自己的人员池（执法证号，按字节序），H_i = 人员池的名单散列，前缀为 seed_t ‖ H_i ‖ 信用代码 ‖ uint32_be(名额编号)，同样用部分 Fisher–Yates 抽取。回避或经批准的替换继续同一个洗牌的下一步，并在公告中注明。'))),
+    section('用命令行核验',
+      h('p', null, '安装本系统后，可以对下载的公告文件或公告地址运行：'),
+      h('pre', { class: 'block' }, 'spotcheck verify task-12-announcement.json\nspotcheck verify http://服务器地址/api/public/tasks/12'),
+      h('p', null, '全部相符时命令以状态 0 退出；否则逐项列出不符之处（哪一项检查、哪一层、第几位）并以非零状态退出。算法很短，也可以用任何编程语言按上面的步骤独立实现。')),
+    section('测试向量',
+      h('p', null, 'secret = 字节 0x00 0x01 … 0x1f（32 字节），witness = "witness"，一个抽查层，候选为 "A000" … "A049"（50 个），抽 5 个，结果依次为 A031、A044、A028、A042、A043。'),
+      h('button', { type: 'button', id: 'selftest', onclick: runSelf }, '在本浏览器中计算测试向量'), selfBox),
+    section('核验任意公告',
+      pasteBox, h('p', null, h('button', { type: 'button', class: 'primary', id: 'verify-paste', onclick: runPaste }, '核验')), pasteStatus, pasteDetail));
+}
+
+document.getElementById('nav-toggle').addEventListener('click', (ev) => {
+  const open = nav.classList.toggle('open');
+  ev.currentTarget.setAttribute('aria-expanded', String(open));
+});
+window.addEventListener('hashchange', route);
+route();
