@@ -669,8 +669,7 @@ static const char **collect_candidates(lua_State *L, int idx, const char *what, 
     qsort(arr, (size_t)len, sizeof *arr, cmp_str);
     for (lua_Integer i = 1; i < len; i++)
         if (!strcmp(arr[i - 1], arr[i])) luaL_error(L, "draw.simulate: duplicate candidate %s in %s", arr[i], what);
-    /* keep the anchor reachable: store it as the userdata's user value would need a slot; instead
-     * leave both on the stack (anchor above the array). */
+    /* the array and its anchor table stay on the caller's stack until the draw is done */
     *n = (size_t)len;
     return arr;
 }
@@ -713,12 +712,11 @@ static int l_draw_simulate(lua_State *L)
     luaL_checktype(L, strata, LUA_TTABLE);
     lua_Integer ns = luaL_len(L, strata);
     if (ns < 1 || ns > 1000) return luaL_error(L, "draw.simulate: between 1 and 1000 strata");
-    /* per stratum: [name, arr, anchor, n] kept on the stack from index base */
-    int base = lua_gettop(L) + 1;
+    /* per stratum, the stratum table, its candidates, the sorted array and its anchor stay on the
+     * stack: the arrays point into strings that the anchors keep alive */
     const char ***arrs = lua_newuserdatauv(L, (size_t)ns * sizeof *arrs, 0);
     size_t *sizes = lua_newuserdatauv(L, (size_t)ns * sizeof *sizes, 0);
     size_t *counts = lua_newuserdatauv(L, (size_t)ns * sizeof *counts, 0);
-    (void)base;
     for (lua_Integer s = 1; s <= ns; s++) {
         lua_geti(L, strata, s);
         int st = lua_gettop(L);

@@ -371,7 +371,7 @@ static int verify_draw(vctx *v, json_t *d, json_t *selected_set)
     const char *alg;
     unsigned char seed[DRAW_HASH_LEN], hc_ann[DRAW_HASH_LEN], hc[DRAW_HASH_LEN];
     json_t *strata, *redraws;
-    json_int_t attempts;
+    json_int_t attempts = 0;
     int has_attempts, stratum_mismatch = 0, has_stratum_hashes = 1;
     draw_cand_hash all;
 
@@ -459,7 +459,7 @@ static int verify_slot(vctx *v, json_t *slot, const char *where, const char *usc
                        const unsigned char seed_t[DRAW_HASH_LEN], json_t *slot_numbers,
                        json_t *final_team)
 {
-    json_int_t num;
+    json_int_t num = 0;
     int has_num, has_hash, rc = -1;
     const char *label;
     json_t *pool, *picks, *redraws, *current = NULL;
@@ -531,7 +531,7 @@ static int verify_slot(vctx *v, json_t *slot, const char *where, const char *usc
             json_t *r = json_array_get(redraws, j);
             char rwhere[160];
             const char *removed, *repl, *reason;
-            json_int_t pos;
+            json_int_t pos = 0;
             int has_pos;
             snprintf(rwhere, sizeof rwhere, "%s.redraws[%zu]", where, j);
             if (!json_is_object(r)) {

@@ -4,9 +4,29 @@
 #include "db.h"
 #include "rules.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 static _Thread_local worker *tls_worker;
+
+/* A server thread's worker is freed when the thread exits (the key's destructor). */
+static pthread_key_t worker_key;
+static pthread_once_t worker_key_once = PTHREAD_ONCE_INIT;
+
+static void worker_free(void *p)
+{
+    worker *w = p;
+    if (!w) return;
+    lh_free(w->lua);
+    db_close(w->db);
+    json_decref(w->rule_versions);
+    free(w);
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&worker_key, worker_free);
+}
 
 worker *worker_get(char **err)
 {
@@ -19,6 +39,8 @@ worker *worker_get(char **err)
     if (!w->lua) { db_close(w->db); free(w); return NULL; }
     w->rules_gen = -1;
     tls_worker = w;
+    pthread_once(&worker_key_once, make_key);
+    pthread_setspecific(worker_key, w);
     return w;
 }
 
@@ -49,9 +71,7 @@ void worker_release(void)
 {
     worker *w = tls_worker;
     if (!w) return;
-    lh_free(w->lua);
-    db_close(w->db);
-    json_decref(w->rule_versions);
-    free(w);
+    pthread_setspecific(worker_key, NULL);
+    worker_free(w);
     tls_worker = NULL;
 }

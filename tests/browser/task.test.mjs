@@ -33,7 +33,7 @@ test('create, freeze, draw with a witness, lock', async () => {
   await page.click('form button[type=submit]');
   await page.waitForURL(/#\/tasks\/\d+$/, { timeout: 10000 });
   taskId = page.url().match(/#\/tasks\/(\d+)$/)[1];
-  await waitStatus(page, '创建');
+  await waitStatus(page, '冻结');
 
   await page.click('#task-freeze');
   await waitStatus(page, '抽取');

@@ -63,7 +63,8 @@ class Repl:
                 pid, status = os.waitpid(self.pid, os.WNOHANG)
                 if pid:
                     return os.waitstatus_to_exitcode(status)
-                self.read_until(rb"$^", 0.1)
+                self.read_until(rb"(?!x)x", 0.1)   # just drain
+            print("console did not exit; last output: %r" % self.buf[-300:])
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             return None

@@ -25,7 +25,8 @@ export async function render(ctx) {
     api('GET', `/api/tasks/${encodeURIComponent(taskId)}`),
     api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results`).then((r) => listOf(r, 'results')).catch((e) => ({ error: e })),
   ]);
-  const units = task.units || (task.selection || []).flatMap((s) => (s.selected || []).map((u) => (typeof u === 'string' ? { uscc: u } : u)));
+  const lastDraw = Array.isArray(task.draws) && task.draws.length ? task.draws[task.draws.length - 1] : null;
+  const units = task.units || (task.selection || (lastDraw && lastDraw.selection) || []).flatMap((s) => (s.selected || []).map((u) => (typeof u === 'string' ? { uscc: u } : u)));
   const byUnit = new Map((Array.isArray(results) ? results : []).map((r) => [r.uscc, r]));
   return h('div', null,
     h('h1', null, `检查结果：${task.name}`),

@@ -76,7 +76,7 @@ async function createPage(ctx) {
 
 function steps(status) {
   const idx = STEPS.findIndex(([s]) => s === status);
-  return h('ol', { class: 'steps' }, STEPS.map(([s, l], i) => h('li', { class: i < idx ? 'done' : i === idx ? 'current' : '' }, l)));
+  return h('ol', { class: 'steps' }, STEPS.map(([s, l], i) => h('li', { class: i <= idx ? 'done' : i === idx + 1 ? 'current' : '', 'aria-current': i === idx + 1 ? 'step' : null }, l)));
 }
 
 async function taskPage(ctx, id) {
@@ -127,8 +127,20 @@ async function taskPage(ctx, id) {
     parts.push(section(redraw ? '重新抽取（需说明理由）' : '抽取', f.el));
   }
   if (st === 'drawn' || st === 'dispatched') {
-    const sel = t.selection || (t.draw && t.draw.strata) || t.strata_selection;
+    const draws = Array.isArray(t.draws) ? t.draws : [];
+    const last = draws[draws.length - 1];
+    const sel = t.selection || (last && last.selection) || (t.draw && t.draw.strata);
     if (sel) parts.push(section('抽中单位', selectionView(sel)));
+    if (draws.length) {
+      parts.push(details(`抽取记录（共 ${draws.length} 次）`, table([
+        { key: 'attempt', label: '次序' },
+        { key: 'witness', label: '监督人见证' },
+        { key: 'reason', label: '重抽理由', render: (d) => d.reason || '' },
+        { key: 'seed', label: '种子', render: (d) => h('code', { title: d.seed }, (d.seed || '').slice(0, 16)) },
+        { key: 'actor', label: '操作人' },
+        { key: 'at', label: '时间', render: (d) => fmtTime(d.at) },
+      ], draws)));
+    }
   }
   // Step 4: lock
   if (st === 'drawn' && ['admin', 'planner', 'head'].includes(ctx.me.role)) {
