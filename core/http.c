@@ -218,7 +218,9 @@ static const char *content_type_for(const char *path)
 static void serve_static(req *r)
 {
     const char *path = r->path;
-    if (strstr(path, "..") || strchr(path, '\\') || strlen(path) > 512) {
+    /* No parent segments, and nothing of the test tooling that may sit beside the pages. */
+    if (strstr(path, "..") || strchr(path, '\\') || strlen(path) > 512 || !strncmp(path, "/node_modules", 13) ||
+        !strncmp(path, "/package", 8)) {
         reply_error(r, 404, "not_found", "没有这个页面");
         return;
     }

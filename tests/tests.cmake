@@ -26,3 +26,14 @@ endforeach()
 # Benchmark helpers for scripts/bench (not tests).
 add_executable(bench_rules ${CMAKE_SOURCE_DIR}/tests/bench/bench_rules.c)
 target_link_libraries(bench_rules PRIVATE spotcore)
+
+# Browser tests: playwright-core (web/node_modules, from web/package-lock.json) driving Debian's
+# chromium headless against the real server on loopback. Normal build only (label nosan).
+find_program(NODE node)
+if(NODE AND EXISTS ${CMAKE_SOURCE_DIR}/web/node_modules/playwright-core)
+  add_test(NAME browser COMMAND ${NODE} --test ${CMAKE_SOURCE_DIR}/tests/browser/)
+  set_tests_properties(browser PROPERTIES LABELS nosan TIMEOUT 900
+    ENVIRONMENT "SPOTCHECK_BIN=$<TARGET_FILE:spotcheck>;SPOT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+else()
+  message(WARNING "browser tests not configured: run 'npm ci' in web/ (scripts/test does)")
+endif()

@@ -115,9 +115,9 @@ export async function login(page, base, username = 'admin', password = ADMIN_PAS
   await page.waitForSelector('#logout');
 }
 
-export async function shot(page, name) {
+export async function shot(page, name, { full = true } = {}) {
   fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: full });
 }
 
 // A JSON API client with the browser's session (cookie + CSRF from /api/me).

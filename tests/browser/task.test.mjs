@@ -45,11 +45,11 @@ test('create, freeze, draw with a witness, lock', async () => {
   await page.click('form button[type=submit]');
   await waitStatus(page, '锁定');
   await page.waitForSelector('ol.sel li');
-  await shot(page, 'task-drawn');
+  await shot(page, 'task-drawn', { full: false });
 
   await page.click('#task-lock');
   await page.waitForSelector('#task-announcement', { timeout: 20000 });
-  await shot(page, 'task-locked');
+  await shot(page, 'task-locked', { full: false });
 });
 
 test('the public announcement verifies in the browser', async () => {
@@ -60,7 +60,7 @@ test('the public announcement verifies in the browser', async () => {
   const status = await page.textContent('#verify-status');
   const errs = await page.$eval('#verify-detail', (e) => e.textContent).catch(() => '');
   assert.match(status, /^已验证/, errs);
-  await shot(page, 'public-announcement');
+  await shot(page, 'public-announcement', { full: false });
 });
 
 test('inspector teams are drawn and the announcement still verifies', async () => {
@@ -70,41 +70,12 @@ test('inspector teams are drawn and the announcement still verifies', async () =
   await page.fill('#f-teamdraw-witness', '监督人 李某');
   await page.click('#teams-draw');
   await page.waitForSelector('#teams table', { timeout: 20000 });
-  await shot(page, 'task-teams');
+  await shot(page, 'task-teams', { full: false });
   await page.goto(`${base}/public/#/tasks/${taskId}`);
   await page.waitForSelector('#verify-status.ok, #verify-status.bad', { timeout: 30000 });
   const errs = await page.$eval('#verify-detail', (e) => e.textContent).catch(() => '');
   assert.match(await page.textContent('#verify-status'), /^已验证/, errs);
   const checks = await page.$$eval('ul.checks li', (lis) => lis.map((l) => l.textContent));
   assert.ok(checks.some((c) => /抽中的检查人员/.test(c)), 'team slot picks were checked');
-  await shot(page, 'public-announcement-teams');
-});
-
-test('result entry per checkpoint, sign-off, review and publication', async () => {
-  const { page, base } = env;
-  await page.goto(`${base}/#/results/${taskId}`);
-  await page.waitForSelector('main table a');
-  const first = await page.$eval('main table a', (a) => a.getAttribute('href'));
-  await page.goto(`${base}/${first}`);
-  await page.waitForSelector('#result-save');
-  const selects = await page.$$('main select[name^="cat-"]');
-  assert.ok(selects.length > 0, 'one row per checkpoint');
-  await selects[0].selectOption('e');
-  await page.fill('main textarea[name^="note-"]', '消防通道堆放杂物，已责令当场改正');
-  await page.selectOption('#result-category', 'e');
-  await page.fill('#result-summary', '发现问题已责令改正');
-  await page.click('#result-save');
-  await page.waitForSelector('#result-sign', { timeout: 20000 });
-  await page.click('#result-sign');
-  await page.waitForSelector('.action-msg .msg-ok');
-  await page.waitForSelector('#result-approve');
-  await page.click('#result-approve');
-  await page.waitForSelector('#result-publish');
-  await page.click('#result-publish');
-  await page.waitForFunction(() => /已公示/.test(document.querySelector('main').textContent), null, { timeout: 20000 });
-  await shot(page, 'result-published');
-  await page.goto(`${base}/public/#/results`);
-  await page.waitForSelector('main table');
-  assert.match(await page.textContent('main'), /发现问题已责令改正/);
-  await shot(page, 'public-results');
+  await shot(page, 'public-announcement-teams', { full: false });
 });

@@ -128,7 +128,7 @@ async function announcement(id) {
       h('h3', null, `第 ${i} 层 ${s.label || s.name}：候选 ${(s.candidates || []).length} 家，抽中 ${(s.selected || []).length} 家`),
       h('ol', { class: 'sel', start: 1 }, (s.selected || []).map((u) => h('li', null, h('code', null, u), unitName(ann, u)))),
       details(`候选名单（${(s.candidates || []).length}，按信用代码字节序排列）`, h('pre', { class: 'block' }, (s.candidates || []).join('\n')))))),
-    ann.teams && ann.teams.length ? section('检查组', table([
+    ann.teams && ann.teams.length ? details(`检查组（${ann.teams.length} 个，${ann.teams.filter((x) => x.method === 'random').length} 个随机抽取）`, table([
       { key: 'uscc', label: '被检查单位' },
       { key: 'inspectors', label: '检查人员（执法证号）', render: (x) => (x.inspectors || []).join('、') },
       { key: 'leader', label: '组长' },
