@@ -30,6 +30,11 @@ typedef struct conn_state {
     user u;
     char csrf[65];
     struct timespec start;
+    /* http_dispatch_for_test only (conn == NULL): the caller's user, query string and headers. */
+    int test_mode;
+    const char *test_query;           /* "a=1&b=2", not decoded further; may be NULL */
+    const char *test_headers;         /* "Name: value\n..." lines; may be NULL */
+    char test_value[1024];            /* the last value looked up in test mode */
 } conn_state;
 
 static const char *const SECURITY_HEADERS[][2] = {
@@ -108,13 +113,40 @@ void reply_header(req *r, const char *name, const char *value)
         r->extra_headers[r->nextra++] = xprintf("%s: %s", name, value);
 }
 
+/* Test mode (no MHD connection): finds key in list, whose entries are separated by sep and split
+ * from their value by kv (case-insensitive keys when nocase). The value is copied into the
+ * request's scratch buffer (valid until the next lookup). Returns it or NULL. */
+static const char *test_lookup(req *r, const char *list, char sep, char kv, int nocase, const char *key)
+{
+    conn_state *cs = (conn_state *)r; /* r is the first member of its conn_state */
+    size_t klen = strlen(key);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, sep);
+        if (!end) end = p + strlen(p);
+        const char *eq = memchr(p, kv, (size_t)(end - p));
+        if (eq && (size_t)(eq - p) == klen && !(nocase ? strncasecmp(p, key, klen) : strncmp(p, key, klen))) {
+            const char *v = eq + 1;
+            while (kv == ':' && v < end && *v == ' ') v++;
+            size_t n = (size_t)(end - v);
+            if (n >= sizeof cs->test_value) n = sizeof cs->test_value - 1;
+            memcpy(cs->test_value, v, n);
+            cs->test_value[n] = 0;
+            return cs->test_value;
+        }
+        p = *end ? end + 1 : end;
+    }
+    return NULL;
+}
+
 const char *req_query(req *r, const char *key)
 {
+    if (!r->conn) return test_lookup(r, ((conn_state *)r)->test_query, '&', '=', 0, key);
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
 const char *req_header(req *r, const char *name)
 {
+    if (!r->conn) return test_lookup(r, ((conn_state *)r)->test_headers, '\n', ':', 1, name);
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
@@ -231,7 +263,8 @@ static void serve_static(req *r)
         snprintf(file, sizeof file, "%s%s", spot_config.web_dir, path);
     struct stat sb;
     if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        strncat(file, path[strlen(path) - 1] == '/' ? "index.html" : "/index.html",
+        /* path may be "" (a request target of only "?…"): no path[-1] then */
+        strncat(file, path[0] && path[strlen(path) - 1] == '/' ? "index.html" : "/index.html",
                 sizeof file - strlen(file) - 1);
     }
     FILE *f = fopen(file, "rb");
@@ -290,7 +323,8 @@ static void dispatch(conn_state *cs)
         free(err);
         err = NULL;
     }
-    if (auth_resolve(r, &cs->u, cs->csrf) == 1) r->user = &cs->u;
+    if (cs->test_mode) r->user = cs->u.role ? &cs->u : NULL; /* set by http_dispatch_for_test */
+    else if (auth_resolve(r, &cs->u, cs->csrf) == 1) r->user = &cs->u;
     if (!(rt->roles & ROLE_PUBLIC)) {
         if (!r->user) {
             reply_error(r, 401, "unauthorized", "请先登录");
@@ -303,7 +337,7 @@ static void dispatch(conn_state *cs)
             return;
         }
     }
-    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && r->user) {
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && r->user && !cs->test_mode) {
         const char *tok = req_header(r, "X-CSRF-Token");
         if (!tok || strlen(tok) != 64 || sodium_memcmp(tok, cs->csrf, 64) != 0) {
             fprintf(stderr, "security: csrf refused: user=%s %s %s\n", r->user->username, r->method, r->path);
@@ -329,6 +363,56 @@ static void dispatch(conn_state *cs)
     }
     r->json = NULL;
     json_decref(parsed);
+}
+
+/* Test-only entry point (fuzzers in tests/fuzz/, no libmicrohttpd): dispatches one request through
+ * the real router, role checks and handlers on this thread's worker (spot_config.db_path must name
+ * an existing database). method and path as on the wire but path already decoded and without '?';
+ * query: "k=v&k2=v2" or NULL (values taken verbatim); content_type may be NULL; body (len bytes,
+ * need not be NUL-terminated); role: one ROLE_* bit acting as user `username` (cert_no ""), or 0
+ * for an anonymous caller. CSRF is not checked. Returns the reply status; *reply (if not NULL)
+ * receives the reply body as a new NUL-terminated string (caller frees), *reply_len its length. */
+int http_dispatch_for_test(const char *method, const char *path, const char *query,
+                           const char *content_type, const char *body, size_t len, int role,
+                           const char *username, char **reply, size_t *reply_len)
+{
+    conn_state *cs = calloc(1, sizeof *cs);
+    if (!cs) return -1;
+    char headers[256];
+    snprintf(headers, sizeof headers, "Content-Type: %s", content_type ? content_type : "");
+    cs->test_mode = 1;
+    cs->test_query = query;
+    cs->test_headers = content_type ? headers : NULL;
+    cs->u.id = 1;
+    cs->u.role = role;
+    snprintf(cs->u.username, sizeof cs->u.username, "%s", username ? username : "fuzz");
+    cs->body = malloc(len + 1);
+    if (!cs->body) { free(cs); return -1; }
+    if (len) memcpy(cs->body, body, len);
+    cs->body[len] = 0;
+    cs->r.method = method;
+    cs->r.path = path;
+    cs->r.client_ip = strdup("127.0.0.1");
+    cs->r.body = cs->body;
+    cs->r.body_len = len;
+    dispatch(cs);
+    int status = cs->r.reply ? cs->r.status : 500;
+    if (reply) {
+        char *out = malloc(cs->r.reply_len + 1);
+        if (out) {
+            if (cs->r.reply_len) memcpy(out, cs->r.reply, cs->r.reply_len);
+            out[cs->r.reply_len] = 0;
+        }
+        *reply = out;
+        if (reply_len) *reply_len = out ? cs->r.reply_len : 0;
+    }
+    for (int i = 0; i < cs->r.nparams; i++) free(cs->r.params[i]);
+    for (int i = 0; i < cs->r.nextra; i++) free(cs->r.extra_headers[i]);
+    free(cs->r.reply);
+    free((char *)cs->r.client_ip);
+    free(cs->body);
+    free(cs);
+    return status;
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, conn_state *cs)
