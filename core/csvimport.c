@@ -1,7 +1,14 @@
-/* csvimport.c: the directory CSV import (one transaction and one audit record per file). The hot
- * path is allocation-free per row: fields land in one reused record buffer, values are normalised
- * into fixed buffers, and one prepared INSERT … ON CONFLICT DO NOTHING is reused; only rows whose
- * key is already known take the slower update path with its history row. */
+/* csvimport.c: the directory CSV import (one transaction and one audit record per file).
+ *
+ * A file runs through a two-stage pipeline, one stage per core:
+ *   reader (a thread of its own): SHA-256 of the file, libcsv parsing one physical line at a time
+ *     (so every record knows the line it starts on), and validation / normalisation of every
+ *     field into a ring of row batches; rows that fail validation travel as rejections.
+ *   writer (the calling thread, which owns the connection): duplicate keys in the file, the
+ *     prepared INSERT and, for known keys, the update path with its history row.
+ * The writer takes batches strictly in file order and alone decides the outcome (counts,
+ * rejections in line order, errors), so the result does not depend on timing. The hot path is
+ * allocation-free per row: each batch owns an arena that is reused once warm. */
 #include "csvimport.h"
 #include "audit.h"
 #include "clock.h"
@@ -15,6 +22,8 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,44 +36,93 @@
 
 #define MAX_COLS 64
 #define MAX_LISTED_REJECTIONS 10000
+#define BATCH_ROWS 256
+#define NBATCH 8
+#define HASH_STEP (1u << 20)
+#define MULTI_ROWS 64                /* rows per INSERT in a bulk load (see flush_pending) */
+
+/* ---- the ring of row batches ------------------------------------------------------------------ */
+
+enum { ROW_OK, ROW_REJECT };
+
+struct row {
+    long line;                       /* physical line where the record starts */
+    int kind;                        /* ROW_OK: off/len are the normalised values; ROW_REJECT: off[0] the message */
+    uint32_t hash;                   /* ROW_OK: key_hash of the key (the writer prefetches its slot) */
+    uint32_t off[DIR_MAX_FIELDS];
+    uint32_t len[DIR_MAX_FIELDS];
+};
+
+struct batch {
+    int n;
+    struct row rows[BATCH_ROWS];
+    char *arena;
+    size_t alen, acap;
+};
+
+struct ring {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct batch b[NBATCH];
+    unsigned long head, tail;        /* batches published by the reader / released by the writer */
+    int done;                        /* the reader has published its last batch */
+    int abort;                       /* the writer has failed: the reader stops early */
+};
+
+/* ---- state ---------------------------------------------------------------------------------------- */
 
 struct dup_entry {
     char key[20];
+    uint32_t hash;
     long line;
 };
 
 struct imp {
-    sqlite3 *db;
     const dir_kind *k;
-    industry_set *ind;
-    const char *actor;
-    char today[11];
-    char at[32];
     int nfields;
     int keyfield;
-    /* header */
+    /* header (written by the reader before its first batch, read by the writer after it) */
     int header_done;
     int ncols;
     int colfield[MAX_COLS];          /* CSV column -> field index */
     int fieldcol[DIR_MAX_FIELDS];    /* field -> CSV column, or -1 when absent */
-    /* the record being read */
-    char *rec;
+    struct ring ring;
+
+    /* reader */
+    industry_set *ind;
+    char today[11];
+    const char *data;                /* the text parsed (UTF-8, after the BOM) */
+    size_t len;
+    const unsigned char *hash_data;  /* bytes still to hash (the file as received), or NULL */
+    size_t hash_len;
+    crypto_hash_sha256_state sha;
+    char *rec;                       /* the record being read: its fields, each terminated */
     size_t rlen, rcap;
     size_t foff[MAX_COLS];
+    size_t flen[MAX_COLS];
     int nrf;
     long line;                       /* physical line being fed */
     long start;                      /* line where the current record started */
-    /* per row */
-    char (*norm)[DIR_VALUE_MAX];
+    struct batch *cur;               /* the batch being filled, or NULL */
+    int rstop;                       /* 1: file refused (rerr is the message), -1: error */
+    char *rerr;
+
+    /* writer */
+    sqlite3 *db;
+    const char *actor;
     sqlite3_stmt *ins, *find;
-    /* keys seen in this file */
-    struct dup_entry *tab;
+    int multi;                       /* bulk load without unique constraints: multi-row INSERTs */
+    const char *at;
+    char *multi_head;                /* "INSERT OR FAIL INTO t(columns) VALUES " */
+    sqlite3_stmt *mst[MULTI_ROWS + 1];   /* by row count, prepared when first needed */
+    const struct row *pend[MULTI_ROWS];  /* rows of the current batch waiting for their INSERT */
+    int npend;
+    struct dup_entry *tab;           /* keys seen in this file */
     size_t tcap, tcount;
-    /* outcome */
     long long imported, updated, unchanged, nrejected;
     json_t *rejected;
-    int stop;                        /* 1: file refused (err is the message), -1: database error */
-    char *err;
+    int wstop;                       /* -1: database error (werr) */
+    char *werr;
 };
 
 /* SPOTCHECK_IMPORT_TIMING=1 prints the phases' wall-clock times to stderr (for scripts/bench). */
@@ -82,69 +140,110 @@ static void phase(const char *name)
     last = now;
 }
 
-static void imp_fail(struct imp *ip, int kind, char *msg)
+static void reader_fail(struct imp *ip, int kind, char *msg)
 {
-    if (ip->stop) {
+    if (ip->rstop) {
         free(msg);
         return;
     }
-    ip->stop = kind;
-    ip->err = msg;
+    ip->rstop = kind;
+    ip->rerr = msg;
 }
 
-/* ---- duplicate keys --------------------------------------------------------------------------------- */
-
-static size_t key_hash(const char *s)
+static void writer_fail(struct imp *ip, char *msg)
 {
-    size_t h = 1469598103934665603ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    if (ip->wstop) {
+        free(msg);
+        return;
+    }
+    ip->wstop = -1;
+    ip->werr = msg;
 }
 
-/* Returns the line of an earlier occurrence of key, or 0 after inserting it with line. -1 on OOM. */
-static long dup_check_add(struct imp *ip, const char *key, long line, int add)
+/* ---- reader ------------------------------------------------------------------------------------- */
+
+static uint32_t key_hash(const char *s, size_t n)
 {
-    if (ip->tcount * 2 >= ip->tcap) {
-        size_t ncap = ip->tcap ? ip->tcap * 2 : 1 << 14;
-        struct dup_entry *nt = calloc(ncap, sizeof *nt);
-        if (!nt) return -1;
-        for (size_t i = 0; i < ip->tcap; i++) {
-            if (!ip->tab[i].key[0]) continue;
-            size_t j = key_hash(ip->tab[i].key) & (ncap - 1);
-            while (nt[j].key[0]) j = (j + 1) & (ncap - 1);
-            nt[j] = ip->tab[i];
-        }
-        free(ip->tab);
-        ip->tab = nt;
-        ip->tcap = ncap;
-    }
-    size_t j = key_hash(key) & (ip->tcap - 1);
-    while (ip->tab[j].key[0]) {
-        if (!strcmp(ip->tab[j].key, key)) return ip->tab[j].line;
-        j = (j + 1) & (ip->tcap - 1);
-    }
-    if (add) {
-        snprintf(ip->tab[j].key, sizeof ip->tab[j].key, "%s", key);
-        ip->tab[j].line = line;
-        ip->tcount++;
-    }
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Makes room for need more bytes in b's arena. Returns 0, or -1 on OOM. */
+static int arena_reserve(struct batch *b, size_t need)
+{
+    if (b->alen + need <= b->acap) return 0;
+    size_t cap = b->acap ? b->acap : 1 << 16;
+    while (b->alen + need > cap) cap *= 2;
+    char *p = realloc(b->arena, cap);
+    if (!p) return -1;
+    b->arena = p;
+    b->acap = cap;
     return 0;
 }
 
-/* ---- rows ------------------------------------------------------------------------------------------------ */
+/* Hands the current batch to the writer. Returns 0, or -1 when the writer has stopped. */
+static int publish(struct imp *ip)
+{
+    struct ring *r = &ip->ring;
+    pthread_mutex_lock(&r->mu);
+    if (ip->cur) {
+        r->head++;
+        ip->cur = NULL;
+        pthread_cond_broadcast(&r->cv);
+    }
+    int ab = r->abort;
+    pthread_mutex_unlock(&r->mu);
+    return ab ? -1 : 0;
+}
+
+/* The row slot to fill next (waiting for a free batch when the ring is full), or NULL when the
+ * writer has stopped. */
+static struct row *next_row(struct imp *ip)
+{
+    if (ip->cur && ip->cur->n == BATCH_ROWS && publish(ip) != 0) return NULL;
+    if (!ip->cur) {
+        struct ring *r = &ip->ring;
+        pthread_mutex_lock(&r->mu);
+        while (r->head - r->tail >= NBATCH && !r->abort) pthread_cond_wait(&r->cv, &r->mu);
+        int ab = r->abort;
+        pthread_mutex_unlock(&r->mu);
+        if (ab) return NULL;
+        ip->cur = &r->b[r->head % NBATCH];
+        ip->cur->n = 0;
+        ip->cur->alen = 0;
+    }
+    return &ip->cur->rows[ip->cur->n];
+}
 
 static void reject(struct imp *ip, long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Queues a rejection of the record starting on line (the writer lists it in order). */
 static void reject(struct imp *ip, long line, const char *fmt, ...)
 {
-    ip->nrejected++;
-    if (json_array_size(ip->rejected) >= MAX_LISTED_REJECTIONS) return;
-    char msg[768];
+    struct row *row = next_row(ip);
+    if (!row) {
+        reader_fail(ip, -1, xprintf("import stopped"));
+        return;
+    }
+    struct batch *b = ip->cur;
+    if (arena_reserve(b, 768) != 0) {
+        reader_fail(ip, -1, xprintf("out of memory"));
+        return;
+    }
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int w = vsnprintf(b->arena + b->alen, 768, fmt, ap);
     va_end(ap);
-    json_array_append_new(ip->rejected, json_pack("{sI ss}", "line", (json_int_t)line, "error", msg));
+    if (w < 0) w = 0;
+    if (w > 767) w = 767;
+    row->line = line;
+    row->kind = ROW_REJECT;
+    row->hash = 0;
+    row->off[0] = (uint32_t)b->alen;
+    row->len[0] = (uint32_t)w;
+    b->alen += (size_t)w + 1;
+    b->n++;
 }
 
 static const char *field_text(struct imp *ip, int col)
@@ -155,7 +254,7 @@ static const char *field_text(struct imp *ip, int col)
 static int process_header(struct imp *ip)
 {
     if (ip->nrf > MAX_COLS) {
-        imp_fail(ip, 1, xprintf("表头列数过多（%d 列）", ip->nrf));
+        reader_fail(ip, 1, xprintf("表头列数过多（%d 列）", ip->nrf));
         return -1;
     }
     for (int i = 0; i < DIR_MAX_FIELDS; i++) ip->fieldcol[i] = -1;
@@ -171,13 +270,13 @@ static int process_header(struct imp *ip)
         for (int i = 0; i < ip->nfields; i++)
             if (!strcasecmp(s, ip->k->fields[i].name) || !strcmp(s, ip->k->fields[i].label)) found = i;
         if (found < 0) {
-            if (!*s) imp_fail(ip, 1, xprintf("表头第 %d 列为空", c + 1));
-            else imp_fail(ip, 1, xprintf("表头第 %d 列“%.80s”不是%s名录库的列", c + 1, s, ip->k->what));
+            if (!*s) reader_fail(ip, 1, xprintf("表头第 %d 列为空", c + 1));
+            else reader_fail(ip, 1, xprintf("表头第 %d 列“%.80s”不是%s名录库的列", c + 1, s, ip->k->what));
             return -1;
         }
         if (ip->fieldcol[found] >= 0) {
-            imp_fail(ip, 1, xprintf("表头中“%s”出现了两次（第 %d 列和第 %d 列）", ip->k->fields[found].label,
-                                    ip->fieldcol[found] + 1, c + 1));
+            reader_fail(ip, 1, xprintf("表头中“%s”出现了两次（第 %d 列和第 %d 列）", ip->k->fields[found].label,
+                                       ip->fieldcol[found] + 1, c + 1));
             return -1;
         }
         ip->fieldcol[found] = c;
@@ -190,108 +289,63 @@ static int process_header(struct imp *ip)
             ml += (size_t)snprintf(missing + ml, sizeof missing - ml, "%s%s（%s）", ml ? "、" : "",
                                    ip->k->fields[i].label, ip->k->fields[i].name);
     if (ml) {
-        imp_fail(ip, 1, xprintf("缺少必需的列：%s", missing));
+        reader_fail(ip, 1, xprintf("缺少必需的列：%s", missing));
         return -1;
     }
     ip->header_done = 1;
     return 0;
 }
 
-static void process_row(struct imp *ip)
+/* Validates the record just read into a row of the current batch (or a rejection). */
+static void read_row(struct imp *ip)
 {
     const dir_kind *k = ip->k;
     long line = ip->start;
-    if (ip->nrf == 1 && !*field_text(ip, 0) && ip->ncols > 1) return; /* a line of blanks */
+    if (ip->nrf == 1 && !ip->flen[0] && ip->ncols > 1) return; /* a line of blanks */
     if (ip->nrf != ip->ncols) {
         reject(ip, line, "列数为 %d，与表头的 %d 列不符", ip->nrf, ip->ncols);
         return;
     }
+    struct row *row = next_row(ip);
+    if (!row) {
+        reader_fail(ip, -1, xprintf("import stopped"));
+        return;
+    }
+    struct batch *b = ip->cur;
+    if (arena_reserve(b, (size_t)ip->nfields * DIR_VALUE_MAX) != 0) {
+        reader_fail(ip, -1, xprintf("out of memory"));
+        return;
+    }
+    size_t start = b->alen, pos = b->alen;
     char why[512];
     for (int i = 0; i < ip->nfields; i++) {
         const vfield *f = &k->fields[i];
         int c = ip->fieldcol[i];
+        char *out = b->arena + pos;
+        size_t n = 0;
         if (c < 0) {
-            ip->norm[i][0] = 0;
-            continue;
-        }
-        if (vf_normalize(f, field_text(ip, c), ip->norm[i], DIR_VALUE_MAX, ip->ind, ip->today, why, sizeof why)) {
+            out[0] = 0;
+        } else if (vf_normalize_n(f, field_text(ip, c), ip->flen[c], out, DIR_VALUE_MAX, &n, ip->ind, ip->today,
+                                  why, sizeof why)) {
+            b->alen = start;
             reject(ip, line, "%s：%s", f->label, why);
             return;
         }
+        row->off[i] = (uint32_t)pos;
+        row->len[i] = (uint32_t)n;
+        pos += n + 1;
     }
-    const char *key = ip->norm[ip->keyfield];
-    long first = dup_check_add(ip, key, line, 0);
-    if (first < 0) {
-        imp_fail(ip, -1, xprintf("out of memory"));
-        return;
-    }
-    if (first > 0) {
-        if (k->personal_key) reject(ip, line, "%s与第 %ld 行重复", k->fields[ip->keyfield].label, first);
-        else reject(ip, line, "%s %s 与第 %ld 行重复", k->fields[ip->keyfield].label, key, first);
-        return;
-    }
-    /* insert, or find the row of a known key */
-    sqlite3_stmt *st = ip->ins;
-    for (int i = 0; i < ip->nfields; i++) {
-        const vfield *f = &k->fields[i];
-        const char *v = ip->norm[i];
-        if (!*v && f->dflt) v = f->dflt;
-        if (f->type == VF_BOOL || f->type == VF_COUNT) sqlite3_bind_int64(st, i + 1, atoll(v));
-        else if (f->type == VF_DATE && !*v) sqlite3_bind_null(st, i + 1);
-        else sqlite3_bind_text(st, i + 1, v, -1, SQLITE_STATIC);
-    }
-    int rc = sqlite3_step(st);
-    int changes = sqlite3_changes(ip->db);
-    const char *m = rc == SQLITE_DONE ? NULL : sqlite3_errmsg(ip->db);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-        reject(ip, line, "%s", strstr(m, "cert_no") ? "执法证号已被其他人员使用"
-                               : strstr(m, "uscc") ? "统一社会信用代码重复"
-                               : "违反数据约束");
-        sqlite3_reset(st);
-        return;
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        imp_fail(ip, -1, xprintf("insert: %s", m));
-        return;
-    }
-    if (changes == 1) {
-        ip->imported++;
-    } else {
-        sqlite3_bind_text(ip->find, 1, key, -1, SQLITE_STATIC);
-        long long id = sqlite3_step(ip->find) == SQLITE_ROW ? sqlite3_column_int64(ip->find, 0) : -1;
-        sqlite3_reset(ip->find);
-        if (id < 0) {
-            imp_fail(ip, -1, xprintf("row for a known key not found"));
-            return;
-        }
-        const char *vals[DIR_MAX_FIELDS];
-        for (int i = 0; i < ip->nfields; i++) vals[i] = ip->fieldcol[i] >= 0 ? ip->norm[i] : NULL;
-        json_t *ch = NULL;
-        char *err = NULL;
-        int u = dir_update_row(ip->db, k, id, vals, ip->actor, "import", &ch, &err);
-        json_decref(ch);
-        if (u == -2) {
-            reject(ip, line, "%s", err);
-            free(err);
-            return;
-        }
-        if (u < 0) {
-            imp_fail(ip, -1, err);
-            return;
-        }
-        if (u == 1) ip->updated++;
-        else ip->unchanged++;
-    }
-    if (dup_check_add(ip, key, line, 1) < 0) imp_fail(ip, -1, xprintf("out of memory"));
+    row->line = line;
+    row->kind = ROW_OK;
+    row->hash = key_hash(b->arena + row->off[ip->keyfield], row->len[ip->keyfield]);
+    b->alen = pos;
+    b->n++;
 }
-
-/* ---- libcsv callbacks ------------------------------------------------------------------------------- */
 
 static void cb_field(void *s, size_t len, void *data)
 {
     struct imp *ip = data;
-    if (ip->stop) return;
+    if (ip->rstop) return;
     if (ip->nrf >= MAX_COLS) {
         ip->nrf++;
         return;
@@ -301,13 +355,15 @@ static void cb_field(void *s, size_t len, void *data)
         while (ip->rlen + len + 1 > cap) cap *= 2;
         char *p = realloc(ip->rec, cap);
         if (!p) {
-            imp_fail(ip, -1, xprintf("out of memory"));
+            reader_fail(ip, -1, xprintf("out of memory"));
             return;
         }
         ip->rec = p;
         ip->rcap = cap;
     }
-    ip->foff[ip->nrf++] = ip->rlen;
+    if (len) len = strnlen(s, len);  /* a field ends at a NUL byte, as a C string does */
+    ip->foff[ip->nrf] = ip->rlen;
+    ip->flen[ip->nrf++] = len;
     if (len) memcpy(ip->rec + ip->rlen, s, len);
     ip->rlen += len;
     ip->rec[ip->rlen++] = 0;
@@ -317,12 +373,277 @@ static void cb_record(int c, void *data)
 {
     (void)c;
     struct imp *ip = data;
-    if (!ip->stop) {
+    if (!ip->rstop) {
         if (!ip->header_done) process_header(ip);
-        else process_row(ip);
+        else read_row(ip);
     }
     ip->nrf = 0;
     ip->rlen = 0;
+}
+
+/* The reader thread: parses ip->data, one physical line at a time. */
+static void *reader_main(void *arg)
+{
+    struct imp *ip = arg;
+    struct csv_parser p;
+    if (csv_init(&p, 0) != 0) {
+        reader_fail(ip, -1, xprintf("out of memory"));
+        goto out;
+    }
+    const char *pos = ip->data, *end = ip->data + ip->len;
+    size_t hashed = 0;
+    ip->line = 0;
+    while (pos < end && !ip->rstop) {
+        const char *nl = memchr(pos, '\n', (size_t)(end - pos));
+        const char *next = nl ? nl + 1 : end;
+        ip->line++;
+        if (p.pstate == 0) ip->start = ip->line; /* ROW_NOT_BEGUN: a new record starts on this line */
+        if (csv_parse(&p, pos, (size_t)(next - pos), cb_field, cb_record, ip) != (size_t)(next - pos)) {
+            reader_fail(ip, 1, xprintf("第 %ld 行：CSV 格式错误（%s）", ip->line, csv_strerror(csv_error(&p))));
+            break;
+        }
+        pos = next;
+        if (ip->hash_data) {
+            size_t at = (size_t)(pos - ip->data) + (ip->hash_len - ip->len);
+            if (at - hashed >= HASH_STEP) {
+                crypto_hash_sha256_update(&ip->sha, ip->hash_data + hashed, at - hashed);
+                hashed = at;
+            }
+        }
+    }
+    if (!ip->rstop) csv_fini(&p, cb_field, cb_record, ip);
+    csv_free(&p);
+    if (!ip->rstop && !ip->header_done) reader_fail(ip, 1, xprintf("文件为空或没有表头"));
+    if (ip->hash_data && hashed < ip->hash_len)
+        crypto_hash_sha256_update(&ip->sha, ip->hash_data + hashed, ip->hash_len - hashed);
+out:
+    if (ip->cur && ip->cur->n) publish(ip);
+    pthread_mutex_lock(&ip->ring.mu);
+    ip->ring.done = 1;
+    pthread_cond_broadcast(&ip->ring.cv);
+    pthread_mutex_unlock(&ip->ring.mu);
+    return NULL;
+}
+
+/* ---- writer: duplicate keys ------------------------------------------------------------------------ */
+
+/* Returns the line of an earlier occurrence of key, or 0 when it is new; *slot receives where to
+ * add it (dup_add). -1 on OOM. */
+static long dup_find(struct imp *ip, const char *key, uint32_t h, size_t *slot)
+{
+    if (ip->tcount * 2 >= ip->tcap) {
+        size_t ncap = ip->tcap ? ip->tcap * 2 : 1 << 14;
+        struct dup_entry *nt = calloc(ncap, sizeof *nt);
+        if (!nt) return -1;
+        for (size_t i = 0; i < ip->tcap; i++) {
+            if (!ip->tab[i].key[0]) continue;
+            size_t j = ip->tab[i].hash & (ncap - 1);
+            while (nt[j].key[0]) j = (j + 1) & (ncap - 1);
+            nt[j] = ip->tab[i];
+        }
+        free(ip->tab);
+        ip->tab = nt;
+        ip->tcap = ncap;
+    }
+    size_t j = h & (ip->tcap - 1);
+    while (ip->tab[j].key[0]) {
+        if (ip->tab[j].hash == h && !strcmp(ip->tab[j].key, key)) return ip->tab[j].line;
+        j = (j + 1) & (ip->tcap - 1);
+    }
+    *slot = j;
+    return 0;
+}
+
+static void dup_add(struct imp *ip, size_t slot, const char *key, uint32_t h, long line)
+{
+    snprintf(ip->tab[slot].key, sizeof ip->tab[slot].key, "%s", key);
+    ip->tab[slot].hash = h;
+    ip->tab[slot].line = line;
+    ip->tcount++;
+}
+
+/* ---- writer: rows ----------------------------------------------------------------------------------- */
+
+static void wreject(struct imp *ip, long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void wreject(struct imp *ip, long line, const char *fmt, ...)
+{
+    ip->nrejected++;
+    if (json_array_size(ip->rejected) >= MAX_LISTED_REJECTIONS) return;
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_array_append_new(ip->rejected, json_pack("{sI ss}", "line", (json_int_t)line, "error", msg));
+}
+
+static long long parse_uint(const char *s, size_t n)
+{
+    long long v = 0;
+    for (size_t i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++) v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+/* Binds the values of row to st from parameter first on (defaults for empty values). */
+static void bind_row(struct imp *ip, sqlite3_stmt *st, int first, const struct batch *b, const struct row *row)
+{
+    for (int i = 0; i < ip->nfields; i++) {
+        const vfield *f = &ip->k->fields[i];
+        const char *v = b->arena + row->off[i];
+        size_t n = row->len[i];
+        if (!n && f->dflt) {
+            v = f->dflt;
+            n = strlen(v);
+        }
+        if (f->type == VF_BOOL || f->type == VF_COUNT) sqlite3_bind_int64(st, first + i, parse_uint(v, n));
+        else if (f->type == VF_DATE && !n) sqlite3_bind_null(st, first + i);
+        else sqlite3_bind_text(st, first + i, v, (int)n, SQLITE_STATIC);
+    }
+}
+
+/* Inserts the pending rows with one statement. The CHECK constraints' IN lists cost SQLite an
+ * ephemeral table per statement run, so one run per row would spend a third of the import on them.
+ * Only used where no row can fail on its own (a bulk load with no unique index left: the key's
+ * duplicates are found in memory and every CHECK holds for validated values), hence OR FAIL: a
+ * failure is a database error that rolls the whole file back, and SQLite needs no statement journal. */
+static void flush_pending(struct imp *ip, const struct batch *b)
+{
+    int k = ip->npend;
+    if (!k || ip->wstop) return;
+    ip->npend = 0;
+    sqlite3_stmt *st = ip->mst[k];
+    if (!st) {
+        int per = ip->nfields;
+        size_t cap = strlen(ip->multi_head) + (size_t)k * ((size_t)per * 8 + 24) + 16, len;
+        char *sql = malloc(cap);
+        if (!sql) {
+            writer_fail(ip, xprintf("out of memory"));
+            return;
+        }
+        len = (size_t)snprintf(sql, cap, "%s", ip->multi_head);
+        for (int r = 0; r < k; r++) {
+            len += (size_t)snprintf(sql + len, cap - len, "%s(", r ? ", " : "");
+            for (int i = 0; i < per; i++) len += (size_t)snprintf(sql + len, cap - len, "?%d, ", r * per + i + 1);
+            len += (size_t)snprintf(sql + len, cap - len, "?%d, ?%d)", k * per + 1, k * per + 1);
+        }
+        int prc = sqlite3_prepare_v2(ip->db, sql, (int)len, &st, NULL);
+        free(sql);
+        if (prc != SQLITE_OK) {
+            writer_fail(ip, xprintf("prepare insert: %s", sqlite3_errmsg(ip->db)));
+            return;
+        }
+        ip->mst[k] = st;
+        sqlite3_bind_text(st, k * per + 1, ip->at, -1, SQLITE_STATIC);
+    }
+    for (int r = 0; r < k; r++) bind_row(ip, st, r * ip->nfields + 1, b, ip->pend[r]);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) writer_fail(ip, xprintf("insert: %s", sqlite3_errmsg(ip->db)));
+    else ip->imported += k;
+    sqlite3_reset(st);
+}
+
+static void write_row(struct imp *ip, const struct batch *b, const struct row *row)
+{
+    const dir_kind *k = ip->k;
+    long line = row->line;
+    if (row->kind == ROW_REJECT) {
+        wreject(ip, line, "%s", b->arena + row->off[0]);
+        return;
+    }
+    const char *key = b->arena + row->off[ip->keyfield];
+    size_t keylen = row->len[ip->keyfield];
+    uint32_t h = row->hash;
+    size_t slot = 0;
+    long first = dup_find(ip, key, h, &slot);
+    if (first < 0) {
+        writer_fail(ip, xprintf("out of memory"));
+        return;
+    }
+    if (first > 0) {
+        if (k->personal_key) wreject(ip, line, "%s与第 %ld 行重复", k->fields[ip->keyfield].label, first);
+        else wreject(ip, line, "%s %s 与第 %ld 行重复", k->fields[ip->keyfield].label, key, first);
+        return;
+    }
+    if (ip->multi) {
+        /* the row cannot fail alone (flush_pending): its key counts as seen from now on */
+        ip->pend[ip->npend++] = row;
+        dup_add(ip, slot, key, h, line);
+        if (ip->npend == MULTI_ROWS) flush_pending(ip, b);
+        return;
+    }
+    /* insert, or find the row of a known key */
+    sqlite3_stmt *st = ip->ins;
+    bind_row(ip, st, 1, b, row);
+    int rc = sqlite3_step(st);
+    int changes = sqlite3_changes(ip->db);
+    const char *m = rc == SQLITE_DONE ? NULL : sqlite3_errmsg(ip->db);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        wreject(ip, line, "%s", strstr(m, "cert_no") ? "执法证号已被其他人员使用"
+                                : strstr(m, "uscc") ? "统一社会信用代码重复"
+                                : "违反数据约束");
+        sqlite3_reset(st);
+        return;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        writer_fail(ip, xprintf("insert: %s", m));
+        return;
+    }
+    if (changes == 1) {
+        ip->imported++;
+    } else {
+        sqlite3_bind_text(ip->find, 1, key, (int)keylen, SQLITE_STATIC);
+        long long id = sqlite3_step(ip->find) == SQLITE_ROW ? sqlite3_column_int64(ip->find, 0) : -1;
+        sqlite3_reset(ip->find);
+        if (id < 0) {
+            writer_fail(ip, xprintf("row for a known key not found"));
+            return;
+        }
+        const char *vals[DIR_MAX_FIELDS];
+        for (int i = 0; i < ip->nfields; i++) vals[i] = ip->fieldcol[i] >= 0 ? b->arena + row->off[i] : NULL;
+        json_t *ch = NULL;
+        char *err = NULL;
+        int u = dir_update_row(ip->db, k, id, vals, ip->actor, "import", &ch, &err);
+        json_decref(ch);
+        if (u == -2) {
+            wreject(ip, line, "%s", err);
+            free(err);
+            return;
+        }
+        if (u < 0) {
+            writer_fail(ip, err);
+            return;
+        }
+        if (u == 1) ip->updated++;
+        else ip->unchanged++;
+    }
+    dup_add(ip, slot, key, h, line);
+}
+
+/* The writer loop: takes the batches in order until the reader is done or a row fails. */
+static void write_all(struct imp *ip)
+{
+    struct ring *r = &ip->ring;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (r->tail == r->head && !r->done) pthread_cond_wait(&r->cv, &r->mu);
+        int have = r->tail != r->head;
+        pthread_mutex_unlock(&r->mu);
+        if (!have) return;
+        struct batch *b = &r->b[r->tail % NBATCH];
+        for (int i = 0; i < b->n && !ip->wstop; i++) {
+            if (i + 2 < b->n && ip->tcap) __builtin_prefetch(&ip->tab[b->rows[i + 2].hash & (ip->tcap - 1)]);
+            write_row(ip, b, &b->rows[i]);
+        }
+        flush_pending(ip, b);  /* before the batch (whose arena the statements point into) goes back */
+        pthread_mutex_lock(&r->mu);
+        r->tail++;
+        if (ip->wstop) r->abort = 1;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        if (ip->wstop) return;
+    }
 }
 
 /* ---- encoding ----------------------------------------------------------------------------------------- */
@@ -358,37 +679,41 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
 {
     struct imp ip;
     memset(&ip, 0, sizeof ip);
-    struct csv_parser p;
-    int parser_ready = 0, in_txn = 0, rc = -1;
+    int in_txn = 0, rc = -1, ring_ready = 0, reader_started = 0;
+    pthread_t reader;
     char *converted = NULL;
     const char *encoding = "UTF-8";
     char cols[1024] = "", qs[256] = "", *sql = NULL;
     long long old_cache = 0;
     json_t *saved_indexes = NULL;
     size_t file_len = len;
+    const char *file = data;
+    char at[32];
     *result = NULL;
 
     phase(NULL);
-    unsigned char sha[32];
-    char sha_hex[65];
-    crypto_hash_sha256(sha, (const unsigned char *)data, len);
-    for (int i = 0; i < 32; i++) snprintf(sha_hex + 2 * i, 3, "%02x", sha[i]);
-
     ip.db = db;
     ip.k = k;
     ip.actor = actor;
+    ip.at = at;
     clock_today(ip.today);
-    clock_now_rfc3339(ip.at);
+    clock_now_rfc3339(at);
     while (k->fields[ip.nfields].name) ip.nfields++;
     ip.keyfield = dir_field_index(k, k->key);
     ip.rejected = json_array();
-    ip.norm = calloc((size_t)ip.nfields, DIR_VALUE_MAX);
     ip.ind = malloc(sizeof *ip.ind);
-    if (!ip.norm || !ip.ind || !ip.rejected) {
+    if (!ip.ind || !ip.rejected || pthread_mutex_init(&ip.ring.mu, NULL) != 0) {
         *err = xprintf("out of memory");
         goto done;
     }
-    phase("sha256");
+    if (pthread_cond_init(&ip.ring.cv, NULL) != 0) {
+        pthread_mutex_destroy(&ip.ring.mu);
+        *err = xprintf("out of memory");
+        goto done;
+    }
+    ring_ready = 1;
+    crypto_hash_sha256_init(&ip.sha);
+    /* Rule's industry list once per file (aliases are asked once each, then cached). */
     if (industries_load(lua, ip.ind, err) != 0) goto done;
 
     /* encoding: UTF-8 (BOM optional), else GB18030 */
@@ -412,9 +737,16 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
             data += 3;
             len -= 3;
         }
+        /* the SHA-256 is of the file as received: hash it here, the reader parses the conversion */
+        crypto_hash_sha256_update(&ip.sha, (const unsigned char *)file, file_len);
+    } else {
+        ip.hash_data = (const unsigned char *)file;  /* hashed by the reader as it goes */
+        ip.hash_len = file_len;
     }
-
+    ip.data = data;
+    ip.len = len;
     phase("encoding");
+
     /* statements */
     size_t cl = 0, ql = 0;
     for (int i = 0; i < ip.nfields; i++) {
@@ -429,7 +761,6 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
      * must keep checking row by row) and build them again after the rows are in, in the same
      * transaction: one sort per index is much cheaper than a million index inserts. Their
      * definitions come from the schema itself. */
-    free(sql);
     sql = xprintf("SELECT count(*) FROM (SELECT 1 FROM %s LIMIT 1)", k->table);
     if (db_int(db, NULL, 1, sql, "") == 0 && len > (1u << 20)) {
         free(sql);
@@ -452,6 +783,14 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
         }
     }
     free(sql);
+    sql = NULL;
+    if (saved_indexes) {
+        /* no unique index left (the enterprises): no row can fail alone, rows go in 64 at a time */
+        sql = xprintf("SELECT count(*) FROM pragma_index_list('%s') WHERE \"unique\"", k->table);
+        ip.multi = db_int(db, NULL, 1, sql, "") == 0;
+        free(sql);
+        if (ip.multi) ip.multi_head = xprintf("INSERT OR FAIL INTO %s(%screated_at, updated_at) VALUES ", k->table, cols);
+    }
     /* Without the key's index (bulk load into an empty table) the file's own key set finds duplicates. */
     if (saved_indexes)
         sql = xprintf("INSERT INTO %s(%screated_at, updated_at) VALUES (%s?%d, ?%d)", k->table, cols, qs,
@@ -463,7 +802,7 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
         *err = xprintf("prepare insert: %s", sqlite3_errmsg(db));
         goto done;
     }
-    sqlite3_bind_text(ip.ins, ip.nfields + 1, ip.at, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ip.ins, ip.nfields + 1, at, -1, SQLITE_STATIC);
     free(sql);
     sql = xprintf("SELECT id FROM %s WHERE %s = ?", k->table, k->key);
     if (sqlite3_prepare_v2(db, sql, -1, &ip.find, NULL) != SQLITE_OK) {
@@ -472,33 +811,37 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
     }
 
     phase("prepare");
-    /* parse, one physical line at a time so that every record knows the line it starts on */
-    if (csv_init(&p, 0) != 0) {
-        *err = xprintf("out of memory");
+    /* the pipeline: the reader parses and validates on its own thread, this thread writes */
+    if (pthread_create(&reader, NULL, reader_main, &ip) != 0) {
+        *err = xprintf("cannot start the import reader thread");
         goto done;
     }
-    parser_ready = 1;
-    const char *pos = data, *end = data + len;
-    ip.line = 0;
-    while (pos < end && !ip.stop) {
-        const char *nl = memchr(pos, '\n', (size_t)(end - pos));
-        const char *next = nl ? nl + 1 : end;
-        ip.line++;
-        if (p.pstate == 0) ip.start = ip.line; /* ROW_NOT_BEGUN: a new record starts on this line */
-        if (csv_parse(&p, pos, (size_t)(next - pos), cb_field, cb_record, &ip) != (size_t)(next - pos)) {
-            imp_fail(&ip, 1, xprintf("第 %ld 行：CSV 格式错误（%s）", ip.line, csv_strerror(csv_error(&p))));
-            break;
-        }
-        pos = next;
+    reader_started = 1;
+    write_all(&ip);
+    if (ip.wstop) {
+        pthread_mutex_lock(&ip.ring.mu);
+        ip.ring.abort = 1;
+        pthread_cond_broadcast(&ip.ring.cv);
+        pthread_mutex_unlock(&ip.ring.mu);
     }
-    if (!ip.stop) csv_fini(&p, cb_field, cb_record, &ip);
-    if (!ip.stop && !ip.header_done) imp_fail(&ip, 1, xprintf("文件为空或没有表头"));
-    if (ip.stop) {
-        rc = ip.stop > 0 ? 1 : -1;
-        *err = ip.err;
-        ip.err = NULL;
+    pthread_join(reader, NULL);
+    reader_started = 0;
+    /* The first failure in file order wins: the writer's (on a row before the reader's stop) */
+    if (ip.wstop) {
+        *err = ip.werr;
+        ip.werr = NULL;
         goto done;
     }
+    if (ip.rstop) {
+        rc = ip.rstop > 0 ? 1 : -1;
+        *err = ip.rerr;
+        ip.rerr = NULL;
+        goto done;
+    }
+    unsigned char sha[32];
+    char sha_hex[65];
+    crypto_hash_sha256_final(&ip.sha, sha);
+    for (int i = 0; i < 32; i++) snprintf(sha_hex + 2 * i, 3, "%02x", sha[i]);
 
     phase("rows");
     if (saved_indexes) {
@@ -524,6 +867,10 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
     sqlite3_finalize(ip.ins);
     sqlite3_finalize(ip.find);
     ip.ins = ip.find = NULL;
+    for (int i = 0; i <= MULTI_ROWS; i++) {
+        sqlite3_finalize(ip.mst[i]);
+        ip.mst[i] = NULL;
+    }
     if (db_commit(db, err) != 0) {
         in_txn = 0;
         goto done;
@@ -535,21 +882,28 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
                         "rejected_count", (json_int_t)ip.nrejected, "encoding", encoding, "file_sha256", sha_hex);
     rc = 0;
 done:
-    if (parser_ready) csv_free(&p);
+    if (reader_started) pthread_join(reader, NULL);
     sqlite3_finalize(ip.ins);
     sqlite3_finalize(ip.find);
+    for (int i = 0; i <= MULTI_ROWS; i++) sqlite3_finalize(ip.mst[i]);
+    free(ip.multi_head);
     if (in_txn) db_rollback(db);
     if (old_cache) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA cache_size = %lld", old_cache);
         sqlite3_exec(db, pragma, NULL, NULL, NULL);
     }
+    if (ring_ready) {
+        pthread_cond_destroy(&ip.ring.cv);
+        pthread_mutex_destroy(&ip.ring.mu);
+    }
+    for (int i = 0; i < NBATCH; i++) free(ip.ring.b[i].arena);
     free(sql);
     free(converted);
-    free(ip.err);
+    free(ip.rerr);
+    free(ip.werr);
     free(ip.rec);
     free(ip.tab);
-    free(ip.norm);
     free(ip.ind);
     json_decref(ip.rejected);
     json_decref(saved_indexes);

@@ -2,6 +2,8 @@
 #include "db.h"
 #include "migrations.h"
 
+#include <fcntl.h>
+#include <strings.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +75,36 @@ int db_migrate(sqlite3 *db, char **err)
     return 0;
 }
 
+/* Debugging aid for tests (tests/http/test_query_plans.py): when the environment variable
+ * SPOTCHECK_TRACE_SQL names a file, every connection appends each read statement it runs (SELECT or
+ * WITH, bound values expanded) to it, one record per statement ending in a line ";;". The values
+ * include session tokens and password hashes: never set it on a real database. Off by default. */
+static int trace_sql(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)x;
+    int fd = (int)(long)ctx;
+    const char *raw = sqlite3_sql((sqlite3_stmt *)p);
+    if (!raw || (strncasecmp(raw, "SELECT", 6) && strncasecmp(raw, "WITH", 4))) return 0;
+    char *sql = sqlite3_expanded_sql((sqlite3_stmt *)p);
+    if (!sql) return 0;
+    char *rec = xprintf("%s\n;;\n", sql);
+    if (rec && write(fd, rec, strlen(rec)) < 0) { /* best effort */ }
+    free(rec);
+    sqlite3_free(sql);
+    return 0;
+}
+
+static void trace_setup(sqlite3 *db)
+{
+    static int fd = -2;
+    if (fd == -2) { /* first connection (the CLI opens one before any worker thread starts) */
+        const char *file = getenv("SPOTCHECK_TRACE_SQL");
+        fd = file && *file ? open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : -1;
+    }
+    if (fd >= 0) sqlite3_trace_v2(db, SQLITE_TRACE_STMT, trace_sql, (void *)(long)fd);
+}
+
 sqlite3 *db_open(const char *path, int create, char **err)
 {
     sqlite3 *db = NULL;
@@ -93,6 +125,7 @@ sqlite3 *db_open(const char *path, int create, char **err)
     }
     sqlite3_busy_timeout(db, 10000);
     sqlite3_extended_result_codes(db, 1);
+    trace_setup(db);
     char *msg = NULL;
     if (sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
                          "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;",

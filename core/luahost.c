@@ -166,7 +166,12 @@ static int budget_check(lh_state *h)
 {
     if (atomic_load_explicit(&h->interrupt, memory_order_relaxed)) return BREACH_INTERRUPT;
     if (h->instr_left < 0) return BREACH_INSTRUCTIONS;
-    if (now_ns() > h->deadline_ns) return BREACH_TIME;
+    long long t = now_ns();
+    if (h->deadline_ns == 0) {   /* a batch re-armed it for a new unit: the window opens now */
+        h->deadline_ns = t + (long long)h->lim.millis * 1000000LL;
+        return BREACH_NONE;
+    }
+    if (t > h->deadline_ns) return BREACH_TIME;
     return BREACH_NONE;
 }
 
@@ -1976,6 +1981,303 @@ int lh_call(lh_state *h, const char *rule, const char *fn, json_t *args, json_t 
     if (ret) *ret = out;
     else json_decref(out);
     return 0;
+}
+
+/* --- batch evaluation of units --- */
+
+#define LH_BATCH_MAX 64            /* fields and strata of one batch */
+#define LH_FAST_DECISIONS 32       /* decisions recognised by string identity */
+
+typedef struct decision {
+    int ok;
+    char *reason, *clause;
+    size_t hash;
+} decision;
+
+typedef struct batch_ctx {
+    lh_state *h;
+    const lh_batch *b;
+    lh_value vals[LH_BATCH_MAX];
+    long long count;
+    int cb_failed;
+    char *cb_err;
+    /* distinct decisions (C copies), and an open-addressing index over them by content */
+    decision *dec;
+    size_t ndec, capdec;
+    int *slot;                     /* index + 1, or 0 */
+    size_t nslot;
+    /* fast path: anchored Lua strings (pointer identity implies equal content) -> decision */
+    struct { const char *r, *c; int ok, id; } fast[LH_FAST_DECISIONS];
+    int nfast;
+    const char *sname[LH_BATCH_MAX];   /* the stratum names as Lua strings (on the stack) */
+    size_t slen[LH_BATCH_MAX];
+} batch_ctx;
+
+static size_t decision_hash(int ok, const char *r, size_t rl, const char *c, size_t cl)
+{
+    size_t x = ok ? 0x9e3779b97f4a7c15u : 1469598103934665603u;
+    for (size_t i = 0; i < rl; i++) x = (x ^ (unsigned char)r[i]) * 1099511628211u;
+    x = (x ^ 0xff) * 1099511628211u;
+    for (size_t i = 0; i < cl; i++) x = (x ^ (unsigned char)c[i]) * 1099511628211u;
+    return x;
+}
+
+/* The id of decision (ok, r, c), adding a copy if it is new. Returns -1 when out of memory, -2
+ * when r or c is not valid UTF-8. Pure C: never raises. */
+static int decision_intern(batch_ctx *b, int ok, const char *r, size_t rl, const char *c, size_t cl)
+{
+    size_t hv = decision_hash(ok, r, rl, c, cl);
+    if (b->nslot) {
+        for (size_t i = hv & (b->nslot - 1);; i = (i + 1) & (b->nslot - 1)) {
+            int k = b->slot[i];
+            if (k == 0) break;
+            decision *d = &b->dec[k - 1];
+            if (d->hash == hv && d->ok == ok && strlen(d->reason) == rl && strlen(d->clause) == cl &&
+                !memcmp(d->reason, r, rl) && !memcmp(d->clause, c, cl))
+                return k - 1;
+        }
+    }
+    json_t *vr = json_stringn(r, rl), *vc = json_stringn(c, cl);
+    int valid = vr && vc;
+    json_decref(vr);
+    json_decref(vc);
+    if (!valid) return -2;
+    if (b->ndec == b->capdec) {
+        size_t cap = b->capdec ? b->capdec * 2 : 16;
+        decision *p = realloc(b->dec, cap * sizeof *p);
+        if (!p) return -1;
+        b->dec = p;
+        b->capdec = cap;
+    }
+    if ((b->ndec + 1) * 2 > b->nslot) {   /* keep the index at most half full */
+        size_t n = b->nslot ? b->nslot * 2 : 64;
+        while ((b->ndec + 1) * 2 > n) n *= 2;
+        int *s = calloc(n, sizeof *s);
+        if (!s) return -1;
+        for (size_t k = 0; k < b->ndec; k++) {
+            size_t i = b->dec[k].hash & (n - 1);
+            while (s[i]) i = (i + 1) & (n - 1);
+            s[i] = (int)k + 1;
+        }
+        free(b->slot);
+        b->slot = s;
+        b->nslot = n;
+    }
+    decision *d = &b->dec[b->ndec];
+    d->reason = malloc(rl + 1);
+    d->clause = malloc(cl + 1);
+    if (!d->reason || !d->clause) {
+        free(d->reason);
+        free(d->clause);
+        return -1;
+    }
+    memcpy(d->reason, r, rl);
+    d->reason[rl] = '\0';
+    memcpy(d->clause, c, cl);
+    d->clause[cl] = '\0';
+    d->ok = ok;
+    d->hash = hv;
+    size_t i = hv & (b->nslot - 1);
+    while (b->slot[i]) i = (i + 1) & (b->nslot - 1);
+    b->slot[i] = (int)b->ndec + 1;
+    return (int)b->ndec++;
+}
+
+/* Stack layout of batch_entry (absolute indices). */
+enum { BI_CHECK = 1, BI_STRATUM, BI_TASK, BI_ANCHOR, BI_KOK, BI_KREASON, BI_KCLAUSE, BI_KEYS };
+
+/* The decision at index d (a table: check's result) as an interned id; raises on a bad shape. */
+static int batch_decision(lua_State *L, batch_ctx *c, int d, lh_unit_result *res)
+{
+    lh_state *h = c->h;
+    if (lua_type(L, d) != LUA_TTABLE)
+        return luaL_error(L, "rules/eligibility.lua: check 没有返回 {ok, reason, clause}（返回了 %s）",
+                          luaL_typename(L, d));
+    int t = d;
+    if (push_real(L, h, d)) t = lua_gettop(L);   /* a frozen proxy: read the table behind it */
+    lua_pushvalue(L, BI_KOK);
+    if (lua_rawget(L, t) != LUA_TBOOLEAN)
+        return luaL_error(L, "rules/eligibility.lua: check 没有返回 {ok, reason, clause}（ok 不是布尔值）");
+    int ok = lua_toboolean(L, -1);
+    lua_pushvalue(L, BI_KREASON);
+    const char *r = lua_rawget(L, t) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    lua_pushvalue(L, BI_KCLAUSE);
+    const char *cl = lua_rawget(L, t) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    int id = -1;
+    for (int i = 0; i < c->nfast; i++)
+        if (c->fast[i].r == r && c->fast[i].c == cl && c->fast[i].ok == ok) {
+            id = c->fast[i].id;
+            break;
+        }
+    if (id < 0) {
+        size_t rl = r ? lua_rawlen(L, -2) : 0, cll = cl ? lua_rawlen(L, -1) : 0;
+        id = decision_intern(c, ok, r ? r : "", rl, cl ? cl : "", cll);
+        if (id == -1) return luaL_error(L, "rules/eligibility.lua: not enough memory for decisions");
+        if (id == -2)
+            return luaL_error(L, "rules/eligibility.lua: result of check is not convertible to JSON: "
+                                 "string is not valid UTF-8");
+        if (c->nfast < LH_FAST_DECISIONS) {   /* anchor both strings: their addresses stay theirs */
+            for (int k = -2; k <= -1; k++) {
+                if (lua_type(L, k) != LUA_TSTRING) continue;
+                lua_pushvalue(L, k);
+                lua_pushboolean(L, 1);
+                lua_rawset(L, BI_ANCHOR);
+            }
+            c->fast[c->nfast].r = r;
+            c->fast[c->nfast].c = cl;
+            c->fast[c->nfast].ok = ok;
+            c->fast[c->nfast].id = id;
+            c->nfast++;
+        }
+    }
+    lua_settop(L, d);
+    res->ok = ok;
+    res->decision = id;
+    res->reason = c->dec[id].reason;
+    res->clause = c->dec[id].clause;
+    return 0;
+}
+
+/* Pushes a new table with the fields of vals whose table is `which`. */
+static void batch_table(lua_State *L, batch_ctx *c, int which, int n)
+{
+    const lh_batch *b = c->b;
+    lua_createtable(L, 0, n);
+    for (int i = 0; i < b->nfields; i++) {
+        const lh_field *f = &b->fields[i];
+        const lh_value *v = &c->vals[i];
+        if (f->table != which) continue;
+        if (f->type == LH_FIELD_TEXT) {
+            if (v->s == NULL) continue;
+            lua_pushvalue(L, BI_KEYS + i);
+            lua_pushlstring(L, v->s, v->len);
+        } else {
+            if (v->nil) continue;
+            lua_pushvalue(L, BI_KEYS + i);
+            if (f->type == LH_FIELD_BOOL) lua_pushboolean(L, v->i != 0);
+            else lua_pushinteger(L, (lua_Integer)v->i);
+        }
+        lua_rawset(L, -3);
+    }
+}
+
+static int batch_entry(lua_State *L)
+{
+    batch_ctx *c = lua_touserdata(L, 1);
+    lh_state *h = c->h;
+    const lh_batch *b = c->b;
+    lua_settop(L, 0);
+    luaL_checkstack(L, BI_KEYS + b->nfields + b->nstrata + 16, "batch");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
+    if (lua_getfield(L, -1, "eligibility") != LUA_TTABLE) return luaL_error(L, "rule 'eligibility' is not loaded");
+    if (lua_getfield(L, -1, "check") != LUA_TFUNCTION)
+        return luaL_error(L, "rules/eligibility.lua: no function 'check'");
+    lua_insert(L, 1);
+    lua_settop(L, 2);
+    if (lua_getfield(L, 2, "sampling") != LUA_TTABLE) return luaL_error(L, "rule 'sampling' is not loaded");
+    if (lua_getfield(L, -1, "stratum") != LUA_TFUNCTION)
+        return luaL_error(L, "rules/sampling.lua: no function 'stratum'");
+    lua_replace(L, BI_STRATUM);
+    lua_settop(L, BI_STRATUM);
+    push_json(L, h, b->task, 0);                  /* BI_TASK: one read-only table for every unit */
+    push_frozen(L, h, -1);
+    lua_remove(L, -2);
+    lua_createtable(L, 0, LH_FAST_DECISIONS * 2); /* BI_ANCHOR */
+    lua_pushliteral(L, "ok");
+    lua_pushliteral(L, "reason");
+    lua_pushliteral(L, "clause");
+    int nu = 0, nh = 0;
+    for (int i = 0; i < b->nfields; i++) {
+        lua_pushstring(L, b->fields[i].name);
+        if (b->fields[i].table == LH_IN_HISTORY) nh++;
+        else nu++;
+    }
+    for (int i = 0; i < b->nstrata; i++)
+        c->sname[i] = lua_pushlstring(L, b->strata[i], c->slen[i] = strlen(b->strata[i]));
+    int top = lua_gettop(L);
+    int unit = top + 1, hist = top + 2, dec = top + 3;
+    for (;;) {
+        int rc = b->next(b->ud, c->vals, &c->cb_err);
+        if (rc < 0) { c->cb_failed = 1; break; }
+        if (rc == 0) break;
+        h->instr_left = h->lim.instructions;   /* every unit gets the whole per-call budget */
+        h->deadline_ns = 0;
+        batch_table(L, c, LH_IN_UNIT, nu);
+        batch_table(L, c, LH_IN_HISTORY, nh);
+        lua_pushvalue(L, BI_CHECK);
+        lua_pushvalue(L, unit);
+        lua_pushvalue(L, BI_TASK);
+        lua_pushvalue(L, hist);
+        lua_call(L, 3, 1);
+        lh_unit_result res;
+        batch_decision(L, c, dec, &res);
+        res.stratum = -1;
+        res.stratum_name = NULL;
+        if (res.ok) {
+            lua_pushvalue(L, BI_STRATUM);
+            lua_pushvalue(L, unit);
+            lua_pushvalue(L, BI_TASK);
+            lua_call(L, 2, 1);
+            if (lua_type(L, -1) == LUA_TSTRING) {
+                size_t len;
+                const char *s = lua_tolstring(L, -1, &len);
+                res.stratum_name = s;
+                for (int i = 0; i < b->nstrata && res.stratum < 0; i++)
+                    if (c->sname[i] == s) res.stratum = i;
+                for (int i = 0; i < b->nstrata && res.stratum < 0; i++)
+                    if (c->slen[i] == len && !memcmp(c->sname[i], s, len)) res.stratum = i;
+            }
+        }
+        c->count++;
+        if (b->each(b->ud, &res, &c->cb_err) != 0) { c->cb_failed = 1; break; }
+        lua_settop(L, top);
+    }
+    lua_settop(L, 0);
+    return 0;
+}
+
+int lh_eval_units(lh_state *h, const lh_batch *b, long long *count, char **err)
+{
+    if (count) *count = 0;
+    if (b == NULL || b->next == NULL || b->each == NULL || b->nfields < 0 || b->nfields > LH_BATCH_MAX ||
+        b->nstrata < 0 || b->nstrata > LH_BATCH_MAX || (b->nfields && !b->fields) || (b->nstrata && !b->strata)) {
+        set_err(err, "lh_eval_units: invalid batch description");
+        return -1;
+    }
+    for (int i = 0; i < b->nfields; i++)
+        if (!b->fields[i].name) {
+            set_err(err, "lh_eval_units: a field has no name");
+            return -1;
+        }
+    batch_ctx *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        set_err(err, "out of memory");
+        return -1;
+    }
+    c->h = h;
+    c->b = b;
+    int base;
+    /* unit and history tables die young: the generational collector handles them cheaply */
+    int mode = lua_gc(h->L, LUA_GCGEN, 0, 0);
+    int rc = protected_run(h, batch_entry, c, 1, &base, "rules/%s.lua", "eligibility", err);
+    lua_settop(h->L, base);
+    if (mode == LUA_GCINC) lua_gc(h->L, LUA_GCINC, 0, 0, 0);
+    if (rc == 0 && c->cb_failed) {
+        if (err) *err = c->cb_err ? c->cb_err : strdup("lh_eval_units: stopped by the caller");
+        else free(c->cb_err);
+        c->cb_err = NULL;
+        rc = -1;
+    }
+    if (count) *count = c->count;
+    for (size_t i = 0; i < c->ndec; i++) {
+        free(c->dec[i].reason);
+        free(c->dec[i].clause);
+    }
+    free(c->dec);
+    free(c->slot);
+    free(c->cb_err);
+    free(c);
+    return rc;
 }
 
 /* --- rule tests --- */

@@ -38,6 +38,64 @@ void lh_clear_rules(lh_state *h);
  * script, line and message (also for budget, deadline and memory breaches). */
 int lh_call(lh_state *h, const char *rule, const char *fn, json_t *args, json_t **ret, char **err);
 
+/* ---- Batch evaluation of units (the freeze step; SPEC §4.1) ----
+ * lh_eval_units runs, for every row the caller supplies, eligibility.check(unit, task, history)
+ * and, when the decision's ok is true, sampling.stratum(unit, task), without any JSON: the unit and
+ * history tables are built directly from C values described by lh_field. */
+
+enum { LH_FIELD_TEXT, LH_FIELD_INT, LH_FIELD_BOOL };   /* lh_field.type */
+enum { LH_IN_UNIT, LH_IN_HISTORY };                    /* lh_field.table */
+
+typedef struct lh_field {
+    const char *name;    /* key in the Lua table */
+    int type;            /* LH_FIELD_TEXT: string; LH_FIELD_INT: integer; LH_FIELD_BOOL: boolean */
+    int table;           /* LH_IN_UNIT or LH_IN_HISTORY */
+} lh_field;
+
+typedef struct lh_value {
+    const char *s;       /* TEXT: the bytes (need not be NUL-terminated); NULL = nil */
+    size_t len;          /* TEXT: length of s */
+    long long i;         /* INT: the value; BOOL: non-zero = true */
+    int nil;             /* INT, BOOL: 1 = nil (the key is absent, as JSON null in lh_call) */
+} lh_value;
+
+typedef struct lh_unit_result {
+    int ok;              /* the decision's ok (check must return a table whose ok is a boolean) */
+    int decision;        /* 0, 1, 2 ... in order of first appearance in this batch: equal numbers
+                            mean equal (ok, reason, clause) */
+    const char *reason;  /* NUL-terminated UTF-8 ("" when the field is not a string); stable */
+    const char *clause;  /*   until lh_eval_units returns (one copy per distinct decision) */
+    int stratum;         /* ok: index of sampling.stratum's result in lh_batch.strata, or -1 when
+                            it returned an unknown name or no string; !ok: -1 */
+    const char *stratum_name;   /* ok: the returned name (valid during the callback only) or NULL */
+} lh_unit_result;
+
+typedef struct lh_batch {
+    json_t *task;                      /* borrowed; converted once and shared by every unit as a
+                                          read-only table (writing to it raises) */
+    const lh_field *fields;            /* the unit's and the history's fields, in vals order */
+    int nfields;                       /* at most 64 */
+    const char *const *strata;         /* the known stratum names, for lh_unit_result.stratum */
+    int nstrata;
+    /* Fills vals[0 .. nfields-1] with the next unit; returns 1, 0 at the end, or -1 with *err set
+     * (malloc'd) to stop the batch. Pointers in vals must stay valid until the next call. */
+    int (*next)(void *ud, lh_value *vals, char **err);
+    /* Receives each unit's outcome, in row order; returns 0, or -1 with *err set to stop. */
+    int (*each)(void *ud, const lh_unit_result *res, char **err);
+    void *ud;
+} lh_batch;
+
+/* Evaluates every unit b->next supplies and hands each outcome to b->each. A history table is
+ * always passed (fields with table LH_IN_HISTORY; nil ones absent). Budget: every unit gets the
+ * full per-call budget of lh_limits (instructions and time, re-armed per unit; the time window
+ * opens at the unit's first budget check, at most LH_HOOK_COUNT instructions in); the memory
+ * ceiling is the state's as always. A breach, a rule error, a decision that is not a table with a
+ * boolean ok, or a non-UTF-8 reason/clause stops the batch: returns -1 with *err (caller frees)
+ * naming rules/<file>.lua:<line> where there is one; the state stays usable. -1 also when next or
+ * each fail (their *err is handed on). Returns 0 when every row was evaluated; *count (if not
+ * NULL) receives the number of units evaluated in both cases. Callbacks must not call into h. */
+int lh_eval_units(lh_state *h, const lh_batch *b, long long *count, char **err);
+
 /* Runs a rule test file (chunk name "=rules/tests/<name>_test.lua") against the loaded rules. The
  * file returns a sequence of { "case name", function() ... end }; inside, `rules` is the loaded
  * rules and `eq(actual, expected [, msg])` compares deeply. *report is a new JSON object

@@ -24,9 +24,9 @@ json_t *results_level(req *r, const char *due_date, const char *today, char **er
 /* Whether cert_no is on the current team of uscc in task. 1, 0, or -1 with *err. */
 int results_on_team(sqlite3 *db, long long task_id, const char *uscc, const char *cert_no, char **err);
 
-/* Whether the request's user is staff of task: admin, planner, head, auditor, or an inspector on one
- * of the task's teams. 1, 0, or -1 with *err. */
-int results_task_staff(req *r, long long task_id, char **err);
+/* Whether the request's user is staff of task: has one of roles, or is an inspector on one of the
+ * task's teams. 1, 0, or -1 with *err. */
+int results_task_staff(req *r, long long task_id, int roles, char **err);
 
 /* The result row (with "records" and corrections applied when current != 0) or NULL (no such
  * result, or *err set). New reference. */

@@ -11,6 +11,11 @@
 #include "enterprises.h"
 #include "inspectors.h"
 #include "items.h"
+#include "results.h"
+#include "followups.h"
+#include "objections.h"
+#include "attachments.h"
+#include "accountability.h"
 
 const struct route *const spot_route_tables[] = {
     auth_routes,
@@ -24,5 +29,10 @@ const struct route *const spot_route_tables[] = {
     enterprise_routes,
     inspector_routes,
     item_routes,
+    results_routes,
+    followups_routes,
+    objections_routes,
+    attachments_routes,
+    accountability_routes,
     NULL,
 };

@@ -23,14 +23,17 @@
 #include "announce.h"
 #include "audit.h"
 #include "clock.h"
+#include "config.h"
 #include "db.h"
 #include "draw.h"
 #include "luahost.h"
 #include "plans.h"
+#include "rules.h"
 #include "ruledata.h"
 #include "validate.h"
 #include "worker.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -406,11 +409,28 @@ static int h_excluded(req *r)
 
 /* ---- freeze ---- */
 
+/* How the freeze scans (performance; the outcome never depends on it):
+ * - Rules run through lh_eval_units: unit and history tables are built from the row's columns
+ *   directly, one Lua batch per part, no JSON per unit.
+ * - The rows are read in USCC order from the unique index, in at most FREEZE_PARTS parts split by
+ *   USCC range (the split point is the median of a sample). Part 0 runs in the request's thread on
+ *   its worker; part 1 in a helper thread with its own read-only connection and its own Lua state
+ *   holding the same rule versions (else one part only). Concatenating the parts in order gives
+ *   exactly the single-scan result: the lists stay sorted by USCC and each unit's decision
+ *   depends only on its row.
+ * - The whole freeze runs in one BEGIN IMMEDIATE transaction of the request's connection: no one
+ *   can commit while the helper opens its snapshot, so both parts read the same database state. */
+
+#define FREEZE_PARTS 2
+#define FREEZE_SPLIT_MIN 1000      /* a directory spanning fewer rowids: one part */
+#define FREEZE_SAMPLE 63           /* rows sampled for the split point */
+
 typedef struct stratum_acc {
     char name[64];
     char label[160];
     char *buf;                 /* "USCC\n" … */
     size_t len, cap, count;
+    size_t last;               /* offset of the last item in buf */
     long long draw;
     json_t *count_ret;         /* [n, reason, clause] */
     char hash[65];
@@ -419,8 +439,77 @@ typedef struct stratum_acc {
 typedef struct excl {
     long long eid;
     char uscc[32];
-    int reason;                /* index into the reasons array */
+    int reason;                /* index into the part's, later the merged, reasons */
 } excl;
+
+/* The unit fields given to eligibility.check and sampling.stratum: ruledata_unit's fields from
+ * RULEDATA_UNIT_COLUMNS (same names and types), then the history (drawn_this_year, last_drawn). */
+static const lh_field FREEZE_FIELDS[] = {
+    {"id", LH_FIELD_INT, LH_IN_UNIT},
+    {"uscc", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"name", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"unit_type", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"region", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"industry", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"supervision_type", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"risk_level", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"credit_level", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"complaints", LH_FIELD_INT, LH_IN_UNIT},
+    {"watchlist", LH_FIELD_BOOL, LH_IN_UNIT},
+    {"dishonest", LH_FIELD_BOOL, LH_IN_UNIT},
+    {"serious_violation", LH_FIELD_BOOL, LH_IN_UNIT},
+    {"major_hazard", LH_FIELD_BOOL, LH_IN_UNIT},
+    {"status", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"drawn_this_year", LH_FIELD_INT, LH_IN_HISTORY},
+    {"last_drawn", LH_FIELD_TEXT, LH_IN_HISTORY},
+};
+#define FREEZE_NFIELDS ((int)(sizeof FREEZE_FIELDS / sizeof FREEZE_FIELDS[0]))
+
+/* The scan query: RULEDATA_UNIT_COLUMNS, the history (times selected in other dispatched tasks of
+ * the year, last date), the task's filters, one USCC range [?9, ?10), in USCC byte order. */
+static const char FREEZE_SQL[] =
+    "SELECT " RULEDATA_UNIT_COLUMNS ", coalesce(h.n, 0), h.last FROM enterprises LEFT JOIN ("
+    "  SELECT u.enterprise_id AS eid, count(*) AS n, max(substr(t.locked_at, 1, 10)) AS last"
+    "  FROM task_units u JOIN tasks t ON t.id = u.task_id"
+    "  WHERE t.year = ?1 AND t.id <> ?2 AND t.status = 'dispatched' GROUP BY u.enterprise_id) h"
+    " ON h.eid = enterprises.id"
+    " WHERE uscc >= ?9 AND uscc < ?10"
+    "   AND (?3 IS NULL OR industry IN (SELECT value FROM json_each(?3)))"
+    "   AND (?4 IS NULL OR region IN (SELECT value FROM json_each(?4)))"
+    "   AND (?5 IS NULL OR unit_type IN (SELECT value FROM json_each(?5)))"
+    "   AND (?6 IS NULL OR risk_level IN (SELECT value FROM json_each(?6)))"
+    "   AND (?7 IS NULL OR credit_level IN (SELECT value FROM json_each(?7)))"
+    "   AND (?8 IS NULL OR supervision_type IN (SELECT value FROM json_each(?8)))"
+    " ORDER BY uscc";
+
+/* One part of the scan, and what it collected. */
+typedef struct freeze_part {
+    sqlite3 *db;               /* borrowed */
+    lh_state *lua;             /* borrowed */
+    json_t *rtask;             /* borrowed */
+    long long year, task_id;
+    char *const *filters;      /* 6 JSON arrays or NULL (borrowed) */
+    const char *lo;            /* range: lo (text, inclusive) ... */
+    const char *hi;            /* ... hi (text, exclusive); NULL = no upper bound */
+    int ns;
+    const char *const *snames;
+    sqlite3_stmt *q;
+    const lh_value *row;       /* the current row (the host's array, set by part_next) */
+    stratum_acc acc[MAX_STRATA];   /* buf, len, cap, count, last only */
+    excl *ex;
+    size_t nex, capex;
+    char **names;              /* names of the first EXCLUDED_PAGE exclusions */
+    int *dec_reason;           /* lh decision id -> index in reasons, or -1 */
+    size_t ndec_reason;
+    char **rtext, **ctext;     /* this part's reasons and clauses, in order of first appearance */
+    size_t nreasons;
+    long long scanned;
+    int rc;                    /* 0, or FREEZE_E_* */
+    char *err;
+    char *bad_uscc;            /* FREEZE_E_CANDIDATE: the offending USCC */
+} freeze_part;
+
+enum { FREEZE_OK = 0, FREEZE_E_DB, FREEZE_E_RULE, FREEZE_E_CANDIDATE };
 
 static int buf_add(stratum_acc *s, const char *u, size_t n)
 {
@@ -432,11 +521,229 @@ static int buf_add(stratum_acc *s, const char *u, size_t n)
         s->buf = p;
         s->cap = cap;
     }
+    s->last = s->len;
     memcpy(s->buf + s->len, u, n);
     s->buf[s->len + n] = '\n';
     s->len += n + 1;
     s->count++;
     return 0;
+}
+
+/* Byte order of two list items (a prefix sorts first). */
+static int item_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    return c ? c : alen < blen ? -1 : alen > blen;
+}
+
+/* lh_batch.next: the next row of the part's query. */
+static int part_next(void *ud, lh_value *v, char **err)
+{
+    freeze_part *p = ud;
+    sqlite3_stmt *q = p->q;
+    int step = sqlite3_step(q);
+    if (step == SQLITE_DONE) return 0;
+    if (step != SQLITE_ROW) {
+        *err = xprintf("%s", sqlite3_errmsg(p->db));
+        p->rc = FREEZE_E_DB;
+        return -1;
+    }
+    for (int i = 0; i < FREEZE_NFIELDS; i++) {
+        if (FREEZE_FIELDS[i].type == LH_FIELD_TEXT) {
+            v[i].s = (const char *)sqlite3_column_text(q, i);
+            v[i].len = (size_t)sqlite3_column_bytes(q, i);
+        } else {
+            v[i].i = sqlite3_column_int64(q, i);
+            v[i].nil = 0;
+        }
+    }
+    p->row = v;
+    return 1;
+}
+
+/* lh_batch.each: files the unit under its stratum, or its exclusion. */
+static int part_each(void *ud, const lh_unit_result *res, char **err)
+{
+    freeze_part *p = ud;
+    const char *uscc = p->row[1].s ? p->row[1].s : "";
+    size_t ulen = p->row[1].s ? p->row[1].len : 0;
+    if (res->ok) {
+        if (res->stratum < 0 || res->stratum >= p->ns) {
+            *err = xprintf("rules/sampling.lua: stratum 对 %s 返回了未知抽查层 %s", uscc,
+                           res->stratum_name ? res->stratum_name : "nil");
+            p->rc = FREEZE_E_RULE;
+            return -1;
+        }
+        stratum_acc *s = &p->acc[res->stratum];
+        /* a list item: non-empty, no newline or NUL, strictly after the previous one */
+        if (ulen == 0 || memchr(uscc, '\n', ulen) || memchr(uscc, '\0', ulen) ||
+            (s->count && item_cmp(s->buf + s->last, s->len - 1 - s->last, uscc, ulen) >= 0)) {
+            p->bad_uscc = xprintf("%.*s", (int)ulen, uscc);
+            p->rc = FREEZE_E_CANDIDATE;
+            *err = xprintf("bad candidate");
+            return -1;
+        }
+        if (buf_add(s, uscc, ulen) != 0) goto oom;
+        return 0;
+    }
+    if ((size_t)res->decision >= p->ndec_reason) {
+        size_t n = p->ndec_reason ? p->ndec_reason * 2 : 16;
+        while (n <= (size_t)res->decision) n *= 2;
+        int *m = realloc(p->dec_reason, n * sizeof *m);
+        if (!m) goto oom;
+        for (size_t i = p->ndec_reason; i < n; i++) m[i] = -1;
+        p->dec_reason = m;
+        p->ndec_reason = n;
+    }
+    if (p->dec_reason[res->decision] < 0) {
+        char **rt = realloc(p->rtext, (p->nreasons + 1) * sizeof *rt);
+        if (rt) p->rtext = rt;
+        char **ct = realloc(p->ctext, (p->nreasons + 1) * sizeof *ct);
+        if (ct) p->ctext = ct;
+        if (!rt || !ct) goto oom;
+        p->rtext[p->nreasons] = strdup(res->reason);
+        p->ctext[p->nreasons] = strdup(res->clause);
+        if (!p->rtext[p->nreasons] || !p->ctext[p->nreasons]) {
+            free(p->rtext[p->nreasons]);
+            free(p->ctext[p->nreasons]);
+            goto oom;
+        }
+        p->dec_reason[res->decision] = (int)p->nreasons++;
+    }
+    if (p->nex == p->capex) {
+        size_t cap = p->capex ? p->capex * 2 : 256;
+        excl *e = realloc(p->ex, cap * sizeof *e);
+        if (!e) goto oom;
+        p->ex = e;
+        p->capex = cap;
+    }
+    excl *e = &p->ex[p->nex];
+    e->eid = p->row[0].i;
+    snprintf(e->uscc, sizeof e->uscc, "%.*s", (int)ulen, uscc);
+    e->reason = p->dec_reason[res->decision];
+    if (p->nex < EXCLUDED_PAGE) {
+        if (!p->names && !(p->names = calloc(EXCLUDED_PAGE, sizeof *p->names))) goto oom;
+        p->names[p->nex] = xprintf("%.*s", (int)p->row[2].len, p->row[2].s ? p->row[2].s : "");
+    }
+    p->nex++;
+    return 0;
+oom:
+    *err = xprintf("out of memory");
+    p->rc = FREEZE_E_DB;
+    return -1;
+}
+
+/* Runs one part: prepares its query on p->db and evaluates it on p->lua. Sets p->rc / p->err. */
+static void part_run(freeze_part *p)
+{
+    char *err = NULL;
+    p->q = db_prepare(p->db, &err, FREEZE_SQL, "iissssss", p->year, p->task_id, p->filters[0], p->filters[1],
+                      p->filters[2], p->filters[3], p->filters[4], p->filters[5]);
+    if (!p->q) {
+        p->rc = FREEZE_E_DB;
+        p->err = err;
+        return;
+    }
+    sqlite3_bind_text(p->q, 9, p->lo, -1, SQLITE_STATIC);
+    if (p->hi) sqlite3_bind_text(p->q, 10, p->hi, -1, SQLITE_STATIC);
+    else sqlite3_bind_blob(p->q, 10, "\xff", 1, SQLITE_STATIC);   /* every text sorts before a blob */
+    lh_batch b = {.task = p->rtask, .fields = FREEZE_FIELDS, .nfields = FREEZE_NFIELDS, .strata = p->snames,
+                  .nstrata = p->ns, .next = part_next, .each = part_each, .ud = p};
+    if (lh_eval_units(p->lua, &b, &p->scanned, &err) != 0) {
+        if (p->rc == FREEZE_OK) p->rc = FREEZE_E_RULE;   /* not set by a callback: the rules failed */
+        p->err = err;
+    }
+    sqlite3_finalize(p->q);
+    p->q = NULL;
+}
+
+static void *part_thread(void *arg)
+{
+    part_run(arg);
+    return NULL;
+}
+
+static void part_free(freeze_part *p)
+{
+    for (int s = 0; s < MAX_STRATA; s++) free(p->acc[s].buf);
+    free(p->ex);
+    if (p->names)
+        for (size_t i = 0; i < EXCLUDED_PAGE; i++) free(p->names[i]);
+    free(p->names);
+    free(p->dec_reason);
+    for (size_t i = 0; i < p->nreasons; i++) {
+        free(p->rtext[i]);
+        free(p->ctext[i]);
+    }
+    free(p->rtext);
+    free(p->ctext);
+    free(p->err);
+    free(p->bad_uscc);
+}
+
+/* The helper of part 1: a read-only connection to the same database and a Lua state with the
+ * worker's rule versions. Returns 0, or -1 (then the freeze runs as one part). */
+static int helper_open(req *r, sqlite3 **db, lh_state **lua)
+{
+    *db = NULL;
+    *lua = NULL;
+    const char *path = sqlite3_db_filename(r->db, "main");
+    char *err = NULL;
+    json_t *vers = NULL;
+    long long gen;
+    if (!path || !*path || sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_busy_timeout(*db, 10000);
+    *lua = lh_new(&spot_config.lua, &err);
+    if (!*lua || rules_load_active(*db, *lua, &gen, &vers, &err) != 0) goto fail;
+    if (!json_equal(vers, r->w->rule_versions)) goto fail;   /* an activation in between */
+    json_decref(vers);
+    return 0;
+fail:
+    free(err);
+    json_decref(vers);
+    lh_free(*lua);
+    sqlite3_close(*db);
+    *db = NULL;
+    *lua = NULL;
+    return -1;
+}
+
+/* The split point of the scan: the median USCC of a sample of rows spread over the rowids (any
+ * value is correct; a good one balances the parts). New string, or NULL for one part. */
+static char *split_point(sqlite3 *db)
+{
+    char *err = NULL;
+    json_t *b = db_row(db, &err, "SELECT min(id) AS lo, max(id) AS hi FROM enterprises", "");
+    long long lo = json_integer_value(json_object_get(b, "lo")), hi = json_integer_value(json_object_get(b, "hi"));
+    json_decref(b);
+    free(err);
+    err = NULL;
+    if (hi - lo + 1 < FREEZE_SPLIT_MIN) return NULL;   /* the rowid span bounds the row count */
+    sqlite3_stmt *q = db_prepare(db, &err, "SELECT uscc FROM enterprises WHERE id >= ? ORDER BY id LIMIT 1", "");
+    if (!q) { free(err); return NULL; }
+    char *sample[FREEZE_SAMPLE];
+    int k = 0;
+    for (int i = 0; i < FREEZE_SAMPLE; i++) {
+        sqlite3_bind_int64(q, 1, lo + (long long)((double)(hi - lo) * (i + 0.5) / FREEZE_SAMPLE));
+        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+            sample[k++] = strdup((const char *)sqlite3_column_text(q, 0));
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    /* selection of the median by insertion sort (k <= 63) */
+    for (int i = 1; i < k; i++)
+        for (int j = i; j > 0 && sample[j] && sample[j - 1] && strcmp(sample[j - 1], sample[j]) > 0; j--) {
+            char *t = sample[j];
+            sample[j] = sample[j - 1];
+            sample[j - 1] = t;
+        }
+    char *mid = NULL;
+    for (int i = 0; i < k; i++) {
+        if (i == k / 2) mid = sample[i];
+        else free(sample[i]);
+    }
+    return mid;
 }
 
 /* The ordered strata of the sampling rule (names and labels). Returns the count, or -1 with *err. */
@@ -483,6 +790,24 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Context of the hashing helper: H_c over every stratum list in order. */
+typedef struct hc_job {
+    stratum_acc *acc;
+    int ns;
+    unsigned char hc[DRAW_HASH_LEN];
+} hc_job;
+
+static void *hc_thread(void *arg)
+{
+    hc_job *j = arg;
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    for (int s = 0; s < j->ns; s++)
+        if (j->acc[s].len) crypto_hash_sha256_update(&st, (const unsigned char *)j->acc[s].buf, j->acc[s].len);
+    crypto_hash_sha256_final(&st, j->hc);
+    return NULL;
+}
+
 static int h_freeze(req *r)
 {
     long long id;
@@ -504,144 +829,158 @@ static int h_freeze(req *r)
     int out_rc = 0;
     stratum_acc acc[MAX_STRATA];
     memset(acc, 0, sizeof acc);
+    freeze_part part[FREEZE_PARTS];
+    memset(part, 0, sizeof part);
+    int nparts = 1, helper_started = 0;
+    pthread_t helper;
+    sqlite3 *hdb = NULL;
+    lh_state *hlua = NULL;
+    char *split = NULL;
     excl *ex = NULL;
-    size_t nex = 0, capex = 0;
-    json_t *reasons = json_array(), *reason_idx = json_object(), *ex_named = json_array();
+    size_t nex = 0;
+    json_t *reasons = json_array(), *ex_named = json_array();
+    char *fj[6] = {0};
+    const char *snames[MAX_STRATA];
     json_t *rtask = tasks_rule_task(r->db, t, &err);
-    sqlite3_stmt *q = NULL;
     int ns = rtask ? load_strata(r->w->lua, acc, &err) : -1;
     if (ns < 0) { out_rc = rtask ? tasks_fail_rule(r, err) : tasks_fail_db(r, err); err = NULL; goto done; }
+    for (int s = 0; s < ns; s++) snames[s] = acc[s].name;
 
     json_t *f = json_object_get(t, "filters");
-    char *fj[6] = {0};
     for (int i = 0; i < 6; i++) {
         json_t *a = json_object_get(f, FILTER_KEYS[i]);
         if (json_array_size(a)) fj[i] = json_dumps(a, JSON_COMPACT);
     }
-    q = db_prepare(r->db, &err,
-        "SELECT " RULEDATA_UNIT_COLUMNS ", h.n, h.last FROM enterprises LEFT JOIN ("
-        "  SELECT u.enterprise_id AS eid, count(*) AS n, max(substr(t.locked_at, 1, 10)) AS last"
-        "  FROM task_units u JOIN tasks t ON t.id = u.task_id"
-        "  WHERE t.year = ?1 AND t.id <> ?2 AND t.status = 'dispatched' GROUP BY u.enterprise_id) h"
-        " ON h.eid = enterprises.id"
-        " WHERE (?3 IS NULL OR industry IN (SELECT value FROM json_each(?3)))"
-        "   AND (?4 IS NULL OR region IN (SELECT value FROM json_each(?4)))"
-        "   AND (?5 IS NULL OR unit_type IN (SELECT value FROM json_each(?5)))"
-        "   AND (?6 IS NULL OR risk_level IN (SELECT value FROM json_each(?6)))"
-        "   AND (?7 IS NULL OR credit_level IN (SELECT value FROM json_each(?7)))"
-        "   AND (?8 IS NULL OR supervision_type IN (SELECT value FROM json_each(?8)))"
-        " ORDER BY uscc", "iissssss", (long long)json_integer_value(json_object_get(t, "year")), id,
-        fj[0], fj[1], fj[2], fj[3], fj[4], fj[5]);
-    for (int i = 0; i < 6; i++) free(fj[i]);
-    if (!q) { out_rc = tasks_fail_db(r, err); err = NULL; goto done; }
-
-    json_t *args = json_array(), *sargs = json_array();
-    json_array_append(args, json_null());
-    json_array_append(args, rtask);
-    json_array_append(args, json_null());
-    json_array_append(sargs, json_null());
-    json_array_append(sargs, rtask);
-    long long scanned = 0;
-    int step, failed = 0;
-    while (!failed && (step = sqlite3_step(q)) == SQLITE_ROW) {
-        scanned++;
-        json_t *unit = ruledata_unit(q);
-        json_t *hist = sqlite3_column_type(q, 15) == SQLITE_NULL
-            ? json_pack("{si}", "drawn_this_year", 0)
-            : json_pack("{sI ss}", "drawn_this_year", (json_int_t)sqlite3_column_int64(q, 15), "last_drawn",
-                        (const char *)sqlite3_column_text(q, 16));
-        json_array_set_new(args, 0, unit);
-        json_array_set_new(args, 2, hist);
-        json_t *ret = NULL;
-        if (lh_call(r->w->lua, "eligibility", "check", args, &ret, &err) != 0) { failed = 1; break; }
-        json_t *d = json_array_get(ret, 0);
-        const char *uscc = (const char *)sqlite3_column_text(q, 1);
-        size_t ulen = (size_t)sqlite3_column_bytes(q, 1);
-        if (!json_is_object(d) || !json_is_boolean(json_object_get(d, "ok"))) {
-            err = strdup("rules/eligibility.lua: check 没有返回 {ok, reason, clause}");
-            json_decref(ret);
-            failed = 1;
-            break;
-        }
-        if (json_is_true(json_object_get(d, "ok"))) {
-            json_decref(ret);
-            json_array_set(sargs, 0, unit);
-            if (lh_call(r->w->lua, "sampling", "stratum", sargs, &ret, &err) != 0) { failed = 1; break; }
-            const char *sname = json_string_value(json_array_get(ret, 0));
-            int s = -1;
-            for (int k = 0; sname && k < ns && s < 0; k++)
-                if (!strcmp(acc[k].name, sname)) s = k;
-            if (s < 0) {
-                err = xprintf("rules/sampling.lua: stratum 对 %s 返回了未知抽查层 %s", uscc, sname ? sname : "nil");
-                json_decref(ret);
-                failed = 1;
-                break;
-            }
-            json_decref(ret);
-            if (buf_add(&acc[s], uscc, ulen) != 0) { err = strdup("out of memory"); failed = 1; break; }
-        } else {
-            const char *reason = json_string_value(json_object_get(d, "reason"));
-            const char *clause = json_string_value(json_object_get(d, "clause"));
-            char *key = xprintf("%s\x1f%s", reason ? reason : "", clause ? clause : "");
-            json_t *ix = json_object_get(reason_idx, key);
-            if (!ix) {
-                ix = json_integer((json_int_t)json_array_size(reasons));
-                json_object_set_new(reason_idx, key, ix);
-                json_array_append_new(reasons, json_pack("{ss ss}", "reason", reason ? reason : "", "clause",
-                                                         clause ? clause : ""));
-            }
-            free(key);
-            if (nex == capex) {
-                capex = capex ? capex * 2 : 256;
-                excl *p = realloc(ex, capex * sizeof *ex);
-                if (!p) { err = strdup("out of memory"); json_decref(ret); failed = 1; break; }
-                ex = p;
-            }
-            ex[nex].eid = sqlite3_column_int64(q, 0);
-            snprintf(ex[nex].uscc, sizeof ex[nex].uscc, "%s", uscc);
-            ex[nex].reason = (int)json_integer_value(ix);
-            if (nex < EXCLUDED_PAGE)
-                json_array_append_new(ex_named, json_pack("{ss ss ss ss}", "uscc", uscc, "name",
-                    (const char *)sqlite3_column_text(q, 2), "reason", reason ? reason : "", "clause", clause ? clause : ""));
-            nex++;
-            json_decref(ret);
-        }
-    }
-    json_decref(args);
-    json_decref(sargs);
-    if (!failed && step != SQLITE_DONE) {
-        err = xprintf("%s", sqlite3_errmsg(r->db));
-        sqlite3_finalize(q);
-        q = NULL;
-        out_rc = tasks_fail_db(r, err);
+    int can_split = helper_open(r, &hdb, &hlua) == 0;
+    /* From here on the request's connection holds the write lock: everything read below, by both
+     * parts, is one database state, and the task's status cannot change under us. */
+    if (db_begin(r->db, &err) != 0) { out_rc = tasks_fail_db(r, err); err = NULL; goto done; }
+    char *now_status = db_text(r->db, &err, "SELECT status FROM tasks WHERE id = ?", "i", id);
+    int status_ok = now_status && (!strcmp(now_status, "draft") || !strcmp(now_status, "frozen"));
+    free(now_status);
+    if (!status_ok) {
+        out_rc = err ? tasks_fail_db(r, err) : (db_rollback(r->db), reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试"));
         err = NULL;
         goto done;
     }
-    sqlite3_finalize(q);
-    q = NULL;
-    if (failed) { out_rc = tasks_fail_rule(r, err); err = NULL; goto done; }
+    if (can_split && (split = split_point(r->db)) != NULL) nparts = 2;
+    for (int k = 0; k < nparts; k++) {
+        freeze_part *p = &part[k];
+        p->db = k ? hdb : r->db;
+        p->lua = k ? hlua : r->w->lua;
+        p->rtask = rtask;
+        p->year = (long long)json_integer_value(json_object_get(t, "year"));
+        p->task_id = id;
+        p->filters = fj;
+        p->lo = k ? split : "";
+        p->hi = k == 0 && nparts > 1 ? split : NULL;
+        p->ns = ns;
+        p->snames = snames;
+    }
+    if (nparts > 1) {
+        helper_started = pthread_create(&helper, NULL, part_thread, &part[1]) == 0;
+        if (!helper_started) part_run(&part[1]);   /* no thread: run it here, same result */
+    }
+    part_run(&part[0]);
+    if (helper_started) pthread_join(helper, NULL);
+    long long scanned = 0;
+    for (int k = 0; k < nparts; k++) scanned += part[k].scanned;
+    for (int k = 0; k < nparts; k++) {
+        freeze_part *p = &part[k];
+        if (p->rc == FREEZE_OK) continue;
+        if (p->rc == FREEZE_E_CANDIDATE) {
+            db_rollback(r->db);
+            out_rc = reply_error(r, 422, "bad_candidates", "候选名单无效（统一社会信用代码为空、重复或含换行）：%s",
+                                 p->bad_uscc ? p->bad_uscc : "");
+        } else {
+            out_rc = p->rc == FREEZE_E_RULE ? tasks_fail_rule(r, p->err) : tasks_fail_db(r, p->err);
+            p->err = NULL;
+        }
+        goto done;
+    }
     double t1 = now_s();
 
-    /* Hashes (strata in order) and counts. */
-    unsigned char hc[DRAW_HASH_LEN], sh[DRAW_HASH_LEN];
-    draw_cand_hash ch;
-    draw_cand_init(&ch);
+    /* Merge the parts in order (part 0 holds the lower USCC range): lists, exclusions, reasons. */
     for (int s = 0; s < ns; s++) {
-        draw_cand_begin(&ch);
-        const char *p = acc[s].buf, *end = acc[s].buf + acc[s].len;
-        while (p < end) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            int rc = draw_cand_add(&ch, p, (size_t)(nl - p));
-            if (rc != 0) {
-                draw_cand_final(&ch, hc);
+        stratum_acc *a = &acc[s];
+        for (int k = 0; k < nparts; k++) {
+            stratum_acc *pa = &part[k].acc[s];
+            if (!pa->count) continue;
+            if (a->count && item_cmp(a->buf + a->last, a->len - 1 - a->last, pa->buf, (size_t)((char *)memchr(pa->buf, '\n', pa->len) - pa->buf)) >= 0) {
+                db_rollback(r->db);
                 out_rc = reply_error(r, 422, "bad_candidates", "候选名单无效（统一社会信用代码为空、重复或含换行）：%.*s",
-                                     (int)(nl - p), p);
+                                     (int)((char *)memchr(pa->buf, '\n', pa->len) - pa->buf), pa->buf);
                 goto done;
             }
-            p = nl + 1;
+            if (!a->buf) {   /* take the first part's buffer as it is */
+                a->buf = pa->buf;
+                a->len = pa->len;
+                a->cap = pa->cap;
+                pa->buf = NULL;
+            } else {
+                if (a->len + pa->len > a->cap) {
+                    char *nb = realloc(a->buf, a->len + pa->len);
+                    if (!nb) { out_rc = tasks_fail_db(r, strdup("out of memory")); goto done; }
+                    a->buf = nb;
+                    a->cap = a->len + pa->len;
+                }
+                memcpy(a->buf + a->len, pa->buf, pa->len);
+                a->len += pa->len;
+            }
+            a->last = a->len - pa->len + pa->last;
+            a->count += pa->count;
         }
-        draw_cand_end(&ch, sh);
+    }
+    size_t total_ex = 0;
+    for (int k = 0; k < nparts; k++) total_ex += part[k].nex;
+    ex = total_ex ? malloc(total_ex * sizeof *ex) : NULL;
+    if (total_ex && !ex) { out_rc = tasks_fail_db(r, strdup("out of memory")); goto done; }
+    for (int k = 0; k < nparts; k++) {
+        freeze_part *p = &part[k];
+        int *map = p->nreasons ? malloc(p->nreasons * sizeof *map) : NULL;
+        if (p->nreasons && !map) { out_rc = tasks_fail_db(r, strdup("out of memory")); goto done; }
+        for (size_t i = 0; i < p->nreasons; i++) {
+            size_t j;
+            json_t *rs;
+            map[i] = -1;
+            json_array_foreach(reasons, j, rs)
+                if (!strcmp(json_string_value(json_object_get(rs, "reason")), p->rtext[i]) &&
+                    !strcmp(json_string_value(json_object_get(rs, "clause")), p->ctext[i])) {
+                    map[i] = (int)j;
+                    break;
+                }
+            if (map[i] < 0) {
+                map[i] = (int)json_array_size(reasons);
+                json_array_append_new(reasons, json_pack("{ss ss}", "reason", p->rtext[i], "clause", p->ctext[i]));
+            }
+        }
+        for (size_t i = 0; i < p->nex; i++) {
+            ex[nex] = p->ex[i];
+            ex[nex].reason = map[p->ex[i].reason];
+            if (nex < EXCLUDED_PAGE) {
+                json_t *rs = json_array_get(reasons, (size_t)ex[nex].reason);
+                json_array_append_new(ex_named, json_pack("{ss ss sO sO}", "uscc", ex[nex].uscc, "name",
+                    p->names && i < EXCLUDED_PAGE && p->names[i] ? p->names[i] : "",
+                    "reason", json_object_get(rs, "reason"), "clause", json_object_get(rs, "clause")));
+            }
+            nex++;
+        }
+        free(map);
+    }
+
+    /* Hashes: H_c over every list in a helper thread, each stratum's own list hash here. */
+    unsigned char hc[DRAW_HASH_LEN], sh[DRAW_HASH_LEN];
+    hc_job job = {.acc = acc, .ns = ns};
+    pthread_t hcth;
+    int hc_started = pthread_create(&hcth, NULL, hc_thread, &job) == 0;
+    for (int s = 0; s < ns; s++) {
+        crypto_hash_sha256(sh, (const unsigned char *)(acc[s].buf ? acc[s].buf : ""), acc[s].len);
         hex_encode(acc[s].hash, sh, DRAW_HASH_LEN);
+    }
+    if (hc_started) pthread_join(hcth, NULL);
+    else hc_thread(&job);
+    memcpy(hc, job.hc, sizeof hc);
+    for (int s = 0; s < ns; s++) {
         json_t *cargs = json_pack("[sIO]", acc[s].name, (json_int_t)acc[s].count, rtask);
         int rc = lh_call(r->w->lua, "sampling", "count", cargs, &acc[s].count_ret, &err);
         json_decref(cargs);
@@ -651,10 +990,9 @@ static int h_freeze(req *r)
             err = xprintf("rules/sampling.lua: count(%s, %zu) 返回的数量无效", acc[s].name, acc[s].count);
             rc = -1;
         }
-        if (rc != 0) { draw_cand_final(&ch, hc); out_rc = tasks_fail_rule(r, err); err = NULL; goto done; }
+        if (rc != 0) { out_rc = tasks_fail_rule(r, err); err = NULL; goto done; }
         acc[s].draw = (long long)json_number_value(n);
     }
-    draw_cand_final(&ch, hc);
     char hc_hex[65], secret_hex[65], com_hex[65];
     hex_encode(hc_hex, hc, DRAW_HASH_LEN);
     unsigned char secret[32], com[DRAW_HASH_LEN];
@@ -664,7 +1002,7 @@ static int h_freeze(req *r)
     hex_encode(com_hex, com, DRAW_HASH_LEN);
     sodium_memzero(secret, sizeof secret);
 
-    /* Store. */
+    /* Store (in the transaction opened before the scan). */
     const char *esha = worker_rule_sha(r->w, "eligibility"), *ssha = worker_rule_sha(r->w, "sampling");
     json_t *shas = json_pack("{ss ss}", "eligibility", esha, "sampling", ssha);
     char at[32], obj[32];
@@ -678,18 +1016,7 @@ static int h_freeze(req *r)
             "rule_sha", ssha, "candidates_hash", acc[s].hash));
         json_object_set_new(sizes, acc[s].name, json_pack("[II]", (json_int_t)acc[s].count, (json_int_t)acc[s].draw));
     }
-    if (db_begin(r->db, &err) != 0) { json_decref(shas); json_decref(strata_out); json_decref(sizes); out_rc = tasks_fail_db(r, err); err = NULL; goto done; }
-    char *now_status = db_text(r->db, &err, "SELECT status FROM tasks WHERE id = ?", "i", id);
-    int ok = now_status && (!strcmp(now_status, "draft") || !strcmp(now_status, "frozen"));
-    free(now_status);
-    if (!ok) {
-        db_rollback(r->db);
-        json_decref(shas); json_decref(strata_out); json_decref(sizes);
-        out_rc = err ? tasks_fail_db(r, err) : reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试");
-        err = NULL;
-        goto done;
-    }
-    ok = db_run(r->db, &err, "DELETE FROM task_strata WHERE task_id = ?", "i", id) >= 0 &&
+    int ok = db_run(r->db, &err, "DELETE FROM task_strata WHERE task_id = ?", "i", id) >= 0 &&
          db_run(r->db, &err, "DELETE FROM task_exclusions WHERE task_id = ?", "i", id) >= 0;
     for (int s = 0; ok && s < ns; s++)
         ok = db_run(r->db, &err, "INSERT INTO task_strata(task_id, pos, name, label, size, draw, reason, clause, "
@@ -728,8 +1055,8 @@ static int h_freeze(req *r)
     json_decref(shas);
     if (!ok) { json_decref(strata_out); out_rc = tasks_fail_db(r, err); err = NULL; goto done; }
     double t2 = now_s();
-    fprintf(stderr, "spotcheck: task %lld frozen: %lld units, %zu excluded, rules %.3f s, store %.3f s\n", id, scanned,
-            nex, t1 - t0, t2 - t1);
+    fprintf(stderr, "spotcheck: task %lld frozen: %lld units, %zu excluded, rules %.3f s (%d part%s), store %.3f s\n",
+            id, scanned, nex, t1 - t0, nparts, nparts > 1 ? "s" : "", t2 - t1);
     json_t *excluded_by = json_array();
     {
         long long *cnt = calloc(json_array_size(reasons) + 1, sizeof *cnt);
@@ -748,14 +1075,17 @@ static int h_freeze(req *r)
         "units_checked", (json_int_t)scanned, "excluded_page_size", (json_int_t)EXCLUDED_PAGE));
     ex_named = NULL;
 done:
-    if (q) sqlite3_finalize(q);
     for (int s = 0; s < MAX_STRATA; s++) {
         free(acc[s].buf);
         json_decref(acc[s].count_ret);
     }
+    for (int k = 0; k < FREEZE_PARTS; k++) part_free(&part[k]);
+    for (int i = 0; i < 6; i++) free(fj[i]);
+    free(split);
+    lh_free(hlua);
+    if (hdb) sqlite3_close(hdb);
     free(ex);
     json_decref(reasons);
-    json_decref(reason_idx);
     json_decref(ex_named);
     json_decref(rtask);
     json_decref(t);

@@ -377,13 +377,40 @@ static int tags_add(char *out, size_t cap, size_t *len, const char *tag, size_t 
     return 0;
 }
 
+static int normalize_short(const vfield *f, const char *s, size_t n, char *out, size_t cap, industry_set *ind,
+                           const char *today, char *why, size_t whycap);
+
 int vf_normalize(const vfield *f, const char *in, char *out, size_t cap, industry_set *ind,
                  const char *today, char *why, size_t whycap)
 {
-    char buf[4096];
-    const char *reason = NULL;
-    size_t n = trim_copy(in ? in : "", buf, sizeof buf);
-    if (strlen(in ? in : "") >= sizeof buf && f->type != VF_TEXT) {
+    const char *s = in ? in : "";
+    return vf_normalize_n(f, s, strlen(s), out, cap, NULL, ind, today, why, whycap);
+}
+
+static int is_ascii_space(unsigned char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+int vf_normalize_n(const vfield *f, const char *in, size_t full, char *out, size_t cap, size_t *outlen,
+                   industry_set *ind, const char *today, char *why, size_t whycap)
+{
+    /* trim ASCII white space and U+3000 at both ends (as trim_copy does), without copying */
+    const char *s = in;
+    size_t n = full;
+    for (;;) {
+        if (n && is_ascii_space((unsigned char)*s)) { s++; n--; }
+        else if (n >= 3 && !memcmp(s, "\xE3\x80\x80", 3)) { s += 3; n -= 3; }
+        else break;
+    }
+    for (;;) {
+        if (n && is_ascii_space((unsigned char)s[n - 1])) n--;
+        else if (n >= 3 && !memcmp(s + n - 3, "\xE3\x80\x80", 3)) n -= 3;
+        else break;
+    }
+    size_t dummy;
+    if (!outlen) outlen = &dummy;
+    if (full >= 4096 && f->type != VF_TEXT) {
         snprintf(why, whycap, "过长");
         return -1;
     }
@@ -394,25 +421,53 @@ int vf_normalize(const vfield *f, const char *in, char *out, size_t cap, industr
         }
         if (f->type == VF_TAGS) snprintf(out, cap, "[]");
         else out[0] = 0;
+        *outlen = strlen(out);
         return 0;
     }
-    switch (f->type) {
-    case VF_TEXT: {
-        size_t full = strlen(in);
+    if (f->type == VF_TEXT) {
+        /* the hot path of imports: checked in place, copied once */
         int max = f->maxlen ? f->maxlen : 200;
-        if ((int)n > max || full >= sizeof buf) {
+        if ((int)n > max || full >= 4096) {
             snprintf(why, whycap, "过长（最多 %d 字节）", max);
             return -1;
         }
-        if (has_control(buf, max > 200)) {
-            snprintf(why, whycap, "含有控制字符");
-            return -1;
+        int allow_nl = max > 200;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if ((c < 0x20 && !(allow_nl && (c == '\n' || c == '\r' || c == '\t'))) || c == 0x7f) {
+                snprintf(why, whycap, "含有控制字符");
+                return -1;
+            }
         }
         if (n >= cap) n = cap - 1;
-        memcpy(out, buf, n + 1);
+        memcpy(out, s, n);
         out[n] = 0;
+        *outlen = n;
         return 0;
     }
+    if (f->type == VF_BOOL && cap >= 2) {
+        /* the usual spellings first; v_bool below decides everything else */
+        if (n == 3 && (!memcmp(s, "是", 3) || !memcmp(s, "否", 3))) {
+            out[0] = memcmp(s, "是", 3) ? '0' : '1';
+            out[1] = 0;
+            *outlen = 1;
+            return 0;
+        }
+    }
+    int r = normalize_short(f, s, n, out, cap, ind, today, why, whycap);
+    if (r == 0) *outlen = strlen(out);
+    return r;
+}
+
+/* The non-text types: the trimmed value (n bytes, n < 4096) copied into a terminated buffer. */
+static int normalize_short(const vfield *f, const char *s, size_t n, char *out, size_t cap, industry_set *ind,
+                           const char *today, char *why, size_t whycap)
+{
+    char buf[4096];
+    const char *reason = NULL;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    switch (f->type) {
     case VF_USCC:
         if (!uscc_check(buf, out, &reason)) {
             snprintf(why, whycap, "%s（%.40s）", reason, buf);

@@ -110,6 +110,11 @@ typedef struct vfield {
 int vf_normalize(const vfield *f, const char *in, char *out, size_t cap, industry_set *ind,
                  const char *today, char *why, size_t whycap);
 
+/* vf_normalize for a value given with its length (len bytes, need not be terminated; the import's
+ * hot path): same checks and output; *outlen (may be NULL) receives strlen(out). */
+int vf_normalize_n(const vfield *f, const char *in, size_t len, char *out, size_t cap, size_t *outlen,
+                   industry_set *ind, const char *today, char *why, size_t whycap);
+
 /* Text form of a JSON value for vf_normalize: strings as is, integers, true -> "1", false -> "0",
  * null -> "", arrays of strings joined with ";" (for tags). Returns 0, or -1 for other types. */
 int vf_json_text(json_t *v, char *out, size_t cap);

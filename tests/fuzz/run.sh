@@ -58,7 +58,7 @@ for t in "${targets[@]}"; do
   scratch="$build/corpus/$t"
   mkdir -p "$corpus" "$scratch"
   dict=()
-  [ -f "$here/$t.dict" ] && dict=(-dict="$here/$t.dict")
+  if [ -f "$here/$t.dict" ]; then dict=(-dict="$here/$t.dict"); fi
   echo "== fuzz_$t: replaying $(find "$corpus" -type f | wc -l) corpus inputs, then fuzzing ${seconds}s"
   if ! "$build/fuzz_$t" -runs=0 "$corpus" > "$build/fuzz_$t.replay.log" 2>&1; then
     echo "FAIL fuzz_$t: a corpus input crashes" >&2; tail -40 "$build/fuzz_$t.replay.log" >&2; status=1; continue
@@ -68,6 +68,6 @@ for t in "${targets[@]}"; do
     echo "FAIL fuzz_$t: see $build/fuzz_$t.log; crashing input in $build/artifacts/" >&2
     grep -A30 "ERROR\|runtime error\|deadly signal" "$build/fuzz_$t.log" | head -60 >&2; status=1; continue
   fi
-  grep -E "^#[0-9]+ +DONE" "$build/fuzz_$t.log" | tail -1 || tail -1 "$build/fuzz_$t.log"
+  grep -E "DONE" "$build/fuzz_$t.log" | tail -1 || tail -1 "$build/fuzz_$t.log"
 done
 exit $status

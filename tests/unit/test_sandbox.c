@@ -991,6 +991,231 @@ static void call_speed(void **st)
     lh_free(h);
 }
 
+/* ---- batch evaluation (lh_eval_units) ---------------------------------------------------------- */
+
+static const char BATCH_ELIG[] =
+    "local OK = setmetatable({ ok = true, reason = '符合', clause = '6.2' }, { __metatable = 'frozen' })\n"
+    "local NO = { ok = false, reason = '行业不在范围', clause = '3.2' }\n"
+    "return { check = function(u, task, h)\n"
+    "  if u.industry == 'loop' then while true do end end\n"
+    "  if u.industry == 'bad' then return { ok = 'yes' } end\n"
+    "  if u.industry == 'err' then error('boom') end\n"
+    "  if u.industry == 'poke' then task.x = 1 end\n"
+    "  if u.industry == 'types' then\n"
+    "    assert(math.type(u.id) == 'integer' and type(u.flag) == 'boolean' and u.note == nil)\n"
+    "    assert(math.type(h.drawn_this_year) == 'integer' and task.year == 2026)\n"
+    "  end\n"
+    "  if u.industry == 'dyn' then return { ok = false, reason = '动态' .. u.uscc, clause = '4.3' } end\n"
+    "  if h.drawn_this_year > 0 then return { ok = false, reason = '已抽', clause = '6.2' } end\n"
+    "  if u.industry == 'none' then return NO end\n"
+    "  return OK\n"
+    "end }\n";
+static const char BATCH_SAMP[] =
+    "return { stratum = function(u, task)\n"
+    "  if u.industry == 'unknown' then return 'zzz' end\n"
+    "  return u.flag and 'high' or 'low'\n"
+    "end }\n";
+
+static const lh_field BATCH_FIELDS[] = {
+    {"id", LH_FIELD_INT, LH_IN_UNIT},      {"uscc", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"industry", LH_FIELD_TEXT, LH_IN_UNIT}, {"flag", LH_FIELD_BOOL, LH_IN_UNIT},
+    {"note", LH_FIELD_TEXT, LH_IN_UNIT},   {"drawn_this_year", LH_FIELD_INT, LH_IN_HISTORY},
+};
+static const char *const BATCH_STRATA[] = {"high", "low"};
+
+typedef struct brow { const char *uscc, *industry; int flag; long long drawn; } brow;
+
+typedef struct bstate {
+    const brow *rows;
+    size_t n, i, stop_at;      /* stop_at: each() fails at this row (0 = never) */
+    char uscc[64];
+    lh_value v[6];
+    int ok[64], decision[64], stratum[64];
+    char reason[64][64], sname[64][16];
+    int next_fail_at;          /* next() fails at this row (0 = never) */
+} bstate;
+
+static int bnext(void *ud, lh_value *v, char **err)
+{
+    bstate *b = ud;
+    if (b->next_fail_at && b->i + 1 == (size_t)b->next_fail_at) { *err = strdup("next failed"); return -1; }
+    if (b->i >= b->n) return 0;
+    const brow *r = &b->rows[b->i];
+    snprintf(b->uscc, sizeof b->uscc, "%s", r->uscc);
+    v[0] = (lh_value){.i = (long long)b->i + 1};
+    v[1] = (lh_value){.s = b->uscc, .len = strlen(b->uscc)};
+    v[2] = (lh_value){.s = r->industry, .len = strlen(r->industry)};
+    v[3] = (lh_value){.i = r->flag};
+    v[4] = (lh_value){.s = NULL};
+    v[5] = (lh_value){.i = r->drawn};
+    return 1;
+}
+
+static int beach(void *ud, const lh_unit_result *res, char **err)
+{
+    bstate *b = ud;
+    size_t k = b->i++;
+    if (b->stop_at && b->i == b->stop_at) { *err = strdup("each failed"); return -1; }
+    if (k < 64) {
+        b->ok[k] = res->ok;
+        b->decision[k] = res->decision;
+        b->stratum[k] = res->stratum;
+        snprintf(b->reason[k], sizeof b->reason[k], "%s|%s", res->reason, res->clause);
+        snprintf(b->sname[k], sizeof b->sname[k], "%s", res->stratum_name ? res->stratum_name : "-");
+    }
+    return 0;
+}
+
+static int run_batch(lh_state *h, bstate *b, const brow *rows, size_t n, long long *count, char **err)
+{
+    b->rows = rows;
+    b->n = n;
+    b->i = 0;
+    json_t *task = json_pack("{si sb}", "year", 2026, "directed", 0);
+    lh_batch batch = {.task = task, .fields = BATCH_FIELDS, .nfields = 6, .strata = BATCH_STRATA, .nstrata = 2,
+                      .next = bnext, .each = beach, .ud = b};
+    *err = NULL;
+    int rc = lh_eval_units(h, &batch, count, err);
+    json_decref(task);
+    return rc;
+}
+
+static lh_state *batch_state(long instructions, long millis)
+{
+    lh_state *h = new_state(instructions, millis, 0);
+    load_ok(h, "eligibility", BATCH_ELIG);
+    load_ok(h, "sampling", BATCH_SAMP);
+    return h;
+}
+
+static void batch_evaluates_units(void **st)
+{
+    (void)st;
+    lh_state *h = batch_state(0, 0);
+    static const brow rows[] = {
+        {"A1", "types", 1, 0}, {"A2", "x", 0, 0}, {"A3", "x", 0, 1}, {"A4", "none", 0, 0},
+        {"A5", "x", 1, 2}, {"A6", "unknown", 0, 0}, {"A7", "dyn", 0, 0}, {"A8", "dyn", 0, 0}, {"A9", "none", 1, 0},
+    };
+    bstate *b = calloc(1, sizeof *b);
+    long long count = 0;
+    char *err = NULL;
+    if (run_batch(h, b, rows, 9, &count, &err) != 0) fail_msg("batch: %s", err);
+    assert_int_equal(count, 9);
+    /* A1: ok, stratum high; A2: ok, low; A3 and A5: fresh but equal decisions share one id */
+    assert_true(b->ok[0] && b->stratum[0] == 0 && !strcmp(b->sname[0], "high"));
+    assert_true(b->ok[1] && b->stratum[1] == 1);
+    assert_int_equal(b->decision[0], b->decision[1]);
+    assert_string_equal(b->reason[0], "符合|6.2");
+    assert_false(b->ok[2]);
+    assert_string_equal(b->reason[2], "已抽|6.2");
+    assert_int_equal(b->stratum[2], -1);
+    assert_int_equal(b->decision[2], b->decision[4]);
+    assert_string_equal(b->reason[3], "行业不在范围|3.2");
+    assert_int_equal(b->decision[3], b->decision[8]);
+    assert_int_not_equal(b->decision[2], b->decision[3]);
+    /* an unknown stratum name is handed back for the caller to report */
+    assert_true(b->ok[5] && b->stratum[5] == -1 && !strcmp(b->sname[5], "zzz"));
+    /* per-unit reasons are kept apart */
+    assert_string_equal(b->reason[6], "动态A7|4.3");
+    assert_string_equal(b->reason[7], "动态A8|4.3");
+    assert_int_not_equal(b->decision[6], b->decision[7]);
+    /* decision ids are dense, in order of first appearance */
+    assert_int_equal(b->decision[0], 0);
+    assert_int_equal(b->decision[2], 1);
+    assert_int_equal(b->decision[3], 2);
+    free(b);
+    assert_state_sound(h);
+    lh_free(h);
+}
+
+static void batch_runaway_unit_stopped(void **st)
+{
+    (void)st;
+    /* each unit gets the whole budget: 3000 units that together exceed it still run */
+    lh_state *h = batch_state(20000, 0);
+    brow *rows = calloc(3001, sizeof *rows);
+    for (int i = 0; i < 3000; i++) rows[i] = (brow){"U", i % 2 ? "x" : "none", i % 3 == 0, 0};
+    bstate *b = calloc(1, sizeof *b);
+    long long count = 0;
+    char *err = NULL;
+    if (run_batch(h, b, rows, 3000, &count, &err) != 0) fail_msg("batch within budget failed: %s", err);
+    assert_int_equal(count, 3000);
+    /* a runaway rule on one unit is stopped by the instruction budget, naming file and line */
+    rows[3000] = (brow){"LOOP", "loop", 0, 0};
+    assert_int_equal(run_batch(h, b, rows, 3001, &count, &err), -1);
+    assert_int_equal(count, 3000);   /* the units before it were evaluated */
+    if (!strstr(err, "instruction budget exceeded") || !strstr(err, "rules/eligibility.lua:4:"))
+        fail_msg("unexpected error: %s", err);
+    free(err);
+    assert_state_sound(h);
+    assert_int_equal(run_batch(h, b, rows, 3000, &count, &err), 0);   /* the state serves the next batch */
+    lh_free(h);
+
+    /* ... and by the time limit, per unit, fast */
+    h = batch_state(1L << 62, 100);
+    static const brow loop[] = {{"B1", "x", 0, 0}, {"B2", "loop", 0, 0}, {"B3", "x", 0, 0}};
+    double t0 = now_ms();
+    assert_int_equal(run_batch(h, b, loop, 3, &count, &err), -1);
+    double elapsed = now_ms() - t0;
+    if (elapsed >= 500.0) fail_msg("stopped only after %.1f ms", elapsed);
+    if (!strstr(err, "time limit exceeded") || !strstr(err, "rules/eligibility.lua:4:"))
+        fail_msg("unexpected error: %s", err);
+    free(err);
+    assert_int_equal(b->i, 1);   /* only B1 reached the callback */
+    assert_state_sound(h);
+    assert_int_equal(run_batch(h, b, loop, 1, &count, &err), 0);
+    free(rows);
+    free(b);
+    lh_free(h);
+}
+
+static void expect_batch_error(lh_state *h, const brow *row, const char *frag)
+{
+    bstate *b = calloc(1, sizeof *b);
+    long long count = 0;
+    char *err = NULL;
+    assert_int_equal(run_batch(h, b, row, 1, &count, &err), -1);
+    assert_non_null(err);
+    if (!strstr(err, frag)) fail_msg("error lacks '%s': %s", frag, err);
+    free(err);
+    free(b);
+    assert_state_sound(h);
+}
+
+static void batch_errors_reported(void **st)
+{
+    (void)st;
+    lh_state *h = batch_state(0, 0);
+    static const brow bad = {"C1", "bad", 0, 0}, err1 = {"C2", "err", 0, 0}, poke = {"C3", "poke", 0, 0};
+    expect_batch_error(h, &bad, "check 没有返回 {ok, reason, clause}");
+    expect_batch_error(h, &err1, "rules/eligibility.lua:6: boom");
+    /* the task is shared by every unit of the batch: a rule cannot change it for the next unit */
+    expect_batch_error(h, &poke, "read-only");
+    /* the callbacks stop the batch with their own message */
+    static const brow two[] = {{"D1", "x", 0, 0}, {"D2", "x", 0, 0}};
+    bstate *b = calloc(1, sizeof *b);
+    long long count = 0;
+    char *err = NULL;
+    b->stop_at = 1;
+    assert_int_equal(run_batch(h, b, two, 2, &count, &err), -1);
+    assert_string_equal(err, "each failed");
+    assert_int_equal(count, 1);
+    free(err);
+    b->stop_at = 0;
+    b->next_fail_at = 2;
+    assert_int_equal(run_batch(h, b, two, 2, &count, &err), -1);
+    assert_string_equal(err, "next failed");
+    assert_int_equal(count, 1);
+    free(err);
+    free(b);
+    /* a missing rule is an error, not a crash */
+    lh_state *h2 = new_state(0, 0, 0);
+    expect_batch_error(h2, two, "rule 'eligibility' is not loaded");
+    lh_free(h2);
+    assert_state_sound(h);
+    lh_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1021,6 +1246,9 @@ int main(void)
         cmocka_unit_test(run_tests_report),
         cmocka_unit_test(console_session),
         cmocka_unit_test(call_speed),
+        cmocka_unit_test(batch_evaluates_units),
+        cmocka_unit_test(batch_runaway_unit_stopped),
+        cmocka_unit_test(batch_errors_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,17 +2,20 @@
 // and the recorded exemptions.
 import { api, h, table, section, listOf, form, details } from '../ui.js';
 
+const KIND = { not_checked: '未按规定开展检查', delayed: '拖延执行抽查任务', not_published: '未按时公示抽查结果', not_referred: '涉嫌犯罪未移送公安机关', objection_late: '异议未按时复核', feedback_late: '复核结果未按时反馈' };
+
 export async function render(ctx) {
   const r = await api('GET', '/api/accountability');
   const open = listOf(r, 'situations', 'open', 'items');
   const exemptions = (r && r.exemptions) || [];
   const canRecord = ['admin', 'head'].includes(ctx.me.role);
   const f = form([
-    { name: 'situation_id', label: '情形编号', required: true },
-    { name: 'exemption', label: '免责情形（10.2）', type: 'select', options: [['plan', '已按计划履职'], ['technical', '技术条件限制'], ['unrelated', '事故与检查无关'], ['false_report', '第三方虚假报告'], ['other', '其他']] },
+    { name: 'situation', label: '情形', type: 'select', options: open.map((x) => [`${x.kind}|${x.object}`, `${KIND[x.kind] || x.kind} ${x.object}`]) },
+    { name: 'code', label: '免责情形（10.2，由规则 accountability.exempt 审核）', type: 'select', options: [['plan_followed', '已按计划和工作细则依法履职'], ['technical_limits', '检查手段或技术条件限制'], ['unrelated_accident', '事故与抽查事项无直接关联'], ['false_report', '第三方提供虚假材料'], ['other', '法律法规规定的其他情形']] },
     { name: 'reason', label: '说明', type: 'textarea', required: true },
   ], async (v) => {
-    await api('POST', '/api/accountability/exemptions', v);
+    const [kind, object] = String(v.situation || '').split('|');
+    await api('POST', '/api/accountability/exemptions', { kind, object, code: v.code, reason: v.reason });
     setTimeout(() => ctx.rerender(), 800);
     return '已记录';
   }, { idPrefix: 'exempt', submitLabel: '记录免责' });
@@ -20,12 +23,13 @@ export async function render(ctx) {
     h('h1', null, '责任追究'),
     h('p', { class: 'notice' }, '由规则 accountability.lua 根据当前数据标出 10.1 所列情形：未按要求检查、未及时公示、涉嫌犯罪未移送、拖延任务等。'),
     section(`待处理情形（${open.length}）`, table([
-      { key: 'kind', label: '情形', render: (x) => x.label || x.kind || x.type },
+      { key: 'kind', label: '情形', render: (x) => KIND[x.kind] || x.kind },
       { key: 'object', label: '对象', render: (x) => x.object || (x.task_id ? `任务 ${x.task_id}` : '') + (x.uscc ? ` ${x.uscc}` : '') },
       { key: 'reason', label: '规则理由' },
       { key: 'clause', label: '条款' },
-      { key: 'since', label: '起始', render: (x) => x.since || x.due || '' },
-    ], open, { empty: '没有待处理的情形', rowClass: () => 'warn-red' })),
-    exemptions.length ? section('已记录的免责', table([{ key: 'situation_id', label: '情形' }, { key: 'exemption', label: '免责情形' }, { key: 'reason', label: '说明' }, { key: 'actor', label: '记录人' }], exemptions)) : null,
-    canRecord ? details('记录免责情形（10.2）', f.el) : null);
+      { key: 'level', label: '等级', render: (x) => h('span', { class: `badge ${x.level}` }, x.level === 'red' ? '已逾期' : '临近期限') },
+      { key: 'exempted', label: '免责', render: (x) => (x.exempted ? `已免责（${x.exemption.code}）` : '') },
+    ], open, { empty: '没有待处理的情形', rowClass: (x) => (x.exempted ? null : x.level === 'red' ? 'warn-red' : 'warn-yellow') })),
+    exemptions.length ? section('已记录的免责', table([{ key: 'kind', label: '情形', render: (x) => KIND[x.kind] || x.kind }, { key: 'object', label: '对象' }, { key: 'code', label: '免责情形' }, { key: 'rule_reason', label: '规则理由' }, { key: 'reason', label: '说明' }, { key: 'actor', label: '记录人' }], exemptions)) : null,
+    canRecord && open.length ? details('记录免责情形（10.2）', f.el) : null);
 }

@@ -4,6 +4,8 @@
 import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, fmtTime, loading } from '../ui.js';
 import { RESULT_CATEGORIES, RESULT_STATUS, TASK_STATUS, label } from '../labels.js';
 
+const FOLLOWUP_KIND = { rectification: '责令改正', pending_case: '待后续处理', referral: '移送公安机关' };
+const FOLLOWUP_STATE = { ordered: '已责令改正', rectified: '已整改', open: '待处理', in_progress: '处理中', found: '待移送', referred: '已移送', closed: '已办结' };
 const CAT_OPTS = Object.entries(RESULT_CATEGORIES).map(([k, v]) => [k, `${k}. ${v}`]);
 
 export async function render(ctx) {
@@ -21,12 +23,13 @@ export async function render(ctx) {
   }
   const uscc = ctx.parts[2];
   if (uscc) return unitPage(ctx, taskId, uscc);
-  const [task, results] = await Promise.all([
+  const [task, reply] = await Promise.all([
     api('GET', `/api/tasks/${encodeURIComponent(taskId)}`),
-    api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results`).then((r) => listOf(r, 'results')).catch((e) => ({ error: e })),
+    api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results`).catch((e) => ({ error: e })),
   ]);
+  const results = reply.error ? reply : listOf(reply, 'results');
   const lastDraw = Array.isArray(task.draws) && task.draws.length ? task.draws[task.draws.length - 1] : null;
-  const units = task.units || (task.selection || (lastDraw && lastDraw.selection) || []).flatMap((s) => (s.selected || []).map((u) => (typeof u === 'string' ? { uscc: u } : u)));
+  const units = (reply && Array.isArray(reply.units) && reply.units) || (task.selection || (lastDraw && lastDraw.selection) || []).flatMap((s) => (s.selected || []).map((u) => (typeof u === 'string' ? { uscc: u } : u)));
   const byUnit = new Map((Array.isArray(results) ? results : []).map((r) => [r.uscc, r]));
   return h('div', null,
     h('h1', null, `检查结果：${task.name}`),
@@ -55,7 +58,7 @@ async function unitPage(ctx, taskId, uscc) {
   const checkpoints = items.filter(Boolean).flatMap((it) => (it.checkpoints || []).map((c) => ({ item: it.name, item_id: it.id, id: c.id, text: c.text || c })));
   const existing = new Map(((result && result.records) || []).map((r) => [r.checkpoint_id, r]));
   const status = result ? result.status : null;
-  const editable = !status || status === 'draft' || status === 'returned' || status === 'entered';
+  const editable = !status || status === 'draft' || status === 'approved';
 
   // One row per checkpoint: finding + category.
   const rows = checkpoints.map((c) => {
@@ -91,8 +94,8 @@ async function unitPage(ctx, taskId, uscc) {
   const rid = result && result.id;
   const flow = rid ? h('div', { class: 'toolbar' },
     actionButton('本人签名确认', async () => { await api('POST', `/api/results/${rid}/sign`, {}); setTimeout(() => ctx.rerender(), 800); return '已签名'; }, { id: 'result-sign' }),
-    ['admin', 'head', 'planner'].includes(ctx.me.role) ? actionButton('审核通过', async () => { await api('POST', `/api/results/${rid}/review`, { approve: true }); setTimeout(() => ctx.rerender(), 800); return '已审核'; }, { id: 'result-approve' }) : null,
-    ['admin', 'head', 'planner'].includes(ctx.me.role) ? actionButton('退回修改', async () => {
+    ['head'].includes(ctx.me.role) ? actionButton('审核通过', async () => { await api('POST', `/api/results/${rid}/review`, { approve: true }); setTimeout(() => ctx.rerender(), 800); return '已审核'; }, { id: 'result-approve' }) : null,
+    ctx.me.role === 'head' ? actionButton('退回修改', async () => {
       const reason = window.prompt('退回理由');
       if (!reason) return null;
       await api('POST', `/api/results/${rid}/review`, { approve: false, reason });
@@ -106,15 +109,20 @@ async function unitPage(ctx, taskId, uscc) {
     { name: 'category', label: '更正后的结果类别', type: 'select', options: CAT_OPTS },
     { name: 'summary', label: '更正内容', type: 'textarea' },
   ], async (v) => {
-    await api('POST', `/api/results/${rid}/corrections`, v);
+    const changes = { category: v.category };
+    if (v.summary) changes.summary = v.summary;
+    await api('POST', `/api/results/${rid}/corrections`, { reason: v.reason, changes });
     return '已提交更正申请，须执行单位负责人批准后生效';
   }, { idPrefix: 'corr', submitLabel: '申请更正' }) : null;
 
   const followup = rid ? form([
-    { name: 'note', label: '后续处理情况（责令改正、复查、移送等）', type: 'textarea', required: true },
-    { name: 'date', label: '日期', type: 'date' },
+    { name: 'kind', label: '类型', type: 'select', options: [['rectification', '责令改正'], ['pending_case', '待后续处理'], ['referral', '涉嫌犯罪移送公安机关']] },
+    { name: 'note', label: '后续处理情况', type: 'textarea', required: true },
+    { name: 'date', label: '整改期限（责令改正）或发现日期（移送）', type: 'date' },
   ], async (v) => {
-    await api('POST', `/api/results/${rid}/followups`, v);
+    const body = { kind: v.kind, note: v.note };
+    if (v.date) body[v.kind === 'rectification' ? 'due_date' : 'found_date'] = v.date;
+    await api('POST', `/api/results/${rid}/followups`, body);
     setTimeout(() => ctx.rerender(), 800);
     return '已记录';
   }, { idPrefix: 'fu', submitLabel: '记录后续处理' }) : null;
@@ -126,7 +134,9 @@ async function unitPage(ctx, taskId, uscc) {
     h('p', null, h('a', { href: `#/results/${taskId}` }, `← 返回 ${task.name}`)),
     result ? section('状态', kv({
       状态: label(RESULT_STATUS, status), 签名: (result.signatures || []).map((s) => `${s.cert_no || s.username || s}${s.at ? `（${fmtTime(s.at)}）` : ''}`).join('、') || '尚无',
-      待签名: (result.pending_signatures || []).join('、'), 公示期限: result.deadline || '', 审核: result.review ? JSON.stringify(result.review) : '',
+      待签名: (result.pending_signatures || []).join('、'), 公示期限: result.deadline ? `${result.deadline}${result.due_reason ? `（${result.due_reason}）` : ''}` : '',
+      审核: result.review ? `${result.review.approve ? '通过' : '退回'}${result.review.opinion ? `：${result.review.opinion}` : ''}（${result.review.actor}，${fmtTime(result.review.at)}）` : '',
+      ...(result.current ? { 现行结果: `${result.current.category}. ${result.current.category_label || ''}${result.current.summary ? ` — ${result.current.summary}` : ''}` } : {}),
     }), flow) : msg('info', '尚未录入检查记录'),
     section('逐项检查要点', checkpoints.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid cards' },
       h('thead', null, h('tr', null, h('th', null, '抽查事项'), h('th', null, '检查要点'), h('th', null, '结果类别'), h('th', null, '检查情况'))),
@@ -135,7 +145,7 @@ async function unitPage(ctx, taskId, uscc) {
     h('div', { class: 'field' }, h('label', { for: 'result-category' }, '本单位检查结果类别（8.4）'), overall),
     h('div', { class: 'field' }, h('label', { for: 'result-summary' }, '检查结论'), summary),
     save, saveMsg),
-    followup ? details('后续处理（9.2）', result.followups ? table([{ key: 'date', label: '日期' }, { key: 'note', label: '情况' }, { key: 'actor', label: '记录人' }], result.followups) : null, followup.el) : null,
+    followup ? details('后续处理（9.2）', result.followups ? table([{ key: 'kind', label: '类型', render: (f) => FOLLOWUP_KIND[f.kind] || f.kind }, { key: 'state', label: '状态', render: (f) => FOLLOWUP_STATE[f.state] || f.state }, { key: 'due_date', label: '期限', render: (f) => f.due_date || f.found_date || '' }, { key: 'note', label: '情况' }, { key: 'date', label: '记录时间', render: (f) => fmtTime(f.date) }, { key: 'actor', label: '记录人' }], result.followups) : null, followup.el) : null,
     attach,
     correction ? details('更正已公示的结果（9.1，须负责人批准）', correction.el) : null);
 }

@@ -1,0 +1,97 @@
+// Result entry through the pages (clauses 8.3, 8.4, 9.1): a dispatched task with teams is set up
+// through the API (as task.test.mjs does through the pages); then each team member logs in with
+// their own inspector account — the first enters the record per checkpoint and signs, the second
+// signs — a head approves (录入审核) and publishes, and the public results page shows it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, stop, login, shot, apiFromPage } from './harness.mjs';
+
+let env;
+let taskId;
+let team;
+before(async () => {
+  env = await start();
+  env.page.on('dialog', (d) => d.accept());
+  await login(env.page, env.base);
+});
+after(async () => { await stop(env); });
+
+async function loginAs(username, password) {
+  await env.context.clearCookies();
+  await login(env.page, env.base, username, password);
+}
+
+test('set up: task dispatched, teams drawn, accounts for the team and a head', async () => {
+  const { page } = env;
+  const api = await apiFromPage(page);
+  const items = await api('GET', '/api/items');
+  const item = items.body.items.find((i) => i.checkpoints && i.checkpoints.length);
+  assert.ok(item, 'an item with checkpoints');
+  const year = new Date().getFullYear();
+  const created = await api('POST', '/api/tasks', {
+    name: `${year}年结果录入浏览器测试`, item_ids: [item.id], mode: 'targeted', filters: { industry: ['烟花爆竹'] },
+    directed: false, lead_unit: '高青县应急管理局', joint_units: [], start_date: `${year}-01-05`, end_date: `${year}-01-20`,
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  taskId = created.body.id;
+  for (const [p, body] of [['freeze'], ['draw', { witness: '监督人' }], ['lock'], ['teams', { witness: '监督人' }]]) {
+    const r = await api('POST', `/api/tasks/${taskId}/${p}`, body);
+    assert.ok(r.status === 200 || r.status === 201, `${p}: ${JSON.stringify(r.body)}`);
+  }
+  const teams = await api('GET', `/api/tasks/${taskId}/teams`);
+  team = teams.body.teams[0];
+  assert.ok(team.inspectors.length >= 2, 'a team of at least two');
+  for (const c of team.inspectors) {
+    const r = await api('POST', '/api/users', { username: `i${c}`, password: `i${c}-browser-pw`, role: 'inspector', cert_no: c });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  }
+  const r = await api('POST', '/api/users', { username: 'head1', password: 'head1-browser-pw', role: 'head' });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+});
+
+test('result entry per checkpoint, sign-off, review and publication', async () => {
+  const { page, base } = env;
+  assert.ok(team, 'set up done');
+  const [first, ...others] = team.inspectors;
+  await loginAs(`i${first}`, `i${first}-browser-pw`);
+  await page.goto(`${base}/#/results/${taskId}`);
+  await page.waitForSelector('main table a');
+  assert.match(await page.textContent('main'), new RegExp(team.uscc));
+  await page.goto(`${base}/#/results/${taskId}/${encodeURIComponent(team.uscc)}`);
+  await page.waitForSelector('#result-save');
+  const selects = await page.$$('main select[name^="cat-"]');
+  assert.ok(selects.length > 0, 'one row per checkpoint');
+  await selects[0].selectOption('e');
+  await page.fill('main textarea[name^="note-"]', '消防通道堆放杂物，已责令当场改正');
+  await page.selectOption('#result-category', 'e');
+  await page.fill('#result-summary', '发现问题已责令改正');
+  await page.click('#result-save');
+  await page.waitForSelector('#result-sign', { timeout: 20000 });
+  await page.click('#result-sign');
+  await page.waitForSelector('.action-msg .msg-ok');
+  await shot(page, 'result-entered');
+
+  for (const c of others) {
+    await loginAs(`i${c}`, `i${c}-browser-pw`);
+    await page.goto(`${base}/#/results/${taskId}/${encodeURIComponent(team.uscc)}`);
+    await page.waitForSelector('#result-sign', { timeout: 20000 });
+    await page.click('#result-sign');
+    await page.waitForSelector('.action-msg .msg-ok');
+  }
+
+  await loginAs('head1', 'head1-browser-pw');
+  await page.goto(`${base}/#/results/${taskId}/${encodeURIComponent(team.uscc)}`);
+  await page.waitForSelector('#result-approve', { timeout: 20000 });
+  assert.match(await page.textContent('main'), /待签名/);
+  await page.click('#result-approve');
+  await page.waitForFunction(() => /已审核/.test(document.querySelector('main').textContent), null, { timeout: 20000 });
+  await page.click('#result-publish');
+  await page.waitForFunction(() => /已公示/.test(document.querySelector('main').textContent), null, { timeout: 20000 });
+  await shot(page, 'result-published');
+
+  await page.goto(`${base}/public/#/results`);
+  await page.waitForSelector('main table');
+  await page.waitForFunction(() => /发现问题已责令改正/.test(document.querySelector('main').textContent), null, { timeout: 20000 });
+  await shot(page, 'public-results');
+  assert.deepEqual(env.pageErrors.filter((e) => !/401|403/.test(e)), []);
+});
