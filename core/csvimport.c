@@ -38,7 +38,7 @@
 #define MAX_LISTED_REJECTIONS 10000
 #define BATCH_ROWS 256
 #define NBATCH 8
-#define HASH_STEP (1u << 20)
+#define HASH_STEP (1u << 18)
 #define MULTI_ROWS 64                /* rows per INSERT in a bulk load (see flush_pending) */
 
 /* ---- the ring of row batches ------------------------------------------------------------------ */
@@ -66,6 +66,7 @@ struct ring {
     struct batch b[NBATCH];
     unsigned long head, tail;        /* batches published by the reader / released by the writer */
     int done;                        /* the reader has published its last batch */
+    size_t parsed;                   /* bytes of the file the reader has gone past (for the hash) */
     int abort;                       /* the writer has failed: the reader stops early */
 };
 
@@ -93,9 +94,6 @@ struct imp {
     char today[11];
     const char *data;                /* the text parsed (UTF-8, after the BOM) */
     size_t len;
-    const unsigned char *hash_data;  /* bytes still to hash (the file as received), or NULL */
-    size_t hash_len;
-    crypto_hash_sha256_state sha;
     char *rec;                       /* the record being read: its fields, each terminated */
     size_t rlen, rcap;
     size_t foff[MAX_COLS];
@@ -103,6 +101,7 @@ struct imp {
     int nrf;
     long line;                       /* physical line being fed */
     long start;                      /* line where the current record started */
+    size_t pos;                      /* bytes of data parsed */
     struct batch *cur;               /* the batch being filled, or NULL */
     int rstop;                       /* 1: file refused (rerr is the message), -1: error */
     char *rerr;
@@ -121,6 +120,10 @@ struct imp {
     size_t tcap, tcount;
     long long imported, updated, unchanged, nrejected;
     json_t *rejected;
+    const unsigned char *hash_data;  /* the file as received, hashed by the writer in its idle time */
+    size_t hash_len, hash_skip;      /* its length; bytes before ip->data (a BOM) */
+    size_t hashed;                   /* bytes hashed so far, in order */
+    crypto_hash_sha256_state sha;
     int wstop;                       /* -1: database error (werr) */
     char *werr;
 };
@@ -187,6 +190,7 @@ static int publish(struct imp *ip)
 {
     struct ring *r = &ip->ring;
     pthread_mutex_lock(&r->mu);
+    r->parsed = ip->pos;
     if (ip->cur) {
         r->head++;
         ip->cur = NULL;
@@ -391,7 +395,6 @@ static void *reader_main(void *arg)
         goto out;
     }
     const char *pos = ip->data, *end = ip->data + ip->len;
-    size_t hashed = 0;
     ip->line = 0;
     while (pos < end && !ip->rstop) {
         const char *nl = memchr(pos, '\n', (size_t)(end - pos));
@@ -403,19 +406,11 @@ static void *reader_main(void *arg)
             break;
         }
         pos = next;
-        if (ip->hash_data) {
-            size_t at = (size_t)(pos - ip->data) + (ip->hash_len - ip->len);
-            if (at - hashed >= HASH_STEP) {
-                crypto_hash_sha256_update(&ip->sha, ip->hash_data + hashed, at - hashed);
-                hashed = at;
-            }
-        }
+        ip->pos = (size_t)(pos - ip->data);
     }
     if (!ip->rstop) csv_fini(&p, cb_field, cb_record, ip);
     csv_free(&p);
     if (!ip->rstop && !ip->header_done) reader_fail(ip, 1, xprintf("文件为空或没有表头"));
-    if (ip->hash_data && hashed < ip->hash_len)
-        crypto_hash_sha256_update(&ip->sha, ip->hash_data + hashed, ip->hash_len - hashed);
 out:
     if (ip->cur && ip->cur->n) publish(ip);
     pthread_mutex_lock(&ip->ring.mu);
@@ -627,7 +622,20 @@ static void write_all(struct imp *ip)
     struct ring *r = &ip->ring;
     for (;;) {
         pthread_mutex_lock(&r->mu);
-        while (r->tail == r->head && !r->done) pthread_cond_wait(&r->cv, &r->mu);
+        while (r->tail == r->head && !r->done) {
+            /* Nothing to write yet: hash what the reader has gone past instead of waiting (the
+             * SHA-256 of the file costs about as much as parsing it). */
+            size_t upto = ip->hash_data ? r->parsed + ip->hash_skip : 0;
+            if (upto > ip->hashed) {
+                pthread_mutex_unlock(&r->mu);
+                size_t n = upto - ip->hashed < HASH_STEP ? upto - ip->hashed : HASH_STEP;
+                crypto_hash_sha256_update(&ip->sha, ip->hash_data + ip->hashed, n);
+                ip->hashed += n;
+                pthread_mutex_lock(&r->mu);
+                continue;
+            }
+            pthread_cond_wait(&r->cv, &r->mu);
+        }
         int have = r->tail != r->head;
         pthread_mutex_unlock(&r->mu);
         if (!have) return;
@@ -740,8 +748,9 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
         /* the SHA-256 is of the file as received: hash it here, the reader parses the conversion */
         crypto_hash_sha256_update(&ip.sha, (const unsigned char *)file, file_len);
     } else {
-        ip.hash_data = (const unsigned char *)file;  /* hashed by the reader as it goes */
+        ip.hash_data = (const unsigned char *)file;  /* hashed by the writer as the reader goes */
         ip.hash_len = file_len;
+        ip.hash_skip = (size_t)(data - file);
     }
     ip.data = data;
     ip.len = len;
@@ -840,6 +849,8 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
     }
     unsigned char sha[32];
     char sha_hex[65];
+    if (ip.hash_data && ip.hashed < ip.hash_len)
+        crypto_hash_sha256_update(&ip.sha, ip.hash_data + ip.hashed, ip.hash_len - ip.hashed);
     crypto_hash_sha256_final(&ip.sha, sha);
     for (int i = 0; i < 32; i++) snprintf(sha_hex + 2 * i, 3, "%02x", sha[i]);
 

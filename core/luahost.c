@@ -325,6 +325,14 @@ static void push_frozen(lua_State *L, lh_state *h, int idx)
         lua_pushvalue(L, idx);
         return;
     }
+    /* the usual case first: a table that already has its proxy (proxies are never keys here) */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_proxies);
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, -2) == LUA_TTABLE) {
+        lua_remove(L, -2);
+        return;
+    }
+    lua_pop(L, 2);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_frozen);
     lua_pushvalue(L, idx);
     if (lua_rawget(L, -2) != LUA_TNIL) {   /* already a proxy */
@@ -334,13 +342,6 @@ static void push_frozen(lua_State *L, lh_state *h, int idx)
     }
     lua_pop(L, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_proxies);
-    lua_pushvalue(L, idx);
-    if (lua_rawget(L, -2) == LUA_TTABLE) {
-        lua_remove(L, -2);
-        lua_remove(L, -2);
-        return;
-    }
-    lua_pop(L, 1);
     /* stack: frozen, proxies */
     lua_createtable(L, 0, 0);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_deep_mt);
