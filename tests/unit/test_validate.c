@@ -193,6 +193,47 @@ static void normalize_fields(void **state)
     assert_int_equal(vf_normalize(&ind, "化工", out, sizeof out, NULL, NULL, why, sizeof why), -1); /* no rule set */
 }
 
+/* vf_normalize_n (the import's path: a value with its length, not terminated) gives what
+ * vf_normalize gives for the same text: trimming (ASCII space, U+3000), length limits, control
+ * characters, the 是/否 shortcut and everything else through the common code. */
+static void normalize_with_length_matches(void **state)
+{
+    (void)state;
+    static const vfield fields[] = {
+        {"name", "单位名称", VF_TEXT, 1, NULL, NULL, 12},
+        {"business_scope", "经营范围", VF_TEXT, 0, NULL, "", 3000},
+        {"risk_level", "风险等级", VF_CHOICE, 0, V_RISK, "yellow", 16},
+        {"watchlist", "重点关注", VF_BOOL, 0, NULL, "0", 1},
+        {"complaints", "投诉举报次数", VF_COUNT, 0, NULL, "0", 9},
+        {"uscc", "统一社会信用代码", VF_USCC, 1, NULL, NULL, 18},
+        {"expertise", "业务专长", VF_TAGS, 0, NULL, "[]", 1000},
+    };
+    static char big[5000];
+    memset(big, 'a', sizeof big - 1);
+    const char *inputs[] = {"", "  ", "\xE3\x80\x80是\xE3\x80\x80", "否", "是否", "TRUE", "  重大 ", "red", "紫色",
+                            "007", "-1", "abc\x01", "多行\n经营", "\t一二三四五\r\n", "一二三四五", "x",
+                            "91350100M000100Y43", " 91350100m000100y43 ", "化工；危险化学品", big};
+    for (size_t fi = 0; fi < sizeof fields / sizeof fields[0]; fi++) {
+        for (size_t ii = 0; ii < sizeof inputs / sizeof inputs[0]; ii++) {
+            char a[4096], b[4096], wa[256] = "", wb[256] = "";
+            size_t n = strlen(inputs[ii]), outlen = 0;
+            char *copy = malloc(n + 1);                 /* not terminated: a guard byte follows */
+            memcpy(copy, inputs[ii], n);
+            copy[n] = '#';
+            int ra = vf_normalize(&fields[fi], inputs[ii], a, sizeof a, NULL, NULL, wa, sizeof wa);
+            int rb = vf_normalize_n(&fields[fi], copy, n, b, sizeof b, &outlen, NULL, NULL, wb, sizeof wb);
+            free(copy);
+            assert_int_equal(ra, rb);
+            if (ra == 0) {
+                assert_string_equal(a, b);
+                assert_int_equal(outlen, strlen(b));
+            } else {
+                assert_string_equal(wa, wb);
+            }
+        }
+    }
+}
+
 static void utf8_checks(void **state)
 {
     (void)state;
@@ -219,6 +260,7 @@ int main(void)
         cmocka_unit_test(idno_masking),
         cmocka_unit_test(choices_codes_and_labels),
         cmocka_unit_test(normalize_fields),
+        cmocka_unit_test(normalize_with_length_matches),
         cmocka_unit_test(utf8_checks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

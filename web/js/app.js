@@ -81,11 +81,11 @@ async function loadMe() {
   }
 }
 
-export function onLogin(reply) {
+export async function onLogin(reply) {
   state.me = { username: reply.username, role: reply.role, csrf: reply.csrf };
   setCsrf(reply.csrf);
-  // Fill id and cert_no from /api/me in the background.
-  loadMe().catch(() => {});
+  // id and cert_no (an inspector's link to the directory) come from /api/me; pages need them.
+  await loadMe().catch(() => {});
   location.hash = '#/dashboard';
 }
 

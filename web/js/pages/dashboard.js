@@ -1,97 +1,234 @@
-// Dashboard: deadlines due and overdue (warning colours from deadlines.lua via the API), counts by
-// industry and by result category as plain SVG/CSS bar charts.
-import { api, h, mount, msg, errorText, section, table, listOf, loading } from '../ui.js';
-import { RESULT_CATEGORIES, TASK_STATUS, WARNING, label } from '../labels.js';
+// Dashboard: "下一步" (what the logged-in role should do now, each with a link that opens the page
+// where it is done), deadlines due and overdue with warning colours (results' 9.1 deadlines,
+// objections' 9.2 deadlines, accountability situations of 10.1), and counts of published results by
+// industry and by result category as plain SVG bar charts.
+import { api, h, msg, errorText, section, table, listOf, loading } from '../ui.js';
+import { INDUSTRIES, RESULT_CATEGORIES, TASK_STATUS, WARNING, ROLES, label } from '../labels.js';
+
+const ACC_KIND = { not_checked: '未按规定开展检查', delayed: '拖延执行抽查任务', not_published: '未按时公示抽查结果', not_referred: '涉嫌犯罪未移送公安机关', objection_late: '异议未按时复核', feedback_late: '复核结果未按时反馈' };
+const MAX_TASKS = 20; // dispatched tasks looked at for the lists below (newest first)
 
 export async function render(ctx) {
+  const data = gather(ctx.me);
   return h('div', null,
     h('h1', null, '工作台'),
-    loading(() => deadlines()),
+    h('p', { class: 'notice' }, `${ctx.me.username}（${ROLES[ctx.me.role] || ctx.me.role}）${ctx.me.cert_no ? `，执法证号 ${ctx.me.cert_no}` : ''}`),
+    loading(async () => nextSteps(ctx.me, await data)),
+    loading(async () => deadlines(await data)),
     h('div', { class: 'row' },
-      section('检查对象：按行业', loading(() => byIndustry())),
-      section('检查结果：按结果类别', loading(() => byCategory()))));
+      section('已公示结果：按行业', loading(() => resultsBy('industry'))),
+      section('已公示结果：按结果类别', loading(() => resultsBy('category')))));
 }
 
-// A row/obj's warning level, whatever the API calls it.
-function warnOf(x) {
-  const w = x.warning || x.warning_level || x.level || (x.deadline && x.deadline.warning);
-  if (w) return String(w);
-  if (x.overdue) return 'red';
-  return '';
+// Everything the lists need, read once. Unreadable parts (403 for a role) are left empty.
+async function gather(me) {
+  const soft = (p) => api('GET', p).catch(() => null);
+  const [tasksR, objR, accR, usersR] = await Promise.all([
+    soft('/api/tasks'), soft('/api/objections'),
+    ['admin', 'head', 'auditor'].includes(me.role) ? soft('/api/accountability') : null,
+    me.role === 'admin' ? soft('/api/users') : null,
+  ]);
+  const tasks = listOf(tasksR, 'tasks');
+  const dispatched = tasks.filter((t) => t.status === 'dispatched').slice(0, MAX_TASKS);
+  const per = await Promise.all(dispatched.map(async (t) => {
+    const teams = t.teams_at ? listOf(await soft(`/api/tasks/${t.id}/teams`), 'teams') : [];
+    const teamsReply = teams;
+    const mine = me.cert_no ? teams.filter((x) => (x.inspectors || []).includes(me.cert_no)) : [];
+    let results = [];
+    let units = [];
+    if (me.role !== 'inspector' || mine.length) {
+      const r = await soft(`/api/tasks/${t.id}/results`);
+      results = listOf(r, 'results');
+      units = (r && r.units) || [];
+    }
+    return { task: t, teams: teamsReply, mine, results, units };
+  }));
+  // Details (signatures, correction requests) only where the role acts on them.
+  const detailIds = [];
+  for (const p of per) {
+    for (const r of p.results) {
+      if (me.role === 'inspector' && r.status === 'draft' && p.mine.some((m) => m.uscc === r.uscc) && r.signed > 0) detailIds.push(r.id);
+      if (me.role === 'head' && r.status === 'published') detailIds.push(r.id);
+    }
+  }
+  const details = new Map((await Promise.all(detailIds.slice(0, 60).map((id) => soft(`/api/results/${id}`)))).filter(Boolean).map((d) => [d.id, d]));
+  return { tasks, per, details, objections: listOf(objR, 'objections'), acc: accR, users: Array.isArray(usersR) ? usersR : listOf(usersR, 'users') };
 }
 
-async function deadlines() {
-  let tasks;
-  try {
-    tasks = listOf(await api('GET', '/api/tasks'), 'tasks');
-  } catch (e) {
-    return section('期限提醒', msg('warn', `无法读取任务：${errorText(e)}`));
+const unitName = (p, uscc) => {
+  const u = p.units.find((x) => x.uscc === uscc) || p.teams.find((x) => x.uscc === uscc) || {};
+  return u.name || uscc;
+};
+const resultHref = (taskId, uscc) => `#/results/${taskId}/${encodeURIComponent(uscc)}`;
+
+// The to-do list of the role: [{text, href, level, note}]
+function todo(me, d) {
+  const out = [];
+  const add = (text, href, note, level) => out.push({ text, href, note, level });
+  const plannerLike = ['admin', 'planner'].includes(me.role);
+  if (me.role === 'admin') {
+    const has = (role) => d.users.some((u) => u.role === role && u.active);
+    if (!has('planner')) add('创建计划编制人员的账户（负责新建任务、冻结名单、抽取）', '#/users?role=planner', '系统管理 → 用户管理');
+    if (!has('head')) add('创建单位负责人的账户（负责审核、公示结果，批准更正和替换）', '#/users?role=head', '系统管理 → 用户管理');
+    const linked = new Set(d.users.filter((u) => u.cert_no && u.active).map((u) => u.cert_no));
+    for (const p of d.per) {
+      const missing = [...new Set(p.teams.flatMap((t) => t.inspectors || []))].filter((c) => !linked.has(c));
+      if (missing.length) add(`为“${p.task.name}”检查组的 ${missing.length} 名检查人员开通账户`, `#/tasks/${p.task.id}?at=teams`, '在任务页的检查组表中点击“开通账户”');
+    }
   }
-  const due = [];
-  for (const t of tasks) {
-    const dl = Array.isArray(t.deadlines) ? t.deadlines : t.deadline ? [{ what: '结果公示', ...(typeof t.deadline === 'object' ? t.deadline : { date: t.deadline }) }] : [];
-    for (const d of dl) due.push({ task: t, what: d.what || d.kind || d.name || '期限', date: d.date || d.due || d.deadline, warning: warnOf(d) || warnOf(t) });
-    if (!dl.length && warnOf(t)) due.push({ task: t, what: '期限', date: t.end_date, warning: warnOf(t) });
+  if (plannerLike || me.role === 'head') {
+    for (const t of d.tasks) {
+      if (plannerLike && t.status === 'draft') add(`冻结候选名单：${t.name}`, `#/tasks/${t.id}`, '第 2 步');
+      if (plannerLike && t.status === 'frozen') add(`抽取检查对象（请监督人在场输入见证文字）：${t.name}`, `#/tasks/${t.id}`, '第 3 步');
+      if (t.status === 'drawn') add(`确认、锁定并发布抽取公告：${t.name}`, `#/tasks/${t.id}`, '第 4 步');
+      if (plannerLike && t.status === 'dispatched' && !t.teams_at) add(`抽取检查组（请监督人在场）：${t.name}`, `#/tasks/${t.id}?at=teams`, '第 5 步');
+    }
+    if (plannerLike && !d.tasks.length) add('新建第一个抽查任务', '#/tasks/new', '日常 → 抽查任务 → 新建');
   }
-  const red = due.filter((d) => /red|overdue/.test(d.warning));
-  const yellow = due.filter((d) => /yellow/.test(d.warning));
-  const open = tasks.filter((t) => !/published|closed|done|finished|cancelled/.test(t.status || ''));
+  for (const p of d.per) {
+    const byUnit = new Map(p.results.map((r) => [r.uscc, r]));
+    if (me.role === 'inspector') {
+      for (const team of p.mine) {
+        const r = byUnit.get(team.uscc);
+        const name = `${unitName(p, team.uscc)}（${p.task.name}）`;
+        if (!r) add(`录入检查结果：${name}`, resultHref(p.task.id, team.uscc), '逐项填写检查要点，提交后签名', r && r.warning);
+        else if (r.status === 'draft') {
+          const det = d.details.get(r.id);
+          const signed = det ? (det.signatures || []).some((s) => (s.cert_no || s) === me.cert_no) : false;
+          const returned = det && det.review && det.review.approve === false && !(det.signatures || []).length;
+          if (returned) add(`修改被退回的检查结果：${name}`, resultHref(p.task.id, team.uscc), det.review.opinion || '', r.warning);
+          else if (!signed) add(`签名确认检查结果：${name}`, resultHref(p.task.id, team.uscc), `已有 ${r.signed || 0}/${r.team_size || '?'} 人签名`, r.warning);
+        } else if (r.status === 'approved') add(`公示检查结果：${name}`, resultHref(p.task.id, team.uscc), '已审核，可以公示', r.warning);
+      }
+    }
+    if (me.role === 'head') {
+      for (const r of p.results) {
+        const name = `${r.name || unitName(p, r.uscc)}（${p.task.name}）`;
+        if (r.status === 'draft' && r.team_size && r.signed >= r.team_size) add(`审核检查结果：${name}`, resultHref(p.task.id, r.uscc), '检查组已全部签名', r.warning);
+        if (r.status === 'approved') add(`公示检查结果：${name}`, resultHref(p.task.id, r.uscc), '已审核', r.warning);
+        const det = d.details.get(r.id);
+        const pend = det ? (det.correction_requests || []).filter((c) => c.status === 'pending') : [];
+        if (pend.length) add(`批准或驳回更正申请（${pend.length}）：${name}`, resultHref(p.task.id, r.uscc), pend.map((c) => c.reason).join('；'));
+      }
+    }
+    if (plannerLike && p.task.teams_at && p.units.length) {
+      const entered = new Set(p.results.map((r) => r.uscc));
+      const left = p.units.filter((u) => !entered.has(u.uscc)).length;
+      if (left) add(`等待检查组录入结果：${p.task.name}（${left}/${p.units.length} 户未录入）`, `#/results/${p.task.id}`, '由检查组成员本人录入');
+    }
+  }
+  if (me.role === 'head') {
+    for (const o of d.objections) {
+      if (o.status === 'received') add(`复核异议 ${o.id}：${o.applicant || ''}`, '#/objections', `复核期限 ${o.review_due || ''}`, o.review_warning);
+    }
+  }
+  if (['admin', 'planner', 'head'].includes(me.role)) {
+    for (const o of d.objections) if (o.status === 'decided' && !o.feedback_sent) add(`登记异议 ${o.id} 的反馈`, '#/objections', `反馈期限 ${o.feedback_due || ''}`, o.feedback_warning);
+  }
+  if (me.role === 'auditor' && d.acc) {
+    const open = listOf(d.acc, 'situations').filter((x) => !x.exempted);
+    if (open.length) add(`查看 ${open.length} 项责任追究情形`, '#/accountability', '10.1');
+  }
+  return out.sort((a, b) => rank(b.level) - rank(a.level));
+}
+
+function nextSteps(me, d) {
+  const items = todo(me, d);
+  return section('下一步',
+    items.length ? h('ol', { class: 'todo', id: 'next-steps' }, items.map((x) => h('li', { class: x.level ? `warn-${levelClass(x.level)}` : null },
+      h('a', { href: x.href }, x.text),
+      x.level && levelClass(x.level) !== 'green' ? h('span', { class: `badge ${levelClass(x.level)}` }, label(WARNING, x.level)) : null,
+      x.note ? h('span', { class: 'todo-note' }, x.note) : null)))
+      : h('p', { class: 'empty', id: 'next-steps' }, me.role === 'inspector' && !me.cert_no ? '您的账户尚未关联执法证号，请联系系统管理员。' : '目前没有需要您处理的事项。'));
+}
+
+function levelClass(w) {
+  w = String(w || '');
+  return /red|overdue/.test(w) ? 'red' : /yellow/.test(w) ? 'yellow' : 'green';
+}
+function rank(w) {
+  const c = levelClass(w);
+  return w ? (c === 'red' ? 2 : c === 'yellow' ? 1 : 0) : 0;
+}
+
+// Deadlines: unpublished results (9.1), objections (9.2), accountability situations (10.1).
+function deadlines(d) {
+  const rows = [];
+  for (const p of d.per) {
+    for (const r of p.results) {
+      if (r.status === 'published' || !r.deadline) continue;
+      rows.push({ what: `结果公示：${r.name || r.uscc}`, href: resultHref(p.task.id, r.uscc), task: p.task, date: r.deadline, level: r.warning || '' });
+    }
+  }
+  for (const o of d.objections) {
+    const dl = o.deadlines || {};
+    if (o.status === 'received' && o.review_due) rows.push({ what: `异议复核：${o.applicant || o.id}`, href: '#/objections', date: o.review_due, level: (dl.review && dl.review.level) || o.review_warning || '' });
+    if (o.status === 'decided' && !o.feedback_sent && o.feedback_due) rows.push({ what: `异议反馈：${o.applicant || o.id}`, href: '#/objections', date: o.feedback_due, level: (dl.feedback && dl.feedback.level) || o.feedback_warning || '' });
+  }
+  if (d.acc) {
+    for (const x of listOf(d.acc, 'situations')) {
+      if (x.exempted) continue;
+      const m = /^task:(\d+)$/.exec(x.object || '');
+      const t = m && d.tasks.find((tt) => String(tt.id) === m[1]);
+      rows.push({ what: `${ACC_KIND[x.kind] || x.kind}`, note: x.reason, href: '#/accountability', task: t, date: '', level: x.level || '' });
+    }
+  }
+  rows.sort((a, b) => rank(b.level) - rank(a.level) || String(a.date).localeCompare(String(b.date)));
+  const red = rows.filter((r) => levelClass(r.level) === 'red' && r.level);
+  const yellow = rows.filter((r) => levelClass(r.level) === 'yellow');
+  const open = d.tasks.filter((t) => !/published|closed|done|finished|cancelled/.test(t.status || ''));
+  const shown = rows.filter((r) => r.level && levelClass(r.level) !== 'green');
   return h('div', null,
     h('div', { class: 'stats' },
-      h('a', { class: 'stat red', href: '#/tasks', id: 'stat-overdue' }, h('div', { class: 'n' }, String(red.length)), '已逾期'),
-      h('a', { class: 'stat yellow', href: '#/tasks', id: 'stat-due' }, h('div', { class: 'n' }, String(yellow.length)), '临近期限'),
+      h('div', { class: 'stat red', id: 'stat-overdue' }, h('div', { class: 'n' }, String(red.length)), '已逾期'),
+      h('div', { class: 'stat yellow', id: 'stat-due' }, h('div', { class: 'n' }, String(yellow.length)), '临近期限'),
       h('a', { class: 'stat green', href: '#/tasks' }, h('div', { class: 'n' }, String(open.length)), '进行中的任务'),
-      h('a', { class: 'stat', href: '#/tasks' }, h('div', { class: 'n' }, String(tasks.length)), '任务总数')),
-    section('期限提醒', table([
-      { key: 'task', label: '任务', render: (d) => h('a', { href: `#/tasks/${d.task.id}` }, d.task.name || `任务 ${d.task.id}`) },
-      { key: 'what', label: '事项' },
+      h('a', { class: 'stat', href: '#/tasks' }, h('div', { class: 'n' }, String(d.tasks.length)), '任务总数')),
+    h('section', { class: 'card', id: 'deadlines' }, h('h2', null, '期限提醒（临近和已逾期）'), table([
+      { key: 'what', label: '事项', render: (r) => h('span', null, h('a', { href: r.href }, r.what), r.note ? h('div', { class: 'todo-note' }, r.note) : null) },
+      { key: 'task', label: '任务', render: (r) => (r.task ? h('a', { href: `#/tasks/${r.task.id}` }, r.task.name) : '') },
       { key: 'date', label: '期限' },
-      { key: 'warning', label: '预警', render: (d) => h('span', { class: `badge ${/red|overdue/.test(d.warning) ? 'red' : /yellow/.test(d.warning) ? 'yellow' : 'green'}` }, label(WARNING, d.warning) || '正常') },
-      { key: 'status', label: '任务状态', render: (d) => label(TASK_STATUS, d.task.status) },
-    ], due.sort((a, b) => rank(b.warning) - rank(a.warning)), {
+      { key: 'level', label: '预警', render: (r) => h('span', { class: `badge ${levelClass(r.level)}` }, label(WARNING, r.level) || '正常') },
+    ], shown, {
       empty: '没有临近或超过期限的事项',
-      rowClass: (d) => (/red|overdue/.test(d.warning) ? 'warn-red' : /yellow/.test(d.warning) ? 'warn-yellow' : null),
+      rowClass: (r) => `warn-${levelClass(r.level)}`,
     })));
 }
 
-function rank(w) {
-  return /red|overdue/.test(w) ? 2 : /yellow/.test(w) ? 1 : 0;
-}
-
-// Counts by industry: one request per industry with per_page=1 (reads "total").
-async function byIndustry() {
-  const { INDUSTRIES } = await import('../labels.js');
-  const counts = [];
-  for (const ind of INDUSTRIES) {
-    const r = await api('GET', `/api/enterprises?industry=${encodeURIComponent(ind)}&per_page=1`);
-    const n = typeof r.total === 'number' ? r.total : listOf(r, 'enterprises').length;
-    counts.push([ind, n]);
-  }
-  return barChart(counts.filter(([, n]) => n > 0), 'chart-industry');
-}
-
-async function byCategory() {
-  let rows;
+// Published results counted by industry or by category (every page of /api/public/results, at
+// most 20 pages of 50).
+async function resultsBy(what) {
+  let rows = [];
+  let total = 0;
   try {
-    rows = listOf(await api('GET', '/api/public/results'), 'results');
+    for (let page = 1; page <= 20; page++) {
+      const r = await api('GET', `/api/public/results?page=${page}`);
+      const list = listOf(r, 'results');
+      rows = rows.concat(list);
+      total = typeof r.total === 'number' ? r.total : rows.length;
+      if (!list.length || rows.length >= total) break;
+    }
   } catch (e) {
     return msg('info', `暂无结果数据（${errorText(e)}）`);
   }
   const counts = {};
   for (const r of rows) {
-    const c = r.category || r.result || (r.result_category) || '?';
-    counts[c] = (counts[c] || 0) + 1;
+    const k = what === 'industry' ? (r.industry || '（未填写）') : (r.category || '?');
+    counts[k] = (counts[k] || 0) + 1;
   }
-  const data = Object.keys(RESULT_CATEGORIES).map((c) => [`${c}. ${RESULT_CATEGORIES[c]}`, counts[c] || 0]);
-  if (!rows.length) return h('div', null, msg('info', '尚无已公示的检查结果'), barChart(data, 'chart-category'));
-  return barChart(data, 'chart-category');
+  const data = what === 'industry'
+    ? [...INDUSTRIES.filter((i) => counts[i]).map((i) => [i, counts[i]]), ...Object.keys(counts).filter((k) => !INDUSTRIES.includes(k)).map((k) => [k, counts[k]])]
+    : Object.keys(RESULT_CATEGORIES).map((c) => [`${c}. ${RESULT_CATEGORIES[c]}`, counts[c] || 0]);
+  const id = what === 'industry' ? 'chart-industry' : 'chart-category';
+  if (!rows.length) return h('div', null, msg('info', '尚无已公示的检查结果'), what === 'category' ? barChart(data, id) : null);
+  return h('div', null, barChart(data, id), h('p', { class: 'notice' }, `共 ${total} 条已公示结果${rows.length < total ? `（按最近 ${rows.length} 条统计）` : ''}`));
 }
 
 // Horizontal bar chart in SVG (scales with the container; no chart library).
 export function barChart(data, id) {
   if (!data.length) return h('p', { class: 'empty' }, '暂无数据');
   const max = Math.max(1, ...data.map(([, n]) => n));
-  const rowH = 24, labelW = 210, w = 620, barW = w - labelW - 50;
+  const rowH = 26, labelW = 250, w = 560, barW = w - labelW - 40;
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('viewBox', `0 0 ${w} ${data.length * rowH + 4}`);
@@ -106,19 +243,19 @@ export function barChart(data, id) {
     const y = i * rowH + 2;
     const t = document.createElementNS(ns, 'text');
     t.setAttribute('x', labelW - 6);
-    t.setAttribute('y', y + 16);
+    t.setAttribute('y', y + 17);
     t.setAttribute('text-anchor', 'end');
-    t.textContent = l.length > 16 ? `${l.slice(0, 15)}…` : l;
+    t.textContent = l.length > 17 ? `${l.slice(0, 16)}…` : l;
     const r = document.createElementNS(ns, 'rect');
     r.setAttribute('x', labelW);
-    r.setAttribute('y', y + 3);
-    r.setAttribute('height', rowH - 8);
+    r.setAttribute('y', y + 4);
+    r.setAttribute('height', rowH - 9);
     r.setAttribute('width', Math.max(n ? 2 : 0, (n / max) * barW));
     r.setAttribute('fill', '#0b4f8a');
     r.setAttribute('rx', 2);
     const v = document.createElementNS(ns, 'text');
     v.setAttribute('x', labelW + (n / max) * barW + 6);
-    v.setAttribute('y', y + 16);
+    v.setAttribute('y', y + 17);
     v.textContent = String(n);
     svg.append(t, r, v);
   });

@@ -7,7 +7,7 @@ export function render({ onLogin }) {
     { name: 'password', label: '密码', type: 'password', required: true, autocomplete: 'current-password' },
   ], async (v) => {
     const reply = await api('POST', '/api/login', v, { on401: false });
-    onLogin(reply);
+    await onLogin(reply);
   }, { submitLabel: '登录', idPrefix: 'login' });
   return h('div', { class: 'login-box card' },
     h('h1', null, '登录'),

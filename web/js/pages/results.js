@@ -47,18 +47,28 @@ export async function render(ctx) {
 async function unitPage(ctx, taskId, uscc) {
   const task = await api('GET', `/api/tasks/${encodeURIComponent(taskId)}`);
   let result = null;
+  let unit = null;
   try {
-    const list = listOf(await api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results`), 'results');
-    result = list.find((r) => r.uscc === uscc) || null;
+    const reply = await api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results`);
+    result = listOf(reply, 'results').find((r) => r.uscc === uscc) || null;
+    unit = ((reply && reply.units) || []).find((u) => u.uscc === uscc) || null;
     if (result && result.id) result = await api('GET', `/api/results/${result.id}`).catch(() => result);
   } catch (e) {
     result = null;
   }
+  const insp = await api('GET', '/api/inspectors?per_page=500').then((r) => listOf(r, 'inspectors')).catch(() => []);
+  const names = new Map(insp.map((i) => [i.cert_no, i.name]));
+  const who = (c) => (names.get(c) ? `${names.get(c)}（${c}）` : c);
+  const team = (unit && unit.inspectors) || (result && result.team && (result.team.inspectors || result.team)) || [];
+  const me = ctx.me || {};
+  const onTeam = me.role === 'inspector' && !!me.cert_no && Array.isArray(team) && team.includes(me.cert_no);
   const items = await Promise.all((task.item_ids || []).map((iid) => api('GET', `/api/items/${iid}`).catch(() => null)));
   const checkpoints = items.filter(Boolean).flatMap((it) => (it.checkpoints || []).map((c) => ({ item: it.name, item_id: it.id, id: c.id, text: c.text || c })));
   const existing = new Map(((result && result.records) || []).map((r) => [r.checkpoint_id, r]));
   const status = result ? result.status : null;
-  const editable = !status || status === 'draft' || status === 'approved';
+  // "谁检查、谁录入": only a member of this unit's team enters or changes the record.
+  const editable = onTeam && status !== 'published';
+  const signedByMe = !!(result && (result.signatures || []).some((x) => (x.cert_no || x) === me.cert_no));
 
   // One row per checkpoint: finding + category.
   const rows = checkpoints.map((c) => {
@@ -82,8 +92,8 @@ async function unitPage(ctx, taskId, uscc) {
         records: rows.map(({ c, cat, note }) => ({ item_id: c.item_id, checkpoint_id: c.id, category: cat.value, finding: note.value })),
       };
       await api('POST', `/api/tasks/${encodeURIComponent(taskId)}/results`, body);
-      mount(saveMsg, msg('ok', '已保存，待检查组成员签名'));
-      setTimeout(() => ctx.rerender(), 900);
+      mount(saveMsg, msg('ok', '已保存。请在页面上方“状态”处点击“本人签名确认”，并通知检查组其他成员登录签名。'));
+      setTimeout(() => { ctx.rerender(); window.scrollTo(0, 0); }, 900);
     } catch (e) {
       mount(saveMsg, msg('error', errorText(e)));
     } finally {
@@ -92,17 +102,43 @@ async function unitPage(ctx, taskId, uscc) {
   });
 
   const rid = result && result.id;
+  const allSigned = !!(result && (result.all_signed || (result.pending_signatures && !result.pending_signatures.length && (result.signatures || []).length)));
+  const isHead = me.role === 'head';
+  // What happens next, in words, for whoever is looking.
+  let next = '';
+  if (!result) next = onTeam ? '请逐项填写下方的检查要点，选择结果类别，然后点击“提交检查记录”。' : `等待检查组成员录入：${team.map(who).join('、') || '（尚未抽取检查组）'}`;
+  else if (status === 'draft' && !allSigned) next = onTeam && !signedByMe ? '请核对记录后点击“本人签名确认”。' : `等待签名：${(result.pending_signatures || []).map(who).join('、')}`;
+  else if (status === 'draft') next = isHead ? '检查组已全部签名。请审核：“审核通过”或“退回修改”。' : '检查组已全部签名，等待单位负责人审核。';
+  else if (status === 'approved') next = isHead || onTeam ? '已审核。请点击“公示结果”向社会公开。' : '已审核，等待公示。';
+  else if (status === 'published') next = '已公示。';
   const flow = rid ? h('div', { class: 'toolbar' },
-    actionButton('本人签名确认', async () => { await api('POST', `/api/results/${rid}/sign`, {}); setTimeout(() => ctx.rerender(), 800); return '已签名'; }, { id: 'result-sign' }),
-    ['head'].includes(ctx.me.role) ? actionButton('审核通过', async () => { await api('POST', `/api/results/${rid}/review`, { approve: true }); setTimeout(() => ctx.rerender(), 800); return '已审核'; }, { id: 'result-approve' }) : null,
-    ctx.me.role === 'head' ? actionButton('退回修改', async () => {
-      const reason = window.prompt('退回理由');
+    onTeam && status === 'draft' && !signedByMe ? actionButton('本人签名确认', async () => { await api('POST', `/api/results/${rid}/sign`, {}); setTimeout(() => ctx.rerender(), 800); return '已签名'; }, { id: 'result-sign', class: 'primary' }) : null,
+    isHead && status === 'draft' && allSigned ? actionButton('审核通过', async () => { await api('POST', `/api/results/${rid}/review`, { approve: true }); setTimeout(() => ctx.rerender(), 800); return '已审核'; }, { id: 'result-approve', class: 'primary' }) : null,
+    isHead && status === 'draft' && allSigned ? actionButton('退回修改', async () => {
+      const reason = window.prompt('退回理由（检查组将看到）');
       if (!reason) return null;
       await api('POST', `/api/results/${rid}/review`, { approve: false, reason });
       setTimeout(() => ctx.rerender(), 800);
       return '已退回';
-    }) : null,
-    actionButton('公示结果', async () => { await api('POST', `/api/results/${rid}/publish`, {}); setTimeout(() => ctx.rerender(), 800); return '已公示'; }, { class: 'primary', id: 'result-publish' })) : null;
+    }, { id: 'result-return' }) : null,
+    (isHead || onTeam) && status === 'approved' ? actionButton('公示结果', async () => { await api('POST', `/api/results/${rid}/publish`, {}); setTimeout(() => ctx.rerender(), 800); return '已公示'; }, { class: 'primary', id: 'result-publish' }) : null,
+    status === 'published' ? h('a', { class: 'button', href: `/public/#/results?task=${encodeURIComponent(taskId)}`, target: '_blank', rel: 'noopener', id: 'result-public' }, '在公开平台查看') : null) : null;
+  const pendingCorr = ((result && result.correction_requests) || []).filter((c) => c.status === 'pending');
+  const corrApprovals = pendingCorr.length ? section(`待批准的更正申请（${pendingCorr.length}）`, table([
+    { key: 'reason', label: '理由' },
+    { key: 'changes', label: '更正内容', render: (c) => corrText(c.changes) },
+    { key: 'source', label: '来源', render: (c) => (c.source === 'objection' ? `异议 ${c.objection_id || ''}` : '申请') },
+    { key: 'requested_by', label: '申请人', render: (c) => `${c.requested_by || ''} ${fmtTime(c.requested_at)}` },
+    { key: 'op', label: '审批', render: (c) => (isHead ? h('span', null,
+      actionButton('批准更正', async () => { await api('POST', `/api/results/${rid}/corrections/${c.id}/approve`, {}); setTimeout(() => ctx.rerender(), 800); return '已批准，更正已公示'; }, { class: 'primary' }),
+      actionButton('驳回', async () => {
+        const note = window.prompt('驳回理由');
+        if (!note) return null;
+        await api('POST', `/api/results/${rid}/corrections/${c.id}/reject`, { note });
+        setTimeout(() => ctx.rerender(), 800);
+        return '已驳回';
+      })) : '待执行单位负责人批准') },
+  ], pendingCorr)) : null;
 
   const correction = rid && status === 'published' ? form([
     { name: 'reason', label: '更正理由', required: true, wide: true },
@@ -130,24 +166,36 @@ async function unitPage(ctx, taskId, uscc) {
   const attach = rid ? attachments(rid, result) : null;
 
   return h('div', null,
-    h('h1', null, `检查记录：${uscc}`),
+    h('h1', null, `检查记录：${(unit && unit.name) || (result && result.name) || uscc}`),
+    h('p', { class: 'notice' }, `统一社会信用代码 ${uscc}`),
     h('p', null, h('a', { href: `#/results/${taskId}` }, `← 返回 ${task.name}`)),
+    section('下一步', h('p', { id: 'result-next' }, next), flow),
     result ? section('状态', kv({
-      状态: label(RESULT_STATUS, status), 签名: (result.signatures || []).map((s) => `${s.cert_no || s.username || s}${s.at ? `（${fmtTime(s.at)}）` : ''}`).join('、') || '尚无',
-      待签名: (result.pending_signatures || []).join('、'), 公示期限: result.deadline ? `${result.deadline}${result.due_reason ? `（${result.due_reason}）` : ''}` : '',
+      状态: label(RESULT_STATUS, status), 检查组: team.map(who).join('、'), 签名: (result.signatures || []).map((s) => `${who(s.cert_no || s.username || s)}${s.at ? `（${fmtTime(s.at)}）` : ''}`).join('、') || '尚无',
+      待签名: (result.pending_signatures || []).map(who).join('、'), 公示期限: result.deadline ? `${result.deadline}${result.due_reason ? `（${result.due_reason}）` : ''}` : '',
       审核: result.review ? `${result.review.approve ? '通过' : '退回'}${result.review.opinion ? `：${result.review.opinion}` : ''}（${result.review.actor}，${fmtTime(result.review.at)}）` : '',
       ...(result.current ? { 现行结果: `${result.current.category}. ${result.current.category_label || ''}${result.current.summary ? ` — ${result.current.summary}` : ''}` } : {}),
-    }), flow) : msg('info', '尚未录入检查记录'),
+    })) : msg('info', '尚未录入检查记录'),
+    corrApprovals,
     section('逐项检查要点', checkpoints.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'grid cards' },
       h('thead', null, h('tr', null, h('th', null, '抽查事项'), h('th', null, '检查要点'), h('th', null, '结果类别'), h('th', null, '检查情况'))),
       h('tbody', null, rows.map(({ c, cat, note }) => h('tr', null, h('td', { 'data-label': '抽查事项' }, c.item), h('td', { 'data-label': '检查要点' }, c.text), h('td', { 'data-label': '结果类别' }, cat), h('td', { 'data-label': '检查情况' }, note))))))
       : msg('warn', '任务的抽查事项没有检查要点'),
     h('div', { class: 'field' }, h('label', { for: 'result-category' }, '本单位检查结果类别（8.4）'), overall),
     h('div', { class: 'field' }, h('label', { for: 'result-summary' }, '检查结论'), summary),
-    save, saveMsg),
+    editable ? save : null, saveMsg),
     followup ? details('后续处理（9.2）', result.followups ? table([{ key: 'kind', label: '类型', render: (f) => FOLLOWUP_KIND[f.kind] || f.kind }, { key: 'state', label: '状态', render: (f) => FOLLOWUP_STATE[f.state] || f.state }, { key: 'due_date', label: '期限', render: (f) => f.due_date || f.found_date || '' }, { key: 'note', label: '情况' }, { key: 'date', label: '记录时间', render: (f) => fmtTime(f.date) }, { key: 'actor', label: '记录人' }], result.followups) : null, followup.el) : null,
     attach,
     correction ? details('更正已公示的结果（9.1，须负责人批准）', correction.el) : null);
+}
+
+function corrText(ch) {
+  if (!ch || typeof ch !== 'object') return String(ch || '');
+  const out = [];
+  if (ch.category) out.push(`结果类别改为 ${ch.category}. ${RESULT_CATEGORIES[ch.category] || ''}`);
+  if (ch.summary) out.push(`结论：${ch.summary}`);
+  if (ch.records) out.push(`检查记录 ${ch.records.length} 条`);
+  return out.join('；');
 }
 
 function attachments(rid, result) {

@@ -81,6 +81,7 @@ function steps(status) {
 
 async function taskPage(ctx, id) {
   const t = await api('GET', `/api/tasks/${encodeURIComponent(id)}`);
+  const itemNames = await Promise.all((t.item_ids || []).map((iid) => api('GET', `/api/items/${iid}`).then((it) => it.name || iid).catch(() => iid)));
   const canEdit = ['admin', 'planner'].includes(ctx.me.role);
   const st = t.status;
   const out = h('div', { id: 'task-step-output' });
@@ -93,7 +94,7 @@ async function taskPage(ctx, id) {
     section('任务信息', kv({
       编号: t.id, 状态: label(TASK_STATUS, st), 方式: label(MODE, t.mode), 专项: t.directed ? `是（${t.directed_reason || ''}）` : '否',
       起止日期: `${t.start_date} 至 ${t.end_date}`, 定向条件: t.filters && Object.keys(t.filters).length ? Object.entries(t.filters).map(([k, v]) => `${k}: ${[].concat(v).join('、')}`).join('；') : '（全部单位）',
-      牵头单位: t.lead_unit, 联合单位: (t.joint_units || []).join('、'), 抽查事项: (t.item_ids || []).join('、'),
+      牵头单位: t.lead_unit, 联合单位: (t.joint_units || []).join('、'), 抽查事项: itemNames.join('、'),
     })),
   ];
 
@@ -156,7 +157,7 @@ async function taskPage(ctx, id) {
   if (st === 'dispatched') {
     parts.push(section('公告', h('a', { class: 'button', href: `/public/#/tasks/${id}`, target: '_blank', rel: 'noopener', id: 'task-announcement' }, '查看公开公告并验证抽取')));
     parts.push(teamsSection(ctx, id, canEdit));
-    parts.push(section('检查结果', h('a', { class: 'button', href: `#/results/${id}` }, '录入和审核本任务的检查结果')));
+    if (t.teams_at) parts.push(section('检查结果', h('p', { class: 'notice' }, '检查组成员用本人账户登录后录入、签名；单位负责人审核并公示。'), h('a', { class: 'button', href: `#/results/${id}`, id: 'task-results' }, '查看本任务的检查结果')));
   }
   parts.push(out);
   return h('div', null, parts);
@@ -204,26 +205,60 @@ function teamsSection(ctx, id, canEdit) {
       if (e.status !== 404 || !/接口/.test(e.message)) throw e;
       return msg('warn', `检查组接口尚不可用：${errorText(e)}`);
     }
+    // Names from the directory; accounts (admin only) so that each member can log in.
+    const [insp, users] = teams.length ? await Promise.all([
+      api('GET', '/api/inspectors?per_page=500').then((r) => listOf(r, 'inspectors')).catch(() => []),
+      ctx.me.role === 'admin' ? api('GET', '/api/users').then((r) => listOf(r, 'users')).catch(() => null) : null,
+    ]) : [[], null];
+    const names = new Map(insp.map((i) => [i.cert_no, i.name]));
+    const account = users ? new Map(users.filter((u) => u.cert_no && u.active).map((u) => [u.cert_no, u.username])) : null;
+    const member = (c) => {
+      const cert = typeof c === 'object' ? c.cert_no : c;
+      const nm = (typeof c === 'object' && c.name) || names.get(cert) || '';
+      let acc = null;
+      if (account) {
+        acc = account.has(cert) ? h('span', { class: 'badge ok', title: '登录账户' }, account.get(cert))
+          : h('a', { class: 'button small', href: `#/users?role=inspector&cert_no=${encodeURIComponent(cert)}&task=${encodeURIComponent(id)}`, 'data-cert': cert }, '开通账户');
+      }
+      return h('div', { class: 'member' }, nm ? `${nm} ` : '', h('code', null, cert), acc ? ' ' : null, acc);
+    };
+    const missing = account ? [...new Set(teams.flatMap((t) => t.inspectors || []))].filter((c) => !account.has(c)) : [];
     const drawBtn = canEdit && !teams.length ? actionButton('抽取检查组', async () => {
       const f = document.getElementById('f-teamdraw-witness');
       await api('POST', `/api/tasks/${encodeURIComponent(id)}/teams`, { witness: f ? f.value : '' });
-      mount(box, loading(load));
+      const target = `#/tasks/${id}?at=teams`;
+      if (location.hash !== target) location.hash = target;
+      else ctx.rerender();
       return '已抽取';
     }, { class: 'primary', id: 'teams-draw' }) : null;
+    const unitNames = new Map();
+    if (teams.length && teams.some((t) => !t.name)) {
+      const r = await api('GET', `/api/tasks/${encodeURIComponent(id)}/results`).catch(() => null);
+      for (const u of (r && r.units) || []) unitNames.set(u.uscc, u.name);
+    }
     return h('div', null,
-      !teams.length ? h('div', null, h('div', { class: 'field' }, h('label', { for: 'f-teamdraw-witness' }, '监督人见证文字'), h('input', { id: 'f-teamdraw-witness', type: 'text' })), drawBtn) : null,
+      !teams.length ? h('div', null,
+        h('p', { class: 'notice' }, '为每个被抽中的单位随机抽取检查人员（按规则 7.3 的名额和人员池，利害关系人回避）。请监督人在场输入见证文字后点击“抽取检查组”。'),
+        h('div', { class: 'field' }, h('label', { for: 'f-teamdraw-witness' }, '监督人见证文字（如姓名和时间）'), h('input', { id: 'f-teamdraw-witness', type: 'text', placeholder: '例如：监督人 张某 2025-03-01 10:00' })), drawBtn) : null,
+      missing.length ? msg('warn', `还有 ${missing.length} 名检查组成员没有登录账户。请点击表中的“开通账户”为其创建账户，检查人员才能登录录入结果。`) : null,
       table([
-        { key: 'uscc', label: '被检查单位', render: (t) => h('span', null, h('code', null, t.uscc), t.name ? ` ${t.name}` : '') },
-        { key: 'inspectors', label: '检查人员（执法证号）', render: (t) => (t.inspectors || []).map((c) => (typeof c === 'object' ? `${c.name || ''} ${c.cert_no}` : c)).join('、') },
-        { key: 'leader', label: '组长', render: (t) => (typeof t.leader === 'object' ? `${t.leader.name || ''} ${t.leader.cert_no}` : t.leader) },
+        { key: 'uscc', label: '被检查单位', render: (t) => h('span', null, t.name || unitNames.get(t.uscc) || '', ' ', h('code', null, t.uscc)) },
+        { key: 'inspectors', label: '检查人员（执法证号）', render: (t) => h('div', { class: 'members' }, (t.inspectors || []).map(member)) },
+        { key: 'leader', label: '组长', render: (t) => (typeof t.leader === 'object' ? `${t.leader.name || ''} ${t.leader.cert_no}` : `${names.get(t.leader) || ''} ${t.leader || ''}`) },
         { key: 'method', label: '方式', render: (t) => (t.method === 'appointed' ? `直接指定：${t.reason || ''}` : '随机抽取') },
       ], teams, { empty: '尚未抽取检查组' }),
       reply.team_commitment ? h('p', { class: 'notice' }, '检查组抽取承诺值：', h('code', { class: 'hash' }, reply.team_commitment), reply.team_witness ? `；监督人见证：${reply.team_witness}` : '') : null,
       (reply.conflicts || []).length ? details(`回避记录（${reply.conflicts.length}）`, table([{ key: 'uscc', label: '单位' }, { key: 'cert_no', label: '回避人员' }, { key: 'reason', label: '理由' }, { key: 'actor', label: '登记人' }, { key: 'at', label: '时间', render: (x) => fmtTime(x.at) }], reply.conflicts)) : null,
       teams.length ? teamChanges(ctx, id, teams, reply.replacements || [], canEdit, () => mount(box, loading(load))) : null);
   };
-  mount(box, loading(load));
-  return section('检查组（7.3）', box);
+  mount(box, loading(async () => {
+    const node = await load();
+    if (ctx.query && ctx.query.at === 'teams') setTimeout(() => sec.scrollIntoView({ block: 'start' }), 0);
+    return node;
+  }));
+  const sec = section('检查组（7.3）', box);
+  sec.id = 'teams-section';
+  return sec;
 }
 
 function teamChanges(ctx, id, teams, reps, canEdit, reload) {

@@ -1,21 +1,51 @@
 // Users (admin): list, create, change role / password / active / linked inspector.
+// #/users?role=inspector&cert_no=X&task=N opens the form filled in (the task page links here for
+// each team member without an account) and offers the way back to the task after creating it.
 import { api, h, mount, msg, table, section, form, fmtTime, listOf } from '../ui.js';
 import { ROLES, options } from '../labels.js';
 
 export async function render(ctx) {
-  const users = listOf(await api('GET', '/api/users'), 'users');
+  const [users, inspectors] = await Promise.all([
+    api('GET', '/api/users').then((r) => listOf(r, 'users')),
+    api('GET', '/api/inspectors?per_page=500').then((r) => listOf(r, 'inspectors')).catch(() => []),
+  ]);
+  const byCert = new Map(inspectors.map((i) => [i.cert_no, i]));
+  const q = ctx.query || {};
   const editBox = h('div', { id: 'user-edit' });
+  const certList = h('datalist', { id: 'cert-options' }, inspectors.map((i) => h('option', { value: i.cert_no }, `${i.name} ${i.unit || ''}`)));
+  const back = (id) => (q.task ? h('a', { class: 'button', href: `#/tasks/${encodeURIComponent(q.task)}?at=teams`, id }, `← 返回任务 ${q.task} 的检查组`) : null);
   const create = form([
-    { name: 'username', label: '用户名', required: true },
-    { name: 'password', label: '初始密码（至少 8 位）', type: 'password', required: true, autocomplete: 'new-password' },
-    { name: 'role', label: '角色', type: 'select', options: options(ROLES), required: true },
-    { name: 'cert_no', label: '关联执法证号（检查人员）', help: '检查人员账户须关联其执法证号' },
+    { name: 'role', label: '角色', type: 'select', options: options(ROLES), required: true, value: q.role || 'inspector' },
+    { name: 'cert_no', label: '关联执法证号（检查人员必填）', help: '输入姓名或证号的开头可从检查人员名录中选择', value: q.cert_no || '' },
+    { name: 'username', label: '用户名（登录用，字母或数字）', required: true, autocomplete: 'off', value: q.username || (q.cert_no ? `i${q.cert_no}` : '') },
+    { name: 'password', label: '初始密码（至少 8 位，请告知本人）', type: 'password', required: true, autocomplete: 'new-password' },
   ], async (v) => {
-    if (!v.cert_no) delete v.cert_no;
+    if (v.role === 'inspector' && !v.cert_no) throw Object.assign(new Error('检查人员账户须关联其执法证号（cert_no）'), { body: { field: 'cert_no' } });
+    if (v.cert_no && inspectors.length && !byCert.has(v.cert_no)) throw Object.assign(new Error(`检查人员名录中没有执法证号 ${v.cert_no}`), { body: { field: 'cert_no' } });
+    if (v.role !== 'inspector') delete v.cert_no;
     const u = await api('POST', '/api/users', v);
-    setTimeout(() => ctx.rerender(), 800);
-    return `已创建用户 ${u.username}`;
+    const who = u.cert_no && byCert.get(u.cert_no) ? `（${byCert.get(u.cert_no).name}）` : '';
+    const out = h('div', null, msg('ok', `已创建用户 ${u.username}${who}，角色：${ROLES[u.role] || u.role}`), back('user-back-task'));
+    mount(list, userTable(await api('GET', '/api/users').then((r) => listOf(r, 'users'))));
+    create.inputs.username.value = '';
+    create.inputs.password.value = '';
+    create.inputs.cert_no.value = '';
+    return out;
   }, { submitLabel: '创建用户', idPrefix: 'newuser' });
+  create.inputs.cert_no.setAttribute('list', 'cert-options');
+  const certName = h('div', { class: 'help', id: 'newuser-cert-name' });
+  const showName = () => {
+    const i = byCert.get(create.inputs.cert_no.value.trim());
+    mount(certName, i ? `${i.name}，${i.unit || ''} ${i.title || ''}` : '');
+    if (i && !create.inputs.username.value) create.inputs.username.value = `i${i.cert_no}`;
+  };
+  create.inputs.cert_no.addEventListener('input', showName);
+  create.inputs.cert_no.parentNode.appendChild(certName);
+  const certRow = create.inputs.cert_no.parentNode;
+  const showCert = () => { certRow.style.display = create.inputs.role.value === 'inspector' ? '' : 'none'; };
+  create.inputs.role.addEventListener('change', showCert);
+  showCert();
+  showName();
 
   function edit(u) {
     const f = form([
@@ -30,21 +60,33 @@ export async function render(ctx) {
       setTimeout(() => ctx.rerender(), 800);
       return '已保存';
     }, { idPrefix: `user${u.id}` });
+    f.inputs.cert_no.setAttribute('list', 'cert-options');
     mount(editBox, section(`修改用户 ${u.username}`, f.el));
     editBox.scrollIntoView({ behavior: 'smooth' });
   }
 
-  return h('div', null,
-    h('h1', null, '用户管理'),
-    section('用户', table([
+  function userTable(rows) {
+    return table([
       { key: 'id', label: '编号' },
       { key: 'username', label: '用户名' },
       { key: 'role', label: '角色', render: (u) => ROLES[u.role] || u.role },
-      { key: 'cert_no', label: '执法证号' },
+      { key: 'cert_no', label: '执法证号', render: (u) => (u.cert_no ? `${u.cert_no}${byCert.get(u.cert_no) ? ` ${byCert.get(u.cert_no).name}` : ''}` : '') },
       { key: 'active', label: '状态', render: (u) => h('span', { class: `badge ${u.active ? 'ok' : 'bad'}` }, u.active ? '启用' : '停用') },
       { key: 'updated_at', label: '更新时间', render: (u) => fmtTime(u.updated_at) },
       { key: 'op', label: '', render: (u) => h('button', { type: 'button', onclick: () => edit(u) }, '修改') },
-    ], users)),
+    ], rows);
+  }
+  const list = h('div', { id: 'user-list' }, userTable(users));
+  const createSection = section(q.cert_no ? `为检查人员 ${byCert.get(q.cert_no) ? byCert.get(q.cert_no).name : q.cert_no} 开通账户` : '新建用户', certList, create.el);
+  createSection.id = 'user-create';
+  // Opened to create a particular account: the form comes first.
+  const prefilled = q.cert_no || q.role;
+  if (prefilled) setTimeout(() => create.inputs.password.focus(), 0);
+  return h('div', null,
+    h('h1', null, '用户管理'),
+    q.task ? h('p', null, back(null)) : null,
+    prefilled ? createSection : null,
+    section('用户', list),
     editBox,
-    section('新建用户', create.el));
+    prefilled ? null : createSection);
 }
