@@ -69,6 +69,12 @@ end
 M.category_of = category_of   -- industry name or alias -> "key" | "general"
 M.canonical = canonical       -- industry name or alias -> name in `industries`
 
+-- category_code(industry) -> "key" | "general" | nil: the bare lookup, for per-unit hot paths
+-- (eligibility.check and sampling.stratum run once per unit of a million-unit directory).
+function M.category_code(industry)
+  return category_of[industry]
+end
+
 -- category(industry) -> "key" | "general", reason, clause; unknown industry -> nil, reason, "3.2".
 function M.category(industry)
   local name = canonical[industry]

@@ -88,13 +88,18 @@ local function exception(unit, task, is_key)
   return nil
 end
 
+-- rules.categories.category_code, looked up at the first call. A rule set is always loaded (and
+-- reloaded) as a whole, so this never outlives the categories rule it came from.
+local category_code
+
 function M.check(unit, task, history)
   local status = unit.status
   if status ~= "active" then
     if status == "closed" then return CLOSED end
     if status ~= nil then return NOT_ACTIVE end   -- a missing status counts as active
   end
-  local cat = rules.categories.category_of[unit.industry]
+  category_code = category_code or rules.categories.category_code
+  local cat = category_code(unit.industry)
   if cat == nil then return OUT_OF_SCOPE end
   local sc = unit.special_case
   if sc ~= nil and sc ~= false and sc ~= "" then return CASE[sc] or BAD_CASE end

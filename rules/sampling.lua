@@ -42,8 +42,13 @@ local high_levels = M.high_risk_levels
 
 -- stratum(unit, task) -> stratum name, or nil when the industry is not in 3.2 (eligibility
 -- excludes such units before this is called).
+-- rules.categories.category_code, looked up at the first call. A rule set is always loaded (and
+-- reloaded) as a whole, so this never outlives the categories rule it came from.
+local category_code
+
 function M.stratum(unit, task)
-  local cat = rules.categories.category_of[unit.industry]
+  category_code = category_code or rules.categories.category_code
+  local cat = category_code(unit.industry)
   if cat == nil then return nil end
   local high = high_levels[unit.risk_level] or unit.credit_level == "dishonest" or unit.dishonest
   if cat == "key" then

@@ -5,6 +5,7 @@
 //   const env = await start();           // {base, page, browser, ...}
 //   await login(env.page, env.base);
 //   await shot(env.page, 'name');         // tests/out/screenshots/name.png
+//   const { page } = await phone(env);    // a second browser sized as a phone
 //   await stop(env);
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -71,15 +72,21 @@ export async function start({ viewport = { width: 1366, height: 768 }, isMobile 
   proc.stderr.on('data', (d) => logs.push(d.toString()));
   await waitHealthy(base, proc, logs);
 
-  // A fresh profile directory per run (playwright passes it as --user-data-dir).
-  const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+  const pageErrors = [];
+  const { context, page } = await launch(path.join(tmp, 'profile'), { viewport, isMobile }, pageErrors);
+  const browser = context;
+  return { tmp, db, base, port, proc, logs, browser, context, page, pageErrors, env, extra: [] };
+}
+
+// A browser with a fresh profile directory (playwright passes it as --user-data-dir), loopback only.
+async function launch(profile, { viewport, isMobile }, pageErrors) {
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport, isMobile, hasTouch: isMobile, locale: 'zh-CN',
   });
-  const browser = context;
   // Loopback only: refuse every request that leaves 127.0.0.1.
   await context.route(/.*/, (route) => {
     const u = new URL(route.request().url());
@@ -87,14 +94,28 @@ export async function start({ viewport = { width: 1366, height: 768 }, isMobile 
     return route.abort();
   });
   const page = context.pages()[0] || await context.newPage();
-  const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
-  return { tmp, db, base, port, proc, logs, browser, context, page, pageErrors, env };
+  return { context, page };
+}
+
+// A second browser on the same server, e.g. an inspector's phone (390×844, touch). Its page errors
+// go to env.pageErrors; stop(env) closes it.
+export async function phone(env, { viewport = { width: 390, height: 844 }, isMobile = true } = {}) {
+  const b = await launch(path.join(env.tmp, `profile-${env.extra.length + 1}`), { viewport, isMobile }, env.pageErrors);
+  env.extra.push(b.context);
+  return b;
 }
 
 export async function stop(env) {
   if (!env) return;
+  for (const c of env.extra || []) {
+    try {
+      await c.close();
+    } catch (e) {
+      /* already closed */
+    }
+  }
   try {
     await env.browser.close();
   } catch (e) {

@@ -165,14 +165,17 @@ export function showReport(status, detail, rep) {
 }
 
 async function results(parts, query) {
-  const r = await api('GET', '/api/public/results');
+  const task = query && /^\d+$/.test(query.task || '') ? query.task : '';
+  const r = await api('GET', `/api/public/results${task ? `?task=${task}` : ''}`);
   const list = listOf(r, 'results');
   return h('div', null, h('h1', null, '检查结果'),
-    h('p', { class: 'notice' }, '结果类别依据指引第 8.4 条。已公示的结果不再更改，确需更正的，经执行单位负责人签批后公示更正记录。'),
+    h('p', { class: 'notice' }, '结果类别依据指引第 8.4 条。已公示的结果不再更改，确需更正的，经执行单位负责人签批后公示更正记录。点击任务名称可查看该任务的抽取公告并在浏览器中核验抽取。'),
+    task ? h('p', null, `仅显示任务 ${task} 的结果。`, h('a', { href: `#/tasks/${task}`, id: 'results-task-announcement' }, '查看该任务的抽取公告'), '　', h('a', { href: '#/results' }, '显示全部')) : null,
     section(null, table([
       { key: 'task', label: '任务', render: (x) => (x.task_id ? h('a', { href: `#/tasks/${x.task_id}` }, x.task_name || `任务 ${x.task_id}`) : x.task_name || '') },
       { key: 'uscc', label: '统一社会信用代码' },
       { key: 'name', label: '单位名称', render: (x) => x.name || x.enterprise_name || '' },
+      { key: 'industry', label: '行业', render: (x) => x.industry || '' },
       { key: 'category', label: '检查结果', render: (x) => (x.category ? `${x.category}. ${RESULT_CATEGORIES[x.category] || ''}` : '') },
       { key: 'summary', label: '说明', render: (x) => x.summary || '' },
       { key: 'published_at', label: '公示时间', render: (x) => fmtTime(x.published_at) },

@@ -38,6 +38,7 @@ export async function render(ctx) {
     section('被检查单位', table([
       { key: 'uscc', label: '统一社会信用代码', render: (u) => h('a', { href: `#/results/${taskId}/${encodeURIComponent(u.uscc)}` }, u.uscc) },
       { key: 'name', label: '单位名称' },
+      { key: 'team', label: '检查组', render: (u) => h('span', null, (u.inspectors || []).join('、'), ctx.me.cert_no && (u.inspectors || []).includes(ctx.me.cert_no) ? h('span', { class: 'badge ok' }, '我的') : null) },
       { key: 'status', label: '结果状态', render: (u) => { const r = byUnit.get(u.uscc); return r ? h('span', { class: `badge ${r.status === 'published' ? 'ok' : ''}` }, label(RESULT_STATUS, r.status)) : '未录入'; } },
       { key: 'category', label: '结果类别', render: (u) => { const r = byUnit.get(u.uscc); return r && r.category ? `${r.category}. ${RESULT_CATEGORIES[r.category] || ''}` : ''; } },
       { key: 'deadline', label: '公示期限', render: (u) => { const r = byUnit.get(u.uscc); const w = r && r.warning; return r && r.deadline ? h('span', { class: `badge ${w || ''}` }, r.deadline) : ''; } },
@@ -79,7 +80,17 @@ async function unitPage(ctx, taskId, uscc) {
     return { c, cat, note };
   });
   const overall = h('select', { id: 'result-category', disabled: !editable }, CAT_OPTS.map(([v, l]) => h('option', { value: v, selected: (result && result.category) === v }, l)));
-  const summary = h('textarea', { id: 'result-summary', rows: 3, disabled: !editable });
+  // The unit's category follows the checkpoints until it is chosen by hand.
+  let overallTouched = !!(result && result.category);
+  overall.addEventListener('change', () => { overallTouched = true; });
+  for (const { cat } of rows) {
+    cat.addEventListener('change', () => {
+      if (overallTouched) return;
+      const worst = rows.map((r) => r.cat.value).filter((v) => v !== 'a').pop();
+      overall.value = worst || 'a';
+    });
+  }
+  const summary = h('textarea', { id: 'result-summary', rows: 3, disabled: !editable, placeholder: '例如：发现消防通道堵塞，已责令当场改正' });
   summary.value = (result && (result.summary || result.note)) || '';
   const saveMsg = h('div', { class: 'form-msg' });
   const save = h('button', { type: 'button', class: 'primary', id: 'result-save', disabled: !editable }, status ? '保存修改' : '提交检查记录');
@@ -140,7 +151,7 @@ async function unitPage(ctx, taskId, uscc) {
       })) : '待执行单位负责人批准') },
   ], pendingCorr)) : null;
 
-  const correction = rid && status === 'published' ? form([
+  const correction = rid && status === 'published' && (onTeam || ['admin', 'planner', 'head'].includes(me.role)) ? form([
     { name: 'reason', label: '更正理由', required: true, wide: true },
     { name: 'category', label: '更正后的结果类别', type: 'select', options: CAT_OPTS },
     { name: 'summary', label: '更正内容', type: 'textarea' },
