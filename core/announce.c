@@ -18,6 +18,7 @@
 #include "tasks.h"
 #include "teams.h"
 #include "verify.h"
+#include "worker.h"
 
 #include <netdb.h>
 #include <stdio.h>
@@ -164,17 +165,31 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
     return ann;
 }
 
+/* Sets the reply from cached announcement bytes (a worker_cache_use callback). */
+static void reply_cached(void *arg, const char *data, size_t len)
+{
+    reply_bytes(arg, 200, "application/json; charset=utf-8", data, len);
+}
+
+/* A published announcement changes only when something is committed (a draw, a lock, teams, an
+ * approved replacement), and every commit moves the change epoch (worker.h): its serialized bytes
+ * are kept per task and epoch, so a repeated GET is a lookup and a copy. */
 static int h_public_task(req *r)
 {
     long long id = req_param_id(r, 0);
-    char *err = NULL;
+    char *err = NULL, key[48];
     int found = 0;
+    unsigned long long epoch = r->w->epoch;
+    snprintf(key, sizeof key, "announce:%lld", id);
+    if (id > 0 && worker_cache_use(key, epoch, reply_cached, r)) return 0;
     json_t *ann = id > 0 ? announce_build(r->db, id, &found, &err) : NULL;
     if (!ann) {
         if (err) return tasks_fail_db(r, err);
         return reply_error(r, 404, "not_found", "没有这个任务公告");
     }
-    return reply_json(r, 200, ann);
+    reply_json(r, 200, ann);
+    if (r->status == 200) worker_cache_put(key, epoch, r->reply, r->reply_len);
+    return 0;
 }
 
 /* ---- spotcheck verify ---- */

@@ -1,6 +1,6 @@
 /* announce.h: the public task announcement (SPEC §8 GET /api/public/tasks/{id}, the shape verify.h
  * checks) and `spotcheck verify FILE|URL` (a tiny loopback HTTP/1.0 client for URLs).
- * Uses db.h, tasks.h, teams.h, verify.h. */
+ * Uses db.h, tasks.h, teams.h, verify.h; the route keeps replies in worker.h's cache. */
 #ifndef SPOT_ANNOUNCE_H
 #define SPOT_ANNOUNCE_H
 

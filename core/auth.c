@@ -55,17 +55,51 @@ static int cookie_value(const char *header, const char *name, char *out, size_t 
     return 0;
 }
 
+/* Each worker thread remembers the sessions it resolved lately, so that a client's next request
+ * costs no query. An entry is trusted only at the change epoch it was read at (worker.h): a logout,
+ * a deactivation, a role or password change, a new login, anything committed by any worker or
+ * process, moves the epoch and every worker asks the database again on its next request. Expiry is
+ * checked against the clock on every hit; an entry is at most SESSION_CACHE_TTL seconds old. */
+#define SESSION_CACHE_SLOTS 16
+#define SESSION_CACHE_TTL 5
+
+struct session_entry {
+    char th[65];                 /* token hash; "" for a free slot */
+    unsigned long long epoch;
+    long long cached_at, created, seen;
+    user u;
+    char csrf[65];
+};
+
+static _Thread_local struct session_entry session_cache[SESSION_CACHE_SLOTS];
+
+static struct session_entry *session_slot(const char *th)
+{
+    unsigned h = 0;
+    for (int i = 0; i < 8; i++) h = h * 16 + (unsigned)(th[i] <= '9' ? th[i] - '0' : th[i] - 'a' + 10);
+    return &session_cache[h % SESSION_CACHE_SLOTS];
+}
+
 int auth_resolve(req *r, user *u, char *csrf)
 {
     const char *cookie = req_header(r, "Cookie");
     char token[80], th[65];
     if (!cookie || !cookie_value(cookie, "sid", token, sizeof token) || strlen(token) != 64) return 0;
     token_hash(token, th);
+    long long now = clock_unix();
+    struct session_entry *e = session_slot(th);
+    if (!strcmp(e->th, th) && e->epoch == r->w->epoch && now - e->cached_at <= SESSION_CACHE_TTL &&
+        now >= e->cached_at && now - e->seen <= 30 && now - e->created <= spot_config.session_max) {
+        *u = e->u;
+        memcpy(csrf, e->csrf, 65);
+        return 1;
+    }
+    e->th[0] = 0;
+    unsigned long long epoch = r->w->epoch;
     json_t *row = db_row(r->db, NULL,
         "SELECT s.user_id, s.csrf, s.created_at, s.seen_at, u.username, u.role, u.cert_no, u.active "
         "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?", "s", th);
     if (!row) return 0;
-    long long now = clock_unix();
     long long created = json_integer_value(json_object_get(row, "created_at"));
     long long seen = json_integer_value(json_object_get(row, "seen_at"));
     int live = json_integer_value(json_object_get(row, "active")) == 1 &&
@@ -75,7 +109,9 @@ int auth_resolve(req *r, user *u, char *csrf)
         json_decref(row);
         return 0;
     }
-    if (now - seen > 30) db_run(r->db, NULL, "UPDATE sessions SET seen_at = ? WHERE token_hash = ?", "is", now, th);
+    int touched = 0;
+    if (now - seen > 30)
+        touched = db_run(r->db, NULL, "UPDATE sessions SET seen_at = ? WHERE token_hash = ?", "is", now, th) >= 0;
     memset(u, 0, sizeof *u);
     u->id = json_integer_value(json_object_get(row, "user_id"));
     snprintf(u->username, sizeof u->username, "%s", json_string_value(json_object_get(row, "username")));
@@ -84,6 +120,15 @@ int auth_resolve(req *r, user *u, char *csrf)
     snprintf(u->cert_no, sizeof u->cert_no, "%s", cert ? cert : "");
     snprintf(csrf, 65, "%s", json_string_value(json_object_get(row, "csrf")));
     json_decref(row);
+    /* Cached with the epoch read before the query; the seen_at write above makes the next sync move
+     * the epoch, so a touched session is read once more, which is harmless. */
+    memcpy(e->th, th, sizeof e->th);
+    e->epoch = epoch;
+    e->cached_at = now;
+    e->created = created;
+    e->seen = touched ? now : seen;
+    e->u = *u;
+    memcpy(e->csrf, csrf, 65);
     return 1;
 }
 

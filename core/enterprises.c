@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "csvimport.h"
 #include "db.h"
+#include "worker.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,21 +375,104 @@ static int parse_page(const char *s, long long dflt, long long max, long long *o
     return 0;
 }
 
+/* A growing string for cache keys; after an allocation failure p is NULL and stays so. */
+struct kbuf {
+    char *p;
+    size_t len, cap;
+    int failed;
+};
+
+static void kb_add(struct kbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->failed) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (b->len + n + 1 > cap) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            free(b->p);
+            b->p = NULL;
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n + 1);
+    b->len += n;
+}
+
+/* Appends a value as "<length>:<bytes>;" (or "-;" for none), so that no value can forge another. */
+static void kb_value(struct kbuf *b, const char *v)
+{
+    char n[24];
+    if (!v) { kb_add(b, "-;"); return; }
+    snprintf(n, sizeof n, "%zu:", strlen(v));
+    kb_add(b, n);
+    kb_add(b, v);
+    kb_add(b, ";");
+}
+
+/* The reply cache key of a list request: the directory, whether identity numbers are shown, the
+ * loaded rules generation (categories come from a rule) and the value of every query parameter the
+ * list path reads (build_where, build_order, dir_list: keep this list complete). New string or NULL. */
+static char *list_key(req *r, const dir_kind *k, int reveal)
+{
+    static const char *const fixed[] = {"page", "per_page", "sort", "order", "q", NULL};
+    struct kbuf b = {0};
+    char head[96];
+    snprintf(head, sizeof head, "list:%d:%lld:", reveal, r->w->rules_gen);
+    kb_add(&b, head);
+    kb_value(&b, k->table);
+    for (const char *const *p = fixed; *p; p++) kb_value(&b, req_query(r, *p));
+    for (const struct dir_filter *df = k->filters; df->param; df++) kb_value(&b, req_query(r, df->param));
+    return b.p;
+}
+
+/* The count query's cache key: its SQL and bound values. New string or NULL. */
+static char *count_key(const char *sql, const struct qb *q)
+{
+    struct kbuf b = {0};
+    kb_add(&b, "count:");
+    kb_value(&b, sql);
+    for (int i = 0; i < q->np; i++) kb_value(&b, q->params[i]);
+    return b.p;
+}
+
+static void reply_cached(void *arg, const char *data, size_t len)
+{
+    reply_bytes(arg, 200, "application/json; charset=utf-8", data, len);
+}
+
+static void read_count(void *arg, const char *data, size_t len)
+{
+    (void)len;
+    *(long long *)arg = atoll(data);
+}
+
+/* The list path. A page is kept in the reply cache (worker.h) until the next commit, so the same
+ * page asked again is a lookup and a copy; the total of a filter is kept the same way, so paging
+ * through a large directory counts its rows once. */
 int dir_list(req *r, const dir_kind *k)
 {
     industry_set *ind = NULL;
     struct qb *q = calloc(1, sizeof *q);
     char why[256], order[256], *err = NULL;
-    char *sql = NULL;
+    char *sql = NULL, *key = NULL, *ckey = NULL;
     sqlite3_stmt *st = NULL;
     json_t *rows = NULL;
     long long page, per_page;
+    int reveal = req_has_role(r, ROLE_ADMIN);
+    unsigned long long epoch = r->w->epoch;
     if (!q) return reply_error(r, 500, "internal", "内存不足");
     if (parse_page(req_query(r, "page"), 1, 1000000000LL, &page) ||
         parse_page(req_query(r, "per_page"), 50, 500, &per_page)) {
         reply_error(r, 400, "bad_request", "page 应为正整数，per_page 应在 1–500 之间");
         goto done;
     }
+    key = list_key(r, k, reveal);
+    if (key && worker_cache_use(key, epoch, reply_cached, r)) goto done;
     if (need_industries(k)) {
         ind = malloc(sizeof *ind);
         if (!ind || industries_load(r->w->lua, ind, &err) != 0) {
@@ -402,14 +486,21 @@ int dir_list(req *r, const dir_kind *k)
         goto done;
     }
     sql = xprintf("SELECT count(*) FROM %s%s", k->table, q->where);
-    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK || bind_params(st, q, 1) ||
-        sqlite3_step(st) != SQLITE_ROW) {
-        fail_db(r, xprintf("count: %s", sqlite3_errmsg(r->db)));
-        goto done;
+    ckey = count_key(sql, q);
+    long long total = -1;
+    if (!ckey || !worker_cache_use(ckey, epoch, read_count, &total) || total < 0) {
+        if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK || bind_params(st, q, 1) ||
+            sqlite3_step(st) != SQLITE_ROW) {
+            fail_db(r, xprintf("count: %s", sqlite3_errmsg(r->db)));
+            goto done;
+        }
+        total = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        st = NULL;
+        char num[24];
+        int n = snprintf(num, sizeof num, "%lld", total);
+        if (ckey) worker_cache_put(ckey, epoch, num, (size_t)n);
     }
-    long long total = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
     free(sql);
     sql = xprintf("SELECT * FROM %s%s%s LIMIT %lld OFFSET %lld", k->table, q->where, order, per_page,
                   (page - 1) * per_page);
@@ -418,15 +509,17 @@ int dir_list(req *r, const dir_kind *k)
         fail_db(r, xprintf("list: %s", sqlite3_errmsg(r->db)));
         goto done;
     }
-    int reveal = req_has_role(r, ROLE_ADMIN);
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) row_api(k, row, reveal, ind);
     reply_json(r, 200, json_pack("{sI sI sI so}", "total", (json_int_t)total, "page", (json_int_t)page,
                                  "per_page", (json_int_t)per_page, "items", rows));
+    if (key && r->status == 200) worker_cache_put(key, epoch, r->reply, r->reply_len);
 done:
     sqlite3_finalize(st);
     free(sql);
+    free(key);
+    free(ckey);
     if (q) qb_free(q);
     free(q);
     free(ind);

@@ -1,11 +1,13 @@
-/* worker.c: per-thread database connection and Lua state. */
+/* worker.c: per-thread database connection and Lua state; the change epoch and the reply cache. */
 #include "worker.h"
 #include "config.h"
 #include "db.h"
 #include "rules.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 static _Thread_local worker *tls_worker;
 
@@ -13,11 +15,15 @@ static _Thread_local worker *tls_worker;
 static pthread_key_t worker_key;
 static pthread_once_t worker_key_once = PTHREAD_ONCE_INIT;
 
+/* Starts at 1 so that a zeroed stamp never matches. */
+static _Atomic unsigned long long change_epoch = 1;
+
 static void worker_free(void *p)
 {
     worker *w = p;
     if (!w) return;
     lh_free(w->lua);
+    sqlite3_finalize(w->dv_stmt);
     db_close(w->db);
     json_decref(w->rule_versions);
     free(w);
@@ -38,26 +44,55 @@ worker *worker_get(char **err)
     w->lua = lh_new(&spot_config.lua, err);
     if (!w->lua) { db_close(w->db); free(w); return NULL; }
     w->rules_gen = -1;
+    w->data_version = -1; /* the first sync always bumps: nothing is known yet of this connection */
     tls_worker = w;
     pthread_once(&worker_key_once, make_key);
     pthread_setspecific(worker_key, w);
     return w;
 }
 
+unsigned long long worker_sync(worker *w)
+{
+    long long dv = -1;
+    if (!w->dv_stmt) sqlite3_prepare_v3(w->db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT, &w->dv_stmt, NULL);
+    if (w->dv_stmt) {
+        if (sqlite3_step(w->dv_stmt) == SQLITE_ROW) dv = sqlite3_column_int64(w->dv_stmt, 0);
+        sqlite3_reset(w->dv_stmt); /* ends the read transaction the pragma opened */
+    }
+    long long tc = sqlite3_total_changes64(w->db);
+    /* An unreadable data_version counts as a change: a cache must never outlive a commit. */
+    if (dv < 0 || dv != w->data_version || tc != w->total_changes) {
+        w->data_version = dv;
+        w->total_changes = tc;
+        atomic_fetch_add(&change_epoch, 1);
+    }
+    w->epoch = atomic_load(&change_epoch);
+    return w->epoch;
+}
+
+unsigned long long worker_epoch(void)
+{
+    return atomic_load(&change_epoch);
+}
+
 int worker_refresh_rules(worker *w, char **err)
 {
+    unsigned long long epoch = worker_sync(w);
+    if (w->rules_gen >= 0 && epoch == w->rules_epoch) return 0; /* nothing committed since the last check */
     long long gen = db_int(w->db, err, -1, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'rules_gen'", "");
     if (gen < 0) return -1;
-    if (gen == w->rules_gen) return 0;
-    long long loaded;
-    json_t *versions = NULL;
-    if (rules_load_active(w->db, w->lua, &loaded, &versions, err) != 0) {
-        w->rules_gen = -1;
-        return -1;
+    if (gen != w->rules_gen) {
+        long long loaded;
+        json_t *versions = NULL;
+        if (rules_load_active(w->db, w->lua, &loaded, &versions, err) != 0) {
+            w->rules_gen = -1;
+            return -1;
+        }
+        json_decref(w->rule_versions);
+        w->rule_versions = versions;
+        w->rules_gen = loaded;
     }
-    json_decref(w->rule_versions);
-    w->rule_versions = versions;
-    w->rules_gen = loaded;
+    w->rules_epoch = epoch;
     return 0;
 }
 
@@ -74,4 +109,107 @@ void worker_release(void)
     pthread_setspecific(worker_key, NULL);
     worker_free(w);
     tls_worker = NULL;
+}
+
+/* ---- reply cache ---------------------------------------------------------------------------------- */
+
+#define CACHE_SLOTS 32
+#define CACHE_TOTAL_MAX (8u << 20)
+
+struct cache_entry {
+    char *key;                 /* NULL: free slot */
+    unsigned long long epoch;
+    char *data;                /* len bytes and a NUL */
+    size_t len;
+    _Atomic unsigned long long used; /* last use, for eviction */
+};
+
+static struct cache_entry cache[CACHE_SLOTS];
+static size_t cache_bytes;
+static _Atomic unsigned long long cache_clock;
+static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static void entry_drop(struct cache_entry *e)
+{
+    if (!e->key) return;
+    cache_bytes -= e->len;
+    free(e->key);
+    free(e->data);
+    e->key = e->data = NULL;
+    e->len = 0;
+    e->epoch = 0;
+    atomic_store(&e->used, 0);
+}
+
+/* Frees every entry of an older epoch (their bytes can never be served again). Under the write
+ * lock. */
+static void drop_stale(unsigned long long now)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (cache[i].key && cache[i].epoch != now) entry_drop(&cache[i]);
+}
+
+int worker_cache_use(const char *key, unsigned long long epoch,
+                     void (*use)(void *arg, const char *data, size_t len), void *arg)
+{
+    int found = 0, stale = 0;
+    unsigned long long now = atomic_load(&change_epoch);
+    if (epoch != now) return 0;
+    pthread_rwlock_rdlock(&cache_lock);
+    for (int i = 0; i < CACHE_SLOTS; i++) {
+        struct cache_entry *e = &cache[i];
+        if (!e->key || strcmp(e->key, key)) continue;
+        if (e->epoch != now) {
+            stale = 1;
+            break;
+        }
+        atomic_store(&e->used, atomic_fetch_add(&cache_clock, 1) + 1);
+        use(arg, e->data, e->len);
+        found = 1;
+        break;
+    }
+    pthread_rwlock_unlock(&cache_lock);
+    if (stale) { /* give the memory back now rather than at the next store */
+        pthread_rwlock_wrlock(&cache_lock);
+        drop_stale(atomic_load(&change_epoch));
+        pthread_rwlock_unlock(&cache_lock);
+    }
+    return found;
+}
+
+void worker_cache_put(const char *key, unsigned long long epoch, const char *data, size_t len)
+{
+    if (len > WORKER_CACHE_ENTRY_MAX || epoch != atomic_load(&change_epoch)) return;
+    char *k = strdup(key), *d = malloc(len + 1);
+    if (!k || !d) { free(k); free(d); return; }
+    memcpy(d, data, len);
+    d[len] = 0;
+    pthread_rwlock_wrlock(&cache_lock);
+    unsigned long long now = atomic_load(&change_epoch);
+    drop_stale(now);
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (cache[i].key && !strcmp(cache[i].key, key)) entry_drop(&cache[i]);
+    /* Evict the least recently used until the new entry fits in a free slot and the byte budget. */
+    while (epoch == now) {
+        struct cache_entry *lru = NULL, *slot = NULL;
+        for (int i = 0; i < CACHE_SLOTS; i++) {
+            if (!cache[i].key) { if (!slot) slot = &cache[i]; }
+            else if (!lru || atomic_load(&cache[i].used) < atomic_load(&lru->used)) lru = &cache[i];
+        }
+        if (slot && cache_bytes + len <= CACHE_TOTAL_MAX) {
+            slot->key = k;
+            slot->epoch = epoch;
+            slot->data = d;
+            slot->len = len;
+            atomic_store(&slot->used, atomic_fetch_add(&cache_clock, 1) + 1);
+            cache_bytes += len;
+            k = d = NULL;
+            break;
+        }
+        if (!lru) break;
+        entry_drop(lru);
+    }
+    pthread_rwlock_unlock(&cache_lock);
+    free(k);
+    free(d);
 }

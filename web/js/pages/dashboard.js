@@ -68,8 +68,8 @@ function todo(me, d) {
   const plannerLike = ['admin', 'planner'].includes(me.role);
   if (me.role === 'admin') {
     const has = (role) => d.users.some((u) => u.role === role && u.active);
-    if (!has('planner')) add('创建计划编制人员的账户（负责新建任务、冻结名单、抽取）', '#/users?role=planner', '系统管理 → 用户管理');
-    if (!has('head')) add('创建单位负责人的账户（负责审核、公示结果，批准更正和替换）', '#/users?role=head', '系统管理 → 用户管理');
+    if (!has('planner')) add('创建计划编制人员的账户（负责新建任务、冻结名单、抽取）', '#/users?role=planner', '系统 → 用户管理');
+    if (!has('head')) add('创建单位负责人的账户（负责审核、公示结果，批准更正和替换）', '#/users?role=head', '系统 → 用户管理');
     const linked = new Set(d.users.filter((u) => u.cert_no && u.active).map((u) => u.cert_no));
     for (const p of d.per) {
       const missing = [...new Set(p.teams.flatMap((t) => t.inspectors || []))].filter((c) => !linked.has(c));
@@ -111,7 +111,7 @@ function todo(me, d) {
         if (pend.length) add(`批准或驳回更正申请（${pend.length}）：${name}`, resultHref(p.task.id, r.uscc), pend.map((c) => c.reason).join('；'));
       }
     }
-    if (plannerLike && p.task.teams_at && p.units.length) {
+    if ((plannerLike || me.role === 'head') && p.task.teams_at && p.units.length) {
       const entered = new Set(p.results.map((r) => r.uscc));
       const left = p.units.filter((u) => !entered.has(u.uscc)).length;
       if (left) add(`等待检查组录入结果：${p.task.name}（${left}/${p.units.length} 户未录入）`, `#/results/${p.task.id}`, '由检查组成员本人录入');
@@ -224,40 +224,14 @@ async function resultsBy(what) {
   return h('div', null, barChart(data, id), h('p', { class: 'notice' }, `共 ${total} 条已公示结果${rows.length < total ? `（按最近 ${rows.length} 条统计）` : ''}`));
 }
 
-// Horizontal bar chart in SVG (scales with the container; no chart library).
+// Horizontal bar chart of plain elements (readable at any width; no chart library). Each row:
+// label, bar, count; the whole chart is labelled for screen readers.
 export function barChart(data, id) {
   if (!data.length) return h('p', { class: 'empty' }, '暂无数据');
   const max = Math.max(1, ...data.map(([, n]) => n));
-  const rowH = 26, labelW = 250, w = 560, barW = w - labelW - 40;
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', `0 0 ${w} ${data.length * rowH + 4}`);
-  svg.setAttribute('class', 'chart');
-  svg.setAttribute('id', id);
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('width', '100%');
-  const title = document.createElementNS(ns, 'title');
-  title.textContent = data.map(([l, n]) => `${l}：${n}`).join('；');
-  svg.appendChild(title);
-  data.forEach(([l, n], i) => {
-    const y = i * rowH + 2;
-    const t = document.createElementNS(ns, 'text');
-    t.setAttribute('x', labelW - 6);
-    t.setAttribute('y', y + 17);
-    t.setAttribute('text-anchor', 'end');
-    t.textContent = l.length > 17 ? `${l.slice(0, 16)}…` : l;
-    const r = document.createElementNS(ns, 'rect');
-    r.setAttribute('x', labelW);
-    r.setAttribute('y', y + 4);
-    r.setAttribute('height', rowH - 9);
-    r.setAttribute('width', Math.max(n ? 2 : 0, (n / max) * barW));
-    r.setAttribute('fill', '#0b4f8a');
-    r.setAttribute('rx', 2);
-    const v = document.createElementNS(ns, 'text');
-    v.setAttribute('x', labelW + (n / max) * barW + 6);
-    v.setAttribute('y', y + 17);
-    v.textContent = String(n);
-    svg.append(t, r, v);
-  });
-  return svg;
+  return h('div', { class: 'bars chart', id, role: 'img', 'aria-label': data.map(([l, n]) => `${l}：${n}`).join('；') },
+    data.map(([l, n]) => h('div', { class: 'bar', title: `${l}：${n}` },
+      h('span', { class: 'l' }, l),
+      h('span', { class: 'track' }, h('span', { class: 'fill', style: { width: `${(n / max) * 100}%` } })),
+      h('span', { class: 'v' }, String(n)))));
 }

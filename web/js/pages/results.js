@@ -93,7 +93,7 @@ async function unitPage(ctx, taskId, uscc) {
   const summary = h('textarea', { id: 'result-summary', rows: 3, disabled: !editable, placeholder: '例如：发现消防通道堵塞，已责令当场改正' });
   summary.value = (result && (result.summary || result.note)) || '';
   const saveMsg = h('div', { class: 'form-msg' });
-  const save = h('button', { type: 'button', class: 'primary', id: 'result-save', disabled: !editable }, status ? '保存修改' : '提交检查记录');
+  const save = h('button', { type: 'button', class: status ? null : 'primary', id: 'result-save', disabled: !editable }, !status ? '提交检查记录' : (result.signatures || []).length ? '保存修改（已有签名将被清除，需重新签名）' : '保存修改');
   save.addEventListener('click', async () => {
     save.disabled = true;
     mount(saveMsg);
@@ -181,9 +181,9 @@ async function unitPage(ctx, taskId, uscc) {
     h('p', { class: 'notice' }, `统一社会信用代码 ${uscc}`),
     h('p', null, h('a', { href: `#/results/${taskId}` }, `← 返回 ${task.name}`)),
     section('下一步', h('p', { id: 'result-next' }, next), flow),
-    result ? section('状态', kv({
+    result ? section('状态', kvShown({
       状态: label(RESULT_STATUS, status), 检查组: team.map(who).join('、'), 签名: (result.signatures || []).map((s) => `${who(s.cert_no || s.username || s)}${s.at ? `（${fmtTime(s.at)}）` : ''}`).join('、') || '尚无',
-      待签名: (result.pending_signatures || []).map(who).join('、'), 公示期限: result.deadline ? `${result.deadline}${result.due_reason ? `（${result.due_reason}）` : ''}` : '',
+      待签名: (result.pending_signatures || []).length ? result.pending_signatures.map(who).join('、') : status === 'draft' && allSigned ? '无（已全部签名）' : '', 公示期限: result.deadline ? `${result.deadline}${result.due_reason ? `（${result.due_reason}）` : ''}` : '',
       审核: result.review ? `${result.review.approve ? '通过' : '退回'}${result.review.opinion ? `：${result.review.opinion}` : ''}（${result.review.actor}，${fmtTime(result.review.at)}）` : '',
       ...(result.current ? { 现行结果: `${result.current.category}. ${result.current.category_label || ''}${result.current.summary ? ` — ${result.current.summary}` : ''}` } : {}),
     })) : msg('info', '尚未录入检查记录'),
@@ -198,6 +198,11 @@ async function unitPage(ctx, taskId, uscc) {
     followup ? details('后续处理（9.2）', result.followups ? table([{ key: 'kind', label: '类型', render: (f) => FOLLOWUP_KIND[f.kind] || f.kind }, { key: 'state', label: '状态', render: (f) => FOLLOWUP_STATE[f.state] || f.state }, { key: 'due_date', label: '期限', render: (f) => f.due_date || f.found_date || '' }, { key: 'note', label: '情况' }, { key: 'date', label: '记录时间', render: (f) => fmtTime(f.date) }, { key: 'actor', label: '记录人' }], result.followups) : null, followup.el) : null,
     attach,
     correction ? details('更正已公示的结果（9.1，须负责人批准）', correction.el) : null);
+}
+
+// kv() without the empty entries.
+function kvShown(obj) {
+  return kv(Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== '' && v !== null && v !== undefined)));
 }
 
 function corrText(ch) {
