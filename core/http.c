@@ -188,9 +188,27 @@ const char *req_actor(const req *r)
     return r->user ? r->user->username : "anonymous";
 }
 
+/* Whether path matches pattern, without allocating: the common case of a mismatch stays cheap. */
+static int route_matches(const char *p, const char *s)
+{
+    while (*p && *s) {
+        if (*p == '{') {
+            const char *pe = strchr(p, '}');
+            size_t seg = strcspn(s, "/");
+            if (!pe || seg == 0) return 0;
+            p = pe + 1;
+            s += seg;
+            continue;
+        }
+        if (*p++ != *s++) return 0;
+    }
+    return !*p && !*s;
+}
+
 /* Matches path against pattern; on success fills r->params (new strings). */
 static int match_route(const char *pattern, const char *path, req *r)
 {
+    if (!route_matches(pattern, path)) return 0;
     const char *p = pattern, *s = path;
     int n = 0;
     char *found[REQ_MAX_PARAMS];
@@ -336,7 +354,9 @@ static void dispatch(conn_state *cs)
         err = NULL;
     }
     dispatch_route(cs, rt);
-    worker_sync(r->w);
+    /* A GET commits nothing but, at most, a session's seen_at through this connection. */
+    if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) worker_sync_own(r->w);
+    else worker_sync(r->w);
 }
 
 /* dispatch, once the route is known and the worker synced: session, roles, CSRF, body, handler. */

@@ -304,6 +304,7 @@ static int h_create(req *r)
     json_t *items = json_object_get(in, "item_ids"), *joint = json_object_get(in, "joint_units");
     json_t *empty = json_array();
     json_t *pid = json_object_get(in, "plan_id");
+    json_t *no_lead = json_string("");
     int directed = json_is_true(json_object_get(in, "directed"));
     int ok = db_begin(r->db, &err) == 0 &&
         db_run(r->db, &err, "INSERT INTO tasks(plan_id, year, name, item_ids, mode, filters, directed, directed_reason, "
@@ -312,9 +313,10 @@ static int h_create(req *r)
                json_is_null(pid) ? NULL : pid, (long long)atoi(sd), json_object_get(in, "name"),
                items ? items : empty, json_object_get(in, "mode"), filters, (long long)directed,
                directed ? json_string_value(json_object_get(in, "directed_reason")) : NULL,
-               json_object_get(in, "lead_unit") ? json_object_get(in, "lead_unit") : json_string(""),
+               json_object_get(in, "lead_unit") ? json_object_get(in, "lead_unit") : no_lead,
                joint ? joint : empty, sd, json_string_value(json_object_get(in, "end_date")), opt, req_actor(r), at,
                at) >= 0;
+    json_decref(no_lead);
     long long id = sqlite3_last_insert_rowid(r->db);
     snprintf(obj, sizeof obj, "task:%lld", id);
     json_t *d = json_deep_copy(in);
@@ -1069,7 +1071,7 @@ static int h_freeze(req *r)
                                                          "count", (json_int_t)(cnt ? cnt[i] : 0)));
         free(cnt);
     }
-    out_rc = reply_json(r, 200, json_pack("{so so sI so ss ss sO sI sI}", "strata", strata_out, "excluded", ex_named,
+    out_rc = reply_json(r, 200, json_pack("{so so sI so ss ss so sI sI}", "strata", strata_out, "excluded", ex_named,
         "excluded_total", (json_int_t)nex, "excluded_by_reason", excluded_by, "candidates_hash", hc_hex,
         "commitment", com_hex, "rule_shas", json_pack("{ss ss}", "eligibility", esha, "sampling", ssha),
         "units_checked", (json_int_t)scanned, "excluded_page_size", (json_int_t)EXCLUDED_PAGE));

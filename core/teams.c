@@ -582,7 +582,7 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
             if (!fb) { json_decref(team); goto done; }
             json_object_set(slot, "method", json_object_get(fb, "method"));
             json_object_set(slot, "reason", json_object_get(fb, "reason"));
-            json_object_set(row, "method", json_string("appointed"));
+            json_object_set_new(row, "method", json_string("appointed"));
             json_object_set(row, "reason", json_object_get(fb, "reason"));
             json_decref(fb);
             method = "appointed";

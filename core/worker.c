@@ -70,6 +70,17 @@ unsigned long long worker_sync(worker *w)
     return w->epoch;
 }
 
+unsigned long long worker_sync_own(worker *w)
+{
+    long long tc = sqlite3_total_changes64(w->db);
+    if (tc != w->total_changes) {
+        w->total_changes = tc;
+        atomic_fetch_add(&change_epoch, 1);
+    }
+    w->epoch = atomic_load(&change_epoch);
+    return w->epoch;
+}
+
 unsigned long long worker_epoch(void)
 {
     return atomic_load(&change_epoch);

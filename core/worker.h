@@ -36,6 +36,10 @@ worker *worker_get(char **err);
  * were any, and returns the current epoch (also stored in w->epoch). */
 unsigned long long worker_sync(worker *w);
 
+/* Like worker_sync, but looks only at this connection's own changes (no query): enough after a
+ * request that cannot have made another connection commit. */
+unsigned long long worker_sync_own(worker *w);
+
 /* The current process-wide change epoch. */
 unsigned long long worker_epoch(void);
 

@@ -127,10 +127,15 @@ class Server:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(10)
+                self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # In the sanitizer build the server reports leaks and memory errors as it exits: fail on them.
+        log = self.logtext()
+        for marker in ("ERROR: LeakSanitizer", "ERROR: AddressSanitizer", "runtime error:"):
+            if marker in log:
+                raise AssertionError("server reported '%s':\n%s" % (marker, log[log.index(marker):][:3000]))
 
     def client(self):
         return Client(self)

@@ -82,11 +82,14 @@ async function loadMe() {
 }
 
 export async function onLogin(reply) {
-  state.me = { username: reply.username, role: reply.role, csrf: reply.csrf };
   setCsrf(reply.csrf);
-  // id and cert_no (an inspector's link to the directory) come from /api/me; pages need them.
+  // id and cert_no (an inspector's link to the directory) come from /api/me; pages need them, so
+  // no page is shown as logged in before it has answered.
   await loadMe().catch(() => {});
-  location.hash = '#/dashboard';
+  if (!state.me) state.me = { username: reply.username, role: reply.role, csrf: reply.csrf };
+  setCsrf(state.me.csrf || reply.csrf);
+  if (location.hash === '#/dashboard') route();
+  else location.hash = '#/dashboard';
 }
 
 let routeSeq = 0;
@@ -129,7 +132,9 @@ async function route() {
   mount(main, h('p', { class: 'loading' }, '加载中…'));
   try {
     const m = await import(r.mod);
-    const ctx = { me: state.me, parts, query, rerender: route };
+    // A page's delayed refresh (after an action) is dropped once the user has moved on.
+    const here = location.hash;
+    const ctx = { me: state.me, parts, query, rerender: () => (location.hash === here && state.me ? route() : undefined) };
     const node = await m.render(ctx);
     if (seq !== routeSeq) return; // a newer navigation won
     mount(main, node);
@@ -145,7 +150,7 @@ window.addEventListener('spot:unauthorized', () => {
   state.me = null;
   setCsrf(null);
   mount(main, msg('warn', '登录已过期，请重新登录'));
-  setTimeout(() => { location.hash = '#/login'; }, 800);
+  setTimeout(() => { if (!state.me) location.hash = '#/login'; }, 800);
 });
 
 document.getElementById('nav-toggle').addEventListener('click', (ev) => {

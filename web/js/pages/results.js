@@ -182,7 +182,7 @@ async function unitPage(ctx, taskId, uscc) {
     h('p', null, h('a', { href: `#/results/${taskId}` }, `← 返回 ${task.name}`)),
     section('下一步', h('p', { id: 'result-next' }, next), flow),
     result ? section('状态', kvShown({
-      状态: label(RESULT_STATUS, status), 检查组: team.map(who).join('、'), 签名: (result.signatures || []).map((s) => `${who(s.cert_no || s.username || s)}${s.at ? `（${fmtTime(s.at)}）` : ''}`).join('、') || '尚无',
+      状态: status === 'draft' && allSigned ? '已全部签名，待审核' : status === 'draft' && result.review && result.review.approve === false ? '已退回，待修改' : label(RESULT_STATUS, status), 检查组: team.map(who).join('、'), 签名: (result.signatures || []).map((s) => `${who(s.cert_no || s.username || s)}${s.at ? `（${fmtTime(s.at)}）` : ''}`).join('、') || '尚无',
       待签名: (result.pending_signatures || []).length ? result.pending_signatures.map(who).join('、') : status === 'draft' && allSigned ? '无（已全部签名）' : '', 公示期限: result.deadline ? `${result.deadline}${result.due_reason ? `（${result.due_reason}）` : ''}` : '',
       审核: result.review ? `${result.review.approve ? '通过' : '退回'}${result.review.opinion ? `：${result.review.opinion}` : ''}（${result.review.actor}，${fmtTime(result.review.at)}）` : '',
       ...(result.current ? { 现行结果: `${result.current.category}. ${result.current.category_label || ''}${result.current.summary ? ` — ${result.current.summary}` : ''}` } : {}),
