@@ -98,6 +98,7 @@ async function taskPage(ctx, id) {
     })),
   ];
 
+  let redrawNode = null;
   // Step 2: freeze
   if (st === 'draft' && canEdit) {
     parts.push(section('冻结候选名单',
@@ -125,13 +126,16 @@ async function taskPage(ctx, id) {
       refresh();
       return '已抽取';
     }, { idPrefix: 'draw', submitLabel: redraw ? '重新抽取' : '抽取' });
-    parts.push(section(redraw ? '重新抽取（需说明理由）' : '抽取', f.el));
+    // After a draw the next step is to lock; a redraw is the exception, folded away below it.
+    if (redraw) redrawNode = details('重新抽取（需说明理由，理由和次数将在公告中公开）', f.el);
+    else parts.push(section('抽取', f.el));
   }
   if (st === 'drawn' || st === 'dispatched') {
     const draws = Array.isArray(t.draws) ? t.draws : [];
     const last = draws[draws.length - 1];
     const sel = t.selection || (last && last.selection) || (t.draw && t.draw.strata);
-    if (sel) parts.push(section('抽中单位', selectionView(sel)));
+    const labels = new Map((t.strata || []).map((x) => [x.name, x.label]));
+    if (sel) parts.push(section('抽中单位', selectionView(sel.map((x) => (x && typeof x === 'object' && !x.label && labels.get(x.name) ? { ...x, label: labels.get(x.name) } : x)))));
     if (draws.length) {
       parts.push(details(`抽取记录（共 ${draws.length} 次）`, table([
         { key: 'attempt', label: '次序' },
@@ -154,6 +158,7 @@ async function taskPage(ctx, id) {
         return '已锁定，公告已发布';
       }, { class: 'primary', id: 'task-lock' })));
   }
+  if (redrawNode) parts.push(redrawNode);
   if (st === 'dispatched') {
     parts.push(section('公告', h('a', { class: 'button', href: `/public/#/tasks/${id}`, target: '_blank', rel: 'noopener', id: 'task-announcement' }, '查看公开公告并验证抽取')));
     parts.push(teamsSection(ctx, id, canEdit));
