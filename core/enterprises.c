@@ -207,7 +207,17 @@ static int qb_param(struct qb *q, const char *v)
     return 0;
 }
 
-/* Builds the WHERE clause from the query string. Returns 0, or -1 with a Chinese reason in why. */
+/* The list's risk order (red first). Filters and sort=risk_level compare this expression, which the
+ * index enterprises_risk (0002_directories.sql) is built on: keep the two texts identical. */
+#define RISK_RANK "CASE risk_level WHEN 'red' THEN 0 WHEN 'orange' THEN 1 WHEN 'yellow' THEN 2 ELSE 3 END"
+
+static int risk_rank(const char *code)
+{
+    return !strcmp(code, "red") ? 0 : !strcmp(code, "orange") ? 1 : !strcmp(code, "yellow") ? 2 : 3;
+}
+
+/* Builds the WHERE clause from the query string. Returns 0, or -1 with a Chinese reason in why.
+ * Each filter is spelled so that an index of 0002_directories.sql serves it. */
 static int build_where(req *r, const dir_kind *k, industry_set *ind, struct qb *q, char *why, size_t whycap)
 {
     q->len = 0;
@@ -222,7 +232,9 @@ static int build_where(req *r, const dir_kind *k, industry_set *ind, struct qb *
         case DF_IN:
         case DF_CHOICE:
         case DF_CATEGORY: {
-            qb_add(q, " AND %s IN (", df->column, NULL);
+            int by_rank = df->type == DF_CHOICE && !strcmp(df->column, "risk_level");
+            if (by_rank) qb_add(q, " AND " RISK_RANK " IN (", NULL, NULL);
+            else qb_add(q, " AND %s IN (", df->column, NULL);
             char *copy = strdup(v), *save = NULL;
             int first = 1;
             /* "，" (U+FF0C) separates too; strtok_r splits on single bytes, so turn it into "," */
@@ -237,6 +249,14 @@ static int build_where(req *r, const dir_kind *k, industry_set *ind, struct qb *
                         snprintf(why, whycap, "筛选条件 %s 的取值无效：%s", df->param, tok);
                         free(copy);
                         return -1;
+                    }
+                    if (by_rank) {
+                        /* a literal rank: the expression has no affinity, a bound text would not match */
+                        char lit[8];
+                        snprintf(lit, sizeof lit, "%s%d", first ? "" : ",", risk_rank(code));
+                        if (qb_add(q, "%s", lit, NULL)) goto too_many;
+                        first = 0;
+                        continue;
                     }
                     tok = (char *)code;
                 } else if (df->type == DF_CATEGORY) {
@@ -288,6 +308,8 @@ static int build_where(req *r, const dir_kind *k, industry_set *ind, struct qb *
             char num[32];
             snprintf(num, sizeof num, "%lld", n);
             qb_add(q, " AND %s >= %s", df->column, num);
+            /* implied, but spelled out so that a partial index WHERE column > 0 can serve it */
+            if (n > 0) qb_add(q, " AND %s > 0", df->column, NULL);
             break;
         }
         case DF_DATE_MIN:
@@ -351,8 +373,7 @@ static int build_order(req *r, const dir_kind *k, char *out, size_t cap, char *w
     }
     const char *dir = desc ? "DESC" : "ASC";
     if (!strcmp(col, "risk_level"))
-        snprintf(out, cap, " ORDER BY CASE risk_level WHEN 'red' THEN 0 WHEN 'orange' THEN 1 WHEN 'yellow' "
-                           "THEN 2 ELSE 3 END %s, id %s", dir, dir);
+        snprintf(out, cap, " ORDER BY " RISK_RANK " %s, id %s", dir, dir);
     else if (!strcmp(col, "id")) snprintf(out, cap, " ORDER BY id %s", dir);
     else snprintf(out, cap, " ORDER BY %s %s, id %s", col, dir, dir);
     return 0;

@@ -1988,6 +1988,10 @@ int lh_call(lh_state *h, const char *rule, const char *fn, json_t *args, json_t 
 
 #define LH_BATCH_MAX 64            /* fields and strata of one batch */
 #define LH_FAST_DECISIONS 32       /* decisions recognised by string identity */
+#define LH_MEMO_ENTRIES (1 << 18)  /* distinct tuples remembered per batch; later ones just run */
+#define LH_MEMO_KEY_BYTES ((size_t)16 << 20)   /* bytes of remembered tuples per batch */
+
+enum { USE_CHECK = 1, USE_STRATUM = 2 };   /* batch_ctx.use: which rule declares a field */
 
 typedef struct decision {
     int ok;
@@ -1995,10 +1999,30 @@ typedef struct decision {
     size_t hash;
 } decision;
 
+/* One remembered outcome: the tuple of declared values (bytes in memo.keys) -> the unit result. */
+typedef struct memo_entry {
+    uint64_t hash;
+    size_t off, len;
+    int ok, decision, stratum;
+    char *sname;                   /* ok && stratum < 0: copy of the name stratum returned, or NULL */
+} memo_entry;
+
+typedef struct memo {
+    memo_entry *e;
+    size_t n, cap;
+    uint32_t *slot;                /* open addressing over e: index + 1, or 0 */
+    size_t nslot;
+    unsigned char *keys;           /* every remembered tuple, back to back */
+    size_t klen, kcap;
+    uint64_t seed;
+    int full;                      /* no more entries are added (limits or out of memory) */
+} memo;
+
 typedef struct batch_ctx {
     lh_state *h;
     const lh_batch *b;
     lh_value vals[LH_BATCH_MAX];
+    unsigned char use[LH_BATCH_MAX];   /* USE_* bits of each field */
     long long count;
     int cb_failed;
     char *cb_err;
@@ -2012,6 +2036,9 @@ typedef struct batch_ctx {
     int nfast;
     const char *sname[LH_BATCH_MAX];   /* the stratum names as Lua strings (on the stack) */
     size_t slen[LH_BATCH_MAX];
+    memo m;
+    unsigned char *key;            /* the current unit's tuple */
+    size_t keycap;
 } batch_ctx;
 
 static size_t decision_hash(int ok, const char *r, size_t rl, const char *c, size_t cl)
@@ -2084,6 +2111,237 @@ static int decision_intern(batch_ctx *b, int ok, const char *r, size_t rl, const
     return (int)b->ndec++;
 }
 
+/* --- the memo: declared values -> outcome --- */
+
+/* Hash of a tuple, eight bytes at a time, keyed by the batch's random seed (the table's probe
+ * lengths cannot be steered by crafted directory data). */
+static uint64_t memo_hash(uint64_t seed, const unsigned char *p, size_t n)
+{
+    const uint64_t k = 0x9fb21c651e98df25u;
+    uint64_t x = seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15u);
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        x = (x ^ w) * k;
+        x ^= x >> 29;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    x = (x ^ w) * k;
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93u;
+    x ^= x >> 32;
+    return x;
+}
+
+/* Appends n bytes to the tuple being built (c->key, *len used). Returns 0 or -1 (out of memory). */
+static int key_add(batch_ctx *c, size_t *len, const void *p, size_t n)
+{
+    if (*len + n > c->keycap) {
+        size_t cap = c->keycap ? c->keycap : 256;
+        while (cap < *len + n) cap *= 2;
+        unsigned char *k = realloc(c->key, cap);
+        if (!k) return -1;
+        c->key = k;
+        c->keycap = cap;
+    }
+    memcpy(c->key + *len, p, n);
+    *len += n;
+    return 0;
+}
+
+/* Encodes the current unit's declared values into c->key (prefix-free per field, so equal bytes
+ * mean equal values): TEXT nil 0 / 1 length bytes; INT nil 0 / 1 value; BOOL nil 0 / true 1 /
+ * false 2 (booleans as Lua sees them). Returns the length, or -1 when out of memory. */
+static long long key_build(batch_ctx *c)
+{
+    const lh_batch *b = c->b;
+    size_t len = 0;
+    for (int i = 0; i < b->nfields; i++) {
+        if (!c->use[i]) continue;
+        const lh_value *v = &c->vals[i];
+        unsigned char tag;
+        int rc;
+        switch (b->fields[i].type) {
+        case LH_FIELD_TEXT:
+            tag = v->s != NULL;
+            rc = key_add(c, &len, &tag, 1);
+            if (rc == 0 && tag) {
+                size_t n = v->len;
+                rc = key_add(c, &len, &n, sizeof n);
+                if (rc == 0) rc = key_add(c, &len, v->s, n);
+            }
+            break;
+        case LH_FIELD_INT:
+            tag = !v->nil;
+            rc = key_add(c, &len, &tag, 1);
+            if (rc == 0 && tag) rc = key_add(c, &len, &v->i, sizeof v->i);
+            break;
+        default:
+            tag = v->nil ? 0 : v->i != 0 ? 1 : 2;
+            rc = key_add(c, &len, &tag, 1);
+            break;
+        }
+        if (rc != 0) return -1;
+    }
+    return (long long)len;
+}
+
+/* The remembered entry of tuple c->key[0 .. len-1] with hash hv, or NULL. */
+static const memo_entry *memo_find(const memo *m, const unsigned char *key, size_t len, uint64_t hv)
+{
+    if (m->nslot == 0) return NULL;
+    for (size_t i = hv & (m->nslot - 1);; i = (i + 1) & (m->nslot - 1)) {
+        uint32_t k = m->slot[i];
+        if (k == 0) return NULL;
+        const memo_entry *e = &m->e[k - 1];
+        if (e->hash == hv && e->len == len && !memcmp(m->keys + e->off, key, len)) return e;
+    }
+}
+
+/* Remembers res for the tuple (a copy of the key and of an unknown stratum name). When a limit is
+ * reached or memory runs out the memo stops growing: later new tuples are simply evaluated. */
+static void memo_add(memo *m, const unsigned char *key, size_t len, uint64_t hv, const lh_unit_result *res)
+{
+    if (m->full) return;
+    if (m->n >= LH_MEMO_ENTRIES || len > LH_MEMO_KEY_BYTES - m->klen) goto full;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        memo_entry *e = realloc(m->e, cap * sizeof *e);
+        if (!e) goto full;
+        m->e = e;
+        m->cap = cap;
+    }
+    if ((m->n + 1) * 2 > m->nslot) {   /* at most half full */
+        size_t n = m->nslot ? m->nslot * 2 : 1024;
+        uint32_t *s = calloc(n, sizeof *s);
+        if (!s) goto full;
+        for (size_t k = 0; k < m->n; k++) {
+            size_t i = m->e[k].hash & (n - 1);
+            while (s[i]) i = (i + 1) & (n - 1);
+            s[i] = (uint32_t)k + 1;
+        }
+        free(m->slot);
+        m->slot = s;
+        m->nslot = n;
+    }
+    if (m->klen + len > m->kcap) {
+        size_t cap = m->kcap ? m->kcap : 4096;
+        while (cap < m->klen + len) cap *= 2;
+        unsigned char *k = realloc(m->keys, cap);
+        if (!k) goto full;
+        m->keys = k;
+        m->kcap = cap;
+    }
+    char *sname = NULL;
+    if (res->ok && res->stratum < 0 && res->stratum_name && !(sname = strdup(res->stratum_name))) goto full;
+    memo_entry *e = &m->e[m->n];
+    memcpy(m->keys + m->klen, key, len);
+    e->hash = hv;
+    e->off = m->klen;
+    e->len = len;
+    e->ok = res->ok;
+    e->decision = res->decision;
+    e->stratum = res->stratum;
+    e->sname = sname;
+    m->klen += len;
+    size_t i = hv & (m->nslot - 1);
+    while (m->slot[i]) i = (i + 1) & (m->nslot - 1);
+    m->slot[i] = (uint32_t)m->n + 1;
+    m->n++;
+    return;
+full:
+    m->full = 1;
+}
+
+static void memo_free(memo *m)
+{
+    for (size_t i = 0; i < m->n; i++) free(m->e[i].sname);
+    free(m->e);
+    free(m->slot);
+    free(m->keys);
+}
+
+/* --- declared fields --- */
+
+/* Marks in use[] (bit `bit`) the fields of table `table` named in rule's list `key` (a sequence of
+ * strings; the rule table is at rule_idx). Raises when the list is missing or malformed. */
+static void declared_list(lua_State *L, lh_state *h, int rule_idx, const char *rule, const char *key,
+                          const lh_field *f, int n, int table, unsigned char bit, unsigned char *use)
+{
+    int top = lua_gettop(L);
+    if (lua_getfield(L, rule_idx, key) != LUA_TTABLE)
+        luaL_error(L, "rules/%s.lua: %s 应为该规则读取的字段名列表（见 rules/README.md），现为 %s", rule, key,
+                   luaL_typename(L, -1));
+    int t = lua_gettop(L);
+    if (push_real(L, h, t)) t = lua_gettop(L);
+    lua_Unsigned len = lua_rawlen(L, t);
+    for (lua_Unsigned k = 1; k <= len; k++) {
+        if (lua_rawgeti(L, t, (lua_Integer)k) != LUA_TSTRING)
+            luaL_error(L, "rules/%s.lua: %s[%d] 应为字段名（字符串），现为 %s", rule, key, (int)k,
+                       luaL_typename(L, -1));
+        size_t nl;
+        const char *name = lua_tolstring(L, -1, &nl);
+        for (int i = 0; i < n; i++)
+            if (f[i].table == table && strlen(f[i].name) == nl && !memcmp(f[i].name, name, nl)) use[i] |= bit;
+        lua_pop(L, 1);
+    }
+    lua_settop(L, top);
+}
+
+/* Fills use[0 .. n-1] with the USE_* bits of each field from the loaded rules' declarations.
+ * Raises on a missing rule or a malformed list. */
+static void declared_fields(lua_State *L, lh_state *h, const lh_field *f, int n, unsigned char *use)
+{
+    int top = lua_gettop(L);
+    memset(use, 0, (size_t)n);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
+    if (lua_getfield(L, -1, "eligibility") != LUA_TTABLE) luaL_error(L, "rule 'eligibility' is not loaded");
+    declared_list(L, h, lua_gettop(L), "eligibility", "unit_fields", f, n, LH_IN_UNIT, USE_CHECK, use);
+    declared_list(L, h, lua_gettop(L), "eligibility", "history_fields", f, n, LH_IN_HISTORY, USE_CHECK, use);
+    lua_pop(L, 1);
+    if (lua_getfield(L, -1, "sampling") != LUA_TTABLE) luaL_error(L, "rule 'sampling' is not loaded");
+    declared_list(L, h, lua_gettop(L), "sampling", "unit_fields", f, n, LH_IN_UNIT, USE_STRATUM, use);
+    lua_settop(L, top);
+}
+
+struct fields_ctx {
+    lh_state *h;
+    const lh_field *f;
+    int n;
+    unsigned char *use;
+};
+
+static int fields_entry(lua_State *L)
+{
+    struct fields_ctx *c = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    declared_fields(L, c->h, c->f, c->n, c->use);
+    return 0;
+}
+
+int lh_batch_fields(lh_state *h, const lh_field *fields, int nfields, unsigned char *used, char **err)
+{
+    if (nfields < 0 || nfields > LH_BATCH_MAX || (nfields && (!fields || !used))) {
+        set_err(err, "lh_batch_fields: invalid field list");
+        return -1;
+    }
+    for (int i = 0; i < nfields; i++)
+        if (!fields[i].name) {
+            set_err(err, "lh_batch_fields: a field has no name");
+            return -1;
+        }
+    unsigned char use[LH_BATCH_MAX];
+    struct fields_ctx c = { h, fields, nfields, use };
+    int base;
+    if (protected_run(h, fields_entry, &c, 1, &base, "rules/%s.lua", "eligibility", err) != 0) return -1;
+    lua_settop(h->L, base);
+    for (int i = 0; i < nfields; i++) used[i] = use[i] != 0;
+    return 0;
+}
+
+/* --- evaluation --- */
+
 /* Stack layout of batch_entry (absolute indices). */
 enum { BI_CHECK = 1, BI_STRATUM, BI_TASK, BI_ANCHOR, BI_KOK, BI_KREASON, BI_KCLAUSE, BI_KEYS };
 
@@ -2139,15 +2397,15 @@ static int batch_decision(lua_State *L, batch_ctx *c, int d, lh_unit_result *res
     return 0;
 }
 
-/* Pushes a new table with the fields of vals whose table is `which`. */
-static void batch_table(lua_State *L, batch_ctx *c, int which, int n)
+/* Pushes a new table with the fields of vals whose table is `which` and whose use has `bit`. */
+static void batch_table(lua_State *L, batch_ctx *c, int which, unsigned char bit, int n)
 {
     const lh_batch *b = c->b;
     lua_createtable(L, 0, n);
     for (int i = 0; i < b->nfields; i++) {
         const lh_field *f = &b->fields[i];
         const lh_value *v = &c->vals[i];
-        if (f->table != which) continue;
+        if (f->table != which || !(c->use[i] & bit)) continue;
         if (f->type == LH_FIELD_TEXT) {
             if (v->s == NULL) continue;
             lua_pushvalue(L, BI_KEYS + i);
@@ -2162,6 +2420,37 @@ static void batch_table(lua_State *L, batch_ctx *c, int which, int n)
     }
 }
 
+/* Calls the rules for the current unit (c->vals) with a fresh budget; fills *res. The stack is
+ * left at top + 1 (the decision) or top + 2 (and the stratum name). Raises on rule errors. */
+static void batch_eval(lua_State *L, batch_ctx *c, int top, const int *n, lh_unit_result *res)
+{
+    lh_state *h = c->h;
+    const lh_batch *b = c->b;
+    h->instr_left = h->lim.instructions;   /* every call gets the whole per-call budget */
+    h->deadline_ns = 0;
+    lua_pushvalue(L, BI_CHECK);
+    batch_table(L, c, LH_IN_UNIT, USE_CHECK, n[0]);
+    lua_pushvalue(L, BI_TASK);
+    batch_table(L, c, LH_IN_HISTORY, USE_CHECK, n[1]);
+    lua_call(L, 3, 1);
+    batch_decision(L, c, top + 1, res);
+    res->stratum = -1;
+    res->stratum_name = NULL;
+    if (!res->ok) return;
+    lua_pushvalue(L, BI_STRATUM);
+    batch_table(L, c, LH_IN_UNIT, USE_STRATUM, n[2]);
+    lua_pushvalue(L, BI_TASK);
+    lua_call(L, 2, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) return;
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    res->stratum_name = s;
+    for (int i = 0; i < b->nstrata && res->stratum < 0; i++)
+        if (c->sname[i] == s) res->stratum = i;
+    for (int i = 0; i < b->nstrata && res->stratum < 0; i++)
+        if (c->slen[i] == len && !memcmp(c->sname[i], s, len)) res->stratum = i;
+}
+
 static int batch_entry(lua_State *L)
 {
     batch_ctx *c = lua_touserdata(L, 1);
@@ -2169,6 +2458,7 @@ static int batch_entry(lua_State *L)
     const lh_batch *b = c->b;
     lua_settop(L, 0);
     luaL_checkstack(L, BI_KEYS + b->nfields + b->nstrata + 16, "batch");
+    declared_fields(L, h, b->fields, b->nfields, c->use);
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
     if (lua_getfield(L, -1, "eligibility") != LUA_TTABLE) return luaL_error(L, "rule 'eligibility' is not loaded");
     if (lua_getfield(L, -1, "check") != LUA_TFUNCTION)
@@ -2187,48 +2477,43 @@ static int batch_entry(lua_State *L)
     lua_pushliteral(L, "ok");
     lua_pushliteral(L, "reason");
     lua_pushliteral(L, "clause");
-    int nu = 0, nh = 0;
+    int n[3] = {0, 0, 0};   /* sizes of check's unit and history tables, stratum's unit table */
     for (int i = 0; i < b->nfields; i++) {
         lua_pushstring(L, b->fields[i].name);
-        if (b->fields[i].table == LH_IN_HISTORY) nh++;
-        else nu++;
+        if (b->fields[i].table == LH_IN_HISTORY) n[1] += (c->use[i] & USE_CHECK) != 0;
+        else {
+            n[0] += (c->use[i] & USE_CHECK) != 0;
+            n[2] += (c->use[i] & USE_STRATUM) != 0;
+        }
     }
     for (int i = 0; i < b->nstrata; i++)
         c->sname[i] = lua_pushlstring(L, b->strata[i], c->slen[i] = strlen(b->strata[i]));
     int top = lua_gettop(L);
-    int unit = top + 1, hist = top + 2, dec = top + 3;
+    int memo_on = !b->no_memo;
     for (;;) {
         int rc = b->next(b->ud, c->vals, &c->cb_err);
         if (rc < 0) { c->cb_failed = 1; break; }
         if (rc == 0) break;
-        h->instr_left = h->lim.instructions;   /* every unit gets the whole per-call budget */
-        h->deadline_ns = 0;
-        batch_table(L, c, LH_IN_UNIT, nu);
-        batch_table(L, c, LH_IN_HISTORY, nh);
-        lua_pushvalue(L, BI_CHECK);
-        lua_pushvalue(L, unit);
-        lua_pushvalue(L, BI_TASK);
-        lua_pushvalue(L, hist);
-        lua_call(L, 3, 1);
         lh_unit_result res;
-        batch_decision(L, c, dec, &res);
-        res.stratum = -1;
-        res.stratum_name = NULL;
-        if (res.ok) {
-            lua_pushvalue(L, BI_STRATUM);
-            lua_pushvalue(L, unit);
-            lua_pushvalue(L, BI_TASK);
-            lua_call(L, 2, 1);
-            if (lua_type(L, -1) == LUA_TSTRING) {
-                size_t len;
-                const char *s = lua_tolstring(L, -1, &len);
-                res.stratum_name = s;
-                for (int i = 0; i < b->nstrata && res.stratum < 0; i++)
-                    if (c->sname[i] == s) res.stratum = i;
-                for (int i = 0; i < b->nstrata && res.stratum < 0; i++)
-                    if (c->slen[i] == len && !memcmp(c->sname[i], s, len)) res.stratum = i;
+        long long klen = memo_on ? key_build(c) : -1;
+        uint64_t hv = 0;
+        if (klen >= 0) {
+            hv = memo_hash(c->m.seed, c->key, (size_t)klen);
+            const memo_entry *e = memo_find(&c->m, c->key, (size_t)klen, hv);
+            if (e) {
+                res.ok = e->ok;
+                res.decision = e->decision;
+                res.reason = c->dec[e->decision].reason;
+                res.clause = c->dec[e->decision].clause;
+                res.stratum = e->stratum;
+                res.stratum_name = !e->ok ? NULL : e->stratum >= 0 ? b->strata[e->stratum] : e->sname;
+                c->count++;
+                if (b->each(b->ud, &res, &c->cb_err) != 0) { c->cb_failed = 1; break; }
+                continue;
             }
         }
+        batch_eval(L, c, top, n, &res);
+        if (klen >= 0) memo_add(&c->m, c->key, (size_t)klen, hv, &res);
         c->count++;
         if (b->each(b->ud, &res, &c->cb_err) != 0) { c->cb_failed = 1; break; }
         lua_settop(L, top);
@@ -2250,6 +2535,11 @@ int lh_eval_units(lh_state *h, const lh_batch *b, long long *count, char **err)
             set_err(err, "lh_eval_units: a field has no name");
             return -1;
         }
+    for (int i = 0; i < b->nstrata; i++)
+        if (!b->strata[i]) {
+            set_err(err, "lh_eval_units: a stratum has no name");
+            return -1;
+        }
     batch_ctx *c = calloc(1, sizeof *c);
     if (c == NULL) {
         set_err(err, "out of memory");
@@ -2257,6 +2547,7 @@ int lh_eval_units(lh_state *h, const lh_batch *b, long long *count, char **err)
     }
     c->h = h;
     c->b = b;
+    randombytes_buf(&c->m.seed, sizeof c->m.seed);
     int base;
     /* unit and history tables die young: the generational collector handles them cheaply */
     int mode = lua_gc(h->L, LUA_GCGEN, 0, 0);
@@ -2277,6 +2568,8 @@ int lh_eval_units(lh_state *h, const lh_batch *b, long long *count, char **err)
     free(c->dec);
     free(c->slot);
     free(c->cb_err);
+    memo_free(&c->m);
+    free(c->key);
     free(c);
     return rc;
 }

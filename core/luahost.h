@@ -41,7 +41,16 @@ int lh_call(lh_state *h, const char *rule, const char *fn, json_t *args, json_t 
 /* ---- Batch evaluation of units (the freeze step; SPEC §4.1) ----
  * lh_eval_units runs, for every row the caller supplies, eligibility.check(unit, task, history)
  * and, when the decision's ok is true, sampling.stratum(unit, task), without any JSON: the unit and
- * history tables are built directly from C values described by lh_field. */
+ * history tables are built directly from C values described by lh_field.
+ *
+ * Declared inputs: each rule lists the fields it reads, as sequences of field names:
+ * eligibility.unit_fields and eligibility.history_fields, sampling.unit_fields (rules/README.md).
+ * check's unit and history tables hold only the fields eligibility declares, stratum's unit table
+ * only those sampling declares: a rule that reads an undeclared field sees nil. A declared name the
+ * batch does not supply is nil too. Because the rules are pure and the task is the same for the
+ * whole batch, a unit's outcome is a function of the declared fields' values only: the batch
+ * remembers the outcome of each distinct tuple of those values and calls Lua only for tuples it
+ * has not seen yet (exactly the result of calling it for every unit). */
 
 enum { LH_FIELD_TEXT, LH_FIELD_INT, LH_FIELD_BOOL };   /* lh_field.type */
 enum { LH_IN_UNIT, LH_IN_HISTORY };                    /* lh_field.table */
@@ -73,27 +82,37 @@ typedef struct lh_unit_result {
 typedef struct lh_batch {
     json_t *task;                      /* borrowed; converted once and shared by every unit as a
                                           read-only table (writing to it raises) */
-    const lh_field *fields;            /* the unit's and the history's fields, in vals order */
+    const lh_field *fields;            /* the fields the caller can supply, in vals order */
     int nfields;                       /* at most 64 */
     const char *const *strata;         /* the known stratum names, for lh_unit_result.stratum */
     int nstrata;
     /* Fills vals[0 .. nfields-1] with the next unit; returns 1, 0 at the end, or -1 with *err set
-     * (malloc'd) to stop the batch. Pointers in vals must stay valid until the next call. */
+     * (malloc'd) to stop the batch. Pointers in vals must stay valid until the next call. Only
+     * the fields the rules declare are read (see lh_batch_fields); the others may be left unset. */
     int (*next)(void *ud, lh_value *vals, char **err);
     /* Receives each unit's outcome, in row order; returns 0, or -1 with *err set to stop. */
     int (*each)(void *ud, const lh_unit_result *res, char **err);
     void *ud;
+    int no_memo;                       /* 1: call the rules for every unit (tests; same result) */
 } lh_batch;
 
+/* Which of fields[0 .. nfields-1] (at most 64) the loaded eligibility and sampling rules declare:
+ * used[i] = 1 if a batch over these fields reads field i, else 0. Lets the caller fetch only
+ * those. Returns 0, or -1 with *err (caller frees) when a rule is missing or a list is malformed
+ * (the same errors lh_eval_units reports). */
+int lh_batch_fields(lh_state *h, const lh_field *fields, int nfields, unsigned char *used, char **err);
+
 /* Evaluates every unit b->next supplies and hands each outcome to b->each. A history table is
- * always passed (fields with table LH_IN_HISTORY; nil ones absent). Budget: every unit gets the
- * full per-call budget of lh_limits (instructions and time, re-armed per unit; the time window
- * opens at the unit's first budget check, at most LH_HOOK_COUNT instructions in); the memory
- * ceiling is the state's as always. A breach, a rule error, a decision that is not a table with a
- * boolean ok, or a non-UTF-8 reason/clause stops the batch: returns -1 with *err (caller frees)
- * naming rules/<file>.lua:<line> where there is one; the state stays usable. -1 also when next or
- * each fail (their *err is handed on). Returns 0 when every row was evaluated; *count (if not
- * NULL) receives the number of units evaluated in both cases. Callbacks must not call into h. */
+ * always passed (declared fields with table LH_IN_HISTORY; nil ones absent). Budget: every call
+ * into Lua (one per distinct tuple of declared values, or per unit with no_memo) gets the full
+ * per-call budget of lh_limits (instructions and time, re-armed per unit; the time window opens
+ * at the unit's first budget check, at most LH_HOOK_COUNT instructions in); the memory ceiling is
+ * the state's as always. A missing or malformed field list, a breach, a rule error, a decision
+ * that is not a table with a boolean ok, or a non-UTF-8 reason/clause stops the batch: returns -1
+ * with *err (caller frees) naming rules/<file>.lua:<line> where there is one; the state stays
+ * usable. -1 also when next or each fail (their *err is handed on). Returns 0 when every row was
+ * evaluated; *count (if not NULL) receives the number of units evaluated in both cases.
+ * Callbacks must not call into h. */
 int lh_eval_units(lh_state *h, const lh_batch *b, long long *count, char **err);
 
 /* Runs a rule test file (chunk name "=rules/tests/<name>_test.lua") against the loaded rules. The

@@ -413,7 +413,12 @@ static int h_excluded(req *r)
 
 /* How the freeze scans (performance; the outcome never depends on it):
  * - Rules run through lh_eval_units: unit and history tables are built from the row's columns
- *   directly, one Lua batch per part, no JSON per unit.
+ *   directly, one Lua batch per part, no JSON per unit. The rules declare the fields they read
+ *   (rules/README.md "Declared inputs"): only those columns are fetched (plus id and uscc, which
+ *   the freeze itself needs), and the host calls Lua once per distinct tuple of their values.
+ * - The history (times selected in other dispatched tasks of the year, last date) is read once,
+ *   before the scan, into an array sorted by enterprise id that both parts search: a join per
+ *   row cost more than the rules.
  * - The rows are read in USCC order from the unique index, in at most FREEZE_PARTS parts split by
  *   USCC range (the split point is the median of a sample). Part 0 runs in the request's thread on
  *   its worker; part 1 in a helper thread with its own read-only connection and its own Lua state
@@ -444,8 +449,9 @@ typedef struct excl {
     int reason;                /* index into the part's, later the merged, reasons */
 } excl;
 
-/* The unit fields given to eligibility.check and sampling.stratum: ruledata_unit's fields from
- * RULEDATA_UNIT_COLUMNS (same names and types), then the history (drawn_this_year, last_drawn). */
+/* The unit fields that eligibility.check and sampling.stratum may declare: ruledata_unit's fields
+ * from RULEDATA_UNIT_COLUMNS (same names, types and order), then the history (drawn_this_year,
+ * last_drawn). The rules get only the ones they declare. */
 static const lh_field FREEZE_FIELDS[] = {
     {"id", LH_FIELD_INT, LH_IN_UNIT},
     {"uscc", LH_FIELD_TEXT, LH_IN_UNIT},
@@ -466,23 +472,35 @@ static const lh_field FREEZE_FIELDS[] = {
     {"last_drawn", LH_FIELD_TEXT, LH_IN_HISTORY},
 };
 #define FREEZE_NFIELDS ((int)(sizeof FREEZE_FIELDS / sizeof FREEZE_FIELDS[0]))
+#define FREEZE_NCOLUMNS 15         /* FREEZE_FIELDS[0 .. 14] are columns of enterprises */
+#define FREEZE_F_ID 0
+#define FREEZE_F_USCC 1
+#define FREEZE_F_NAME 2
+#define FREEZE_F_DRAWN 15
+#define FREEZE_F_LAST 16
 
-/* The scan query: RULEDATA_UNIT_COLUMNS, the history (times selected in other dispatched tasks of
- * the year, last date), the task's filters, one USCC range [?9, ?10), in USCC byte order. */
-static const char FREEZE_SQL[] =
-    "SELECT " RULEDATA_UNIT_COLUMNS ", coalesce(h.n, 0), h.last FROM enterprises LEFT JOIN ("
-    "  SELECT u.enterprise_id AS eid, count(*) AS n, max(substr(t.locked_at, 1, 10)) AS last"
-    "  FROM task_units u JOIN tasks t ON t.id = u.task_id"
-    "  WHERE t.year = ?1 AND t.id <> ?2 AND t.status = 'dispatched' GROUP BY u.enterprise_id) h"
-    " ON h.eid = enterprises.id"
-    " WHERE uscc >= ?9 AND uscc < ?10"
-    "   AND (?3 IS NULL OR industry IN (SELECT value FROM json_each(?3)))"
-    "   AND (?4 IS NULL OR region IN (SELECT value FROM json_each(?4)))"
-    "   AND (?5 IS NULL OR unit_type IN (SELECT value FROM json_each(?5)))"
-    "   AND (?6 IS NULL OR risk_level IN (SELECT value FROM json_each(?6)))"
-    "   AND (?7 IS NULL OR credit_level IN (SELECT value FROM json_each(?7)))"
-    "   AND (?8 IS NULL OR supervision_type IN (SELECT value FROM json_each(?8)))"
+/* The scan query, after the column list: the task's filters, one USCC range [?7, ?8), in USCC
+ * byte order. */
+static const char FREEZE_SQL_FROM[] =
+    " FROM enterprises WHERE uscc >= ?7 AND uscc < ?8"
+    "   AND (?1 IS NULL OR industry IN (SELECT value FROM json_each(?1)))"
+    "   AND (?2 IS NULL OR region IN (SELECT value FROM json_each(?2)))"
+    "   AND (?3 IS NULL OR unit_type IN (SELECT value FROM json_each(?3)))"
+    "   AND (?4 IS NULL OR risk_level IN (SELECT value FROM json_each(?4)))"
+    "   AND (?5 IS NULL OR credit_level IN (SELECT value FROM json_each(?5)))"
+    "   AND (?6 IS NULL OR supervision_type IN (SELECT value FROM json_each(?6)))"
     " ORDER BY uscc";
+
+/* The history of one unit: times selected in other dispatched tasks of the year, last date. */
+typedef struct hist_row {
+    long long eid, n;
+    char *last;                /* NULL when unknown */
+} hist_row;
+
+typedef struct hist {
+    hist_row *r;               /* sorted by eid */
+    size_t n;
+} hist;
 
 /* One part of the scan, and what it collected. */
 typedef struct freeze_part {
@@ -495,7 +513,10 @@ typedef struct freeze_part {
     const char *hi;            /* ... hi (text, exclusive); NULL = no upper bound */
     int ns;
     const char *const *snames;
+    const hist *history;       /* borrowed, shared by the parts (read only) */
     sqlite3_stmt *q;
+    sqlite3_stmt *qname;       /* name by id, for the first EXCLUDED_PAGE exclusions */
+    unsigned char used[FREEZE_NFIELDS];   /* the fields the rules declare */
     const lh_value *row;       /* the current row (the host's array, set by part_next) */
     stratum_acc acc[MAX_STRATA];   /* buf, len, cap, count, last only */
     excl *ex;
@@ -550,7 +571,8 @@ static int part_next(void *ud, lh_value *v, char **err)
         p->rc = FREEZE_E_DB;
         return -1;
     }
-    for (int i = 0; i < FREEZE_NFIELDS; i++) {
+    for (int i = 0; i < FREEZE_NCOLUMNS; i++) {
+        if (!p->used[i] && i != FREEZE_F_ID && i != FREEZE_F_USCC) continue;
         if (FREEZE_FIELDS[i].type == LH_FIELD_TEXT) {
             v[i].s = (const char *)sqlite3_column_text(q, i);
             v[i].len = (size_t)sqlite3_column_bytes(q, i);
@@ -559,16 +581,48 @@ static int part_next(void *ud, lh_value *v, char **err)
             v[i].nil = 0;
         }
     }
+    if (p->used[FREEZE_F_DRAWN] || p->used[FREEZE_F_LAST]) {
+        const hist_row *h = NULL;
+        size_t lo = 0, hi = p->history->n;
+        long long eid = v[FREEZE_F_ID].i;
+        while (lo < hi) {   /* binary search by enterprise id */
+            size_t mid = lo + (hi - lo) / 2;
+            if (p->history->r[mid].eid < eid) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo < p->history->n && p->history->r[lo].eid == eid) h = &p->history->r[lo];
+        v[FREEZE_F_DRAWN] = (lh_value){.i = h ? h->n : 0};
+        v[FREEZE_F_LAST] = (lh_value){.s = h ? h->last : NULL, .len = h && h->last ? strlen(h->last) : 0};
+    }
     p->row = v;
     return 1;
+}
+
+/* The name of the current row's unit (new string): the row's if the query read it, else looked
+ * up by id in the part's connection (same snapshot). */
+static char *part_name(freeze_part *p)
+{
+    if (p->used[FREEZE_F_NAME])
+        return xprintf("%.*s", (int)p->row[FREEZE_F_NAME].len, p->row[FREEZE_F_NAME].s ? p->row[FREEZE_F_NAME].s : "");
+    if (!p->qname) {
+        char *err = NULL;
+        p->qname = db_prepare(p->db, &err, "SELECT name FROM enterprises WHERE id = ?", "");
+        free(err);
+        if (!p->qname) return NULL;
+    }
+    sqlite3_bind_int64(p->qname, 1, p->row[FREEZE_F_ID].i);
+    const char *n = sqlite3_step(p->qname) == SQLITE_ROW ? (const char *)sqlite3_column_text(p->qname, 0) : NULL;
+    char *out = xprintf("%s", n ? n : "");
+    sqlite3_reset(p->qname);
+    return out;
 }
 
 /* lh_batch.each: files the unit under its stratum, or its exclusion. */
 static int part_each(void *ud, const lh_unit_result *res, char **err)
 {
     freeze_part *p = ud;
-    const char *uscc = p->row[1].s ? p->row[1].s : "";
-    size_t ulen = p->row[1].s ? p->row[1].len : 0;
+    const char *uscc = p->row[FREEZE_F_USCC].s ? p->row[FREEZE_F_USCC].s : "";
+    size_t ulen = p->row[FREEZE_F_USCC].s ? p->row[FREEZE_F_USCC].len : 0;
     if (res->ok) {
         if (res->stratum < 0 || res->stratum >= p->ns) {
             *err = xprintf("rules/sampling.lua: stratum 对 %s 返回了未知抽查层 %s", uscc,
@@ -620,12 +674,12 @@ static int part_each(void *ud, const lh_unit_result *res, char **err)
         p->capex = cap;
     }
     excl *e = &p->ex[p->nex];
-    e->eid = p->row[0].i;
+    e->eid = p->row[FREEZE_F_ID].i;
     snprintf(e->uscc, sizeof e->uscc, "%.*s", (int)ulen, uscc);
     e->reason = p->dec_reason[res->decision];
     if (p->nex < EXCLUDED_PAGE) {
         if (!p->names && !(p->names = calloc(EXCLUDED_PAGE, sizeof *p->names))) goto oom;
-        p->names[p->nex] = xprintf("%.*s", (int)p->row[2].len, p->row[2].s ? p->row[2].s : "");
+        if (!(p->names[p->nex] = part_name(p))) goto oom;
     }
     p->nex++;
     return 0;
@@ -635,20 +689,33 @@ oom:
     return -1;
 }
 
-/* Runs one part: prepares its query on p->db and evaluates it on p->lua. Sets p->rc / p->err. */
+/* Runs one part: prepares its query on p->db (the columns the rules declare, and id, uscc) and
+ * evaluates it on p->lua. Sets p->rc / p->err. */
 static void part_run(freeze_part *p)
 {
     char *err = NULL;
-    p->q = db_prepare(p->db, &err, FREEZE_SQL, "iissssss", p->year, p->task_id, p->filters[0], p->filters[1],
-                      p->filters[2], p->filters[3], p->filters[4], p->filters[5]);
+    if (lh_batch_fields(p->lua, FREEZE_FIELDS, FREEZE_NFIELDS, p->used, &err) != 0) {
+        p->rc = FREEZE_E_RULE;
+        p->err = err;
+        return;
+    }
+    /* the column list: names from FREEZE_FIELDS (C constants), NULL for the undeclared ones */
+    char sql[sizeof FREEZE_SQL_FROM + 512];
+    size_t n = 0;
+    for (int i = 0; i < FREEZE_NCOLUMNS; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s%s", i ? ", " : "SELECT ",
+                              p->used[i] || i == FREEZE_F_ID || i == FREEZE_F_USCC ? FREEZE_FIELDS[i].name : "NULL");
+    snprintf(sql + n, sizeof sql - n, "%s", FREEZE_SQL_FROM);
+    p->q = db_prepare(p->db, &err, sql, "ssssss", p->filters[0], p->filters[1], p->filters[2], p->filters[3],
+                      p->filters[4], p->filters[5]);
     if (!p->q) {
         p->rc = FREEZE_E_DB;
         p->err = err;
         return;
     }
-    sqlite3_bind_text(p->q, 9, p->lo, -1, SQLITE_STATIC);
-    if (p->hi) sqlite3_bind_text(p->q, 10, p->hi, -1, SQLITE_STATIC);
-    else sqlite3_bind_blob(p->q, 10, "\xff", 1, SQLITE_STATIC);   /* every text sorts before a blob */
+    sqlite3_bind_text(p->q, 7, p->lo, -1, SQLITE_STATIC);
+    if (p->hi) sqlite3_bind_text(p->q, 8, p->hi, -1, SQLITE_STATIC);
+    else sqlite3_bind_blob(p->q, 8, "\xff", 1, SQLITE_STATIC);   /* every text sorts before a blob */
     lh_batch b = {.task = p->rtask, .fields = FREEZE_FIELDS, .nfields = FREEZE_NFIELDS, .strata = p->snames,
                   .nstrata = p->ns, .next = part_next, .each = part_each, .ud = p};
     if (lh_eval_units(p->lua, &b, &p->scanned, &err) != 0) {
@@ -656,7 +723,56 @@ static void part_run(freeze_part *p)
         p->err = err;
     }
     sqlite3_finalize(p->q);
+    sqlite3_finalize(p->qname);
     p->q = NULL;
+    p->qname = NULL;
+}
+
+static void hist_free(hist *h)
+{
+    for (size_t i = 0; i < h->n; i++) free(h->r[i].last);
+    free(h->r);
+    h->r = NULL;
+    h->n = 0;
+}
+
+/* Reads the history of every unit selected in another dispatched task of the year (in the
+ * freeze's transaction), sorted by enterprise id. Returns 0, or -1 with *err. */
+static int hist_load(sqlite3 *db, long long year, long long task_id, hist *h, char **err)
+{
+    h->r = NULL;
+    h->n = 0;
+    sqlite3_stmt *q = db_prepare(db, err,
+        "SELECT u.enterprise_id, count(*), max(substr(t.locked_at, 1, 10))"
+        " FROM task_units u JOIN tasks t ON t.id = u.task_id"
+        " WHERE t.year = ? AND t.id <> ? AND t.status = 'dispatched'"
+        " GROUP BY u.enterprise_id ORDER BY u.enterprise_id", "ii", year, task_id);
+    if (!q) return -1;
+    size_t cap = 0;
+    int step, rc = 0;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (h->n == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            hist_row *r = realloc(h->r, nc * sizeof *r);
+            if (!r) { *err = xprintf("out of memory"); rc = -1; break; }
+            h->r = r;
+            cap = nc;
+        }
+        hist_row *r = &h->r[h->n];
+        const char *last = (const char *)sqlite3_column_text(q, 2);
+        r->eid = sqlite3_column_int64(q, 0);
+        r->n = sqlite3_column_int64(q, 1);
+        r->last = last ? strdup(last) : NULL;
+        if (last && !r->last) { *err = xprintf("out of memory"); rc = -1; break; }
+        h->n++;
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        *err = xprintf("%s", sqlite3_errmsg(db));
+        rc = -1;
+    }
+    sqlite3_finalize(q);
+    if (rc != 0) hist_free(h);
+    return rc;
 }
 
 static void *part_thread(void *arg)
@@ -716,7 +832,7 @@ fail:
 static char *split_point(sqlite3 *db)
 {
     char *err = NULL;
-    json_t *b = db_row(db, &err, "SELECT min(id) AS lo, max(id) AS hi FROM enterprises", "");
+    json_t *b = db_row(db, &err, "SELECT (SELECT min(id) FROM enterprises) AS lo, (SELECT max(id) FROM enterprises) AS hi", "");
     long long lo = json_integer_value(json_object_get(b, "lo")), hi = json_integer_value(json_object_get(b, "hi"));
     json_decref(b);
     free(err);
@@ -838,6 +954,7 @@ static int h_freeze(req *r)
     sqlite3 *hdb = NULL;
     lh_state *hlua = NULL;
     char *split = NULL;
+    hist history = {NULL, 0};
     excl *ex = NULL;
     size_t nex = 0;
     json_t *reasons = json_array(), *ex_named = json_array();
@@ -865,6 +982,11 @@ static int h_freeze(req *r)
         err = NULL;
         goto done;
     }
+    if (hist_load(r->db, (long long)json_integer_value(json_object_get(t, "year")), id, &history, &err) != 0) {
+        out_rc = tasks_fail_db(r, err);
+        err = NULL;
+        goto done;
+    }
     if (can_split && (split = split_point(r->db)) != NULL) nparts = 2;
     for (int k = 0; k < nparts; k++) {
         freeze_part *p = &part[k];
@@ -878,6 +1000,7 @@ static int h_freeze(req *r)
         p->hi = k == 0 && nparts > 1 ? split : NULL;
         p->ns = ns;
         p->snames = snames;
+        p->history = &history;
     }
     if (nparts > 1) {
         helper_started = pthread_create(&helper, NULL, part_thread, &part[1]) == 0;
@@ -1084,6 +1207,7 @@ done:
     for (int k = 0; k < FREEZE_PARTS; k++) part_free(&part[k]);
     for (int i = 0; i < 6; i++) free(fj[i]);
     free(split);
+    hist_free(&history);
     lh_free(hlua);
     if (hdb) sqlite3_close(hdb);
     free(ex);

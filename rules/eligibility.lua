@@ -12,6 +12,13 @@
 
 local M = {}
 
+-- The fields check reads, and nothing else (rules/README.md "Declared inputs"): in a freeze the
+-- unit and history tables hold only these, so check sees nil for any other field. Add a field
+-- here before reading it.
+M.unit_fields = { "status", "industry", "special_case", "complaints", "watchlist", "dishonest",
+                  "credit_level", "serious_violation" }
+M.history_fields = { "drawn_this_year", "last_drawn" }
+
 -- 6.2: a unit is drawn at most this many times in a year (outside the exceptions below).
 M.max_draws_per_year = 1
 -- 6.2 "投诉举报多": this many complaints or more count as repeated complaints.

@@ -14,6 +14,11 @@
 
 local M = {}
 
+-- The unit fields stratum reads, and nothing else (rules/README.md "Declared inputs"): in a
+-- freeze the unit table holds only these, so stratum sees nil for any other field. Add a field
+-- here before reading it.
+M.unit_fields = { "industry", "risk_level", "credit_level", "dishonest" }
+
 M.general_min_ratio = 0.05   -- 5.1.2: general items, at least 5% of the targets
 
 -- Ordered: this is the order of strata in the draw (SPEC §4: strata in order).

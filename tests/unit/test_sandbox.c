@@ -996,7 +996,8 @@ static void call_speed(void **st)
 static const char BATCH_ELIG[] =
     "local OK = setmetatable({ ok = true, reason = '符合', clause = '6.2' }, { __metatable = 'frozen' })\n"
     "local NO = { ok = false, reason = '行业不在范围', clause = '3.2' }\n"
-    "return { check = function(u, task, h)\n"
+    "return { unit_fields = { 'id', 'uscc', 'industry', 'flag', 'note' }, history_fields = { 'drawn_this_year' },"
+    " check = function(u, task, h)\n"
     "  if u.industry == 'loop' then while true do end end\n"
     "  if u.industry == 'bad' then return { ok = 'yes' } end\n"
     "  if u.industry == 'err' then error('boom') end\n"
@@ -1011,7 +1012,7 @@ static const char BATCH_ELIG[] =
     "  return OK\n"
     "end }\n";
 static const char BATCH_SAMP[] =
-    "return { stratum = function(u, task)\n"
+    "return { unit_fields = { 'industry', 'flag' }, stratum = function(u, task)\n"
     "  if u.industry == 'unknown' then return 'zzz' end\n"
     "  return u.flag and 'high' or 'low'\n"
     "end }\n";
@@ -1066,18 +1067,24 @@ static int beach(void *ud, const lh_unit_result *res, char **err)
     return 0;
 }
 
-static int run_batch(lh_state *h, bstate *b, const brow *rows, size_t n, long long *count, char **err)
+static int run_batch_memo(lh_state *h, bstate *b, const brow *rows, size_t n, long long *count, char **err,
+                          int no_memo)
 {
     b->rows = rows;
     b->n = n;
     b->i = 0;
     json_t *task = json_pack("{si sb}", "year", 2026, "directed", 0);
     lh_batch batch = {.task = task, .fields = BATCH_FIELDS, .nfields = 6, .strata = BATCH_STRATA, .nstrata = 2,
-                      .next = bnext, .each = beach, .ud = b};
+                      .next = bnext, .each = beach, .ud = b, .no_memo = no_memo};
     *err = NULL;
     int rc = lh_eval_units(h, &batch, count, err);
     json_decref(task);
     return rc;
+}
+
+static int run_batch(lh_state *h, bstate *b, const brow *rows, size_t n, long long *count, char **err)
+{
+    return run_batch_memo(h, b, rows, n, count, err, 0);
 }
 
 static lh_state *batch_state(long instructions, long millis)
@@ -1131,14 +1138,15 @@ static void batch_evaluates_units(void **st)
 static void batch_runaway_unit_stopped(void **st)
 {
     (void)st;
-    /* each unit gets the whole budget: 3000 units that together exceed it still run */
+    /* each unit gets the whole budget: 3000 units that together exceed it still run (every unit
+     * evaluated: no memo) */
     lh_state *h = batch_state(20000, 0);
     brow *rows = calloc(3001, sizeof *rows);
     for (int i = 0; i < 3000; i++) rows[i] = (brow){"U", i % 2 ? "x" : "none", i % 3 == 0, 0};
     bstate *b = calloc(1, sizeof *b);
     long long count = 0;
     char *err = NULL;
-    if (run_batch(h, b, rows, 3000, &count, &err) != 0) fail_msg("batch within budget failed: %s", err);
+    if (run_batch_memo(h, b, rows, 3000, &count, &err, 1) != 0) fail_msg("batch within budget failed: %s", err);
     assert_int_equal(count, 3000);
     /* a runaway rule on one unit is stopped by the instruction budget, naming file and line */
     rows[3000] = (brow){"LOOP", "loop", 0, 0};
@@ -1216,6 +1224,263 @@ static void batch_errors_reported(void **st)
     lh_free(h);
 }
 
+/* ---- declared inputs and the memo of lh_eval_units ---- */
+
+static const char MEMO_ELIG[] =
+    "local M = { unit_fields = { 'status', 'industry', 'complaints', 'watchlist' },\n"
+    "            history_fields = { 'drawn_this_year', 'last_drawn' }, calls = 0 }\n"
+    "function M.check(u, task, h)\n"
+    "  M.calls = M.calls + 1\n"
+    "  assert(u.uscc == nil and u.name == nil and u.risk == nil, 'undeclared field visible')\n"
+    "  if u.status == 'closed' then return { ok = false, reason = '注销', clause = '3.3' } end\n"
+    "  if u.industry == nil then return { ok = false, reason = '无行业', clause = '3.2' } end\n"
+    "  local c = u.complaints\n"
+    "  if (h.drawn_this_year or 0) > 0 and not (c and c >= 2) and not u.watchlist then\n"
+    "    return { ok = false, reason = '已抽' .. tostring(h.last_drawn), clause = '6.2' }\n"
+    "  end\n"
+    "  return { ok = true, reason = '符合' .. tostring(c) .. tostring(u.watchlist) .. u.industry, clause = '6.2' }\n"
+    "end\n"
+    "function M.ncalls() return M.calls end\n"
+    "return M\n";
+static const char MEMO_SAMP[] =
+    "local M = { unit_fields = { 'industry', 'risk' } }\n"
+    "function M.stratum(u, task)\n"
+    "  assert(u.status == nil and u.complaints == nil and u.uscc == nil, 'undeclared field visible')\n"
+    "  if u.industry == 'odd' then return 'odd_' .. tostring(u.risk) end\n"
+    "  return (u.risk == 'red' or u.risk == 'orange') and 'high' or 'low'\n"
+    "end\n"
+    "return M\n";
+
+static const lh_field MEMO_FIELDS[] = {
+    {"id", LH_FIELD_INT, LH_IN_UNIT},          {"uscc", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"name", LH_FIELD_TEXT, LH_IN_UNIT},       {"status", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"industry", LH_FIELD_TEXT, LH_IN_UNIT},   {"complaints", LH_FIELD_INT, LH_IN_UNIT},
+    {"watchlist", LH_FIELD_BOOL, LH_IN_UNIT},  {"risk", LH_FIELD_TEXT, LH_IN_UNIT},
+    {"drawn_this_year", LH_FIELD_INT, LH_IN_HISTORY}, {"last_drawn", LH_FIELD_TEXT, LH_IN_HISTORY},
+};
+#define MEMO_NFIELDS 10
+
+typedef struct mres { int ok, decision, stratum; char text[160]; } mres;
+
+typedef struct mstate {
+    size_t n, i, loop_at;      /* loop_at: row whose industry is 'loop' (0 = none) */
+    unsigned long long rng;
+    char uscc[32], name[32];
+    mres *res;
+} mstate;
+
+static unsigned pick(mstate *m, unsigned k)
+{
+    m->rng = m->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)(m->rng >> 33) % k;
+}
+
+/* A varied directory: every field drawn from a small pool that includes nil, so tuples repeat
+ * (as in a real directory) but every combination of present and absent values occurs. */
+static int mnext(void *ud, lh_value *v, char **err)
+{
+    (void)err;
+    mstate *m = ud;
+    if (m->i >= m->n) return 0;
+    static const char *const status[] = {"active", "closed", NULL, "active"};
+    static const char *const industry[] = {"化工", "商贸", "odd", NULL, "冶金"};
+    static const char *const risk[] = {"red", "orange", "yellow", "blue", NULL};
+    static const char *const last[] = {"2026-03-01", "2026-05-20", NULL};
+    snprintf(m->uscc, sizeof m->uscc, "9137%014zu", m->i);
+    snprintf(m->name, sizeof m->name, "企业%zu", m->i);
+    const char *s = status[pick(m, 4)], *ind = industry[pick(m, 5)], *r = risk[pick(m, 5)], *l = last[pick(m, 3)];
+    if (m->loop_at && m->i + 1 == m->loop_at) ind = "loop";
+    unsigned c = pick(m, 5), w = pick(m, 4), d = pick(m, 4);
+    v[0] = (lh_value){.i = (long long)m->i + 1};
+    v[1] = (lh_value){.s = m->uscc, .len = strlen(m->uscc)};
+    v[2] = (lh_value){.s = m->name, .len = strlen(m->name)};
+    v[3] = (lh_value){.s = s, .len = s ? strlen(s) : 0};
+    v[4] = (lh_value){.s = ind, .len = ind ? strlen(ind) : 0};
+    v[5] = (lh_value){.i = c, .nil = c == 4};
+    v[6] = (lh_value){.i = w == 3 ? 7 : w, .nil = w == 2};   /* 1 and 7 are both true */
+    v[7] = (lh_value){.s = r, .len = r ? strlen(r) : 0};
+    v[8] = (lh_value){.i = d, .nil = d == 3};
+    v[9] = (lh_value){.s = l, .len = l ? strlen(l) : 0};
+    return 1;
+}
+
+static int meach(void *ud, const lh_unit_result *res, char **err)
+{
+    (void)err;
+    mstate *m = ud;
+    mres *r = &m->res[m->i++];
+    r->ok = res->ok;
+    r->decision = res->decision;
+    r->stratum = res->stratum;
+    snprintf(r->text, sizeof r->text, "%s|%s|%s", res->reason, res->clause,
+             res->stratum_name ? res->stratum_name : "-");
+    return 0;
+}
+
+static int run_memo(lh_state *h, mstate *m, size_t n, int no_memo, long long *count, char **err)
+{
+    static const char *const strata[] = {"high", "low"};
+    m->n = n;
+    m->i = 0;
+    m->rng = 20260601;
+    memset(m->res, 0, n * sizeof *m->res);
+    json_t *task = json_pack("{si}", "year", 2026);
+    lh_batch b = {.task = task, .fields = MEMO_FIELDS, .nfields = MEMO_NFIELDS, .strata = strata, .nstrata = 2,
+                  .next = mnext, .each = meach, .ud = m, .no_memo = no_memo};
+    *err = NULL;
+    int rc = lh_eval_units(h, &b, count, err);
+    json_decref(task);
+    return rc;
+}
+
+static long long memo_calls(lh_state *h)
+{
+    char *err = NULL;
+    json_t *r = call(h, "eligibility", "ncalls", "[]", &err);
+    if (!r) fail_msg("ncalls: %s", err);
+    long long n = json_integer_value(json_array_get(r, 0));
+    json_decref(r);
+    return n;
+}
+
+static void batch_memo_equals_unmemoized(void **st)
+{
+    (void)st;
+    const size_t n = 20000;
+    lh_state *h = new_state(0, 0, 0);
+    load_ok(h, "eligibility", MEMO_ELIG);
+    load_ok(h, "sampling", MEMO_SAMP);
+    mstate *m = calloc(1, sizeof *m);
+    m->res = calloc(n, sizeof *m->res);
+    mres *off = calloc(n, sizeof *off);
+    long long count = 0;
+    char *err = NULL;
+    if (run_memo(h, m, n, 1, &count, &err) != 0) fail_msg("no memo: %s", err);
+    assert_int_equal(count, (long long)n);
+    long long calls_off = memo_calls(h);
+    assert_int_equal(calls_off, (long long)n);            /* every unit evaluated */
+    memcpy(off, m->res, n * sizeof *off);
+    if (run_memo(h, m, n, 0, &count, &err) != 0) fail_msg("memo: %s", err);
+    assert_int_equal(count, (long long)n);
+    long long calls_on = memo_calls(h) - calls_off;
+    if (calls_on <= 0 || calls_on > 2000) fail_msg("memo: %lld calls for %zu units", calls_on, n);
+    int oks = 0, unknown = 0, decisions = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (off[i].ok != m->res[i].ok || off[i].decision != m->res[i].decision ||
+            off[i].stratum != m->res[i].stratum || strcmp(off[i].text, m->res[i].text) != 0)
+            fail_msg("row %zu differs: %d %d %d %s / %d %d %d %s", i, off[i].ok, off[i].decision, off[i].stratum,
+                     off[i].text, m->res[i].ok, m->res[i].decision, m->res[i].stratum, m->res[i].text);
+        oks += off[i].ok;
+        unknown += off[i].ok && off[i].stratum < 0;
+        if (off[i].decision >= decisions) decisions = off[i].decision + 1;
+    }
+    /* the data set exercises every kind of outcome */
+    if (oks < 1000 || (size_t)oks > n - 1000 || unknown < 100 || decisions < 20)
+        fail_msg("data set too uniform: %d ok, %d unknown strata, %d decisions", oks, unknown, decisions);
+    /* a runaway rule on a tuple first met late in the batch is still stopped, naming file:line,
+     * after the memo has served many units */
+    static const char LOOPING[] = "  if u.industry == 'loop' then while true do end end\n";
+    char src[sizeof MEMO_ELIG + sizeof LOOPING];
+    const char *at = strstr(MEMO_ELIG, "  local c = u.complaints");
+    snprintf(src, sizeof src, "%.*s%s%s", (int)(at - MEMO_ELIG), MEMO_ELIG, LOOPING, at);
+    lh_free(h);
+    h = new_state(1000000, 0, 0);
+    load_ok(h, "eligibility", src);
+    load_ok(h, "sampling", MEMO_SAMP);
+    m->loop_at = 15000;
+    assert_int_equal(run_memo(h, m, n, 0, &count, &err), -1);
+    assert_int_equal(count, 14999);
+    if (!strstr(err, "instruction budget exceeded") || !strstr(err, "rules/eligibility.lua:8:"))
+        fail_msg("unexpected error: %s", err);
+    free(err);
+    assert_state_sound(h);
+    free(off);
+    free(m->res);
+    free(m);
+    lh_free(h);
+}
+
+static void batch_undeclared_field_is_nil(void **st)
+{
+    (void)st;
+    lh_state *h = new_state(0, 0, 0);
+    /* check declares only industry (no history field); stratum only flag: everything else is nil,
+     * even fields the batch supplies and the other rule declares */
+    load_ok(h, "eligibility",
+            "return { unit_fields = { 'industry', 'not_supplied' }, history_fields = {},\n"
+            "  check = function(u, task, h)\n"
+            "    return { ok = true, reason = tostring(u.uscc) .. '/' .. tostring(u.id) .. '/' .. tostring(u.flag)\n"
+            "      .. '/' .. tostring(u.industry) .. '/' .. tostring(h.drawn_this_year) .. '/' .. tostring(u.not_supplied),\n"
+            "      clause = '6.2' }\n"
+            "  end }\n");
+    load_ok(h, "sampling",
+            "return { unit_fields = { 'flag' }, stratum = function(u, task)\n"
+            "  return tostring(u.flag) .. '/' .. tostring(u.industry)\n"
+            "end }\n");
+    static const brow rows[] = {{"E1", "x", 1, 1}, {"E2", "y", 0, 0}, {"E3", "x", 1, 1}};
+    bstate *b = calloc(1, sizeof *b);
+    long long count = 0;
+    char *err = NULL;
+    for (int no_memo = 0; no_memo <= 1; no_memo++) {
+        if (run_batch_memo(h, b, rows, 3, &count, &err, no_memo) != 0) fail_msg("batch: %s", err);
+        assert_int_equal(count, 3);
+        assert_string_equal(b->reason[0], "nil/nil/nil/x/nil/nil|6.2");
+        assert_string_equal(b->reason[1], "nil/nil/nil/y/nil/nil|6.2");
+        assert_string_equal(b->sname[0], "true/nil");
+        assert_string_equal(b->sname[1], "false/nil");
+        assert_string_equal(b->sname[2], "true/nil");
+        assert_int_equal(b->stratum[2], -1);
+        assert_int_equal(b->decision[0], b->decision[2]);
+    }
+    /* lh_batch_fields: the union of the declarations, by table */
+    unsigned char used[6];
+    assert_int_equal(lh_batch_fields(h, BATCH_FIELDS, 6, used, &err), 0);
+    static const unsigned char want[6] = {0, 0, 1, 1, 0, 0};
+    assert_memory_equal(used, want, 6);
+    load_ok(h, "eligibility", BATCH_ELIG);
+    load_ok(h, "sampling", BATCH_SAMP);
+    assert_int_equal(lh_batch_fields(h, BATCH_FIELDS, 6, used, &err), 0);
+    static const unsigned char all[6] = {1, 1, 1, 1, 1, 1};
+    assert_memory_equal(used, all, 6);
+    free(b);
+    assert_state_sound(h);
+    lh_free(h);
+}
+
+/* A freeze refuses rules whose declarations are missing or malformed, naming file and list. */
+static void batch_declarations_required(void **st)
+{
+    (void)st;
+    static const struct { const char *elig, *samp, *frag; } cases[] = {
+        {"return { history_fields = {}, check = function() return { ok = true } end }",
+         "return { unit_fields = {}, stratum = function() return 'high' end }",
+         "rules/eligibility.lua: unit_fields"},
+        {"return { unit_fields = {}, check = function() return { ok = true } end }",
+         "return { unit_fields = {}, stratum = function() return 'high' end }",
+         "rules/eligibility.lua: history_fields"},
+        {"return { unit_fields = { 'industry', 3 }, history_fields = {}, check = function() return { ok = true } end }",
+         "return { unit_fields = {}, stratum = function() return 'high' end }",
+         "rules/eligibility.lua: unit_fields[2]"},
+        {"return { unit_fields = {}, history_fields = {}, check = function() return { ok = true } end }",
+         "return { unit_fields = 'industry', stratum = function() return 'high' end }",
+         "rules/sampling.lua: unit_fields"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        lh_state *h = new_state(0, 0, 0);
+        load_ok(h, "eligibility", cases[k].elig);
+        load_ok(h, "sampling", cases[k].samp);
+        static const brow row = {"F1", "x", 0, 0};
+        expect_batch_error(h, &row, cases[k].frag);
+        unsigned char used[6];
+        char *err = NULL;
+        assert_int_equal(lh_batch_fields(h, BATCH_FIELDS, 6, used, &err), -1);
+        if (!err || !strstr(err, cases[k].frag)) fail_msg("lh_batch_fields: %s", err ? err : "(null)");
+        free(err);
+        assert_state_sound(h);
+        lh_free(h);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1249,6 +1514,9 @@ int main(void)
         cmocka_unit_test(batch_evaluates_units),
         cmocka_unit_test(batch_runaway_unit_stopped),
         cmocka_unit_test(batch_errors_reported),
+        cmocka_unit_test(batch_memo_equals_unmemoized),
+        cmocka_unit_test(batch_undeclared_field_is_nil),
+        cmocka_unit_test(batch_declarations_required),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
