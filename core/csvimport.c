@@ -1,11 +1,14 @@
 /* csvimport.c: the directory CSV import (one transaction and one audit record per file).
  *
  * A file runs through a two-stage pipeline, one stage per core:
- *   reader (a thread of its own): SHA-256 of the file, libcsv parsing one physical line at a time
- *     (so every record knows the line it starts on), and validation / normalisation of every
- *     field into a ring of row batches; rows that fail validation travel as rejections.
+ *   reader (a thread of its own): the UTF-8 check of the file, libcsv parsing one
+ *     physical line at a time (so every record knows the line it starts on), and validation /
+ *     normalisation of every field into a ring of row batches; rows that fail validation travel
+ *     as rejections. A file that turns out not to be UTF-8 is rolled back and read again as
+ *     GB18030 (csv_import).
  *   writer (the calling thread, which owns the connection): duplicate keys in the file, the
  *     prepared INSERT and, for known keys, the update path with its history row.
+ * Whichever stage would wait on the other hashes the file (SHA-256, in order) meanwhile.
  * The writer takes batches strictly in file order and alone decides the outcome (counts,
  * rejections in line order, errors), so the result does not depend on timing. The hot path is
  * allocation-free per row: each batch owns an arena that is reused once warm. */
@@ -40,6 +43,7 @@
 #define NBATCH 8
 #define HASH_STEP (1u << 18)
 #define MULTI_ROWS 64                /* rows per INSERT in a bulk load (see flush_pending) */
+#define NOT_UTF8 2                   /* the reader met bytes that are not UTF-8: read as GB18030 */
 
 /* ---- the ring of row batches ------------------------------------------------------------------ */
 
@@ -66,8 +70,8 @@ struct ring {
     struct batch b[NBATCH];
     unsigned long head, tail;        /* batches published by the reader / released by the writer */
     int done;                        /* the reader has published its last batch */
-    size_t parsed;                   /* bytes of the file the reader has gone past (for the hash) */
     int abort;                       /* the writer has failed: the reader stops early */
+    int hashing;                     /* a thread is hashing the next step of the file (hash_step) */
 };
 
 /* ---- state ---------------------------------------------------------------------------------------- */
@@ -103,7 +107,8 @@ struct imp {
     long start;                      /* line where the current record started */
     size_t pos;                      /* bytes of data parsed */
     struct batch *cur;               /* the batch being filled, or NULL */
-    int rstop;                       /* 1: file refused (rerr is the message), -1: error */
+    int rstop;                       /* 1: file refused (rerr is the message), -1: error, NOT_UTF8 */
+    int check_utf8;                  /* the text is taken for UTF-8: check each line before parsing it */
     char *rerr;
 
     /* writer */
@@ -120,9 +125,9 @@ struct imp {
     size_t tcap, tcount;
     long long imported, updated, unchanged, nrejected;
     json_t *rejected;
-    const unsigned char *hash_data;  /* the file as received, hashed by the writer in its idle time */
-    size_t hash_len, hash_skip;      /* its length; bytes before ip->data (a BOM) */
-    size_t hashed;                   /* bytes hashed so far, in order */
+    const unsigned char *hash_data;  /* the file as received, hashed in the threads' idle time */
+    size_t hash_len;                 /* its length */
+    size_t hashed;                   /* bytes hashed so far, in order (ring.mu) */
     crypto_hash_sha256_state sha;
     int wstop;                       /* -1: database error (werr) */
     char *werr;
@@ -189,12 +194,30 @@ static int arena_reserve(struct batch *b, size_t need)
     return 0;
 }
 
+/* Called with ring.mu held by a thread that would otherwise wait (the reader on a full ring, the
+ * writer on an empty one): hashes the next HASH_STEP bytes of the file, in order, unless the other
+ * thread is doing so or all is hashed. Returns 1 when it hashed (ring.mu was released meanwhile:
+ * the caller checks its condition again), else 0. The SHA-256 costs about as much as the UTF-8
+ * check and parsing together, and which stage is the slower one depends on the file. */
+static int hash_step(struct imp *ip)
+{
+    struct ring *r = &ip->ring;
+    if (r->hashing || !ip->hash_data || ip->hashed >= ip->hash_len) return 0;
+    size_t from = ip->hashed, n = ip->hash_len - from < HASH_STEP ? ip->hash_len - from : HASH_STEP;
+    r->hashing = 1;
+    pthread_mutex_unlock(&r->mu);
+    crypto_hash_sha256_update(&ip->sha, ip->hash_data + from, n);
+    pthread_mutex_lock(&r->mu);
+    ip->hashed = from + n;
+    r->hashing = 0;
+    return 1;
+}
+
 /* Hands the current batch to the writer. Returns 0, or -1 when the writer has stopped. */
 static int publish(struct imp *ip)
 {
     struct ring *r = &ip->ring;
     pthread_mutex_lock(&r->mu);
-    r->parsed = ip->pos;
     if (ip->cur) {
         r->head++;
         ip->cur = NULL;
@@ -213,7 +236,8 @@ static struct row *next_row(struct imp *ip)
     if (!ip->cur) {
         struct ring *r = &ip->ring;
         pthread_mutex_lock(&r->mu);
-        while (r->head - r->tail >= NBATCH && !r->abort) pthread_cond_wait(&r->cv, &r->mu);
+        while (r->head - r->tail >= NBATCH && !r->abort)
+            if (!hash_step(ip)) pthread_cond_wait(&r->cv, &r->mu);
         int ab = r->abort;
         pthread_mutex_unlock(&r->mu);
         if (ab) return NULL;
@@ -404,6 +428,11 @@ static void *reader_main(void *arg)
         const char *nl = memchr(pos, '\n', (size_t)(end - pos));
         const char *next = nl ? nl + 1 : end;
         ip->line++;
+        /* '\n' never occurs inside a UTF-8 sequence: the file is UTF-8 if and only if each line is */
+        if (ip->check_utf8 && !utf8_valid(pos, (size_t)(next - pos))) {
+            reader_fail(ip, NOT_UTF8, NULL);
+            break;
+        }
         if (p.pstate == 0) ip->start = ip->line; /* ROW_NOT_BEGUN: a new record starts on this line */
         if (csv_parse(&p, pos, (size_t)(next - pos), cb_field, cb_record, ip) != (size_t)(next - pos)) {
             reader_fail(ip, 1, xprintf("第 %ld 行：CSV 格式错误（%s）", ip->line, csv_strerror(csv_error(&p))));
@@ -626,20 +655,8 @@ static void write_all(struct imp *ip)
     struct ring *r = &ip->ring;
     for (;;) {
         pthread_mutex_lock(&r->mu);
-        while (r->tail == r->head && !r->done) {
-            /* Nothing to write yet: hash what the reader has gone past instead of waiting (the
-             * SHA-256 of the file costs about as much as parsing it). */
-            size_t upto = ip->hash_data ? r->parsed + ip->hash_skip : 0;
-            if (upto > ip->hashed) {
-                pthread_mutex_unlock(&r->mu);
-                size_t n = upto - ip->hashed < HASH_STEP ? upto - ip->hashed : HASH_STEP;
-                crypto_hash_sha256_update(&ip->sha, ip->hash_data + ip->hashed, n);
-                ip->hashed += n;
-                pthread_mutex_lock(&r->mu);
-                continue;
-            }
-            pthread_cond_wait(&r->cv, &r->mu);
-        }
+        while (r->tail == r->head && !r->done)
+            if (!hash_step(ip)) pthread_cond_wait(&r->cv, &r->mu);
         int have = r->tail != r->head;
         pthread_mutex_unlock(&r->mu);
         if (!have) return;
@@ -686,8 +703,11 @@ static char *from_gb18030(const char *data, size_t len, size_t *outlen)
 
 /* ---- the import ----------------------------------------------------------------------------------------- */
 
-int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, size_t len,
-               const char *actor, json_t **result, char **err)
+/* One attempt at importing the file: as UTF-8 (checked line by line by the reader as it parses;
+ * NOT_UTF8 after rolling everything back when a line is not) or, with gb18030, converted first.
+ * Returns as csv_import does, or NOT_UTF8. */
+static int import_text(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, size_t len, int gb18030,
+                       const char *actor, json_t **result, char **err)
 {
     struct imp ip;
     memset(&ip, 0, sizeof ip);
@@ -696,7 +716,7 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
     char *converted = NULL;
     const char *encoding = "UTF-8";
     char cols[1024] = "", qs[256] = "", *sql = NULL;
-    long long old_cache = 0;
+    long long old_cache = 0, old_sync = -1;
     json_t *saved_indexes = NULL;
     size_t file_len = len;
     const char *file = data;
@@ -734,7 +754,7 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
         len -= 3;
         encoding = "UTF-8 (BOM)";
     }
-    if (!utf8_valid(data, len)) {
+    if (gb18030) {
         size_t clen = 0;
         converted = from_gb18030(data, len, &clen);
         if (!converted) {
@@ -752,9 +772,9 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
         /* the SHA-256 is of the file as received: hash it here, the reader parses the conversion */
         crypto_hash_sha256_update(&ip.sha, (const unsigned char *)file, file_len);
     } else {
-        ip.hash_data = (const unsigned char *)file;  /* hashed by the writer as the reader goes */
+        ip.check_utf8 = 1;
+        ip.hash_data = (const unsigned char *)file;  /* hashed by the threads as they go */
         ip.hash_len = file_len;
-        ip.hash_skip = (size_t)(data - file);
     }
     ip.data = data;
     ip.len = len;
@@ -766,6 +786,10 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
         cl += (size_t)snprintf(cols + cl, sizeof cols - cl, "%s, ", k->fields[i].name);
         ql += (size_t)snprintf(qs + ql, sizeof qs - ql, "?, ");
     }
+    /* The file's transaction is durable when the import returns: its commit syncs the WAL (the
+     * connection's setting is restored below; it cannot change inside a transaction). */
+    old_sync = db_int(db, NULL, -1, "PRAGMA synchronous", "");
+    if (old_sync >= 0 && old_sync < 2) sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
     if (db_begin(db, err) != 0) goto done;
     in_txn = 1;
     old_cache = db_int(db, NULL, -2000, "PRAGMA cache_size", "");
@@ -855,6 +879,13 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
         ip.werr = NULL;
         goto done;
     }
+    /* A file refused on some line is only known to be UTF-8 up to that line: the encoding decides
+     * first, as if the whole file had been checked before parsing. */
+    if (ip.rstop == 1 && ip.check_utf8 && !utf8_valid(data, len)) ip.rstop = NOT_UTF8;
+    if (ip.rstop == NOT_UTF8) {
+        rc = NOT_UTF8;
+        goto done;
+    }
     if (ip.rstop) {
         rc = ip.rstop > 0 ? 1 : -1;
         *err = ip.rerr;
@@ -896,26 +927,19 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
         sqlite3_finalize(ip.mst[i]);
         ip.mst[i] = NULL;
     }
-    /* A bulk load writes the whole table and its indexes into the WAL at commit. Its commit is
-     * synced (synchronous = FULL for this one commit: the import is durable when it returns) and
-     * not checkpointed here: copying the pages into the database file is left to the next
-     * automatic checkpoint (the next commit of any connection), as for any commit while another
-     * connection holds the database. */
-    long long old_ckpt = 0, old_sync = 0;
+    /* A bulk load writes the whole table and its indexes into the WAL at commit; that commit is
+     * synced (synchronous = FULL, set before BEGIN) and not checkpointed here: copying its pages
+     * into the database file (about as long again) is left to the next automatic checkpoint, at the
+     * next commit of any connection, as for any commit while another connection has the database
+     * open. */
+    long long old_ckpt = 0;
     if (saved_indexes) {
         old_ckpt = db_int(db, NULL, 1000, "PRAGMA wal_autocheckpoint", "");
-        old_sync = db_int(db, NULL, 1, "PRAGMA synchronous", "");
         sqlite3_wal_autocheckpoint(db, 0);
-        sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
     }
     int crc = db_commit(db, err);
     in_txn = 0;
-    if (saved_indexes) {
-        char pragma[64];
-        sqlite3_wal_autocheckpoint(db, (int)old_ckpt);
-        snprintf(pragma, sizeof pragma, "PRAGMA synchronous = %lld", old_sync);
-        sqlite3_exec(db, pragma, NULL, NULL, NULL);
-    }
+    if (saved_indexes) sqlite3_wal_autocheckpoint(db, (int)old_ckpt);
     if (crc != 0) goto done;
     phase("commit");
     *result = json_pack("{sI sI sI sO sI ss ss}", "imported", (json_int_t)ip.imported, "updated",
@@ -929,6 +953,11 @@ done:
     for (int i = 0; i <= MULTI_ROWS; i++) sqlite3_finalize(ip.mst[i]);
     free(ip.multi_head);
     if (in_txn) db_rollback(db);
+    if (old_sync >= 0 && old_sync < 2) {
+        char pragma[64];
+        snprintf(pragma, sizeof pragma, "PRAGMA synchronous = %lld", old_sync);
+        sqlite3_exec(db, pragma, NULL, NULL, NULL);
+    }
     if (old_cache) {
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA cache_size = %lld", old_cache);
@@ -948,6 +977,14 @@ done:
     free(ip.ind);
     json_decref(ip.rejected);
     json_decref(saved_indexes);
+    return rc;
+}
+
+int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, size_t len,
+               const char *actor, json_t **result, char **err)
+{
+    int rc = import_text(db, lua, k, data, len, 0, actor, result, err);
+    if (rc == NOT_UTF8) rc = import_text(db, lua, k, data, len, 1, actor, result, err);
     return rc;
 }
 

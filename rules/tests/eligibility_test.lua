@@ -24,6 +24,18 @@ local FRESH = { drawn_this_year = 0 }
 local DRAWN = { drawn_this_year = 1, last_drawn = "2026-03-15" }
 local REPEATED = rules.eligibility.repeated_complaints
 
+-- A view of t that raises when check reads a field not in `declared` (rules/README.md "Declared
+-- inputs": a freeze gives check only the declared fields).
+local function strict(t, declared, what)
+  if t == nil then return nil end
+  local ok = {}
+  for _, k in ipairs(declared) do ok[k] = true end
+  return setmetatable({}, { __index = function(_, k)
+    if not ok[k] then error("check read the undeclared " .. what .. " field '" .. tostring(k) .. "'", 2) end
+    return t[k]
+  end })
+end
+
 return {
   { "active unit not drawn this year is eligible (6.2)", function()
     local r = E.check(unit(), TASK, FRESH)
@@ -109,6 +121,36 @@ return {
 
   { "a 4.3 case is excluded even in a directed task", function()
     eq(E.check(unit({ special_case = "b" }), task({ directed = true }), FRESH).ok, false)
+  end },
+
+  { "check reads only its declared fields (unit_fields, history_fields)", function()
+    local names = {}
+    for _, f in ipairs(E.unit_fields) do
+      assert(type(f) == "string", "unit_fields holds field names"); names[#names + 1] = f
+    end
+    for _, f in ipairs(E.history_fields) do assert(type(f) == "string", "history_fields holds field names") end
+    eq(#names > 0, true)
+    -- every outcome above, reached through views that refuse undeclared fields, gives the same
+    -- decision as the full record
+    local units = { unit(), unit({ status = "closed" }), unit({ status = "suspended" }), unit({ status = false }),
+                    unit({ industry = "房地产" }), unit({ special_case = "c" }), unit({ special_case = "z" }),
+                    unit({ complaints = REPEATED }), unit({ industry = "机械", complaints = REPEATED + 3 }),
+                    unit({ industry = "纺织", watchlist = true }), unit({ dishonest = true }),
+                    unit({ industry = "商贸", credit_level = "dishonest" }),
+                    unit({ industry = "建材", serious_violation = true }) }
+    local histories = { FRESH, DRAWN, { last_drawn = "2026-02-01" }, { last_drawn = "2025-12-31" },
+                        { drawn_this_year = 2 }, nil }
+    local tasks = { TASK, task({ directed = true, directed_reason = "专项整治" }), task({ directed = true }) }
+    for ui, u in ipairs(units) do
+      for hi = 1, #histories + 1 do
+        local h = histories[hi]
+        for ti, t in ipairs(tasks) do
+          local full = E.check(u, t, h)
+          local seen = E.check(strict(u, E.unit_fields, "unit"), t, strict(h, E.history_fields, "history"))
+          eq(seen, full, "unit " .. ui .. ", history " .. hi .. ", task " .. ti)
+        end
+      end
+    end
   end },
 
   { "common outcomes are shared constant tables", function()

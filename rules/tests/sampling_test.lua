@@ -101,6 +101,30 @@ return {
     eq(S.count("general_other", 100, { ratios = { general_other = r } }), ceil_ratio(100, r))
   end },
 
+  { "stratum reads only its declared unit_fields", function()
+    local ok = {}
+    for _, f in ipairs(S.unit_fields) do
+      assert(type(f) == "string", "unit_fields holds field names"); ok[f] = true
+    end
+    local function strict(u)   -- raises when stratum reads an undeclared field
+      return setmetatable({}, { __index = function(_, k)
+        if not ok[k] then error("stratum read the undeclared field '" .. tostring(k) .. "'", 2) end
+        return u[k]
+      end })
+    end
+    for _, ind in ipairs({ "危险化学品", "机械", "商贸", "房地产" }) do
+      for _, risk in ipairs({ "red", "orange", "yellow", "blue" }) do
+        for _, credit in ipairs({ "good", "normal", "dishonest" }) do
+          for _, d in ipairs({ true, false }) do
+            local u = unit(ind, risk, credit, d)
+            u.uscc, u.name, u.complaints, u.watchlist = "91370322MA3C000001", "某公司", 3, true
+            eq(S.stratum(strict(u), {}), S.stratum(u, {}), ind .. risk .. credit .. tostring(d))
+          end
+        end
+      end
+    end
+  end },
+
   { "bad input is refused", function()
     eq(pcall(S.count, "nope", 10, {}), false)
     eq(pcall(S.count, "general_other", -1, {}), false)

@@ -1,6 +1,7 @@
 """Directories and the item list over HTTP: every filter, paging, sorting, search, history after PUT
 and re-import, 身份证号 masking by role and never in public pages, role checks, bad input leaving the
 database unchanged, item adjustments on the public item list."""
+import hashlib
 import json
 import os
 import sys
@@ -58,6 +59,35 @@ with Server(demo=True) as s:
         want = s.sql(f"SELECT count(*) FROM enterprises WHERE {where}")[0][0]
         got = total("/api/enterprises?" + qs)
         t.check(f"filter {urllib.parse.unquote(qs)} = {want}", got == want and want > 0, (got, want))
+    # filters spelled for the indexes (risk rank, complaints > 0 implied, shared flag index): same rows
+    # as plain SQL, totals and the pages themselves (in id order)
+    utype = s.sql("SELECT unit_type FROM enterprises GROUP BY unit_type ORDER BY count(*) LIMIT 1")[0][0]
+    for qs, where in [
+        ("unit_type=" + q(utype), f"unit_type = '{utype}'"),
+        ("risk_level=red,blue", "risk_level IN ('red','blue')"),
+        ("risk_level=" + q("较大，一般"), "risk_level IN ('orange','yellow')"),
+        ("complaints_min=1", "complaints >= 1"),
+        ("complaints_min=0", "1"),
+        ("has_complaints=0", "complaints = 0"),
+        ("watchlist=1&major_hazard=1", "watchlist = 1 AND major_hazard = 1"),
+        ("watchlist=0", "watchlist = 0"),
+        ("credit_level=good&risk_level=yellow", "credit_level = 'good' AND risk_level = 'yellow'"),
+    ]:
+        want = s.sql(f"SELECT id FROM enterprises WHERE {where} ORDER BY id LIMIT 10 OFFSET 10")
+        wantn = s.sql(f"SELECT count(*) FROM enterprises WHERE {where}")[0][0]
+        st, body = admin.get(f"/api/enterprises?{qs}&page=2&per_page=10")
+        got = [(i["id"],) for i in body.get("items", [])]
+        t.check(f"filter {urllib.parse.unquote(qs)}: total {wantn}, page 2 in id order", st == 200 and
+                body.get("total") == wantn and got == want and wantn > 10, (st, body.get("total"), wantn, got[:5], want[:5]))
+    rank = "CASE risk_level WHEN 'red' THEN 0 WHEN 'orange' THEN 1 WHEN 'yellow' THEN 2 ELSE 3 END"
+    for order, d in (("asc", "ASC"), ("desc", "DESC")):
+        want = s.sql(f"SELECT id FROM enterprises ORDER BY {rank} {d}, id {d} LIMIT 30 OFFSET 900")
+        st, body = admin.get(f"/api/enterprises?sort=risk_level&order={order}&page=31&per_page=30")
+        t.check(f"sort=risk_level {order}: red first (asc), ties in id order", st == 200 and
+                [(i["id"],) for i in body["items"]] == want, (st, [i["id"] for i in body.get("items", [])][:5], want[:5]))
+    want = s.sql(f"SELECT id FROM enterprises WHERE region = '青城镇' ORDER BY {rank}, id LIMIT 10")
+    st, body = admin.get("/api/enterprises?sort=risk_level&region=" + q("青城镇") + "&per_page=10")
+    t.check("sort=risk_level with a filter", st == 200 and [(i["id"],) for i in body["items"]] == want, body.get("total"))
     key = s.sql("SELECT count(*) FROM enterprises WHERE industry IN ('非煤矿山','化工','医药','危险化学品','烟花爆竹','冶金','有色')")[0][0]
     t.check("category=key from the rule", total("/api/enterprises?category=key") == key, key)
     t.check("category=一般 is the rest", total("/api/enterprises?category=" + q("一般")) == n - key)
@@ -165,7 +195,9 @@ with Server(demo=True) as s:
     for qs, where in [("level=township", "level = 'township'"), ("is_expert=1", "is_expert = 1"),
                       ("status=" + q("离岗"), "status = 'inactive'"),
                       ("expertise=" + q("化工"), "EXISTS (SELECT 1 FROM json_each(expertise) WHERE value = '化工')"),
-                      ("cert_valid_on=2026-06-01", "cert_valid_until >= '2026-06-01'")]:
+                      ("cert_valid_on=2026-06-01", "cert_valid_until >= '2026-06-01'"),
+                      ("gender=" + q("女"), "gender = 'female'"), ("gender=male", "gender = 'male'"),
+                      ("is_expert=0", "is_expert = 0")]:
         want = s.sql(f"SELECT count(*) FROM inspectors WHERE {where}")[0][0]
         st, body = plan.get("/api/inspectors?" + qs)
         t.check(f"inspector filter {urllib.parse.unquote(qs)} = {want}", body.get("total") == want and want > 0,
@@ -215,5 +247,34 @@ with Server(demo=True) as s:
     t.check("auditor cannot adjust items: 403", st == 403)
     st, body = plan.post("/api/items", {"name": "x", "colour": "red"})
     t.check("item unknown field: 400", st == 400)
+
+    # ---- import: the encoding is decided by the whole file (the reader checks UTF-8 as it parses) ----
+    people = s.sql("SELECT id_number, cert_no FROM inspectors ORDER BY id DESC LIMIT 3")
+    names = ["Plain Name One", "Plain Name Two", "晚到国标"]
+    text = "id_number,name,cert_no\r\n" + "".join(f"{i},{nm},{c}\r\n" for (i, c), nm in zip(people, names))
+    raw = text.encode("gb18030")
+
+    def utf8(b):
+        try:
+            b.decode("utf-8")
+            return True
+        except UnicodeDecodeError:
+            return False
+    t.check("fixture: only its last line is not UTF-8", utf8(b"\n".join(raw.split(b"\n")[:3])) and not utf8(raw))
+    st, body = admin.post("/api/inspectors/import", raw=raw, content_type="text/csv")
+    got = [r[0] for r in s.sql("SELECT name FROM inspectors ORDER BY id DESC LIMIT 3")]
+    t.check("GB18030 seen on the last line: whole file read as GB18030", st == 200 and body.get("encoding") == "GB18030"
+            and body.get("updated") == 3 and body.get("rejected_count") == 0 and got == names, (st, body, got))
+    t.check("its audit carries the SHA-256 of the bytes received",
+            hashlib.sha256(raw).hexdigest() in s.sql("SELECT details FROM audit WHERE action LIKE '%.import' "
+                                                     "ORDER BY id DESC LIMIT 1")[0][0])
+    units = s.sql("SELECT uscc, region, industry FROM enterprises ORDER BY id DESC LIMIT 3")
+    names = ["Plain Name One", "Plain Name Two", "高青县晚到编码有限公司"]
+    raw = b"\xef\xbb\xbf" + "uscc,name,region,industry\n".encode() + \
+        "".join(f"{u},{nm}（二）,{r},{i}\n" for (u, r, i), nm in zip(units, names)).encode()
+    st, body = admin.post("/api/enterprises/import", raw=raw, content_type="text/csv")
+    t.check("UTF-8 with BOM: updated, SHA-256 of the bytes with the BOM", st == 200 and body.get("encoding") ==
+            "UTF-8 (BOM)" and body.get("updated") == 3 and body.get("file_sha256") == hashlib.sha256(raw).hexdigest(),
+            (st, body))
 
 t.finish()
