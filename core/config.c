@@ -3,6 +3,7 @@
 #include "config.h"
 #include "db.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +36,80 @@ static int set_path(char *dst, size_t cap, const char *key, const char *v, char 
     return 0;
 }
 
+int spot_ip_parse(const char *text, size_t len, spot_ip *out)
+{
+    char buf[INET6_ADDRSTRLEN];
+    if (len == 0 || len >= sizeof buf) return -1;
+    memcpy(buf, text, len);
+    buf[len] = 0;
+    memset(out, 0, sizeof *out);
+    if (inet_pton(AF_INET, buf, out->addr) == 1) {
+        out->family = AF_INET;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, buf, out->addr) != 1) return -1;
+    out->family = AF_INET6;
+    static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (!memcmp(out->addr, mapped, sizeof mapped)) {
+        memmove(out->addr, out->addr + 12, 4);
+        memset(out->addr + 4, 0, 12);
+        out->family = AF_INET;
+    }
+    return 0;
+}
+
+char *spot_ip_format(const spot_ip *ip, char *buf, size_t cap)
+{
+    if (!inet_ntop(ip->family, ip->addr, buf, (socklen_t)cap)) snprintf(buf, cap, "-");
+    return buf;
+}
+
+int config_trusted_proxy(const spot_ip *ip)
+{
+    const config *c = &spot_config;
+    for (int i = 0; i < c->n_trusted_proxies; i++)
+        if (c->trusted_proxies[i].family == ip->family &&
+            !memcmp(c->trusted_proxies[i].addr, ip->addr, ip->family == AF_INET ? 4 : 16))
+            return 1;
+    return 0;
+}
+
+/* trusted_proxies: "" (nobody) or addresses separated by commas, spaces around them allowed. The
+ * list replaces any earlier one (file, then environment) and is only stored when all of it parses. */
+static int set_trusted_proxies(const char *v, char **err)
+{
+    spot_ip list[SPOT_MAX_TRUSTED_PROXIES];
+    int n = 0;
+    const char *p = v;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p) {
+        for (;;) {
+            const char *end = strchr(p, ',');
+            if (!end) end = p + strlen(p);
+            const char *s = p, *e = end;
+            while (s < e && (*s == ' ' || *s == '\t')) s++;
+            while (e > s && (e[-1] == ' ' || e[-1] == '\t')) e--;
+            if (n == SPOT_MAX_TRUSTED_PROXIES) {
+                *err = xprintf("configuration key 'trusted_proxies': more than %d addresses",
+                               SPOT_MAX_TRUSTED_PROXIES);
+                return -1;
+            }
+            if (spot_ip_parse(s, (size_t)(e - s), &list[n]) != 0) {
+                *err = xprintf("configuration key 'trusted_proxies': '%.*s' is not an IPv4 or IPv6 address "
+                               "(list single addresses separated by commas; no ranges, ports or names)",
+                               (int)(e - s > 64 ? 64 : e - s), s);
+                return -1;
+            }
+            n++;
+            if (!*end) break;
+            p = end + 1;
+        }
+    }
+    memcpy(spot_config.trusted_proxies, list, sizeof list[0] * (size_t)n);
+    spot_config.n_trusted_proxies = n;
+    return 0;
+}
+
 int config_set(const char *key, const char *v, char **err)
 {
     config *c = &spot_config;
@@ -43,6 +118,7 @@ int config_set(const char *key, const char *v, char **err)
     if (!strcmp(key, "rules_dir")) return set_path(c->rules_dir, sizeof c->rules_dir, key, v, err);
     if (!strcmp(key, "web_dir")) return set_path(c->web_dir, sizeof c->web_dir, key, v, err);
     if (!strcmp(key, "export_dir")) return set_path(c->export_dir, sizeof c->export_dir, key, v, err);
+    if (!strcmp(key, "trusted_proxies")) return set_trusted_proxies(v, err);
     if (!strcmp(key, "listen")) {
         const char *colon = strrchr(v, ':');
         if (!colon || colon == v || (size_t)(colon - v) >= sizeof c->listen_addr) {
@@ -155,7 +231,7 @@ int config_load(const char *file, char **err)
         {"SPOTCHECK_EXPORT_DIR", "export_dir"}, {"SPOTCHECK_SECURE_COOKIE", "secure_cookie"},
         {"SPOTCHECK_LUA_INSTRUCTIONS", "lua_instructions"}, {"SPOTCHECK_LUA_MILLIS", "lua_millis"},
         {"SPOTCHECK_LUA_MEMORY", "lua_memory"}, {"SPOTCHECK_BODY_MAX", "body_max"},
-        {"SPOTCHECK_UPLOAD_MAX", "upload_max"},
+        {"SPOTCHECK_UPLOAD_MAX", "upload_max"}, {"SPOTCHECK_TRUSTED_PROXIES", "trusted_proxies"},
     };
     for (size_t i = 0; i < sizeof env_keys / sizeof env_keys[0]; i++) {
         const char *v = getenv(env_keys[i][0]);

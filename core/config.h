@@ -6,6 +6,14 @@
 #include <stddef.h>
 #include "luahost.h"
 
+/* One IP address in binary form. IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are stored as IPv4. */
+typedef struct spot_ip {
+    int family;                /* AF_INET or AF_INET6 */
+    unsigned char addr[16];    /* network order; 4 bytes used for AF_INET */
+} spot_ip;
+
+#define SPOT_MAX_TRUSTED_PROXIES 32
+
 typedef struct config {
     char db_path[1024];        /* db_path, SPOTCHECK_DB, --db; default ./spotcheck.db */
     char listen_addr[64];      /* listen host, default 127.0.0.1 */
@@ -21,6 +29,9 @@ typedef struct config {
     int conn_timeout;          /* seconds, default 30 */
     int per_ip_limit;          /* connections per IP, default 64 */
     int secure_cookie;         /* 1 behind a TLS proxy */
+    /* trusted_proxies, SPOTCHECK_TRUSTED_PROXIES: peers whose X-Forwarded-For is believed; default none */
+    spot_ip trusted_proxies[SPOT_MAX_TRUSTED_PROXIES];
+    int n_trusted_proxies;
     lh_limits lua;             /* lua_instructions, lua_millis, lua_memory */
 } config;
 
@@ -33,5 +44,16 @@ int config_load(const char *file, char **err);
 
 /* Sets one key from text (file line, environment or flag). Returns 0 or -1 with *err. */
 int config_set(const char *key, const char *value, char **err);
+
+/* Parses len bytes of text (no port, no zone, no surrounding spaces) as an IPv4 or IPv6 address
+ * with inet_pton into *out. Returns 0, or -1 if it is not exactly one address. */
+int spot_ip_parse(const char *text, size_t len, spot_ip *out);
+
+/* Writes the canonical text of *ip (inet_ntop; IPv4-mapped shown as IPv4) into buf of cap bytes
+ * (at least INET6_ADDRSTRLEN). Returns buf. */
+char *spot_ip_format(const spot_ip *ip, char *buf, size_t cap);
+
+/* Returns 1 if *ip is listed in spot_config.trusted_proxies, else 0. */
+int config_trusted_proxy(const spot_ip *ip);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -480,6 +481,71 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, conn_state *cs)
     return ret;
 }
 
+/* The X-Forwarded-For header lines of a request, the last XFF_KEEP of them in order. */
+#define XFF_KEEP 8
+typedef struct xff_lines {
+    const char *v[XFF_KEEP];
+    int n;
+} xff_lines;
+
+static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    xff_lines *x = cls;
+    if (!key || !value || strcasecmp(key, "X-Forwarded-For")) return MHD_YES;
+    if (x->n == XFF_KEEP) {
+        memmove(x->v, x->v + 1, sizeof x->v[0] * (XFF_KEEP - 1));
+        x->n--;
+    }
+    x->v[x->n++] = value;
+    return MHD_YES;
+}
+
+/* The client address of a request, as a new string the caller frees (NULL if out of memory).
+ * It is the TCP peer unless the peer is listed in trusted_proxies; then it is the right-most
+ * X-Forwarded-For entry that is not itself a trusted proxy (the left-most entry if all are).
+ * A missing header or any malformed entry met on the way falls back to the peer: only entries a
+ * trusted proxy appended are believed, so a client cannot choose its own address. The result is
+ * always inet_ntop's canonical text, so it is safe in log lines and stable as a throttling key. */
+static char *resolve_client_ip(struct MHD_Connection *conn)
+{
+    char text[INET6_ADDRSTRLEN];
+    spot_ip peer;
+    memset(&peer, 0, sizeof peer);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET) {
+        peer.family = AF_INET;
+        memcpy(peer.addr, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, 4);
+    } else if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET6) {
+        /* Through the text form so that an IPv4-mapped peer is stored as IPv4, as in the list. */
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, text, sizeof text);
+        if (spot_ip_parse(text, strlen(text), &peer) != 0) peer.family = 0;
+    }
+    if (!peer.family) return strdup("");
+    if (!config_trusted_proxy(&peer)) return strdup(spot_ip_format(&peer, text, sizeof text));
+    xff_lines x = {.n = 0};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, &collect_xff, &x);
+    spot_ip found = peer;
+    for (int h = x.n - 1; h >= 0; h--) {
+        const char *line = x.v[h], *end = line + strlen(line);
+        for (;;) {
+            const char *start = end;
+            while (start > line && start[-1] != ',') start--;
+            const char *s = start, *e = end;
+            while (s < e && (*s == ' ' || *s == '\t')) s++;
+            while (e > s && (e[-1] == ' ' || e[-1] == '\t')) e--;
+            spot_ip hop;
+            if (spot_ip_parse(s, (size_t)(e - s), &hop) != 0)
+                return strdup(spot_ip_format(&peer, text, sizeof text));
+            found = hop;
+            if (!config_trusted_proxy(&hop)) return strdup(spot_ip_format(&found, text, sizeof text));
+            if (start == line) break;
+            end = start - 1;
+        }
+    }
+    return strdup(spot_ip_format(&found, text, sizeof text));
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **req_cls)
@@ -494,16 +560,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         cs->r.method = method;
         cs->r.path = url;
         cs->r.conn = conn;
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        static _Thread_local char ip[INET6_ADDRSTRLEN];
-        ip[0] = 0;
-        if (ci && ci->client_addr) {
-            if (ci->client_addr->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((struct sockaddr_in *)ci->client_addr)->sin_addr, ip, sizeof ip);
-            else if (ci->client_addr->sa_family == AF_INET6)
-                inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ci->client_addr)->sin6_addr, ip, sizeof ip);
-        }
-        cs->r.client_ip = strdup(ip);
+        cs->r.client_ip = resolve_client_ip(conn);
         *req_cls = cs;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         size_t cap = spot_config.body_max;

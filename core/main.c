@@ -259,8 +259,14 @@ int main(int argc, char **argv)
         else rest[n++] = argv[i];
     }
     char *err = NULL;
-    if (config_load(cfg, &err) != 0) return die("configuration", err);
-    if (db && config_set("db_path", db, &err) != 0) return die("--db", err);
+    if (config_load(cfg, &err) != 0) {
+        free(rest);
+        return die("configuration", err);
+    }
+    if (db && config_set("db_path", db, &err) != 0) {
+        free(rest);
+        return die("--db", err);
+    }
     if (n == 0) {
         cmd_help(0, NULL);
         free(rest);

@@ -21,6 +21,11 @@
  *        staff except auditors (inspectors only of that team): a pending correction.
  *   POST /api/results/{id}/corrections/{cid}/approve {note?, changes?}   head only: effective.
  *   POST /api/results/{id}/corrections/{cid}/reject {note}               head only.
+ *   GET  /api/corrections?status=pending|approved|rejected&page=&per_page=   admin, planner, head:
+ *        correction requests across results, newest first (result id, uscc, unit name, task id and
+ *        name, reason, changes, source, requested_at/by, decision), so that a head finds the pending
+ *        ones without opening every result. result_corrections stays small (one row per request), so
+ *        no index serves the status filter.
  *   GET  /api/public/results?task=&year=&industry=&region=&category=&page=   everyone: published
  *        results with every approved correction applied and the list of corrections (date, reason);
  *        no names or id numbers (cert_no only).
@@ -877,6 +882,51 @@ done:
 static int h_correction_approve(req *r) { return decide_correction(r, 1); }
 static int h_correction_reject(req *r) { return decide_correction(r, 0); }
 
+/* ---- correction requests across results ---- */
+
+#define CORRECTIONS_PAGE 50
+#define CORRECTIONS_PAGE_MAX 200
+
+/* Parses an optional positive page number or size; 0 if given and valid (or absent: *out = dflt). */
+static int parse_positive(const char *s, long long dflt, long long max, long long *out)
+{
+    *out = dflt;
+    if (!s || !*s) return 0;
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (*end || v < 1 || v > max) return -1;
+    *out = v;
+    return 0;
+}
+
+static int h_corrections(req *r)
+{
+    const char *status = req_query(r, "status");
+    if (status && !*status) status = NULL;
+    if (status && strcmp(status, "pending") && strcmp(status, "approved") && strcmp(status, "rejected"))
+        return reply_error(r, 400, "bad_status", "status 应为 pending（待批准）、approved（已批准）或 rejected（已驳回）");
+    long long page, per_page;
+    if (parse_positive(req_query(r, "page"), 1, 1000000000LL, &page) ||
+        parse_positive(req_query(r, "per_page"), CORRECTIONS_PAGE, CORRECTIONS_PAGE_MAX, &per_page))
+        return reply_error(r, 400, "bad_request", "page 应为正整数，per_page 为 1 到 %d", CORRECTIONS_PAGE_MAX);
+    char *err = NULL;
+    long long total = db_int(r->db, &err, 0, "SELECT count(*) FROM result_corrections WHERE ?1 IS NULL OR status = ?1",
+                             "s", status);
+    json_t *rows = err ? NULL : db_rows(r->db, &err,
+        "SELECT c.id, c.result_id, r.uscc, e.name, r.task_id, t.name AS task_name, r.status AS result_status, c.reason, "
+        "c.changes, c.source, c.objection_id, c.status, c.requested_by, c.requested_at, c.decided_by, c.decided_at, c.note "
+        "FROM result_corrections c JOIN results r ON r.id = c.result_id JOIN tasks t ON t.id = r.task_id "
+        "LEFT JOIN enterprises e ON e.uscc = r.uscc WHERE ?1 IS NULL OR c.status = ?1 "
+        "ORDER BY c.requested_at DESC, c.id DESC LIMIT ?2 OFFSET ?3", "sii", status, per_page, (page - 1) * per_page);
+    if (!rows) return tasks_fail_db(r, err);
+    size_t i;
+    json_t *x;
+    static const char *const keys[] = {"changes", NULL};
+    json_array_foreach(rows, i, x) tasks_decode_json(x, keys);
+    return reply_json(r, 200, json_pack("{sI sI sI so}", "total", (json_int_t)total, "page", (json_int_t)page, "per_page",
+                                        (json_int_t)per_page, "corrections", rows));
+}
+
 /* ---- public results ---- */
 
 static int h_public(req *r)
@@ -932,6 +982,7 @@ const struct route results_routes[] = {
     {"POST", "/api/results/{id}/corrections", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_correction},
     {"POST", "/api/results/{id}/corrections/{cid}/approve", ROLE_HEAD, h_correction_approve},
     {"POST", "/api/results/{id}/corrections/{cid}/reject", ROLE_HEAD, h_correction_reject},
+    {"GET", "/api/corrections", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, h_corrections},
     {"GET", "/api/public/results", ROLE_PUBLIC, h_public},
     {0},
 };

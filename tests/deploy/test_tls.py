@@ -1,9 +1,9 @@
 """TLS through nginx, with the site configuration shipped in packaging/nginx/spotcheck.conf (the one
 docs/OPERATIONS.md shows): only ports, addresses and certificate paths are substituted. nginx runs
 from a temporary prefix on loopback ports (never the system configuration) with a self-signed
-certificate made by openssl; spotcheck runs with secure_cookie = 1. Logs in over https and checks
-the Secure cookie, the CSRF header passing through, security headers, HSTS, the body size limit and
-the http -> https redirect.
+certificate made by openssl; spotcheck runs with secure_cookie = 1 and trusted_proxies = 127.0.0.1.
+Logs in over https and checks the Secure cookie, the CSRF header passing through, security headers,
+HSTS, the body size limit, the http -> https redirect and the client address from X-Forwarded-For.
 
 Environment: SPOTCHECK_BIN (binary), SPOT_SOURCE_DIR (tree). Exit status 77 (skipped) without
 nginx or openssl."""
@@ -31,7 +31,7 @@ db = os.path.join(work, "spotcheck.db")
 spot_port, https_port, http_port = free_port(), free_port(), free_port()
 conf = write_config(os.path.join(work, "spotcheck.conf"), db_path=db, rules_dir=os.path.join(SRC, "rules"),
                     web_dir=os.path.join(SRC, "web"), listen=f"127.0.0.1:{spot_port}", threads=2,
-                    secure_cookie=1, per_ip_limit=1000)
+                    secure_cookie=1, per_ip_limit=1000, trusted_proxies="127.0.0.1")
 env = {"PATH": os.environ["PATH"], "SPOTCHECK_CONFIG": conf, "SPOTCHECK_ADMIN_PASSWORD": PW}
 p = run([BIN, "init"], env=env)
 t.check("init", p.returncode == 0, p.stderr)
@@ -140,6 +140,15 @@ try:
                 version = s.version()
         t.check("TLS 1.2 or 1.3", version in ("TLSv1.2", "TLSv1.3"), version)
 
+        # A client at 127.0.0.2 (still loopback) forging X-Forwarded-For: nginx appends the real
+        # address, spotcheck (trusting 127.0.0.1, nginx) takes the right-most untrusted entry.
+        with socket.create_connection(("127.0.0.1", https_port), source_address=("127.0.0.2", 0)) as raw:
+            with ctx.wrap_socket(raw, server_hostname="spotcheck.example.gov.cn") as s:
+                s.sendall(b"GET /api/health?via=127.0.0.2 HTTP/1.1\r\nHost: spotcheck.example.gov.cn\r\n"
+                          b"X-Forwarded-For: 198.51.100.77\r\nConnection: close\r\n\r\n")
+                while s.recv(65536):
+                    pass
+
         plain = Client(http_port)
         st, _ = plain.request("GET", "/api/health")
         loc = plain.header("Location")
@@ -149,6 +158,9 @@ try:
         log = srv.logtext()
         t.check("spotcheck logged the proxied requests (one line each)",
                 re.search(r"^request: POST /api/users 201 .* user=admin ip=127\.0\.0\.1$", log, re.M), log[-1500:])
+        t.check("client address through nginx: ip= is the real client, not the proxy or a forged entry",
+                re.search(r"^request: GET /api/health 200 .* ip=127\.0\.0\.2$", log, re.M) and
+                "198.51.100.77" not in log, log[-1500:])
         t.check("no password or token in the spotcheck log", PW not in log and (c.csrf or "?") not in log and
                 (c.cookie or "sid=?").split("=", 1)[1] not in log)
 finally:

@@ -1,5 +1,5 @@
 // app.js: the staff single-page app: session, navigation by role, hash routing to one module per page.
-import { api, setCsrf, h, mount, msg, errorText } from './ui.js';
+import { api, setCsrf, h, mount, msg, errorText, parseHash } from './ui.js';
 import { ROLES } from './labels.js';
 
 // Each route: hash path -> module (lazy), menu group, roles allowed (undefined = every staff role).
@@ -88,8 +88,25 @@ export async function onLogin(reply) {
   await loadMe().catch(() => {});
   if (!state.me) state.me = { username: reply.username, role: reply.role, csrf: reply.csrf };
   setCsrf(state.me.csrf || reply.csrf);
-  if (location.hash === '#/dashboard') route();
-  else location.hash = '#/dashboard';
+  // Back to the page the user was trying to open (#/login?next=…), else the dashboard.
+  const target = `#/${safeNext(parseHash(location.hash).query.next) || 'dashboard'}`;
+  if (location.hash === target) route();
+  else location.hash = target;
+}
+
+// A hash route to return to after login: an in-app path (never the login page itself), or null.
+function safeNext(next) {
+  if (!next || typeof next !== 'string') return null;
+  const p = next.replace(/^#?\/?/, '');
+  const first = p.split(/[/?]/)[0];
+  if (first === 'login' || !ROUTES.some((r) => r.path === first)) return null;
+  return p;
+}
+
+// The login page's hash, remembering the route asked for (raw: the hash without "#/").
+function loginHash(raw) {
+  const next = safeNext(raw);
+  return next && next !== 'dashboard' ? `#/login?next=${encodeURIComponent(next)}` : '#/login';
 }
 
 let routeSeq = 0;
@@ -103,13 +120,13 @@ async function route() {
   document.getElementById('nav-toggle').setAttribute('aria-expanded', 'false');
 
   if (!state.me && parts[0] !== 'login') {
-    location.replace('#/login');
+    location.replace(loginHash(raw));
     return route();
   }
   renderUser();
   if (parts[0] === 'login') {
     if (state.me) {
-      location.replace('#/dashboard');
+      location.replace(`#/${safeNext(query.next) || 'dashboard'}`);
       return route();
     }
     renderNav('login');
@@ -150,7 +167,8 @@ window.addEventListener('spot:unauthorized', () => {
   state.me = null;
   setCsrf(null);
   mount(main, msg('warn', '登录已过期，请重新登录'));
-  setTimeout(() => { if (!state.me) location.hash = '#/login'; }, 800);
+  const raw = location.hash.replace(/^#\/?/, '');
+  setTimeout(() => { if (!state.me) location.hash = loginHash(raw); }, 800);
 });
 
 document.getElementById('nav-toggle').addEventListener('click', (ev) => {

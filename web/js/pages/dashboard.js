@@ -23,10 +23,12 @@ export async function render(ctx) {
 // Everything the lists need, read once. Unreadable parts (403 for a role) are left empty.
 async function gather(me) {
   const soft = (p) => api('GET', p).catch(() => null);
-  const [tasksR, objR, accR, usersR] = await Promise.all([
+  const [tasksR, objR, accR, usersR, corrR] = await Promise.all([
     soft('/api/tasks'), soft('/api/objections'),
     ['admin', 'head', 'auditor'].includes(me.role) ? soft('/api/accountability') : null,
     me.role === 'admin' ? soft('/api/users') : null,
+    // Pending corrections in one request (heads approve them), not by loading every result.
+    me.role === 'head' ? soft('/api/corrections?status=pending&per_page=50') : null,
   ]);
   const tasks = listOf(tasksR, 'tasks');
   const dispatched = tasks.filter((t) => t.status === 'dispatched').slice(0, MAX_TASKS);
@@ -48,11 +50,11 @@ async function gather(me) {
   for (const p of per) {
     for (const r of p.results) {
       if (me.role === 'inspector' && r.status === 'draft' && p.mine.some((m) => m.uscc === r.uscc) && r.signed > 0) detailIds.push(r.id);
-      if (me.role === 'head' && r.status === 'published') detailIds.push(r.id);
     }
   }
   const details = new Map((await Promise.all(detailIds.slice(0, 60).map((id) => soft(`/api/results/${id}`)))).filter(Boolean).map((d) => [d.id, d]));
-  return { tasks, per, details, objections: listOf(objR, 'objections'), acc: accR, users: Array.isArray(usersR) ? usersR : listOf(usersR, 'users') };
+  return { tasks, per, details, objections: listOf(objR, 'objections'), acc: accR, users: Array.isArray(usersR) ? usersR : listOf(usersR, 'users'),
+    corrections: listOf(corrR, 'corrections'), correctionsTotal: (corrR && corrR.total) || 0 };
 }
 
 const unitName = (p, uscc) => {
@@ -106,9 +108,6 @@ function todo(me, d) {
         const name = `${r.name || unitName(p, r.uscc)}（${p.task.name}）`;
         if (r.status === 'draft' && r.team_size && r.signed >= r.team_size) add(`审核检查结果：${name}`, resultHref(p.task.id, r.uscc), '检查组已全部签名', r.warning);
         if (r.status === 'approved') add(`公示检查结果：${name}`, resultHref(p.task.id, r.uscc), '已审核', r.warning);
-        const det = d.details.get(r.id);
-        const pend = det ? (det.correction_requests || []).filter((c) => c.status === 'pending') : [];
-        if (pend.length) add(`批准或驳回更正申请（${pend.length}）：${name}`, resultHref(p.task.id, r.uscc), pend.map((c) => c.reason).join('；'));
       }
     }
     if ((plannerLike || me.role === 'head') && p.task.teams_at && p.units.length) {
@@ -118,12 +117,23 @@ function todo(me, d) {
     }
   }
   if (me.role === 'head') {
+    // One entry per result with pending corrections (GET /api/corrections, newest first).
+    const byResult = new Map();
+    for (const c of d.corrections) {
+      if (!byResult.has(c.result_id)) byResult.set(c.result_id, []);
+      byResult.get(c.result_id).push(c);
+    }
+    for (const cs of byResult.values()) {
+      const c = cs[0];
+      add(`批准或驳回更正申请（${cs.length}）：${c.name || c.uscc}（${c.task_name || `任务 ${c.task_id}`}）`, resultHref(c.task_id, c.uscc), cs.map((x) => x.reason).join('；'));
+    }
+    if (d.correctionsTotal > d.corrections.length) add(`查看全部 ${d.correctionsTotal} 项待批准的更正申请`, '#/results', '日常 → 检查结果');
     for (const o of d.objections) {
-      if (o.status === 'received') add(`复核异议 ${o.id}：${o.applicant || ''}`, '#/objections', `复核期限 ${o.review_due || ''}`, o.review_warning);
+      if (o.status === 'received') add(`复核异议 ${o.id}：${o.applicant || ''}`, `#/objections/${o.id}`, `复核期限 ${o.review_due || ''}`, o.review_warning);
     }
   }
   if (['admin', 'planner', 'head'].includes(me.role)) {
-    for (const o of d.objections) if (o.status === 'decided' && !o.feedback_sent) add(`登记异议 ${o.id} 的反馈`, '#/objections', `反馈期限 ${o.feedback_due || ''}`, o.feedback_warning);
+    for (const o of d.objections) if (o.status === 'decided' && !o.feedback_sent) add(`登记异议 ${o.id} 的反馈`, `#/objections/${o.id}`, `反馈期限 ${o.feedback_due || ''}`, o.feedback_warning);
   }
   if (me.role === 'auditor' && d.acc) {
     const open = listOf(d.acc, 'situations').filter((x) => !x.exempted);

@@ -1,11 +1,24 @@
 // 异议处理 (clause 9.2): objections are reviewed within 20 working days of receipt and the feedback
 // is given within 15 working days of the decision (deadlines from deadlines.lua, with warnings).
-import { api, h, table, section, form, listOf, details, actionButton, fmtTime } from '../ui.js';
-import { OBJ_STATUS, WARNING, label } from '../labels.js';
+// The list links each objection to its page (#/objections/{id}), where a head records the decision
+// (异议成立/不成立, reason, decision date) and staff record the feedback date, in inline forms that
+// show the server's message next to the field it concerns and keep what was typed.
+import { api, h, table, section, form, listOf, details, kv, msg } from '../ui.js';
+import { OBJ_STATUS, RESULT_CATEGORIES, label } from '../labels.js';
 
 const DECISION = { upheld: '异议成立', rejected: '异议不成立' };
+// Today in China Standard Time (UTC+8), as the server counts dates.
+const today = () => new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+
+// Names the form field a server error concerns (error code -> field), so that form() shows the
+// message next to it.
+function onField(e, byCode) {
+  if (e && e.body && !e.body.field && byCode[e.code]) e.body.field = byCode[e.code];
+  return e;
+}
 
 export async function render(ctx) {
+  if (ctx.parts[1]) return objectionPage(ctx, ctx.parts[1]);
   const list = listOf(await api('GET', '/api/objections'), 'objections');
   const create = form([
     { name: 'result_id', label: '针对的检查结果编号', type: 'number', required: true },
@@ -13,15 +26,21 @@ export async function render(ctx) {
     { name: 'received', label: '收到日期', type: 'date', required: true },
     { name: 'text', label: '异议内容', type: 'textarea', required: true },
   ], async (v) => {
-    await api('POST', '/api/objections', v);
+    try {
+      await api('POST', '/api/objections', v);
+    } catch (e) {
+      throw onField(e, { bad_date: 'received', unknown_result: 'result_id', not_published: 'result_id' });
+    }
     setTimeout(() => ctx.rerender(), 800);
     return '已登记';
   }, { idPrefix: 'obj', submitLabel: '登记异议' });
+  const isHead = ctx.me.role === 'head';
+  const mayFeedback = ['admin', 'planner', 'head'].includes(ctx.me.role);
   return h('div', null,
     h('h1', null, '异议处理'),
     section(null, table([
-      { key: 'id', label: '编号' },
-      { key: 'result_id', label: '检查结果' },
+      { key: 'id', label: '编号', render: (o) => h('a', { href: `#/objections/${o.id}` }, String(o.id)) },
+      { key: 'result_id', label: '检查结果', render: (o) => (o.task_id && o.uscc ? h('a', { href: `#/results/${o.task_id}/${encodeURIComponent(o.uscc)}` }, `${o.result_id}（${o.uscc}）`) : o.result_id) },
       { key: 'applicant', label: '异议人' },
       { key: 'received', label: '收到日期' },
       { key: 'review_due', label: '复核期限', render: (o) => h('span', { class: `badge ${o.review_warning || ''}`, title: (o.deadlines && o.deadlines.review && o.deadlines.review.reason) || '' }, o.review_due || '') },
@@ -29,30 +48,83 @@ export async function render(ctx) {
       { key: 'status', label: '状态', render: (o) => label(OBJ_STATUS, o.status) },
       {
         key: 'op', label: '决定', render: (o) => {
-          if (o.status === 'received' && ctx.me.role === 'head') {
-            return h('span', null, actionButton('异议成立（更正结果）', async () => decide(o, 'upheld')), actionButton('异议不成立（维持原结果）', async () => decide(o, 'rejected')));
-          }
+          if (o.status === 'received' && isHead) return h('a', { class: 'button small primary', href: `#/objections/${o.id}`, 'data-decide': o.id }, '作出复核决定');
           const d = o.decision ? `${DECISION[o.decision] || o.decision}${o.decision_reason ? `：${o.decision_reason}` : ''}` : '';
-          if (o.status === 'decided' && ['admin', 'planner', 'head'].includes(ctx.me.role)) return h('span', null, d, ' ', actionButton('登记已反馈', async () => feedback(o)));
+          if (o.status === 'decided' && mayFeedback) return h('span', null, d, ' ', h('a', { class: 'button small', href: `#/objections/${o.id}`, 'data-feedback': o.id }, '登记反馈'));
           return d + (o.feedback_sent ? `（${o.feedback_sent} 已反馈）` : '');
         },
       },
-    ], list, { empty: '没有异议', rowClass: (o) => { const w = o.status === 'decided' ? o.feedback_warning : o.review_warning; return w === 'red' ? 'warn-red' : w === 'yellow' ? 'warn-yellow' : null; } })),
+    ], list, { empty: '没有异议', onRow: (o) => { location.hash = `#/objections/${o.id}`; }, rowClass: (o) => { const w = o.status === 'decided' ? o.feedback_warning : o.review_warning; return w === 'red' ? 'warn-red' : w === 'yellow' ? 'warn-yellow' : null; } })),
     details('登记新的异议', create.el));
+}
 
-  async function decide(o, decision) {
-    const reason = window.prompt('决定理由');
-    if (!reason) return null;
-    await api('POST', `/api/objections/${o.id}/decide`, { decision, reason });
-    setTimeout(() => ctx.rerender(), 800);
-    return decision === 'upheld' ? '已决定：已生成待负责人批准的更正' : '已决定';
-  }
+async function objectionPage(ctx, id) {
+  const o = await api('GET', `/api/objections/${encodeURIComponent(id)}`);
+  const isHead = ctx.me.role === 'head';
+  const mayFeedback = ['admin', 'planner', 'head'].includes(ctx.me.role);
+  const dl = o.deadlines || {};
+  const info = kv({
+    编号: o.id,
+    检查结果: o.task_id && o.uscc ? h('a', { href: `#/results/${o.task_id}/${encodeURIComponent(o.uscc)}`, id: 'objection-result' }, `${o.result_id}（${o.uscc}）`) : o.result_id,
+    异议人: o.applicant, 收到日期: o.received, 异议内容: o.text, 状态: label(OBJ_STATUS, o.status),
+    复核期限: o.review_due ? `${o.review_due}${dl.review && dl.review.reason ? `（${dl.review.reason}）` : ''}` : '',
+    复核决定: o.decision ? `${DECISION[o.decision] || o.decision}：${o.decision_reason || ''}（${o.decided_by || ''}，${o.decided || ''}）` : '尚未决定',
+    反馈期限: o.feedback_due ? `${o.feedback_due}${dl.feedback && dl.feedback.reason ? `（${dl.feedback.reason}）` : ''}` : '',
+    反馈: o.feedback_sent ? `${o.feedback_sent} 已反馈（${o.feedback_by || ''}）` : '',
+  });
+  const parts = [
+    h('h1', null, `异议 ${o.id}：${o.applicant || ''}`),
+    h('p', null, h('a', { href: '#/objections' }, '← 返回异议列表')),
+    section('异议', info),
+  ];
 
-  async function feedback(o) {
-    const sent = window.prompt('反馈日期（YYYY-MM-DD）', new Date().toISOString().slice(0, 10));
-    if (!sent) return null;
-    await api('POST', `/api/objections/${o.id}/feedback`, { sent });
-    setTimeout(() => ctx.rerender(), 800);
-    return '已登记反馈';
+  if (o.status === 'received') {
+    if (!isHead) {
+      parts.push(msg('info', '等待执行单位负责人作出复核决定。'));
+    } else {
+      const decide = form([
+        { name: 'decision', label: '复核决定', type: 'select', required: true, options: [['', '请选择'], ['upheld', '异议成立（更正检查结果）'], ['rejected', '异议不成立（维持原结果）']] },
+        { name: 'reason', label: '决定理由', type: 'textarea', required: true, wide: true },
+        { name: 'decided', label: '决定日期', type: 'date', required: true, value: today(), help: `不早于收到日期 ${o.received}，不晚于今天` },
+        { name: 'category', label: '更正后的结果类别（异议成立时，可不填）', type: 'select', options: [['', '（不改变类别）'], ...Object.entries(RESULT_CATEGORIES).map(([k, v]) => [k, `${k}. ${v}`])] },
+        { name: 'summary', label: '更正后的检查结论（异议成立时，可不填）', type: 'textarea', wide: true },
+      ], async (v) => {
+        const body = { decision: v.decision, reason: v.reason, decided: v.decided };
+        if (v.decision === 'upheld') {
+          const changes = {};
+          if (v.category) changes.category = v.category;
+          if (v.summary.trim()) changes.summary = v.summary.trim();
+          if (Object.keys(changes).length) body.changes = changes;
+        }
+        try {
+          await api('POST', `/api/objections/${encodeURIComponent(id)}/decide`, body);
+        } catch (e) {
+          throw onField(e, { bad_decision: 'decision', reason_required: 'reason', bad_date: 'decided', unknown_category: 'category' });
+        }
+        setTimeout(() => ctx.rerender(), 1000);
+        return v.decision === 'upheld' ? '已决定：异议成立，已生成待负责人批准的更正申请' : '已决定：异议不成立';
+      }, { idPrefix: 'objdec', submitLabel: '提交复核决定' });
+      decide.el.id = 'objection-decide';
+      parts.push(section('复核决定（9.2，收到后 20 个工作日内）', decide.el));
+    }
   }
+  if (o.status === 'decided' && !o.feedback_sent && mayFeedback) {
+    const fb = form([
+      { name: 'sent', label: '反馈日期（已将复核结果告知异议人的日期）', type: 'date', required: true, value: today(), help: `不早于决定日期 ${o.decided || ''}，不晚于今天` },
+    ], async (v) => {
+      try {
+        await api('POST', `/api/objections/${encodeURIComponent(id)}/feedback`, { sent: v.sent });
+      } catch (e) {
+        throw onField(e, { bad_date: 'sent' });
+      }
+      setTimeout(() => ctx.rerender(), 1000);
+      return '已登记反馈';
+    }, { idPrefix: 'objfb', submitLabel: '登记反馈' });
+    fb.el.id = 'objection-feedback';
+    parts.push(section('登记反馈（9.2，决定后 15 个工作日内）', fb.el));
+  }
+  if (o.decision === 'upheld' && o.task_id && o.uscc) {
+    parts.push(msg('info', '异议成立后生成的更正申请须由执行单位负责人在检查记录页批准后生效。'));
+  }
+  return h('div', null, parts);
 }

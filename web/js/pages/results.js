@@ -1,11 +1,13 @@
 // 检查结果 (clauses 8.3, 8.4, 9.1, 9.2): per task and unit, a record per item checkpoint with a
 // result category a–h; sign-off by every team member; review (approve / return); publication;
 // corrections of published results (head approval); follow-up of problems; attachments.
-import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, fmtTime, loading } from '../ui.js';
+import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, fmtTime, loading, pager } from '../ui.js';
 import { RESULT_CATEGORIES, RESULT_STATUS, TASK_STATUS, label } from '../labels.js';
 
 const FOLLOWUP_KIND = { rectification: '责令改正', pending_case: '待后续处理', referral: '移送公安机关' };
 const FOLLOWUP_STATE = { ordered: '已责令改正', rectified: '已整改', open: '待处理', in_progress: '处理中', found: '待移送', referred: '已移送', closed: '已办结' };
+// Each kind's states in order (core/followups.c); a follow-up moves forward only, "closed" is final.
+const FOLLOWUP_FLOW = { rectification: ['ordered', 'rectified', 'closed'], pending_case: ['open', 'in_progress', 'closed'], referral: ['found', 'referred', 'closed'] };
 const CAT_OPTS = Object.entries(RESULT_CATEGORIES).map(([k, v]) => [k, `${k}. ${v}`]);
 
 export async function render(ctx) {
@@ -13,6 +15,7 @@ export async function render(ctx) {
   if (!taskId) {
     const tasks = listOf(await api('GET', '/api/tasks?status=dispatched'), 'tasks');
     return h('div', null, h('h1', null, '检查结果'),
+      mayListCorrections(ctx.me) ? pendingCorrections(ctx) : null,
       h('p', { class: 'notice' }, '“谁检查、谁录入、谁公示”：检查结束后 20 个工作日内录入并公示（9.1）。选择已派发的任务：'),
       section(null, table([
         { key: 'id', label: '编号' },
@@ -31,6 +34,12 @@ export async function render(ctx) {
   const lastDraw = Array.isArray(task.draws) && task.draws.length ? task.draws[task.draws.length - 1] : null;
   const units = (reply && Array.isArray(reply.units) && reply.units) || (task.selection || (lastDraw && lastDraw.selection) || []).flatMap((s) => (s.selected || []).map((u) => (typeof u === 'string' ? { uscc: u } : u)));
   const byUnit = new Map((Array.isArray(results) ? results : []).map((r) => [r.uscc, r]));
+  // Pending correction requests of this task's results (one request for every task's).
+  const pendingBy = new Map();
+  if (mayListCorrections(ctx.me)) {
+    const c = await api('GET', '/api/corrections?status=pending&per_page=200').catch(() => null);
+    for (const x of listOf(c, 'corrections')) if (String(x.task_id) === String(taskId)) pendingBy.set(x.uscc, (pendingBy.get(x.uscc) || 0) + 1);
+  }
   return h('div', null,
     h('h1', null, `检查结果：${task.name}`),
     h('p', null, h('a', { href: '#/results' }, '← 返回'), ' ', h('a', { href: `#/tasks/${taskId}` }, '任务详情')),
@@ -39,7 +48,7 @@ export async function render(ctx) {
       { key: 'uscc', label: '统一社会信用代码', render: (u) => h('a', { href: `#/results/${taskId}/${encodeURIComponent(u.uscc)}` }, u.uscc) },
       { key: 'name', label: '单位名称' },
       { key: 'team', label: '检查组', render: (u) => h('span', null, (u.inspectors || []).join('、'), ctx.me.cert_no && (u.inspectors || []).includes(ctx.me.cert_no) ? h('span', { class: 'badge ok' }, '我的') : null) },
-      { key: 'status', label: '结果状态', render: (u) => { const r = byUnit.get(u.uscc); return r ? h('span', { class: `badge ${r.status === 'published' ? 'ok' : ''}` }, label(RESULT_STATUS, r.status)) : '未录入'; } },
+      { key: 'status', label: '结果状态', render: (u) => { const r = byUnit.get(u.uscc); const n = pendingBy.get(u.uscc); return r ? h('span', null, h('span', { class: `badge ${r.status === 'published' ? 'ok' : ''}` }, label(RESULT_STATUS, r.status)), n ? h('span', { class: 'badge yellow', 'data-pending-corrections': n }, ` 待批准更正 ${n}`) : null) : '未录入'; } },
       { key: 'category', label: '结果类别', render: (u) => { const r = byUnit.get(u.uscc); return r && r.category ? `${r.category}. ${RESULT_CATEGORIES[r.category] || ''}` : ''; } },
       { key: 'deadline', label: '公示期限', render: (u) => { const r = byUnit.get(u.uscc); const w = r && r.warning; return r && r.deadline ? h('span', { class: `badge ${w || ''}` }, r.deadline) : ''; } },
     ], units, { onRow: (u) => { location.hash = `#/results/${taskId}/${encodeURIComponent(u.uscc)}`; }, empty: '任务尚无派发的单位' })));
@@ -162,6 +171,8 @@ async function unitPage(ctx, taskId, uscc) {
     return '已提交更正申请，须执行单位负责人批准后生效';
   }, { idPrefix: 'corr', submitLabel: '申请更正' }) : null;
 
+  // Follow-ups are recorded and moved on by staff except auditors; inspectors only on this team.
+  const mayFollowUp = ['admin', 'planner', 'head'].includes(me.role) || onTeam;
   const followup = rid ? form([
     { name: 'kind', label: '类型', type: 'select', options: [['rectification', '责令改正'], ['pending_case', '待后续处理'], ['referral', '涉嫌犯罪移送公安机关']] },
     { name: 'note', label: '后续处理情况', type: 'textarea', required: true },
@@ -195,7 +206,7 @@ async function unitPage(ctx, taskId, uscc) {
     h('div', { class: 'field' }, h('label', { for: 'result-category' }, '本单位检查结果类别（8.4）'), overall),
     h('div', { class: 'field' }, h('label', { for: 'result-summary' }, '检查结论'), summary),
     editable ? save : null, saveMsg),
-    followup ? details('后续处理（9.2）', result.followups ? table([{ key: 'kind', label: '类型', render: (f) => FOLLOWUP_KIND[f.kind] || f.kind }, { key: 'state', label: '状态', render: (f) => FOLLOWUP_STATE[f.state] || f.state }, { key: 'due_date', label: '期限', render: (f) => f.due_date || f.found_date || '' }, { key: 'note', label: '情况' }, { key: 'date', label: '记录时间', render: (f) => fmtTime(f.date) }, { key: 'actor', label: '记录人' }], result.followups) : null, followup.el) : null,
+    followup ? followupsSection(ctx, result, followup, mayFollowUp) : null,
     attach,
     correction ? details('更正已公示的结果（9.1，须负责人批准）', correction.el) : null);
 }
@@ -235,4 +246,91 @@ function attachments(rid, result) {
     table([{ key: 'name', label: '文件' }, { key: 'size', label: '大小' }, { key: 'sha256', label: 'SHA-256', render: (a) => h('code', null, (a.sha256 || '').slice(0, 12)) },
       { key: 'dl', label: '', render: (a) => (a.id ? h('a', { href: `/api/attachments/${a.id}` }, '下载') : '') }], (result && result.attachments) || [], { empty: '尚无附件' }),
     h('div', { class: 'toolbar' }, file, btn), out);
+}
+
+// 后续处理 (9.2): each follow-up with its history (every state change with its note, date and
+// who recorded it) and, while not closed, a form moving it to its next state (PUT
+// /api/followups/{id}); below, the form recording a new one.
+function followupsSection(ctx, result, createForm, mayWrite) {
+  const list = result.followups || [];
+  return h('details', { class: 'card', id: 'followups', open: list.length > 0 || null },
+    h('summary', null, `后续处理（9.2）${list.length ? `：${list.length} 项` : ''}`),
+    list.map((f) => followupCard(ctx, f, mayWrite)),
+    mayWrite ? h('div', { class: 'followup-new' }, h('h3', null, '记录新的后续处理'), createForm.el) : null);
+}
+
+function followupCard(ctx, f, mayWrite) {
+  const flow = FOLLOWUP_FLOW[f.kind] || [];
+  const at = flow.indexOf(f.state);
+  const next = flow.filter((s, i) => i >= at && s !== undefined);
+  const hist = (f.history || []).map((x) => {
+    const d = x.data || {};
+    const extra = [d.date ? `日期 ${d.date}` : '', d.due_date ? `期限 ${d.due_date}` : '', d.found_date ? `发现 ${d.found_date}` : '', d.receiving_unit ? `接收单位 ${d.receiving_unit}` : ''].filter(Boolean).join('，');
+    return { ...x, extra };
+  });
+  const box = h('section', { class: 'followup', id: `followup-${f.id}`, 'data-state': f.state },
+    h('h3', null, `${FOLLOWUP_KIND[f.kind] || f.kind}：`, h('span', { class: `badge ${f.state === 'closed' ? 'ok' : 'yellow'}`, id: `followup-${f.id}-state` }, FOLLOWUP_STATE[f.state] || f.state)),
+    kv(Object.fromEntries(Object.entries({
+      整改期限: f.due_date || '', 发现日期: f.found_date || '', 移送日期: f.referred_date || '', 接收单位: f.receiving_unit || '', 办结日期: f.closed_date || '',
+    }).filter(([, v]) => v))),
+    h('div', { class: 'followup-history', id: `followup-${f.id}-history` }, table([
+      { key: 'state', label: '状态', render: (x) => FOLLOWUP_STATE[x.state] || x.state },
+      { key: 'note', label: '情况说明' },
+      { key: 'extra', label: '日期与接收单位' },
+      { key: 'actor', label: '记录人' },
+      { key: 'at', label: '记录时间', render: (x) => fmtTime(x.at) },
+    ], hist, { empty: '尚无记录' })));
+  if (!mayWrite || f.state === 'closed' || !next.length) return box;
+  const referral = f.kind === 'referral';
+  const fields = [
+    { name: 'state', label: '下一状态', type: 'select', required: true, options: next.filter((s) => s !== f.state).concat(f.state).map((s) => [s, s === f.state ? `${FOLLOWUP_STATE[s] || s}（仅补充情况）` : FOLLOWUP_STATE[s] || s]) },
+    { name: 'note', label: '处理情况', type: 'textarea', required: true, wide: true },
+    { name: 'date', label: referral ? '日期（移送公安机关时为移送日期，必填）' : '日期（不填为今天）', type: 'date' },
+  ];
+  if (referral) fields.push({ name: 'receiving_unit', label: '接收单位（移送时必填，如 高青县公安局）' });
+  if (f.kind === 'rectification') fields.push({ name: 'due_date', label: '新的整改期限（延期时填写）', type: 'date' });
+  const fm = form(fields, async (v) => {
+    const body = { state: v.state, note: v.note };
+    if (v.date) body.date = v.date;
+    if (v.receiving_unit) body.receiving_unit = v.receiving_unit;
+    if (v.due_date) body.due_date = v.due_date;
+    try {
+      await api('PUT', `/api/followups/${f.id}`, body);
+    } catch (e) {
+      const field = { bad_state: 'state', bad_transition: 'state', closed: 'state', bad_date: 'date', referral_incomplete: v.date ? 'receiving_unit' : 'date' }[e.code];
+      if (e.body && field && !e.body.field && fields.some((x) => x.name === field)) e.body.field = field;
+      throw e;
+    }
+    setTimeout(() => ctx.rerender(), 900);
+    return `已更新为“${FOLLOWUP_STATE[v.state] || v.state}”`;
+  }, { idPrefix: `fu${f.id}`, submitLabel: '更新处理状态' });
+  box.appendChild(h('div', { class: 'followup-update' }, h('h4', null, '更新处理状态'), fm.el));
+  return box;
+}
+
+const mayListCorrections = (me) => ['admin', 'planner', 'head'].includes(me && me.role);
+
+// Correction requests waiting for a head's approval, across every task (GET /api/corrections,
+// newest first, paged), each linking to the result's page where it is approved or rejected.
+function pendingCorrections(ctx) {
+  const PER = 20;
+  const box = h('section', { class: 'card', id: 'pending-corrections' });
+  const show = (page) => mount(box, h('h2', null, '待批准的更正申请'), loading(async () => {
+    const r = await api('GET', `/api/corrections?status=pending&page=${page}&per_page=${PER}`);
+    const rows = listOf(r, 'corrections');
+    return h('div', null,
+      table([
+        { key: 'name', label: '被检查单位', render: (c) => h('a', { href: `#/results/${c.task_id}/${encodeURIComponent(c.uscc)}` }, `${c.name || ''} `, h('code', null, c.uscc)) },
+        { key: 'task_name', label: '任务', render: (c) => h('a', { href: `#/results/${c.task_id}` }, c.task_name || String(c.task_id)) },
+        { key: 'result_id', label: '结果编号' },
+        { key: 'reason', label: '理由' },
+        { key: 'changes', label: '更正内容', render: (c) => corrText(c.changes) },
+        { key: 'source', label: '来源', render: (c) => (c.source === 'objection' ? `异议 ${c.objection_id || ''}` : '申请') },
+        { key: 'requested', label: '申请人、时间', render: (c) => `${c.requested_by || ''} ${fmtTime(c.requested_at)}` },
+      ], rows, { empty: '没有待批准的更正申请', onRow: (c) => { location.hash = `#/results/${c.task_id}/${encodeURIComponent(c.uscc)}`; } }),
+      r.total > PER ? pager(page, PER, r.total, show) : null,
+      ctx.me.role === 'head' ? null : h('p', { class: 'notice' }, '更正须由执行单位负责人批准后生效。'));
+  }));
+  show(1);
+  return box;
 }

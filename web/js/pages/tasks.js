@@ -135,7 +135,12 @@ async function taskPage(ctx, id) {
     const last = draws[draws.length - 1];
     const sel = t.selection || (last && last.selection) || (t.draw && t.draw.strata);
     const labels = new Map((t.strata || []).map((x) => [x.name, x.label]));
-    if (sel) parts.push(section('抽中单位', selectionView(sel.map((x) => (x && typeof x === 'object' && !x.label && labels.get(x.name) ? { ...x, label: labels.get(x.name) } : x)))));
+    if (sel) {
+      const names = await unitNames(t, id, sel);
+      parts.push(section('抽中单位',
+        names.note ? h('p', { class: 'notice', id: 'sel-names-note' }, names.note) : null,
+        selectionView(sel.map((x) => (x && typeof x === 'object' && !x.label && labels.get(x.name) ? { ...x, label: labels.get(x.name) } : x)), names.map)));
+    }
     if (draws.length) {
       parts.push(details(`抽取记录（共 ${draws.length} 次）`, table([
         { key: 'attempt', label: '次序' },
@@ -192,10 +197,44 @@ function freezeView(r, id) {
   return box;
 }
 
-function selectionView(strata) {
+// Company names of the drawn units, with at most two requests whatever the number of units:
+// once dispatched, the task's unit list (GET /api/tasks/{id}/results: units with names, one
+// query on the server); before the lock, the directory page(s) matching the task's filters (the
+// candidates the draw was made from), only if they fit in two pages of 500. Returns {map, note}.
+const DIR_PAGE = 500;
+async function unitNames(t, id, sel) {
+  const map = new Map();
+  const wanted = new Set(sel.flatMap((s) => (s && s.selected) || []).map((u) => (typeof u === 'string' ? u : u.uscc)));
+  if (!wanted.size) return { map };
+  try {
+    if (t.status === 'dispatched') {
+      const r = await api('GET', `/api/tasks/${encodeURIComponent(id)}/results`);
+      for (const u of (r && r.units) || []) if (u.name) map.set(u.uscc, u.name);
+    } else {
+      const f = {};
+      for (const [k, v] of Object.entries(t.filters || {})) f[k] = [].concat(v).join(',');
+      for (let page = 1; page <= 2; page++) {
+        const r = await api('GET', `/api/enterprises${qs({ ...f, page, per_page: DIR_PAGE })}`);
+        for (const e of listOf(r, 'enterprises')) if (wanted.has(e.uscc)) map.set(e.uscc, e.name);
+        const total = r && typeof r.total === 'number' ? r.total : 0;
+        if (page === 1 && total > 2 * DIR_PAGE) return { map, note: '候选单位较多，单位名称将在锁定派发后显示。' };
+        if (total <= page * DIR_PAGE || map.size === wanted.size) break;
+      }
+    }
+  } catch (e) {
+    return { map, note: `无法读取单位名称：${errorText(e)}` };
+  }
+  return { map };
+}
+
+function selectionView(strata, names = new Map()) {
   return h('div', { class: 'selection' }, strata.map((s) => h('div', null,
     h('h3', null, `${s.label || s.name}：抽中 ${(s.selected || []).length} 家`),
-    h('ol', { class: 'sel' }, (s.selected || []).map((u) => h('li', null, h('code', null, typeof u === 'string' ? u : u.uscc), typeof u === 'object' && u.name ? ` ${u.name}` : ''))))));
+    h('ol', { class: 'sel' }, (s.selected || []).map((u) => {
+      const uscc = typeof u === 'string' ? u : u.uscc;
+      const name = (typeof u === 'object' && u.name) || names.get(uscc) || '';
+      return h('li', { 'data-uscc': uscc }, h('code', null, uscc), name ? h('span', { class: 'unit-name' }, ` ${name}`) : '');
+    })))));
 }
 
 function teamsSection(ctx, id, canEdit) {
