@@ -186,3 +186,33 @@ class Suite:
 def is_error_body(body, code=None):
     return isinstance(body, dict) and isinstance(body.get("error"), str) and \
         isinstance(body.get("message"), str) and (code is None or body["error"] == code)
+
+
+# Shared set-up for the result, objection and accountability tests.
+
+def dispatched_task(planner, name, start, end, industry):
+    """A task through freeze, draw, lock and team draw; returns (task, item, teams)."""
+    st, items = planner.get("/api/items")
+    item = next(i for i in items["items"] if i["checkpoints"])
+    st, task = planner.post("/api/tasks", {
+        "name": name, "item_ids": [item["id"]], "mode": "targeted", "filters": {"industry": [industry]},
+        "directed": False, "lead_unit": "高青县应急管理局", "joint_units": ["高青县市场监督管理局"],
+        "start_date": start, "end_date": end})
+    assert st == 201, (st, task)
+    tid = task["id"]
+    for path, body in (("freeze", None), ("draw", {"witness": "监督人"}), ("lock", None),
+                       ("teams", {"witness": "监督人"})):
+        st, b = planner.post(f"/api/tasks/{tid}/{path}", body)
+        assert st in (200, 201), (path, st, b)
+    st, teams = planner.get(f"/api/tasks/{tid}/teams")
+    return task, item, teams["teams"]
+
+
+def inspector_clients(s, admin, certs):
+    out = {}
+    for c in certs:
+        u = "i" + c.lower()
+        st, b = admin.post("/api/users", {"username": u, "password": u + "-password", "role": "inspector", "cert_no": c})
+        assert st == 201 or is_error_body(b), (st, b)
+        out[c] = s.login(u, u + "-password")
+    return out
