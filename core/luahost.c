@@ -1933,11 +1933,18 @@ static int call_entry(lua_State *L)
     lua_rawgeti(L, LUA_REGISTRYINDEX, h->ref_rules);
     if (lua_getfield(L, 1, c->rule) != LUA_TTABLE)
         return luaL_error(L, "rule '%s' is not loaded", c->rule);
-    if (lua_getfield(L, 2, c->fn) != LUA_TFUNCTION)
-        return luaL_error(L, "rules/%s.lua: no function '%s'", c->rule, c->fn);
+    size_t n = json_is_array(c->args) ? json_array_size(c->args) : 0;
+    int type = lua_getfield(L, 2, c->fn);
+    if (type != LUA_TFUNCTION) {
+        /* A data field, read without arguments (see lh_call). */
+        if (type == LUA_TNIL || n > 0)
+            return luaL_error(L, "rules/%s.lua: no function '%s'", c->rule, c->fn);
+        lua_replace(L, 1);
+        lua_settop(L, 1);
+        return 1;
+    }
     lua_replace(L, 1);
     lua_settop(L, 1);
-    size_t n = json_is_array(c->args) ? json_array_size(c->args) : 0;
     if (n > 200) return luaL_error(L, "too many arguments for %s.%s", c->rule, c->fn);
     luaL_checkstack(L, (int)n + 4, "too many arguments");
     for (size_t i = 0; i < n; i++) push_json(L, h, json_array_get(c->args, i), 0);

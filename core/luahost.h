@@ -35,7 +35,10 @@ void lh_clear_rules(lh_state *h);
 /* Calls rules[rule][fn](args...) where args is a JSON array (borrowed) whose elements become the
  * Lua arguments (objects -> tables, arrays -> sequences, null -> nil). On success *ret is a new JSON
  * array of the results (tables -> objects or arrays). Returns 0, or -1 with *err naming the
- * script, line and message (also for budget, deadline and memory breaches). */
+ * script, line and message (also for budget, deadline and memory breaches).
+ * When rules[rule][fn] is not a function but a data field (a list such as categories.industries or
+ * sampling.strata) and args is empty, *ret is [that value]: the core reads the rules' data this way
+ * instead of running Lua source of its own. */
 int lh_call(lh_state *h, const char *rule, const char *fn, json_t *args, json_t **ret, char **err);
 
 /* ---- Batch evaluation of units (the freeze step; SPEC §4.1) ----

@@ -867,33 +867,22 @@ static char *split_point(sqlite3 *db)
 /* The ordered strata of the sampling rule (names and labels). Returns the count, or -1 with *err. */
 static int load_strata(lh_state *lua, stratum_acc *acc, char **err)
 {
-    static const char code[] =
-        "local t = {}\n"
-        "for _, s in ipairs(rules.sampling.strata) do\n"
-        "  t[#t + 1] = tostring(s.name) .. '\\t' .. tostring(s.label or '')\n"
-        "end\n"
-        "return table.concat(t, '\\n')\n";
-    char *output = NULL, *result = NULL;
-    if (lh_console(lua, code, sizeof code - 1, &output, &result, err) != 0) {
-        free(output);
-        free(result);
-        return -1;
-    }
-    free(output);
+    json_t *args = json_array(), *ret = NULL;
+    int rc = lh_call(lua, "sampling", "strata", args, &ret, err);
+    json_decref(args);
+    if (rc != 0) return -1;
     int n = 0;
-    const char *p = result ? result : "";
-    while (*p && n < MAX_STRATA) {
-        const char *eol = strchr(p, '\n');
-        if (!eol) eol = p + strlen(p);
-        const char *tab = memchr(p, '\t', (size_t)(eol - p));
-        if (tab && tab > p && tab - p < 64) {
-            snprintf(acc[n].name, sizeof acc[n].name, "%.*s", (int)(tab - p), p);
-            snprintf(acc[n].label, sizeof acc[n].label, "%.*s", (int)(eol - tab - 1), tab + 1);
-            n++;
-        }
-        p = *eol ? eol + 1 : eol;
+    size_t i;
+    json_t *st;
+    json_array_foreach(json_array_get(ret, 0), i, st) {
+        const char *name = json_string_value(json_object_get(st, "name"));
+        const char *label = json_string_value(json_object_get(st, "label"));
+        if (n == MAX_STRATA || !name || !*name || strlen(name) >= sizeof acc[n].name) continue;
+        snprintf(acc[n].name, sizeof acc[n].name, "%s", name);
+        snprintf(acc[n].label, sizeof acc[n].label, "%s", label ? label : "");
+        n++;
     }
-    free(result);
+    json_decref(ret);
     if (n == 0) {
         *err = strdup("rules/sampling.lua 没有给出抽查层 strata");
         return -1;

@@ -232,35 +232,22 @@ int industries_load(lh_state *lua, industry_set *set, char **err)
 {
     memset(set, 0, sizeof *set);
     set->lua = lua;
-    /* The list and each category come from the rule; the snippet only formats them. */
-    static const char code[] =
-        "local c = rules.categories\n"
-        "local t = {}\n"
-        "for _, e in ipairs(c.industries) do\n"
-        "  local cat = c.category(e.name)\n"
-        "  t[#t + 1] = tostring(e.name) .. '\\t' .. tostring(cat)\n"
-        "end\n"
-        "return table.concat(t, '\\n')\n";
-    char *output = NULL, *result = NULL;
-    if (lh_console(lua, code, sizeof code - 1, &output, &result, err) != 0) {
-        free(output);
-        free(result);
-        return -1;
+    /* The list and each industry's category come from the rule. */
+    json_t *args = json_array(), *ret = NULL;
+    int rc = lh_call(lua, "categories", "industries", args, &ret, err);
+    json_decref(args);
+    if (rc != 0) return -1;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_array_get(ret, 0), i, e) {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        const char *cat = json_string_value(json_object_get(e, "category"));
+        if (set->n == V_MAX_INDUSTRIES || !name || !cat || strlen(name) >= 64 || strlen(cat) >= 16) continue;
+        snprintf(set->name[set->n], 64, "%s", name);
+        snprintf(set->category[set->n], 16, "%s", cat);
+        set->n++;
     }
-    free(output);
-    const char *p = result ? result : "";
-    while (*p && set->n < V_MAX_INDUSTRIES) {
-        const char *eol = strchr(p, '\n');
-        if (!eol) eol = p + strlen(p);
-        const char *tab = memchr(p, '\t', (size_t)(eol - p));
-        if (tab && tab - p < 64 && eol - tab - 1 < 16) {
-            snprintf(set->name[set->n], 64, "%.*s", (int)(tab - p), p);
-            snprintf(set->category[set->n], 16, "%.*s", (int)(eol - tab - 1), tab + 1);
-            set->n++;
-        }
-        p = *eol ? eol + 1 : eol;
-    }
-    free(result);
+    json_decref(ret);
     if (set->n == 0) {
         if (err) *err = strdup("规则 categories.lua 没有给出行业列表");
         return -1;

@@ -966,6 +966,28 @@ static void console_session(void **st)
     lh_free(h);
 }
 
+/* The core reads a rule's data fields (categories.industries, sampling.strata) through lh_call with
+ * no arguments, instead of running Lua source of its own. */
+static void rule_data_field_read(void **st)
+{
+    (void)st;
+    lh_state *h = new_state(0, 0, 0);
+    load_ok(h, "data", "return { list = { { name = 'a', n = 1 }, { name = 'b', n = 2 } }, word = 'w',\n"
+                       "  f = function(x) return x end }");
+    expect_result(h, "data", "list", "[]", "[[{\"name\":\"a\",\"n\":1},{\"name\":\"b\",\"n\":2}]]");
+    expect_result(h, "data", "word", "[]", "[\"w\"]");
+    expect_result(h, "data", "f", "[7]", "[7]");
+    char *err = NULL;
+    assert_null(call(h, "data", "list", "[1]", &err));      /* a data field takes no arguments */
+    assert_non_null(strstr(err, "no function 'list'"));
+    free(err);
+    assert_null(call(h, "data", "missing", "[]", &err));
+    assert_non_null(strstr(err, "no function 'missing'"));
+    free(err);
+    assert_state_sound(h);
+    lh_free(h);
+}
+
 static void call_speed(void **st)
 {
     (void)st;
@@ -1527,6 +1549,7 @@ int main(void)
         cmocka_unit_test(rules_resolved_at_call_time),
         cmocka_unit_test(run_tests_report),
         cmocka_unit_test(console_session),
+        cmocka_unit_test(rule_data_field_read),
         cmocka_unit_test(call_speed),
         cmocka_unit_test(batch_evaluates_units),
         cmocka_unit_test(batch_runaway_unit_stopped),
