@@ -190,6 +190,14 @@ def is_error_body(body, code=None):
 
 # Shared set-up for the result, objection and accountability tests.
 
+def staff_clients(s, admin):
+    """Creates planner1, head1 and auditor1 and returns their logged-in clients, in that order."""
+    for u, role in (("planner1", "planner"), ("head1", "head"), ("auditor1", "auditor")):
+        st, body = admin.post("/api/users", {"username": u, "password": u + "-password", "role": role})
+        assert st == 201, (st, body)
+    return tuple(s.login(u, u + "-password") for u in ("planner1", "head1", "auditor1"))
+
+
 def dispatched_task(planner, name, start, end, industry):
     """A task through freeze, draw, lock and team draw; returns (task, item, teams)."""
     st, items = planner.get("/api/items")

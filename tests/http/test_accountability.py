@@ -3,19 +3,14 @@ were not entered and published within 20 working days appears in GET /api/accoun
 rule's reason and clause; as of an earlier day it is only "delayed" (yellow); exemptions are checked
 by accountability.exempt and recorded with the rule's reason, clause and sha; roles; bad input
 changes nothing."""
-from spot import Server, Suite, dispatched_task, inspector_clients, is_error_body
+from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body
 
 t = Suite()
 
 
 with Server(demo=True) as s:
     admin = s.login()
-    for u, role in (("planner1", "planner"), ("head1", "head"), ("auditor1", "auditor")):
-        st, body = admin.post("/api/users", {"username": u, "password": u + "-password", "role": role})
-        assert st == 201, (st, body)
-    planner = s.login("planner1", "planner1-password")
-    head = s.login("head1", "head1-password")
-    auditor = s.login("auditor1", "auditor1-password")
+    planner, head, auditor = staff_clients(s, admin)
 
     task, item, teams = dispatched_task(planner, "2025年烟花爆竹专项抽查", "2025-11-03", "2025-11-14", "烟花爆竹")
     tid = task["id"]

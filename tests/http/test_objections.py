@@ -4,7 +4,7 @@ an adjusted working day), the decision gets the feedback deadline (feedback_due)
 clause and warning in the replies; an upheld objection opens a pending correction that a head approves
 (then public), a rejected one does not; feedback closes it; late reviews show in accountability;
 bad input changes nothing."""
-from spot import Server, Suite, dispatched_task, inspector_clients, is_error_body
+from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body
 
 t = Suite()
 YEAR = 2026
@@ -45,12 +45,7 @@ def rule(admin, fn, *args):
 
 with Server(demo=True) as s:
     admin = s.login()
-    for u, role in (("planner1", "planner"), ("head1", "head"), ("auditor1", "auditor")):
-        st, body = admin.post("/api/users", {"username": u, "password": u + "-password", "role": role})
-        assert st == 201, (st, body)
-    planner = s.login("planner1", "planner1-password")
-    head = s.login("head1", "head1-password")
-    auditor = s.login("auditor1", "auditor1-password")
+    planner, head, auditor = staff_clients(s, admin)
     rid, draft_id, member = published_result(s, admin, head, planner)
 
     def count():

@@ -8,7 +8,7 @@ stored), public results with filters and without personal data; bad input change
 import hashlib
 import json
 import urllib.parse
-from spot import Server, Suite, dispatched_task, inspector_clients, is_error_body
+from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body
 
 t = Suite()
 YEAR = 2026
@@ -23,12 +23,7 @@ def counts(s):
 
 with Server(demo=True, env={"SPOTCHECK_UPLOAD_MAX": str(UPLOAD_MAX)}) as s:
     admin = s.login()
-    for u, role in (("planner1", "planner"), ("head1", "head"), ("auditor1", "auditor")):
-        st, body = admin.post("/api/users", {"username": u, "password": u + "-password", "role": role})
-        assert st == 201, (st, body)
-    planner = s.login("planner1", "planner1-password")
-    head = s.login("head1", "head1-password")
-    auditor = s.login("auditor1", "auditor1-password")
+    planner, head, auditor = staff_clients(s, admin)
 
     task, item, teams = dispatched_task(planner, "结果录入测试任务", f"{YEAR}-03-02", f"{YEAR}-03-20", "烟花爆竹")
     tid = task["id"]
