@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <editline/readline.h>
@@ -50,6 +51,32 @@ static void install_sigint(void)
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;   /* no SA_RESTART: a read at the prompt returns EINTR */
     sigaction(SIGINT, &sa, NULL);
+}
+
+/* The terminal's settings at start, restored at exit (g_tty_saved says they were changed). */
+static struct termios g_tty;
+static int g_tty_saved;
+
+static void restore_tty(void)
+{
+    if (g_tty_saved) tcsetattr(STDIN_FILENO, TCSANOW, &g_tty);
+    g_tty_saved = 0;
+}
+
+/* libedit prints the prompt before it puts the terminal in raw mode, so a Ctrl-D typed right after
+ * the prompt (or while a chunk runs) reaches the kernel's line discipline in canonical mode, where
+ * it becomes an end-of-line marker that libedit then reads as a NUL byte: the Ctrl-D is lost.
+ * With VEOF disabled for the session, Ctrl-D stays the plain byte 0x04 whichever mode it arrives
+ * in, and libedit's emacs binding ends the input on an empty line as usual. */
+static void keep_ctrl_d(void)
+{
+    struct termios t;
+    if (tcgetattr(STDIN_FILENO, &g_tty) != 0) return;
+    t = g_tty;
+    t.c_cc[VEOF] = _POSIX_VDISABLE;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) != 0) return;
+    g_tty_saved = 1;
+    atexit(restore_tty);
 }
 
 /* The audit actor of a command-line run: "cli:<unix user>". Into out. */
@@ -254,6 +281,7 @@ int console_main(int argc, char **argv)
         /* libedit needs a multibyte locale to take Chinese input; fall back to C.UTF-8 */
         const char *loc = setlocale(LC_CTYPE, "");
         if (!loc || !strcmp(loc, "C") || !strcmp(loc, "POSIX")) setlocale(LC_CTYPE, "C.UTF-8");
+        keep_ctrl_d();
         rl_readline_name = "spotcheck";
         rl_inhibit_completion = 1;
         stifle_history(CONSOLE_HISTORY);
@@ -305,6 +333,7 @@ int console_main(int argc, char **argv)
         len = 0;
     }
     if (tty) fputc('\n', stdout);
+    restore_tty();
     free(chunk);
     close_cli(db, a);
     return !tty && failures ? 1 : 0;

@@ -3,7 +3,7 @@
 The REPL is driven through a pseudo-terminal (python's pty module), as a person would use it:
 multi-line function definition then call, expression echo, an error with its line, Ctrl-C on a
 runaway loop returns to the prompt and the next command works, Ctrl-C at the prompt clears the line,
-Ctrl-D leaves. Then the sandbox seen from the console: writes through db.query, ATTACH, io.open,
+Ctrl-D leaves, also when typed the moment the prompt shows. Then the sandbox seen from the console: writes through db.query, ATTACH, io.open,
 os.execute and report.csv outside the export directory are refused. Then each scripts/admin/*.lua
 runs on the demo data with exit status 0 and its headings. Wired into ctest by tests/tests.cmake's
 tests/http/test_*.py glob (this file lives here for that reason)."""
@@ -54,6 +54,20 @@ class Repl:
     def line(self, text, expect=rb"\n> $", timeout=20):
         self.send(text + "\r")
         return self.read_until(expect, timeout)
+
+    def wait_exit(self, timeout):
+        """The exit code once the console exits by itself within timeout; None (after a kill) if not."""
+        end = time.time() + timeout
+        while time.time() < end:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                os.close(self.fd)
+                return os.waitstatus_to_exitcode(status)
+            self.read_until(rb"(?!x)x", 0.1)   # just drain
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.fd)
+        return None
 
     def close(self):
         try:
@@ -126,6 +140,18 @@ t.check("rules.eval calls the active rule", "general" in out and "5.1.2" in out,
 
 code = r.close()
 t.check("Ctrl-D leaves with status 0", code == 0, code)
+# libedit prints the prompt before it switches the terminal to raw mode; a Ctrl-D that arrives in that
+# gap reached the kernel's canonical mode, came out as a NUL and was lost (CI saw it once at the final
+# Ctrl-D above; unfixed, about 1 start in 30 loses it here, so this check catches a regression most
+# of the time, not always). Fresh consoles get Ctrl-D the moment their first prompt shows.
+lost = 0
+for _ in range(30):
+    q = Repl(env)
+    q.read_until(rb"> $")
+    q.send(b"\x04")
+    if q.wait_exit(10) != 0:
+        lost += 1
+t.check("Ctrl-D typed the moment the prompt shows is not lost (30 fresh consoles)", lost == 0, lost)
 hist = os.path.join(s.dir, ".spotcheck_history")
 t.check("history saved to ~/.spotcheck_history", os.path.exists(hist) and "twice" in open(hist, errors="replace").read())
 t.check("history file is private (0600)", os.path.exists(hist) and (os.stat(hist).st_mode & 0o077) == 0,
