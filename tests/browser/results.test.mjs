@@ -1,7 +1,8 @@
 // Result entry through the pages (clauses 8.3, 8.4, 9.1): a dispatched task with teams is set up
 // through the API (as task.test.mjs does through the pages); then each team member logs in with
 // their own inspector account — the first enters the record per checkpoint and signs, the second
-// signs — a head approves (录入审核) and publishes, and the public results page shows it.
+// signs — a head first returns it (退回修改, reason in an inline form), the team signs again, the head
+// approves (录入审核) and publishes, and the public results page shows it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, stop, login, shot, apiFromPage } from './harness.mjs';
@@ -71,13 +72,39 @@ test('result entry per checkpoint, sign-off, review and publication', async () =
   await page.waitForSelector('.action-msg .msg-ok');
   await shot(page, 'result-entered');
 
-  for (const c of others) {
-    await loginAs(`i${c}`, `i${c}-browser-pw`);
-    await page.goto(`${base}/#/results/${taskId}/${encodeURIComponent(team.uscc)}`);
-    await page.waitForSelector('#result-sign', { timeout: 20000 });
-    await page.click('#result-sign');
-    await page.waitForSelector('.action-msg .msg-ok');
+  async function othersSign() {
+    for (const c of others) {
+      await loginAs(`i${c}`, `i${c}-browser-pw`);
+      await page.goto(`${base}/#/results/${taskId}/${encodeURIComponent(team.uscc)}`);
+      await page.waitForSelector('#result-sign', { timeout: 20000 });
+      await page.click('#result-sign');
+      await page.waitForSelector('.action-msg .msg-ok');
+    }
   }
+  await othersSign();
+
+  // 退回修改 asks for its reason in an inline form (no browser dialog): empty is refused on the spot,
+  // then the reason is sent, the signatures are cleared and the team sees why.
+  await loginAs('head1', 'head1-browser-pw');
+  await page.goto(`${base}/#/results/${taskId}/${encodeURIComponent(team.uscc)}`);
+  await page.waitForSelector('#result-return', { timeout: 20000 });
+  assert.equal(await page.isVisible('#f-result-return-reason'), false, 'the reason form opens on demand');
+  await page.click('#result-return');
+  await page.click('#result-return-form button[type=submit]');
+  await page.waitForFunction(() => /请填写/.test(document.querySelector('#f-result-return-reason-err').textContent));
+  await page.fill('#f-result-return-reason', '第2项检查要点未写明整改期限，请补充后重新签名');
+  await page.click('#result-return-form button[type=submit]');
+  await page.waitForFunction(() => /已退回，待修改/.test(document.querySelector('main').textContent), null, { timeout: 20000 });
+  assert.match(await page.textContent('main'), /退回：第2项检查要点未写明整改期限/);
+  assert.equal(await page.isVisible('#result-approve'), false, 'no approval before the team signs again');
+
+  await loginAs(`i${first}`, `i${first}-browser-pw`);
+  await page.goto(`${base}/#/results/${taskId}/${encodeURIComponent(team.uscc)}`);
+  await page.waitForSelector('#result-sign', { timeout: 20000 });
+  assert.match(await page.textContent('main'), /第2项检查要点未写明整改期限/);
+  await page.click('#result-sign');
+  await page.waitForSelector('.action-msg .msg-ok');
+  await othersSign();
 
   await loginAs('head1', 'head1-browser-pw');
   await page.goto(`${base}/#/results/${taskId}/${encodeURIComponent(team.uscc)}`);

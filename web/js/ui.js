@@ -155,6 +155,25 @@ export function actionButton(label, fn, attrs = {}) {
   return h('span', { class: 'action' }, b, out);
 }
 
+// Button that opens an inline form asking for a reason before it runs fn(reason) — instead of
+// window.prompt: the reason is typed where the user looks, may be long, an empty one is refused
+// on the spot, and the server's refusal stays next to the text typed. fn's string is shown.
+export function reasonAction(label, fieldLabel, fn, attrs = {}) {
+  const prefix = attrs.id || 'reason';
+  const box = h('div', { class: 'reason-form', id: `${prefix}-form` });
+  box.hidden = true;
+  const cancel = h('button', { type: 'button', onclick: () => { box.hidden = true; } }, '取消');
+  const f = form([{ name: 'reason', label: fieldLabel, type: 'textarea', required: true, wide: true }],
+    async (v) => {
+      const r = await fn(v.reason.trim());
+      if (typeof r === 'string') { open.disabled = true; cancel.hidden = true; }
+      return r;
+    }, { idPrefix: prefix, submitLabel: `确认${label}`, extraButtons: cancel });
+  mount(box, f.el);
+  const open = h('button', { type: 'button', ...attrs, onclick: () => { box.hidden = !box.hidden; if (!box.hidden) f.inputs.reason.focus(); } }, label);
+  return h('span', { class: 'action' }, open, box);
+}
+
 // ---- forms ----
 
 // fields: [{name, label, type: text|number|date|select|textarea|checkbox|password|list,

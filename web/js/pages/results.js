@@ -1,7 +1,7 @@
 // 检查结果 (clauses 8.3, 8.4, 9.1, 9.2): per task and unit, a record per item checkpoint with a
 // result category a–h; sign-off by every team member; review (approve / return); publication;
 // corrections of published results (head approval); follow-up of problems; attachments.
-import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, fmtTime, loading, pager } from '../ui.js';
+import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, reasonAction, fmtTime, loading, pager } from '../ui.js';
 import { RESULT_CATEGORIES, RESULT_STATUS, TASK_STATUS, label } from '../labels.js';
 
 const FOLLOWUP_KIND = { rectification: '责令改正', pending_case: '待后续处理', referral: '移送公安机关' };
@@ -134,9 +134,7 @@ async function unitPage(ctx, taskId, uscc) {
   const flow = rid ? h('div', { class: 'toolbar' },
     onTeam && status === 'draft' && !signedByMe ? actionButton('本人签名确认', async () => { await api('POST', `/api/results/${rid}/sign`, {}); setTimeout(() => ctx.rerender(), 800); return '已签名'; }, { id: 'result-sign', class: 'primary' }) : null,
     isHead && status === 'draft' && allSigned ? actionButton('审核通过', async () => { await api('POST', `/api/results/${rid}/review`, { approve: true }); setTimeout(() => ctx.rerender(), 800); return '已审核'; }, { id: 'result-approve', class: 'primary' }) : null,
-    isHead && status === 'draft' && allSigned ? actionButton('退回修改', async () => {
-      const reason = window.prompt('退回理由（检查组将看到）');
-      if (!reason) return null;
+    isHead && status === 'draft' && allSigned ? reasonAction('退回修改', '退回理由（检查组将看到）', async (reason) => {
       await api('POST', `/api/results/${rid}/review`, { approve: false, reason });
       setTimeout(() => ctx.rerender(), 800);
       return '已退回';
@@ -151,13 +149,11 @@ async function unitPage(ctx, taskId, uscc) {
     { key: 'requested_by', label: '申请人', render: (c) => `${c.requested_by || ''} ${fmtTime(c.requested_at)}` },
     { key: 'op', label: '审批', render: (c) => (isHead ? h('span', null,
       actionButton('批准更正', async () => { await api('POST', `/api/results/${rid}/corrections/${c.id}/approve`, {}); setTimeout(() => ctx.rerender(), 800); return '已批准，更正已公示'; }, { class: 'primary' }),
-      actionButton('驳回', async () => {
-        const note = window.prompt('驳回理由');
-        if (!note) return null;
+      reasonAction('驳回', '驳回理由（申请人将看到）', async (note) => {
         await api('POST', `/api/results/${rid}/corrections/${c.id}/reject`, { note });
         setTimeout(() => ctx.rerender(), 800);
         return '已驳回';
-      })) : '待执行单位负责人批准') },
+      }, { id: `corr-reject-${c.id}` })) : '待执行单位负责人批准') },
   ], pendingCorr)) : null;
 
   const correction = rid && status === 'published' && (onTeam || ['admin', 'planner', 'head'].includes(me.role)) ? form([
