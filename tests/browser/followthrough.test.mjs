@@ -181,7 +181,7 @@ test('objection decision and feedback through inline forms, errors next to the f
   assert.deepEqual(dialogs, [], 'no browser dialogs');
 });
 
-test('the pending correction is on the head\'s 下一步 list and the results page', async () => {
+test('the pending correction is on the head\'s 下一步 list and the results page, and is rejected with a reason', async () => {
   const { page, base } = env;
   const pend = must(await S.head('GET', '/api/corrections?status=pending'), 'corrections');
   assert.equal(pend.total, 1);
@@ -198,6 +198,24 @@ test('the pending correction is on the head\'s 下一步 list and the results pa
   await waitText(page, '#pending-corrections', /异议成立/);
   await page.goto(`${base}/#/results/${S.task}`);
   await page.waitForSelector('[data-pending-corrections="1"]', T);
+
+  // 驳回 asks for its reason in an inline form: empty is refused in the page, then it is sent
+  const cid = pend.corrections[0].id;
+  await page.goto(`${base}/#/results/${S.task}/${S.uscc}`);
+  await page.waitForSelector(`#corr-reject-${cid}`, T);
+  await page.click(`#corr-reject-${cid}`);
+  await page.click(`#corr-reject-${cid}-form button[type=submit]`);
+  await waitText(page, `#f-corr-reject-${cid}-reason-err`, /请填写/);
+  assert.equal(must(await S.head('GET', '/api/corrections?status=pending'), 'corrections').total, 1, 'nothing sent');
+  await page.fill(`#f-corr-reject-${cid}-reason`, '复核决定所附材料不足，请补充现场照片后重新申请');
+  await page.click(`#corr-reject-${cid}-form button[type=submit]`);
+  await waitText(page, `#corr-reject-${cid}-form .form-msg`, /已驳回/);
+  assert.equal(must(await S.head('GET', '/api/corrections?status=pending'), 'corrections').total, 0);
+  const all = must(await S.head('GET', '/api/corrections'), 'corrections').corrections;
+  const c = all.find((x) => x.id === cid);
+  assert.equal(c.status, 'rejected');
+  assert.match(JSON.stringify(c), /材料不足/);
+  assert.deepEqual(dialogs, [], 'no browser dialogs');
 });
 
 test('a follow-up moves to its next state with a note, and its history is shown', async () => {
