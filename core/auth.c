@@ -97,7 +97,8 @@ int auth_resolve(req *r, user *u, char *csrf)
     e->th[0] = 0;
     unsigned long long epoch = r->w->epoch;
     json_t *row = db_row(r->db, NULL,
-        "SELECT s.user_id, s.csrf, s.created_at, s.seen_at, u.username, u.role, u.cert_no, u.active "
+        "SELECT s.user_id, s.csrf, s.created_at, s.seen_at, u.username, u.role, u.cert_no, u.active, "
+        "u.must_change_password "
         "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?", "s", th);
     if (!row) return 0;
     long long created = json_integer_value(json_object_get(row, "created_at"));
@@ -118,6 +119,7 @@ int auth_resolve(req *r, user *u, char *csrf)
     u->role = role_from_name(json_string_value(json_object_get(row, "role")));
     const char *cert = json_string_value(json_object_get(row, "cert_no"));
     snprintf(u->cert_no, sizeof u->cert_no, "%s", cert ? cert : "");
+    u->must_change = json_integer_value(json_object_get(row, "must_change_password")) == 1;
     snprintf(csrf, 65, "%s", json_string_value(json_object_get(row, "csrf")));
     json_decref(row);
     /* Cached with the epoch read before the query; the seen_at write above makes the next sync move
@@ -150,7 +152,7 @@ static int hash_password(const char *password, char out[crypto_pwhash_STRBYTES])
 }
 
 long long auth_create_user(sqlite3 *db, const char *actor, const char *username, const char *password,
-                           const char *role, const char *cert_no, char **err)
+                           const char *role, const char *cert_no, int must_change, char **err)
 {
     if (!valid_username(username)) {
         *err = xprintf("用户名须为 2–32 位字母、数字或 _ - .");
@@ -175,13 +177,13 @@ long long auth_create_user(sqlite3 *db, const char *actor, const char *username,
         *err = xprintf("用户名已存在：%s", username);
         return -1;
     }
-    if (db_run(db, err, "INSERT INTO users(username, password_hash, role, cert_no, created_at, updated_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", "ssssss",
-               username, hash, role, cert_no && *cert_no ? cert_no : NULL, at, at) < 0)
+    if (db_run(db, err, "INSERT INTO users(username, password_hash, role, cert_no, must_change_password, "
+                        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", "ssssiss",
+               username, hash, role, cert_no && *cert_no ? cert_no : NULL, (long long)!!must_change, at, at) < 0)
         return -1;
     long long id = sqlite3_last_insert_rowid(db);
-    json_t *d = json_pack("{ss ss ss?}", "username", username, "role", role, "cert_no",
-                          cert_no && *cert_no ? cert_no : NULL);
+    json_t *d = json_pack("{ss ss ss? sb}", "username", username, "role", role, "cert_no",
+                          cert_no && *cert_no ? cert_no : NULL, "must_change_password", !!must_change);
     char obj[32];
     snprintf(obj, sizeof obj, "user:%lld", id);
     int rc = audit_log(db, actor, "user.create", obj, d, err);
@@ -216,8 +218,8 @@ static int h_login(req *r)
         reply_header(r, "Retry-After", "900");
         return reply_error(r, 429, "throttled", "登录失败次数过多，请 15 分钟后再试");
     }
-    json_t *row = db_row(r->db, NULL, "SELECT id, password_hash, role, active FROM users WHERE username = ?",
-                         "s", username);
+    json_t *row = db_row(r->db, NULL, "SELECT id, password_hash, role, active, must_change_password FROM users "
+                                      "WHERE username = ?", "s", username);
     int ok = row && json_integer_value(json_object_get(row, "active")) == 1 &&
              crypto_pwhash_str_verify(json_string_value(json_object_get(row, "password_hash")), password,
                                       strlen(password)) == 0;
@@ -238,6 +240,7 @@ static int h_login(req *r)
     long long uid = json_integer_value(json_object_get(row, "id"));
     char role[16];
     snprintf(role, sizeof role, "%s", json_string_value(json_object_get(row, "role")));
+    int must_change = json_integer_value(json_object_get(row, "must_change_password")) == 1;
     json_decref(row);
     char token[65], th[65], csrf[65];
     random_hex(token);
@@ -259,7 +262,8 @@ static int h_login(req *r)
     snprintf(cookie, sizeof cookie, "sid=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", token,
              spot_config.session_max, spot_config.secure_cookie ? "; Secure" : "");
     reply_header(r, "Set-Cookie", cookie);
-    return reply_json(r, 200, json_pack("{ss ss ss}", "csrf", csrf, "username", username, "role", role));
+    return reply_json(r, 200, json_pack("{ss ss ss sb}", "csrf", csrf, "username", username, "role", role,
+                                        "must_change_password", must_change));
 }
 
 static int h_logout(req *r)
@@ -285,16 +289,85 @@ static int h_me(req *r)
     char csrf[65] = "";
     user u;
     auth_resolve(r, &u, csrf);
-    return reply_json(r, 200, json_pack("{sI ss ss ss? ss}", "id", (json_int_t)r->user->id, "username",
+    return reply_json(r, 200, json_pack("{sI ss ss ss? ss sb}", "id", (json_int_t)r->user->id, "username",
                                         r->user->username, "role", role_name(r->user->role), "cert_no",
-                                        r->user->cert_no[0] ? r->user->cert_no : NULL, "csrf", csrf));
+                                        r->user->cert_no[0] ? r->user->cert_no : NULL, "csrf", csrf,
+                                        "must_change_password", r->user->must_change));
+}
+
+/* The account row as the /api/users routes show it (never the hash). */
+static json_t *user_row(sqlite3 *db, long long id)
+{
+    return db_row(db, NULL, "SELECT id, username, role, cert_no, active, must_change_password, password_changed_at, "
+                            "created_at, updated_at FROM users WHERE id = ?", "i", id);
+}
+
+/* POST /api/me/password {"current","new"}: the owner changes their own password. The current
+ * password is checked like a login (a wrong one counts toward the same throttle), so a session left
+ * open cannot be turned into a takeover. The change ends the user's other sessions and clears
+ * must_change_password; the audit record holds neither password. */
+static int h_password(req *r)
+{
+    if (req_require_object(r)) return 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(r->json, key, v) {
+        if (strcmp(key, "current") && strcmp(key, "new")) return reply_error(r, 400, "unknown_field", "未知字段：%s", key);
+    }
+    const char *cur = json_string_value(json_object_get(r->json, "current"));
+    const char *pw = json_string_value(json_object_get(r->json, "new"));
+    if (!cur || !pw || strlen(cur) > 256) return reply_error(r, 400, "bad_request", "需要 current（当前密码）和 new（新密码）");
+    if (strlen(pw) < 8 || strlen(pw) > 256) return reply_error(r, 422, "invalid", "新密码长度须为 8–256 个字符");
+    if (!strcmp(pw, cur)) return reply_error(r, 422, "invalid", "新密码不能与当前密码相同");
+    if (!strcmp(pw, r->user->username)) return reply_error(r, 422, "invalid", "新密码不能与用户名相同");
+    long long now = clock_unix();
+    const char *ip = r->client_ip ? r->client_ip : "";
+    if (db_int(r->db, NULL, 0, "SELECT count(*) FROM login_failures WHERE username = ? AND at > ?", "si",
+               r->user->username, now - THROTTLE_WINDOW) >= THROTTLE_PER_USER) {
+        reply_header(r, "Retry-After", "900");
+        return reply_error(r, 429, "throttled", "密码错误次数过多，请 15 分钟后再试");
+    }
+    char *hash_now = db_text(r->db, NULL, "SELECT password_hash FROM users WHERE id = ?", "i", r->user->id);
+    int ok = hash_now && crypto_pwhash_str_verify(hash_now, cur, strlen(cur)) == 0;
+    free(hash_now);
+    char *err = NULL;
+    if (!ok) {
+        fprintf(stderr, "security: password change refused (wrong current password): user=%s ip=%s\n",
+                r->user->username, ip);
+        if (db_begin(r->db, &err) == 0) {
+            db_run(r->db, NULL, "INSERT INTO login_failures(username, ip, at) VALUES (?, ?, ?)", "ssi",
+                   r->user->username, ip, now);
+            db_commit(r->db, NULL);
+        }
+        free(err);
+        return reply_error(r, 422, "wrong_password", "当前密码错误");
+    }
+    char hash[crypto_pwhash_STRBYTES];
+    if (hash_password(pw, hash) != 0) return reply_error(r, 500, "internal", "无法计算密码散列");
+    char at[32], th[65] = "", token[80], obj[32];
+    const char *cookie = req_header(r, "Cookie");
+    if (cookie && cookie_value(cookie, "sid", token, sizeof token)) token_hash(token, th);
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "user:%lld", r->user->id);
+    json_t *d = json_pack("{sb}", "was_required", r->user->must_change);
+    int rc = db_begin(r->db, &err) == 0 &&
+             db_run(r->db, &err, "UPDATE users SET password_hash = ?, must_change_password = 0, password_changed_at = ?, "
+                                 "updated_at = ? WHERE id = ?", "sssi", hash, at, at, r->user->id) == 1 &&
+             db_run(r->db, &err, "DELETE FROM sessions WHERE user_id = ? AND token_hash != ?", "is", r->user->id, th) >= 0 &&
+             db_run(r->db, &err, "DELETE FROM login_failures WHERE username = ?", "s", r->user->username) >= 0 &&
+             audit_log(r->db, r->user->username, "user.password", obj, d, &err) == 0 &&
+             db_commit(r->db, &err) == 0;
+    json_decref(d);
+    sodium_memzero(hash, sizeof hash);
+    if (!rc) return fail_db(r, err);
+    return reply_json(r, 200, json_pack("{sb ss}", "ok", 1, "changed_at", at));
 }
 
 static int h_users_list(req *r)
 {
     char *err = NULL;
-    json_t *rows = db_rows(r->db, &err, "SELECT id, username, role, cert_no, active, created_at, updated_at "
-                                        "FROM users ORDER BY id", "");
+    json_t *rows = db_rows(r->db, &err, "SELECT id, username, role, cert_no, active, must_change_password, "
+                                        "password_changed_at, created_at, updated_at FROM users ORDER BY id", "");
     if (!rows) return fail_db(r, err);
     return reply_json(r, 200, rows);
 }
@@ -306,9 +379,12 @@ static int h_users_create(req *r)
     const char *password = json_string_value(json_object_get(r->json, "password"));
     const char *role = json_string_value(json_object_get(r->json, "role"));
     const char *cert = json_string_value(json_object_get(r->json, "cert_no"));
+    json_t *mc = json_object_get(r->json, "must_change_password");
+    if (mc && !json_is_boolean(mc))
+        return reply_error(r, 400, "bad_request", "must_change_password 须为 true 或 false");
     char *err = NULL;
     if (db_begin(r->db, &err) != 0) return fail_db(r, err);
-    long long id = auth_create_user(r->db, req_actor(r), username, password, role, cert, &err);
+    long long id = auth_create_user(r->db, req_actor(r), username, password, role, cert, json_is_true(mc), &err);
     if (id < 0) {
         db_rollback(r->db);
         int rc = reply_error(r, 422, "invalid", "%s", err ? err : "无法创建用户");
@@ -316,8 +392,7 @@ static int h_users_create(req *r)
         return rc;
     }
     if (db_commit(r->db, &err) != 0) return fail_db(r, err);
-    return reply_json(r, 201, db_row(r->db, NULL, "SELECT id, username, role, cert_no, active, created_at, "
-                                                  "updated_at FROM users WHERE id = ?", "i", id));
+    return reply_json(r, 201, user_row(r->db, id));
 }
 
 static int h_users_update(req *r)
@@ -328,7 +403,8 @@ static int h_users_update(req *r)
     json_t *v;
     const char *key;
     json_object_foreach(r->json, key, v) {
-        if (strcmp(key, "password") && strcmp(key, "role") && strcmp(key, "cert_no") && strcmp(key, "active"))
+        if (strcmp(key, "password") && strcmp(key, "role") && strcmp(key, "cert_no") && strcmp(key, "active") &&
+            strcmp(key, "must_change_password"))
             return reply_error(r, 400, "unknown_field", "未知字段：%s", key);
     }
     if (db_begin(r->db, &err) != 0) return fail_db(r, err);
@@ -363,6 +439,13 @@ static int h_users_update(req *r)
         else if (db_run(r->db, &err, "UPDATE users SET cert_no = ? WHERE id = ?", "ji", v, id) < 0) goto dberr;
         else json_object_set(changes, "cert_no", v);
     }
+    if (!problem && (v = json_object_get(r->json, "must_change_password"))) {
+        if (!json_is_boolean(v)) problem = "must_change_password 须为 true 或 false";
+        else if (id == r->user->id && json_is_true(v)) problem = "不能要求自己下次登录修改密码";
+        else if (db_run(r->db, &err, "UPDATE users SET must_change_password = ? WHERE id = ?", "ii",
+                        (long long)json_is_true(v), id) < 0) goto dberr;
+        else json_object_set(changes, "must_change_password", v);
+    }
     if (!problem && (v = json_object_get(r->json, "active"))) {
         if (!json_is_boolean(v)) problem = "active 须为 true 或 false";
         else if (id == r->user->id && json_is_false(v)) problem = "不能停用自己的账户";
@@ -386,8 +469,7 @@ static int h_users_update(req *r)
     json_decref(d);
     json_decref(old);
     if (rc != 0 || db_commit(r->db, &err) != 0) return fail_db(r, err);
-    return reply_json(r, 200, db_row(r->db, NULL, "SELECT id, username, role, cert_no, active, created_at, "
-                                                  "updated_at FROM users WHERE id = ?", "i", id));
+    return reply_json(r, 200, user_row(r->db, id));
 dberr:
     json_decref(old);
     json_decref(changes);
@@ -396,8 +478,9 @@ dberr:
 
 const struct route auth_routes[] = {
     {"POST", "/api/login", ROLE_PUBLIC, h_login},
-    {"POST", "/api/logout", ROLE_STAFF, h_logout},
-    {"GET", "/api/me", ROLE_STAFF, h_me},
+    {"POST", "/api/logout", ROLE_STAFF | ROUTE_BEFORE_PW_CHANGE, h_logout},
+    {"GET", "/api/me", ROLE_STAFF | ROUTE_BEFORE_PW_CHANGE, h_me},
+    {"POST", "/api/me/password", ROLE_STAFF | ROUTE_BEFORE_PW_CHANGE, h_password},
     {"GET", "/api/users", ROLE_ADMIN, h_users_list},
     {"POST", "/api/users", ROLE_ADMIN, h_users_create},
     {"PUT", "/api/users/{id}", ROLE_ADMIN, h_users_update},

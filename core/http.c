@@ -377,6 +377,10 @@ static void dispatch_route(conn_state *cs, const struct route *rt)
             reply_error(r, 403, "forbidden", "当前角色（%s）无权执行此操作", role_name(r->user->role));
             return;
         }
+        if (r->user->must_change && !(rt->roles & ROUTE_BEFORE_PW_CHANGE)) {
+            reply_error(r, 403, "password_change_required", "请先修改管理员设置的初始密码（POST /api/me/password）");
+            return;
+        }
     }
     if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && r->user && !cs->test_mode) {
         const char *tok = req_header(r, "X-CSRF-Token");

@@ -19,6 +19,8 @@ enum {
     ROLE_AUDITOR = 1 << 4,
     ROLE_PUBLIC = 1 << 5,
     ROLE_STAFF = ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD | ROLE_AUDITOR,
+    /* not a role: the route stays open to a session whose password must be changed first */
+    ROUTE_BEFORE_PW_CHANGE = 1 << 6,
 };
 
 typedef struct user {
@@ -26,6 +28,7 @@ typedef struct user {
     char username[64];
     int role;              /* one ROLE_* bit */
     char cert_no[64];      /* linked inspector's 执法证号, or "" */
+    int must_change;       /* an administrator set the password: only ROUTE_BEFORE_PW_CHANGE routes */
 } user;
 
 #define REQ_MAX_PARAMS 4

@@ -94,7 +94,7 @@ async function launch(profile, { viewport, isMobile }, pageErrors) {
     return route.abort();
   });
   const page = context.pages()[0] || await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('pageerror', (e) => pageErrors.push(String(e) + (process.env.SPOT_STACKS ? e.stack : '')));
   page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
   return { context, page };
 }

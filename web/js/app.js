@@ -17,6 +17,7 @@ const ROUTES = [
   { path: 'rules', label: '规则管理', group: '系统', mod: './pages/rules.js' },
   { path: 'console', label: 'Lua 控制台', group: '系统', mod: './pages/console.js', roles: ['admin'] },
   { path: 'users', label: '用户管理', group: '系统', mod: './pages/users.js', roles: ['admin'] },
+  { path: 'password', label: '修改密码', mod: './pages/password.js', hidden: true },
 ];
 
 const state = { me: null };
@@ -36,7 +37,7 @@ function renderNav(current) {
   const items = [];
   let group = null;
   for (const r of ROUTES) {
-    if (!allowed(r)) continue;
+    if (!allowed(r) || r.hidden) continue;
     if (r.group !== group) {
       group = r.group;
       items.push(h('div', { class: 'group' }, group));
@@ -55,6 +56,7 @@ function renderUser() {
   }
   mount(userBox,
     h('span', { class: 'name' }, `${state.me.username}（${ROLES[state.me.role] || state.me.role}）`),
+    h('a', { href: '#/password', id: 'change-password' }, '修改密码'),
     h('button', { type: 'button', id: 'logout', onclick: logout }, '退出'));
 }
 
@@ -88,8 +90,10 @@ export async function onLogin(reply) {
   await loadMe().catch(() => {});
   if (!state.me) state.me = { username: reply.username, role: reply.role, csrf: reply.csrf };
   setCsrf(state.me.csrf || reply.csrf);
-  // Back to the page the user was trying to open (#/login?next=…), else the dashboard.
-  const target = `#/${safeNext(parseHash(location.hash).query.next) || 'dashboard'}`;
+  // Back to the page the user was trying to open (#/login?next=…), else the dashboard; an initial
+  // password set by an administrator is changed first (the server refuses everything else).
+  const next = safeNext(parseHash(location.hash).query.next);
+  const target = state.me.must_change_password ? `#/password${next ? `?next=${encodeURIComponent(next)}` : ''}` : `#/${next || 'dashboard'}`;
   if (location.hash === target) route();
   else location.hash = target;
 }
@@ -124,6 +128,10 @@ async function route() {
     return route();
   }
   renderUser();
+  if (state.me && state.me.must_change_password && parts[0] !== 'password' && parts[0] !== 'login') {
+    location.replace(`#/password?next=${encodeURIComponent(raw)}`);
+    return route();
+  }
   if (parts[0] === 'login') {
     if (state.me) {
       location.replace(`#/${safeNext(query.next) || 'dashboard'}`);
@@ -149,9 +157,19 @@ async function route() {
   mount(main, h('p', { class: 'loading' }, '加载中…'));
   try {
     const m = await import(r.mod);
+    if (seq !== routeSeq) return; // a newer navigation won
+    // The session may have ended while the module loaded (a 401 elsewhere): no page without a user.
+    if (!state.me) {
+      location.replace(loginHash(raw));
+      return route();
+    }
     // A page's delayed refresh (after an action) is dropped once the user has moved on.
     const here = location.hash;
-    const ctx = { me: state.me, parts, query, rerender: () => (location.hash === here && state.me ? route() : undefined) };
+    const ctx = {
+      me: state.me, parts, query, rerender: () => (location.hash === here && state.me ? route() : undefined),
+      // the password page: the change is done, go on to where the user was going
+      passwordChanged: () => { state.me.must_change_password = false; location.hash = `#/${safeNext(query.next) || 'dashboard'}`; },
+    };
     const node = await m.render(ctx);
     if (seq !== routeSeq) return; // a newer navigation won
     mount(main, node);

@@ -19,6 +19,7 @@ export async function render(ctx) {
     { name: 'cert_no', label: '关联执法证号（检查人员必填）', help: '输入姓名或证号的开头可从检查人员名录中选择', value: q.cert_no || '' },
     { name: 'username', label: '用户名（登录用，字母或数字）', required: true, autocomplete: 'off', value: q.username || (q.cert_no ? `i${q.cert_no}` : '') },
     { name: 'password', label: '初始密码（至少 8 位，请告知本人）', type: 'password', required: true, autocomplete: 'new-password' },
+    { name: 'must_change_password', label: '首次登录须修改密码', type: 'checkbox', value: true },
   ], async (v) => {
     if (v.role === 'inspector' && !v.cert_no) throw Object.assign(new Error('检查人员账户须关联其执法证号（cert_no）'), { body: { field: 'cert_no' } });
     if (v.cert_no && inspectors.length && !byCert.has(v.cert_no)) throw Object.assign(new Error(`检查人员名录中没有执法证号 ${v.cert_no}`), { body: { field: 'cert_no' } });
@@ -30,6 +31,7 @@ export async function render(ctx) {
     create.inputs.username.value = '';
     create.inputs.password.value = '';
     create.inputs.cert_no.value = '';
+    create.inputs.must_change_password.checked = true;
     return out;
   }, { submitLabel: '创建用户', idPrefix: 'newuser' });
   create.inputs.cert_no.setAttribute('list', 'cert-options');
@@ -53,9 +55,11 @@ export async function render(ctx) {
       { name: 'cert_no', label: '关联执法证号', value: u.cert_no || '' },
       { name: 'active', label: '启用', type: 'checkbox', value: !!u.active },
       { name: 'password', label: '新密码（留空不改）', type: 'password', autocomplete: 'new-password' },
+      ...(u.id === ctx.me.id ? [] : [{ name: 'must_change_password', label: '下次登录须修改密码', type: 'checkbox', value: !!u.must_change_password }]),
     ], async (v) => {
       const body = { role: v.role, cert_no: v.cert_no || null, active: v.active };
       if (v.password) body.password = v.password;
+      if (u.id !== ctx.me.id) body.must_change_password = v.must_change_password;
       await api('PUT', `/api/users/${u.id}`, body);
       setTimeout(() => ctx.rerender(), 800);
       return '已保存';
@@ -71,7 +75,8 @@ export async function render(ctx) {
       { key: 'username', label: '用户名' },
       { key: 'role', label: '角色', render: (u) => ROLES[u.role] || u.role },
       { key: 'cert_no', label: '执法证号', render: (u) => (u.cert_no ? `${u.cert_no}${byCert.get(u.cert_no) ? ` ${byCert.get(u.cert_no).name}` : ''}` : '') },
-      { key: 'active', label: '状态', render: (u) => h('span', { class: `badge ${u.active ? 'ok' : 'bad'}` }, u.active ? '启用' : '停用') },
+      { key: 'active', label: '状态', render: (u) => h('span', null, h('span', { class: `badge ${u.active ? 'ok' : 'bad'}` }, u.active ? '启用' : '停用'),
+        u.must_change_password ? h('span', { class: 'badge warn', title: '下次登录须先修改密码' }, ' 待改初始密码') : null) },
       { key: 'updated_at', label: '更新时间', render: (u) => fmtTime(u.updated_at) },
       { key: 'op', label: '', render: (u) => h('button', { type: 'button', onclick: () => edit(u) }, '修改') },
     ], rows);
