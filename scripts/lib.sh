@@ -6,7 +6,8 @@ SPOT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian packages the build, the tests and the benchmarks need.
 SPOT_PACKAGES="build-essential file cmake pkg-config git python3 sqlite3 libsqlite3-dev liblua5.4-dev lua5.4 \
 libmicrohttpd-dev libjansson-dev libcmocka-dev libsodium-dev libcsv-dev libedit-dev tmux \
-clang libclang-rt-14-dev wrk nginx-light chromium nodejs libjs-codemirror fonts-wqy-microhei"
+clang libclang-rt-14-dev wrk nginx-light openssl systemd groff-base man-db chromium nodejs libjs-codemirror \
+fonts-wqy-microhei"
 
 spot_install() {
   local missing=()

@@ -193,6 +193,7 @@ t.check("spotcheck-backup.service: oneshot as spotcheck running the packaged hel
 t.check("spotcheck-backup.timer: daily, Persistent, timers.target",
         timer.get("OnCalendar") and timer.get("Persistent") == ["true"] and timer.get("WantedBy") == ["timers.target"],
         timer)
+t.check("systemd-analyze is installed (scripts/lib.sh installs systemd)", shutil.which("systemd-analyze"))
 if shutil.which("systemd-analyze"):
     # Offline check of the unit syntax; the programs are looked up in the extracted root.
     vdir = os.path.join(work, "verify")
