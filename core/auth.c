@@ -199,6 +199,22 @@ static int fail_db(req *r, char *err)
     return reply_error(r, 500, "internal", "数据库错误");
 }
 
+/* Failed logins (and wrong current passwords) of a user name within the throttle window. */
+static long long recent_failures(sqlite3 *db, const char *username, long long now)
+{
+    return db_int(db, NULL, 0, "SELECT count(*) FROM login_failures WHERE username = ? AND at > ?", "si", username,
+                  now - THROTTLE_WINDOW);
+}
+
+/* Records one failure in its own transaction and forgets those older than a day. */
+static void record_failure(sqlite3 *db, const char *username, const char *ip, long long now)
+{
+    if (db_begin(db, NULL) != 0) return;
+    db_run(db, NULL, "INSERT INTO login_failures(username, ip, at) VALUES (?, ?, ?)", "ssi", username, ip, now);
+    db_run(db, NULL, "DELETE FROM login_failures WHERE at < ?", "i", now - 86400);
+    db_commit(db, NULL);
+}
+
 static int h_login(req *r)
 {
     if (req_require_object(r)) return 0;
@@ -208,8 +224,7 @@ static int h_login(req *r)
         return reply_error(r, 400, "bad_request", "需要用户名和密码");
     long long now = clock_unix();
     const char *ip = r->client_ip ? r->client_ip : "";
-    long long by_user = db_int(r->db, NULL, 0, "SELECT count(*) FROM login_failures WHERE username = ? AND at > ?",
-                               "si", username, now - THROTTLE_WINDOW);
+    long long by_user = recent_failures(r->db, username, now);
     long long by_ip = db_int(r->db, NULL, 0, "SELECT count(*) FROM login_failures WHERE ip = ? AND at > ?",
                              "si", ip, now - THROTTLE_WINDOW);
     if (by_user >= THROTTLE_PER_USER || by_ip >= THROTTLE_PER_IP) {
@@ -228,13 +243,7 @@ static int h_login(req *r)
         /* Only names of existing accounts: a typed ID number, password or forged line stays out. */
         fprintf(stderr, "security: login failed: user=%s ip=%s\n", row ? username : "(unknown)", ip);
         json_decref(row);
-        if (db_begin(r->db, &err) == 0) {
-            db_run(r->db, NULL, "INSERT INTO login_failures(username, ip, at) VALUES (?, ?, ?)", "ssi",
-                   username, ip, now);
-            db_run(r->db, NULL, "DELETE FROM login_failures WHERE at < ?", "i", now - 86400);
-            db_commit(r->db, NULL);
-        }
-        free(err);
+        record_failure(r->db, username, ip, now);
         return reply_error(r, 401, "bad_credentials", "用户名或密码错误");
     }
     long long uid = json_integer_value(json_object_get(row, "id"));
@@ -322,8 +331,7 @@ static int h_password(req *r)
     if (!strcmp(pw, r->user->username)) return reply_error(r, 422, "invalid", "新密码不能与用户名相同");
     long long now = clock_unix();
     const char *ip = r->client_ip ? r->client_ip : "";
-    if (db_int(r->db, NULL, 0, "SELECT count(*) FROM login_failures WHERE username = ? AND at > ?", "si",
-               r->user->username, now - THROTTLE_WINDOW) >= THROTTLE_PER_USER) {
+    if (recent_failures(r->db, r->user->username, now) >= THROTTLE_PER_USER) {
         reply_header(r, "Retry-After", "900");
         return reply_error(r, 429, "throttled", "密码错误次数过多，请 15 分钟后再试");
     }
@@ -334,12 +342,7 @@ static int h_password(req *r)
     if (!ok) {
         fprintf(stderr, "security: password change refused (wrong current password): user=%s ip=%s\n",
                 r->user->username, ip);
-        if (db_begin(r->db, &err) == 0) {
-            db_run(r->db, NULL, "INSERT INTO login_failures(username, ip, at) VALUES (?, ?, ?)", "ssi",
-                   r->user->username, ip, now);
-            db_commit(r->db, NULL);
-        }
-        free(err);
+        record_failure(r->db, r->user->username, ip, now);
         return reply_error(r, 422, "wrong_password", "当前密码错误");
     }
     char hash[crypto_pwhash_STRBYTES];
