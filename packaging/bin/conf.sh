@@ -1,4 +1,4 @@
-# conf.sh: sourced by the spotcheck-* helpers. Reads one key the way core/config.c does:
+# conf.sh: sourced by the spotcheck-* helpers. Reads one key the way core/lib/config.c does:
 # built-in default < configuration file (SPOTCHECK_CONFIG) < SPOTCHECK_* environment variable.
 SPOTCHECK_BIN=${SPOTCHECK_BIN:-/usr/bin/spotcheck}
 SPOTCHECK_CONFIG=${SPOTCHECK_CONFIG-/etc/spotcheck/spotcheck.conf}

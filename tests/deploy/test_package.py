@@ -233,14 +233,14 @@ issue_cmds = {"init", "serve", "import", "console", "run", "verify", "rules test
 t.check("man page documents init, serve, import, console, run, verify, rules test, backup, audit verify, version",
         issue_cmds <= documented, sorted(issue_cmds - documented))
 
-# ---- 6. configuration file: every key of core/config.c, defaults valid ----------------------------
-csrc = open(os.path.join(SRC, "core/config.c")).read()
+# ---- 6. configuration file: every key of core/lib/config.c, defaults valid ----------------------------
+csrc = open(os.path.join(SRC, "core/lib/config.c")).read()
 keys = set(re.findall(r'!strcmp\(key, "(\w+)"\)', csrc)) | set(re.findall(r'\{"(\w+)", \d', csrc))
 envs = set(re.findall(r'"(SPOTCHECK_\w+)"', csrc)) - {"SPOTCHECK_CONFIG"}
 conf_text = open(os.path.join(root, "etc/spotcheck/spotcheck.conf")).read()
 conf_keys = set(re.findall(r"^#?(\w+) = ", conf_text, re.M))
-t.check("spotcheck.conf documents every key of core/config.c", keys and keys <= conf_keys, sorted(keys - conf_keys))
-t.check("spotcheck.conf names every SPOTCHECK_* variable of core/config.c", all(e in conf_text for e in envs),
+t.check("spotcheck.conf documents every key of core/lib/config.c", keys and keys <= conf_keys, sorted(keys - conf_keys))
+t.check("spotcheck.conf names every SPOTCHECK_* variable of core/lib/config.c", all(e in conf_text for e in envs),
         sorted(e for e in envs if e not in conf_text))
 active = dict(re.findall(r"^(\w+) = (.*)$", conf_text, re.M))
 t.check("packaged conf sets db_path, rules_dir, web_dir, secure_cookie explicitly",

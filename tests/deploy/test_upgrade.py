@@ -1,4 +1,4 @@
-"""Upgrades: a database left at schema version 1 (only core/migrations/0001_core.sql applied, with the
+"""Upgrades: a database left at schema version 1 (only core/store/migrations/0001_core.sql applied, with the
 admin user, rules and audit records of a real `spotcheck init`) goes through the packaged
 ExecStartPre (spotcheck-prestart), which keeps pre-upgrade-1.db, then the current binary's `serve`
 migrates it to the latest version; the user can still log in and the audit chain is intact.
@@ -21,8 +21,8 @@ t = Suite()
 work = tempdir("upgrade")
 latest = schema_latest()
 t.check(f"binary's latest schema version is {latest} (> 1, so there is something to migrate)", latest > 1)
-migrations = sorted(glob.glob(os.path.join(SRC, "core/migrations/[0-9][0-9][0-9][0-9]_*.sql")))
-t.check("core/migrations/0001_core.sql exists", migrations and migrations[0].endswith("/0001_core.sql"), migrations)
+migrations = sorted(glob.glob(os.path.join(SRC, "core/store/migrations/[0-9][0-9][0-9][0-9]_*.sql")))
+t.check("core/store/migrations/0001_core.sql exists", migrations and migrations[0].endswith("/0001_core.sql"), migrations)
 
 # A current database from `spotcheck init`, whose rows are carried into a version-1 database.
 full = os.path.join(work, "full.db")

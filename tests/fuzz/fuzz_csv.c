@@ -1,4 +1,4 @@
-/* fuzz_csv: CSV import (core/csvimport.h csv_import) of arbitrary bytes into the enterprise or the
+/* fuzz_csv: CSV import (core/domain/csvimport.h csv_import) of arbitrary bytes into the enterprise or the
  * inspector directory of a temporary database with the shipped rules loaded. The first byte picks
  * the directory; the rest is the file. Any outcome is fine (imported, rows rejected, file refused)
  * except a crash, a sanitizer report, or a transaction left open. */

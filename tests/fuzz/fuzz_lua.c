@@ -1,4 +1,4 @@
-/* fuzz_lua: the Lua sandbox (core/luahost.h) fed arbitrary source: first as console code
+/* fuzz_lua: the Lua sandbox (core/host/luahost.h) fed arbitrary source: first as console code
  * (lh_console), then as a rule file (lh_load_rule) whose returned functions, if any, are called
  * with a small argument list. Tight limits (200,000 instructions, 200 ms, 16 MiB) keep every input
  * short; errors are expected, crashes and sanitizer reports are findings. A fresh state per input

@@ -26,7 +26,7 @@ CC="${SPOT_FUZZ_CC:-$(command -v clang-14 || command -v clang || true)}"
 
 # 1. The core library, instrumented for coverage and sanitizers, through the project's own CMake
 #    (it also generates the embedded migrations). Only the spotcore target is built.
-cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=Debug -DSPOT_SANITIZE=ON \
+cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=Debug -DSPOT_SANITIZE=ON -DSPOT_FUZZING=ON \
   -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link -O1 -gline-tables-only" >/dev/null
 cmake --build "$build" --target spotcore -j"$(nproc)" >/dev/null
 
@@ -43,7 +43,7 @@ for t in "${targets[@]}"; do
     "$CC" -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
       -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
       -DSPOT_VERSION='"fuzz"' -DSPOT_SOURCE_DIR="\"$root\"" -DSPOT_DATA_DIR='"/usr/share/spotcheck"' \
-      -I"$root/core" $cflags "$src" "$build/libspotcore.a" $libs -lcsv -lpthread -lm -o "$build/fuzz_$t"
+      $(for l in cli http domain store host draw lib; do printf -- '-I%s ' "$root/core/$l"; done) $cflags "$src" "$build/libspotcore.a" $libs -lcsv -lpthread -lm -o "$build/fuzz_$t"
   fi
 done
 

@@ -4,7 +4,7 @@ Without trusted_proxies a forged X-Forwarded-For changes nothing (log, login thr
 With trusted_proxies = 127.0.0.1 the right-most forwarded address that is not a trusted proxy is the
 client: it appears as ip= in the request log and login throttling counts per forwarded address.
 Malformed headers fall back to the peer; a bad trusted_proxies value stops start-up naming the key.
-The per-address limit is THROTTLE_PER_IP in core/auth.c (30 failures in 15 minutes); failed logins
+The per-address limit is THROTTLE_PER_IP in core/domain/auth.c (30 failures in 15 minutes); failed logins
 here use a different unknown user name each, so the per-user limit (5) never applies."""
 import os
 import re

@@ -1,5 +1,5 @@
 """Every query of a list endpoint uses an index (issue 7.6). The server runs with SPOTCHECK_TRACE_SQL
-(core/db.c: every SELECT/WITH it runs, bound values expanded, is appended to a file); the test calls
+(core/store/db.c: every SELECT/WITH it runs, bound values expanded, is appended to a file); the test calls
 each list endpoint with each filter on a demo database (no ANALYZE: the planner's defaults), then
 runs EXPLAIN QUERY PLAN over every traced statement and fails on a full `SCAN <table>` (no index)
 unless the statement is one of the explicit exceptions below, each with the reason it reads the whole

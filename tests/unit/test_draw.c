@@ -1,4 +1,4 @@
-/* test_draw.c: draw algorithm v1 (core/draw.c, core/stream.c): the SPEC §9 test vector, hashes
+/* test_draw.c: draw algorithm v1 (core/draw/draw.c, core/draw/stream.c): the SPEC §9 test vector, hashes
  * recomputed independently with libsodium, uniform() edge cases, sparse vs dense shuffles, redraw
  * continuation and a 1,000,000-unit freeze + draw. */
 #include <stdarg.h>

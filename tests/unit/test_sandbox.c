@@ -1,4 +1,4 @@
-/* test_sandbox.c: attacks on the Lua sandbox (core/luahost.c), one case per escape technique,
+/* test_sandbox.c: attacks on the Lua sandbox (core/host/), one case per escape technique,
  * named after the attack; after each attack the same state must serve a normal call. Also the
  * JSON conversion, the rule test runner and the console. */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* test_verify.c: core/verify.c. An announcement is built here with the real draw functions and must
+/* test_verify.c: core/draw/verify.c. An announcement is built here with the real draw functions and must
  * verify; then each published field is tampered with and the report must name what differs. */
 #include <stdarg.h>
 #include <stddef.h>

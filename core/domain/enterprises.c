@@ -70,14 +70,6 @@ int dir_field_index(const dir_kind *k, const char *name)
     return -1;
 }
 
-static int fail_db(req *r, char *err)
-{
-    fprintf(stderr, "spotcheck: database: %s\n", err ? err : "?");
-    free(err);
-    db_rollback(r->db);
-    return reply_error(r, 500, "internal", "数据库错误");
-}
-
 /* The effective stored text of a value: empty optional values take the field default. */
 static const char *effective(const vfield *f, const char *val)
 {
@@ -512,7 +504,7 @@ int dir_list(req *r, const dir_kind *k)
     if (!ckey || !worker_cache_use(ckey, epoch, read_count, &total) || total < 0) {
         if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK || bind_params(st, q, 1) ||
             sqlite3_step(st) != SQLITE_ROW) {
-            fail_db(r, xprintf("count: %s", sqlite3_errmsg(r->db)));
+            reply_db_error(r, xprintf("count: %s", sqlite3_errmsg(r->db)));
             goto done;
         }
         total = sqlite3_column_int64(st, 0);
@@ -527,7 +519,7 @@ int dir_list(req *r, const dir_kind *k)
                   (page - 1) * per_page);
     if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK || bind_params(st, q, 1) ||
         !(rows = stmt_rows(st))) {
-        fail_db(r, xprintf("list: %s", sqlite3_errmsg(r->db)));
+        reply_db_error(r, xprintf("list: %s", sqlite3_errmsg(r->db)));
         goto done;
     }
     size_t i;
@@ -610,7 +602,7 @@ int dir_export(req *r, const dir_kind *k, const char *filename)
     sb_put(&b, "\r\n", 2);
     sql = xprintf("SELECT * FROM %s%s%s", k->table, q->where, order);
     if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK || bind_params(st, q, 1)) {
-        fail_db(r, xprintf("export: %s", sqlite3_errmsg(r->db)));
+        reply_db_error(r, xprintf("export: %s", sqlite3_errmsg(r->db)));
         goto done;
     }
     int idx[DIR_MAX_FIELDS], ind_col = -1;
@@ -642,7 +634,7 @@ int dir_export(req *r, const dir_kind *k, const char *filename)
         if (sb_put(&b, "\r\n", 2)) goto oom;
     }
     if (rc != SQLITE_DONE) {
-        fail_db(r, xprintf("export: %s", sqlite3_errmsg(r->db)));
+        reply_db_error(r, xprintf("export: %s", sqlite3_errmsg(r->db)));
         goto done;
     }
     char disp_name[128];
@@ -694,7 +686,7 @@ int dir_get(req *r, const dir_kind *k)
     if (id < 0) return reply_error(r, 404, "not_found", "没有这个%s：%s", k->what, r->nparams ? r->params[0] : "");
     char *err = NULL;
     json_t *row = load_row(r->db, k, id, &err);
-    if (!row) return fail_db(r, err);
+    if (!row) return reply_db_error(r, err);
     industry_set ind;
     int have_ind = 0;
     if (k->with_category) {
@@ -727,7 +719,7 @@ int dir_history(req *r, const dir_kind *k)
                         "ORDER BY version DESC, id DESC", k->history, k->history_fk);
     json_t *rows = db_rows(r->db, &err, sql, "i", id);
     free(sql);
-    if (!rows) return fail_db(r, err);
+    if (!rows) return reply_db_error(r, err);
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {
@@ -812,7 +804,7 @@ int dir_create(req *r, const dir_kind *k)
     }
     if (read_body(r, k, ind, store, vals, 1)) goto done;
     if (db_begin(r->db, &err) != 0) {
-        fail_db(r, err);
+        reply_db_error(r, err);
         err = NULL;
         goto done;
     }
@@ -827,7 +819,7 @@ int dir_create(req *r, const dir_kind *k)
     char at[32];
     clock_now_rfc3339(at);
     if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fail_db(r, xprintf("prepare: %s", sqlite3_errmsg(r->db)));
+        reply_db_error(r, xprintf("prepare: %s", sqlite3_errmsg(r->db)));
         goto done;
     }
     details = json_object();
@@ -847,7 +839,7 @@ int dir_create(req *r, const dir_kind *k)
         goto done;
     }
     if (rc != SQLITE_DONE) {
-        fail_db(r, xprintf("insert: %s", sqlite3_errmsg(r->db)));
+        reply_db_error(r, xprintf("insert: %s", sqlite3_errmsg(r->db)));
         goto done;
     }
     long long id = sqlite3_last_insert_rowid(r->db);
@@ -856,13 +848,13 @@ int dir_create(req *r, const dir_kind *k)
     char action[64];
     snprintf(action, sizeof action, "%s.create", k->audit_name);
     if (audit_log(r->db, req_actor(r), action, obj, details, &err) != 0 || db_commit(r->db, &err) != 0) {
-        fail_db(r, err);
+        reply_db_error(r, err);
         err = NULL;
         goto done;
     }
     json_t *row = load_row(r->db, k, id, &err);
     if (!row) {
-        fail_db(r, err);
+        reply_db_error(r, err);
         err = NULL;
         goto done;
     }
@@ -996,7 +988,7 @@ int dir_update(req *r, const dir_kind *k)
     if (read_body(r, k, ind, store, vals, 0)) goto done;
     json_t *ver = json_object_get(r->json, "version");
     if (db_begin(r->db, &err) != 0) {
-        fail_db(r, err);
+        reply_db_error(r, err);
         err = NULL;
         goto done;
     }
@@ -1017,7 +1009,7 @@ int dir_update(req *r, const dir_kind *k)
         goto done;
     }
     if (rc < 0) {
-        fail_db(r, err);
+        reply_db_error(r, err);
         err = NULL;
         goto done;
     }
@@ -1029,7 +1021,7 @@ int dir_update(req *r, const dir_kind *k)
         int arc = audit_log(r->db, req_actor(r), action, obj, d, &err);
         json_decref(d);
         if (arc != 0 || db_commit(r->db, &err) != 0) {
-            fail_db(r, err);
+            reply_db_error(r, err);
             err = NULL;
             goto done;
         }
@@ -1038,7 +1030,7 @@ int dir_update(req *r, const dir_kind *k)
     }
     json_t *row = load_row(r->db, k, id, &err);
     if (!row) {
-        fail_db(r, err);
+        reply_db_error(r, err);
         err = NULL;
         goto done;
     }
@@ -1070,7 +1062,7 @@ int dir_import(req *r, const dir_kind *k)
         free(err);
         return 0;
     }
-    if (rc < 0) return fail_db(r, err);
+    if (rc < 0) return reply_db_error(r, err);
     return reply_json(r, 200, result);
 }
 

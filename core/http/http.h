@@ -9,27 +9,10 @@
 #include <jansson.h>
 #include <sqlite3.h>
 #include "worker.h"
+#include "ctx.h"
+#include "err.h"
+#include "jsonutil.h"
 
-/* Roles (SPEC §5). A route admits a set of them; ROLE_PUBLIC admits anonymous callers. */
-enum {
-    ROLE_ADMIN = 1 << 0,
-    ROLE_PLANNER = 1 << 1,
-    ROLE_INSPECTOR = 1 << 2,
-    ROLE_HEAD = 1 << 3,
-    ROLE_AUDITOR = 1 << 4,
-    ROLE_PUBLIC = 1 << 5,
-    ROLE_STAFF = ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD | ROLE_AUDITOR,
-    /* not a role: the route stays open to a session whose password must be changed first */
-    ROUTE_BEFORE_PW_CHANGE = 1 << 6,
-};
-
-typedef struct user {
-    long long id;
-    char username[64];
-    int role;              /* one ROLE_* bit */
-    char cert_no[64];      /* linked inspector's 执法证号, or "" */
-    int must_change;       /* an administrator set the password: only ROUTE_BEFORE_PW_CHANGE routes */
-} user;
 
 #define REQ_MAX_PARAMS 4
 
@@ -42,6 +25,7 @@ typedef struct req {
     size_t body_len;
     json_t *json;                     /* parsed body if it was JSON, else NULL (borrowed) */
     const user *user;                 /* NULL for anonymous */
+    spot_ctx ctx;                     /* what the domain receives: db, worker, user, client address */
     worker *w;                        /* this thread's database and Lua state */
     sqlite3 *db;                      /* == w->db */
     const char *client_ip;
@@ -72,6 +56,18 @@ int reply_json(req *r, int status, json_t *body);
 int reply_error(req *r, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The error-mapping place (reply.c). reply_err answers e with the status of its kind, after rolling
+ * back a transaction left open; reply_db_error logs err (freed) and answers 500; reply_rule_error
+ * answers 422 rule_error naming the rule failure err (freed). All return 0. */
+int http_status_of(spot_errkind kind);
+int reply_err(req *r, const spot_err *e);
+int reply_db_error(req *r, char *err);
+int reply_rule_error(req *r, char *err);
+
+/* Checks that every key of obj is in allowed (NULL-terminated); otherwise replies 400
+ * unknown_field and returns -1. */
+int req_check_fields(req *r, json_t *obj, const char *const *allowed);
+
 /* Reply with raw bytes (copied). */
 int reply_bytes(req *r, int status, const char *content_type, const void *data, size_t len);
 
@@ -98,8 +94,5 @@ const char *req_actor(const req *r);
  * SIGTERM. Returns 0 on clean stop, -1 with *err (e.g. port in use). */
 int http_serve(char **err);
 
-/* Role name <-> bit. role_from_name returns 0 for an unknown name. */
-int role_from_name(const char *name);
-const char *role_name(int role);
 
 #endif

@@ -357,7 +357,7 @@ static json_t *task_or_404(req *r, long long *id)
     char *err = NULL;
     json_t *t = *id > 0 ? tasks_load(r->db, *id, &err) : NULL;
     if (!t) {
-        if (err) tasks_fail_db(r, err);
+        if (err) reply_db_error(r, err);
         else reply_error(r, 404, "not_found", "没有这个任务");
     }
     return t;
@@ -376,7 +376,7 @@ static int h_draw(req *r)
     tctx c;
     memset(&c, 0, sizeof c);
     json_t *rows = NULL, *units = NULL;
-    if (in && (!json_is_object(in) || tasks_check_fields(r, in, fields) != 0)) {
+    if (in && (!json_is_object(in) || req_check_fields(r, in, fields) != 0)) {
         if (!r->reply) reply_error(r, 400, "bad_request", "请求体须为 JSON 对象");
         goto done;
     }
@@ -393,15 +393,15 @@ static int h_draw(req *r)
         goto done;
     }
     units = tasks_units(r->db, id, &err);
-    if (!units) { out_rc = tasks_fail_db(r, err); goto done; }
+    if (!units) { out_rc = reply_db_error(r, err); goto done; }
     int is_rule = 0;
     if (tctx_load(&c, r, id, t, (long long)json_array_size(units), &err, &is_rule) != 0) {
-        out_rc = is_rule ? tasks_fail_rule(r, err) : tasks_fail_db(r, err);
+        out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err);
         goto done;
     }
     unsigned char secret[32], seed_t[DRAW_HASH_LEN];
     const char *sh = json_string_value(json_object_get(t, "team_secret"));
-    if (!sh || hex_decode(secret, 32, sh) != 0) { out_rc = tasks_fail_db(r, strdup("team secret missing")); goto done; }
+    if (!sh || hex_decode(secret, 32, sh) != 0) { out_rc = reply_db_error(r, strdup("team secret missing")); goto done; }
     const char *witness = jw ? json_string_value(jw) : "";
     size_t wlen = jw ? json_string_length(jw) : 0;
     draw_seed(secret, witness, wlen, seed_t);
@@ -413,7 +413,7 @@ static int h_draw(req *r)
     json_t *u;
     json_array_foreach(units, i, u) {
         json_t *row = draw_team(&c, json_string_value(json_object_get(u, "uscc")), seed_t, &err);
-        if (!row) { out_rc = tasks_fail_rule(r, err); goto done; }
+        if (!row) { out_rc = reply_rule_error(r, err); goto done; }
         json_array_append_new(rows, row);
     }
     clock_now_rfc3339(at);
@@ -443,7 +443,7 @@ static int h_draw(req *r)
                                    "WHERE id = ?", "tsssi", witness, (int)wlen, seed_hex, at, at, id) == 1 &&
          audit_log(r->db, req_actor(r), "task.teams", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(d);
-    if (!ok) { out_rc = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out_rc = reply_db_error(r, err); goto done; }
     json_t *view = json_array();
     json_array_foreach(rows, i, row)
         json_array_append_new(view, json_pack("{sO sO sO sO sO sO}", "uscc", json_object_get(row, "uscc"), "inspectors",
@@ -466,7 +466,7 @@ static json_t *team_rows(sqlite3 *db, long long id, char **err)
     static const char *const keys[] = {"inspectors", "slots", NULL};
     size_t i;
     json_t *row;
-    json_array_foreach(rows, i, row) tasks_decode_json(row, keys);
+    json_array_foreach(rows, i, row) spot_decode_json(row, keys);
     return rows;
 }
 
@@ -482,7 +482,7 @@ static int h_get(req *r)
                                                "FROM task_replacements WHERE task_id = ? ORDER BY id", "i", id) : NULL;
     json_t *conf = pend ? db_rows(r->db, &err, "SELECT uscc, cert_no, reason, actor, at FROM task_conflicts "
                                                "WHERE task_id = ? ORDER BY id", "i", id) : NULL;
-    if (!conf) { json_decref(rows); json_decref(pend); json_decref(t); return tasks_fail_db(r, err); }
+    if (!conf) { json_decref(rows); json_decref(pend); json_decref(t); return reply_db_error(r, err); }
     json_t *out = json_pack("{so so so sO sO sO}", "teams", rows, "replacements", pend, "conflicts", conf,
                             "team_commitment", json_object_get(t, "team_commitment"), "team_seed",
                             json_object_get(t, "team_seed") ? json_object_get(t, "team_seed") : json_null(),
@@ -504,7 +504,7 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
                                         "AND uscc = ?", "is", c->task_id, uscc);
     if (!row) return *err ? -1 : 1;
     static const char *const keys[] = {"inspectors", "slots", NULL};
-    tasks_decode_json(row, keys);
+    spot_decode_json(row, keys);
     json_t *slots = json_object_get(row, "slots"), *unit = NULL, *last = NULL, *slot = NULL;
     int rc = -1, pos = -1;
     size_t k;
@@ -649,7 +649,7 @@ static int h_conflict(req *r)
 {
     if (req_require_object(r)) return 0;
     static const char *const fields[] = {"task_id", "uscc", "cert_no", "reason", NULL};
-    if (tasks_check_fields(r, r->json, fields) != 0) return 0;
+    if (req_check_fields(r, r->json, fields) != 0) return 0;
     json_t *jt = json_object_get(r->json, "task_id");
     const char *uscc = json_string_value(json_object_get(r->json, "uscc"));
     const char *cert = json_string_value(json_object_get(r->json, "cert_no"));
@@ -662,7 +662,7 @@ static int h_conflict(req *r)
     char *err = NULL;
     json_t *t = tasks_load(r->db, id, &err);
     if (!t) {
-        if (err) return tasks_fail_db(r, err);
+        if (err) return reply_db_error(r, err);
         return reply_error(r, 422, "unknown_task", "任务不存在：%lld", id);
     }
     long long known = db_int(r->db, &err, 0, "SELECT count(*) FROM inspectors WHERE cert_no = ?", "s", cert);
@@ -670,7 +670,7 @@ static int h_conflict(req *r)
     long long unit_ok = err ? 0 : dispatched
         ? db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ? AND uscc = ?", "is", id, uscc)
         : db_int(r->db, &err, 0, "SELECT count(*) FROM enterprises WHERE uscc = ?", "s", uscc);
-    if (err) { json_decref(t); return tasks_fail_db(r, err); }
+    if (err) { json_decref(t); return reply_db_error(r, err); }
     if (!known) { json_decref(t); return reply_error(r, 422, "unknown_inspector", "没有执法证号为 %s 的检查人员", cert); }
     if (!unit_ok) { json_decref(t); return reply_error(r, 422, "unknown_unit", "%s 不是本任务的检查对象", uscc); }
     tctx c;
@@ -683,13 +683,13 @@ static int h_conflict(req *r)
                                          "AND t.uscc = ? AND j.value = ?", "iss", id, uscc, cert);
         long long n_units = db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
         if (on && tctx_load(&c, r, id, t, n_units, &err, &is_rule) != 0) {
-            out_rc = is_rule ? tasks_fail_rule(r, err) : tasks_fail_db(r, err);
+            out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err);
             goto done;
         }
     }
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
-    if (db_begin(r->db, &err) != 0) { out_rc = tasks_fail_db(r, err); goto done; }
+    if (db_begin(r->db, &err) != 0) { out_rc = reply_db_error(r, err); goto done; }
     if (db_int(r->db, &err, 0, "SELECT count(*) FROM task_conflicts WHERE task_id = ? AND uscc = ? AND cert_no = ?", "iss",
                id, uscc, cert)) {
         db_rollback(r->db);
@@ -705,9 +705,9 @@ static int h_conflict(req *r)
         char *why = xprintf("利益冲突回避：%s", reason);
         int rc = redraw(&c, uscc, cert, why, "team.recusal", &repl, &err, &is_rule);
         free(why);
-        if (rc < 0) { out_rc = is_rule ? tasks_fail_rule(r, err) : tasks_fail_db(r, err); goto done; }
+        if (rc < 0) { out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err); goto done; }
     }
-    if (!ok || db_commit(r->db, &err) != 0) { out_rc = tasks_fail_db(r, err); goto done; }
+    if (!ok || db_commit(r->db, &err) != 0) { out_rc = reply_db_error(r, err); goto done; }
     reply_json(r, 201, json_pack("{sI ss ss sb so?}", "task_id", (json_int_t)id, "uscc", uscc, "cert_no", cert, "replaced", on,
                                  "replacement", repl ? json_string(repl) : NULL));
 done:
@@ -727,7 +727,7 @@ static int h_replace(req *r)
     const char *uscc = r->params[1];
     if (req_require_object(r)) return 0;
     static const char *const fields[] = {"cert_no", "reason_code", "reason", NULL};
-    if (tasks_check_fields(r, r->json, fields) != 0) return 0;
+    if (req_check_fields(r, r->json, fields) != 0) return 0;
     const char *cert = json_string_value(json_object_get(r->json, "cert_no"));
     const char *code = json_string_value(json_object_get(r->json, "reason_code"));
     const char *reason = json_string_value(json_object_get(r->json, "reason"));
@@ -736,12 +736,12 @@ static int h_replace(req *r)
     char *err = NULL;
     long long on = db_int(r->db, &err, 0, "SELECT count(*) FROM task_teams t, json_each(t.inspectors) j WHERE t.task_id = ? "
                                           "AND t.uscc = ? AND j.value = ?", "iss", id, uscc, cert);
-    if (err) return tasks_fail_db(r, err);
+    if (err) return reply_db_error(r, err);
     if (!on) return reply_error(r, 422, "not_on_team", "执法证号 %s 不在 %s 的检查组中", cert, uscc);
     json_t *args = json_pack("[s]", code), *ret = NULL;
     int rc = lh_call(r->w->lua, "inspectors", "replacement", args, &ret, &err);
     json_decref(args);
-    if (rc != 0) return tasks_fail_rule(r, err);
+    if (rc != 0) return reply_rule_error(r, err);
     json_t *d = json_array_get(ret, 0);
     if (!json_is_true(json_object_get(d, "ok"))) {
         int out = reply_error(r, 422, "replacement_refused", "%s", json_string_value(json_object_get(d, "reason")));
@@ -760,7 +760,7 @@ static int h_replace(req *r)
     long long rid = sqlite3_last_insert_rowid(r->db);
     ok = ok && audit_log(r->db, req_actor(r), "team.replace_request", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(ad);
-    if (!ok) { json_decref(ret); return tasks_fail_db(r, err); }
+    if (!ok) { json_decref(ret); return reply_db_error(r, err); }
     json_t *out = json_pack("{sI ss ss ss ss ss}", "id", (json_int_t)rid, "status", "pending", "uscc", uscc, "cert_no", cert,
                             "reason_code", code, "rule_reason", rr ? rr : "");
     json_decref(ret);
@@ -781,7 +781,7 @@ static int decide(req *r, int approve)
     json_t *rep = rid > 0 ? db_row(r->db, &err, "SELECT * FROM task_replacements WHERE id = ? AND task_id = ? AND uscc = ?",
                                    "iis", rid, id, uscc) : NULL;
     if (!rep) {
-        out_rc = err ? tasks_fail_db(r, err) : reply_error(r, 404, "not_found", "没有这个更换申请");
+        out_rc = err ? reply_db_error(r, err) : reply_error(r, 404, "not_found", "没有这个更换申请");
         goto done;
     }
     if (strcmp(json_string_value(json_object_get(rep, "status")), "pending")) {
@@ -791,19 +791,19 @@ static int decide(req *r, int approve)
     const char *cert = json_string_value(json_object_get(rep, "cert_no"));
     long long n_units = db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
     if (approve && tctx_load(&c, r, id, t, n_units, &err, &is_rule) != 0) {
-        out_rc = is_rule ? tasks_fail_rule(r, err) : tasks_fail_db(r, err);
+        out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err);
         goto done;
     }
     char at[32], obj[96];
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
-    if (db_begin(r->db, &err) != 0) { out_rc = tasks_fail_db(r, err); goto done; }
+    if (db_begin(r->db, &err) != 0) { out_rc = reply_db_error(r, err); goto done; }
     if (approve) {
         char *why = xprintf("%s；%s（已经执行单位负责人批准）", json_string_value(json_object_get(rep, "rule_reason")),
                             json_string_value(json_object_get(rep, "reason")));
         int rc = redraw(&c, uscc, cert, why, "team.replace", &repl, &err, &is_rule);
         free(why);
-        if (rc < 0) { out_rc = is_rule ? tasks_fail_rule(r, err) : tasks_fail_db(r, err); goto done; }
+        if (rc < 0) { out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err); goto done; }
         if (rc == 1) {
             db_rollback(r->db);
             out_rc = reply_error(r, 409, "not_on_team", "执法证号 %s 已不在检查组中", cert);
@@ -818,7 +818,7 @@ static int decide(req *r, int approve)
              audit_log(r->db, req_actor(r), approve ? "team.replace_approve" : "team.replace_reject", obj, d, &err) == 0 &&
              db_commit(r->db, &err) == 0;
     json_decref(d);
-    if (!ok) { out_rc = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out_rc = reply_db_error(r, err); goto done; }
     reply_json(r, 200, json_pack("{sI ss ss so?}", "id", (json_int_t)rid, "status", approve ? "approved" : "rejected",
                                  "cert_no", cert, "replacement", repl ? json_string(repl) : NULL));
 done:

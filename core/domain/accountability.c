@@ -62,16 +62,16 @@ static int h_list(req *r)
     }
     char *err = NULL;
     json_t *state = state_of(r->db, today, &err);
-    if (!state) return tasks_fail_db(r, err);
+    if (!state) return reply_db_error(r, err);
     json_t *ret = results_rule(r, "accountability", "situations", json_pack("[os]", state, today), &err);
-    if (!ret) return tasks_fail_rule(r, err);
+    if (!ret) return reply_rule_error(r, err);
     json_t *list = json_array_get(ret, 0);
     if (!json_is_array(list)) list = json_array(); /* an empty Lua table comes back as {} */
     else json_incref(list);
     json_decref(ret);
     json_t *ex = db_rows(r->db, &err, "SELECT id, kind, object, code, reason, rule_reason, clause, rule_sha, actor, at "
                                       "FROM exemptions ORDER BY id", "");
-    if (!ex) { json_decref(list); return tasks_fail_db(r, err); }
+    if (!ex) { json_decref(list); return reply_db_error(r, err); }
     size_t i, k;
     json_t *s, *e;
     json_array_foreach(list, i, s) {
@@ -109,7 +109,7 @@ static int h_exempt(req *r)
 {
     if (req_require_object(r)) return 0;
     static const char *const fields[] = {"kind", "object", "code", "reason", NULL};
-    if (tasks_check_fields(r, r->json, fields) != 0) return 0;
+    if (req_check_fields(r, r->json, fields) != 0) return 0;
     const char *kind = json_string_value(json_object_get(r->json, "kind"));
     const char *object = json_string_value(json_object_get(r->json, "object"));
     const char *code = json_string_value(json_object_get(r->json, "code"));
@@ -119,10 +119,10 @@ static int h_exempt(req *r)
         return reply_error(r, 400, "bad_request", "需要 kind、object、code 和 reason（说明，不超过 %d 字节）", REASON_MAX);
     char *err = NULL;
     int ex = object_exists(r->db, object, &err);
-    if (ex < 0) return tasks_fail_db(r, err);
+    if (ex < 0) return reply_db_error(r, err);
     if (!ex) return reply_error(r, 422, "unknown_object", "对象“%s”不存在（应为 task:编号、referral:编号 或 objection:编号）", object);
     json_t *ret = results_rule(r, "accountability", "exempt", json_pack("[ss]", kind, code), &err);
-    if (!ret) return tasks_fail_rule(r, err);
+    if (!ret) return reply_rule_error(r, err);
     json_t *d = json_array_get(ret, 0);
     const char *rr = json_string_value(json_object_get(d, "reason"));
     const char *clause = json_string_value(json_object_get(d, "clause"));
@@ -143,7 +143,7 @@ static int h_exempt(req *r)
                            "clause", clause ? clause : "10.2", "rule_sha", sha);
     ok = ok && audit_log(r->db, req_actor(r), "accountability.exempt", object, ad, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(ad);
-    if (!ok) { json_decref(ret); return tasks_fail_db(r, err); }
+    if (!ok) { json_decref(ret); return reply_db_error(r, err); }
     json_t *out = json_pack("{sI ss ss ss ss ss ss ss ss ss}", "id", (json_int_t)id, "kind", kind, "object", object, "code",
                             code, "reason", reason, "rule_reason", rr ? rr : "", "clause", clause ? clause : "10.2",
                             "rule_sha", sha, "actor", req_actor(r), "at", at);

@@ -1,5 +1,5 @@
 # Writes OUT: a C array of the schema migrations in FILES (NNNN_name.sql, sorted).
-set(body "/* Generated from core/migrations by embed_migrations.cmake; do not edit. */\n#include \"migrations.h\"\nconst struct migration spot_migrations[] = {\n")
+set(body "/* Generated from core/store/migrations by embed_migrations.cmake; do not edit. */\n#include \"migrations.h\"\nconst struct migration spot_migrations[] = {\n")
 string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)

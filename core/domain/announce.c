@@ -117,7 +117,7 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
     size_t i;
     json_t *d;
     static const char *const sel[] = {"selection", NULL};
-    json_array_foreach(draws, i, d) tasks_decode_json(d, sel);
+    json_array_foreach(draws, i, d) spot_decode_json(d, sel);
     if (!locked) {
         /* Only commitments: secrets, witnesses and selections appear with the lock. */
         json_object_set(draw, "commitment", json_object_get(t, "commitment"));
@@ -184,7 +184,7 @@ static int h_public_task(req *r)
     if (id > 0 && worker_cache_use(key, epoch, reply_cached, r)) return 0;
     json_t *ann = id > 0 ? announce_build(r->db, id, &found, &err) : NULL;
     if (!ann) {
-        if (err) return tasks_fail_db(r, err);
+        if (err) return reply_db_error(r, err);
         return reply_error(r, 404, "not_found", "没有这个任务公告");
     }
     reply_json(r, 200, ann);

@@ -23,7 +23,7 @@ static const char *const PLAN_JSON[] = {"ratios", "schedule", "tasks", NULL};
 json_t *plans_load(sqlite3 *db, long long id, char **err)
 {
     json_t *p = db_row(db, err, "SELECT * FROM plans WHERE id = ?", "i", id);
-    if (p) tasks_decode_json(p, PLAN_JSON);
+    if (p) spot_decode_json(p, PLAN_JSON);
     return p;
 }
 
@@ -36,7 +36,7 @@ static int bad(req *r, const char *field, const char *what)
  * 400 and returns -1. */
 static int check_types(req *r, json_t *in, int full)
 {
-    if (tasks_check_fields(r, in, PLAN_FIELDS) != 0) return -1;
+    if (req_check_fields(r, in, PLAN_FIELDS) != 0) return -1;
     json_t *v;
     if ((v = json_object_get(in, "year")) || full)
         if (!json_is_integer(v) || json_integer_value(v) < 1900 || json_integer_value(v) > 2999)
@@ -73,7 +73,7 @@ static int check_types(req *r, json_t *in, int full)
         static const char *const tf[] = {"name", "joint", "start_date", "end_date", NULL};
         json_array_foreach(v, i, t) {
             if (!json_is_object(t)) return bad(r, "tasks", "的元素须为对象");
-            if (tasks_check_fields(r, t, tf) != 0) return -1;
+            if (req_check_fields(r, t, tf) != 0) return -1;
             json_t *j = json_object_get(t, "joint");
             if (!json_is_string(json_object_get(t, "name")) || (j && !json_is_boolean(j)))
                 return bad(r, "tasks", "的元素须有 name（文本）和 joint（布尔）");
@@ -101,7 +101,7 @@ static int validate(req *r, json_t *plan)
     char *err = NULL;
     int rc = lh_call(r->w->lua, "plans", "validate", args, &ret, &err);
     json_decref(args);
-    if (rc != 0) return tasks_fail_rule(r, err), -1;
+    if (rc != 0) return reply_rule_error(r, err), -1;
     json_t *d = json_array_get(ret, 0);
     if (json_is_true(json_object_get(d, "ok"))) {
         json_decref(ret);
@@ -125,7 +125,7 @@ static json_t *with_adjustments(sqlite3 *db, json_t *plan, int public_only, char
     size_t i;
     json_t *a;
     static const char *const keys[] = {"changes", NULL};
-    json_array_foreach(adj, i, a) tasks_decode_json(a, keys);
+    json_array_foreach(adj, i, a) spot_decode_json(a, keys);
     json_object_set_new(plan, "adjustments", adj);
     json_object_set_new(plan, "filed", json_boolean(!json_is_null(json_object_get(plan, "filed_at")) &&
                                                     json_object_get(plan, "filed_at")));
@@ -138,13 +138,13 @@ static int h_list(req *r)
     char *err = NULL;
     json_t *rows = db_rows(r->db, &err, "SELECT id FROM plans WHERE (? IS NULL OR year = ?) ORDER BY year DESC, id DESC",
                            "ss", year, year);
-    if (!rows) return tasks_fail_db(r, err);
+    if (!rows) return reply_db_error(r, err);
     json_t *out = json_array();
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {
         json_t *p = plans_load(r->db, json_integer_value(json_object_get(row, "id")), &err);
-        if (!p) { json_decref(rows); json_decref(out); return tasks_fail_db(r, err); }
+        if (!p) { json_decref(rows); json_decref(out); return reply_db_error(r, err); }
         json_array_append_new(out, p);
     }
     json_decref(rows);
@@ -161,7 +161,7 @@ static int h_create(req *r)
     if (validate(r, plan) != 0) { json_decref(plan); return 0; }
     char *err = NULL, at[32];
     clock_now_rfc3339(at);
-    if (db_begin(r->db, &err) != 0) { json_decref(plan); return tasks_fail_db(r, err); }
+    if (db_begin(r->db, &err) != 0) { json_decref(plan); return reply_db_error(r, err); }
     json_t *fa = json_object_get(plan, "filed_at"), *fw = json_object_get(plan, "filed_with");
     int rc = db_run(r->db, &err,
         "INSERT INTO plans(year, name, scope, ratios, schedule, estimated_count, joint_checks, tasks, filed_at, "
@@ -175,12 +175,12 @@ static int h_create(req *r)
     snprintf(obj, sizeof obj, "plan:%lld", id);
     if (rc < 0 || audit_log(r->db, req_actor(r), "plan.create", obj, plan, &err) != 0 || db_commit(r->db, &err) != 0) {
         json_decref(plan);
-        return tasks_fail_db(r, err);
+        return reply_db_error(r, err);
     }
     json_decref(plan);
     json_t *out = plans_load(r->db, id, &err);
-    if (!out) return tasks_fail_db(r, err);
-    if (!with_adjustments(r->db, out, 0, &err)) { json_decref(out); return tasks_fail_db(r, err); }
+    if (!out) return reply_db_error(r, err);
+    if (!with_adjustments(r->db, out, 0, &err)) { json_decref(out); return reply_db_error(r, err); }
     return reply_json(r, 201, out);
 }
 
@@ -190,10 +190,10 @@ static int h_get(req *r)
     char *err = NULL;
     json_t *p = id > 0 ? plans_load(r->db, id, &err) : NULL;
     if (!p) {
-        if (err) return tasks_fail_db(r, err);
+        if (err) return reply_db_error(r, err);
         return reply_error(r, 404, "not_found", "没有这个计划");
     }
-    if (!with_adjustments(r->db, p, 0, &err)) { json_decref(p); return tasks_fail_db(r, err); }
+    if (!with_adjustments(r->db, p, 0, &err)) { json_decref(p); return reply_db_error(r, err); }
     return reply_json(r, 200, p);
 }
 
@@ -205,7 +205,7 @@ static int h_put(req *r)
     char *err = NULL;
     json_t *cur = id > 0 ? plans_load(r->db, id, &err) : NULL;
     if (!cur) {
-        if (err) return tasks_fail_db(r, err);
+        if (err) return reply_db_error(r, err);
         return reply_error(r, 404, "not_found", "没有这个计划");
     }
     json_t *in = json_deep_copy(r->json);
@@ -234,7 +234,7 @@ static int h_put(req *r)
     if (json_object_size(changes) == 0) {
         json_decref(next);
         json_decref(changes);
-        if (!with_adjustments(r->db, cur, 0, &err)) { out_rc = tasks_fail_db(r, err); goto done; }
+        if (!with_adjustments(r->db, cur, 0, &err)) { out_rc = reply_db_error(r, err); goto done; }
         reply_json(r, 200, json_incref(cur));
         goto done;
     }
@@ -262,9 +262,9 @@ static int h_put(req *r)
     json_decref(prev);
     json_decref(next);
     json_decref(changes);
-    if (!ok) { out_rc = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out_rc = reply_db_error(r, err); goto done; }
     json_t *p = plans_load(r->db, id, &err);
-    if (!p || !with_adjustments(r->db, p, 0, &err)) { json_decref(p); out_rc = tasks_fail_db(r, err); goto done; }
+    if (!p || !with_adjustments(r->db, p, 0, &err)) { json_decref(p); out_rc = reply_db_error(r, err); goto done; }
     reply_json(r, 200, p);
 done:
     json_decref(in);
@@ -279,7 +279,7 @@ static int h_publish(req *r)
     char *err = NULL;
     json_t *cur = id > 0 ? plans_load(r->db, id, &err) : NULL;
     if (!cur) {
-        if (err) return tasks_fail_db(r, err);
+        if (err) return reply_db_error(r, err);
         return reply_error(r, 404, "not_found", "没有这个计划");
     }
     if (!strcmp(json_string_value(json_object_get(cur, "status")), "published")) {
@@ -297,9 +297,9 @@ static int h_publish(req *r)
                                  "AND status='draft'", "ssi", at, at, id) == 1 &&
              audit_log(r->db, req_actor(r), "plan.publish", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(d);
-    if (!ok) return tasks_fail_db(r, err ? err : strdup("plan changed concurrently"));
+    if (!ok) return reply_db_error(r, err ? err : strdup("plan changed concurrently"));
     json_t *p = plans_load(r->db, id, &err);
-    if (!p || !with_adjustments(r->db, p, 0, &err)) { json_decref(p); return tasks_fail_db(r, err); }
+    if (!p || !with_adjustments(r->db, p, 0, &err)) { json_decref(p); return reply_db_error(r, err); }
     return reply_json(r, 200, p);
 }
 
@@ -309,12 +309,12 @@ static int h_public(req *r)
     json_t *rows = db_rows(r->db, &err, "SELECT id, year, name, scope, ratios, schedule, estimated_count, joint_checks, "
                                         "tasks, filed_at, filed_with, published_at, version, updated_at FROM plans "
                                         "WHERE status = 'published' ORDER BY year DESC, id DESC", "");
-    if (!rows) return tasks_fail_db(r, err);
+    if (!rows) return reply_db_error(r, err);
     size_t i;
     json_t *p;
     json_array_foreach(rows, i, p) {
-        tasks_decode_json(p, PLAN_JSON);
-        if (!with_adjustments(r->db, p, 1, &err)) { json_decref(rows); return tasks_fail_db(r, err); }
+        spot_decode_json(p, PLAN_JSON);
+        if (!with_adjustments(r->db, p, 1, &err)) { json_decref(rows); return reply_db_error(r, err); }
     }
     return reply_json(r, 200, json_pack("{so}", "plans", rows));
 }

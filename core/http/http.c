@@ -32,11 +32,13 @@ typedef struct conn_state {
     user u;
     char csrf[65];
     struct timespec start;
+#ifdef SPOT_FUZZING
     /* http_dispatch_for_test only (conn == NULL): the caller's user, query string and headers. */
     int test_mode;
     const char *test_query;           /* "a=1&b=2", not decoded further; may be NULL */
     const char *test_headers;         /* "Name: value\n..." lines; may be NULL */
     char test_value[1024];            /* the last value looked up in test mode */
+#endif
     size_t sent_len;                  /* bytes of the reply handed to libmicrohttpd */
 } conn_state;
 
@@ -55,26 +57,6 @@ static const char *const SECURITY_HEADERS[][2] = {
     {"Referrer-Policy", "no-referrer"},
     {"Cross-Origin-Opener-Policy", "same-origin"},
 };
-
-int role_from_name(const char *name)
-{
-    static const char *const names[] = {"admin", "planner", "inspector", "head", "auditor"};
-    for (int i = 0; i < 5; i++)
-        if (name && !strcmp(name, names[i])) return 1 << i;
-    return 0;
-}
-
-const char *role_name(int role)
-{
-    switch (role) {
-    case ROLE_ADMIN: return "admin";
-    case ROLE_PLANNER: return "planner";
-    case ROLE_INSPECTOR: return "inspector";
-    case ROLE_HEAD: return "head";
-    case ROLE_AUDITOR: return "auditor";
-    default: return "public";
-    }
-}
 
 static void set_reply(req *r, int status, const char *ctype, char *body, size_t len)
 {
@@ -99,12 +81,20 @@ int reply_json(req *r, int status, json_t *body)
 
 int reply_error(req *r, int status, const char *code, const char *fmt, ...)
 {
-    char msg[1024];
+    /* Formatted through spot_err: cut at a character boundary and cleaned of invalid UTF-8, so that
+     * a message quoting client input always encodes (a split character used to turn a 400 into a 500). */
+    spot_err e;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    char buf[SPOT_ERR_MSG_MAX * 2];
+    int k = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    return reply_json(r, status, json_pack("{ss ss}", "error", code, "message", msg));
+    size_t len = k < 0 ? 0 : (size_t)k >= sizeof buf ? sizeof buf - 1 : (size_t)k;
+    size_t n = spot_utf8_cut(buf, len, sizeof e.message - 1);
+    memcpy(e.message, buf, n);
+    e.message[n] = 0;
+    spot_utf8_clean(e.message);
+    return reply_json(r, status, json_pack("{ss ss}", "error", code, "message", e.message));
 }
 
 int reply_bytes(req *r, int status, const char *ctype, const void *data, size_t len)
@@ -122,6 +112,8 @@ void reply_header(req *r, const char *name, const char *value)
         r->extra_headers[r->nextra++] = xprintf("%s: %s", name, value);
 }
 
+#ifdef SPOT_FUZZING
+#define TEST_MODE(cs) ((cs)->test_mode)
 /* Test mode (no MHD connection): finds key in list, whose entries are separated by sep and split
  * from their value by kv (case-insensitive keys when nocase). The value is copied into the
  * request's scratch buffer (valid until the next lookup). Returns it or NULL. */
@@ -147,15 +139,23 @@ static const char *test_lookup(req *r, const char *list, char sep, char kv, int 
     return NULL;
 }
 
+#else
+#define TEST_MODE(cs) 0
+#endif
+
 const char *req_query(req *r, const char *key)
 {
+#ifdef SPOT_FUZZING
     if (!r->conn) return test_lookup(r, ((conn_state *)r)->test_query, '&', '=', 0, key);
+#endif
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
 const char *req_header(req *r, const char *name)
 {
+#ifdef SPOT_FUZZING
     if (!r->conn) return test_lookup(r, ((conn_state *)r)->test_headers, '\n', ':', 1, name);
+#endif
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
@@ -364,8 +364,9 @@ static void dispatch(conn_state *cs)
 static void dispatch_route(conn_state *cs, const struct route *rt)
 {
     req *r = &cs->r;
-    if (cs->test_mode) r->user = cs->u.role ? &cs->u : NULL; /* set by http_dispatch_for_test */
+    if (TEST_MODE(cs)) r->user = cs->u.role ? &cs->u : NULL; /* set by http_dispatch_for_test */
     else if (auth_resolve(r, &cs->u, cs->csrf) == 1) r->user = &cs->u;
+    r->ctx = (spot_ctx){.db = r->db, .w = r->w, .user = r->user, .client_ip = r->client_ip};
     if (!(rt->roles & ROLE_PUBLIC)) {
         if (!r->user) {
             reply_error(r, 401, "unauthorized", "请先登录");
@@ -382,7 +383,7 @@ static void dispatch_route(conn_state *cs, const struct route *rt)
             return;
         }
     }
-    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && r->user && !cs->test_mode) {
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && r->user && !TEST_MODE(cs)) {
         const char *tok = req_header(r, "X-CSRF-Token");
         if (!tok || strlen(tok) != 64 || sodium_memcmp(tok, cs->csrf, 64) != 0) {
             fprintf(stderr, "security: csrf refused: user=%s %s %s\n", r->user->username, r->method, r->path);
@@ -410,6 +411,7 @@ static void dispatch_route(conn_state *cs, const struct route *rt)
     json_decref(parsed);
 }
 
+#ifdef SPOT_FUZZING
 /* Test-only entry point (fuzzers in tests/fuzz/, no libmicrohttpd): dispatches one request through
  * the real router, role checks and handlers on this thread's worker (spot_config.db_path must name
  * an existing database). method and path as on the wire but path already decoded and without '?';
@@ -459,6 +461,7 @@ int http_dispatch_for_test(const char *method, const char *path, const char *que
     free(cs);
     return status;
 }
+#endif
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn, conn_state *cs)
 {

@@ -62,7 +62,7 @@ json_t *followups_of_result(sqlite3 *db, long long result_id, char **err)
         size_t k;
         json_t *x;
         static const char *const keys[] = {"data", NULL};
-        json_array_foreach(h, k, x) tasks_decode_json(x, keys);
+        json_array_foreach(h, k, x) spot_decode_json(x, keys);
         json_object_set_new(f, "history", h);
         /* what the results page shows in its table */
         json_object_set(f, "date", json_object_get(f, "created_at"));
@@ -78,7 +78,7 @@ static int may_write(req *r, json_t *res)
     char *err = NULL;
     int on = results_on_team(r->db, json_integer_value(json_object_get(res, "task_id")),
                              json_string_value(json_object_get(res, "uscc")), r->user->cert_no, &err);
-    if (on < 0) { tasks_fail_db(r, err); return -1; }
+    if (on < 0) { reply_db_error(r, err); return -1; }
     if (!on) { reply_error(r, 403, "not_on_team", "只有该单位检查组的成员可以记录后续处理"); return -1; }
     return 1;
 }
@@ -93,11 +93,11 @@ static int h_create(req *r)
     long long rid = req_param_id(r, 0);
     char *err = NULL;
     json_t *res = rid > 0 ? db_row(r->db, &err, "SELECT id, task_id, uscc, status FROM results WHERE id = ?", "i", rid) : NULL;
-    if (!res) return err ? tasks_fail_db(r, err) : reply_error(r, 404, "not_found", "没有这个检查结果");
+    if (!res) return err ? reply_db_error(r, err) : reply_error(r, 404, "not_found", "没有这个检查结果");
     int out = 0;
     if (req_require_object(r)) goto done;
     static const char *const fields[] = {"kind", "note", "due_date", "found_date", "date", NULL};
-    if (tasks_check_fields(r, r->json, fields) != 0) goto done;
+    if (req_check_fields(r, r->json, fields) != 0) goto done;
     const char *kind = json_string_value(json_object_get(r->json, "kind"));
     const char *note = json_string_value(json_object_get(r->json, "note"));
     json_t *due = json_object_get(r->json, "due_date"), *found = json_object_get(r->json, "found_date");
@@ -140,9 +140,9 @@ static int h_create(req *r)
          audit_log(r->db, req_actor(r), "followup.create", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(ad);
     json_decref(data);
-    if (!ok) { out = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out = reply_db_error(r, err); goto done; }
     json_t *list = followups_of_result(r->db, rid, &err);
-    if (!list) { out = tasks_fail_db(r, err); goto done; }
+    if (!list) { out = reply_db_error(r, err); goto done; }
     json_t *one = NULL;
     size_t i;
     json_t *f;
@@ -162,7 +162,7 @@ static json_t *followup_or_404(req *r, long long *id)
     json_t *f = *id > 0 ? db_row(r->db, &err, "SELECT f.*, r.task_id, r.uscc FROM followups f JOIN results r ON r.id = f.result_id "
                                               "WHERE f.id = ?", "i", *id) : NULL;
     if (!f) {
-        if (err) tasks_fail_db(r, err);
+        if (err) reply_db_error(r, err);
         else reply_error(r, 404, "not_found", "没有这个后续处理记录");
     }
     return f;
@@ -173,7 +173,7 @@ static int reply_one(req *r, int status, json_t *f)
     char *err = NULL;
     long long id = json_integer_value(json_object_get(f, "id"));
     json_t *list = followups_of_result(r->db, json_integer_value(json_object_get(f, "result_id")), &err);
-    if (!list) return tasks_fail_db(r, err);
+    if (!list) return reply_db_error(r, err);
     json_t *one = NULL;
     size_t i;
     json_t *x;
@@ -190,7 +190,7 @@ static int h_get(req *r)
     char *err = NULL;
     int staff = results_task_staff(r, json_integer_value(json_object_get(f, "task_id")),
                                    ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD | ROLE_AUDITOR, &err);
-    int out = staff < 0 ? tasks_fail_db(r, err)
+    int out = staff < 0 ? reply_db_error(r, err)
             : !staff    ? reply_error(r, 403, "forbidden", "只有本任务的工作人员可以查看")
                         : reply_one(r, 200, f);
     json_decref(f);
@@ -206,7 +206,7 @@ static int h_update(req *r)
     char *err = NULL;
     if (req_require_object(r)) goto done;
     static const char *const fields[] = {"state", "note", "date", "receiving_unit", "due_date", NULL};
-    if (tasks_check_fields(r, r->json, fields) != 0) goto done;
+    if (req_check_fields(r, r->json, fields) != 0) goto done;
     const char *state = json_string_value(json_object_get(r->json, "state"));
     const char *note = json_string_value(json_object_get(r->json, "note"));
     json_t *date = json_object_get(r->json, "date"), *due = json_object_get(r->json, "due_date");
@@ -256,7 +256,7 @@ static int h_update(req *r)
              audit_log(r->db, req_actor(r), "followup.update", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(ad);
     json_decref(data);
-    if (!ok) { out = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out = reply_db_error(r, err); goto done; }
     out = reply_one(r, 200, f);
 done:
     json_decref(f);

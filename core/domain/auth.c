@@ -191,14 +191,6 @@ long long auth_create_user(sqlite3 *db, const char *actor, const char *username,
     return rc == 0 ? id : -1;
 }
 
-static int fail_db(req *r, char *err)
-{
-    fprintf(stderr, "spotcheck: database: %s\n", err ? err : "?");
-    free(err);
-    db_rollback(r->db);
-    return reply_error(r, 500, "internal", "数据库错误");
-}
-
 /* Failed logins (and wrong current passwords) of a user name within the throttle window. */
 static long long recent_failures(sqlite3 *db, const char *username, long long now)
 {
@@ -255,18 +247,18 @@ static int h_login(req *r)
     random_hex(token);
     random_hex(csrf);
     token_hash(token, th);
-    if (db_begin(r->db, &err) != 0) return fail_db(r, err);
+    if (db_begin(r->db, &err) != 0) return reply_db_error(r, err);
     if (db_run(r->db, &err, "INSERT INTO sessions(token_hash, user_id, csrf, created_at, seen_at) VALUES (?, ?, ?, ?, ?)",
                "sisii", th, uid, csrf, now, now) < 0 ||
         db_run(r->db, &err, "DELETE FROM sessions WHERE seen_at < ?", "i", now - spot_config.session_max) < 0 ||
         db_run(r->db, &err, "DELETE FROM login_failures WHERE username = ?", "s", username) < 0)
-        return fail_db(r, err);
+        return reply_db_error(r, err);
     char obj[32];
     snprintf(obj, sizeof obj, "user:%lld", uid);
     json_t *d = json_pack("{ss}", "ip", ip);
     int rc = audit_log(r->db, username, "session.login", obj, d, &err);
     json_decref(d);
-    if (rc != 0 || db_commit(r->db, &err) != 0) return fail_db(r, err);
+    if (rc != 0 || db_commit(r->db, &err) != 0) return reply_db_error(r, err);
     char cookie[256];
     snprintf(cookie, sizeof cookie, "sid=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%d%s", token,
              spot_config.session_max, spot_config.secure_cookie ? "; Secure" : "");
@@ -281,13 +273,13 @@ static int h_logout(req *r)
     char token[80], th[65], *err = NULL;
     if (cookie && cookie_value(cookie, "sid", token, sizeof token)) {
         token_hash(token, th);
-        if (db_begin(r->db, &err) != 0) return fail_db(r, err);
+        if (db_begin(r->db, &err) != 0) return reply_db_error(r, err);
         char obj[32];
         snprintf(obj, sizeof obj, "user:%lld", r->user->id);
         if (db_run(r->db, &err, "DELETE FROM sessions WHERE token_hash = ?", "s", th) < 0 ||
             audit_log(r->db, r->user->username, "session.logout", obj, NULL, &err) != 0 ||
             db_commit(r->db, &err) != 0)
-            return fail_db(r, err);
+            return reply_db_error(r, err);
     }
     reply_header(r, "Set-Cookie", "sid=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     return reply_json(r, 200, json_pack("{sb}", "ok", 1));
@@ -362,7 +354,7 @@ static int h_password(req *r)
              db_commit(r->db, &err) == 0;
     json_decref(d);
     sodium_memzero(hash, sizeof hash);
-    if (!rc) return fail_db(r, err);
+    if (!rc) return reply_db_error(r, err);
     return reply_json(r, 200, json_pack("{sb ss}", "ok", 1, "changed_at", at));
 }
 
@@ -371,7 +363,7 @@ static int h_users_list(req *r)
     char *err = NULL;
     json_t *rows = db_rows(r->db, &err, "SELECT id, username, role, cert_no, active, must_change_password, "
                                         "password_changed_at, created_at, updated_at FROM users ORDER BY id", "");
-    if (!rows) return fail_db(r, err);
+    if (!rows) return reply_db_error(r, err);
     return reply_json(r, 200, rows);
 }
 
@@ -386,7 +378,7 @@ static int h_users_create(req *r)
     if (mc && !json_is_boolean(mc))
         return reply_error(r, 400, "bad_request", "must_change_password 须为 true 或 false");
     char *err = NULL;
-    if (db_begin(r->db, &err) != 0) return fail_db(r, err);
+    if (db_begin(r->db, &err) != 0) return reply_db_error(r, err);
     long long id = auth_create_user(r->db, req_actor(r), username, password, role, cert, json_is_true(mc), &err);
     if (id < 0) {
         db_rollback(r->db);
@@ -394,7 +386,7 @@ static int h_users_create(req *r)
         free(err);
         return rc;
     }
-    if (db_commit(r->db, &err) != 0) return fail_db(r, err);
+    if (db_commit(r->db, &err) != 0) return reply_db_error(r, err);
     return reply_json(r, 201, user_row(r->db, id));
 }
 
@@ -410,11 +402,11 @@ static int h_users_update(req *r)
             strcmp(key, "must_change_password"))
             return reply_error(r, 400, "unknown_field", "未知字段：%s", key);
     }
-    if (db_begin(r->db, &err) != 0) return fail_db(r, err);
+    if (db_begin(r->db, &err) != 0) return reply_db_error(r, err);
     json_t *old = db_row(r->db, &err, "SELECT id, username, role, cert_no, active FROM users WHERE id = ?", "i", id);
     if (!old) {
         db_rollback(r->db);
-        if (err) return fail_db(r, err);
+        if (err) return reply_db_error(r, err);
         return reply_error(r, 404, "not_found", "没有这个用户");
     }
     json_t *changes = json_object();
@@ -471,12 +463,12 @@ static int h_users_update(req *r)
     int rc = audit_log(r->db, req_actor(r), "user.update", obj, d, &err);
     json_decref(d);
     json_decref(old);
-    if (rc != 0 || db_commit(r->db, &err) != 0) return fail_db(r, err);
+    if (rc != 0 || db_commit(r->db, &err) != 0) return reply_db_error(r, err);
     return reply_json(r, 200, user_row(r->db, id));
 dberr:
     json_decref(old);
     json_decref(changes);
-    return fail_db(r, err);
+    return reply_db_error(r, err);
 }
 
 const struct route auth_routes[] = {

@@ -15,14 +15,6 @@
 
 #define RULE_SOURCE_MAX (1 << 20)
 
-static int fail_db(req *r, char *err)
-{
-    fprintf(stderr, "spotcheck: rules: %s\n", err ? err : "?");
-    free(err);
-    db_rollback(r->db);
-    return reply_error(r, 500, "internal", "数据库错误");
-}
-
 /* The line number in a Lua error "rules/<name>.lua:<line>: …", or 0. */
 static long error_line(const char *msg, const char *name)
 {
@@ -94,7 +86,7 @@ static int h_list(req *r)
         "SELECT name, version AS active_version, sha256, author, created_at, "
         "(SELECT max(version) FROM rule_versions v WHERE v.name = a.name) AS latest_version "
         "FROM rule_versions a WHERE active = 1 ORDER BY id", "");
-    if (!rows) return fail_db(r, err);
+    if (!rows) return reply_db_error(r, err);
     return reply_json(r, 200, json_pack("{so sI}", "rules", rows, "generation", (json_int_t)r->w->rules_gen));
 }
 
@@ -106,14 +98,14 @@ static int h_get(req *r)
     char *err = NULL;
     json_t *versions = db_rows(r->db, &err, "SELECT version, sha256, author, created_at, active FROM rule_versions "
                                             "WHERE name = ? ORDER BY version", "s", name);
-    if (!versions) return fail_db(r, err);
+    if (!versions) return reply_db_error(r, err);
     json_t *cur = vs ? db_row(r->db, &err, "SELECT version, source, sha256, author, created_at, active FROM rule_versions "
                                            "WHERE name = ? AND version = ?", "si", name, atoll(vs))
                      : db_row(r->db, &err, "SELECT version, source, sha256, author, created_at, active FROM rule_versions "
                                            "WHERE name = ? AND active = 1", "s", name);
     if (!cur) {
         json_decref(versions);
-        if (err) return fail_db(r, err);
+        if (err) return reply_db_error(r, err);
         return reply_error(r, 404, "not_found", "没有这个版本");
     }
     json_object_set_new(cur, "name", json_string(name));
@@ -138,7 +130,7 @@ static int h_put(req *r)
     char *err = NULL, sha[65], at[32];
     rules_sha256(json_string_value(src), json_string_length(src), sha);
     clock_now_rfc3339(at);
-    if (db_begin(r->db, &err) != 0) { json_decref(tests); return fail_db(r, err); }
+    if (db_begin(r->db, &err) != 0) { json_decref(tests); return reply_db_error(r, err); }
     long long version = db_int(r->db, &err, 0, "SELECT max(version) FROM rule_versions WHERE name = ?", "s", name) + 1;
     json_t *d = json_pack("{ss sI ss sO?}", "name", name, "version", (json_int_t)version, "sha256", sha,
                           "comment", json_object_get(r->json, "comment"));
@@ -148,7 +140,7 @@ static int h_put(req *r)
         audit_log(r->db, req_actor(r), "rule.store", name, d, &err) != 0 || db_commit(r->db, &err) != 0) {
         json_decref(d);
         json_decref(tests);
-        return fail_db(r, err);
+        return reply_db_error(r, err);
     }
     json_decref(d);
     return reply_json(r, 201, json_pack("{ss sI ss sb so}", "name", name, "version", (json_int_t)version,
@@ -167,7 +159,7 @@ static int h_activate(req *r)
     json_t *row = db_row(r->db, &err, "SELECT source, sha256, active FROM rule_versions WHERE name = ? AND version = ?",
                          "si", name, version);
     if (!row) {
-        if (err) return fail_db(r, err);
+        if (err) return reply_db_error(r, err);
         return reply_error(r, 404, "not_found", "规则 %s 没有版本 %lld", name, version);
     }
     json_t *src = json_object_get(row, "source");
@@ -195,7 +187,7 @@ static int h_activate(req *r)
 dberr:
     json_decref(row);
     json_decref(tests);
-    return fail_db(r, err);
+    return reply_db_error(r, err);
 }
 
 static int h_dry_run(req *r)
@@ -215,7 +207,7 @@ static int h_dry_run(req *r)
         stored = db_text(r->db, &err, "SELECT source FROM rule_versions WHERE name = ? AND version = ?", "si", name,
                          (long long)json_integer_value(jv));
         if (!stored) {
-            if (err) return fail_db(r, err);
+            if (err) return reply_db_error(r, err);
             return reply_error(r, 404, "not_found", "没有这个版本");
         }
         text = stored;

@@ -51,49 +51,11 @@ static const char *const FILTER_KEYS[] = {"industry", "region", "unit_type", "ri
 
 /* ---- shared helpers ---- */
 
-int tasks_fail_db(req *r, char *err)
-{
-    fprintf(stderr, "spotcheck: tasks: %s\n", err ? err : "?");
-    free(err);
-    if (r->db && !sqlite3_get_autocommit(r->db)) db_rollback(r->db);
-    return reply_error(r, 500, "internal", "数据库错误");
-}
-
-int tasks_fail_rule(req *r, char *err)
-{
-    if (r->db && !sqlite3_get_autocommit(r->db)) db_rollback(r->db);
-    int rc = reply_error(r, 422, "rule_error", "规则执行失败：%s", err ? err : "?");
-    free(err);
-    return rc;
-}
-
-int tasks_check_fields(req *r, json_t *obj, const char *const *allowed)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v) {
-        int known = 0;
-        for (const char *const *a = allowed; *a && !known; a++) known = !strcmp(*a, key);
-        if (!known) return reply_error(r, 400, "unknown_field", "未知字段：%s", key), -1;
-    }
-    return 0;
-}
-
-void tasks_decode_json(json_t *obj, const char *const *keys)
-{
-    for (const char *const *k = keys; *k; k++) {
-        const char *s = json_string_value(json_object_get(obj, *k));
-        if (!s) continue;
-        json_t *v = json_loads(s, JSON_DECODE_ANY, NULL);
-        if (v) json_object_set_new(obj, *k, v);
-    }
-}
-
 json_t *tasks_load(sqlite3 *db, long long id, char **err)
 {
     json_t *t = db_row(db, err, "SELECT * FROM tasks WHERE id = ?", "i", id);
     if (t) {
-        tasks_decode_json(t, TASK_JSON);
+        spot_decode_json(t, TASK_JSON);
         json_object_set_new(t, "directed", json_boolean(json_integer_value(json_object_get(t, "directed"))));
     }
     return t;
@@ -162,7 +124,7 @@ static const char *const TASK_FIELDS[] = {"plan_id", "name", "item_ids", "mode",
  * Returns 0, or replies (400/422) and returns -1. */
 static int check_task(req *r, json_t *in, json_t **filters_out, json_t **options_out)
 {
-    if (tasks_check_fields(r, in, TASK_FIELDS) != 0) return -1;
+    if (req_check_fields(r, in, TASK_FIELDS) != 0) return -1;
     json_t *name = json_object_get(in, "name"), *mode = json_object_get(in, "mode");
     if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > NAME_MAX_BYTES)
         return bad(r, "bad_request", "name 须为非空文本");
@@ -195,7 +157,7 @@ static int check_task(req *r, json_t *in, json_t **filters_out, json_t **options
             char *err = NULL;
             long long ok = db_int(r->db, &err, 0, "SELECT count(*) FROM items WHERE id = ? AND active = 1", "i",
                                   (long long)json_integer_value(x));
-            if (err) return tasks_fail_db(r, err), -1;
+            if (err) return reply_db_error(r, err), -1;
             if (!ok)
                 return reply_error(r, 422, "unknown_item", "抽查事项不存在或已停用：%lld",
                                    (long long)json_integer_value(x)), -1;
@@ -207,7 +169,7 @@ static int check_task(req *r, json_t *in, json_t **filters_out, json_t **options
         char *err = NULL;
         long long year = db_int(r->db, &err, -1, "SELECT year FROM plans WHERE id = ?", "i",
                                 (long long)json_integer_value(pid));
-        if (err) return tasks_fail_db(r, err), -1;
+        if (err) return reply_db_error(r, err), -1;
         if (year < 0)
             return reply_error(r, 422, "unknown_plan", "计划不存在：%lld", (long long)json_integer_value(pid)), -1;
         if (year != atoi(sd))
@@ -218,7 +180,7 @@ static int check_task(req *r, json_t *in, json_t **filters_out, json_t **options
     if (f && !json_is_object(f) && !json_is_null(f)) return bad(r, "bad_request", "filters 须为对象");
     json_t *filters = json_object();
     if (json_is_object(f)) {
-        if (tasks_check_fields(r, f, FILTER_KEYS) != 0) { json_decref(filters); return -1; }
+        if (req_check_fields(r, f, FILTER_KEYS) != 0) { json_decref(filters); return -1; }
         const char *k;
         json_t *x;
         json_object_foreach(f, k, x) {
@@ -239,7 +201,7 @@ static int check_task(req *r, json_t *in, json_t **filters_out, json_t **options
                     char *err = NULL;
                     int rc = lh_call(r->w->lua, "categories", "category", args, &ret, &err);
                     json_decref(args);
-                    if (rc != 0) { json_decref(norm); json_decref(filters); return tasks_fail_rule(r, err), -1; }
+                    if (rc != 0) { json_decref(norm); json_decref(filters); return reply_rule_error(r, err), -1; }
                     int known = json_is_string(json_array_get(ret, 0));
                     if (!known) {
                         reply_error(r, 422, "unknown_industry", "%s",
@@ -325,9 +287,9 @@ static int h_create(req *r)
     json_decref(empty);
     json_decref(filters);
     json_decref(opt);
-    if (!ok) return tasks_fail_db(r, err);
+    if (!ok) return reply_db_error(r, err);
     json_t *t = tasks_load(r->db, id, &err);
-    if (!t) return tasks_fail_db(r, err);
+    if (!t) return reply_db_error(r, err);
     return reply_json(r, 201, task_view(t));
 }
 
@@ -337,13 +299,13 @@ static int h_list(req *r)
     char *err = NULL;
     json_t *rows = db_rows(r->db, &err, "SELECT id FROM tasks WHERE (?1 IS NULL OR status = ?1) AND "
                                         "(?2 IS NULL OR year = CAST(?2 AS INTEGER)) ORDER BY id DESC", "ss", status, year);
-    if (!rows) return tasks_fail_db(r, err);
+    if (!rows) return reply_db_error(r, err);
     json_t *out = json_array();
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {
         json_t *t = tasks_load(r->db, json_integer_value(json_object_get(row, "id")), &err);
-        if (!t) { json_decref(rows); json_decref(out); return tasks_fail_db(r, err); }
+        if (!t) { json_decref(rows); json_decref(out); return reply_db_error(r, err); }
         json_array_append_new(out, task_view(t));
     }
     json_decref(rows);
@@ -357,7 +319,7 @@ static json_t *task_or_404(req *r, long long *id)
     char *err = NULL;
     json_t *t = *id > 0 ? tasks_load(r->db, *id, &err) : NULL;
     if (!t) {
-        if (err) tasks_fail_db(r, err);
+        if (err) reply_db_error(r, err);
         else reply_error(r, 404, "not_found", "没有这个任务");
     }
     return t;
@@ -378,11 +340,11 @@ static int h_get(req *r)
                                           "FROM task_strata WHERE task_id = ? ORDER BY pos", "i", id);
     json_t *draws = strata ? db_rows(r->db, &err, "SELECT attempt, commitment, witness, seed, reason, selection, actor, at "
                                                   "FROM task_draws WHERE task_id = ? ORDER BY attempt", "i", id) : NULL;
-    if (!draws) { json_decref(strata); json_decref(t); return tasks_fail_db(r, err); }
+    if (!draws) { json_decref(strata); json_decref(t); return reply_db_error(r, err); }
     size_t i;
     json_t *dr;
     static const char *const sel[] = {"selection", NULL};
-    json_array_foreach(draws, i, dr) tasks_decode_json(dr, sel);
+    json_array_foreach(draws, i, dr) spot_decode_json(dr, sel);
     json_object_set_new(t, "strata", strata);
     json_object_set_new(t, "draws", draws);
     return reply_json(r, 200, task_view(t));
@@ -404,7 +366,7 @@ static int h_excluded(req *r)
         "SELECT x.uscc, e.name, x.reason, x.clause, x.rule_sha FROM task_exclusions x "
         "LEFT JOIN enterprises e ON e.id = x.enterprise_id WHERE x.task_id = ? AND x.pos >= ? ORDER BY x.pos LIMIT ?",
         "iii", id, (page - 1) * EXCLUDED_PAGE, (long long)EXCLUDED_PAGE);
-    if (!rows) return tasks_fail_db(r, err);
+    if (!rows) return reply_db_error(r, err);
     return reply_json(r, 200, json_pack("{sI sI sI so}", "total", (json_int_t)total, "page", (json_int_t)page,
                                         "page_size", (json_int_t)EXCLUDED_PAGE, "excluded", rows));
 }
@@ -923,7 +885,7 @@ static int h_freeze(req *r)
     if (r->json && !json_is_object(r->json)) { json_decref(t); return reply_error(r, 400, "bad_request", "请求体须为 JSON 对象"); }
     if (r->json) {
         static const char *const none[] = {NULL};
-        if (tasks_check_fields(r, r->json, none) != 0) { json_decref(t); return 0; }
+        if (req_check_fields(r, r->json, none) != 0) { json_decref(t); return 0; }
     }
     const char *st = status_of(t);
     if (!strcmp(st, "dispatched")) { json_decref(t); return reply_error(r, 409, "locked", "任务已锁定并派发，不能重新冻结"); }
@@ -951,7 +913,7 @@ static int h_freeze(req *r)
     const char *snames[MAX_STRATA];
     json_t *rtask = tasks_rule_task(r->db, t, &err);
     int ns = rtask ? load_strata(r->w->lua, acc, &err) : -1;
-    if (ns < 0) { out_rc = rtask ? tasks_fail_rule(r, err) : tasks_fail_db(r, err); err = NULL; goto done; }
+    if (ns < 0) { out_rc = rtask ? reply_rule_error(r, err) : reply_db_error(r, err); err = NULL; goto done; }
     for (int s = 0; s < ns; s++) snames[s] = acc[s].name;
 
     json_t *f = json_object_get(t, "filters");
@@ -962,17 +924,17 @@ static int h_freeze(req *r)
     int can_split = helper_open(r, &hdb, &hlua) == 0;
     /* From here on the request's connection holds the write lock: everything read below, by both
      * parts, is one database state, and the task's status cannot change under us. */
-    if (db_begin(r->db, &err) != 0) { out_rc = tasks_fail_db(r, err); err = NULL; goto done; }
+    if (db_begin(r->db, &err) != 0) { out_rc = reply_db_error(r, err); err = NULL; goto done; }
     char *now_status = db_text(r->db, &err, "SELECT status FROM tasks WHERE id = ?", "i", id);
     int status_ok = now_status && (!strcmp(now_status, "draft") || !strcmp(now_status, "frozen"));
     free(now_status);
     if (!status_ok) {
-        out_rc = err ? tasks_fail_db(r, err) : (db_rollback(r->db), reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试"));
+        out_rc = err ? reply_db_error(r, err) : (db_rollback(r->db), reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试"));
         err = NULL;
         goto done;
     }
     if (hist_load(r->db, (long long)json_integer_value(json_object_get(t, "year")), id, &history, &err) != 0) {
-        out_rc = tasks_fail_db(r, err);
+        out_rc = reply_db_error(r, err);
         err = NULL;
         goto done;
     }
@@ -1007,7 +969,7 @@ static int h_freeze(req *r)
             out_rc = reply_error(r, 422, "bad_candidates", "候选名单无效（统一社会信用代码为空、重复或含换行）：%s",
                                  p->bad_uscc ? p->bad_uscc : "");
         } else {
-            out_rc = p->rc == FREEZE_E_RULE ? tasks_fail_rule(r, p->err) : tasks_fail_db(r, p->err);
+            out_rc = p->rc == FREEZE_E_RULE ? reply_rule_error(r, p->err) : reply_db_error(r, p->err);
             p->err = NULL;
         }
         goto done;
@@ -1034,7 +996,7 @@ static int h_freeze(req *r)
             } else {
                 if (a->len + pa->len > a->cap) {
                     char *nb = realloc(a->buf, a->len + pa->len);
-                    if (!nb) { out_rc = tasks_fail_db(r, strdup("out of memory")); goto done; }
+                    if (!nb) { out_rc = reply_db_error(r, strdup("out of memory")); goto done; }
                     a->buf = nb;
                     a->cap = a->len + pa->len;
                 }
@@ -1048,11 +1010,11 @@ static int h_freeze(req *r)
     size_t total_ex = 0;
     for (int k = 0; k < nparts; k++) total_ex += part[k].nex;
     ex = total_ex ? malloc(total_ex * sizeof *ex) : NULL;
-    if (total_ex && !ex) { out_rc = tasks_fail_db(r, strdup("out of memory")); goto done; }
+    if (total_ex && !ex) { out_rc = reply_db_error(r, strdup("out of memory")); goto done; }
     for (int k = 0; k < nparts; k++) {
         freeze_part *p = &part[k];
         int *map = p->nreasons ? malloc(p->nreasons * sizeof *map) : NULL;
-        if (p->nreasons && !map) { out_rc = tasks_fail_db(r, strdup("out of memory")); goto done; }
+        if (p->nreasons && !map) { out_rc = reply_db_error(r, strdup("out of memory")); goto done; }
         for (size_t i = 0; i < p->nreasons; i++) {
             size_t j;
             json_t *rs;
@@ -1104,7 +1066,7 @@ static int h_freeze(req *r)
             err = xprintf("rules/sampling.lua: count(%s, %zu) 返回的数量无效", acc[s].name, acc[s].count);
             rc = -1;
         }
-        if (rc != 0) { out_rc = tasks_fail_rule(r, err); err = NULL; goto done; }
+        if (rc != 0) { out_rc = reply_rule_error(r, err); err = NULL; goto done; }
         acc[s].draw = (long long)json_number_value(n);
     }
     char hc_hex[65], secret_hex[65], com_hex[65];
@@ -1167,7 +1129,7 @@ static int h_freeze(req *r)
     json_decref(d);
     json_decref(sizes);
     json_decref(shas);
-    if (!ok) { json_decref(strata_out); out_rc = tasks_fail_db(r, err); err = NULL; goto done; }
+    if (!ok) { json_decref(strata_out); out_rc = reply_db_error(r, err); err = NULL; goto done; }
     double t2 = now_s();
     fprintf(stderr, "spotcheck: task %lld frozen: %lld units, %zu excluded, rules %.3f s (%d part%s), store %.3f s\n",
             id, scanned, nex, t1 - t0, nparts, nparts > 1 ? "s" : "", t2 - t1);
@@ -1270,7 +1232,7 @@ static int h_draw(req *r)
     static const char *const fields[] = {"witness", "reason", NULL};
     json_t *in = r->json;
     if (in && !json_is_object(in)) { json_decref(t); return reply_error(r, 400, "bad_request", "请求体须为 JSON 对象"); }
-    if (in && tasks_check_fields(r, in, fields) != 0) { json_decref(t); return 0; }
+    if (in && req_check_fields(r, in, fields) != 0) { json_decref(t); return 0; }
     json_t *jw = in ? json_object_get(in, "witness") : NULL, *jr = in ? json_object_get(in, "reason") : NULL;
     if ((jw && !json_is_string(jw)) || (jw && json_string_length(jw) > WITNESS_MAX)) {
         json_decref(t);
@@ -1296,13 +1258,13 @@ static int h_draw(req *r)
     const char *hch = json_string_value(json_object_get(t, "candidates_hash"));
     if (!sh || !hch || hex_decode(secret, 32, sh) != 0 || hex_decode(hc, DRAW_HASH_LEN, hch) != 0) {
         json_decref(t);
-        return tasks_fail_db(r, strdup("task secret or candidates hash missing"));
+        return reply_db_error(r, strdup("task secret or candidates hash missing"));
     }
     draw_seed(secret, witness, wlen, seed);
     sodium_memzero(secret, sizeof secret);
     char *err = NULL;
     json_t *selection = select_all(r->db, id, seed, hc, &err);
-    if (!selection) { json_decref(t); return tasks_fail_db(r, err); }
+    if (!selection) { json_decref(t); return reply_db_error(r, err); }
     draw_new_secret(next);
     draw_commitment(next, ncom);
     char seed_hex[65], next_hex[65], ncom_hex[65], at[32], obj[32];
@@ -1322,7 +1284,7 @@ static int h_draw(req *r)
     if (ok && cur != attempt - 1) {
         db_rollback(r->db);
         json_decref(d); json_decref(selection); json_decref(t);
-        if (err) return tasks_fail_db(r, err);
+        if (err) return reply_db_error(r, err);
         return reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试");
     }
     ok = ok &&
@@ -1337,7 +1299,7 @@ static int h_draw(req *r)
     sodium_memzero(next_hex, sizeof next_hex);
     json_decref(d);
     json_decref(t);
-    if (!ok) { json_decref(selection); return tasks_fail_db(r, err); }
+    if (!ok) { json_decref(selection); return reply_db_error(r, err); }
     return reply_json(r, 200, json_pack("{so sI ss ss% ss}", "strata", selection, "attempt", (json_int_t)attempt,
                                         "seed", seed_hex, "witness", witness, wlen, "next_commitment", ncom_hex));
 }
@@ -1352,7 +1314,7 @@ static int h_lock(req *r)
     if (r->json) {
         static const char *const none[] = {NULL};
         if (!json_is_object(r->json)) { json_decref(t); return reply_error(r, 400, "bad_request", "请求体须为 JSON 对象"); }
-        if (tasks_check_fields(r, r->json, none) != 0) { json_decref(t); return 0; }
+        if (req_check_fields(r, r->json, none) != 0) { json_decref(t); return 0; }
     }
     const char *st = status_of(t);
     if (!strcmp(st, "dispatched")) { json_decref(t); return reply_error(r, 409, "locked", "任务已锁定并派发"); }
@@ -1367,19 +1329,19 @@ static int h_lock(req *r)
     sodium_memzero(ts, sizeof ts);
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld", id);
-    if (db_begin(r->db, &err) != 0) return tasks_fail_db(r, err);
+    if (db_begin(r->db, &err) != 0) return reply_db_error(r, err);
     json_t *last = db_row(r->db, &err, "SELECT attempt, selection FROM task_draws WHERE task_id = ? ORDER BY attempt DESC "
                                        "LIMIT 1", "i", id);
     long long still = err ? 0 : db_int(r->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ? AND status = 'drawn'",
                                        "i", id);
     if (!last || !still) {
         json_decref(last);
-        if (err) return tasks_fail_db(r, err);
+        if (err) return reply_db_error(r, err);
         db_rollback(r->db);
         return reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试");
     }
     static const char *const sel[] = {"selection", NULL};
-    tasks_decode_json(last, sel);
+    spot_decode_json(last, sel);
     json_t *strata = json_object_get(last, "selection");
     size_t i, j;
     json_t *s, *u;
@@ -1404,10 +1366,10 @@ static int h_lock(req *r)
     sodium_memzero(ts_hex, sizeof ts_hex);
     json_decref(d);
     json_decref(last);
-    if (!ok) return tasks_fail_db(r, err);
+    if (!ok) return reply_db_error(r, err);
     int found = 0;
     json_t *ann = announce_build(r->db, id, &found, &err);
-    if (!ann) return tasks_fail_db(r, err);
+    if (!ann) return reply_db_error(r, err);
     return reply_json(r, 200, ann);
 }
 

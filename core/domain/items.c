@@ -22,14 +22,6 @@ static const struct {
 };
 #define N_ITEM_FIELDS ((int)(sizeof ITEM_FIELDS / sizeof ITEM_FIELDS[0]))
 
-static int fail_db(req *r, char *err)
-{
-    fprintf(stderr, "spotcheck: database: %s\n", err ? err : "?");
-    free(err);
-    db_rollback(r->db);
-    return reply_error(r, 500, "internal", "数据库错误");
-}
-
 static int has_control(const char *s)
 {
     for (; *s; s++)
@@ -259,16 +251,16 @@ static int h_create(req *r)
     if (req_require_object(r)) return 0;
     char *err = NULL;
     int status = 500;
-    if (db_begin(r->db, &err) != 0) return fail_db(r, err);
+    if (db_begin(r->db, &err) != 0) return reply_db_error(r, err);
     long long id = items_create(r->db, req_actor(r), r->json, &status, &err);
     if (id < 0) {
-        if (status == 500) return fail_db(r, err);
+        if (status == 500) return reply_db_error(r, err);
         db_rollback(r->db);
         reply_error(r, status, status == 400 ? "unknown_field" : "invalid", "%s", err);
         free(err);
         return 0;
     }
-    if (db_commit(r->db, &err) != 0) return fail_db(r, err);
+    if (db_commit(r->db, &err) != 0) return reply_db_error(r, err);
     json_t *row = db_row(r->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id);
     return reply_json(r, 201, item_json(r->db, row, 1));
 }
@@ -297,7 +289,7 @@ static int h_update(req *r)
         goto done;
     }
     if (db_begin(r->db, &err) != 0) {
-        fail_db(r, err);
+        reply_db_error(r, err);
         err = NULL;
         goto done;
     }
@@ -313,7 +305,7 @@ static int h_update(req *r)
         int rc = db_run(r->db, &err, sql, "ji", nv, id);
         free(sql);
         if (rc < 0) {
-            fail_db(r, err);
+            reply_db_error(r, err);
             err = NULL;
             goto done;
         }
@@ -322,7 +314,7 @@ static int h_update(req *r)
     if (act && json_is_true(act) != (json_integer_value(json_object_get(old, "active")) == 1)) {
         json_object_set_new(changes, "active", json_pack("[bb]", !json_is_true(act), json_is_true(act)));
         if (db_run(r->db, &err, "UPDATE items SET active = ? WHERE id = ?", "ii", (long long)json_is_true(act), id) < 0) {
-            fail_db(r, err);
+            reply_db_error(r, err);
             err = NULL;
             goto done;
         }
@@ -336,7 +328,7 @@ static int h_update(req *r)
                 reply_error(r, 422, "invalid", "%s", err);
                 goto done;
             }
-            fail_db(r, err);
+            reply_db_error(r, err);
             err = NULL;
             goto done;
         }
@@ -357,7 +349,7 @@ static int h_update(req *r)
                changes) < 0 ||
         audit_log(r->db, req_actor(r), "item.update", obj, d, &err) != 0 || db_commit(r->db, &err) != 0) {
         json_decref(d);
-        fail_db(r, err);
+        reply_db_error(r, err);
         err = NULL;
         goto done;
     }

@@ -131,7 +131,7 @@ int results_apply_corrections(sqlite3 *db, json_t *res, char **err)
     json_t *c;
     static const char *const keys[] = {"changes", NULL};
     json_array_foreach(rows, i, c) {
-        tasks_decode_json(c, keys);
+        spot_decode_json(c, keys);
         json_t *ch = json_object_get(c, "changes");
         static const char *const fields[] = {"category", "category_label", "follow_up", "summary", "records", NULL};
         for (const char *const *f = fields; *f; f++)
@@ -177,7 +177,7 @@ static int category_of(req *r, const char *code, json_t **label, int *follow_up,
 /* Replies 422 unknown_category or the rule error; returns 0 for `return`. */
 static int category_fail(req *r, const char *code, char *err)
 {
-    if (err) return tasks_fail_rule(r, err);
+    if (err) return reply_rule_error(r, err);
     return reply_error(r, 422, "unknown_category", "未知的检查结果类别“%s”：应为第8.4条所列 a–h 之一", code);
 }
 
@@ -202,7 +202,7 @@ static json_t *check_records(req *r, json_t *task, const char *uscc, json_t *rec
     json_array_foreach(recs, i, rec) {
         static const char *const fields[] = {"item_id", "checkpoint_id", "category", "finding", "cert_no", NULL};
         if (!json_is_object(rec)) { reply_error(r, 400, "bad_request", "第 %zu 条记录应为对象", i + 1); goto fail; }
-        if (tasks_check_fields(r, rec, fields) != 0) goto fail;
+        if (req_check_fields(r, rec, fields) != 0) goto fail;
         json_t *iid = json_object_get(rec, "item_id"), *cid = json_object_get(rec, "checkpoint_id");
         json_t *cat = json_object_get(rec, "category"), *finding = json_object_get(rec, "finding");
         json_t *cert = json_object_get(rec, "cert_no");
@@ -226,7 +226,7 @@ static json_t *check_records(req *r, json_t *task, const char *uscc, json_t *rec
         if (json_is_integer(cid)) {
             cp_text = db_text(r->db, &err, "SELECT text FROM item_checkpoints WHERE id = ? AND item_id = ?", "ii",
                               (long long)json_integer_value(cid), (long long)json_integer_value(iid));
-            if (err) { tasks_fail_db(r, err); goto fail; }
+            if (err) { reply_db_error(r, err); goto fail; }
             if (!cp_text) {
                 reply_error(r, 422, "unknown_checkpoint", "第 %zu 条记录：检查要点 %lld 不属于抽查事项 %lld", i + 1,
                             (long long)json_integer_value(cid), (long long)json_integer_value(iid));
@@ -243,7 +243,7 @@ static json_t *check_records(req *r, json_t *task, const char *uscc, json_t *rec
         const char *who = json_is_string(cert) ? json_string_value(cert) : r->user->cert_no;
         if (json_is_string(cert)) {
             int on = results_on_team(r->db, task_id, uscc, who, &err);
-            if (on < 0) { free(cp_text); tasks_fail_db(r, err); goto fail; }
+            if (on < 0) { free(cp_text); reply_db_error(r, err); goto fail; }
             if (!on) {
                 free(cp_text);
                 reply_error(r, 422, "not_on_team", "第 %zu 条记录：执法证号 %s 不在该单位的检查组中", i + 1, who);
@@ -282,7 +282,7 @@ json_t *results_check_changes(req *r, json_t *res, json_t *changes)
     if (!json_is_object(changes) || json_object_size(changes) == 0)
         return reply_error(r, 400, "bad_request", "changes 应为非空对象：category、summary、records 之一或多项"), NULL;
     static const char *const fields[] = {"category", "summary", "records", NULL};
-    if (tasks_check_fields(r, changes, fields) != 0) return NULL;
+    if (req_check_fields(r, changes, fields) != 0) return NULL;
     json_t *cat = json_object_get(changes, "category"), *sum = json_object_get(changes, "summary");
     if ((cat && !json_is_string(cat)) || (sum && !(json_is_string(sum) && json_string_length(sum) <= TEXT_MAX)))
         return reply_error(r, 400, "bad_request", "category 应为代码，summary 为不超过 %d 字节的文字", TEXT_MAX), NULL;
@@ -301,7 +301,7 @@ json_t *results_check_changes(req *r, json_t *res, json_t *changes)
     if (json_object_get(changes, "records")) {
         long long task_id = json_integer_value(json_object_get(res, "task_id"));
         json_t *task = tasks_load(r->db, task_id, &err);
-        if (!task) { json_decref(out); tasks_fail_db(r, err ? err : strdup("task missing")); return NULL; }
+        if (!task) { json_decref(out); reply_db_error(r, err ? err : strdup("task missing")); return NULL; }
         json_t *recs = check_records(r, task, json_string_value(json_object_get(res, "uscc")),
                                      json_object_get(changes, "records"));
         json_decref(task);
@@ -319,7 +319,7 @@ static json_t *team_of(sqlite3 *db, long long task_id, const char *uscc, char **
     json_t *t = db_row(db, err, "SELECT inspectors, leader, method FROM task_teams WHERE task_id = ? AND uscc = ?", "is",
                        task_id, uscc);
     static const char *const keys[] = {"inspectors", NULL};
-    if (t) tasks_decode_json(t, keys);
+    if (t) spot_decode_json(t, keys);
     return t;
 }
 
@@ -369,7 +369,7 @@ static json_t *result_view(req *r, long long id, char **err)
     json_t *x;
     static const char *const sk[] = {"signers", NULL}, *const ck[] = {"changes", NULL};
     json_array_foreach(reviews, i, x) {
-        tasks_decode_json(x, sk);
+        spot_decode_json(x, sk);
         json_object_set_new(x, "approve", json_boolean(json_integer_value(json_object_get(x, "approve"))));
     }
     json_object_set(res, "review", json_array_size(reviews) ? json_array_get(reviews, json_array_size(reviews) - 1) : json_null());
@@ -378,7 +378,7 @@ static json_t *result_view(req *r, long long id, char **err)
                                        "decided_by, decided_at, decided_date, note, seq FROM result_corrections "
                                        "WHERE result_id = ? ORDER BY id", "i", id);
     if (!corr) goto fail;
-    json_array_foreach(corr, i, x) tasks_decode_json(x, ck);
+    json_array_foreach(corr, i, x) spot_decode_json(x, ck);
     json_object_set_new(res, "correction_requests", corr);
     if (!strcmp(json_string_value(json_object_get(res, "status")), "published")) {
         json_t *cur = json_pack("{sO sO sO sO sO}", "id", json_object_get(res, "id"), "category",
@@ -422,7 +422,7 @@ static json_t *result_or_404(req *r, long long *id)
     json_t *res = *id > 0 ? db_row(r->db, &err, "SELECT id, task_id, uscc, status, version, category FROM results WHERE id = ?",
                                    "i", *id) : NULL;
     if (!res) {
-        if (err) tasks_fail_db(r, err);
+        if (err) reply_db_error(r, err);
         else reply_error(r, 404, "not_found", "没有这个检查结果");
     }
     return res;
@@ -433,7 +433,7 @@ static int reply_view(req *r, int status, long long id)
 {
     char *err = NULL;
     json_t *v = result_view(r, id, &err);
-    if (!v) return err && strstr(err, "rules/") ? tasks_fail_rule(r, err) : tasks_fail_db(r, err);
+    if (!v) return err && strstr(err, "rules/") ? reply_rule_error(r, err) : reply_db_error(r, err);
     return reply_json(r, status, v);
 }
 
@@ -446,10 +446,10 @@ static int h_enter(req *r)
     json_t *task = task_id > 0 ? tasks_load(r->db, task_id, &err) : NULL, *recs = NULL, *label = NULL, *due = NULL;
     json_t *ad = NULL;
     int out = 0;
-    if (!task) return err ? tasks_fail_db(r, err) : reply_error(r, 404, "not_found", "没有这个任务");
+    if (!task) return err ? reply_db_error(r, err) : reply_error(r, 404, "not_found", "没有这个任务");
     if (req_require_object(r)) goto done;
     static const char *const fields[] = {"uscc", "category", "summary", "records", NULL};
-    if (tasks_check_fields(r, r->json, fields) != 0) goto done;
+    if (req_check_fields(r, r->json, fields) != 0) goto done;
     const char *uscc = json_string_value(json_object_get(r->json, "uscc"));
     const char *cat = json_string_value(json_object_get(r->json, "category"));
     json_t *summary = json_object_get(r->json, "summary");
@@ -463,10 +463,10 @@ static int h_enter(req *r)
     }
     long long in_task = db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ? AND uscc = ?", "is",
                                task_id, uscc);
-    if (err) { out = tasks_fail_db(r, err); goto done; }
+    if (err) { out = reply_db_error(r, err); goto done; }
     if (!in_task) { out = reply_error(r, 422, "unknown_unit", "单位 %s 不在本任务的抽查名单中", uscc); goto done; }
     int on = results_on_team(r->db, task_id, uscc, r->user->cert_no, &err);
-    if (on < 0) { out = tasks_fail_db(r, err); goto done; }
+    if (on < 0) { out = reply_db_error(r, err); goto done; }
     if (!on) {
         out = reply_error(r, 403, "not_on_team", "“谁检查、谁录入”：只有该单位检查组的成员可以录入检查结果");
         goto done;
@@ -478,20 +478,20 @@ static int h_enter(req *r)
     if (!recs) goto done;
     json_t *old = db_row(r->db, &err, "SELECT id, status, version FROM results WHERE task_id = ? AND uscc = ?", "is",
                          task_id, uscc);
-    if (!old && err) { out = tasks_fail_db(r, err); goto done; }
+    if (!old && err) { out = reply_db_error(r, err); goto done; }
     if (old && !strcmp(json_string_value(json_object_get(old, "status")), "published")) {
         json_decref(old);
         out = reply_error(r, 409, "published", "检查结果已公示，不能修改；如需更正请提交更正申请（第9.1条）");
         goto done;
     }
     due = results_deadline(r, "publication_due", json_string_value(json_object_get(task, "end_date")), NULL, &err);
-    if (!due) { json_decref(old); out = tasks_fail_rule(r, err); goto done; }
+    if (!due) { json_decref(old); out = reply_rule_error(r, err); goto done; }
     char at[32], obj[64];
     clock_now_rfc3339(at);
     const char *sumtext = json_is_string(summary) ? json_string_value(summary) : "";
     long long id = old ? json_integer_value(json_object_get(old, "id")) : 0;
     long long cleared = 0;
-    if (db_begin(r->db, &err) != 0) { json_decref(old); out = tasks_fail_db(r, err); goto done; }
+    if (db_begin(r->db, &err) != 0) { json_decref(old); out = reply_db_error(r, err); goto done; }
     int ok;
     if (old) {
         cleared = db_int(r->db, &err, 0, "SELECT count(*) FROM result_signatures WHERE result_id = ?", "i", id);
@@ -524,7 +524,7 @@ static int h_enter(req *r)
     ok = ok && insert_records(r->db, id, recs, &err) == 0 &&
          audit_log(r->db, req_actor(r), existed ? "result.update" : "result.create", obj, ad, &err) == 0 &&
          db_commit(r->db, &err) == 0;
-    if (!ok) { out = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out = reply_db_error(r, err); goto done; }
     out = reply_view(r, existed ? 200 : 201, id);
 done:
     json_decref(ad);
@@ -540,10 +540,10 @@ static int h_task_results(req *r)
     long long task_id = req_param_id(r, 0);
     char *err = NULL;
     json_t *task = task_id > 0 ? tasks_load(r->db, task_id, &err) : NULL;
-    if (!task) return err ? tasks_fail_db(r, err) : reply_error(r, 404, "not_found", "没有这个任务");
+    if (!task) return err ? reply_db_error(r, err) : reply_error(r, 404, "not_found", "没有这个任务");
     json_decref(task);
     int staff = results_task_staff(r, task_id, ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD | ROLE_AUDITOR, &err);
-    if (staff < 0) return tasks_fail_db(r, err);
+    if (staff < 0) return reply_db_error(r, err);
     if (!staff) return reply_error(r, 403, "forbidden", "只有本任务的工作人员可以查看检查结果");
     json_t *rows = db_rows(r->db, &err,
         "SELECT r.id, r.uscc, e.name, r.category, r.category_label, r.status, r.version, r.due_date AS deadline, "
@@ -555,17 +555,17 @@ static int h_task_results(req *r)
                                                "FROM task_units u LEFT JOIN enterprises e ON e.id = u.enterprise_id "
                                                "LEFT JOIN task_teams t ON t.task_id = u.task_id AND t.uscc = u.uscc "
                                                "WHERE u.task_id = ? ORDER BY u.pos", "i", task_id) : NULL;
-    if (!units) { json_decref(rows); return tasks_fail_db(r, err); }
+    if (!units) { json_decref(rows); return reply_db_error(r, err); }
     size_t i;
     json_t *x;
     static const char *const keys[] = {"inspectors", NULL};
-    json_array_foreach(units, i, x) tasks_decode_json(x, keys);
+    json_array_foreach(units, i, x) spot_decode_json(x, keys);
     json_array_foreach(rows, i, x) {
         json_object_set_new(x, "published_late", json_boolean(json_integer_value(json_object_get(x, "published_late"))));
         const char *d = json_string_value(json_object_get(x, "deadline"));
         if (d && strcmp(json_string_value(json_object_get(x, "status")), "published")) {
             json_t *lv = results_level(r, d, NULL, &err);
-            if (!lv) { json_decref(rows); json_decref(units); return tasks_fail_rule(r, err); }
+            if (!lv) { json_decref(rows); json_decref(units); return reply_rule_error(r, err); }
             json_object_set(x, "warning", json_object_get(lv, "level"));
             json_decref(lv);
         }
@@ -582,7 +582,7 @@ static int h_get(req *r)
     int staff = results_task_staff(r, json_integer_value(json_object_get(res, "task_id")),
                                    ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD | ROLE_AUDITOR, &err);
     json_decref(res);
-    if (staff < 0) return tasks_fail_db(r, err);
+    if (staff < 0) return reply_db_error(r, err);
     if (!staff) return reply_error(r, 403, "forbidden", "只有本任务的工作人员可以查看检查结果");
     return reply_view(r, 200, id);
 }
@@ -601,7 +601,7 @@ static int h_sign(req *r)
     long long task_id = json_integer_value(json_object_get(res, "task_id"));
     const char *uscc = json_string_value(json_object_get(res, "uscc"));
     int on = results_on_team(r->db, task_id, uscc, r->user->cert_no, &err);
-    if (on < 0) { out = tasks_fail_db(r, err); goto done; }
+    if (on < 0) { out = reply_db_error(r, err); goto done; }
     if (!on) { out = reply_error(r, 403, "not_on_team", "只有该单位检查组的成员本人可以签名"); goto done; }
     if (strcmp(json_string_value(json_object_get(res, "status")), "draft")) {
         out = reply_error(r, 409, "not_draft", "检查结果已审核或已公示，不能再签名");
@@ -609,7 +609,7 @@ static int h_sign(req *r)
     }
     long long have = db_int(r->db, &err, 0, "SELECT count(*) FROM result_signatures WHERE result_id = ? AND cert_no = ?", "is",
                             id, r->user->cert_no);
-    if (err) { out = tasks_fail_db(r, err); goto done; }
+    if (err) { out = reply_db_error(r, err); goto done; }
     if (have) { out = reply_error(r, 409, "already_signed", "您已签名"); goto done; }
     char at[32], obj[64];
     clock_now_rfc3339(at);
@@ -620,7 +620,7 @@ static int h_sign(req *r)
                     "issjs", id, r->user->cert_no, r->user->username, json_object_get(res, "version"), at) == 1 &&
              audit_log(r->db, req_actor(r), "result.sign", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(ad);
-    if (!ok) { out = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out = reply_db_error(r, err); goto done; }
     out = reply_view(r, 200, id);
 done:
     json_decref(res);
@@ -655,7 +655,7 @@ static int h_review(req *r)
     char *err = NULL;
     if (req_require_object(r)) goto done;
     static const char *const fields[] = {"approve", "reason", "opinion", NULL};
-    if (tasks_check_fields(r, r->json, fields) != 0) goto done;
+    if (req_check_fields(r, r->json, fields) != 0) goto done;
     json_t *ap = json_object_get(r->json, "approve");
     json_t *op = json_object_get(r->json, "opinion");
     if (!op) op = json_object_get(r->json, "reason");
@@ -673,10 +673,10 @@ static int h_review(req *r)
     }
     int own = results_on_team(r->db, json_integer_value(json_object_get(res, "task_id")),
                               json_string_value(json_object_get(res, "uscc")), r->user->cert_no, &err);
-    if (own < 0) { out = tasks_fail_db(r, err); goto done; }
+    if (own < 0) { out = reply_db_error(r, err); goto done; }
     if (own) { out = reply_error(r, 403, "own_result", "检查组成员不能审核本组的检查结果"); goto done; }
     long long missing = unsigned_count(r->db, res, &signers, &err);
-    if (missing < 0) { out = tasks_fail_db(r, err); goto done; }
+    if (missing < 0) { out = reply_db_error(r, err); goto done; }
     if (approve && missing > 0) {
         out = reply_error(r, 409, "unsigned", "检查组还有 %lld 名成员未签名，不能审核通过（第8.4条：检查组成员均须签名）", missing);
         goto done;
@@ -696,7 +696,7 @@ static int h_review(req *r)
              audit_log(r->db, req_actor(r), approve ? "result.approve" : "result.return", obj, ad, &err) == 0 &&
              db_commit(r->db, &err) == 0;
     json_decref(ad);
-    if (!ok) { out = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out = reply_db_error(r, err); goto done; }
     out = reply_view(r, 200, id);
 done:
     json_decref(signers);
@@ -719,7 +719,7 @@ static int h_publish(req *r)
     const char *uscc = json_string_value(json_object_get(res, "uscc"));
     if (!req_has_role(r, ROLE_HEAD)) {
         int on = results_on_team(r->db, task_id, uscc, r->user->cert_no, &err);
-        if (on < 0) { out = tasks_fail_db(r, err); goto done; }
+        if (on < 0) { out = reply_db_error(r, err); goto done; }
         if (!on) {
             out = reply_error(r, 403, "not_on_team", "“谁检查、谁公示”：只有该单位检查组的成员或执法单位负责人可以公示");
             goto done;
@@ -728,19 +728,19 @@ static int h_publish(req *r)
     const char *status = json_string_value(json_object_get(res, "status"));
     if (!strcmp(status, "published")) { out = reply_error(r, 409, "published", "检查结果已公示"); goto done; }
     long long missing = unsigned_count(r->db, res, NULL, &err);
-    if (missing < 0) { out = tasks_fail_db(r, err); goto done; }
+    if (missing < 0) { out = reply_db_error(r, err); goto done; }
     if (missing > 0) {
         out = reply_error(r, 409, "unsigned", "检查组还有 %lld 名成员未签名，不能公示（第8.4条）", missing);
         goto done;
     }
     if (strcmp(status, "approved")) { out = reply_error(r, 409, "not_reviewed", "检查结果尚未通过录入审核，不能公示"); goto done; }
     task = tasks_load(r->db, task_id, &err);
-    if (!task) { out = tasks_fail_db(r, err ? err : strdup("task missing")); goto done; }
+    if (!task) { out = reply_db_error(r, err ? err : strdup("task missing")); goto done; }
     char today[16], at[32], obj[64];
     clock_today(today);
     clock_now_rfc3339(at);
     due = results_deadline(r, "publication_due", json_string_value(json_object_get(task, "end_date")), today, &err);
-    if (!due) { out = tasks_fail_rule(r, err); goto done; }
+    if (!due) { out = reply_rule_error(r, err); goto done; }
     const char *due_date = json_string_value(json_object_get(due, "date"));
     int late = strcmp(today, due_date) > 0;
     snprintf(obj, sizeof obj, "result:%lld", id);
@@ -756,7 +756,7 @@ static int h_publish(req *r)
                     id) == 1 &&
              audit_log(r->db, req_actor(r), "result.publish", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(ad);
-    if (!ok) { out = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out = reply_db_error(r, err); goto done; }
     out = reply_view(r, 200, id);
 done:
     json_decref(task);
@@ -776,7 +776,7 @@ static int h_correction(req *r)
     char *err = NULL;
     if (req_require_object(r)) goto done;
     static const char *const fields[] = {"reason", "changes", NULL};
-    if (tasks_check_fields(r, r->json, fields) != 0) goto done;
+    if (req_check_fields(r, r->json, fields) != 0) goto done;
     const char *reason = json_string_value(json_object_get(r->json, "reason"));
     if (!reason || !*reason || strlen(reason) > REASON_MAX) {
         out = reply_error(r, 400, "reason_required", "更正须说明理由（不超过 %d 字节）", REASON_MAX);
@@ -785,7 +785,7 @@ static int h_correction(req *r)
     if (req_has_role(r, ROLE_INSPECTOR)) {
         int on = results_on_team(r->db, json_integer_value(json_object_get(res, "task_id")),
                                  json_string_value(json_object_get(res, "uscc")), r->user->cert_no, &err);
-        if (on < 0) { out = tasks_fail_db(r, err); goto done; }
+        if (on < 0) { out = reply_db_error(r, err); goto done; }
         if (!on) { out = reply_error(r, 403, "not_on_team", "只有该单位检查组的成员可以申请更正"); goto done; }
     }
     if (strcmp(json_string_value(json_object_get(res, "status")), "published")) {
@@ -793,7 +793,7 @@ static int h_correction(req *r)
         goto done;
     }
     json_t *full = results_load(r->db, id, 0, &err);
-    if (!full) { out = tasks_fail_db(r, err); goto done; }
+    if (!full) { out = reply_db_error(r, err); goto done; }
     changes = results_check_changes(r, full, json_object_get(r->json, "changes"));
     json_decref(full);
     if (!changes) goto done;
@@ -808,7 +808,7 @@ static int h_correction(req *r)
     long long cid = sqlite3_last_insert_rowid(r->db);
     ok = ok && audit_log(r->db, req_actor(r), "result.correction_request", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(ad);
-    if (!ok) { out = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out = reply_db_error(r, err); goto done; }
     out = reply_json(r, 201, json_pack("{sI sI ss ss sO ss}", "id", (json_int_t)cid, "result_id", (json_int_t)id, "status",
                                        "pending", "reason", reason, "changes", changes, "message",
                                        "更正申请已提交，须执行单位负责人批准后生效"));
@@ -828,13 +828,13 @@ static int decide_correction(req *r, int approve)
     char *err = NULL;
     if (r->json && !json_is_object(r->json)) { out = reply_error(r, 400, "bad_request", "请求体应为 JSON 对象"); goto done; }
     static const char *const fields[] = {"note", "reason", "changes", NULL};
-    if (r->json && tasks_check_fields(r, r->json, fields) != 0) goto done;
+    if (r->json && req_check_fields(r, r->json, fields) != 0) goto done;
     json_t *note = json_object_get(r->json, "note");
     if (!note) note = json_object_get(r->json, "reason");
     if (!text_ok(note, REASON_MAX)) { out = reply_error(r, 400, "bad_request", "note 应为不超过 %d 字节的文字", REASON_MAX); goto done; }
     if (!approve && !json_is_string(note)) { out = reply_error(r, 400, "reason_required", "不予批准须说明理由"); goto done; }
     corr = cid > 0 ? db_row(r->db, &err, "SELECT * FROM result_corrections WHERE id = ? AND result_id = ?", "ii", cid, id) : NULL;
-    if (!corr) { out = err ? tasks_fail_db(r, err) : reply_error(r, 404, "not_found", "没有这个更正申请"); goto done; }
+    if (!corr) { out = err ? reply_db_error(r, err) : reply_error(r, 404, "not_found", "没有这个更正申请"); goto done; }
     if (strcmp(json_string_value(json_object_get(corr, "status")), "pending")) {
         out = reply_error(r, 409, "decided", "该更正申请已处理");
         goto done;
@@ -844,7 +844,7 @@ static int decide_correction(req *r, int approve)
     json_t *given = r->json ? json_object_get(r->json, "changes") : NULL;
     if (approve && given) {
         json_t *full = results_load(r->db, id, 0, &err);
-        if (!full) { out = tasks_fail_db(r, err); goto done; }
+        if (!full) { out = reply_db_error(r, err); goto done; }
         json_t *c2 = results_check_changes(r, full, given);
         json_decref(full);
         if (!c2) goto done;
@@ -870,7 +870,7 @@ static int decide_correction(req *r, int approve)
                        &err) == 0 &&
              db_commit(r->db, &err) == 0;
     json_decref(ad);
-    if (!ok) { out = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out = reply_db_error(r, err); goto done; }
     out = reply_view(r, 200, id);
 done:
     json_decref(changes);
@@ -918,11 +918,11 @@ static int h_corrections(req *r)
         "FROM result_corrections c JOIN results r ON r.id = c.result_id JOIN tasks t ON t.id = r.task_id "
         "LEFT JOIN enterprises e ON e.uscc = r.uscc WHERE ?1 IS NULL OR c.status = ?1 "
         "ORDER BY c.requested_at DESC, c.id DESC LIMIT ?2 OFFSET ?3", "sii", status, per_page, (page - 1) * per_page);
-    if (!rows) return tasks_fail_db(r, err);
+    if (!rows) return reply_db_error(r, err);
     size_t i;
     json_t *x;
     static const char *const keys[] = {"changes", NULL};
-    json_array_foreach(rows, i, x) tasks_decode_json(x, keys);
+    json_array_foreach(rows, i, x) spot_decode_json(x, keys);
     return reply_json(r, 200, json_pack("{sI sI sI so}", "total", (json_int_t)total, "page", (json_int_t)page, "per_page",
                                         (json_int_t)per_page, "corrections", rows));
 }
@@ -958,14 +958,14 @@ static int h_public(req *r)
                                         (long long)PUBLIC_PAGE, (page - 1) * PUBLIC_PAGE);
     free(sql_n);
     free(sql);
-    if (!rows) return tasks_fail_db(r, err);
+    if (!rows) return reply_db_error(r, err);
     size_t i;
     json_t *x;
     json_array_foreach(rows, i, x) {
         json_t *recs = records_of(r->db, json_integer_value(json_object_get(x, "id")), &err);
-        if (!recs) { json_decref(rows); return tasks_fail_db(r, err); }
+        if (!recs) { json_decref(rows); return reply_db_error(r, err); }
         json_object_set_new(x, "records", recs);
-        if (results_apply_corrections(r->db, x, &err) != 0) { json_decref(rows); return tasks_fail_db(r, err); }
+        if (results_apply_corrections(r->db, x, &err) != 0) { json_decref(rows); return reply_db_error(r, err); }
         json_object_del(x, "follow_up");
     }
     return reply_json(r, 200, json_pack("{sI sI sI so}", "total", (json_int_t)total, "page", (json_int_t)page, "page_size",

@@ -72,8 +72,8 @@ static int reply_view(req *r, int status, long long id)
 {
     char *err = NULL;
     json_t *o = objection_view(r, id, &err);
-    if (!o) return err && strstr(err, "rules/") ? tasks_fail_rule(r, err)
-                                                : err ? tasks_fail_db(r, err) : reply_error(r, 404, "not_found", "没有这个异议");
+    if (!o) return err && strstr(err, "rules/") ? reply_rule_error(r, err)
+                                                : err ? reply_db_error(r, err) : reply_error(r, 404, "not_found", "没有这个异议");
     return reply_json(r, status, o);
 }
 
@@ -81,7 +81,7 @@ static int h_create(req *r)
 {
     if (req_require_object(r)) return 0;
     static const char *const fields[] = {"result_id", "received", "text", "applicant", NULL};
-    if (tasks_check_fields(r, r->json, fields) != 0) return 0;
+    if (req_check_fields(r, r->json, fields) != 0) return 0;
     json_t *rid = json_object_get(r->json, "result_id"), *app = json_object_get(r->json, "applicant");
     const char *received = json_string_value(json_object_get(r->json, "received"));
     const char *text = json_string_value(json_object_get(r->json, "text"));
@@ -96,13 +96,13 @@ static int h_create(req *r)
     char *err = NULL;
     long long result_id = json_integer_value(rid);
     char *st = db_text(r->db, &err, "SELECT status FROM results WHERE id = ?", "i", result_id);
-    if (err) return tasks_fail_db(r, err);
+    if (err) return reply_db_error(r, err);
     if (!st) return reply_error(r, 422, "unknown_result", "没有编号为 %lld 的检查结果", result_id);
     int published = !strcmp(st, "published");
     free(st);
     if (!published) return reply_error(r, 409, "not_published", "只能对已公示的检查结果提出异议");
     json_t *due = results_deadline(r, "objection_review_due", received, today, &err);
-    if (!due) return tasks_fail_rule(r, err);
+    if (!due) return reply_rule_error(r, err);
     int ok = db_begin(r->db, &err) == 0 &&
              db_run(r->db, &err, "INSERT INTO objections(result_id, applicant, received, text, review_due, review_reason, "
                                  "review_clause, review_warning, review_rule_sha, created_by, created_at) "
@@ -118,7 +118,7 @@ static int h_create(req *r)
     ok = ok && audit_log(r->db, req_actor(r), "objection.create", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(ad);
     json_decref(due);
-    if (!ok) return tasks_fail_db(r, err);
+    if (!ok) return reply_db_error(r, err);
     return reply_view(r, 201, id);
 }
 
@@ -129,7 +129,7 @@ static int h_list(req *r)
     char *err = NULL;
     json_t *ids = db_rows(r->db, &err, "SELECT id FROM objections WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT 500",
                           "ss", status, status);
-    if (!ids) return tasks_fail_db(r, err);
+    if (!ids) return reply_db_error(r, err);
     json_t *list = json_array();
     size_t i;
     json_t *x;
@@ -138,7 +138,7 @@ static int h_list(req *r)
         if (!o) {
             json_decref(ids);
             json_decref(list);
-            return err && strstr(err, "rules/") ? tasks_fail_rule(r, err) : tasks_fail_db(r, err);
+            return err && strstr(err, "rules/") ? reply_rule_error(r, err) : reply_db_error(r, err);
         }
         json_array_append_new(list, o);
     }
@@ -159,7 +159,7 @@ static json_t *objection_or_404(req *r, long long *id)
     char *err = NULL;
     json_t *o = *id > 0 ? db_row(r->db, &err, "SELECT * FROM objections WHERE id = ?", "i", *id) : NULL;
     if (!o) {
-        if (err) tasks_fail_db(r, err);
+        if (err) reply_db_error(r, err);
         else reply_error(r, 404, "not_found", "没有这个异议");
     }
     return o;
@@ -174,7 +174,7 @@ static int h_decide(req *r)
     char *err = NULL;
     if (req_require_object(r)) goto done;
     static const char *const fields[] = {"decision", "reason", "decided", "changes", NULL};
-    if (tasks_check_fields(r, r->json, fields) != 0) goto done;
+    if (req_check_fields(r, r->json, fields) != 0) goto done;
     const char *decision = json_string_value(json_object_get(r->json, "decision"));
     const char *reason = json_string_value(json_object_get(r->json, "reason"));
     const char *decided = json_string_value(json_object_get(r->json, "decided"));
@@ -202,13 +202,13 @@ static int h_decide(req *r)
     if (given && !upheld) { out = reply_error(r, 400, "bad_request", "异议不成立时不能给出 changes"); goto done; }
     if (given) {
         json_t *res = results_load(r->db, result_id, 0, &err);
-        if (!res) { out = tasks_fail_db(r, err); goto done; }
+        if (!res) { out = reply_db_error(r, err); goto done; }
         changes = results_check_changes(r, res, given);
         json_decref(res);
         if (!changes) goto done;
     }
     due = results_deadline(r, "feedback_due", decided, today, &err);
-    if (!due) { out = tasks_fail_rule(r, err); goto done; }
+    if (!due) { out = reply_rule_error(r, err); goto done; }
     snprintf(obj, sizeof obj, "objection:%lld", id);
     long long cid = 0;
     int ok = db_begin(r->db, &err) == 0;
@@ -234,7 +234,7 @@ static int h_decide(req *r)
                       cid ? json_object_get(ad, "correction_id") : NULL, id) == 1 &&
          audit_log(r->db, req_actor(r), "objection.decide", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(ad);
-    if (!ok) { out = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out = reply_db_error(r, err); goto done; }
     out = reply_view(r, 200, id);
 done:
     json_decref(changes);
@@ -252,7 +252,7 @@ static int h_feedback(req *r)
     char *err = NULL;
     if (req_require_object(r)) goto done;
     static const char *const fields[] = {"sent", "note", NULL};
-    if (tasks_check_fields(r, r->json, fields) != 0) goto done;
+    if (req_check_fields(r, r->json, fields) != 0) goto done;
     const char *sent = json_string_value(json_object_get(r->json, "sent"));
     char today[16], obj[64];
     clock_today(today);
@@ -276,7 +276,7 @@ static int h_feedback(req *r)
                                  "WHERE id = ? AND status = 'decided'", "ssi", sent, req_actor(r), id) == 1 &&
              audit_log(r->db, req_actor(r), "objection.feedback", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(ad);
-    if (!ok) { out = tasks_fail_db(r, err); goto done; }
+    if (!ok) { out = reply_db_error(r, err); goto done; }
     out = reply_view(r, 200, id);
 done:
     json_decref(o);

@@ -108,7 +108,7 @@ static int upload(req *r, long long task_id, long long result_id)
 {
     char *err = NULL;
     int staff = results_task_staff(r, task_id, ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, &err);
-    if (staff < 0) return tasks_fail_db(r, err);
+    if (staff < 0) return reply_db_error(r, err);
     if (!staff) return reply_error(r, 403, "forbidden", "只有本任务的工作人员可以上传附件");
     const char *name = req_query(r, "name");
     if (!name_ok(name))
@@ -138,7 +138,7 @@ static int upload(req *r, long long task_id, long long result_id)
                            name, "mime", mime, "size", (json_int_t)r->body_len, "sha256", hex);
     ok = ok && audit_log(r->db, req_actor(r), "attachment.upload", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
     json_decref(ad);
-    if (!ok) return tasks_fail_db(r, err);
+    if (!ok) return reply_db_error(r, err);
     return reply_json(r, 201, json_pack("{sI sI so ss ss sI ss ss ss}", "id", (json_int_t)id, "task_id", (json_int_t)task_id,
                                         "result_id", result_id > 0 ? json_integer(result_id) : json_null(), "name", name,
                                         "mime", mime, "size", (json_int_t)r->body_len, "sha256", hex, "uploaded_by",
@@ -150,7 +150,7 @@ static int h_upload_result(req *r)
     long long rid = req_param_id(r, 0);
     char *err = NULL;
     long long task_id = rid > 0 ? db_int(r->db, &err, 0, "SELECT task_id FROM results WHERE id = ?", "i", rid) : 0;
-    if (err) return tasks_fail_db(r, err);
+    if (err) return reply_db_error(r, err);
     if (!task_id) return reply_error(r, 404, "not_found", "没有这个检查结果");
     /* the JSON parser of the server may have failed on a raw body declared as JSON: not our type anyway */
     return upload(r, task_id, rid);
@@ -161,7 +161,7 @@ static int h_upload_task(req *r)
     long long tid = req_param_id(r, 0);
     char *err = NULL;
     long long n = tid > 0 ? db_int(r->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ?", "i", tid) : 0;
-    if (err) return tasks_fail_db(r, err);
+    if (err) return reply_db_error(r, err);
     if (!n) return reply_error(r, 404, "not_found", "没有这个任务");
     return upload(r, tid, 0);
 }
@@ -171,13 +171,13 @@ static int h_list_task(req *r)
     long long tid = req_param_id(r, 0);
     char *err = NULL;
     long long n = tid > 0 ? db_int(r->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ?", "i", tid) : 0;
-    if (err) return tasks_fail_db(r, err);
+    if (err) return reply_db_error(r, err);
     if (!n) return reply_error(r, 404, "not_found", "没有这个任务");
     int staff = results_task_staff(r, tid, ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, &err);
-    if (staff < 0) return tasks_fail_db(r, err);
+    if (staff < 0) return reply_db_error(r, err);
     if (!staff) return reply_error(r, 403, "forbidden", "只有本任务的工作人员可以查看附件");
     json_t *rows = attachments_list(r->db, tid, 0, &err);
-    if (!rows) return tasks_fail_db(r, err);
+    if (!rows) return reply_db_error(r, err);
     return reply_json(r, 200, json_pack("{so}", "attachments", rows));
 }
 
@@ -186,13 +186,13 @@ static int h_download(req *r)
     long long id = req_param_id(r, 0);
     char *err = NULL;
     long long task_id = id > 0 ? db_int(r->db, &err, 0, "SELECT task_id FROM attachments WHERE id = ?", "i", id) : 0;
-    if (err) return tasks_fail_db(r, err);
+    if (err) return reply_db_error(r, err);
     if (!task_id) return reply_error(r, 404, "not_found", "没有这个附件");
     int staff = results_task_staff(r, task_id, ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, &err);
-    if (staff < 0) return tasks_fail_db(r, err);
+    if (staff < 0) return reply_db_error(r, err);
     if (!staff) return reply_error(r, 403, "forbidden", "只有本任务的工作人员可以下载附件");
     sqlite3_stmt *q = db_prepare(r->db, &err, "SELECT name, mime, sha256, content FROM attachments WHERE id = ?", "i", id);
-    if (!q) return tasks_fail_db(r, err);
+    if (!q) return reply_db_error(r, err);
     int out;
     if (sqlite3_step(q) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(q, 0);

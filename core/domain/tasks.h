@@ -12,20 +12,6 @@
 #include <jansson.h>
 #include "http.h"
 
-/* Logs err (freed), rolls back an open transaction and replies 500. Returns 0. */
-int tasks_fail_db(req *r, char *err);
-
-/* Replies 422 {"error":"rule_error"} naming the rule failure err (freed). Returns 0. */
-int tasks_fail_rule(req *r, char *err);
-
-/* Checks that every key of obj is in allowed (NULL-terminated); otherwise replies 400
- * unknown_field and returns -1. */
-int tasks_check_fields(req *r, json_t *obj, const char *const *allowed);
-
-/* Replaces the string members keys (NULL-terminated) of obj holding JSON text by their parsed
- * value. */
-void tasks_decode_json(json_t *obj, const char *const *keys);
-
 /* The task row as stored (JSON columns decoded), or NULL (no such task, or *err set). New ref. */
 json_t *tasks_load(sqlite3 *db, long long id, char **err);
 
