@@ -26,11 +26,11 @@ static int h_health(req *r)
 static int h_audit(req *r)
 {
     const char *action = req_query(r, "action"), *object = req_query(r, "object"),
-               *actor = req_query(r, "actor"), *before = req_query(r, "before");
-    const char *limit_s = req_query(r, "limit");
-    long long limit = limit_s ? atoll(limit_s) : 100;
-    if (limit < 1 || limit > 1000) return reply_error(r, 400, "bad_request", "limit 须在 1–1000 之间");
-    long long before_id = before ? atoll(before) : (1LL << 62);
+               *actor = req_query(r, "actor");
+    long long limit, before_id;
+    if (req_query_int(r, "limit", 1, 1000, 100, &limit) ||
+        req_query_int(r, "before", 1, 1LL << 62, 1LL << 62, &before_id))
+        return 0;
     char *err = NULL;
     json_t *rows = db_rows(r->db, &err,
         "SELECT id, at, actor, action, object, json(details) AS details, hash FROM audit "

@@ -159,6 +159,25 @@ const char *req_header(req *r, const char *name)
     return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+int req_query_int(req *r, const char *key, long long min, long long max, long long dflt, long long *out)
+{
+    const char *s = req_query(r, key);
+    if (!s || !*s) {
+        *out = dflt;
+        return 0;
+    }
+    /* strtoll accepts leading blanks and saturates on overflow (errno = ERANGE): refuse both. */
+    char *end = NULL;
+    errno = 0;
+    long long v = (*s == '-' || (*s >= '0' && *s <= '9')) ? strtoll(s, &end, 10) : 0;
+    if (!end || end == s || *end || errno == ERANGE || v < min || v > max) {
+        reply_error(r, 400, "bad_parameter", "参数 %s 应为 %lld 到 %lld 之间的整数", key, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 long long req_param_id(req *r, int index)
 {
     if (index < 0 || index >= r->nparams) return -1;

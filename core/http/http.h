@@ -78,6 +78,11 @@ void reply_header(req *r, const char *name, const char *value);
 const char *req_query(req *r, const char *key);
 const char *req_header(req *r, const char *name);
 
+/* The query argument key as an integer in [min, max]: *out = dflt when it is absent or empty.
+ * Returns 0; or, when it is not a decimal integer or is out of range (overflow included), replies
+ * 400 bad_parameter naming key and the range and returns -1 (*out untouched). */
+int req_query_int(req *r, const char *key, long long min, long long max, long long dflt, long long *out);
+
 /* The path parameter {name} as a positive integer id, or -1 if it is not one. */
 long long req_param_id(req *r, int index);
 
