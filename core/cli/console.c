@@ -30,7 +30,6 @@
 #define CONSOLE_MEMORY ((size_t)512 << 20)      /* per session */
 #define CONSOLE_HISTORY 1000                    /* lines kept in ~/.spotcheck_history */
 #define SCRIPT_MAX ((size_t)16 << 20)           /* size of a script for `run` */
-#define EOFMARK "<eof>"
 
 static adminapi *volatile g_session;
 static volatile sig_atomic_t g_running;   /* a chunk is running */
@@ -132,65 +131,10 @@ static int buf_add(char **buf, size_t *len, size_t *cap, const char *s, size_t n
     return 0;
 }
 
-/* A Lua long-bracket literal holding s exactly: "[==[\n" s "]==]" with a level that does not occur
- * in s (the newline after the opening bracket is skipped by Lua). New string, NULL if no memory. */
-static char *lua_literal(const char *s, size_t n)
-{
-    int level = 0;
-    for (;; level++) {
-        if (level > 30) return NULL;
-        char close[40];
-        close[0] = ']';
-        memset(close + 1, '=', (size_t)level);
-        close[level + 1] = ']';
-        if (memmem(s, n, close, (size_t)level + 2)) continue;
-        /* s must not end in "]" followed by `level` '=': with our "]" it would close early */
-        if (n >= (size_t)level + 1 && s[n - (size_t)level - 1] == ']') {
-            size_t eq = 0;
-            while (eq < (size_t)level && s[n - (size_t)level + eq] == '=') eq++;
-            if (eq == (size_t)level) continue;
-        }
-        break;
-    }
-    char *out = malloc(n + 2 * (size_t)level + 8);
-    if (!out) return NULL;
-    char *p = out;
-    *p++ = '[';
-    memset(p, '=', (size_t)level);
-    p += level;
-    *p++ = '[';
-    *p++ = '\n';
-    memcpy(p, s, n);
-    p += n;
-    *p++ = ']';
-    memset(p, '=', (size_t)level);
-    p += level;
-    *p++ = ']';
-    *p = '\0';
-    return out;
-}
-
-/* Whether code is an incomplete chunk (its syntax error ends in "<eof>", as lua.c decides).
- * Compiles inside the sandbox; nothing runs. */
+/* Whether code is an incomplete chunk (the console then reads another line). Compiles only. */
 static int incomplete(adminapi *a, const char *code, size_t len)
 {
-    char *lit = lua_literal(code, len);
-    if (!lit) return 0;
-    char *snippet = xprintf("local src = %s\n"
-                            "if load('return ' .. src, '=console', 't') then return 'ok' end\n"
-                            "local f, e = load(src, '=console', 't')\n"
-                            "if f then return 'ok' end\n"
-                            "return e", lit);
-    free(lit);
-    char *out = NULL, *res = NULL, *err = NULL;
-    int rc = snippet ? adminapi_run(a, snippet, strlen(snippet), &out, &res, &err) : -1;
-    size_t n = res ? strlen(res) : 0, m = strlen(EOFMARK);
-    int inc = rc == 0 && n >= m && !strcmp(res + n - m, EOFMARK);
-    free(snippet);
-    free(out);
-    free(res);
-    free(err);
-    return inc;
+    return adminapi_incomplete(a, code, len);
 }
 
 /* Prints the output, the result and the error of a run. */
@@ -381,7 +325,7 @@ int console_run_main(int argc, char **argv)
         return 2;
     }
     const char *path = argv[0];
-    char *err = NULL, *code = NULL, *snippet = NULL, *out = NULL, *res = NULL;
+    char *err = NULL, *code = NULL, *out = NULL, *res = NULL;
     sqlite3 *db = NULL;
     adminapi *a = NULL;
     json_t *extra = NULL;
@@ -391,23 +335,12 @@ int console_run_main(int argc, char **argv)
     if (!code) goto done;
     if (open_cli(&db, &a, &err) != 0) goto done;
 
-    /* arg = {[0] = FILE, ARGS...}; the script is loaded with its own chunk name, so errors read
+    /* arg = {[0] = FILE, ARGS...}; the script runs with its own chunk name, so errors read
      * "FILE:LINE: message" */
-    size_t slen = 0, scap = 0;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    char *lit = lua_literal(path, strlen(path));
-    if (!lit || buf_add(&snippet, &slen, &scap, "arg = {[0] = ", 13) || buf_add(&snippet, &slen, &scap, lit, strlen(lit)))
-        goto oom;
-    free(lit);
-    lit = NULL;
     extra = json_pack("{ss s[]}", "file", path, "args");
-    for (int i = 1; i < argc; i++) {
-        lit = lua_literal(argv[i], strlen(argv[i]));
-        if (!lit || buf_add(&snippet, &slen, &scap, ", ", 2) || buf_add(&snippet, &slen, &scap, lit, strlen(lit)))
-            goto oom;
-        free(lit);
-        lit = NULL;
+    for (int i = 1; extra && i < argc; i++) {
         char *clean = adminapi_utf8(argv[i], strlen(argv[i]), 4096);
         if (clean) json_array_append_new(json_object_get(extra, "args"), json_string(clean));
         free(clean);
@@ -415,21 +348,10 @@ int console_run_main(int argc, char **argv)
     /* a first line starting with '#' (#!/usr/bin/env …) is blanked, keeping line numbers */
     if (len > 0 && code[0] == '#')
         for (size_t i = 0; i < len && code[i] != '\n'; i++) code[i] = ' ';
-    lit = lua_literal(code, len);
     char name[64];
     snprintf(name, sizeof name, "%s", strlen(path) < sizeof name - 2 ? path : base);
-    char *namelit = lua_literal(name, strlen(name));
-    char *tail = lit && namelit ? xprintf("}\nlocal f, e = load(%s, '=' .. %s, 't')\n"
-                                         "if not f then error(e, 0) end\n"
-                                         "f(table.unpack(arg, 1, #arg))\n", lit, namelit) : NULL;
-    free(namelit);
-    free(lit);
-    lit = NULL;
-    if (!tail || buf_add(&snippet, &slen, &scap, tail, strlen(tail))) {
-        free(tail);
-        goto oom;
-    }
-    free(tail);
+    lh_chunk chunk = { .name = name, .src = code, .len = len, .expression = 0,
+                       .argv = (const char *const *)argv, .argc = argc };
 
     char actor[300], object[300];
     cli_actor(actor, sizeof actor);
@@ -437,7 +359,7 @@ int console_run_main(int argc, char **argv)
     if (adminapi_audit(db, actor, "script.run", object, "cli", code, len, extra, &err) != 0) goto done;
     install_sigint();
     g_running = 1;
-    int r = adminapi_run(a, snippet, slen, &out, &res, &err);
+    int r = adminapi_run_chunk(a, &chunk, &out, &res, &err);
     g_running = 0;
     if (out && *out) {
         fputs(out, stdout);
@@ -445,15 +367,10 @@ int console_run_main(int argc, char **argv)
     }
     if (r == 0) rc = 0;
     else if (g_sigint) rc = 130;
-    goto done;
-oom:
-    free(lit);
-    err = xprintf("out of memory");
 done:
     if (err) fprintf(stderr, "spotcheck run: %s\n", err);
     free(err);
     free(code);
-    free(snippet);
     free(out);
     free(res);
     json_decref(extra);

@@ -27,6 +27,7 @@
 #include "db.h"
 #include "draw.h"
 #include "luahost.h"
+#include "rulebatch.h"
 #include "plans.h"
 #include "rules.h"
 #include "ruledata.h"
@@ -374,7 +375,7 @@ static int h_excluded(req *r)
 /* ---- freeze ---- */
 
 /* How the freeze scans (performance; the outcome never depends on it):
- * - Rules run through lh_eval_units: unit and history tables are built from the row's columns
+ * - Rules run through rulebatch_eval (rulebatch.h): unit and history tables are built from the row's columns
  *   directly, one Lua batch per part, no JSON per unit. The rules declare the fields they read
  *   (rules/README.md "Declared inputs"): only those columns are fetched (plus id and uscc, which
  *   the freeze itself needs), and the host calls Lua once per distinct tuple of their values.
@@ -415,23 +416,23 @@ typedef struct excl {
  * from RULEDATA_UNIT_COLUMNS (same names, types and order), then the history (drawn_this_year,
  * last_drawn). The rules get only the ones they declare. */
 static const lh_field FREEZE_FIELDS[] = {
-    {"id", LH_FIELD_INT, LH_IN_UNIT},
-    {"uscc", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"name", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"unit_type", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"region", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"industry", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"supervision_type", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"risk_level", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"credit_level", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"complaints", LH_FIELD_INT, LH_IN_UNIT},
-    {"watchlist", LH_FIELD_BOOL, LH_IN_UNIT},
-    {"dishonest", LH_FIELD_BOOL, LH_IN_UNIT},
-    {"serious_violation", LH_FIELD_BOOL, LH_IN_UNIT},
-    {"major_hazard", LH_FIELD_BOOL, LH_IN_UNIT},
-    {"status", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"drawn_this_year", LH_FIELD_INT, LH_IN_HISTORY},
-    {"last_drawn", LH_FIELD_TEXT, LH_IN_HISTORY},
+    {"id", LH_FIELD_INT, RB_UNIT},
+    {"uscc", LH_FIELD_TEXT, RB_UNIT},
+    {"name", LH_FIELD_TEXT, RB_UNIT},
+    {"unit_type", LH_FIELD_TEXT, RB_UNIT},
+    {"region", LH_FIELD_TEXT, RB_UNIT},
+    {"industry", LH_FIELD_TEXT, RB_UNIT},
+    {"supervision_type", LH_FIELD_TEXT, RB_UNIT},
+    {"risk_level", LH_FIELD_TEXT, RB_UNIT},
+    {"credit_level", LH_FIELD_TEXT, RB_UNIT},
+    {"complaints", LH_FIELD_INT, RB_UNIT},
+    {"watchlist", LH_FIELD_BOOL, RB_UNIT},
+    {"dishonest", LH_FIELD_BOOL, RB_UNIT},
+    {"serious_violation", LH_FIELD_BOOL, RB_UNIT},
+    {"major_hazard", LH_FIELD_BOOL, RB_UNIT},
+    {"status", LH_FIELD_TEXT, RB_UNIT},
+    {"drawn_this_year", LH_FIELD_INT, RB_HISTORY},
+    {"last_drawn", LH_FIELD_TEXT, RB_HISTORY},
 };
 #define FREEZE_NFIELDS ((int)(sizeof FREEZE_FIELDS / sizeof FREEZE_FIELDS[0]))
 #define FREEZE_NCOLUMNS 15         /* FREEZE_FIELDS[0 .. 14] are columns of enterprises */
@@ -521,7 +522,7 @@ static int item_cmp(const char *a, size_t alen, const char *b, size_t blen)
     return c ? c : alen < blen ? -1 : alen > blen;
 }
 
-/* lh_batch.next: the next row of the part's query. */
+/* rulebatch.next: the next row of the part's query. */
 static int part_next(void *ud, lh_value *v, char **err)
 {
     freeze_part *p = ud;
@@ -579,8 +580,8 @@ static char *part_name(freeze_part *p)
     return out;
 }
 
-/* lh_batch.each: files the unit under its stratum, or its exclusion. */
-static int part_each(void *ud, const lh_unit_result *res, char **err)
+/* rulebatch.each: files the unit under its stratum, or its exclusion. */
+static int part_each(void *ud, const rb_result *res, char **err)
 {
     freeze_part *p = ud;
     const char *uscc = p->row[FREEZE_F_USCC].s ? p->row[FREEZE_F_USCC].s : "";
@@ -656,7 +657,7 @@ oom:
 static void part_run(freeze_part *p)
 {
     char *err = NULL;
-    if (lh_batch_fields(p->lua, FREEZE_FIELDS, FREEZE_NFIELDS, p->used, &err) != 0) {
+    if (rulebatch_fields(p->lua, FREEZE_FIELDS, FREEZE_NFIELDS, p->used, &err) != 0) {
         p->rc = FREEZE_E_RULE;
         p->err = err;
         return;
@@ -678,9 +679,9 @@ static void part_run(freeze_part *p)
     sqlite3_bind_text(p->q, 7, p->lo, -1, SQLITE_STATIC);
     if (p->hi) sqlite3_bind_text(p->q, 8, p->hi, -1, SQLITE_STATIC);
     else sqlite3_bind_blob(p->q, 8, "\xff", 1, SQLITE_STATIC);   /* every text sorts before a blob */
-    lh_batch b = {.task = p->rtask, .fields = FREEZE_FIELDS, .nfields = FREEZE_NFIELDS, .strata = p->snames,
+    rulebatch b = {.task = p->rtask, .fields = FREEZE_FIELDS, .nfields = FREEZE_NFIELDS, .strata = p->snames,
                   .nstrata = p->ns, .next = part_next, .each = part_each, .ud = p};
-    if (lh_eval_units(p->lua, &b, &p->scanned, &err) != 0) {
+    if (rulebatch_eval(p->lua, &b, &p->scanned, &err) != 0) {
         if (p->rc == FREEZE_OK) p->rc = FREEZE_E_RULE;   /* not set by a callback: the rules failed */
         p->err = err;
     }

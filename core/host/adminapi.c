@@ -8,6 +8,7 @@
  * and Ctrl-C. A statement interrupted by a Lua error (memory) stays in `cur` and is finalized on the
  * session's next entry, so nothing leaks. */
 #include "adminapi.h"
+#include "luahost_json.h"
 #include "audit.h"
 #include "config.h"
 #include "db.h"
@@ -35,7 +36,6 @@
 #define ADMIN_MAX_ROWS 100000          /* rows one query may return */
 #define ADMIN_AUDIT_CODE_MAX 65536     /* bytes of code kept in the audit record */
 #define ADMIN_CELL_WIDTH 40            /* report.table: widest cell, in terminal columns */
-#define ADMIN_JSON_DEPTH 32
 
 struct adminapi {
     lh_state *h;
@@ -370,60 +370,6 @@ static int l_db_query(lua_State *L)
     return push_rows(L, a, "db.query");
 }
 
-/* ------------------------------------------------------------------------------------------ */
-/* JSON -> Lua (for the rule tables of ruledata.h)                                             */
-
-static void push_json(lua_State *L, json_t *v, int depth)
-{
-    if (depth > ADMIN_JSON_DEPTH) luaL_error(L, "JSON nested too deeply");
-    switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        const char *k;
-        json_t *x;
-        lua_createtable(L, 0, (int)json_object_size(v));
-        json_object_foreach(v, k, x) {
-            if (json_is_null(x)) continue;
-            push_json(L, x, depth + 1);
-            lua_setfield(L, -2, k);
-        }
-        break;
-    }
-    case JSON_ARRAY: {
-        size_t i;
-        json_t *x;
-        lua_createtable(L, (int)json_array_size(v), 0);
-        json_array_foreach(v, i, x) {
-            push_json(L, x, depth + 1);
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
-        }
-        break;
-    }
-    case JSON_STRING: lua_pushlstring(L, json_string_value(v), json_string_length(v)); break;
-    case JSON_INTEGER: lua_pushinteger(L, (lua_Integer)json_integer_value(v)); break;
-    case JSON_REAL: lua_pushnumber(L, json_real_value(v)); break;
-    case JSON_TRUE: lua_pushboolean(L, 1); break;
-    case JSON_FALSE: lua_pushboolean(L, 0); break;
-    default: lua_pushnil(L); break;
-    }
-}
-
-static int push_json_entry(lua_State *L)
-{
-    push_json(L, lua_touserdata(L, 1), 0);
-    return 1;
-}
-
-/* Pushes a ruledata JSON object (stolen: released even when the conversion raises). */
-static void push_json_steal(lua_State *L, json_t *v)
-{
-    if (!v) luaL_error(L, "out of memory");
-    lua_pushcfunction(L, push_json_entry);
-    lua_pushlightuserdata(L, v);
-    int rc = lua_pcall(L, 1, 1, 0);
-    json_decref(v);
-    if (rc != LUA_OK) lua_error(L);
-}
-
 /* Reads option `key` of the options table at idx as a string (or nil). Raises on another type. */
 static const char *opt_string(lua_State *L, int idx, const char *fn, const char *key)
 {
@@ -478,7 +424,7 @@ static int push_directory(lua_State *L, adminapi *a, const char *fn, json_t *(*c
     lua_Integer n = 0;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        push_json_steal(L, conv(st));
+        lhj_push_steal(L, conv(st));   /* the host's one converter */
         for (int c = first_extra; c < sqlite3_column_count(st); c++) {
             push_column(L, st, c);
             lua_setfield(L, -2, sqlite3_column_name(st, c));
@@ -1399,10 +1345,21 @@ void adminapi_close(adminapi *a)
 
 int adminapi_run(adminapi *a, const char *code, size_t len, char **output, char **result, char **err)
 {
+    lh_chunk c = { .name = "console", .src = code, .len = len, .expression = 1 };
+    return adminapi_run_chunk(a, &c, output, result, err);
+}
+
+int adminapi_run_chunk(adminapi *a, const lh_chunk *c, char **output, char **result, char **err)
+{
     a->stop = 0;
-    int rc = lh_console(a->h, code, len, output, result, err);
+    int rc = lh_run_chunk(a->h, c, output, result, err);
     drop_cur(a);   /* a query cut short by an error */
     return rc;
+}
+
+int adminapi_incomplete(adminapi *a, const char *code, size_t len)
+{
+    return lh_chunk_incomplete(a->h, code, len);
 }
 
 void adminapi_interrupt(adminapi *a)

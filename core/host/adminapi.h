@@ -24,6 +24,13 @@ void adminapi_close(adminapi *a);
  * new strings the caller frees). Globals persist across runs of the same session. */
 int adminapi_run(adminapi *a, const char *code, size_t len, char **output, char **result, char **err);
 
+/* Runs the chunk c in the session's console environment (lh_run_chunk's contract): the console
+ * CLI's lines and `spotcheck run`'s scripts with their arguments. */
+int adminapi_run_chunk(adminapi *a, const lh_chunk *c, char **output, char **result, char **err);
+
+/* Whether code is an incomplete chunk (lh_chunk_incomplete): the console reads another line. */
+int adminapi_incomplete(adminapi *a, const char *code, size_t len);
+
 /* Stops the running chunk and the running SQL query of the session at their next check.
  * Async-signal-safe (for Ctrl-C in the console). */
 void adminapi_interrupt(adminapi *a);

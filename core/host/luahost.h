@@ -2,7 +2,17 @@
  * library, loads text only, keeps every script's environment apart and frozen, and runs every call
  * under an instruction budget, a monotonic deadline and a memory ceiling. Rules are Lua files that
  * return a table of functions; the core calls them with JSON values converted to Lua tables.
- * Uses Lua 5.4, jansson, and stream.h for math.random. Nothing else calls lua_* directly. */
+ * Uses Lua 5.4, jansson, and stream.h for math.random. Nothing else calls lua_* directly.
+ *
+ * Layout (Redis's scripting host): luahost_run.c is the run context (allocator, budget, deadline,
+ * interrupt, hook); luahost_sandbox.c builds a state library by library with frozen proxies,
+ * named stubs and cost-bounded library functions; luahost_json.c is the one JSON <-> Lua
+ * converter; luahost.c holds the entry points below; adminapi.c the console's admin API.
+ *
+ * Threads: ONE THREAD PER lua_State. An lh_state (and everything it returns that refers to it) is
+ * used by one thread at a time, the thread that owns it (a worker owns its state like its SQLite
+ * connection); no function here may be called on the same state from two threads, the only
+ * exception being lh_interrupt (async-signal-safe, any thread). */
 #ifndef SPOT_LUAHOST_H
 #define SPOT_LUAHOST_H
 
@@ -41,27 +51,28 @@ void lh_clear_rules(lh_state *h);
  * instead of running Lua source of its own. */
 int lh_call(lh_state *h, const char *rule, const char *fn, json_t *args, json_t **ret, char **err);
 
-/* ---- Batch evaluation of units (the freeze step; SPEC §4.1) ----
- * lh_eval_units runs, for every row the caller supplies, eligibility.check(unit, task, history)
- * and, when the decision's ok is true, sampling.stratum(unit, task), without any JSON: the unit and
- * history tables are built directly from C values described by lh_field.
- *
- * Declared inputs: each rule lists the fields it reads, as sequences of field names:
- * eligibility.unit_fields and eligibility.history_fields, sampling.unit_fields (rules/README.md).
- * check's unit and history tables hold only the fields eligibility declares, stratum's unit table
- * only those sampling declares: a rule that reads an undeclared field sees nil. A declared name the
- * batch does not supply is nil too. Because the rules are pure and the task is the same for the
- * whole batch, a unit's outcome is a function of the declared fields' values only: the batch
- * remembers the outcome of each distinct tuple of those values and calls Lua only for tuples it
- * has not seen yet (exactly the result of calling it for every unit). */
+/* Reads rules[rule][key] without calling it: *value receives a new JSON reference of it
+ * (converted as lh_call converts results), or NULL when it is nil or not convertible; *type (if not
+ * NULL) its Lua type name ("nil", "table", "function", ...; a static string). Returns 0, or -1 with
+ * *err (caller frees) when the rule is not loaded ("rule 'x' is not loaded"). */
+int lh_rule_value(lh_state *h, const char *rule, const char *key, json_t **value, const char **type,
+                  char **err);
+
+/* ---- Row calls (the freeze's batch: core/domain/rulebatch.h) ----
+ * A batch calls the same rule functions once per row, with argument tables built directly from C
+ * values: no JSON per row. The host knows nothing of what the functions mean: the caller names
+ * them, says which fields go into which argument table, and how the first result is read. */
 
 enum { LH_FIELD_TEXT, LH_FIELD_INT, LH_FIELD_BOOL };   /* lh_field.type */
-enum { LH_IN_UNIT, LH_IN_HISTORY };                    /* lh_field.table */
+
+#define LH_ROW_FIELDS 64     /* fields of a row, keys of a result */
+#define LH_ROW_ARGS 4        /* arguments of a row function */
+#define LH_ROW_FNS 8         /* functions of one lh_rows */
 
 typedef struct lh_field {
     const char *name;    /* key in the Lua table */
     int type;            /* LH_FIELD_TEXT: string; LH_FIELD_INT: integer; LH_FIELD_BOOL: boolean */
-    int table;           /* LH_IN_UNIT or LH_IN_HISTORY */
+    int table;           /* row fields: the number of the argument table the field goes in (>= 0) */
 } lh_field;
 
 typedef struct lh_value {
@@ -71,52 +82,42 @@ typedef struct lh_value {
     int nil;             /* INT, BOOL: 1 = nil (the key is absent, as JSON null in lh_call) */
 } lh_value;
 
-typedef struct lh_unit_result {
-    int ok;              /* the decision's ok (check must return a table whose ok is a boolean) */
-    int decision;        /* 0, 1, 2 ... in order of first appearance in this batch: equal numbers
-                            mean equal (ok, reason, clause) */
-    const char *reason;  /* NUL-terminated UTF-8 ("" when the field is not a string); stable */
-    const char *clause;  /*   until lh_eval_units returns (one copy per distinct decision) */
-    int stratum;         /* ok: index of sampling.stratum's result in lh_batch.strata, or -1 when
-                            it returned an unknown name or no string; !ok: -1 */
-    const char *stratum_name;   /* ok: the returned name (valid during the callback only) or NULL */
-} lh_unit_result;
+enum { LH_ARG_SHARED = -1 };   /* lh_rowfn.args[k]: the shared value instead of a field table */
 
-typedef struct lh_batch {
-    json_t *task;                      /* borrowed; converted once and shared by every unit as a
-                                          read-only table (writing to it raises) */
-    const lh_field *fields;            /* the fields the caller can supply, in vals order */
-    int nfields;                       /* at most 64 */
-    const char *const *strata;         /* the known stratum names, for lh_unit_result.stratum */
-    int nstrata;
-    /* Fills vals[0 .. nfields-1] with the next unit; returns 1, 0 at the end, or -1 with *err set
-     * (malloc'd) to stop the batch. Pointers in vals must stay valid until the next call. Only
-     * the fields the rules declare are read (see lh_batch_fields); the others may be left unset. */
-    int (*next)(void *ud, lh_value *vals, char **err);
-    /* Receives each unit's outcome, in row order; returns 0, or -1 with *err set to stop. */
-    int (*each)(void *ud, const lh_unit_result *res, char **err);
-    void *ud;
-    int no_memo;                       /* 1: call the rules for every unit (tests; same result) */
-} lh_batch;
+typedef struct lh_rowfn {
+    const char *rule, *fn;          /* rules[rule][fn], a function */
+    int nargs;                      /* at most LH_ROW_ARGS */
+    int args[LH_ROW_ARGS];          /* argument k: LH_ARG_SHARED, or field table number t: a new
+                                       table holding the row's fields whose .table is t */
+    const unsigned char *pass;      /* NULL, or pass[i] == 0 leaves field i out of this function's
+                                       tables (the key is absent, the rule sees nil) */
+    const lh_field *keys;           /* how the first result is read: nkeys > 0: a table (or a
+                                       read-only proxy) whose raw fields keys[k] fill out[k]; */
+    int nkeys;                      /* 0: the result itself fills out[0] as type result_type */
+    int result_type;                /* LH_FIELD_* when nkeys == 0 */
+} lh_rowfn;
 
-/* Which of fields[0 .. nfields-1] (at most 64) the loaded eligibility and sampling rules declare:
- * used[i] = 1 if a batch over these fields reads field i, else 0. Lets the caller fetch only
- * those. Returns 0, or -1 with *err (caller frees) when a rule is missing or a list is malformed
- * (the same errors lh_eval_units reports). */
-int lh_batch_fields(lh_state *h, const lh_field *fields, int nfields, unsigned char *used, char **err);
+typedef struct lh_rows lh_rows;
 
-/* Evaluates every unit b->next supplies and hands each outcome to b->each. A history table is
- * always passed (declared fields with table LH_IN_HISTORY; nil ones absent). Budget: every call
- * into Lua (one per distinct tuple of declared values, or per unit with no_memo) gets the full
- * per-call budget of lh_limits (instructions and time, re-armed per unit; the time window opens
- * at the unit's first budget check, at most LH_HOOK_COUNT instructions in); the memory ceiling is
- * the state's as always. A missing or malformed field list, a breach, a rule error, a decision
- * that is not a table with a boolean ok, or a non-UTF-8 reason/clause stops the batch: returns -1
- * with *err (caller frees) naming rules/<file>.lua:<line> where there is one; the state stays
- * usable. -1 also when next or each fail (their *err is handed on). Returns 0 when every row was
- * evaluated; *count (if not NULL) receives the number of units evaluated in both cases.
- * Callbacks must not call into h. */
-int lh_eval_units(lh_state *h, const lh_batch *b, long long *count, char **err);
+/* Opens row calls on h: checks that each fns[k].rule is loaded and its fn is a function (else an
+ * error naming it), converts shared (borrowed JSON; NULL = nil) once into a read-only table that
+ * every call shares (writing to it raises). fields[0 .. nfields-1] (at most LH_ROW_FIELDS)
+ * describe the values of each row. While open, h serves only lh_rows_call, lh_rows_close and
+ * lh_interrupt. Returns a handle (lh_rows_close frees it), or NULL with *err (caller frees). */
+lh_rows *lh_rows_open(lh_state *h, json_t *shared, const lh_field *fields, int nfields,
+                      const lh_rowfn *fns, int nfns, char **err);
+
+/* Calls fns[fn] for one row (vals[0 .. nfields-1]) with the full per-call budget of lh_limits
+ * (instructions, and a time window opening at the call's first budget check, at most 1,000
+ * instructions in). The first result is read into out (nkeys values, or one): TEXT a string
+ * (s, len; valid until the next lh_rows_call or lh_rows_close) or s = NULL; INT an integer or nil;
+ * BOOL a boolean or nil. *type (if not NULL) receives the first result's Lua type name (static).
+ * Returns 0, or -1 with *err (caller frees) naming rules/<file>.lua:<line> for a rule error or a
+ * breach of the budget or the memory ceiling; the state stays usable. */
+int lh_rows_call(lh_rows *r, int fn, const lh_value *vals, lh_value *out, const char **type, char **err);
+
+/* Ends the row calls and frees r (NULL is fine). */
+void lh_rows_close(lh_rows *r);
 
 /* Runs a rule test file (chunk name "=rules/tests/<name>_test.lua") against the loaded rules. The
  * file returns a sequence of { "case name", function() ... end }; inside, `rules` is the loaded
@@ -126,11 +127,31 @@ int lh_eval_units(lh_state *h, const lh_batch *b, long long *count, char **err);
 int lh_run_tests(lh_state *h, const char *name, const char *src, size_t len, json_t **report,
                  char **err);
 
-/* Console (SPEC §5 POST /api/console, `spotcheck console`): runs code in the console environment
- * of this state (persistent across calls on the same state; `rules` visible, print captured).
- * If code is an expression its values are the result ("return " is tried first, as lua.c does).
- * *output: new string of everything printed; *result: new string of the returned values
- * (tostring, tab-separated) or NULL. Returns 0, or -1 with *err (file:line message). */
+/* Console (SPEC §5 POST /api/console, `spotcheck console`, `spotcheck run`): runs a chunk of
+ * source text in the console environment of this state (persistent across calls on the same state;
+ * `rules` visible, print captured). */
+typedef struct lh_chunk {
+    const char *name;              /* chunk name for messages: "console", "scripts/x.lua" */
+    const char *src;               /* the source text (len bytes; text only, never bytecode) */
+    size_t len;
+    int expression;                /* 1: when "return " .. src compiles, that runs instead (lua.c's
+                                      REPL), so an expression's values are the result */
+    const char *const *argv;       /* NULL, or the script's arguments: the global `arg` is set to
+                                      {[0] = argv[0], argv[1], ...} and the chunk receives */
+    int argc;                      /*   argv[1 .. argc-1] as `...` */
+} lh_chunk;
+
+/* Runs c. *output: new string of everything printed (set also when it returns -1, so text printed
+ * before an error is not lost); *result: new string of the returned values (tostring,
+ * tab-separated) or NULL. Returns 0, or -1 with *err (caller frees): "name:line: message" and a
+ * traceback, or the compile error. */
+int lh_run_chunk(lh_state *h, const lh_chunk *c, char **output, char **result, char **err);
+
+/* Whether src is an incomplete chunk: neither src nor "return " .. src compiles and src's syntax
+ * error is at <eof> (lua.c's rule; the interactive console reads another line). Compiles only. */
+int lh_chunk_incomplete(lh_state *h, const char *src, size_t len);
+
+/* lh_run_chunk of code with name "console" and expression 1. */
 int lh_console(lh_state *h, const char *code, size_t len, char **output, char **result, char **err);
 
 /* Asks the state's running call to stop at its next hook (for Ctrl-C in the console). Safe to call
@@ -162,7 +183,8 @@ int lh_console_register(lh_state *h, const char *global, const struct luaL_Reg *
  *   own table. Library tables, `rules` and every table read through `rules` are read-only proxies.
  *   Tables returned by a rule *function* are not copied: callers must not modify them (rawset is
  *   refused on proxies and on tables whose metatable is protected by a __metatable field).
- * - Patterns: string.find/match/gmatch/gsub use the host's own bounded matcher (Lua 5.4 semantics);
+ * - Patterns: string.find/match/gmatch/gsub are Lua 5.4.4's own, vendored with step counting
+ *   (third_party/lua/lstrmatch.c);
  *   a call taking more than 2,000,000 + 64 * #subject steps fails with "pattern too complex".
  * - math.random uses the state's stream.h generator; math.randomseed(x) restarts it from the prefix
  *   "spotcheck-lua-rng" .. x (replayable), math.randomseed() from fresh OS randomness.

@@ -18,6 +18,7 @@
 #include <lualib.h>
 
 #include "luahost.h"
+#include "rulebatch.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -1013,7 +1014,7 @@ static void call_speed(void **st)
     lh_free(h);
 }
 
-/* ---- batch evaluation (lh_eval_units) ---------------------------------------------------------- */
+/* ---- batch evaluation (rulebatch_eval) ---------------------------------------------------------- */
 
 static const char BATCH_ELIG[] =
     "local OK = setmetatable({ ok = true, reason = '符合', clause = '6.2' }, { __metatable = 'frozen' })\n"
@@ -1040,9 +1041,9 @@ static const char BATCH_SAMP[] =
     "end }\n";
 
 static const lh_field BATCH_FIELDS[] = {
-    {"id", LH_FIELD_INT, LH_IN_UNIT},      {"uscc", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"industry", LH_FIELD_TEXT, LH_IN_UNIT}, {"flag", LH_FIELD_BOOL, LH_IN_UNIT},
-    {"note", LH_FIELD_TEXT, LH_IN_UNIT},   {"drawn_this_year", LH_FIELD_INT, LH_IN_HISTORY},
+    {"id", LH_FIELD_INT, RB_UNIT},      {"uscc", LH_FIELD_TEXT, RB_UNIT},
+    {"industry", LH_FIELD_TEXT, RB_UNIT}, {"flag", LH_FIELD_BOOL, RB_UNIT},
+    {"note", LH_FIELD_TEXT, RB_UNIT},   {"drawn_this_year", LH_FIELD_INT, RB_HISTORY},
 };
 static const char *const BATCH_STRATA[] = {"high", "low"};
 
@@ -1074,7 +1075,7 @@ static int bnext(void *ud, lh_value *v, char **err)
     return 1;
 }
 
-static int beach(void *ud, const lh_unit_result *res, char **err)
+static int beach(void *ud, const rb_result *res, char **err)
 {
     bstate *b = ud;
     size_t k = b->i++;
@@ -1096,10 +1097,10 @@ static int run_batch_memo(lh_state *h, bstate *b, const brow *rows, size_t n, lo
     b->n = n;
     b->i = 0;
     json_t *task = json_pack("{si sb}", "year", 2026, "directed", 0);
-    lh_batch batch = {.task = task, .fields = BATCH_FIELDS, .nfields = 6, .strata = BATCH_STRATA, .nstrata = 2,
+    rulebatch batch = {.task = task, .fields = BATCH_FIELDS, .nfields = 6, .strata = BATCH_STRATA, .nstrata = 2,
                       .next = bnext, .each = beach, .ud = b, .no_memo = no_memo};
     *err = NULL;
-    int rc = lh_eval_units(h, &batch, count, err);
+    int rc = rulebatch_eval(h, &batch, count, err);
     json_decref(task);
     return rc;
 }
@@ -1246,7 +1247,7 @@ static void batch_errors_reported(void **st)
     lh_free(h);
 }
 
-/* ---- declared inputs and the memo of lh_eval_units ---- */
+/* ---- declared inputs and the memo of rulebatch_eval ---- */
 
 static const char MEMO_ELIG[] =
     "local M = { unit_fields = { 'status', 'industry', 'complaints', 'watchlist' },\n"
@@ -1274,11 +1275,11 @@ static const char MEMO_SAMP[] =
     "return M\n";
 
 static const lh_field MEMO_FIELDS[] = {
-    {"id", LH_FIELD_INT, LH_IN_UNIT},          {"uscc", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"name", LH_FIELD_TEXT, LH_IN_UNIT},       {"status", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"industry", LH_FIELD_TEXT, LH_IN_UNIT},   {"complaints", LH_FIELD_INT, LH_IN_UNIT},
-    {"watchlist", LH_FIELD_BOOL, LH_IN_UNIT},  {"risk", LH_FIELD_TEXT, LH_IN_UNIT},
-    {"drawn_this_year", LH_FIELD_INT, LH_IN_HISTORY}, {"last_drawn", LH_FIELD_TEXT, LH_IN_HISTORY},
+    {"id", LH_FIELD_INT, RB_UNIT},          {"uscc", LH_FIELD_TEXT, RB_UNIT},
+    {"name", LH_FIELD_TEXT, RB_UNIT},       {"status", LH_FIELD_TEXT, RB_UNIT},
+    {"industry", LH_FIELD_TEXT, RB_UNIT},   {"complaints", LH_FIELD_INT, RB_UNIT},
+    {"watchlist", LH_FIELD_BOOL, RB_UNIT},  {"risk", LH_FIELD_TEXT, RB_UNIT},
+    {"drawn_this_year", LH_FIELD_INT, RB_HISTORY}, {"last_drawn", LH_FIELD_TEXT, RB_HISTORY},
 };
 #define MEMO_NFIELDS 10
 
@@ -1339,7 +1340,7 @@ static int mnext(void *ud, lh_value *v, char **err)
     return 1;
 }
 
-static int meach(void *ud, const lh_unit_result *res, char **err)
+static int meach(void *ud, const rb_result *res, char **err)
 {
     (void)err;
     mstate *m = ud;
@@ -1362,10 +1363,10 @@ static int run_memo(lh_state *h, mstate *m, size_t n, int no_memo, long long *co
     memset(m->seen, 0, sizeof m->seen);
     m->distinct = 0;
     json_t *task = json_pack("{si}", "year", 2026);
-    lh_batch b = {.task = task, .fields = MEMO_FIELDS, .nfields = MEMO_NFIELDS, .strata = strata, .nstrata = 2,
+    rulebatch b = {.task = task, .fields = MEMO_FIELDS, .nfields = MEMO_NFIELDS, .strata = strata, .nstrata = 2,
                   .next = mnext, .each = meach, .ud = m, .no_memo = no_memo};
     *err = NULL;
-    int rc = lh_eval_units(h, &b, count, err);
+    int rc = rulebatch_eval(h, &b, count, err);
     json_decref(task);
     return rc;
 }
@@ -1471,14 +1472,14 @@ static void batch_undeclared_field_is_nil(void **st)
         assert_int_equal(b->stratum[2], -1);
         assert_int_equal(b->decision[0], b->decision[2]);
     }
-    /* lh_batch_fields: the union of the declarations, by table */
+    /* rulebatch_fields: the union of the declarations, by table */
     unsigned char used[6];
-    assert_int_equal(lh_batch_fields(h, BATCH_FIELDS, 6, used, &err), 0);
+    assert_int_equal(rulebatch_fields(h, BATCH_FIELDS, 6, used, &err), 0);
     static const unsigned char want[6] = {0, 0, 1, 1, 0, 0};
     assert_memory_equal(used, want, 6);
     load_ok(h, "eligibility", BATCH_ELIG);
     load_ok(h, "sampling", BATCH_SAMP);
-    assert_int_equal(lh_batch_fields(h, BATCH_FIELDS, 6, used, &err), 0);
+    assert_int_equal(rulebatch_fields(h, BATCH_FIELDS, 6, used, &err), 0);
     static const unsigned char all[6] = {1, 1, 1, 1, 1, 1};
     assert_memory_equal(used, all, 6);
     free(b);
@@ -1512,8 +1513,8 @@ static void batch_declarations_required(void **st)
         expect_batch_error(h, &row, cases[k].frag);
         unsigned char used[6];
         char *err = NULL;
-        assert_int_equal(lh_batch_fields(h, BATCH_FIELDS, 6, used, &err), -1);
-        if (!err || !strstr(err, cases[k].frag)) fail_msg("lh_batch_fields: %s", err ? err : "(null)");
+        assert_int_equal(rulebatch_fields(h, BATCH_FIELDS, 6, used, &err), -1);
+        if (!err || !strstr(err, cases[k].frag)) fail_msg("rulebatch_fields: %s", err ? err : "(null)");
         free(err);
         assert_state_sound(h);
         lh_free(h);
