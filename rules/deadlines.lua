@@ -10,6 +10,10 @@ M.objection_review_days = 20   -- 9.2: objection reviewed within 20 working days
 M.feedback_days = 15           -- 9.2: feedback within 15 working days of the decision
 M.warning_days = 5             -- yellow when the deadline is this many working days away or fewer
 
+-- Not a guideline value: the largest count add_working_days accepts (about 14 years), so that a
+-- mistyped or hostile count (1e12) fails at once instead of looping until the call's budget ends.
+M.max_working_days = 3660
+
 local function unknown_years_warning(years)
   local list = {}
   for y in pairs(years) do list[#list + 1] = y end
@@ -20,12 +24,16 @@ local function unknown_years_warning(years)
 end
 
 -- add_working_days(date, n) -> { date = "YYYY-MM-DD", warning = nil | "2027年节假日安排未录入，按周末计算" }
--- The n-th working day after `date` (n >= 1; n = 0 returns date itself).
+-- The n-th working day after `date` (n >= 1; n = 0 returns date itself); n above
+-- max_working_days raises.
 function M.add_working_days(date, n)
   local cal = rules.calendar
   local count = type(n) == "number" and math.tointeger(n) or nil   -- 20.0 from JSON is accepted
   if count == nil or count < 0 then
     error("工作日数应为非负整数：" .. tostring(n), 2)
+  end
+  if count > M.max_working_days then
+    error(string.format("工作日数超出范围（最多%d个工作日）：%s", M.max_working_days, tostring(n)), 2)
   end
   n = count
   local day = cal.to_days(date)

@@ -1,8 +1,10 @@
 -- eligibility.lua: whether a unit of the directory may be a candidate of a random draw.
 -- Clauses: 3.2 (scope of industries), 3.3 (directory dynamically maintained: closed units leave the
 -- pool), 4.3 (cases handled outside random draws), 6.2 (at most once a year, and its exceptions).
--- Uses rules.categories at call time. Runs once per unit per task (up to 1,000,000 units), so every
--- outcome is a shared constant table built at load time: callers must not modify returned tables.
+-- Uses rules.categories at call time. Runs once per unit per task (up to 1,000,000 units): every
+-- outcome is a constant built at load time, and check returns a fresh copy of it, so a caller that
+-- modifies a returned decision changes nothing else (the freeze calls Lua once per distinct tuple of
+-- declared inputs, so the copy costs little).
 --
 -- check(unit, task, history) -> { ok, reason, clause }
 --   unit.special_case: nil, or one of the 4.3 case codes "a".."e" when the unit is currently
@@ -99,7 +101,7 @@ end
 -- reloaded) as a whole, so this never outlives the categories rule it came from.
 local category_code
 
-function M.check(unit, task, history)
+local function decide(unit, task, history)
   local status = unit.status
   if status ~= "active" then
     if status == "closed" then return CLOSED end
@@ -122,6 +124,12 @@ function M.check(unit, task, history)
     end
   end
   return OK
+end
+
+-- check(unit, task, history) -> a new { ok, reason, clause } table (see the header).
+function M.check(unit, task, history)
+  local d = decide(unit, task, history)
+  return { ok = d.ok, reason = d.reason, clause = d.clause }
 end
 
 return M

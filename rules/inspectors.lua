@@ -206,4 +206,16 @@ function M.replacement(code)
            reason = "已抽取的检查人员仅因工作调动、利益冲突或身体原因方可更换" }
 end
 
+-- Decisions are returned as fresh copies of the shared constants above, so a caller that
+-- modifies a returned decision changes no later one.
+local function fresh(d)
+  local t = {}
+  for k, v in pairs(d) do t[k] = v end
+  return t
+end
+for _, name in ipairs({ "eligible", "conflict" }) do
+  local f = M[name]
+  M[name] = function(...) return fresh(f(...)) end
+end
+
 return M

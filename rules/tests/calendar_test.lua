@@ -6,7 +6,76 @@ local function wd(date)
   return { working, known }
 end
 
+
+-- HOLIDAYS.md, written out: every day off and every adjusted working day (调休) of 2025 and 2026.
+-- Literal on purpose: changing, adding or removing one date of calendar.lua fails these tests.
+local OFF = {
+  [2025] = {
+    "2025-01-01",
+    "2025-01-28", "2025-01-29", "2025-01-30", "2025-01-31", "2025-02-01", "2025-02-02", "2025-02-03", "2025-02-04",
+    "2025-04-04", "2025-04-05", "2025-04-06",
+    "2025-05-01", "2025-05-02", "2025-05-03", "2025-05-04", "2025-05-05",
+    "2025-05-31", "2025-06-01", "2025-06-02",
+    "2025-10-01", "2025-10-02", "2025-10-03", "2025-10-04", "2025-10-05", "2025-10-06", "2025-10-07", "2025-10-08",
+  },
+  [2026] = {
+    "2026-01-01", "2026-01-02", "2026-01-03",
+    "2026-02-15", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20", "2026-02-21",
+    "2026-02-22", "2026-02-23",
+    "2026-04-04", "2026-04-05", "2026-04-06",
+    "2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04", "2026-05-05",
+    "2026-06-19", "2026-06-20", "2026-06-21",
+    "2026-09-25", "2026-09-26", "2026-09-27",
+    "2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05", "2026-10-06", "2026-10-07",
+  },
+}
+local WORKING = {
+  [2025] = { "2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11" },
+  [2026] = { "2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10" },
+}
+
+-- A plain copy of a sequence read through the read-only `rules` view.
+local function seq(t)
+  local out = {}
+  for i, v in ipairs(t) do out[i] = v end
+  return out
+end
+
 return {
+  { "HOLIDAYS.md: the recorded off and 调休 dates are exactly those of the notices", function()
+    for _, y in ipairs({ 2025, 2026 }) do
+      eq(seq(cal.years[y].off), OFF[y], "off " .. y)
+      eq(seq(cal.years[y].working), WORKING[y], "working " .. y)
+    end
+  end },
+
+  { "HOLIDAYS.md: every day of 2025 and 2026 is a working day or not exactly as the notices say", function()
+    -- dates and weekdays generated here, independently of calendar.lua: 2025-01-01 was a Wednesday
+    local off, working = {}, {}
+    for _, y in ipairs({ 2025, 2026 }) do
+      for _, d in ipairs(OFF[y]) do off[d] = true end
+      for _, d in ipairs(WORKING[y]) do working[d] = true end
+    end
+    local dim = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }   -- neither year is a leap year
+    local wday, n, n_working = 3, 0, 0                                  -- 1 = Monday
+    for _, y in ipairs({ 2025, 2026 }) do
+      for m = 1, 12 do
+        for d = 1, dim[m] do
+          local date = string.format("%04d-%02d-%02d", y, m, d)
+          local expect = working[date] or (wday <= 5 and not off[date]) or false
+          local got, known = cal.is_working_day(date)
+          eq(got, expect, date)
+          eq(known, true, date)
+          if expect then n_working = n_working + 1 end
+          n = n + 1
+          wday = wday % 7 + 1
+        end
+      end
+    end
+    eq(n, 730)
+    eq(n_working, 248 + 248)
+  end },
+
   { "notices recorded for 2025 and 2026", function()
     eq(cal.years[2025].notice, "国办发明电〔2024〕12号")
     assert(cal.years[2026].notice:find("2026", 1, true))

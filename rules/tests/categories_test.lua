@@ -2,6 +2,16 @@
 local C = rules.categories
 
 return {
+  { "3.2 / 5.1.2 pinned: each of the thirteen industries with its category and clause", function()
+    local got = {}
+    for i, e in ipairs(C.industries) do got[i] = e.name .. "=" .. e.category .. "@" .. e.clause end
+    eq(got, { "非煤矿山=key@5.1.2", "化工=key@3.2", "医药=key@3.2", "危险化学品=key@5.1.2",
+              "烟花爆竹=key@5.1.2", "冶金=key@5.1.2", "有色=key@5.1.2", "建材=general@5.1.2",
+              "机械=general@5.1.2", "轻工=general@5.1.2", "纺织=general@5.1.2", "烟草=general@5.1.2",
+              "商贸=general@5.1.2" })
+    for _, e in ipairs(C.industries) do eq(C.category_code(e.name), e.category, e.name) end
+  end },
+
   { "3.2 list: thirteen industries in the guideline's order", function()
     local names = {}
     for i, e in ipairs(C.industries) do names[i] = e.name end

@@ -2,34 +2,72 @@
 local D = rules.deadlines
 
 return {
+  -- The guideline's periods are pinned with literal dates (HOLIDAYS.md's worked examples and more,
+  -- computed by hand from its tables): changing 20 / 20 / 15 working days or a holiday date fails
+  -- here, and so refuses the activation of such a rule version.
   { "HOLIDAYS.md: objection received 2026-05-06, 20 working days -> 2026-06-02", function()
-    local r = D.add_working_days("2026-05-06", 20)
-    eq(r, { date = "2026-06-02" })
+    eq(D.add_working_days("2026-05-06", 20), { date = "2026-06-02" })
     local due = D.objection_review_due("2026-05-06")
-    eq(due.date, D.add_working_days("2026-05-06", D.objection_review_days).date)
-    if D.objection_review_days == 20 then eq(due.date, "2026-06-02") end
-    eq(due.days, D.objection_review_days)
+    eq(due.date, "2026-06-02")
+    eq(due.days, 20)
     eq(due.clause, "9.2")
     eq(due.warning, nil)
+    eq(due.reason, "异议应于收到（2026-05-06）后20个工作日内，最后期限为2026-06-02")
   end },
 
   { "HOLIDAYS.md: task ending 2025-09-26, 20 working days -> 2025-10-30", function()
     eq(D.add_working_days("2025-09-26", 20), { date = "2025-10-30" })
     local due = D.publication_due("2025-09-26")
-    eq(due.date, D.add_working_days("2025-09-26", D.publication_days).date)
-    if D.publication_days == 20 then eq(due.date, "2025-10-30") end
-    eq(due.days, D.publication_days)
+    eq(due.date, "2025-10-30")
+    eq(due.days, 20)
     eq(due.clause, "9.1")
-    assert(due.reason:find(due.date, 1, true), due.reason)
+    eq(due.reason, "检查结果应于任务结束（2025-09-26）后20个工作日内，最后期限为2025-10-30")
   end },
 
   { "HOLIDAYS.md: decision on 2026-02-10, 15 working days -> 2026-03-09", function()
     eq(D.add_working_days("2026-02-10", 15), { date = "2026-03-09" })
     local due = D.feedback_due("2026-02-10")
-    eq(due.date, D.add_working_days("2026-02-10", D.feedback_days).date)
-    if D.feedback_days == 15 then eq(due.date, "2026-03-09") end
-    eq(due.days, D.feedback_days)
+    eq(due.date, "2026-03-09")
+    eq(due.days, 15)
     eq(due.clause, "9.2")
+  end },
+
+  { "9.1 publication: 20 working days, pinned across every holiday of 2025 and 2026", function()
+    local cases = {
+      { "2025-01-20", "2025-02-21" }, { "2025-04-30", "2025-06-03" }, { "2025-05-28", "2025-06-26" },
+      { "2025-09-19", "2025-10-23" }, { "2025-12-25", "2026-01-23" }, { "2026-01-28", "2026-03-03" },
+      { "2026-06-12", "2026-07-13" }, { "2026-09-18", "2026-10-22" }, { "2026-12-01", "2026-12-29" },
+    }
+    for _, c in ipairs(cases) do
+      local due = D.publication_due(c[1])
+      eq(due.date, c[2], "publication_due(" .. c[1] .. ")")
+      eq(due.days, 20, c[1])
+    end
+  end },
+
+  { "9.2 objection review: 20 working days, pinned", function()
+    local cases = {
+      { "2025-01-20", "2025-02-21" }, { "2025-04-30", "2025-06-03" }, { "2025-09-19", "2025-10-23" },
+      { "2025-12-25", "2026-01-23" }, { "2026-01-28", "2026-03-03" }, { "2026-09-18", "2026-10-22" },
+    }
+    for _, c in ipairs(cases) do
+      local due = D.objection_review_due(c[1])
+      eq(due.date, c[2], "objection_review_due(" .. c[1] .. ")")
+      eq(due.days, 20, c[1])
+    end
+  end },
+
+  { "9.2 feedback: 15 working days, pinned", function()
+    local cases = {
+      { "2025-01-20", "2025-02-14" }, { "2025-04-30", "2025-05-26" }, { "2025-05-28", "2025-06-19" },
+      { "2025-09-19", "2025-10-16" }, { "2025-12-25", "2026-01-16" }, { "2026-01-28", "2026-02-25" },
+      { "2026-06-12", "2026-07-06" }, { "2026-09-18", "2026-10-15" }, { "2026-12-01", "2026-12-22" },
+    }
+    for _, c in ipairs(cases) do
+      local due = D.feedback_due(c[1])
+      eq(due.date, c[2], "feedback_due(" .. c[1] .. ")")
+      eq(due.days, 15, c[1])
+    end
   end },
 
   { "counting starts the day after; Friday + 1 = Monday", function()
@@ -94,5 +132,14 @@ return {
   { "bad input is refused", function()
     eq(pcall(D.add_working_days, "2026-02-30", 3), false)
     eq(pcall(D.add_working_days, "2026-02-03", -1), false)
+  end },
+
+  { "a huge count (1e12) is refused at once instead of looping", function()
+    local ok, err = pcall(D.add_working_days, "2026-02-03", 1e12)
+    eq(ok, false)
+    assert(tostring(err):find("工作日数超出范围", 1, true), tostring(err))
+    eq(pcall(D.add_working_days, "2026-02-03", 3661), false)
+    eq(pcall(D.add_working_days, "2026-02-03", math.maxinteger), false)
+    eq(D.add_working_days("2026-01-05", 3660).date, "2040-02-01")   -- the bound itself is allowed
   end },
 }

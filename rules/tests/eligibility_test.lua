@@ -153,10 +153,18 @@ return {
     end
   end },
 
-  { "common outcomes are shared constant tables", function()
+  { "a caller modifying a returned decision changes no later decision", function()
     local a = E.check(unit(), TASK, FRESH)
+    a.ok, a.reason, a.clause = false, "tampered", "0"
     local b = E.check(unit({ uscc = "other" }), TASK, FRESH)
-    assert(a == b, "the ok result should be one shared table")
-    eq(pcall(function() a.extra = 1 end), false)
+    eq(b.ok, true); eq(b.clause, "6.2")
+    eq(b.reason, "符合随机抽查条件：本年度未被抽查过，且不属于第4.3条规定的情形")
+    local c = E.check(unit({ status = "closed" }), TASK, FRESH)
+    c.ok = true
+    eq(E.check(unit({ status = "closed" }), TASK, FRESH).ok, false)
+    local x = E.check(unit(), TASK, DRAWN)
+    x.ok = true
+    eq(E.check(unit(), TASK, DRAWN).ok, false)
+    eq(E.OK.ok, true)
   end },
 }

@@ -13,6 +13,29 @@ local UNIT = { uscc = "91370322MA3C000001", name = "高青某化工有限公司"
 local TASK = { year = 2026, start_date = "2026-06-01", end_date = "2026-06-30" }
 
 return {
+  { "a caller modifying a returned decision changes no later decision", function()
+    local a = I.eligible(insp(), TASK)
+    a.ok = false
+    eq(I.eligible(insp(), TASK).ok, true)
+    local b = I.eligible(insp({ status = "inactive" }), TASK)
+    b.ok = true
+    eq(I.eligible(insp({ status = "inactive" }), TASK).ok, false)
+    local c = I.conflict(insp(), UNIT)
+    c.conflict = true
+    eq(I.conflict(insp(), UNIT).conflict, false)
+  end },
+
+  { "7.3 team minimum pinned: 2 inspectors (one with the unit's expertise, one general)", function()
+    eq(I.min_team_size, 2)
+    local n, reason, clause = I.team_size(UNIT, TASK)
+    eq(n, 2); eq(clause, "7.3")
+    eq(I.team_size(UNIT, { start_date = "2026-06-01", end_date = "2026-06-30", team_size = 1 }), 2)
+    eq(I.team_size(UNIT, { start_date = "2026-06-01", end_date = "2026-06-30", team_size = 3 }), 3)
+    local s = I.slots(UNIT, TASK)
+    eq({ #s, s[1].name, s[1].count, s[2].name, s[2].count }, { 2, "expertise", 1, "general", 1 })
+    assert(reason:find("2", 1, true), reason)
+  end },
+
   { "active inspector with a valid certificate is eligible", function()
     local r = I.eligible(insp(), TASK)
     eq(r.ok, true); eq(r.clause, "7.3")

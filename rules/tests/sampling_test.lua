@@ -1,5 +1,6 @@
--- Rule tests for sampling.lua (clauses 5.1.2, 6.2). The ratios and the floor are read from the
--- rule, so the tests keep passing when an administrator changes them (e.g. 5% -> 10%).
+-- Rule tests for sampling.lua (clauses 5.1.2, 6.2). The guideline's 5% floor is pinned with literal
+-- counts (first cases): changing general_min_ratio fails them, and so refuses the activation of such
+-- a version. The other cases read the floor from the rule and test the formula around it.
 local S = rules.sampling
 
 local function unit(industry, risk, credit, dishonest)
@@ -14,6 +15,24 @@ end
 local FLOOR = S.general_min_ratio
 
 return {
+  { "5.1.2 floor pinned: at least 5% of a general stratum, rounded up", function()
+    eq(S.general_min_ratio, 0.05)
+    local plan0 = { ratios = { general_other = 0, general_high = 0, key_other = 0, key_high = 0 } }
+    local expect = { [1] = 1, [19] = 1, [20] = 1, [21] = 2, [40] = 2, [41] = 3, [99] = 5, [100] = 5,
+                     [101] = 6, [1000] = 50, [12345] = 618 }
+    for _, size in ipairs({ 1, 19, 20, 21, 40, 41, 99, 100, 101, 1000, 12345 }) do
+      eq(S.count("general_other", size, plan0), expect[size], "general_other " .. size)
+    end
+    local n, reason, clause = S.count("general_other", 101, plan0)
+    eq(n, 6); eq(clause, "5.1.2")
+    eq(reason, "一般行业·其他：共101户，按最低比例5%抽取6户（向上取整）；一般行业抽查比例不低于5%")
+    -- the same floor for every stratum (a key industry is never checked less than a general one)
+    for _, name in ipairs({ "key_high", "key_other", "general_high", "general_other" }) do
+      eq(S.floor(name), 0.05, name)
+      eq(S.count(name, 1000, plan0), 50, name)
+    end
+  end },
+
   { "strata: four, ordered, with Chinese labels", function()
     local names = {}
     for i, s in ipairs(S.strata) do

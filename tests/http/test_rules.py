@@ -19,9 +19,13 @@ with Server(threads=4) as s:
 
     st, rule = admin.get("/api/rules/sampling")
     src = rule["source"]
-    m = re.search(r"^(M\.general_min_ratio\s*=\s*)([0-9.]+)", src, re.M)
-    t.check("sampling exposes general_min_ratio in its source", m is not None)
-    floor = float(m.group(2))
+    fm = re.search(r"^(M\.general_min_ratio\s*=\s*)([0-9.]+)", src, re.M)
+    t.check("sampling exposes general_min_ratio in its source", fm is not None)
+    # The value an administrator may tune: the default ratio of the general_other stratum (at the
+    # 5% floor in the shipped rules). The floor itself is pinned by the rule tests (below).
+    m = re.search(r"^(\s*general_other\s*=\s*)([0-9.]+)", src, re.M)
+    t.check("sampling exposes its default general_other ratio in its source", m is not None)
+    floor = max(float(m.group(2)), float(fm.group(2)))
     v1_sha = rule["sha256"]
 
     def count(client, size=1000):
@@ -59,10 +63,40 @@ with Server(threads=4) as s:
     st, body = planner.put("/api/rules/sampling", {"source": src})
     t.check("planner cannot store a rule (403)", st == 403 and is_error_body(body, "forbidden"), body)
 
-    # The floor doubled (5% -> 10% for the shipped rules), stored, then activated.
+    # The guideline's 5% floor is pinned by the rule tests: a version changing it is refused, and a
+    # stored version changing it (stored before the tests pinned it) is not activated.
+    for v in ("0.001", "0.1"):
+        bad = src.replace(fm.group(0), fm.group(1) + v, 1)
+        st, body = admin.put("/api/rules/sampling", {"source": bad, "comment": "floor " + v})
+        t.check("a version changing the 5%% floor to %s is refused 422 by the pinned rule test" % v,
+                st == 422 and body.get("error") == "rule_tests_failed" and
+                any(f.get("file") == "sampling" and "5.1.2 floor pinned" in f.get("case", "")
+                    for f in body.get("failures", [])), body)
+    deadlines = admin.get("/api/rules/deadlines")[1]["source"]
+    bad = re.sub(r"^(M\.publication_days\s*=\s*)20\b", r"\g<1>60", deadlines, count=1, flags=re.M)
+    st, body = admin.put("/api/rules/deadlines", {"source": bad})
+    t.check("a version changing the 9.1 period 20 -> 60 working days is refused 422", bad != deadlines and
+            st == 422 and body.get("error") == "rule_tests_failed", body)
+    t.check("nothing stored by versions breaking a pinned value",
+            s.sql("SELECT count(*) FROM rule_versions WHERE name IN ('sampling', 'deadlines')")[0][0] == 2)
+    bad = src.replace(fm.group(0), fm.group(1) + "0.001", 1)
+    s.sql("INSERT INTO rule_versions(name, version, source, sha256, author, created_at, active) "
+          "VALUES ('sampling', 99, ?, 'x', 'old-release', '2026-01-01T00:00:00Z', 0)", bad)
+    gen_before = admin.get("/api/rules")[1]["generation"]
+    audits_before = s.sql("SELECT count(*) FROM audit")[0][0]
+    st, body = admin.post("/api/rules/sampling/activate", {"version": 99})
+    t.check("activating a stored version that breaks the pinned floor is refused 422", st == 422 and
+            body.get("error") == "rule_tests_failed", body)
+    t.check("the refused activation changed nothing (version 1 active, same generation, no audit)",
+            s.sql("SELECT version FROM rule_versions WHERE name='sampling' AND active=1") == [(1,)] and
+            admin.get("/api/rules")[1]["generation"] == gen_before and
+            s.sql("SELECT count(*) FROM audit")[0][0] == audits_before)
+    s.sql("DELETE FROM rule_versions WHERE name = 'sampling' AND version = 99")
+
+    # The default ratio doubled (5% -> 10% for the shipped rules), stored, then activated.
     new_floor = floor * 2
     newsrc = src.replace(m.group(0), m.group(1) + repr(new_floor), 1)
-    st, body = admin.put("/api/rules/sampling", {"source": newsrc, "comment": "floor doubled"})
+    st, body = admin.put("/api/rules/sampling", {"source": newsrc, "comment": "default ratio doubled"})
     t.check("valid version stored inactive (201)", st == 201 and body["version"] == 2 and body["tests"]["failed"] == 0, body)
     v2_sha = body.get("sha256")
     n, sha = count(admin)
@@ -123,6 +157,11 @@ with Server(threads=4) as s:
             "rule.rollback" in acts, acts)
     st, body = admin.post("/api/rules/sampling/activate", {"version": 9})
     t.check("activating an unknown version 404", st == 404 and is_error_body(body), body)
+    t0 = time.monotonic()
+    st, body = admin.post("/api/rules/eval", {"rule": "deadlines", "fn": "add_working_days", "args": ["2026-01-05", 1e12]})
+    t.check("add_working_days with a count of 1e12 is refused at once (422, not seconds of looping)",
+            st == 422 and is_error_body(body, "rule_error") and "工作日数超出范围" in body["message"] and
+            time.monotonic() - t0 < 1.0, (st, body, time.monotonic() - t0))
     st, body = admin.get("/api/rules/nosuchrule")
     t.check("unknown rule 404", st == 404 and is_error_body(body), body)
     t.check("server alive", s.alive())
