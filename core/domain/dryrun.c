@@ -42,16 +42,42 @@ static json_t *default_task(void)
                      "end_date", end);
 }
 
+/* Every unit with its history in the task's year, as the freeze gives it to eligibility.check
+ * (tasks.c hist_load): drawn_this_year = the number of dispatched tasks of that year that selected
+ * the unit, last_drawn = the date of the latest lock among them (NULL when never drawn). The unit
+ * columns come first (RULEDATA_UNIT_COLUMNS), then these two. */
+static const char UNITS_WITH_HISTORY_SQL[] =
+    "SELECT " RULEDATA_UNIT_COLUMNS ", coalesce(h.n, 0), h.last FROM enterprises"
+    " LEFT JOIN (SELECT u.enterprise_id AS eid, count(*) AS n, max(substr(t.locked_at, 1, 10)) AS last"
+    "            FROM task_units u JOIN tasks t ON t.id = u.task_id"
+    "            WHERE t.year = ? AND t.status = 'dispatched' GROUP BY u.enterprise_id) h"
+    " ON h.eid = enterprises.id ORDER BY uscc";
+#define HISTORY_COLUMN 15   /* the number of RULEDATA_UNIT_COLUMNS */
+
+/* The history object of the current row of UNITS_WITH_HISTORY_SQL (new reference). */
+static json_t *row_history(sqlite3_stmt *st)
+{
+    json_t *h = json_pack("{sI}", "drawn_this_year", (json_int_t)sqlite3_column_int64(st, HISTORY_COLUMN));
+    const char *last = (const char *)sqlite3_column_text(st, HISTORY_COLUMN + 1);
+    if (last) json_object_set_new(h, "last_drawn", json_string(last));
+    return h;
+}
+
 static int compare_units(sqlite3 *db, lh_state *cur, lh_state *cand, json_t *task, json_t *report, char **err)
 {
-    sqlite3_stmt *st = db_prepare(db, err, "SELECT " RULEDATA_UNIT_COLUMNS " FROM enterprises ORDER BY uscc", "");
+    /* the history of the task's year; of this year for a task without one */
+    json_t *jyear = json_object_get(task, "year");
+    char today[11];
+    clock_today(today);
+    long long year = json_is_integer(jyear) ? (long long)json_integer_value(jyear) : atoll(today);
+    sqlite3_stmt *st = db_prepare(db, err, UNITS_WITH_HISTORY_SQL, "i", year);
     if (!st) return -1;
     json_t *changed = json_array(), *sizes_cur = json_object(), *sizes_new = json_object();
-    json_t *history = json_pack("{si}", "drawn_this_year", 0);
     long long n = 0, n_changed = 0;
     int rc = 0, step;
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *unit = ruledata_unit(st);
+        json_t *history = row_history(st);
         json_t *args = json_pack("[OOO]", unit, task, history);
         json_t *sargs = json_pack("[OO]", unit, task);
         json_t *e0 = call(cur, "eligibility", "check", args, err);
@@ -76,10 +102,13 @@ static int compare_units(sqlite3 *db, lh_state *cur, lh_state *cand, json_t *tas
         }
         n++;
         json_decref(e0); json_decref(e1); json_decref(s0); json_decref(s1);
-        json_decref(args); json_decref(sargs); json_decref(unit);
+        json_decref(args); json_decref(sargs); json_decref(unit); json_decref(history);
+    }
+    if (rc == 0 && step != SQLITE_DONE) {
+        *err = xprintf("%s", sqlite3_errmsg(db));
+        rc = -1;
     }
     sqlite3_finalize(st);
-    json_decref(history);
     if (rc != 0) {
         json_decref(changed); json_decref(sizes_cur); json_decref(sizes_new);
         return -1;

@@ -1,6 +1,7 @@
 /* dryrun.h: what a candidate rule set would decide differently from the active one on current
  * data (SPEC §3 dry run): units whose eligibility or stratum changes, stratum sizes and counts,
- * deadlines that move. Reads only; changes nothing. */
+ * deadlines that move. Each unit is judged with its real history of the task's year (the one the
+ * freeze gives eligibility: dispatched tasks that selected it). Reads only; changes nothing. */
 #ifndef SPOT_DRYRUN_H
 #define SPOT_DRYRUN_H
 

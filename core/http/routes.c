@@ -3,6 +3,7 @@
 #include "api_system.h"
 #include "api_rules.h"
 #include "api_console.h"
+#include "api_meta.h"
 #include "auth.h"
 #include "plans.h"
 #include "tasks.h"
@@ -22,6 +23,7 @@ const struct route *const spot_route_tables[] = {
     system_routes,
     rules_routes,
     console_routes,
+    meta_routes,
     plans_routes,
     tasks_routes,
     teams_routes,

@@ -5,7 +5,7 @@ import math
 import re
 import threading
 import time
-from spot import Server, Suite, is_error_body
+from spot import Server, Suite, dispatched_task, is_error_body, staff_clients
 
 t = Suite()
 TASK = {"year": 2026, "directed": False, "mode": "untargeted", "start_date": "2026-03-01", "end_date": "2026-06-30"}
@@ -165,5 +165,77 @@ with Server(threads=4) as s:
     st, body = admin.get("/api/rules/nosuchrule")
     t.check("unknown rule 404", st == 404 and is_error_body(body), body)
     t.check("server alive", s.alive())
+
+# The dry run judges each unit with its real history of the task's year (the history the freeze
+# gives eligibility), not a made-up "never drawn": units drawn by a dispatched task of 2025 are
+# excluded by the active once-a-year rule and eligible under a version allowing two draws a year.
+with Server(demo=True) as s:
+    admin = s.login()
+    planner, head, auditor = staff_clients(s, admin)
+    task, item, teams = dispatched_task(planner, "2025年烟花爆竹专项抽查", "2025-11-03", "2025-11-14", "烟花爆竹")
+    drawn = {r[0] for r in s.sql("SELECT uscc FROM task_units WHERE task_id = ?", task["id"])}
+    t.check("a dispatched 2025 task drew some units", len(drawn) > 0, drawn)
+    elig = admin.get("/api/rules/eligibility")[1]["source"]
+    twice = re.sub(r"^(M\.max_draws_per_year\s*=\s*)1\b", r"\g<1>2", elig, count=1, flags=re.M)
+    t.check("eligibility exposes max_draws_per_year = 1 in its source", twice != elig)
+    task2025 = {"year": 2025, "directed": False, "mode": "untargeted", "start_date": "2025-12-01",
+                "end_date": "2025-12-20"}
+    st, body = admin.post("/api/rules/eligibility/dry-run", {"source": twice, "task": task2025})
+    changed = {u["uscc"]: u for u in body.get("changed_units", [])} if st == 200 else {}
+    t.check("dry run: the units drawn this year are decided differently under two draws a year",
+            st == 200 and changed and set(changed) <= drawn and
+            all(not u["before"]["eligible"] and u["before"]["decision"]["clause"] == "6.2" and
+                u["after"]["eligible"] for u in changed.values()) and body["units_changed"] == len(changed), body)
+    # every drawn unit without a 6.2 exception changes (the others were eligible before already)
+    st, ev = admin.post("/api/rules/eval", {"rule": "eligibility", "fn": "check", "args": [
+        {"status": "active", "industry": "烟花爆竹"}, task2025, {"drawn_this_year": 1}]})
+    already = ev["results"][0]["reason"]
+    excluded = {u for u in drawn
+                if s.sql("SELECT complaints, watchlist, dishonest, serious_violation, credit_level FROM enterprises "
+                         "WHERE uscc = ?", u)[0] in [(c, 0, 0, 0, cl) for c in (0, 1) for cl in ("good", "normal")]}
+    t.check("dry run: every drawn unit without a 6.2 exception is among the changed, with the freeze's reason",
+            excluded and excluded <= set(changed) and
+            all(changed[u]["before"]["decision"]["reason"] == already for u in excluded), (excluded, list(changed)))
+    st, body = admin.post("/api/rules/eligibility/dry-run", {"source": twice, "task": dict(task2025, year=2026)})
+    t.check("dry run for 2026: the 2025 draws do not count, nothing changes", st == 200 and
+            body["units_changed"] == 0, body.get("changed_units"))
+    t.check("server alive (dry run)", s.alive())
+
+    # GET /api/public/meta: the rules' policy data for the web, no login, one cached reply per rule
+    # generation (a new activation shows at once).
+    anon = s.client()
+    st, meta = anon.get("/api/public/meta")
+    st_ev, inds = admin.post("/api/rules/eval", {"rule": "categories", "fn": "industries", "args": []})
+    t.check("meta: anonymous 200 with the 3.2 industries and their category, as the rules hold them",
+            st == 200 and meta["industries"] == inds["results"][0] and
+            [(i["name"], i["category"]) for i in meta["industries"]][:2] == [("非煤矿山", "key"), ("化工", "key")] and
+            len(meta["industries"]) == 13, meta)
+    t.check("meta: 8.4 result categories a-h with the follow-up flag",
+            [(c["code"], c["follow_up"]) for c in meta.get("result_categories", [])] ==
+            [("a", False), ("b", True), ("c", True), ("d", True), ("e", True), ("f", True), ("g", True), ("h", False)] and
+            meta["result_categories"][0]["label"] == "未发现问题", meta.get("result_categories"))
+    t.check("meta: stratum labels, code lists, replacement reasons, special cases, accountability kinds",
+            [x["name"] for x in meta["strata"]] == ["key_high", "key_other", "general_high", "general_other"] and
+            meta["strata"][3]["label"] == "一般行业·其他" and
+            [x["code"] for x in meta["risk_levels"]] == ["red", "orange", "yellow", "blue"] and
+            meta["credit_levels"][2] == {"code": "dishonest", "label": "失信"} and
+            meta["unit_statuses"][1] == {"code": "closed", "label": "注销"} and
+            meta["replacement_reasons"] == {"job_change": "工作调动", "conflict": "利益冲突", "health": "身体原因"} and
+            meta["inspector_levels"] == {"county": "县级", "township": "乡镇级"} and
+            meta["category_labels"] == {"key": "重点", "general": "一般"} and
+            [x["code"] for x in meta["special_cases"]] == ["a", "b", "c", "d", "e"] and
+            len(meta["accountability_kinds"]) == 6 and len(meta["exemption_reasons"]) == 5 and
+            meta["generation"] == admin.get("/api/rules")[1]["generation"], meta)
+    st2, meta2 = admin.get("/api/public/meta")
+    t.check("meta: the same reply for staff, from the cache", st2 == 200 and meta2 == meta)
+    cats = admin.get("/api/rules/categories")[1]["source"]
+    more = cats.replace('M.aliases = {\n', 'M.aliases = {\n  ["五金机械"] = "机械",\n', 1)
+    st, stored = admin.put("/api/rules/categories", {"source": more, "comment": "alias"})
+    st_a, act = admin.post("/api/rules/categories/activate", {"version": stored.get("version")})
+    st, meta3 = anon.get("/api/public/meta")
+    t.check("meta: an activated version shows at once (new generation, new alias)", more != cats and
+            st_a == 200 and st == 200 and meta3["generation"] > meta["generation"] and
+            meta3["industry_aliases"].get("五金机械") == "机械" and "五金机械" not in meta["industry_aliases"],
+            (st_a, act, meta3.get("generation"), meta3.get("industry_aliases")))
 
 t.finish()
