@@ -1,6 +1,6 @@
 // app.js: the staff single-page app: session, navigation by role, hash routing to one module per page.
 import { api, setCsrf, h, mount, msg, errorText, parseHash } from './ui.js';
-import { ROLES } from './labels.js';
+import { ROLES, loadMeta } from './labels.js';
 
 // Each route: hash path -> module (lazy), menu group, roles allowed (undefined = every staff role).
 const ROUTES = [
@@ -197,7 +197,8 @@ window.addEventListener('hashchange', route);
 
 (async () => {
   try {
-    await loadMe();
+    // the rules' policy data (industries, result categories, …) before any page module loads
+    await Promise.all([loadMe(), loadMeta()]);
   } catch (e) {
     mount(main, msg('error', `无法连接服务器：${errorText(e)}`));
     return;

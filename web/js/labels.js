@@ -2,26 +2,63 @@
 
 export const ROLES = { admin: '系统管理员', planner: '计划编制人员', inspector: '检查人员', head: '单位负责人', auditor: '监督审计人员' };
 
-export const INDUSTRIES = ['非煤矿山', '化工', '医药', '危险化学品', '烟花爆竹', '冶金', '有色', '建材', '机械', '轻工', '纺织', '烟草', '商贸'];
+// Policy data (industries of 3.2 with their 5.1.2 category, result categories of 8.4, code lists,
+// stratum labels, reasons) is not written here: it comes from the rules through GET
+// /api/public/meta. loadMeta() fills the objects below in place, once per page load; app.js and
+// the portal call it before any page module is loaded, so pages may read them at load time.
+export const INDUSTRIES = [];          // 3.2 industry names, in the guideline's order
+export const INDUSTRY_CATEGORY = {};   // industry name -> label of its category (重点 / 一般)
+export const RESULT_CATEGORIES = {};   // 8.4 code -> label
+export const FOLLOW_UP = {};           // 8.4 code -> needs follow-up handling (9.2)
+export const RISK = {};
+export const CREDIT = {};
+export const ENT_STATUS = {};
+export const LEVEL = {};               // inspector level code -> label
+export const STRATA = {};              // stratum name -> label
+export const REPLACEMENT_REASONS = {}; // 7.3 reasons a drawn inspector may be replaced
+export const ACCOUNTABILITY_KINDS = {}; // 10.1 situation code -> label
+export const EXEMPTION_REASONS = {};  // 10.2 exemption code -> label
 
-export const RISK = { red: '重大', orange: '较大', yellow: '一般', blue: '低' };
-export const CREDIT = { good: '守信', normal: '一般', dishonest: '失信' };
-export const ENT_STATUS = { active: '正常', closed: '注销' };
+let metaPromise = null;
+
+function fill(meta) {
+  const pairs = (list, key = 'code') => Object.fromEntries((list || []).map((x) => [x[key], x.label]));
+  INDUSTRIES.splice(0, INDUSTRIES.length, ...(meta.industries || []).map((i) => i.name));
+  for (const i of meta.industries || []) INDUSTRY_CATEGORY[i.name] = (meta.category_labels || {})[i.category] || i.category;
+  Object.assign(RESULT_CATEGORIES, pairs(meta.result_categories));
+  for (const c of meta.result_categories || []) FOLLOW_UP[c.code] = c.follow_up;
+  Object.assign(RISK, pairs(meta.risk_levels));
+  Object.assign(CREDIT, pairs(meta.credit_levels));
+  Object.assign(ENT_STATUS, pairs(meta.unit_statuses));
+  Object.assign(LEVEL, meta.inspector_levels || {});
+  Object.assign(STRATA, pairs(meta.strata, 'name'));
+  Object.assign(REPLACEMENT_REASONS, meta.replacement_reasons || {});
+  Object.assign(ACCOUNTABILITY_KINDS, pairs(meta.accountability_kinds));
+  Object.assign(EXEMPTION_REASONS, pairs(meta.exemption_reasons));
+  return meta;
+}
+
+// Loads the rules' policy data once (GET /api/public/meta) and fills the objects above. Resolves
+// to the meta object; rejects (and may be retried) when the server does not answer it.
+export function loadMeta() {
+  if (!metaPromise) {
+    metaPromise = fetch('/api/public/meta', { credentials: 'same-origin' })
+      .then((r) => {
+        if (!r.ok) throw new Error(`规则数据加载失败（HTTP ${r.status}）`);
+        return r.json();
+      })
+      .then(fill)
+      .catch((e) => {
+        metaPromise = null;
+        throw e;
+      });
+  }
+  return metaPromise;
+}
+
 export const INSP_STATUS = { active: '在职', inactive: '离岗' };
-export const LEVEL = { county: '县级', township: '乡镇级' };
 export const GENDER = { male: '男', female: '女', '': '' };
 export const MODE = { untargeted: '不定向抽查', targeted: '定向抽查' };
-
-export const RESULT_CATEGORIES = {
-  a: '未发现问题',
-  b: '未按规定公示应当公示的信息',
-  c: '公示信息隐瞒真实情况、弄虚作假',
-  d: '通过登记的住所（经营场所）无法联系',
-  e: '发现问题已责令改正',
-  f: '不予配合情节严重',
-  g: '发现问题待后续处理',
-  h: '未发现开展本次抽查涉及的经营活动',
-};
 
 export const TASK_STATUS = {
   draft: '草稿', created: '已创建', frozen: '名单已冻结', drawn: '已抽取', locked: '已锁定并公告',

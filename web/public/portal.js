@@ -3,7 +3,7 @@
 // anyone can re-check a draw.
 import { api, h, mount, msg, errorText, table, section, kv, listOf, fmtTime, details, parseHash } from '/js/ui.js';
 import { verifyAnnouncement, selfTest, CHECK_LABELS } from '/js/verify.js';
-import { RESULT_CATEGORIES, MODE, label } from '/js/labels.js';
+import { RESULT_CATEGORIES, MODE, label, loadMeta } from '/js/labels.js';
 import { changesText } from '/js/pages/items.js';
 
 const main = document.getElementById('main');
@@ -239,4 +239,5 @@ document.getElementById('nav-toggle').addEventListener('click', (ev) => {
   ev.currentTarget.setAttribute('aria-expanded', String(open));
 });
 window.addEventListener('hashchange', route);
-route();
+// the rules' policy data (result categories, …) first, then the page
+loadMeta().then(route, (e) => mount(main, msg('error', errorText(e))));

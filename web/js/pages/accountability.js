@@ -1,8 +1,7 @@
 // 责任追究 (clauses 10.1, 10.2): open situations flagged by accountability.lua with their reasons,
 // and the recorded exemptions.
 import { api, h, table, section, listOf, form, details } from '../ui.js';
-
-const KIND = { not_checked: '未按规定开展检查', delayed: '拖延执行抽查任务', not_published: '未按时公示抽查结果', not_referred: '涉嫌犯罪未移送公安机关', objection_late: '异议未按时复核', feedback_late: '复核结果未按时反馈' };
+import { ACCOUNTABILITY_KINDS as KIND, EXEMPTION_REASONS, options } from '../labels.js';
 
 export async function render(ctx) {
   const r = await api('GET', '/api/accountability');
@@ -11,7 +10,7 @@ export async function render(ctx) {
   const canRecord = ['admin', 'head'].includes(ctx.me.role);
   const f = form([
     { name: 'situation', label: '情形', type: 'select', options: open.map((x) => [`${x.kind}|${x.object}`, `${KIND[x.kind] || x.kind} ${x.object}`]) },
-    { name: 'code', label: '免责情形（10.2，由规则 accountability.exempt 审核）', type: 'select', options: [['plan_followed', '已按计划和工作细则依法履职'], ['technical_limits', '检查手段或技术条件限制'], ['unrelated_accident', '事故与抽查事项无直接关联'], ['false_report', '第三方提供虚假材料'], ['other', '法律法规规定的其他情形']] },
+    { name: 'code', label: '免责情形（10.2，由规则 accountability.exempt 审核）', type: 'select', options: options(EXEMPTION_REASONS) },
     { name: 'reason', label: '说明', type: 'textarea', required: true },
   ], async (v) => {
     const [kind, object] = String(v.situation || '').split('|');

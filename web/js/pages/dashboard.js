@@ -3,9 +3,8 @@
 // objections' 9.2 deadlines, accountability situations of 10.1), and counts of published results by
 // industry and by result category as plain SVG bar charts.
 import { api, h, msg, errorText, section, table, listOf, loading } from '../ui.js';
-import { INDUSTRIES, RESULT_CATEGORIES, TASK_STATUS, WARNING, ROLES, label } from '../labels.js';
+import { INDUSTRIES, RESULT_CATEGORIES, ACCOUNTABILITY_KINDS, TASK_STATUS, WARNING, ROLES, label } from '../labels.js';
 
-const ACC_KIND = { not_checked: '未按规定开展检查', delayed: '拖延执行抽查任务', not_published: '未按时公示抽查结果', not_referred: '涉嫌犯罪未移送公安机关', objection_late: '异议未按时复核', feedback_late: '复核结果未按时反馈' };
 const MAX_TASKS = 20; // dispatched tasks looked at for the lists below (newest first)
 
 export async function render(ctx) {
@@ -180,7 +179,7 @@ function deadlines(d) {
       if (x.exempted) continue;
       const m = /^task:(\d+)$/.exec(x.object || '');
       const t = m && d.tasks.find((tt) => String(tt.id) === m[1]);
-      rows.push({ what: `${ACC_KIND[x.kind] || x.kind}`, note: x.reason, href: '#/accountability', task: t, date: '', level: x.level || '' });
+      rows.push({ what: label(ACCOUNTABILITY_KINDS, x.kind), note: x.reason, href: '#/accountability', task: t, date: '', level: x.level || '' });
     }
   }
   rows.sort((a, b) => rank(b.level) - rank(a.level) || String(a.date).localeCompare(String(b.date)));

@@ -8,7 +8,7 @@ const FOLLOWUP_KIND = { rectification: '责令改正', pending_case: '待后续�
 const FOLLOWUP_STATE = { ordered: '已责令改正', rectified: '已整改', open: '待处理', in_progress: '处理中', found: '待移送', referred: '已移送', closed: '已办结' };
 // Each kind's states in order (core/followups.c); a follow-up moves forward only, "closed" is final.
 const FOLLOWUP_FLOW = { rectification: ['ordered', 'rectified', 'closed'], pending_case: ['open', 'in_progress', 'closed'], referral: ['found', 'referred', 'closed'] };
-const CAT_OPTS = Object.entries(RESULT_CATEGORIES).map(([k, v]) => [k, `${k}. ${v}`]);
+const catOpts = () => Object.entries(RESULT_CATEGORIES).map(([k, v]) => [k, `${k}. ${v}`]);
 
 export async function render(ctx) {
   const taskId = ctx.parts[1];
@@ -83,12 +83,12 @@ async function unitPage(ctx, taskId, uscc) {
   // One row per checkpoint: finding + category.
   const rows = checkpoints.map((c) => {
     const rec = existing.get(c.id) || {};
-    const cat = h('select', { name: `cat-${c.id}`, 'aria-label': `结果类别：${c.text}`, disabled: !editable }, CAT_OPTS.map(([v, l]) => h('option', { value: v, selected: (rec.category || 'a') === v }, l)));
+    const cat = h('select', { name: `cat-${c.id}`, 'aria-label': `结果类别：${c.text}`, disabled: !editable }, catOpts().map(([v, l]) => h('option', { value: v, selected: (rec.category || 'a') === v }, l)));
     const note = h('textarea', { name: `note-${c.id}`, rows: 2, 'aria-label': `检查情况：${c.text}`, disabled: !editable, placeholder: '检查情况、发现的问题' });
     note.value = rec.finding || rec.note || '';
     return { c, cat, note };
   });
-  const overall = h('select', { id: 'result-category', disabled: !editable }, CAT_OPTS.map(([v, l]) => h('option', { value: v, selected: (result && result.category) === v }, l)));
+  const overall = h('select', { id: 'result-category', disabled: !editable }, catOpts().map(([v, l]) => h('option', { value: v, selected: (result && result.category) === v }, l)));
   // The unit's category follows the checkpoints until it is chosen by hand.
   let overallTouched = !!(result && result.category);
   overall.addEventListener('change', () => { overallTouched = true; });
@@ -158,7 +158,7 @@ async function unitPage(ctx, taskId, uscc) {
 
   const correction = rid && status === 'published' && (onTeam || ['admin', 'planner', 'head'].includes(me.role)) ? form([
     { name: 'reason', label: '更正理由', required: true, wide: true },
-    { name: 'category', label: '更正后的结果类别', type: 'select', options: CAT_OPTS },
+    { name: 'category', label: '更正后的结果类别', type: 'select', options: catOpts() },
     { name: 'summary', label: '更正内容', type: 'textarea' },
   ], async (v) => {
     const changes = { category: v.category };

@@ -2,7 +2,7 @@
 // freeze (candidates per stratum, exclusions with reasons, H_c, commitment) → draw (witness) →
 // lock (dispatch + announcement) → inspector teams (recusal, replacement with approval).
 import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, fmtTime, qs, loading } from '../ui.js';
-import { INDUSTRIES, RISK, CREDIT, MODE, TASK_STATUS, label } from '../labels.js';
+import { INDUSTRIES, RISK, CREDIT, MODE, TASK_STATUS, REPLACEMENT_REASONS, label, options } from '../labels.js';
 
 const STEPS = [
   ['draft', '1. 创建'], ['frozen', '2. 冻结候选名单'], ['drawn', '3. 抽取'], ['dispatched', '4. 锁定、派发并公告'],
@@ -319,7 +319,7 @@ function teamChanges(ctx, id, teams, reps, canEdit, reload) {
   const replace = form([
     { name: 'uscc', label: '被检查单位', type: 'select', options: unitOpts, required: true },
     { name: 'cert_no', label: '需替换人员执法证号', required: true },
-    { name: 'reason_code', label: '替换原因', type: 'select', options: [['job_change', '工作调动'], ['conflict', '利害冲突'], ['health', '身体原因']], required: true },
+    { name: 'reason_code', label: '替换原因', type: 'select', options: options(REPLACEMENT_REASONS), required: true },
     { name: 'reason', label: '说明', required: true, wide: true },
   ], async (v) => {
     await api('POST', `/api/tasks/${encodeURIComponent(id)}/teams/${encodeURIComponent(v.uscc)}/replace`, { cert_no: v.cert_no, reason_code: v.reason_code, reason: v.reason });
@@ -329,7 +329,7 @@ function teamChanges(ctx, id, teams, reps, canEdit, reload) {
   const rp = (r) => `/api/tasks/${encodeURIComponent(id)}/teams/${encodeURIComponent(r.uscc)}/replace/${r.id}`;
   const approvals = table([
     { key: 'uscc', label: '单位' }, { key: 'cert_no', label: '被替换人员' },
-    { key: 'reason', label: '理由', render: (r) => `${({ job_change: '工作调动', conflict: '利害冲突', health: '身体原因' })[r.reason_code] || r.reason_code || ''}：${r.reason || ''}${r.rule_reason ? `（规则：${r.rule_reason}）` : ''}` },
+    { key: 'reason', label: '理由', render: (r) => `${label(REPLACEMENT_REASONS, r.reason_code)}：${r.reason || ''}${r.rule_reason ? `（规则：${r.rule_reason}）` : ''}` },
     { key: 'status', label: '状态', render: (r) => ({ pending: '待批准', approved: '已批准', rejected: '已驳回' }[r.status] || r.status) },
     { key: 'replacement', label: '替补人员' },
     {
@@ -339,5 +339,5 @@ function teamChanges(ctx, id, teams, reps, canEdit, reload) {
     },
   ], reps, { empty: '没有替换申请' });
   if (!canEdit) return details('替换申请与审批', approvals);
-  return h('div', null, details('回避（利害冲突）', recusal.el), details('替换检查人员（工作调动、利害冲突、身体原因，须批准）', replace.el), details('替换申请与审批', approvals));
+  return h('div', null, details('回避（利害冲突）', recusal.el), details(`替换检查人员（${Object.values(REPLACEMENT_REASONS).join('、')}，须批准）`, replace.el), details('替换申请与审批', approvals));
 }
