@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What the reply holds: key in the reply <- rule and data field read through lh_call. The fields
+/* What the reply holds: key in the reply <- rule and data field (read with lh_rule_value). The fields
  * are the rules' published data (rules/README.md); their values are policy and stay in rules/. */
 static const struct {
     const char *key, *rule, *field;
@@ -34,32 +34,27 @@ static size_t cache_len;
 
 json_t *meta_build(lh_state *h, long long gen, spot_err *e)
 {
-    json_t *out = json_object(), *noargs = json_array();
+    json_t *out = json_object();
     for (size_t i = 0; i < META_NFIELDS; i++) {
-        json_t *ret = NULL;
+        json_t *v = NULL;
         char *err = NULL;
-        if (lh_call(h, META_FIELDS[i].rule, META_FIELDS[i].field, noargs, &ret, &err) != 0) {
+        if (lh_rule_value(h, META_FIELDS[i].rule, META_FIELDS[i].field, &v, NULL, &err) != 0) {
             spot_fail_rule(e, err);
-            json_decref(out);
-            out = NULL;
-            goto done;
+            goto fail;
         }
-        json_t *v = json_array_get(ret, 0);
         if (!json_is_array(v) && !json_is_object(v)) {
-            json_decref(ret);
+            json_decref(v);
             spot_fail(e, SPOT_E_RULE, "rule_error", "rules/%s.lua：%s 应为列表或表", META_FIELDS[i].rule,
                       META_FIELDS[i].field);
-            json_decref(out);
-            out = NULL;
-            goto done;
+            goto fail;
         }
-        json_object_set(out, META_FIELDS[i].key, v);
-        json_decref(ret);
+        json_object_set_new(out, META_FIELDS[i].key, v);
     }
     json_object_set_new(out, "generation", json_integer(gen));
-done:
-    json_decref(noargs);
     return out;
+fail:
+    json_decref(out);
+    return NULL;
 }
 
 /* A new copy of the cached reply if it is of generation gen, else NULL. */
