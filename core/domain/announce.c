@@ -19,6 +19,8 @@
 #include "teams.h"
 #include "verify.h"
 #include "worker.h"
+#include "err.h"
+#include "jsonutil.h"
 
 #include <netdb.h>
 #include <stdio.h>
@@ -81,6 +83,7 @@ static json_t *strata_rows(sqlite3 *db, long long id, int with_lists, char **err
     return out;
 }
 
+/* announce_build: see announce.h. */
 json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
 {
     *found = 0;
@@ -163,33 +166,6 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
     }
     json_decref(t);
     return ann;
-}
-
-/* Sets the reply from cached announcement bytes (a worker_cache_use callback). */
-static void reply_cached(void *arg, const char *data, size_t len)
-{
-    reply_bytes(arg, 200, "application/json; charset=utf-8", data, len);
-}
-
-/* A published announcement changes only when something is committed (a draw, a lock, teams, an
- * approved replacement), and every commit moves the change epoch (worker.h): its serialized bytes
- * are kept per task and epoch, so a repeated GET is a lookup and a copy. */
-static int h_public_task(req *r)
-{
-    long long id = req_param_id(r, 0);
-    char *err = NULL, key[48];
-    int found = 0;
-    unsigned long long epoch = r->w->epoch;
-    snprintf(key, sizeof key, "announce:%lld", id);
-    if (id > 0 && worker_cache_use(key, epoch, reply_cached, r)) return 0;
-    json_t *ann = id > 0 ? announce_build(r->db, id, &found, &err) : NULL;
-    if (!ann) {
-        if (err) return reply_db_error(r, err);
-        return reply_error(r, 404, "not_found", "没有这个任务公告");
-    }
-    reply_json(r, 200, ann);
-    if (r->status == 200) worker_cache_put(key, epoch, r->reply, r->reply_len);
-    return 0;
 }
 
 /* ---- spotcheck verify ---- */
@@ -343,7 +319,93 @@ int announce_cmd_verify(int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
-const struct route announce_routes[] = {
-    {"GET", "/api/public/tasks/{id}", ROLE_PUBLIC, h_public_task},
-    {0},
-};
+/* The names of items (JSON array of ids, borrowed) in their order, skipping unknown ids. New
+ * array, or NULL with *err. */
+static json_t *item_names(sqlite3 *db, json_t *ids, char **err)
+{
+    json_t *rows = db_rows(db, err, "SELECT i.name FROM json_each(?) j JOIN items i ON i.id = j.value ORDER BY j.key",
+                           "j", ids);
+    if (!rows) return NULL;
+    json_t *out = json_array();
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) json_array_append(out, json_object_get(row, "name"));
+    json_decref(rows);
+    return out;
+}
+
+/* announce_list: see announce.h. */
+json_t *announce_list(spot_ctx *c, const char *year, const char *q, long long page, spot_err *e)
+{
+    char *err = NULL, *like = NULL;
+    json_t *rows = NULL, *out = NULL, *list = NULL;
+    if (year && *year && (strlen(year) != 4 || strspn(year, "0123456789") != 4)) {
+        spot_fail(e, SPOT_E_INPUT, "bad_request", "year 须为四位年份");
+        goto done;
+    }
+    if (year && !*year) year = NULL;
+    if (q && strlen(q) > ANNOUNCE_Q_MAX) {
+        spot_fail(e, SPOT_E_INPUT, "bad_request", "检索词过长（最多 %d 字节）", ANNOUNCE_Q_MAX);
+        goto done;
+    }
+    if (q && *q) {
+        /* a LIKE pattern matching q literally (\ escapes %, _ and itself) */
+        size_t n = strlen(q), k = 0;
+        like = malloc(2 * n + 3);
+        if (!like) { spot_fail_db(e, "announce", xprintf("out of memory")); goto done; }
+        like[k++] = '%';
+        for (size_t i = 0; i < n; i++) {
+            if (q[i] == '%' || q[i] == '_' || q[i] == '\\') like[k++] = '\\';
+            like[k++] = q[i];
+        }
+        like[k++] = '%';
+        like[k] = 0;
+    }
+    if (page < 1) page = 1;
+    static const char where[] =
+        " FROM tasks t WHERE t.status = 'dispatched' AND (?1 IS NULL OR t.year = CAST(?1 AS INTEGER))"
+        " AND (?2 IS NULL OR t.name LIKE ?2 ESCAPE '\\' OR EXISTS (SELECT 1 FROM task_units u"
+        " JOIN enterprises x ON x.id = u.enterprise_id WHERE u.task_id = t.id"
+        " AND (u.uscc LIKE ?2 ESCAPE '\\' OR x.name LIKE ?2 ESCAPE '\\')))";
+    char sql[1024];
+    snprintf(sql, sizeof sql, "SELECT count(*)%s", where);
+    long long total = db_int(c->db, &err, 0, sql, "ss", year, like);
+    if (err) { spot_fail_db(e, "announce", err); goto done; }
+    snprintf(sql, sizeof sql,
+             "SELECT t.id, t.year, t.name, t.lead_unit, t.joint_units, t.start_date, t.end_date, t.item_ids,"
+             " t.mode, t.directed, t.locked_at, t.teams_at, t.excluded_count,"
+             " (SELECT coalesce(sum(size), 0) FROM task_strata s WHERE s.task_id = t.id) AS candidates,"
+             " (SELECT count(*) FROM task_units u WHERE u.task_id = t.id) AS units,"
+             " (SELECT count(*) FROM task_teams m WHERE m.task_id = t.id) AS teams"
+             "%s ORDER BY t.locked_at DESC, t.id DESC LIMIT ?3 OFFSET ?4", where);
+    rows = db_rows(c->db, &err, sql, "ssii", year, like, (long long)ANNOUNCE_PAGE, (page - 1) * ANNOUNCE_PAGE);
+    if (!rows) { spot_fail_db(e, "announce", err); goto done; }
+    list = json_array();
+    size_t i;
+    json_t *row;
+    static const char *const dec[] = {"joint_units", "item_ids", NULL};
+    json_array_foreach(rows, i, row) {
+        spot_decode_json(row, dec);
+        json_t *names = item_names(c->db, json_object_get(row, "item_ids"), &err);
+        if (!names) { spot_fail_db(e, "announce", err); goto done; }
+        json_t *o = json_pack("{sO sO sO sO sO sb sO sO so sO sO sO}", "id", json_object_get(row, "id"),
+            "year", json_object_get(row, "year"), "name", json_object_get(row, "name"),
+            "lead_unit", json_object_get(row, "lead_unit"), "joint_units", json_object_get(row, "joint_units"),
+            "joint", json_array_size(json_object_get(row, "joint_units")) > 0,
+            "start_date", json_object_get(row, "start_date"), "end_date", json_object_get(row, "end_date"),
+            "items", names, "item_ids", json_object_get(row, "item_ids"), "mode", json_object_get(row, "mode"),
+            "locked_at", json_object_get(row, "locked_at"));
+        json_object_set_new(o, "directed", json_boolean(json_integer_value(json_object_get(row, "directed"))));
+        json_object_set_new(o, "counts", json_pack("{sO sO sO sO}", "candidates", json_object_get(row, "candidates"),
+            "excluded", json_object_get(row, "excluded_count"), "units", json_object_get(row, "units"),
+            "teams", json_object_get(row, "teams")));
+        json_array_append_new(list, o);
+    }
+    out = json_pack("{sO sI sI sI}", "tasks", list, "total", (json_int_t)total, "page", (json_int_t)page,
+                    "page_size", (json_int_t)ANNOUNCE_PAGE);
+done:
+    free(like);
+    json_decref(rows);
+    json_decref(list);
+    return out;
+}

@@ -1,12 +1,17 @@
 /* announce.h: the public task announcement (SPEC §8 GET /api/public/tasks/{id}, the shape verify.h
- * checks) and `spotcheck verify FILE|URL` (a tiny loopback HTTP/1.0 client for URLs).
- * Uses db.h, tasks.h, teams.h, verify.h; the route keeps replies in worker.h's cache. */
+ * checks), the public list of locked tasks (SPEC §12) and `spotcheck verify FILE|URL` (a tiny
+ * loopback HTTP/1.0 client for URLs). Uses db.h, tasks.h, teams.h, verify.h; the routes are in
+ * http/api_announce.c. */
 #ifndef SPOT_ANNOUNCE_H
 #define SPOT_ANNOUNCE_H
 
 #include <sqlite3.h>
 #include <jansson.h>
-#include "http.h"
+#include "ctx.h"
+#include "err.h"
+
+#define ANNOUNCE_PAGE 20      /* tasks per page of the public list */
+#define ANNOUNCE_Q_MAX 200    /* bytes of a search text */
 
 /* The announcement of task id as a new JSON object. Before lock it holds only what the freeze
  * published (commitment, H_c, strata names and sizes, the commitments of attempts made); after lock
@@ -19,6 +24,11 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err);
  * status: 0 verified, 1 not verified or unreadable. */
 int announce_cmd_verify(int argc, char **argv);
 
-extern const struct route announce_routes[];
+/* The public list of locked tasks (SPEC §12): {"tasks":[{id, year, name, lead_unit, joint_units,
+ * joint, start_date, end_date, items (names), item_ids, mode, directed, locked_at, counts:
+ * {candidates, excluded, units, teams}}], "total", "page", "page_size"}, newest lock first.
+ * year (NULL or "" for all) must be four digits; q (NULL or "" for none) matches task names and the
+ * names and USCCs of the drawn units. Returns a new reference, or NULL with *e set. */
+json_t *announce_list(spot_ctx *c, const char *year, const char *q, long long page, spot_err *e);
 
 #endif

@@ -8,7 +8,7 @@
 #include "plans.h"
 #include "tasks.h"
 #include "teams.h"
-#include "announce.h"
+#include "api_announce.h"
 #include "enterprises.h"
 #include "inspectors.h"
 #include "items.h"

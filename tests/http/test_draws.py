@@ -8,6 +8,7 @@ import json
 import math
 import os
 import tempfile
+import urllib.parse
 from spot import Server, Suite, is_error_body
 
 t = Suite()
@@ -156,6 +157,35 @@ with Server(demo=True) as s:
     t.check("the saved announcement verifies", rc == 0 and "verified" in out, out[-2000:])
     p = s.run("verify", f"http://127.0.0.1:{s.port}/api/public/tasks/{tid}")
     t.check("verify by URL", p.returncode == 0 and "verified" in p.stdout, p.stdout[-500:] + p.stderr)
+
+    # ---- the public list of locked tasks (SPEC §12) ----
+    anon = s.client()
+    st, pl = anon.get(f"/api/public/tasks?year={YEAR}")
+    row = next((x for x in pl.get("tasks", []) if x["id"] == tid), None) if st == 200 else None
+    n_units = sum(len(x["selected"]) for x in dr["strata"])
+    item_name = s.sql("SELECT name FROM items WHERE id = ?", item_id)[0][0]
+    t.check("public task list names the locked task with units, dates, items and counts",
+            row is not None and pl["total"] == 1 and pl["page"] == 1 and row["name"] == "四季度双随机抽查" and
+            row["lead_unit"] == "高青县应急管理局" and row["joint_units"] == ["高青县市场监督管理局"] and
+            row["start_date"] == START and row["end_date"] == END and row["items"] == [item_name] and
+            row["counts"]["units"] == n_units and row["counts"]["candidates"] == sum(x["size"] for x in fr["strata"]) and
+            row["locked_at"] == ann["task"]["locked_at"], (st, pl))
+    st, b = anon.get(f"/api/public/tasks?year={YEAR + 1}")
+    t.check("public task list of another year is empty", st == 200 and b["tasks"] == [] and b["total"] == 0, (st, b))
+    drawn = dr["strata"][0]["selected"][0] if dr["strata"][0]["selected"] else next(
+        x["selected"][0] for x in dr["strata"] if x["selected"])
+    drawn_name = s.sql("SELECT name FROM enterprises WHERE uscc = ?", drawn)[0][0]
+    for what, q in (("task name", "双随机"), ("drawn unit's USCC", drawn), ("drawn unit's name", drawn_name)):
+        st, b = anon.get("/api/public/tasks?q=" + urllib.parse.quote(q))
+        t.check(f"public task list search by {what}", st == 200 and [x["id"] for x in b["tasks"]] == [tid], (st, q, b))
+    not_drawn = s.sql("SELECT e.uscc FROM enterprises e WHERE NOT EXISTS (SELECT 1 FROM task_units u "
+                      "WHERE u.enterprise_id = e.id) LIMIT 1")[0][0]
+    st, b = anon.get("/api/public/tasks?q=" + urllib.parse.quote(not_drawn))
+    t.check("public task list search by a unit not drawn finds nothing", st == 200 and b["total"] == 0, (st, b))
+    st, b = anon.get("/api/public/tasks?q=%25")
+    t.check("public task list search treats % literally", st == 200 and b["total"] == 0, (st, b))
+    st, b = anon.get("/api/public/tasks?year=20x6")
+    t.check("public task list with a bad year is refused (400)", st == 400 and is_error_body(b), (st, b))
 
     tampered = json.loads(json.dumps(ann))
     victim = next(x for x in tampered["draw"]["strata"] if x["selected"])

@@ -80,25 +80,51 @@ async function plans() {
       : msg('info', '尚无公开的计划'));
 }
 
-async function tasks(parts) {
+async function tasks(parts, query) {
   if (parts[1]) return announcement(parts[1]);
-  let list = [];
-  let note = null;
-  try {
-    list = listOf(await api('GET', '/api/public/tasks'), 'tasks');
-  } catch (e) {
-    note = e.status === 404 ? null : msg('warn', errorText(e));
-  }
+  const q = query || {};
+  const page = /^\d+$/.test(q.page || '') ? Number(q.page) : 1;
+  const params = new URLSearchParams();
+  if (/^\d{4}$/.test(q.year || '')) params.set('year', q.year);
+  if (q.q) params.set('q', q.q);
+  params.set('page', String(page));
+  const r = await api('GET', `/api/public/tasks?${params}`);
+  const list = listOf(r, 'tasks');
+  const total = r.total || 0;
+  const pages = Math.max(1, Math.ceil(total / (r.page_size || 20)));
+  const go = (p) => {
+    const o = new URLSearchParams();
+    if (yearInput.value) o.set('year', yearInput.value);
+    if (qInput.value.trim()) o.set('q', qInput.value.trim());
+    if (p > 1) o.set('page', String(p));
+    location.hash = `#/tasks${o.toString() ? `?${o}` : ''}`;
+  };
+  const yearInput = h('input', { type: 'number', id: 'tasks-year', min: 2000, max: 2100, placeholder: '年度', value: q.year || '' });
+  const qInput = h('input', { type: 'search', id: 'tasks-q', placeholder: '任务名称、单位名称或统一社会信用代码', value: q.q || '' });
+  const search = h('form', { class: 'toolbar', id: 'tasks-search', onsubmit: (e) => { e.preventDefault(); go(1); } },
+    h('label', null, '年度 ', yearInput), h('label', null, '检索 ', qInput), h('button', { type: 'submit', class: 'primary' }, '查询'));
   const idInput = h('input', { type: 'number', id: 'task-id', min: 1, placeholder: '任务编号' });
-  const go = h('button', { type: 'button', class: 'primary', onclick: () => { if (idInput.value) location.hash = `#/tasks/${idInput.value}`; } }, '查看公告');
-  return h('div', null, h('h1', null, '抽取公告'), note,
-    list.length ? section(null, table([
-      { key: 'id', label: '编号' },
-      { key: 'name', label: '任务', render: (t) => h('a', { href: `#/tasks/${t.id}` }, t.name || `任务 ${t.id}`) },
-      { key: 'dates', label: '起止日期', render: (t) => `${t.start_date || ''} 至 ${t.end_date || ''}` },
-      { key: 'locked_at', label: '公告时间', render: (t) => fmtTime(t.locked_at || t.published_at) },
-    ], list, { onRow: (t) => { location.hash = `#/tasks/${t.id}`; } })) : null,
-    section('按编号查看', h('div', { class: 'toolbar' }, idInput, go)));
+  const open = h('button', { type: 'button', onclick: () => { if (idInput.value) location.hash = `#/tasks/${idInput.value}`; } }, '查看公告');
+  const counts = (t) => {
+    const c = t.counts || {};
+    return `候选 ${c.candidates ?? 0} 家，抽中 ${c.units ?? 0} 家${c.teams ? `，检查组 ${c.teams} 个` : ''}`;
+  };
+  return h('div', null, h('h1', null, '抽取公告'),
+    section(null, search,
+      h('p', { class: 'muted', id: 'tasks-total' }, `共 ${total} 个已锁定的抽查任务${pages > 1 ? `，第 ${page}/${pages} 页` : ''}`),
+      table([
+        { key: 'id', label: '编号' },
+        { key: 'name', label: '任务', render: (t) => h('a', { href: `#/tasks/${t.id}` }, t.name || `任务 ${t.id}`) },
+        { key: 'units', label: '牵头/联合单位', render: (t) => [t.lead_unit, ...(t.joint_units || [])].filter(Boolean).join('、') },
+        { key: 'dates', label: '起止日期', render: (t) => `${t.start_date || ''} 至 ${t.end_date || ''}` },
+        { key: 'items', label: '抽查事项', render: (t) => (t.items || []).join('、') },
+        { key: 'counts', label: '抽取情况', render: counts },
+        { key: 'locked_at', label: '公告时间', render: (t) => fmtTime(t.locked_at) },
+      ], list, { empty: '没有符合条件的抽取公告', onRow: (t) => { location.hash = `#/tasks/${t.id}`; } }),
+      pages > 1 ? h('div', { class: 'toolbar' },
+        page > 1 ? h('button', { type: 'button', id: 'tasks-prev', onclick: () => go(page - 1) }, '上一页') : null,
+        page < pages ? h('button', { type: 'button', id: 'tasks-next', onclick: () => go(page + 1) }, '下一页') : null) : null),
+    section('按编号查看', h('div', { class: 'toolbar' }, idInput, open)));
 }
 
 async function announcement(id) {
