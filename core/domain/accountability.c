@@ -1,22 +1,15 @@
-/* accountability.c: accountability (clauses 10.1, 10.2).
- *
- * Routes
- *   GET  /api/accountability[?today=YYYY-MM-DD]   auditor, head, admin: {today, situations:[{kind,
- *        object, reason, clause, level, exempted, exemption}], exemptions, rule_sha}. The state handed
- *        to accountability.situations(state, today) (rules/README.md): tasks that ended before today
- *        (not drafts) with their unit, entered and published result counts; referrals still to be
- *        made; objections not closed. today defaults to the bureau's date (a past or future date
- *        shows the situations as of that day).
- *   POST /api/accountability/exemptions {kind, object, code, reason}   head, admin: records a 10.2
- *        exemption when accountability.exempt(kind, code) allows it, with the rule's reason, clause
- *        and sha. object is "task:N", "referral:N" or "objection:N" and must exist.
+/* accountability.c: accountability (clauses 10.1, 10.2). The state handed to
+ * accountability.situations(state, today) (rules/README.md): tasks that ended before today (not
+ * drafts) with their unit, entered and published result counts; referrals still to be made;
+ * objections not closed. Exemptions name an object "task:N", "referral:N" or "objection:N" that
+ * must exist.
  */
 #include "accountability.h"
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
-#include "results.h"
-#include "tasks.h"
+#include "decide.h"
+#include "jsonutil.h"
 #include "worker.h"
 
 #include <stdio.h>
@@ -24,6 +17,11 @@
 #include <string.h>
 
 #define REASON_MAX 4000
+
+static int fail_db(spot_err *e, char *err)
+{
+    return spot_fail_db(e, "accountability", err);
+}
 
 /* The state table of rules/accountability.lua as of today. New reference or NULL with *err. */
 static json_t *state_of(sqlite3 *db, const char *today, char **err)
@@ -50,44 +48,43 @@ static json_t *state_of(sqlite3 *db, const char *today, char **err)
     return json_pack("{so so so}", "tasks", tasks, "referrals", refs, "objections", objs);
 }
 
-static int h_list(req *r)
+json_t *accountability_situations(spot_ctx *c, const char *q, spot_err *e)
 {
     char today[16];
-    const char *q = req_query(r, "today");
     if (q && *q) {
-        if (!clock_valid_date(q)) return reply_error(r, 400, "bad_date", "today 应为 YYYY-MM-DD 日期");
+        if (!clock_valid_date(q)) return spot_fail(e, SPOT_E_INPUT, "bad_date", "today 应为 YYYY-MM-DD 日期"), NULL;
         snprintf(today, sizeof today, "%s", q);
     } else {
         clock_today(today);
     }
     char *err = NULL;
-    json_t *state = state_of(r->db, today, &err);
-    if (!state) return reply_db_error(r, err);
-    json_t *ret = results_rule(r, "accountability", "situations", json_pack("[os]", state, today), &err);
-    if (!ret) return reply_rule_error(r, err);
+    json_t *state = state_of(c->db, today, &err);
+    if (!state) return fail_db(e, err), NULL;
+    json_t *ret = decide_call(c, "accountability", "situations", json_pack("[os]", state, today), e);
+    if (!ret) return NULL;
     json_t *list = json_array_get(ret, 0);
     if (!json_is_array(list)) list = json_array(); /* an empty Lua table comes back as {} */
     else json_incref(list);
     json_decref(ret);
-    json_t *ex = db_rows(r->db, &err, "SELECT id, kind, object, code, reason, rule_reason, clause, rule_sha, actor, at "
+    json_t *ex = db_rows(c->db, &err, "SELECT id, kind, object, code, reason, rule_reason, clause, rule_sha, actor, at "
                                       "FROM exemptions ORDER BY id", "");
-    if (!ex) { json_decref(list); return reply_db_error(r, err); }
+    if (!ex) { json_decref(list); return fail_db(e, err), NULL; }
     size_t i, k;
-    json_t *s, *e;
+    json_t *s, *x;
     json_array_foreach(list, i, s) {
         json_t *found = NULL;
-        json_array_foreach(ex, k, e)
-            if (json_equal(json_object_get(e, "kind"), json_object_get(s, "kind")) &&
-                json_equal(json_object_get(e, "object"), json_object_get(s, "object"))) found = e;
+        json_array_foreach(ex, k, x)
+            if (json_equal(json_object_get(x, "kind"), json_object_get(s, "kind")) &&
+                json_equal(json_object_get(x, "object"), json_object_get(s, "object"))) found = x;
         json_object_set_new(s, "exempted", json_boolean(found != NULL));
         json_object_set(s, "exemption", found ? found : json_null());
     }
-    return reply_json(r, 200, json_pack("{ss so so ss}", "today", today, "situations", list, "exemptions", ex, "rule_sha",
-                                        worker_rule_sha(r->w, "accountability")));
+    return json_pack("{ss so so ss}", "today", today, "situations", list, "exemptions", ex, "rule_sha",
+                     worker_rule_sha(c->w, "accountability"));
 }
 
-/* Whether object ("task:N", "referral:N", "objection:N") exists: 1, 0, -1 with *err. */
-static int object_exists(sqlite3 *db, const char *object, char **err)
+/* Whether object ("task:N", "referral:N", "objection:N") exists: 1, 0, -1 with *e. */
+static int object_exists(spot_ctx *c, const char *object, spot_err *e)
 {
     static const struct { const char *prefix; const char *sql; } KINDS[] = {
         {"task:", "SELECT count(*) FROM tasks WHERE id = ?"},
@@ -99,60 +96,68 @@ static int object_exists(sqlite3 *db, const char *object, char **err)
         if (strncmp(object, KINDS[i].prefix, n)) continue;
         const char *num = object + n;
         if (!*num || strlen(num) > 18 || strspn(num, "0123456789") != strlen(num)) return 0;
-        long long c = db_int(db, err, 0, KINDS[i].sql, "i", atoll(num));
-        return *err ? -1 : c > 0;
+        char *err = NULL;
+        long long cnt = db_int(c->db, &err, 0, KINDS[i].sql, "i", atoll(num));
+        if (err) return fail_db(e, err);
+        return cnt > 0;
     }
     return 0;
 }
 
-static int h_exempt(req *r)
+json_t *accountability_exempt(spot_ctx *c, json_t *in, spot_err *e)
 {
-    if (req_require_object(r)) return 0;
+    if (!json_is_object(in)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象"), NULL;
     static const char *const fields[] = {"kind", "object", "code", "reason", NULL};
-    if (req_check_fields(r, r->json, fields) != 0) return 0;
-    const char *kind = json_string_value(json_object_get(r->json, "kind"));
-    const char *object = json_string_value(json_object_get(r->json, "object"));
-    const char *code = json_string_value(json_object_get(r->json, "code"));
-    const char *reason = json_string_value(json_object_get(r->json, "reason"));
+    if (spot_check_fields(in, fields, e) != 0) return NULL;
+    const char *kind = json_string_value(json_object_get(in, "kind"));
+    const char *object = json_string_value(json_object_get(in, "object"));
+    const char *code = json_string_value(json_object_get(in, "code"));
+    const char *reason = json_string_value(json_object_get(in, "reason"));
     if (!kind || !object || !code || !reason || !*reason || strlen(reason) > REASON_MAX || strlen(kind) > 64 ||
         strlen(code) > 64)
-        return reply_error(r, 400, "bad_request", "需要 kind、object、code 和 reason（说明，不超过 %d 字节）", REASON_MAX);
-    char *err = NULL;
-    int ex = object_exists(r->db, object, &err);
-    if (ex < 0) return reply_db_error(r, err);
-    if (!ex) return reply_error(r, 422, "unknown_object", "对象“%s”不存在（应为 task:编号、referral:编号 或 objection:编号）", object);
-    json_t *ret = results_rule(r, "accountability", "exempt", json_pack("[ss]", kind, code), &err);
-    if (!ret) return reply_rule_error(r, err);
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "需要 kind、object、code 和 reason（说明，不超过 %d 字节）", REASON_MAX),
+               NULL;
+    int ex = object_exists(c, object, e);
+    if (ex < 0) return NULL;
+    if (!ex)
+        return spot_fail(e, SPOT_E_INVALID, "unknown_object", "对象“%s”不存在（应为 task:编号、referral:编号 或 objection:编号）",
+                         object), NULL;
+    json_t *ret = decide_call(c, "accountability", "exempt", json_pack("[ss]", kind, code), e), *ad = NULL, *out = NULL;
+    if (!ret) return NULL;
     json_t *d = json_array_get(ret, 0);
     const char *rr = json_string_value(json_object_get(d, "reason"));
     const char *clause = json_string_value(json_object_get(d, "clause"));
+    char *err = NULL;
+    if (!clause || !*clause) {
+        spot_fail_rule(e, xprintf("rules/accountability.lua: exempt(\"%s\", \"%s\") 的决定没有给出条款 clause", kind, code));
+        goto done;
+    }
     if (!json_is_true(json_object_get(d, "ok"))) {
-        int out = reply_error(r, 422, "exemption_refused", "%s", rr ? rr : "不予免责");
-        json_decref(ret);
-        return out;
+        spot_fail(e, SPOT_E_INVALID, "exemption_refused", "%s", rr ? rr : "不予免责");
+        goto done;
     }
     char at[32];
     clock_now_rfc3339(at);
-    const char *sha = worker_rule_sha(r->w, "accountability");
-    int ok = db_begin(r->db, &err) == 0 &&
-             db_run(r->db, &err, "INSERT INTO exemptions(kind, object, code, reason, rule_reason, clause, rule_sha, actor, at) "
+    const char *sha = worker_rule_sha(c->w, "accountability");
+    const char *actor = ctx_actor(c);
+    int ok = db_begin(c->db, &err) == 0 &&
+             db_run(c->db, &err, "INSERT INTO exemptions(kind, object, code, reason, rule_reason, clause, rule_sha, actor, at) "
                                  "VALUES (?,?,?,?,?,?,?,?,?)", "sssssssss", kind, object, code, reason, rr ? rr : "",
-                    clause ? clause : "10.2", sha, req_actor(r), at) == 1;
-    long long id = sqlite3_last_insert_rowid(r->db);
-    json_t *ad = json_pack("{ss ss ss ss ss ss}", "kind", kind, "code", code, "reason", reason, "rule_reason", rr ? rr : "",
-                           "clause", clause ? clause : "10.2", "rule_sha", sha);
-    ok = ok && audit_log(r->db, req_actor(r), "accountability.exempt", object, ad, &err) == 0 && db_commit(r->db, &err) == 0;
+                    clause, sha, actor, at) == 1;
+    long long id = sqlite3_last_insert_rowid(c->db);
+    ad = json_pack("{ss ss ss ss ss ss}", "kind", kind, "code", code, "reason", reason, "rule_reason", rr ? rr : "",
+                   "clause", clause, "rule_sha", sha);
+    ok = ok && audit_log(c->db, actor, "accountability.exempt", object, ad, &err) == 0 && db_commit(c->db, &err) == 0;
+    if (!ok) {
+        if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
+        fail_db(e, err);
+        goto done;
+    }
+    out = json_pack("{sI ss ss ss ss ss ss ss ss ss}", "id", (json_int_t)id, "kind", kind, "object", object, "code", code,
+                    "reason", reason, "rule_reason", rr ? rr : "", "clause", clause, "rule_sha", sha, "actor", actor,
+                    "at", at);
+done:
     json_decref(ad);
-    if (!ok) { json_decref(ret); return reply_db_error(r, err); }
-    json_t *out = json_pack("{sI ss ss ss ss ss ss ss ss ss}", "id", (json_int_t)id, "kind", kind, "object", object, "code",
-                            code, "reason", reason, "rule_reason", rr ? rr : "", "clause", clause ? clause : "10.2",
-                            "rule_sha", sha, "actor", req_actor(r), "at", at);
     json_decref(ret);
-    return reply_json(r, 201, out);
+    return out;
 }
-
-const struct route accountability_routes[] = {
-    {"GET", "/api/accountability", ROLE_ADMIN | ROLE_HEAD | ROLE_AUDITOR, h_list},
-    {"POST", "/api/accountability/exemptions", ROLE_ADMIN | ROLE_HEAD, h_exempt},
-    {0},
-};

@@ -1,12 +1,21 @@
 /* accountability.h: the 10.1 situations (tasks not checked or delayed, results not published in
  * time, suspected crimes not referred, objections not reviewed or answered in time) computed by
- * rules/accountability.lua from the database state, and the 10.2 exemptions it validates.
- * Routes are listed at the top of accountability.c. Uses db.h, audit.h, http.h, results.h. */
+ * rules/accountability.lua from the database state, and the 10.2 exemptions it validates. The HTTP
+ * routes are in http/api_accountability.c. Knows nothing of HTTP. Uses decide.h, db.h and audit.h. */
 #ifndef SPOT_ACCOUNTABILITY_H
 #define SPOT_ACCOUNTABILITY_H
 
-#include "http.h"
+#include <jansson.h>
+#include "ctx.h"
+#include "err.h"
 
-extern const struct route accountability_routes[];
+/* {today, situations, exemptions, rule_sha} as of today ("" or NULL: the bureau's date; otherwise
+ * YYYY-MM-DD). New reference or NULL with *e. */
+json_t *accountability_situations(spot_ctx *c, const char *today, spot_err *e);
+
+/* Records the exemption in {kind, object, code, reason} when accountability.exempt(kind, code)
+ * allows it, with the rule's reason, clause and sha. A decision without a clause is a rule error.
+ * Returns the new exemption or NULL with *e; nothing changed then. */
+json_t *accountability_exempt(spot_ctx *c, json_t *in, spot_err *e);
 
 #endif

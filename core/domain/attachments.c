@@ -1,24 +1,14 @@
 /* attachments.c: archive of documents, photos, audio and video (clause 9.2).
  *
- * Routes
- *   POST /api/results/{id}/attachments?name=FILE   raw body with its Content-Type; staff of the task
- *        (an inspector on one of its teams, planners, heads) and admins. 201 {id, name, mime, size,
- *        sha256}. An empty body, a type off the allow-list or content that does not look like its
- *        type is refused (415/400); a body over spot_config.upload_max is refused with 413 by the
- *        server before any handler runs, so nothing is stored.
- *   POST /api/tasks/{id}/attachments?name=FILE     the same for the task itself.
- *   GET  /api/tasks/{id}/attachments               list (metadata) of the task's own attachments.
- *   GET  /api/attachments/{id}                     the content, for the same people.
- *
  * Content is kept in the database (a BLOB, written in the same transaction as its audit record,
  * whose details carry the SHA-256 and size); attachments are never changed or removed (triggers).
+ * Who may file and read: see api_attachments.c.
  */
 #include "attachments.h"
+#include "access.h"
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
-#include "results.h"
-#include "tasks.h"
 #include "validate.h"
 
 #include <stdio.h>
@@ -58,30 +48,35 @@ static const struct {
     {"text/plain", NULL, 0, 0},
 };
 
+#define TASK_STAFF_ROLES (ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD)
 
-json_t *attachments_list(sqlite3 *db, long long task_id, long long result_id, char **err)
+static int fail_db(spot_err *e, char *err)
 {
-    if (result_id > 0)
-        return db_rows(db, err, "SELECT id, task_id, result_id, name, mime, size, sha256, uploaded_by, uploaded_at "
-                                "FROM attachments WHERE result_id = ? ORDER BY id", "i", result_id);
-    return db_rows(db, err, "SELECT id, task_id, result_id, name, mime, size, sha256, uploaded_by, uploaded_at "
-                            "FROM attachments WHERE task_id = ? AND result_id IS NULL ORDER BY id", "i", task_id);
+    return spot_fail_db(e, "attachments", err);
 }
 
-/* The allow-listed type of ct (parameters such as "; charset=" dropped) into out; index or -1. */
-static int type_of(const char *ct, char *out, size_t cap)
+json_t *attachments_list(spot_ctx *c, long long task_id, long long result_id, spot_err *e)
+{
+    char *err = NULL;
+    json_t *rows;
+    if (result_id > 0)
+        rows = db_rows(c->db, &err, "SELECT id, task_id, result_id, name, mime, size, sha256, uploaded_by, uploaded_at "
+                                    "FROM attachments WHERE result_id = ? ORDER BY id", "i", result_id);
+    else
+        rows = db_rows(c->db, &err, "SELECT id, task_id, result_id, name, mime, size, sha256, uploaded_by, uploaded_at "
+                                    "FROM attachments WHERE task_id = ? AND result_id IS NULL ORDER BY id", "i", task_id);
+    if (!rows) fail_db(e, err);
+    return rows;
+}
+
+/* The allow-listed type of ct (parameters such as "; charset=" dropped); index or -1. */
+static int type_of(const char *ct)
 {
     if (!ct) return -1;
     size_t n = strcspn(ct, ";");
     while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t')) n--;
-    if (n >= cap) return -1;
-    memcpy(out, ct, n);
-    out[n] = 0;
     for (size_t i = 0; i < sizeof TYPES / sizeof TYPES[0]; i++)
-        if (!strcasecmp(TYPES[i].mime, out)) {
-            snprintf(out, cap, "%s", TYPES[i].mime);
-            return (int)i;
-        }
+        if (strlen(TYPES[i].mime) == n && !strncasecmp(TYPES[i].mime, ct, n)) return (int)i;
     return -1;
 }
 
@@ -104,129 +99,134 @@ static int name_ok(const char *name)
     return strcmp(name, ".") && strcmp(name, "..");
 }
 
-static int upload(req *r, long long task_id, long long result_id)
+/* Checks and stores the upload once the caller's right to file it was checked. */
+static json_t *store(spot_ctx *c, long long task_id, long long result_id, const char *name, const char *content_type,
+                     const char *body, size_t len, spot_err *e)
 {
-    char *err = NULL;
-    int staff = results_task_staff(r, task_id, ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, &err);
-    if (staff < 0) return reply_db_error(r, err);
-    if (!staff) return reply_error(r, 403, "forbidden", "只有本任务的工作人员可以上传附件");
-    const char *name = req_query(r, "name");
     if (!name_ok(name))
-        return reply_error(r, 400, "bad_name", "需要文件名 ?name=（不超过 %d 字节，不含引号、斜杠和控制字符）", NAME_MAX_BYTES);
-    if (!r->body_len) return reply_error(r, 400, "empty", "附件内容为空");
-    char mime[128];
-    int t = type_of(req_header(r, "Content-Type"), mime, sizeof mime);
+        return spot_fail(e, SPOT_E_INPUT, "bad_name", "需要文件名 ?name=（不超过 %d 字节，不含引号、斜杠和控制字符）",
+                         NAME_MAX_BYTES), NULL;
+    if (!len) return spot_fail(e, SPOT_E_INPUT, "empty", "附件内容为空"), NULL;
+    int t = type_of(content_type);
     if (t < 0)
-        return reply_error(r, 415, "unsupported_type", "不接受的文件类型：%s（可上传 PDF、Office 文档、图片、音频、视频和纯文本）",
-                           req_header(r, "Content-Type") ? "该类型" : "未声明");
-    if (!content_matches(t, r->body, r->body_len))
-        return reply_error(r, 400, "type_mismatch", "文件内容与声明的类型 %s 不符", mime);
+        return spot_fail(e, SPOT_E_MEDIA, "unsupported_type",
+                         "不接受的文件类型：%s（可上传 PDF、Office 文档、图片、音频、视频和纯文本）",
+                         content_type ? "该类型" : "未声明"), NULL;
+    const char *mime = TYPES[t].mime;
+    if (!content_matches(t, body, len))
+        return spot_fail(e, SPOT_E_INPUT, "type_mismatch", "文件内容与声明的类型 %s 不符", mime), NULL;
     unsigned char h[crypto_hash_sha256_BYTES];
     char hex[crypto_hash_sha256_BYTES * 2 + 1];
-    crypto_hash_sha256(h, (const unsigned char *)r->body, r->body_len);
+    crypto_hash_sha256(h, (const unsigned char *)body, len);
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     char at[32], obj[64];
     clock_now_rfc3339(at);
-    int ok = db_begin(r->db, &err) == 0 &&
-             db_run(r->db, &err, "INSERT INTO attachments(task_id, result_id, name, mime, size, sha256, content, uploaded_by, "
+    char *err = NULL;
+    const char *actor = ctx_actor(c);
+    int ok = db_begin(c->db, &err) == 0 &&
+             db_run(c->db, &err, "INSERT INTO attachments(task_id, result_id, name, mime, size, sha256, content, uploaded_by, "
                                  "uploaded_at) VALUES (?,NULLIF(?, 0),?,?,?,?,?,?,?)", "iissisbss", task_id,
-                    result_id > 0 ? result_id : 0, name, mime, (long long)r->body_len, hex, r->body,
-                    (int)r->body_len, req_actor(r), at) == 1;
-    long long id = sqlite3_last_insert_rowid(r->db);
+                    result_id > 0 ? result_id : 0, name, mime, (long long)len, hex, body, (int)len, actor, at) == 1;
+    long long id = sqlite3_last_insert_rowid(c->db);
     snprintf(obj, sizeof obj, "attachment:%lld", id);
     json_t *ad = json_pack("{sI sI ss ss sI ss}", "task_id", (json_int_t)task_id, "result_id", (json_int_t)result_id, "name",
-                           name, "mime", mime, "size", (json_int_t)r->body_len, "sha256", hex);
-    ok = ok && audit_log(r->db, req_actor(r), "attachment.upload", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
+                           name, "mime", mime, "size", (json_int_t)len, "sha256", hex);
+    ok = ok && audit_log(c->db, actor, "attachment.upload", obj, ad, &err) == 0 && db_commit(c->db, &err) == 0;
     json_decref(ad);
-    if (!ok) return reply_db_error(r, err);
-    return reply_json(r, 201, json_pack("{sI sI so ss ss sI ss ss ss}", "id", (json_int_t)id, "task_id", (json_int_t)task_id,
-                                        "result_id", result_id > 0 ? json_integer(result_id) : json_null(), "name", name,
-                                        "mime", mime, "size", (json_int_t)r->body_len, "sha256", hex, "uploaded_by",
-                                        req_actor(r), "uploaded_at", at));
-}
-
-static int h_upload_result(req *r)
-{
-    long long rid = req_param_id(r, 0);
-    char *err = NULL;
-    long long task_id = rid > 0 ? db_int(r->db, &err, 0, "SELECT task_id FROM results WHERE id = ?", "i", rid) : 0;
-    if (err) return reply_db_error(r, err);
-    if (!task_id) return reply_error(r, 404, "not_found", "没有这个检查结果");
-    /* the JSON parser of the server may have failed on a raw body declared as JSON: not our type anyway */
-    return upload(r, task_id, rid);
-}
-
-static int h_upload_task(req *r)
-{
-    long long tid = req_param_id(r, 0);
-    char *err = NULL;
-    long long n = tid > 0 ? db_int(r->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ?", "i", tid) : 0;
-    if (err) return reply_db_error(r, err);
-    if (!n) return reply_error(r, 404, "not_found", "没有这个任务");
-    return upload(r, tid, 0);
-}
-
-static int h_list_task(req *r)
-{
-    long long tid = req_param_id(r, 0);
-    char *err = NULL;
-    long long n = tid > 0 ? db_int(r->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ?", "i", tid) : 0;
-    if (err) return reply_db_error(r, err);
-    if (!n) return reply_error(r, 404, "not_found", "没有这个任务");
-    int staff = results_task_staff(r, tid, ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, &err);
-    if (staff < 0) return reply_db_error(r, err);
-    if (!staff) return reply_error(r, 403, "forbidden", "只有本任务的工作人员可以查看附件");
-    json_t *rows = attachments_list(r->db, tid, 0, &err);
-    if (!rows) return reply_db_error(r, err);
-    return reply_json(r, 200, json_pack("{so}", "attachments", rows));
-}
-
-static int h_download(req *r)
-{
-    long long id = req_param_id(r, 0);
-    char *err = NULL;
-    long long task_id = id > 0 ? db_int(r->db, &err, 0, "SELECT task_id FROM attachments WHERE id = ?", "i", id) : 0;
-    if (err) return reply_db_error(r, err);
-    if (!task_id) return reply_error(r, 404, "not_found", "没有这个附件");
-    int staff = results_task_staff(r, task_id, ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, &err);
-    if (staff < 0) return reply_db_error(r, err);
-    if (!staff) return reply_error(r, 403, "forbidden", "只有本任务的工作人员可以下载附件");
-    sqlite3_stmt *q = db_prepare(r->db, &err, "SELECT name, mime, sha256, content FROM attachments WHERE id = ?", "i", id);
-    if (!q) return reply_db_error(r, err);
-    int out;
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(q, 0);
-        char mime[128];
-        int t = type_of((const char *)sqlite3_column_text(q, 1), mime, sizeof mime);
-        /* RFC 5987 percent-encoding of the stored name */
-        size_t nl = strlen(name);
-        char *enc = malloc(nl * 3 + 1), *p = enc;
-        if (!enc) { sqlite3_finalize(q); return reply_error(r, 500, "internal", "out of memory"); }
-        for (const unsigned char *s = (const unsigned char *)name; *s; s++) {
-            if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || strchr("-._~", *s))
-                *p++ = (char)*s;
-            else p += sprintf(p, "%%%02X", *s);
-        }
-        *p = 0;
-        char *disp = xprintf("attachment; filename*=UTF-8''%s", enc);
-        free(enc);
-        reply_header(r, "Content-Disposition", disp);
-        reply_header(r, "X-Content-SHA256", (const char *)sqlite3_column_text(q, 2));
-        free(disp);
-        /* the type must be a static string: the statement's text dies with it */
-        out = reply_bytes(r, 200, t >= 0 ? TYPES[t].mime : "application/octet-stream", sqlite3_column_blob(q, 3),
-                          (size_t)sqlite3_column_bytes(q, 3));
-    } else {
-        out = reply_error(r, 404, "not_found", "没有这个附件");
+    if (!ok) {
+        if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
+        return fail_db(e, err), NULL;
     }
-    sqlite3_finalize(q);
-    return out;
+    return json_pack("{sI sI so ss ss sI ss ss ss}", "id", (json_int_t)id, "task_id", (json_int_t)task_id, "result_id",
+                     result_id > 0 ? json_integer(result_id) : json_null(), "name", name, "mime", mime, "size",
+                     (json_int_t)len, "sha256", hex, "uploaded_by", actor, "uploaded_at", at);
 }
 
-const struct route attachments_routes[] = {
-    {"POST", "/api/results/{id}/attachments", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_upload_result},
-    {"POST", "/api/tasks/{id}/attachments", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_upload_task},
-    {"GET", "/api/tasks/{id}/attachments", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_list_task},
-    {"GET", "/api/attachments/{id}", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_download},
-    {0},
-};
+json_t *attachments_upload_result(spot_ctx *c, long long result_id, const char *name, const char *content_type,
+                                  const char *body, size_t len, spot_err *e)
+{
+    char *err = NULL;
+    long long task_id = result_id > 0 ? db_int(c->db, &err, 0, "SELECT task_id FROM results WHERE id = ?", "i", result_id) : 0;
+    if (err) return fail_db(e, err), NULL;
+    if (!task_id) return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个检查结果"), NULL;
+    int staff = access_task_staff(c, task_id, TASK_STAFF_ROLES, e);
+    if (staff < 0) return NULL;
+    if (!staff) return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务的工作人员可以上传附件"), NULL;
+    return store(c, task_id, result_id, name, content_type, body, len, e);
+}
+
+/* Whether task_id exists: 1, 0, or -1 with *e. */
+static int task_exists(spot_ctx *c, long long task_id, spot_err *e)
+{
+    char *err = NULL;
+    long long n = task_id > 0 ? db_int(c->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ?", "i", task_id) : 0;
+    if (err) return fail_db(e, err);
+    return n > 0;
+}
+
+json_t *attachments_upload_task(spot_ctx *c, long long task_id, const char *name, const char *content_type,
+                                const char *body, size_t len, spot_err *e)
+{
+    int ex = task_exists(c, task_id, e);
+    if (ex < 0) return NULL;
+    if (!ex) return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个任务"), NULL;
+    int staff = access_task_staff(c, task_id, TASK_STAFF_ROLES, e);
+    if (staff < 0) return NULL;
+    if (!staff) return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务的工作人员可以上传附件"), NULL;
+    return store(c, task_id, 0, name, content_type, body, len, e);
+}
+
+json_t *attachments_of_task(spot_ctx *c, long long task_id, spot_err *e)
+{
+    int ex = task_exists(c, task_id, e);
+    if (ex < 0) return NULL;
+    if (!ex) return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个任务"), NULL;
+    int staff = access_task_staff(c, task_id, TASK_STAFF_ROLES, e);
+    if (staff < 0) return NULL;
+    if (!staff) return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务的工作人员可以查看附件"), NULL;
+    json_t *rows = attachments_list(c, task_id, 0, e);
+    return rows ? json_pack("{so}", "attachments", rows) : NULL;
+}
+
+int attachments_fetch(spot_ctx *c, long long id, attachment_file *f, spot_err *e)
+{
+    memset(f, 0, sizeof *f);
+    char *err = NULL;
+    long long task_id = id > 0 ? db_int(c->db, &err, 0, "SELECT task_id FROM attachments WHERE id = ?", "i", id) : 0;
+    if (err) return fail_db(e, err);
+    if (!task_id) return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个附件");
+    int staff = access_task_staff(c, task_id, TASK_STAFF_ROLES, e);
+    if (staff < 0) return -1;
+    if (!staff) return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务的工作人员可以下载附件");
+    sqlite3_stmt *q = db_prepare(c->db, &err, "SELECT name, mime, sha256, content FROM attachments WHERE id = ?", "i", id);
+    if (!q) return fail_db(e, err);
+    int rc = -1;
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个附件");
+        goto done;
+    }
+    int t = type_of((const char *)sqlite3_column_text(q, 1));
+    f->mime = t >= 0 ? TYPES[t].mime : "application/octet-stream";
+    snprintf(f->sha256, sizeof f->sha256, "%s", (const char *)sqlite3_column_text(q, 2));
+    f->name = strdup((const char *)sqlite3_column_text(q, 0));
+    f->len = (size_t)sqlite3_column_bytes(q, 3);
+    f->data = malloc(f->len ? f->len : 1);
+    if (!f->name || !f->data) {
+        attachment_file_free(f);
+        fail_db(e, strdup("out of memory"));
+        goto done;
+    }
+    if (f->len) memcpy(f->data, sqlite3_column_blob(q, 3), f->len);
+    rc = 0;
+done:
+    sqlite3_finalize(q);
+    return rc;
+}
+
+void attachment_file_free(attachment_file *f)
+{
+    free(f->name);
+    free(f->data);
+    f->name = NULL;
+    f->data = NULL;
+}

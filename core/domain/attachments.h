@@ -1,19 +1,44 @@
 /* attachments.h: the archive of a task's and its results' documents, photos, audio and video
- * (clause 9.2): upload (raw body, size capped by spot_config.upload_max in http.c, MIME type on an
- * allow-list and checked against the content's signature), SHA-256 and size stored with the content,
- * download only for the task's staff and admins. Routes are listed at the top of attachments.c.
- * Uses db.h, audit.h, http.h, results.h, tasks.h and libsodium. */
+ * (clause 9.2): upload (size capped by spot_config.upload_max in http.c, MIME type on an allow-list
+ * and checked against the content's signature), SHA-256 and size stored with the content, never
+ * changed or removed. The HTTP routes are in http/api_attachments.c. Knows nothing of HTTP.
+ * Uses access.h, db.h, audit.h, validate.h and libsodium. */
 #ifndef SPOT_ATTACHMENTS_H
 #define SPOT_ATTACHMENTS_H
 
-#include <sqlite3.h>
+#include <stddef.h>
 #include <jansson.h>
-#include "http.h"
+#include "ctx.h"
+#include "err.h"
 
-/* The attachments (metadata only: id, name, mime, size, sha256, uploaded_by, uploaded_at) of a
- * result (result_id > 0) or of the task itself (result_id == 0). New reference, or NULL with *err. */
-json_t *attachments_list(sqlite3 *db, long long task_id, long long result_id, char **err);
+/* The attachments (metadata only: id, task_id, result_id, name, mime, size, sha256, uploaded_by,
+ * uploaded_at) of a result (result_id > 0) or of the task itself (result_id == 0). No access check.
+ * New reference, or NULL with *e. */
+json_t *attachments_list(spot_ctx *c, long long task_id, long long result_id, spot_err *e);
 
-extern const struct route attachments_routes[];
+/* The task's own attachments for its staff: {attachments:[…]}. New reference or NULL with *e. */
+json_t *attachments_of_task(spot_ctx *c, long long task_id, spot_err *e);
+
+/* Stores body (len bytes, declared content_type, file name name) as an attachment of result
+ * result_id (attachments_upload_result) or of task task_id (attachments_upload_task). Returns the
+ * new attachment's metadata (new reference) or NULL with *e; nothing is stored then. */
+json_t *attachments_upload_result(spot_ctx *c, long long result_id, const char *name, const char *content_type,
+                                  const char *body, size_t len, spot_err *e);
+json_t *attachments_upload_task(spot_ctx *c, long long task_id, const char *name, const char *content_type,
+                                const char *body, size_t len, spot_err *e);
+
+/* The stored content of one attachment. */
+typedef struct attachment_file {
+    char *name;         /* UTF-8 file name (owned) */
+    const char *mime;   /* allow-listed type (static), "application/octet-stream" if unknown */
+    char sha256[65];    /* hex */
+    void *data;         /* the content (owned) */
+    size_t len;
+} attachment_file;
+
+/* Fills *f with attachment id for a caller who may read it. 0, or -1 with *e (404, 403). The caller
+ * frees f with attachment_file_free. */
+int attachments_fetch(spot_ctx *c, long long id, attachment_file *f, spot_err *e);
+void attachment_file_free(attachment_file *f);
 
 #endif

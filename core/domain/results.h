@@ -1,47 +1,66 @@
 /* results.h: inspection results (clauses 8.1-8.4, 9.1): one combined record per task and unit with
  * its records per item checkpoint and team member, sign-off by every team member, review (录入审核),
- * publication, corrections with a head's approval, and the public results. Routes are listed at the
- * top of results.c. Also the helpers shared by objections.c, followups.c, attachments.c and
- * accountability.c. Uses db.h, audit.h, http.h, luahost.h, worker.h and tasks.h. */
+ * publication, corrections with a head's approval, and the public results. The HTTP routes are in
+ * http/api_results.c. Every function takes the caller's spot_ctx and fails with a spot_err; none
+ * replies. Uses access.h, decide.h, attachments.h, followups.h, db.h, audit.h and worker.h. */
 #ifndef SPOT_RESULTS_H
 #define SPOT_RESULTS_H
 
-#include <sqlite3.h>
 #include <jansson.h>
-#include "http.h"
+#include "ctx.h"
+#include "err.h"
 
-/* Calls rules[rule][fn](args...) (args stolen). Returns the new array of results, or NULL with *err. */
-json_t *results_rule(req *r, const char *rule, const char *fn, json_t *args, char **err);
-
-/* A deadline decided by deadlines[fn](date) ("publication_due", "objection_review_due",
- * "feedback_due"): a new object {date, days, reason, clause, warning, rule_sha, level, level_reason}
- * with level = deadlines.warning_level(date, today) (today: NULL = now). NULL with *err. */
-json_t *results_deadline(req *r, const char *fn, const char *date, const char *today, char **err);
-
-/* The warning level of due_date today: a new object {level, reason, clause}, or NULL with *err. */
-json_t *results_level(req *r, const char *due_date, const char *today, char **err);
-
-/* Whether cert_no is on the current team of uscc in task. 1, 0, or -1 with *err. */
-int results_on_team(sqlite3 *db, long long task_id, const char *uscc, const char *cert_no, char **err);
-
-/* Whether the request's user is staff of task: has one of roles, or is an inspector on one of the
- * task's teams. 1, 0, or -1 with *err. */
-int results_task_staff(req *r, long long task_id, int roles, char **err);
-
-/* The result row (with "records" and corrections applied when current != 0) or NULL (no such
- * result, or *err set). New reference. */
-json_t *results_load(sqlite3 *db, long long id, int current, char **err);
+/* The result row (with "records" and, when current != 0 and it is published, its approved
+ * corrections applied). New reference, or NULL with *e (SPOT_E_NOTFOUND when there is none). */
+json_t *results_load(spot_ctx *c, long long id, int current, spot_err *e);
 
 /* Applies the approved corrections of a published result to the object res (in approval order):
  * category, category_label, summary, records. Adds "corrections" (approved ones: id, reason, date,
- * at, changes) and "corrected". Returns 0 or -1 with *err. */
-int results_apply_corrections(sqlite3 *db, json_t *res, char **err);
+ * at, changes) and "corrected". Returns 0 or -1 with *e. */
+int results_apply_corrections(spot_ctx *c, json_t *res, spot_err *e);
 
-/* Validates changes {category?, summary?, records?} of a correction for the result res (borrowed) and
- * returns a new normalised object (category_label added), or NULL after replying 4xx (or 422 on a
- * rule failure) — the caller returns 0 then. */
-json_t *results_check_changes(req *r, json_t *res, json_t *changes);
+/* Validates changes {category?, summary?, records?} of a correction for the result res (borrowed)
+ * and returns a new normalised object (category_label and follow_up added), or NULL with *e
+ * (input 400, unknown category/item/checkpoint/member 422, rule failure). */
+json_t *results_check_changes(spot_ctx *c, json_t *res, json_t *changes, spot_err *e);
 
-extern const struct route results_routes[];
+/* Enters or replaces the draft result of a unit of task task_id from in {uscc, category, summary,
+ * records} (see api_results.c). *created tells a new result from a replaced draft. Returns the staff
+ * view (new reference) or NULL with *e. */
+json_t *results_enter(spot_ctx *c, long long task_id, json_t *in, int *created, spot_err *e);
+
+/* {results, units} of a task for its staff. New reference or NULL with *e. */
+json_t *results_of_task(spot_ctx *c, long long task_id, spot_err *e);
+
+/* The staff view of result id (signatures, reviews, corrections, follow-ups, attachments,
+ * objections, deadline). New reference or NULL with *e. */
+json_t *results_get(spot_ctx *c, long long id, spot_err *e);
+
+/* Signs (in: NULL or {}), reviews (in: {approve, reason|opinion}) or publishes (in: NULL or {})
+ * result id as the caller. Each returns the new staff view or NULL with *e; nothing changed then. */
+json_t *results_sign(spot_ctx *c, long long id, json_t *in, spot_err *e);
+json_t *results_review(spot_ctx *c, long long id, json_t *in, spot_err *e);
+json_t *results_publish(spot_ctx *c, long long id, json_t *in, spot_err *e);
+
+/* Requests a correction of published result id (in: {reason, changes}). Returns the new pending
+ * request {id, result_id, status, reason, changes, message} or NULL with *e. */
+json_t *results_request_correction(spot_ctx *c, long long id, json_t *in, spot_err *e);
+
+/* Approves (approve != 0) or rejects correction cid of result id (in: NULL or {note|reason}).
+ * Returns the new staff view or NULL with *e. */
+json_t *results_decide_correction(spot_ctx *c, long long id, long long cid, json_t *in, int approve, spot_err *e);
+
+/* Correction requests across results, newest first; status, page and per_page are the raw query
+ * arguments (NULL when absent). {total, page, per_page, corrections} or NULL with *e. */
+json_t *results_corrections(spot_ctx *c, const char *status, const char *page, const char *per_page, spot_err *e);
+
+/* The public filters of published results (raw query arguments, NULL when absent). */
+typedef struct results_public_query {
+    const char *task, *year, *industry, *region, *category, *page;
+} results_public_query;
+
+/* Published results with their approved corrections applied, without personal data:
+ * {total, page, page_size, results}. New reference or NULL with *e. */
+json_t *results_public(spot_ctx *c, const results_public_query *q, spot_err *e);
 
 #endif

@@ -12,11 +12,11 @@
 #include "enterprises.h"
 #include "inspectors.h"
 #include "items.h"
-#include "results.h"
-#include "followups.h"
-#include "objections.h"
-#include "attachments.h"
-#include "accountability.h"
+#include "api_results.h"
+#include "api_followups.h"
+#include "api_objections.h"
+#include "api_attachments.h"
+#include "api_accountability.h"
 
 const struct route *const spot_route_tables[] = {
     auth_routes,

@@ -1,0 +1,32 @@
+/* access.c: see access.h. */
+#include "access.h"
+#include "db.h"
+
+int access_on_team(spot_ctx *c, long long task_id, const char *uscc, const char *cert_no, spot_err *e)
+{
+    if (!cert_no || !*cert_no || !uscc) return 0;
+    char *err = NULL;
+    long long n = db_int(c->db, &err, 0, "SELECT count(*) FROM task_teams t, json_each(t.inspectors) j WHERE t.task_id = ? "
+                                         "AND t.uscc = ? AND j.value = ?", "iss", task_id, uscc, cert_no);
+    if (err) return spot_fail_db(e, "access", err);
+    return n > 0;
+}
+
+int access_task_staff(spot_ctx *c, long long task_id, int roles, spot_err *e)
+{
+    if (ctx_has_role(c, roles)) return 1;
+    if (!ctx_has_role(c, ROLE_INSPECTOR) || !c->user->cert_no[0]) return 0;
+    char *err = NULL;
+    long long n = db_int(c->db, &err, 0, "SELECT count(*) FROM task_teams t, json_each(t.inspectors) j WHERE t.task_id = ? "
+                                         "AND j.value = ?", "is", task_id, c->user->cert_no);
+    if (err) return spot_fail_db(e, "access", err);
+    return n > 0;
+}
+
+int access_result_archive(spot_ctx *c, long long task_id, const char *uscc, int write, spot_err *e)
+{
+    if (ctx_has_role(c, ROLE_ADMIN | ROLE_HEAD)) return 1;
+    if (!write && ctx_has_role(c, ROLE_AUDITOR)) return 1;
+    if (!ctx_has_role(c, ROLE_INSPECTOR)) return 0;
+    return access_on_team(c, task_id, uscc, c->user->cert_no, e);
+}

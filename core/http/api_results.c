@@ -1,0 +1,125 @@
+/* api_results.c: inspection results over HTTP (clauses 8.1-8.4, 9.1; SPEC §5). Each handler parses
+ * the request, calls results.c and maps its spot_err through reply_err.
+ *
+ * Routes
+ *   POST /api/tasks/{id}/results {uscc, category, summary, records:[{item_id, checkpoint_id,
+ *        category?, finding, cert_no?}]}      inspector on that unit's team: creates (201) or replaces
+ *        (200) the draft result of one unit (one combined record per unit, 8.2; the team is led by the
+ *        task's lead unit). A record's cert_no defaults to the caller's. Changing a draft clears its
+ *        signatures and any approval (back to draft). 409 once published (use a correction).
+ *   GET  /api/tasks/{id}/results              staff of the task: results and dispatched units.
+ *   GET  /api/results/{id}                    staff of the task: the result with signatures, reviews,
+ *        corrections, follow-ups, attachments, objections and its 9.1 deadline.
+ *   POST /api/results/{id}/sign               an inspector on the team signs the current version.
+ *   POST /api/results/{id}/review {approve, reason|opinion}   head (录入审核; a head, not a team
+ *        member, so that nobody reviews their own record): approve needs every signature; a return
+ *        needs a reason, sets the result back to draft and clears the signatures. All kept.
+ *   POST /api/results/{id}/publish            an inspector on the team or a head ("谁检查、谁录入、
+ *        谁公示"): needs every signature (409 unsigned), then the review (409 not_reviewed). Stores
+ *        the deadline of deadlines.publication_due(task end) with its reason, clause and rule sha.
+ *   POST /api/results/{id}/corrections {reason, changes:{category?, summary?, records?}}
+ *        staff except auditors (inspectors only of that team): a pending correction (201).
+ *   POST /api/results/{id}/corrections/{cid}/approve {note?, changes?}   head only: effective.
+ *   POST /api/results/{id}/corrections/{cid}/reject {note}               head only.
+ *   GET  /api/corrections?status=pending|approved|rejected&page=&per_page=   admin, planner, head:
+ *        correction requests across results, newest first (result id, uscc, unit name, task id and
+ *        name, reason, changes, source, requested_at/by, decision), so that a head finds the pending
+ *        ones without opening every result.
+ *   GET  /api/public/results?task=&year=&industry=&region=&category=&page=   everyone: published
+ *        results with every approved correction applied and the list of corrections (date, reason);
+ *        no names or id numbers (cert_no only).
+ */
+#include "api_results.h"
+#include "results.h"
+
+/* Replies status with v (stolen), or the error e when v is NULL. Returns 0. */
+static int answer(req *r, int status, json_t *v, const spot_err *e)
+{
+    return v ? reply_json(r, status, v) : reply_err(r, e);
+}
+
+static int h_enter(req *r)
+{
+    spot_err e;
+    int created = 0;
+    json_t *v = results_enter(&r->ctx, req_param_id(r, 0), r->json, &created, &e);
+    return answer(r, created ? 201 : 200, v, &e);
+}
+
+static int h_task_results(req *r)
+{
+    spot_err e;
+    return answer(r, 200, results_of_task(&r->ctx, req_param_id(r, 0), &e), &e);
+}
+
+static int h_get(req *r)
+{
+    spot_err e;
+    return answer(r, 200, results_get(&r->ctx, req_param_id(r, 0), &e), &e);
+}
+
+static int h_sign(req *r)
+{
+    spot_err e;
+    return answer(r, 200, results_sign(&r->ctx, req_param_id(r, 0), r->json, &e), &e);
+}
+
+static int h_review(req *r)
+{
+    spot_err e;
+    return answer(r, 200, results_review(&r->ctx, req_param_id(r, 0), r->json, &e), &e);
+}
+
+static int h_publish(req *r)
+{
+    spot_err e;
+    return answer(r, 200, results_publish(&r->ctx, req_param_id(r, 0), r->json, &e), &e);
+}
+
+static int h_correction(req *r)
+{
+    spot_err e;
+    return answer(r, 201, results_request_correction(&r->ctx, req_param_id(r, 0), r->json, &e), &e);
+}
+
+static int h_correction_approve(req *r)
+{
+    spot_err e;
+    return answer(r, 200, results_decide_correction(&r->ctx, req_param_id(r, 0), req_param_id(r, 1), r->json, 1, &e), &e);
+}
+
+static int h_correction_reject(req *r)
+{
+    spot_err e;
+    return answer(r, 200, results_decide_correction(&r->ctx, req_param_id(r, 0), req_param_id(r, 1), r->json, 0, &e), &e);
+}
+
+static int h_corrections(req *r)
+{
+    spot_err e;
+    json_t *v = results_corrections(&r->ctx, req_query(r, "status"), req_query(r, "page"), req_query(r, "per_page"), &e);
+    return answer(r, 200, v, &e);
+}
+
+static int h_public(req *r)
+{
+    spot_err e;
+    results_public_query q = {req_query(r, "task"), req_query(r, "year"), req_query(r, "industry"),
+                              req_query(r, "region"), req_query(r, "category"), req_query(r, "page")};
+    return answer(r, 200, results_public(&r->ctx, &q, &e), &e);
+}
+
+const struct route results_routes[] = {
+    {"POST", "/api/tasks/{id}/results", ROLE_INSPECTOR, h_enter},
+    {"GET", "/api/tasks/{id}/results", ROLE_STAFF, h_task_results},
+    {"GET", "/api/results/{id}", ROLE_STAFF, h_get},
+    {"POST", "/api/results/{id}/sign", ROLE_INSPECTOR, h_sign},
+    {"POST", "/api/results/{id}/review", ROLE_HEAD, h_review},
+    {"POST", "/api/results/{id}/publish", ROLE_INSPECTOR | ROLE_HEAD, h_publish},
+    {"POST", "/api/results/{id}/corrections", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_correction},
+    {"POST", "/api/results/{id}/corrections/{cid}/approve", ROLE_HEAD, h_correction_approve},
+    {"POST", "/api/results/{id}/corrections/{cid}/reject", ROLE_HEAD, h_correction_reject},
+    {"GET", "/api/corrections", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, h_corrections},
+    {"GET", "/api/public/results", ROLE_PUBLIC, h_public},
+    {0},
+};
