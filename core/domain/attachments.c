@@ -146,13 +146,21 @@ json_t *attachments_upload_result(spot_ctx *c, long long result_id, const char *
                                   const char *body, size_t len, spot_err *e)
 {
     char *err = NULL;
-    long long task_id = result_id > 0 ? db_int(c->db, &err, 0, "SELECT task_id FROM results WHERE id = ?", "i", result_id) : 0;
-    if (err) return fail_db(e, err), NULL;
-    if (!task_id) return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个检查结果"), NULL;
-    int staff = access_task_staff(c, task_id, TASK_STAFF_ROLES, e);
-    if (staff < 0) return NULL;
-    if (!staff) return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务的工作人员可以上传附件"), NULL;
-    return store(c, task_id, result_id, name, content_type, body, len, e);
+    json_t *res = result_id > 0 ? db_row(c->db, &err, "SELECT task_id, uscc FROM results WHERE id = ?", "i", result_id) : NULL;
+    if (!res) {
+        if (err) fail_db(e, err);
+        else spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个检查结果");
+        return NULL;
+    }
+    long long task_id = json_integer_value(json_object_get(res, "task_id"));
+    json_t *out = NULL;
+    int may = access_result_archive(c, task_id, json_string_value(json_object_get(res, "uscc")), 1, e);
+    if (may == 0)
+        spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有该单位检查组的成员、执法单位负责人和管理员可以为检查结果上传附件");
+    else if (may > 0)
+        out = store(c, task_id, result_id, name, content_type, body, len, e);
+    json_decref(res);
+    return out;
 }
 
 /* Whether task_id exists: 1, 0, or -1 with *e. */
@@ -192,12 +200,20 @@ int attachments_fetch(spot_ctx *c, long long id, attachment_file *f, spot_err *e
 {
     memset(f, 0, sizeof *f);
     char *err = NULL;
-    long long task_id = id > 0 ? db_int(c->db, &err, 0, "SELECT task_id FROM attachments WHERE id = ?", "i", id) : 0;
-    if (err) return fail_db(e, err);
-    if (!task_id) return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个附件");
-    int staff = access_task_staff(c, task_id, TASK_STAFF_ROLES, e);
-    if (staff < 0) return -1;
-    if (!staff) return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务的工作人员可以下载附件");
+    json_t *a = id > 0 ? db_row(c->db, &err, "SELECT a.task_id, a.result_id, r.uscc FROM attachments a "
+                                             "LEFT JOIN results r ON r.id = a.result_id WHERE a.id = ?", "i", id) : NULL;
+    if (!a) {
+        if (err) return fail_db(e, err);
+        return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个附件");
+    }
+    long long task_id = json_integer_value(json_object_get(a, "task_id"));
+    const char *uscc = json_string_value(json_object_get(a, "uscc"));
+    /* a result's archive: its unit's team, heads, admins and auditors; the task's own: its staff */
+    int may = json_is_integer(json_object_get(a, "result_id")) ? access_result_archive(c, task_id, uscc, 0, e)
+                                                               : access_task_staff(c, task_id, TASK_STAFF_ROLES, e);
+    json_decref(a);
+    if (may < 0) return -1;
+    if (!may) return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务的工作人员可以下载附件");
     sqlite3_stmt *q = db_prepare(c->db, &err, "SELECT name, mime, sha256, content FROM attachments WHERE id = ?", "i", id);
     if (!q) return fail_db(e, err);
     int rc = -1;

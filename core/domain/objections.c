@@ -3,6 +3,7 @@
  * level}, "feedback": …}.
  */
 #include "objections.h"
+#include "access.h"
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
@@ -121,12 +122,22 @@ json_t *objections_create(spot_ctx *c, json_t *in, spot_err *e)
     return objection_view(c, id, e);
 }
 
+/* The certificate an inspector caller is limited by (objections of tasks with them on a team), or
+ * NULL for the other staff roles, who see every objection. "" for an inspector without one. */
+static const char *inspector_scope(spot_ctx *c)
+{
+    if (!ctx_has_role(c, ROLE_INSPECTOR)) return NULL;
+    return c->user->cert_no;
+}
+
 json_t *objections_list(spot_ctx *c, const char *status, spot_err *e)
 {
     if (status && !*status) status = NULL;
     char *err = NULL;
-    json_t *ids = db_rows(c->db, &err, "SELECT id FROM objections WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT 500",
-                          "ss", status, status);
+    json_t *ids = db_rows(c->db, &err, "SELECT o.id FROM objections o WHERE (?1 IS NULL OR o.status = ?1) AND (?2 IS NULL OR "
+                                       "EXISTS (SELECT 1 FROM results r JOIN task_teams t ON t.task_id = r.task_id, "
+                                       "json_each(t.inspectors) j WHERE r.id = o.result_id AND j.value = ?2)) "
+                                       "ORDER BY o.id DESC LIMIT 500", "ss", status, inspector_scope(c));
     if (!ids) return fail_db(e, err), NULL;
     json_t *list = json_array();
     size_t i;
@@ -146,7 +157,13 @@ json_t *objections_list(spot_ctx *c, const char *status, spot_err *e)
 
 json_t *objections_get(spot_ctx *c, long long id, spot_err *e)
 {
-    return objection_view(c, id, e);
+    json_t *o = objection_view(c, id, e);
+    if (!o || !inspector_scope(c)) return o;
+    int staff = access_task_staff(c, json_integer_value(json_object_get(o, "task_id")), 0, e);
+    if (staff > 0) return o;
+    json_decref(o);
+    if (staff == 0) spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务检查组的成员可以查看该任务的异议");
+    return NULL;
 }
 
 /* The stored objection id (new ref), or NULL with *e (404). */

@@ -2,7 +2,8 @@
  * 9.1; SPEC §5). The routes and what they admit are listed in http/api_results.c.
  *
  * A published result is never updated: the database refuses it (triggers of 0004_results.sql);
- * approved corrections overlay it in approval order (result_corrections.seq).
+ * approved corrections overlay it in approval order (result_corrections.seq). Publication fixes the
+ * unit it is about (result_units, 0006), which the public results read.
  */
 #include "results.h"
 #include "access.h"
@@ -509,11 +510,14 @@ json_t *results_of_task(spot_ctx *c, long long task_id, spot_err *e)
     if (!staff) return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务的工作人员可以查看检查结果"), NULL;
     char *err = NULL;
     json_t *rows = db_rows(c->db, &err,
-        "SELECT r.id, r.uscc, e.name, r.category, r.category_label, r.status, r.version, r.due_date AS deadline, "
+        "SELECT r.id, r.uscc, coalesce(ru.name, e.name) AS name, r.category, r.category_label, r.status, r.version, "
+        "r.due_date AS deadline, "
         "r.published_at, r.published_late, (SELECT count(*) FROM result_signatures s WHERE s.result_id = r.id) AS signed, "
         "(SELECT json_array_length(t.inspectors) FROM task_teams t WHERE t.task_id = r.task_id AND t.uscc = r.uscc) AS team_size, "
         "(SELECT count(*) FROM result_corrections c WHERE c.result_id = r.id AND c.status = 'approved') AS corrections "
-        "FROM results r LEFT JOIN enterprises e ON e.uscc = r.uscc WHERE r.task_id = ? ORDER BY r.id", "i", task_id);
+        "FROM results r LEFT JOIN result_units ru ON ru.result_id = r.id LEFT JOIN task_units tu ON "
+        "tu.task_id = r.task_id AND tu.uscc = r.uscc LEFT JOIN enterprises e ON e.id = tu.enterprise_id "
+        "WHERE r.task_id = ? ORDER BY r.id", "i", task_id);
     json_t *units = rows ? db_rows(c->db, &err, "SELECT u.uscc, e.name, e.industry, e.region, t.leader, t.inspectors "
                                                 "FROM task_units u LEFT JOIN enterprises e ON e.id = u.enterprise_id "
                                                 "LEFT JOIN task_teams t ON t.task_id = u.task_id AND t.uscc = u.uscc "
@@ -662,7 +666,7 @@ done:
 
 json_t *results_publish(spot_ctx *c, long long id, json_t *in, spot_err *e)
 {
-    json_t *res = result_row(c, id, e), *due = NULL, *task = NULL, *ad = NULL, *out = NULL;
+    json_t *res = result_row(c, id, e), *due = NULL, *task = NULL, *ad = NULL, *unit = NULL, *out = NULL;
     if (!res) return NULL;
     char *err = NULL;
     if (in && !(json_is_object(in) && json_object_size(in) == 0)) {
@@ -702,6 +706,11 @@ json_t *results_publish(spot_ctx *c, long long id, json_t *in, spot_err *e)
     ad = json_pack("{ss sO ss sO sO sb}", "uscc", uscc, "version", json_object_get(res, "version"), "publication_due",
                    due_date, "due_reason", json_object_get(due, "reason"), "rule_sha", json_object_get(due, "rule_sha"),
                    "late", late);
+    /* the unit as published (result_units) goes into the trail too */
+    unit = db_row(c->db, &err, "SELECT e.id AS enterprise_id, e.name FROM task_units u JOIN enterprises e ON "
+                               "e.id = u.enterprise_id WHERE u.task_id = ? AND u.uscc = ?", "is", task_id, uscc);
+    if (!unit && err) { fail_db(e, err); goto done; }
+    json_object_set(ad, "unit", unit ? unit : json_null());
     int ok = db_begin(c->db, &err) == 0 &&
              db_run(c->db, &err, "UPDATE results SET status = 'published', published_by = ?, published_at = ?, "
                                  "published_date = ?, published_late = ?, due_date = ?, due_reason = ?, due_clause = ?, "
@@ -709,12 +718,17 @@ json_t *results_publish(spot_ctx *c, long long id, json_t *in, spot_err *e)
                     "sssisjjjji", actor, at, today, (long long)late, due_date, json_object_get(due, "reason"),
                     json_object_get(due, "clause"), json_object_get(due, "warning"), json_object_get(due, "rule_sha"),
                     id) == 1 &&
+             db_run(c->db, &err, "INSERT INTO result_units(result_id, enterprise_id, uscc, name, industry, region, at) "
+                                 "SELECT r.id, u.enterprise_id, r.uscc, coalesce(e.name, ''), e.industry, e.region, ? "
+                                 "FROM results r LEFT JOIN task_units u ON u.task_id = r.task_id AND u.uscc = r.uscc "
+                                 "LEFT JOIN enterprises e ON e.id = u.enterprise_id WHERE r.id = ?", "si", at, id) == 1 &&
              audit_log(c->db, actor, "result.publish", obj, ad, &err) == 0 && db_commit(c->db, &err) == 0;
     if (!ok) { fail_db(e, err); goto done; }
     out = result_view(c, id, e);
 done:
     rollback_open(c);
     json_decref(ad);
+    json_decref(unit);
     json_decref(task);
     json_decref(due);
     json_decref(res);
@@ -772,6 +786,27 @@ done:
     return out;
 }
 
+/* The 9.1 second person: the approval of correction corr (its stored changes: changes) of result
+ * res is refused unless the approver is someone else than who requested it and is not on the
+ * unit's team, and it approves exactly what was requested (in carries no changes; nothing empty).
+ * 0, or -1 with *e (403 own_request / own_team, 422 changes_not_allowed / empty_correction). */
+static int second_person(spot_ctx *c, json_t *res, json_t *corr, json_t *in, json_t *changes, spot_err *e)
+{
+    const char *by = json_string_value(json_object_get(corr, "requested_by"));
+    if (by && !strcmp(by, ctx_actor(c)))
+        return spot_fail(e, SPOT_E_FORBIDDEN, "own_request", "更正须由申请人以外的负责人批准：不能批准自己提出的更正申请");
+    int on = caller_on_team(c, res, e);
+    if (on < 0) return -1;
+    if (on) return spot_fail(e, SPOT_E_FORBIDDEN, "own_team", "该单位检查组的成员不能批准本组检查结果的更正");
+    if (json_object_get(in, "changes"))
+        return spot_fail(e, SPOT_E_INVALID, "changes_not_allowed",
+                         "批准只能批准申请的更正内容，不能增加或修改 changes；如需不同的更正，请驳回后重新申请");
+    if (json_object_size(changes) == 0)
+        return spot_fail(e, SPOT_E_INVALID, "empty_correction",
+                         "更正内容为空，不能批准：请驳回后重新提交写明 changes（category、summary 或 records）的更正申请");
+    return 0;
+}
+
 json_t *results_decide_correction(spot_ctx *c, long long id, long long cid, json_t *in, int approve, spot_err *e)
 {
     json_t *res = result_row(c, id, e), *corr = NULL, *changes = NULL, *ad = NULL, *out = NULL;
@@ -793,20 +828,7 @@ json_t *results_decide_correction(spot_ctx *c, long long id, long long cid, json
     if (strcmp(status_of(corr), "pending")) { spot_fail(e, SPOT_E_CONFLICT, "decided", "该更正申请已处理"); goto done; }
     changes = json_loads(json_string_value(json_object_get(corr, "changes")), 0, NULL);
     if (!changes) changes = json_object();
-    json_t *given = json_object_get(in, "changes");
-    if (approve && given) {
-        json_t *full = results_load(c, id, 0, e);
-        if (!full) goto done;
-        json_t *c2 = results_check_changes(c, full, given, e);
-        json_decref(full);
-        if (!c2) goto done;
-        json_object_update(changes, c2);
-        json_decref(c2);
-    }
-    if (approve && json_object_size(changes) == 0) {
-        spot_fail(e, SPOT_E_INVALID, "empty_correction", "更正内容为空：请在批准时给出 changes（category、summary 或 records）");
-        goto done;
-    }
+    if (approve && second_person(c, res, corr, in, changes, e) != 0) goto done;
     char at[32], today[16], obj[64];
     clock_now_rfc3339(at);
     clock_today(today);
@@ -864,7 +886,7 @@ json_t *results_corrections(spot_ctx *c, const char *status, const char *page_s,
         "SELECT c.id, c.result_id, r.uscc, e.name, r.task_id, t.name AS task_name, r.status AS result_status, c.reason, "
         "c.changes, c.source, c.objection_id, c.status, c.requested_by, c.requested_at, c.decided_by, c.decided_at, c.note "
         "FROM result_corrections c JOIN results r ON r.id = c.result_id JOIN tasks t ON t.id = r.task_id "
-        "LEFT JOIN enterprises e ON e.uscc = r.uscc WHERE ?1 IS NULL OR c.status = ?1 "
+        "JOIN result_units e ON e.result_id = r.id WHERE ?1 IS NULL OR c.status = ?1 "
         "ORDER BY c.requested_at DESC, c.id DESC LIMIT ?2 OFFSET ?3", "sii", status, per_page, (page - 1) * per_page);
     if (!rows) return fail_db(e, err), NULL;
     size_t i;
@@ -889,15 +911,15 @@ json_t *results_public(spot_ctx *c, const results_public_query *q, spot_err *e)
     if (region && !*region) region = NULL;
     if (category && !*category) category = NULL;
     const char *where =
-        "FROM results r JOIN tasks t ON t.id = r.task_id LEFT JOIN enterprises e ON e.uscc = r.uscc "
+        "FROM results r JOIN tasks t ON t.id = r.task_id JOIN result_units ru ON ru.result_id = r.id "
         "WHERE r.status = 'published' AND (?1 = 0 OR r.task_id = ?1) AND (?2 = 0 OR t.year = ?2) "
-        "AND (?3 IS NULL OR e.industry = ?3) AND (?4 IS NULL OR e.region = ?4) AND (?5 IS NULL OR "
+        "AND (?3 IS NULL OR ru.industry = ?3) AND (?4 IS NULL OR ru.region = ?4) AND (?5 IS NULL OR "
         "coalesce((SELECT json_extract(c.changes, '$.category') FROM result_corrections c WHERE c.result_id = r.id "
         "AND c.status = 'approved' AND json_extract(c.changes, '$.category') IS NOT NULL ORDER BY c.seq DESC LIMIT 1), "
         "r.category) = ?5)";
     char *err = NULL;
     char *sql_n = xprintf("SELECT count(*) %s", where);
-    char *sql = xprintf("SELECT r.id, r.task_id, t.name AS task_name, t.year, r.uscc, e.name, e.industry, e.region, "
+    char *sql = xprintf("SELECT r.id, r.task_id, t.name AS task_name, t.year, ru.uscc, ru.name, ru.industry, ru.region, "
                         "r.lead_unit, r.category, r.category_label, r.summary, r.status, r.published_at, r.published_date, "
                         "r.due_date AS publication_due %s ORDER BY r.published_at DESC, r.id DESC LIMIT ?6 OFFSET ?7", where);
     long long total = db_int(c->db, &err, 0, sql_n, "iisss", task_id, y, industry, region, category);

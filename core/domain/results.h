@@ -46,8 +46,9 @@ json_t *results_publish(spot_ctx *c, long long id, json_t *in, spot_err *e);
  * request {id, result_id, status, reason, changes, message} or NULL with *e. */
 json_t *results_request_correction(spot_ctx *c, long long id, json_t *in, spot_err *e);
 
-/* Approves (approve != 0) or rejects correction cid of result id (in: NULL or {note|reason}).
- * Returns the new staff view or NULL with *e. */
+/* Approves (approve != 0) or rejects correction cid of result id (in: NULL or {note|reason}). An
+ * approval needs a second person: not the requester, not on the unit's team, and approves exactly
+ * the requested changes. Returns the new staff view or NULL with *e. */
 json_t *results_decide_correction(spot_ctx *c, long long id, long long cid, json_t *in, int approve, spot_err *e);
 
 /* Correction requests across results, newest first; status, page and per_page are the raw query

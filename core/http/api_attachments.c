@@ -1,14 +1,17 @@
 /* api_attachments.c: the archive of documents, photos, audio and video over HTTP (clause 9.2).
  *
  * Routes
- *   POST /api/results/{id}/attachments?name=FILE   raw body with its Content-Type; staff of the task
- *        (an inspector on one of its teams, planners, heads) and admins. 201 {id, name, mime, size,
+ *   POST /api/results/{id}/attachments?name=FILE   raw body with its Content-Type; the result's own
+ *        people: an inspector on that unit's team, heads (the executing unit's reviewers) and admins
+ *        (403 for inspectors of other teams, planners and auditors). 201 {id, name, mime, size,
  *        sha256}. An empty body, a type off the allow-list or content that does not look like its
  *        type is refused (415/400); a body over spot_config.upload_max is refused with 413 by the
  *        server before any handler runs, so nothing is stored.
- *   POST /api/tasks/{id}/attachments?name=FILE     the same for the task itself.
+ *   POST /api/tasks/{id}/attachments?name=FILE     the same for the task itself, by its staff (an
+ *        inspector on one of its teams, planners, heads) and admins.
  *   GET  /api/tasks/{id}/attachments               list (metadata) of the task's own attachments.
- *   GET  /api/attachments/{id}                     the content, for the same people.
+ *   GET  /api/attachments/{id}                     the content: of a result's attachment for the
+ *        people who may file it and auditors; of a task's own attachment for its staff.
  */
 #include "api_attachments.h"
 #include "attachments.h"
@@ -74,6 +77,6 @@ const struct route attachments_routes[] = {
     {"POST", "/api/results/{id}/attachments", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_upload_result},
     {"POST", "/api/tasks/{id}/attachments", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_upload_task},
     {"GET", "/api/tasks/{id}/attachments", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_list_task},
-    {"GET", "/api/attachments/{id}", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_download},
+    {"GET", "/api/attachments/{id}", ROLE_STAFF, h_download},
     {0},
 };

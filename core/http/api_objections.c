@@ -5,8 +5,10 @@
  *        objection to a published result (201); review deadline = deadlines.objection_review_due
  *        (received), stored with its reason, clause, warning and rule sha. received may not be in
  *        the future.
- *   GET  /api/objections[?status=]              staff: list with deadlines and warning levels.
- *   GET  /api/objections/{id}                   staff: one objection.
+ *   GET  /api/objections[?status=]              staff: list with deadlines and warning levels; an
+ *        inspector sees only the objections of tasks with them on a team.
+ *   GET  /api/objections/{id}                   staff: one objection (403 for an inspector on none of
+ *        the task's teams).
  *   POST /api/objections/{id}/decide {decision: upheld|rejected, reason, decided, changes?}   head:
  *        feedback deadline = deadlines.feedback_due(decided). upheld (异议成立) opens a pending
  *        correction of the result (source "objection", with the decision's reason and the optional

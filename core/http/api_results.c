@@ -19,7 +19,10 @@
  *        the deadline of deadlines.publication_due(task end) with its reason, clause and rule sha.
  *   POST /api/results/{id}/corrections {reason, changes:{category?, summary?, records?}}
  *        staff except auditors (inspectors only of that team): a pending correction (201).
- *   POST /api/results/{id}/corrections/{cid}/approve {note?, changes?}   head only: effective.
+ *   POST /api/results/{id}/corrections/{cid}/approve {note?}   head only, a second person (9.1): not
+ *        the requester (403 own_request), not on the unit's team (403 own_team); it approves exactly
+ *        what was requested (changes in the body: 422 changes_not_allowed; nothing to change: 422
+ *        empty_correction). Then effective.
  *   POST /api/results/{id}/corrections/{cid}/reject {note}               head only.
  *   GET  /api/corrections?status=pending|approved|rejected&page=&per_page=   admin, planner, head:
  *        correction requests across results, newest first (result id, uscc, unit name, task id and
@@ -27,7 +30,8 @@
  *        ones without opening every result.
  *   GET  /api/public/results?task=&year=&industry=&region=&category=&page=   everyone: published
  *        results with every approved correction applied and the list of corrections (date, reason);
- *        no names or id numbers (cert_no only).
+ *        no names or id numbers (cert_no only). The unit (USCC, name, industry, region) is the one
+ *        fixed at publication (result_units), never looked up in the directory by USCC.
  */
 #include "api_results.h"
 #include "results.h"

@@ -1,7 +1,7 @@
 """Objections over HTTP (clause 9.2; SPEC §5, §7): an objection to a published result gets its
 review deadline from deadlines.objection_review_due (received 2026-05-06 -> 2026-06-02: 9 May 2026 is
 an adjusted working day), the decision gets the feedback deadline (feedback_due), both with reason,
-clause and warning in the replies; an upheld objection opens a pending correction that a head approves
+clause and warning in the replies; an upheld objection opens a pending correction that another head than the one who decided approves
 (then public), a rejected one does not; feedback closes it; late reviews show in accountability;
 bad input changes nothing."""
 from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body
@@ -46,6 +46,9 @@ def rule(admin, fn, *args):
 with Server(demo=True) as s:
     admin = s.login()
     planner, head, auditor = staff_clients(s, admin)
+    st, b = admin.post("/api/users", {"username": "head2", "password": "head2-password", "role": "head"})
+    assert st == 201, (st, b)
+    head2 = s.login("head2", "head2-password")
     rid, draft_id, member = published_result(s, admin, head, planner)
 
     def count():
@@ -117,7 +120,10 @@ with Server(demo=True) as s:
     st, pr = s.client().get(f"/api/public/results?task={res['task_id']}")
     t.check("not public before the head approves", pr["results"][0]["category"] == "b")
     st, b = head.post(f"/api/results/{rid}/corrections/{d['correction_id']}/approve")
-    t.check("the head approves the objection's correction", st == 200 and b["current"]["category"] == "a", (st, b))
+    t.check("the head who decided the objection cannot also approve its correction (403, 9.1 second person)",
+            st == 403 and is_error_body(b, "own_request"), (st, b))
+    st, b = head2.post(f"/api/results/{rid}/corrections/{d['correction_id']}/approve")
+    t.check("another head approves the objection's correction", st == 200 and b["current"]["category"] == "a", (st, b))
     st, pr = s.client().get(f"/api/public/results?task={res['task_id']}")
     one = pr["results"][0]
     t.check("public shows the corrected result with the objection's reason",

@@ -3,8 +3,8 @@ per item checkpoint, an unknown category refused, sign-off by every team member 
 the signatures), review (录入审核) with return and approval, publication refused before all
 signatures and before review, a published result immutable (API and direct SQL), corrections only
 with a head's approval and then public with their reason, follow-up states with history, attachments
-(allow-listed type, SHA-256, download only for the task's staff, over the cap 413 with nothing
-stored), public results with filters and without personal data; bad input changes nothing."""
+(allow-listed type, SHA-256, download only for the unit's team, heads, admins and auditors, over the
+cap 413 with nothing stored), public results with filters and without personal data; bad input changes nothing."""
 import hashlib
 import json
 import urllib.parse
@@ -280,11 +280,12 @@ with Server(demo=True, env={"SPOTCHECK_UPLOAD_MAX": str(UPLOAD_MAX)}) as s:
     t.check("a team member downloads the same bytes", st == 200 and data == pdf, st)
     st, data = head.get(f"/api/attachments/{att['id']}")
     t.check("a head downloads it", st == 200 and hashlib.sha256(data).hexdigest() == att["sha256"], st)
-    st, body = auditor.get(f"/api/attachments/{att['id']}")
-    t.check("an auditor may not download (403)", st == 403 and is_error_body(body), (st, body))
+    st, data = auditor.get(f"/api/attachments/{att['id']}")
+    t.check("an auditor reads a result's attachment (read-only role)", st == 200 and data == pdf, st)
     if outsider:
         st, body = outsider.get(f"/api/attachments/{att['id']}")
-        t.check("an inspector on another team of the same task may download (staff of the task)", st == 200, st)
+        t.check("an inspector on another team of the same task may not download (403)",
+                st == 403 and is_error_body(body), (st, body))
     stranger_cert = s.sql("SELECT cert_no FROM inspectors WHERE cert_no NOT IN (SELECT j.value FROM task_teams t, "
                           "json_each(t.inspectors) j WHERE t.task_id = ?) LIMIT 1", tid)[0][0]
     stranger = inspector_clients(s, admin, [stranger_cert])[stranger_cert]
