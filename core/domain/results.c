@@ -382,7 +382,10 @@ static json_t *result_view(spot_ctx *c, long long id, spot_err *e)
     json_t *fu = followups_of_result(c, id, e);
     if (!fu) goto fail;
     json_object_set_new(res, "followups", fu);
-    json_t *att = attachments_list(c, task_id, id, e);
+    /* the archive's list only for those who may read it (access_result_archive) */
+    int may = access_result_archive(c, task_id, uscc, 0, e);
+    if (may < 0) goto fail;
+    json_t *att = may ? attachments_list(c, task_id, id, e) : json_array();
     if (!att) goto fail;
     json_object_set_new(res, "attachments", att);
     json_t *obj = db_rows(c->db, &err, "SELECT id, received, status, decision, review_due, feedback_due, feedback_sent "

@@ -32,8 +32,8 @@ json_t *results_enter(spot_ctx *c, long long task_id, json_t *in, int *created, 
 /* {results, units} of a task for its staff. New reference or NULL with *e. */
 json_t *results_of_task(spot_ctx *c, long long task_id, spot_err *e);
 
-/* The staff view of result id (signatures, reviews, corrections, follow-ups, attachments,
- * objections, deadline). New reference or NULL with *e. */
+/* The staff view of result id (signatures, reviews, corrections, follow-ups, attachments (empty for
+ * a caller who may not read the archive), objections, deadline). New reference or NULL with *e. */
 json_t *results_get(spot_ctx *c, long long id, spot_err *e);
 
 /* Signs (in: NULL or {}), reviews (in: {approve, reason|opinion}) or publishes (in: NULL or {})

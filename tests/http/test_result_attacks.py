@@ -143,6 +143,11 @@ with Server(demo=True) as s:
     st, b = outsider.get(f"/api/attachments/{att['id']}")
     t.check("inspector of another team cannot read a published result's attachment (403)",
             st == 403 and is_error_body(b), (st, b))
+    st, b = outsider.get(f"/api/results/{rid}")
+    t.check("inspector of another team does not see the archive's list in the result view",
+            st == 200 and b["attachments"] == [], (st, b.get("attachments") if isinstance(b, dict) else b))
+    st, b = head.get(f"/api/results/{rid}")
+    t.check("a head sees the archive's list", st == 200 and [x["id"] for x in b["attachments"]][:1] == [att["id"]], st)
     st, b = planner.get(f"/api/attachments/{att['id']}")
     t.check("a planner cannot read a result's attachment (403)", st == 403 and is_error_body(b), (st, b))
     st, data = auditor.get(f"/api/attachments/{att['id']}")

@@ -181,7 +181,9 @@ async function unitPage(ctx, taskId, uscc) {
     return '已记录';
   }, { idPrefix: 'fu', submitLabel: '记录后续处理' }) : null;
 
-  const attach = rid ? attachments(rid, result) : null;
+  // the archive: filed by the unit's team, heads and admins; read by them and auditors (api_attachments.c)
+  const mayFile = onTeam || ['admin', 'head'].includes(me.role);
+  const attach = rid && (mayFile || me.role === 'auditor') ? attachments(rid, result, mayFile) : null;
 
   return h('div', null,
     h('h1', null, `检查记录：${(unit && unit.name) || (result && result.name) || uscc}`),
@@ -221,7 +223,7 @@ function corrText(ch) {
   return out.join('；');
 }
 
-function attachments(rid, result) {
+function attachments(rid, result, mayFile) {
   const file = h('input', { type: 'file', id: 'attach-file' });
   const out = h('div');
   const btn = h('button', { type: 'button' }, '上传');
@@ -241,7 +243,7 @@ function attachments(rid, result) {
   return details('附件（文书、音视频记录，9.2 存档）',
     table([{ key: 'name', label: '文件' }, { key: 'size', label: '大小' }, { key: 'sha256', label: 'SHA-256', render: (a) => h('code', null, (a.sha256 || '').slice(0, 12)) },
       { key: 'dl', label: '', render: (a) => (a.id ? h('a', { href: `/api/attachments/${a.id}` }, '下载') : '') }], (result && result.attachments) || [], { empty: '尚无附件' }),
-    h('div', { class: 'toolbar' }, file, btn), out);
+    mayFile ? h('div', { class: 'toolbar' }, file, btn) : null, out);
 }
 
 // 后续处理 (9.2): each follow-up with its history (every state change with its note, date and
