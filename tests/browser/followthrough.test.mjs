@@ -220,6 +220,8 @@ test('the pending correction is on the head\'s 下一步 list and the results pa
 
 test('a follow-up moves to its next state with a note, and its history is shown', async () => {
   const { page, base } = env;
+  // a fresh load: the previous test ends on this page with its re-render still pending
+  await page.goto('about:blank');
   await page.goto(`${base}/#/results/${S.task}/${S.uscc}`);
   await page.waitForSelector('#followups', T);
   await page.click('#followups > summary');
