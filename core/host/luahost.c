@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +281,28 @@ void lh_free(lh_state *h)
     lua_close(h->L);
     free(h->out);
     free(h);
+}
+
+void lh_set_call_cap(lh_state *h, const lh_limits *cap)
+{
+    h->run.cap_instructions = cap && cap->instructions > 0 ? cap->instructions : 0;
+    h->run.cap_millis = cap && cap->millis > 0 ? cap->millis : 0;
+}
+
+static atomic_int gate_taken;
+
+int lh_gate_enter(int slots)
+{
+    if (slots < 1) slots = 1;
+    int n = atomic_load(&gate_taken);
+    while (n < slots)
+        if (atomic_compare_exchange_weak(&gate_taken, &n, n + 1)) return 1;
+    return 0;
+}
+
+void lh_gate_leave(void)
+{
+    atomic_fetch_sub(&gate_taken, 1);
 }
 
 size_t lh_memory(lh_state *h)

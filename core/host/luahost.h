@@ -158,6 +158,21 @@ int lh_console(lh_state *h, const char *code, size_t len, char **output, char **
  * from a signal handler or another thread. */
 void lh_interrupt(lh_state *h);
 
+/* Lowers the budget of every following call on h (lh_call, lh_load_rule, lh_run_chunk, row calls,
+ * ...) to at most cap->instructions and cap->millis (a field <= 0: not lowered); NULL removes the
+ * cap. For callers whose role may spend less than the configured limits (a planner's
+ * POST /api/rules/eval): the caller sets it before and removes it after its call. */
+void lh_set_call_cap(lh_state *h, const lh_limits *cap);
+
+/* Admission of runs of Lua whose cost a request chooses (console code, a candidate rule's top
+ * level and tests, rule evaluations with arbitrary arguments): at most `slots` of them run at once
+ * in the whole process, so that with N request threads N - slots stay free for everything else.
+ * Returns 1 when admitted (call lh_gate_leave when done), 0 when all slots are taken: the caller
+ * refuses at once instead of queueing (a waiting thread would be as blocked as a running one).
+ * Thread-safe. slots < 1 counts as 1. */
+int lh_gate_enter(int slots);
+void lh_gate_leave(void);
+
 /* Bytes currently allocated by the state. */
 size_t lh_memory(lh_state *h);
 

@@ -34,6 +34,39 @@ void lhr_init(lh_run *r, const lh_limits *lim)
     atomic_init(&r->interrupt, 0);
 }
 
+static int check(lh_run *r);
+
+/* The per-call limits of the run, lowered by its caps. */
+static long call_instructions(const lh_run *r)
+{
+    return r->cap_instructions > 0 && r->cap_instructions < r->lim.instructions ? r->cap_instructions
+                                                                             : r->lim.instructions;
+}
+
+static long long call_window_ns(const lh_run *r)
+{
+    long ms = r->cap_millis > 0 && r->cap_millis < r->lim.millis ? r->cap_millis : r->lim.millis;
+    return (long long)ms * 1000000LL;
+}
+
+/* Charges `grow` bytes allocated during a call: every LHR_ALLOC_CHUNK bytes cost
+ * LHR_ALLOC_CHUNK / LHR_BYTES_PER_STEP instructions and a look at the deadline, so that C code
+ * that copies (string functions, concatenation of long strings, table growth) is bounded even
+ * where no hook runs. Once the call is breached, growth beyond LHR_ALLOC_SMALL bytes is refused
+ * (the breach is reported at the next hook or charge; small blocks stay available for the error
+ * message). Returns 0, or -1 to refuse. */
+static int charge_alloc(lh_run *r, size_t grow)
+{
+    r->alloc_pending += grow;
+    if (r->alloc_pending >= LHR_ALLOC_CHUNK && !r->breached) {
+        long steps = (long)(r->alloc_pending / LHR_BYTES_PER_STEP);
+        r->alloc_pending %= LHR_BYTES_PER_STEP;
+        r->instr_left -= steps;
+        r->breached = check(r);
+    }
+    return r->breached && grow > LHR_ALLOC_SMALL ? -1 : 0;
+}
+
 void *lhr_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     lh_run *r = ud;
@@ -43,7 +76,11 @@ void *lhr_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         r->mem_used -= old;
         return NULL;
     }
-    if (nsize > old && nsize - old > r->lim.memory - r->mem_used) return NULL;
+    if (nsize > old) {
+        size_t grow = nsize - old;
+        if (grow > r->lim.memory - r->mem_used) return NULL;
+        if (r->depth > 0 && charge_alloc(r, grow) != 0) return NULL;
+    }
     void *p = realloc(ptr, nsize);
     if (p == NULL) {
         if (nsize <= old) p = ptr;   /* a failed shrink keeps the block */
@@ -74,7 +111,7 @@ static int check(lh_run *r)
     if (r->instr_left < 0) return LHR_INSTRUCTIONS;
     long long t = now_ns();
     if (r->deadline_ns == 0) {   /* re-armed for a new unit: the window opens now */
-        r->deadline_ns = t + (long long)r->lim.millis * 1000000LL;
+        r->deadline_ns = t + call_window_ns(r);
         return LHR_NONE;
     }
     return t > r->deadline_ns ? LHR_TIME : LHR_NONE;
@@ -125,8 +162,9 @@ static void hook(lua_State *L, lua_Debug *ar)
 void lhr_begin(lh_run *r)
 {
     if (r->depth++ > 0) return;
-    r->instr_left = r->lim.instructions;
-    r->deadline_ns = now_ns() + (long long)r->lim.millis * 1000000LL;
+    r->instr_left = call_instructions(r);
+    r->deadline_ns = now_ns() + call_window_ns(r);
+    r->alloc_pending = 0;
     r->breached = LHR_NONE;
     r->breach_msg[0] = '\0';
     atomic_store_explicit(&r->interrupt, 0, memory_order_relaxed);
@@ -134,7 +172,7 @@ void lhr_begin(lh_run *r)
 
 void lhr_rearm(lh_run *r)
 {
-    r->instr_left = r->lim.instructions;
+    r->instr_left = call_instructions(r);
     r->deadline_ns = 0;
 }
 

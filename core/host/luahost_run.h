@@ -12,6 +12,9 @@
 
 #define LHR_HOOK_COUNT 1000           /* instructions between two budget checks */
 #define LHR_MSG 256
+#define LHR_BYTES_PER_STEP 64         /* bytes allocated during a call that cost one instruction */
+#define LHR_ALLOC_CHUNK (64 * 1024)   /* allocation charged (and the deadline checked) per chunk */
+#define LHR_ALLOC_SMALL 4096          /* largest block still granted to a breached call */
 
 enum { LHR_NONE = 0, LHR_INSTRUCTIONS, LHR_TIME, LHR_INTERRUPT };
 
@@ -25,6 +28,9 @@ typedef struct lh_run {
     int breached;              /* LHR_* of the running call */
     int hook_armed;            /* some thread was re-armed on every line */
     char breach_msg[LHR_MSG];  /* "file:line: <breach text>" of the first breach */
+    size_t alloc_pending;      /* bytes allocated by the call not charged yet */
+    long cap_instructions;     /* > 0: the next outermost call's instruction budget is at most this */
+    long cap_millis;           /* > 0: ... and its time limit at most this */
 } lh_run;
 
 /* Sets up r with lim (defaults for fields <= 0). */

@@ -30,6 +30,7 @@
 #include "lstrmatch.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,6 +452,140 @@ void lstrmatch_charge(lua_State *L, long used, long total, size_t subject_len)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Cost-bounded library functions                                                              */
+
+/* The C library functions below loop (or copy) in C as many times as their arguments say, where
+ * the count hook never runs: string.rep("", math.maxinteger) alone would run for years. Each is
+ * wrapped: the wrapper computes the work the call will do from its arguments and charges it to
+ * the running call's instruction budget (lhr_charge, which also checks the deadline and the
+ * interrupt flag) BEFORE calling the real function, so a call that would pass the budget raises
+ * "instruction budget exceeded" at the caller's line instead of running. Work that allocates is
+ * also charged by the allocator (luahost_run.c), per byte. */
+
+enum {
+    COST_REP, COST_FORMAT, COST_BYTES1, COST_NARGS, COST_CONCAT, COST_INSERT, COST_REMOVE, COST_SORT,
+    COST_UNPACK, COST_PACK, COST_UNPACKSTR
+};
+
+/* Length of argument idx if it is a string (or a number, as Lua would convert it), else 0. */
+static double arg_len(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TSTRING ? (double)lua_rawlen(L, idx) : 0.0;
+}
+
+/* #t as the real function will see it (calls __len, which runs under the budget). */
+static double len_of(lua_State *L, int idx)
+{
+    return (double)luaL_len(L, idx);
+}
+
+/* The work of one call of the wrapped function `kind` with the arguments on the stack. */
+static double call_cost(lua_State *L, int kind)
+{
+    int n = lua_gettop(L);
+    switch (kind) {
+    case COST_REP: {          /* string.rep(s, n [, sep]): n iterations copying #s + #sep bytes */
+        double times = (double)luaL_checkinteger(L, 2);
+        if (times <= 0) return 1;
+        return times + times * (arg_len(L, 1) + arg_len(L, 3)) / 64;
+    }
+    case COST_FORMAT: {       /* string.format(fmt, ...): the format and every argument copied */
+        double c = 1 + arg_len(L, 1) + n;
+        for (int i = 2; i <= n; i++) c += arg_len(L, i) / 64;
+        return c;
+    }
+    case COST_BYTES1:         /* work linear in the first argument's length */
+        return 1 + arg_len(L, 1) / 16;
+    case COST_NARGS:          /* one step per argument */
+        return 1 + n;
+    case COST_CONCAT: {       /* table.concat(t [, sep [, i [, j]]]): j - i + 1 elements */
+        luaL_checktype(L, 1, LUA_TTABLE);
+        double i = (double)luaL_optinteger(L, 3, 1);
+        double j = lua_isnoneornil(L, 4) ? len_of(L, 1) : (double)luaL_checkinteger(L, 4);
+        return 1 + (j >= i ? j - i + 1 : 0) * (1 + arg_len(L, 2) / 64);
+    }
+    case COST_INSERT: {       /* table.insert(t, pos, v) moves #t + 1 - pos elements */
+        if (n != 3) return 1;
+        double e = len_of(L, 1) + 1, pos = (double)luaL_checkinteger(L, 2);
+        return 1 + (e > pos ? e - pos : 0);
+    }
+    case COST_REMOVE: {       /* table.remove(t [, pos]) moves #t - pos elements */
+        double size = len_of(L, 1), pos = (double)luaL_optinteger(L, 2, (lua_Integer)size);
+        return 1 + (size > pos ? size - pos : 0);
+    }
+    case COST_SORT: {         /* table.sort(t [, comp]): about n log2 n comparisons and moves */
+        double m = len_of(L, 1);
+        return m > 1 ? 1 + m * log2(m) : 1;
+    }
+    case COST_UNPACK: {       /* table.unpack(t [, i [, j]]): j - i + 1 values */
+        double i = (double)luaL_optinteger(L, 2, 1);
+        double j = lua_isnoneornil(L, 3) ? len_of(L, 1) : (double)luaL_checkinteger(L, 3);
+        return 1 + (j >= i ? j - i + 1 : 0);
+    }
+    case COST_PACK:           /* string.pack/packsize(fmt, ...): the format and the arguments */
+        return 1 + arg_len(L, 1) + n + (n > 1 ? arg_len(L, n) / 64 : 0);
+    case COST_UNPACKSTR:      /* string.unpack(fmt, s [, pos]) */
+        return 1 + arg_len(L, 1) + arg_len(L, 2) / 64;
+    default:
+        return 1;
+    }
+}
+
+/* The wrapper: upvalue 1 the real function, upvalue 2 the cost kind. */
+static int sb_costed(lua_State *L)
+{
+    lhr_charge(L, call_cost(L, (int)lua_tointeger(L, lua_upvalueindex(2))));
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* Replaces field `name` of the table on top by the costed wrapper of kind `kind`. */
+static void wrap_costed(lua_State *L, const char *name, int kind)
+{
+    lua_getfield(L, -1, name);
+    lua_pushinteger(L, kind);
+    lua_pushcclosure(L, sb_costed, 2);
+    lua_setfield(L, -2, name);
+}
+
+/* xpcall(f, msgh, ...): Lua's own runs the message handler at the point of the error, and when
+ * the error is a budget breach raised inside the count hook, hooks are off until the stack
+ * unwinds: a handler `function() while true do end end` would never stop. This one calls f in
+ * protected mode and runs msgh(err) after unwinding, as an ordinary call under the budget (the
+ * breach re-arms the hook, so the handler stops at its first step). An error inside the handler
+ * is its result. No debug library is reachable, so a handler cannot tell the difference. */
+static int xpcall_done(lua_State *L, int status, lua_KContext extra)
+{
+    (void)extra;
+    if (status != LUA_OK && status != LUA_YIELD) {   /* stack: msgh, error */
+        lua_pushvalue(L, 1);
+        lua_insert(L, -2);
+        lua_pcall(L, 1, 1, 0);   /* the handler's result, or its own error */
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_replace(L, 1);           /* msgh -> true */
+    return lua_gettop(L);
+}
+
+static int sb_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_replace(L, 1);
+    lua_replace(L, 2);           /* msgh, f, args */
+    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 0, 0, xpcall_done);
+    return xpcall_done(L, status, 0);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* State construction                                                                          */
 
 static int new_ref_table(lua_State *L, const char *mode)
@@ -520,7 +655,7 @@ int lhs_setup(lua_State *L)
 
     static const char *const base_safe[] = {
         "assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal",
-        "rawget", "rawlen", "select", "tonumber", "tostring", "type", "xpcall", "_VERSION", NULL
+        "rawget", "rawlen", "select", "tostring", "type", "_VERSION", NULL
     };
     for (int i = 0; base_safe[i]; i++) api_take(L, api, base_safe[i]);
     lua_getglobal(L, "rawset");
@@ -534,6 +669,12 @@ int lhs_setup(lua_State *L)
     lua_setfield(L, api, "load");
     lua_pushcfunction(L, sb_print);
     lua_setfield(L, api, "print");
+    lua_pushcfunction(L, sb_xpcall);
+    lua_setfield(L, api, "xpcall");
+    lua_getglobal(L, "tonumber");
+    lua_pushinteger(L, COST_BYTES1);
+    lua_pushcclosure(L, sb_costed, 2);
+    lua_setfield(L, api, "tonumber");
     lua_pushcfunction(L, sb_collectgarbage);
     lua_setfield(L, api, "collectgarbage");
     lua_pushcfunction(L, sb_json_array);
@@ -560,6 +701,17 @@ int lhs_setup(lua_State *L)
     luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
     set_stub(L, "string", "dump");
     luaL_setfuncs(L, lstrmatch_funcs, 0);
+    wrap_costed(L, "find", COST_BYTES1);   /* the plain search scans the subject uncounted */
+    wrap_costed(L, "rep", COST_REP);
+    wrap_costed(L, "format", COST_FORMAT);
+    wrap_costed(L, "byte", COST_BYTES1);
+    wrap_costed(L, "char", COST_NARGS);
+    wrap_costed(L, "upper", COST_BYTES1);
+    wrap_costed(L, "lower", COST_BYTES1);
+    wrap_costed(L, "reverse", COST_BYTES1);
+    wrap_costed(L, "pack", COST_PACK);
+    wrap_costed(L, "packsize", COST_PACK);
+    wrap_costed(L, "unpack", COST_UNPACKSTR);
     lua_pushliteral(L, "");
     if (lua_getmetatable(L, -1)) {
         lua_pushstring(L, LOCKED);
@@ -572,6 +724,11 @@ int lhs_setup(lua_State *L)
 
     luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
     wrap_field(L, "move", sb_table_move);
+    wrap_costed(L, "concat", COST_CONCAT);
+    wrap_costed(L, "insert", COST_INSERT);
+    wrap_costed(L, "remove", COST_REMOVE);
+    wrap_costed(L, "sort", COST_SORT);
+    wrap_costed(L, "unpack", COST_UNPACK);
     make_shallow_proxy(L, h);
     lua_setfield(L, api, "table");
 
@@ -584,6 +741,10 @@ int lhs_setup(lua_State *L)
     lua_setfield(L, api, "math");
 
     luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
+    wrap_costed(L, "char", COST_NARGS);
+    wrap_costed(L, "len", COST_BYTES1);
+    wrap_costed(L, "codepoint", COST_BYTES1);
+    wrap_costed(L, "offset", COST_BYTES1);
     make_shallow_proxy(L, h);
     lua_setfield(L, api, "utf8");
 
@@ -600,6 +761,7 @@ int lhs_setup(lua_State *L)
         lua_getfield(L, os_real, os_safe[i]);
         lua_setfield(L, -2, os_safe[i]);
     }
+    wrap_costed(L, "date", COST_BYTES1);   /* strftime over the whole format */
     static const char *const os_blocked[] = { "execute", "exit", "getenv", "remove", "rename",
                                               "tmpname", "setlocale", NULL };
     for (int i = 0; os_blocked[i]; i++) set_stub(L, "os", os_blocked[i]);

@@ -40,14 +40,19 @@ static int h_console(req *r)
         if (strcmp(k, "code")) return reply_error(r, 400, "bad_request", "未知字段：%s", k);
     }
 
+    /* one request thread stays free of console code (luahost.h lh_gate_enter) */
+    if (!lh_gate_enter(spot_config.threads - 1))
+        return reply_error(r, 503, "busy", "服务器正在运行其他规则或脚本，请稍后重试");
     char *err = NULL;
     if (adminapi_audit(r->db, req_actor(r), "console.run", "console", "http", code, len, NULL, &err) != 0) {
+        lh_gate_leave();
         fprintf(stderr, "spotcheck: console audit: %s\n", err);
         free(err);
         return reply_error(r, 500, "internal", "无法写入审计记录，代码未执行");
     }
     adminapi *a = adminapi_open(r->db, spot_config.db_path, &spot_config.lua, &err);
     if (!a) {
+        lh_gate_leave();
         fprintf(stderr, "spotcheck: console session: %s\n", err);
         free(err);
         return reply_error(r, 500, "internal", "无法创建控制台沙箱");
@@ -55,6 +60,7 @@ static int h_console(req *r)
     char *out = NULL, *res = NULL;
     int rc = adminapi_run(a, code, len, &out, &res, &err);
     adminapi_close(a);
+    lh_gate_leave();
 
     json_t *body = json_object();
     json_object_set_new(body, "ok", json_boolean(rc == 0));

@@ -14,6 +14,22 @@
 #include <string.h>
 
 #define RULE_SOURCE_MAX (1 << 20)
+/* A planner's POST /api/rules/eval runs with this share of the configured Lua limits (instructions
+ * and time): its arguments are the planner's choice (add_working_days(d, 1e12)), and one role's
+ * runaway evaluation must not hold a request thread for the admin's full budget. */
+#define EVAL_PLANNER_SHARE 20
+
+/* The replies of a request refused because every Lua slot is busy (lh_gate_enter). */
+static int reply_busy(req *r)
+{
+    return reply_error(r, 503, "busy", "服务器正在运行其他规则或脚本，请稍后重试");
+}
+
+/* Lua slots for requests that choose their own Lua cost: one request thread stays free. */
+static int lua_slots(void)
+{
+    return spot_config.threads - 1;
+}
 
 /* The line number in a Lua error "rules/<name>.lua:<line>: …", or 0. */
 static long error_line(const char *msg, const char *name)
@@ -24,9 +40,23 @@ static long error_line(const char *msg, const char *name)
     return p ? strtol(p + strlen(needle), NULL, 10) : 0;
 }
 
+static int check_candidate_run(req *r, const char *name, const char *src, size_t len, json_t **tests);
+
 /* Checks a candidate source for rule name: compiles with the rest of the active set and passes every
- * rule test. Returns 0 when good; otherwise replies 422 and returns -1. *tests receives the report. */
+ * rule test. Returns 0 when good; otherwise replies 422 (503 when every Lua slot is busy) and returns
+ * -1. *tests receives the report. */
 static int check_candidate(req *r, const char *name, const char *src, size_t len, json_t **tests)
+{
+    if (!lh_gate_enter(lua_slots())) {
+        reply_busy(r);
+        return -1;
+    }
+    int rc = check_candidate_run(r, name, src, len, tests);
+    lh_gate_leave();
+    return rc;
+}
+
+static int check_candidate_run(req *r, const char *name, const char *src, size_t len, json_t **tests)
 {
     char *err = NULL;
     lh_state *h = lh_new(&spot_config.lua, &err);
@@ -250,7 +280,15 @@ static int h_eval(req *r)
     json_t *ret = NULL;
     char *err = NULL;
     json_t *empty = json_array();
+    if (!lh_gate_enter(lua_slots())) {
+        json_decref(empty);
+        return reply_busy(r);
+    }
+    lh_limits cap = {spot_config.lua.instructions / EVAL_PLANNER_SHARE, spot_config.lua.millis / EVAL_PLANNER_SHARE, 0};
+    if (!ctx_has_role(&r->ctx, ROLE_ADMIN)) lh_set_call_cap(r->w->lua, &cap);
     int rc = lh_call(r->w->lua, rule, fn, args ? args : empty, &ret, &err);
+    lh_set_call_cap(r->w->lua, NULL);
+    lh_gate_leave();
     json_decref(empty);
     if (rc != 0) {
         int out = reply_error(r, 422, "rule_error", "%s", err ? err : "规则执行失败");
