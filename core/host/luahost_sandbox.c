@@ -18,6 +18,7 @@
  *    inside another script's call.
  *  - Coroutines: coroutine.create and coroutine.wrap are Lua's own; a new thread inherits the
  *    budget hook of the thread that creates it (lua_newthread copies it).
+ *  - xpcall is the host's: the message handler runs after the stack unwinds, under the budget.
  *
  * Cost-bounded library functions: every C library function whose running time depends on its
  * arguments is either charged to the call's budget before it runs (lhr_charge) or replaced.
@@ -460,7 +461,11 @@ void lstrmatch_charge(lua_State *L, long used, long total, size_t subject_len)
  * the running call's instruction budget (lhr_charge, which also checks the deadline and the
  * interrupt flag) BEFORE calling the real function, so a call that would pass the budget raises
  * "instruction budget exceeded" at the caller's line instead of running. Work that allocates is
- * also charged by the allocator (luahost_run.c), per byte. */
+ * also charged by the allocator (luahost_run.c), per byte. The attacks that motivated each wrapper
+ * are the cases of tests/unit/test_host_limits.c (string_rep_empty_maxinteger_stopped,
+ * table_concat_index_metamethod_stopped, table_insert_remove_len_stopped, table_sort_len_stopped,
+ * table_unpack_many_stopped, utf8_char_many_args_stopped, string_format_widths_stopped,
+ * long_string_copies_stopped; xpcall: xpcall_handler_loop_stopped). */
 
 enum {
     COST_REP, COST_FORMAT, COST_BYTES1, COST_NARGS, COST_CONCAT, COST_INSERT, COST_REMOVE, COST_SORT,
@@ -487,7 +492,11 @@ static double call_cost(lua_State *L, int kind)
     case COST_REP: {          /* string.rep(s, n [, sep]): n iterations copying #s + #sep bytes */
         double times = (double)luaL_checkinteger(L, 2);
         if (times <= 0) return 1;
-        return times + times * (arg_len(L, 1) + arg_len(L, 3)) / 64;
+        double bytes = times * (arg_len(L, 1) + arg_len(L, 3));
+        /* a result past the memory ceiling fails at its one allocation, before any loop: let the
+         * memory error say so */
+        if (bytes > (double)lhr_of(L)->lim.memory) return 1;
+        return times + bytes / 64;
     }
     case COST_FORMAT: {       /* string.format(fmt, ...): the format and every argument copied */
         double c = 1 + arg_len(L, 1) + n;
