@@ -203,7 +203,7 @@ int lh_console_register(lh_state *h, const char *global, const struct luaL_Reg *
  *   a call taking more than 2,000,000 + 64 * #subject steps fails with "pattern too complex".
  * - Cost: C library functions whose work depends on their arguments (string.rep, table.concat,
  *   table.sort, utf8.char, ...) charge that work to the call's instruction budget before running;
- *   allocation during a call costs one instruction per 64 bytes. xpcall's message handler runs
+ *   allocation during a call costs one instruction per 16 bytes. xpcall's message handler runs
  *   after unwinding, as an ordinary call under the budget. Converting results to JSON stops when
  *   their estimated size passes the memory ceiling.
  * - math.random uses the state's stream.h generator; math.randomseed(x) restarts it from the prefix

@@ -12,7 +12,7 @@
 
 #define LHR_HOOK_COUNT 1000           /* instructions between two budget checks */
 #define LHR_MSG 256
-#define LHR_BYTES_PER_STEP 64         /* bytes allocated during a call that cost one instruction */
+#define LHR_BYTES_PER_STEP 16         /* bytes allocated during a call that cost one instruction */
 #define LHR_ALLOC_CHUNK (64 * 1024)   /* allocation charged (and the deadline checked) per chunk */
 #define LHR_ALLOC_SMALL 4096          /* largest block still granted to a breached call */
 

@@ -244,8 +244,8 @@ static void table_unpack_many_stopped(void **st)
     (void)st;
     lh_state *h = new_state(2000000, 60000, 0);
     expect_stopped_three_ways(h, "table.unpack(t, 1, 1e8)", "local t = {} for i = 1, math.maxinteger do table.unpack(t, 1, 1e8) end", 0);
-    expect_stopped_three_ways(h, "table.unpack of 900,000 values in a loop",
-                              "local t = {} for i = 1, math.maxinteger do table.unpack(t, 1, 900000) end", 0);
+    expect_stopped_three_ways(h, "table.unpack of 200,000 values in a loop",
+                              "local t = {} for i = 1, math.maxinteger do table.unpack(t, 1, 200000) end", 0);
     lh_free(h);
 }
 
@@ -264,9 +264,9 @@ static void string_format_widths_stopped(void **st)
 {
     (void)st;
     lh_state *h = new_state(2000000, 60000, 0);
-    expect_stopped_three_ways(h, "string.format with 100,000 padded fields",
-                              "local fmt = string.rep('%99s', 100000)\n"
-                              "local a = {} for i = 1, 100000 do a[i] = '' end\n"
+    expect_stopped_three_ways(h, "string.format with 30,000 padded fields",
+                              "local fmt = string.rep('%99s', 30000)\n"
+                              "local a = {} for i = 1, 30000 do a[i] = '' end\n"
                               "for i = 1, math.maxinteger do string.format(fmt, table.unpack(a)) end", 1);
     lh_free(h);
 }
