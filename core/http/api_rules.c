@@ -26,7 +26,7 @@ static int reply_busy(req *r)
 }
 
 /* Lua slots for requests that choose their own Lua cost: one request thread stays free. */
-static int lua_slots(void)
+static int gate_slots(void)
 {
     return spot_config.threads - 1;
 }
@@ -47,7 +47,7 @@ static int check_candidate_run(req *r, const char *name, const char *src, size_t
  * -1. *tests receives the report. */
 static int check_candidate(req *r, const char *name, const char *src, size_t len, json_t **tests)
 {
-    if (!lh_gate_enter(lua_slots())) {
+    if (!lh_gate_enter(gate_slots())) {
         reply_busy(r);
         return -1;
     }
@@ -280,7 +280,7 @@ static int h_eval(req *r)
     json_t *ret = NULL;
     char *err = NULL;
     json_t *empty = json_array();
-    if (!lh_gate_enter(lua_slots())) {
+    if (!lh_gate_enter(gate_slots())) {
         json_decref(empty);
         return reply_busy(r);
     }
