@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "csvimport.h"
+#include "enterprises.h"
 #include "db.h"
 #include "rules.h"
 
