@@ -6,7 +6,6 @@
 #include "enterprises.h"
 #include "inspectors.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,24 +26,6 @@ static json_t *query_of(req *r, const dir_kind *k)
     return q;
 }
 
-/* An integer query parameter in [min, max], dflt when absent or empty. Decimal digits only (no sign,
- * no spaces); a value out of range, or too large for a long long, is refused. Returns 0 or -1. */
-static int query_int(req *r, const char *key, long long dflt, long long min, long long max, long long *out)
-{
-    const char *s = req_query(r, key);
-    if (!s || !*s) {
-        *out = dflt;
-        return 0;
-    }
-    if (*s < '0' || *s > '9') return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (*end || errno == ERANGE || v < min || v > max) return -1;
-    *out = v;
-    return 0;
-}
-
 static const char *ref_of(req *r)
 {
     return r->nparams > 0 ? r->params[0] : "";
@@ -53,8 +34,8 @@ static const char *ref_of(req *r)
 static int dir_list_h(req *r, const dir_kind *k)
 {
     long long page, per_page;
-    if (query_int(r, "page", 1, 1, 1000000000LL, &page) || query_int(r, "per_page", 50, 1, 500, &per_page))
-        return reply_error(r, 400, "bad_request", "page 应为正整数，per_page 应在 1–500 之间");
+    if (req_query_int(r, "page", 1, 1000000000LL, 1, &page) || req_query_int(r, "per_page", 1, 500, 50, &per_page))
+        return 0;
     json_t *q = query_of(r, k);
     spot_err e;
     size_t len = 0;
