@@ -66,8 +66,15 @@ for alias, name in pairs(M.aliases) do
 end
 
 -- Fast maps for other rules (read them field by field; do not iterate them with pairs).
-M.category_of = category_of   -- industry name or alias -> "key" | "general"
-M.canonical = canonical       -- industry name or alias -> name in `industries`
+M.category_of = category_of    -- industry name or alias -> "key" | "general"
+M.canonical_of = canonical     -- industry name or alias -> name in `industries`
+
+-- canonical(name) -> the 3.2 industry name for a listed name or an accepted alias, or nil.
+-- The core asks this (never the reason text of category) to store an industry as one spelling.
+function M.canonical(name)
+  if type(name) ~= "string" then return nil end
+  return canonical[name]
+end
 
 -- category_code(industry) -> "key" | "general" | nil: the bare lookup, for per-unit hot paths
 -- (eligibility.check and sampling.stratum run once per unit of a million-unit directory).

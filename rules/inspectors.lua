@@ -98,7 +98,7 @@ end
 function M.has_expertise(inspector, industry)
   local tags = inspector.expertise
   if type(tags) ~= "table" then return false end
-  local canon = rules.categories.canonical
+  local canon = rules.categories.canonical_of
   local want = canon[industry] or industry
   for _, tag in ipairs(tags) do
     if tag == industry or (canon[tag] or tag) == want then return true end

@@ -281,10 +281,13 @@ static int insert_items(sqlite3 *db, char **err)
                               "category", ITEMS[i].category, "method", ITEMS[i].method, "department",
                               "高青县应急管理局", "level", "县级", "basis", ITEMS[i].basis, "checkpoints", cps,
                               "reason", "公布年度抽查事项清单");
-        int status;
-        long long id = items_create(db, "system", o, &status, err);
+        spot_err e;
+        long long id = items_create(db, "system", o, &e);
         json_decref(o);
-        if (id < 0) return -1;
+        if (id < 0) {
+            *err = xprintf("%s", e.message);
+            return -1;
+        }
     }
     return 0;
 }

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "enterprises.h"
 #include "inspectors.h"
 #include "rules.h"
 
@@ -745,8 +746,10 @@ static int import_text(sqlite3 *db, lh_state *lua, const dir_kind *k, const char
     }
     ring_ready = 1;
     crypto_hash_sha256_init(&ip.sha);
-    /* Rule's industry list once per file (aliases are asked once each, then cached). */
-    if (industries_load(lua, ip.ind, err) != 0) goto done;
+    /* The rule's industry list, categories and every alias it knows, asked here on the thread that
+     * owns lua; the reader validates against this copy and never calls into lua (one thread per
+     * lua_State). */
+    if (industries_load(lua, ip.ind, err) != 0 || industry_set_detach(ip.ind, err) != 0) goto done;
 
     /* encoding: UTF-8 (BOM optional), else GB18030 */
     if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
@@ -986,6 +989,17 @@ int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, 
     int rc = import_text(db, lua, k, data, len, 0, actor, result, err);
     if (rc == NOT_UTF8) rc = import_text(db, lua, k, data, len, 1, actor, result, err);
     return rc;
+}
+
+json_t *directory_import(spot_ctx *c, const dir_kind *k, const char *data, size_t len, spot_err *e)
+{
+    json_t *result = NULL;
+    char *err = NULL;
+    int rc = csv_import(c->db, c->w->lua, k, data, len, ctx_actor(c), &result, &err);
+    if (rc == 1) spot_fail(e, SPOT_E_INVALID, "invalid_file", "%s", err ? err : "文件无法导入");
+    else if (rc < 0) spot_fail_db(e, k->table, err), err = NULL;
+    free(err);
+    return rc == 0 ? result : (json_decref(result), NULL);
 }
 
 /* ---- CLI -------------------------------------------------------------------------------------------------- */

@@ -3,14 +3,16 @@
  * validation with the physical line number where the record starts, duplicate keys inside the
  * file, known keys updating their row with history, one transaction per file and one audit record
  * per file (counts and the file's SHA-256). Used by the HTTP import routes and `spotcheck import`.
- * Uses db.h, audit.h, validate.h, enterprises.h (the directory kinds), libcsv, iconv, libsodium. */
+ * Uses db.h, audit.h, validate.h, directory.h (the directory kinds), libcsv, iconv, libsodium. */
 #ifndef SPOT_CSVIMPORT_H
 #define SPOT_CSVIMPORT_H
 
 #include <stddef.h>
 #include <sqlite3.h>
 #include <jansson.h>
-#include "enterprises.h"
+#include "ctx.h"
+#include "directory.h"
+#include "err.h"
 #include "luahost.h"
 
 /* Imports the file image data (len bytes) into k's table inside one transaction of its own.
@@ -21,6 +23,11 @@
  * (*err; nothing written). */
 int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, size_t len,
                const char *actor, json_t **result, char **err);
+
+/* csv_import for the caller of c (its connection, Lua state and name for the trail): returns the
+ * result object (new reference), or NULL with *e: 422 invalid_file when the whole file is refused,
+ * 500 on a database error. */
+json_t *directory_import(spot_ctx *c, const dir_kind *k, const char *data, size_t len, spot_err *e);
 
 /* `spotcheck import enterprises|inspectors FILE`: argc/argv after the command name. Prints the
  * counts and every rejected line; exit status 0 when the file was imported (even with rejected

@@ -1,4 +1,4 @@
-/* inspectors.c: the inspector directory's field table, filters and routes. */
+/* inspectors.c: the inspector directory's field table, filters and sorts on the directory engine. */
 #include "inspectors.h"
 
 const vfield inspector_fields[] = {
@@ -34,25 +34,5 @@ static const char *const inspector_sorts[] = {"id", "name", "cert_no", "unit", "
 
 const dir_kind inspector_kind = {
     "inspectors", "inspector_history", "inspector_id", "id_number", "cert_no", "inspector", "cert_no",
-    "检查人员", inspector_fields, inspector_filters, inspector_search, inspector_sorts, 1, 0,
-};
-
-static int h_list(req *r) { return dir_list(r, &inspector_kind); }
-static int h_export(req *r) { return dir_export(r, &inspector_kind, "inspectors.csv"); }
-static int h_get(req *r) { return dir_get(r, &inspector_kind); }
-static int h_create(req *r) { return dir_create(r, &inspector_kind); }
-static int h_update(req *r) { return dir_update(r, &inspector_kind); }
-static int h_history(req *r) { return dir_history(r, &inspector_kind); }
-static int h_import(req *r) { return dir_import(r, &inspector_kind); }
-
-/* Specific paths before {id}: the router takes the first match. */
-const struct route inspector_routes[] = {
-    {"GET", "/api/inspectors", ROLE_STAFF, h_list},
-    {"POST", "/api/inspectors", ROLE_ADMIN | ROLE_PLANNER, h_create},
-    {"GET", "/api/inspectors/export", ROLE_STAFF, h_export},
-    {"POST", "/api/inspectors/import", ROLE_ADMIN | ROLE_PLANNER, h_import},
-    {"GET", "/api/inspectors/{id}", ROLE_STAFF, h_get},
-    {"PUT", "/api/inspectors/{id}", ROLE_ADMIN | ROLE_PLANNER, h_update},
-    {"GET", "/api/inspectors/{id}/history", ROLE_STAFF, h_history},
-    {0},
+    "检查人员", inspector_fields, inspector_filters, inspector_search, inspector_sorts, 1, 0, NULL,
 };

@@ -29,8 +29,8 @@ static int has_control(const char *s)
     return 0;
 }
 
-/* Checks the body's keys and field values. Returns 0 or -1 with *err and *status. */
-static int check_body(json_t *obj, int update, int *status, char **err)
+/* Checks the body's keys and field values. Returns 0 or -1 with *e (400 unknown_field, 422 invalid). */
+static int check_body(json_t *obj, int update, spot_err *e)
 {
     const char *key;
     json_t *v;
@@ -38,55 +38,40 @@ static int check_body(json_t *obj, int update, int *status, char **err)
         int known = !strcmp(key, "checkpoints") || !strcmp(key, "reason") || !strcmp(key, "active") ||
                     !strcmp(key, "id") || !strcmp(key, "version");
         for (int i = 0; i < N_ITEM_FIELDS && !known; i++) known = !strcmp(key, ITEM_FIELDS[i].name);
-        if (!known) {
-            *status = 400;
-            *err = xprintf("未知字段：%.60s", key);
-            return -1;
-        }
+        if (!known) return spot_fail(e, SPOT_E_INPUT, "unknown_field", "未知字段：%.60s", key);
     }
-    *status = 422;
     for (int i = 0; i < N_ITEM_FIELDS; i++) {
         v = json_object_get(obj, ITEM_FIELDS[i].name);
         if (!v) {
-            if (!update && ITEM_FIELDS[i].required) {
-                *err = xprintf("%s（%s）：不能为空", ITEM_FIELDS[i].label, ITEM_FIELDS[i].name);
-                return -1;
-            }
+            if (!update && ITEM_FIELDS[i].required)
+                return spot_fail(e, SPOT_E_INVALID, "invalid", "%s（%s）：不能为空", ITEM_FIELDS[i].label, ITEM_FIELDS[i].name);
             continue;
         }
         if (!json_is_string(v) || (ITEM_FIELDS[i].required && !json_string_length(v)) ||
-            json_string_length(v) > (size_t)ITEM_FIELDS[i].maxlen || has_control(json_string_value(v))) {
-            *err = xprintf("%s（%s）：应为不超过 %d 字节的文本%s", ITEM_FIELDS[i].label, ITEM_FIELDS[i].name,
-                           ITEM_FIELDS[i].maxlen, ITEM_FIELDS[i].required ? "，且不能为空" : "");
-            return -1;
-        }
+            json_string_length(v) > (size_t)ITEM_FIELDS[i].maxlen || has_control(json_string_value(v)))
+            return spot_fail(e, SPOT_E_INVALID, "invalid", "%s（%s）：应为不超过 %d 字节的文本%s",
+                             ITEM_FIELDS[i].label, ITEM_FIELDS[i].name, ITEM_FIELDS[i].maxlen,
+                             ITEM_FIELDS[i].required ? "，且不能为空" : "");
     }
     v = json_object_get(obj, "active");
-    if (v && !json_is_boolean(v)) {
-        *err = xprintf("active 应为 true 或 false");
-        return -1;
-    }
+    if (v && !json_is_boolean(v))
+        return spot_fail(e, SPOT_E_INVALID, "invalid", "active 应为 true 或 false");
     v = json_object_get(obj, "reason");
-    if (v && (!json_is_string(v) || json_string_length(v) > 1000 || has_control(json_string_value(v)))) {
-        *err = xprintf("调整原因（reason）应为不超过 1000 字节的文本");
-        return -1;
-    }
+    if (v && (!json_is_string(v) || json_string_length(v) > 1000 || has_control(json_string_value(v))))
+        return spot_fail(e, SPOT_E_INVALID, "invalid", "调整原因（reason）应为不超过 1000 字节的文本");
     v = json_object_get(obj, "checkpoints");
     if (v) {
-        if (!json_is_array(v) || json_array_size(v) > 200) {
-            *err = xprintf("检查要点（checkpoints）应为不超过 200 项的列表");
-            return -1;
-        }
+        if (!json_is_array(v) || json_array_size(v) > 200)
+            return spot_fail(e, SPOT_E_INVALID, "invalid", "检查要点（checkpoints）应为不超过 200 项的列表");
         size_t i;
         json_t *cp;
         json_array_foreach(v, i, cp) {
             json_t *t = json_is_object(cp) ? json_object_get(cp, "text") : cp;
             json_t *id = json_is_object(cp) ? json_object_get(cp, "id") : NULL;
             if (!json_is_string(t) || !json_string_length(t) || json_string_length(t) > 2000 ||
-                has_control(json_string_value(t)) || (id && !json_is_integer(id))) {
-                *err = xprintf("第 %zu 个检查要点无效：应为非空文本或 {\"id\":…, \"text\":\"…\"}", i + 1);
-                return -1;
-            }
+                has_control(json_string_value(t)) || (id && !json_is_integer(id)))
+                return spot_fail(e, SPOT_E_INVALID, "invalid",
+                                 "第 %zu 个检查要点无效：应为非空文本或 {\"id\":…, \"text\":\"…\"}", i + 1);
         }
     }
     return 0;
@@ -106,45 +91,41 @@ static json_t *checkpoint_texts(sqlite3 *db, long long id)
 }
 
 /* Writes the checkpoint list cps (validated) for item id: kept ids updated in place, new ones
- * inserted, missing ones deactivated. Returns 0 or -1 with *err / *status. */
-static int write_checkpoints(sqlite3 *db, long long id, json_t *cps, int *status, char **err)
+ * inserted, missing ones deactivated. Returns 0 or -1 with *e (422 for an id of another item). */
+static int write_checkpoints(sqlite3 *db, long long id, json_t *cps, spot_err *e)
 {
-    if (db_run(db, err, "UPDATE item_checkpoints SET pos = -pos - 1 WHERE item_id = ? AND active = 1", "i", id) < 0)
-        return -1;
+    char *err = NULL;
+    if (db_run(db, &err, "UPDATE item_checkpoints SET pos = -pos - 1 WHERE item_id = ? AND active = 1", "i", id) < 0)
+        return spot_fail_db(e, "items", err);
     size_t i;
     json_t *cp;
     json_array_foreach(cps, i, cp) {
         json_t *t = json_is_object(cp) ? json_object_get(cp, "text") : cp;
         json_t *cid = json_is_object(cp) ? json_object_get(cp, "id") : NULL;
         if (cid) {
-            int n = db_run(db, err, "UPDATE item_checkpoints SET pos = ?, text = ? WHERE id = ? AND item_id = ? "
-                                    "AND active = 1 AND pos < 0", "ijii", (long long)i, t,
+            int n = db_run(db, &err, "UPDATE item_checkpoints SET pos = ?, text = ? WHERE id = ? AND item_id = ? "
+                                     "AND active = 1 AND pos < 0", "ijii", (long long)i, t,
                            (long long)json_integer_value(cid), id);
-            if (n < 0) return -1;
-            if (n == 0) {
-                *status = 422;
-                *err = xprintf("检查要点 id %lld 不属于该事项", (long long)json_integer_value(cid));
-                return -1;
-            }
-        } else if (db_run(db, err, "INSERT INTO item_checkpoints(item_id, pos, text) VALUES (?, ?, ?)", "iij", id,
+            if (n < 0) return spot_fail_db(e, "items", err);
+            if (n == 0)
+                return spot_fail(e, SPOT_E_INVALID, "invalid", "检查要点 id %lld 不属于该事项",
+                                 (long long)json_integer_value(cid));
+        } else if (db_run(db, &err, "INSERT INTO item_checkpoints(item_id, pos, text) VALUES (?, ?, ?)", "iij", id,
                           (long long)i, t) < 0) {
-            return -1;
+            return spot_fail_db(e, "items", err);
         }
     }
-    return db_run(db, err, "UPDATE item_checkpoints SET active = 0 WHERE item_id = ? AND active = 1 AND pos < 0",
-                  "i", id) < 0 ? -1 : 0;
+    if (db_run(db, &err, "UPDATE item_checkpoints SET active = 0 WHERE item_id = ? AND active = 1 AND pos < 0",
+               "i", id) < 0)
+        return spot_fail_db(e, "items", err);
+    return 0;
 }
 
-long long items_create(sqlite3 *db, const char *actor, json_t *obj, int *status, char **err)
+long long items_create(sqlite3 *db, const char *actor, json_t *obj, spot_err *e)
 {
-    *status = 500;
-    if (!json_is_object(obj)) {
-        *status = 400;
-        *err = xprintf("请求体必须是 JSON 对象");
-        return -1;
-    }
-    if (check_body(obj, 0, status, err)) return -1;
-    char at[32], today[11];
+    if (!json_is_object(obj)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象");
+    if (check_body(obj, 0, e)) return -1;
+    char at[32], today[11], *err = NULL;
     clock_now_rfc3339(at);
     clock_today(today);
     const char *v[N_ITEM_FIELDS];
@@ -153,31 +134,32 @@ long long items_create(sqlite3 *db, const char *actor, json_t *obj, int *status,
         if (!v[i]) v[i] = "";
     }
     json_t *act = json_object_get(obj, "active");
-    if (db_run(db, err, "INSERT INTO items(name, target, category, method, department, level, basis, active, "
-                        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "sssssssiss",
+    if (db_run(db, &err, "INSERT INTO items(name, target, category, method, department, level, basis, active, "
+                         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "sssssssiss",
                v[0], v[1], v[2], v[3], v[4], v[5], v[6], (long long)(act ? json_is_true(act) : 1), at, at) < 0)
-        return -1;
+        return spot_fail_db(e, "items", err);
     long long id = sqlite3_last_insert_rowid(db);
     json_t *cps = json_object_get(obj, "checkpoints");
-    if (cps && write_checkpoints(db, id, cps, status, err)) return -1;
+    if (cps && write_checkpoints(db, id, cps, e)) return -1;
     json_t *changes = json_object();
     for (int i = 0; i < N_ITEM_FIELDS; i++)
         json_object_set_new(changes, ITEM_FIELDS[i].name, json_pack("[ns]", v[i]));
     json_object_set_new(changes, "checkpoints", json_pack("[no]", checkpoint_texts(db, id)));
     const char *reason = json_string_value(json_object_get(obj, "reason"));
-    int rc = db_run(db, err, "INSERT INTO item_adjustments(item_id, date, at, actor, kind, reason, changes) "
-                             "VALUES (?, ?, ?, ?, 'create', ?, ?)", "issssj", id, today, at, actor,
+    int rc = db_run(db, &err, "INSERT INTO item_adjustments(item_id, date, at, actor, kind, reason, changes) "
+                              "VALUES (?, ?, ?, ?, 'create', ?, ?)", "issssj", id, today, at, actor,
                     reason && *reason ? reason : "新增抽查事项", changes);
     char obj_name[32];
     snprintf(obj_name, sizeof obj_name, "item:%lld", id);
     json_t *d = json_pack("{sI sO}", "id", (json_int_t)id, "changes", changes);
-    if (rc >= 0) rc = audit_log(db, actor, "item.create", obj_name, d, err);
+    if (rc >= 0) rc = audit_log(db, actor, "item.create", obj_name, d, &err);
     json_decref(d);
     json_decref(changes);
-    return rc < 0 ? -1 : id;
+    if (rc < 0) return spot_fail_db(e, "items", err);
+    return id;
 }
 
-/* The item as JSON with checkpoints and adjustments (actor only for staff). New reference. */
+/* The item as JSON with checkpoints and adjustments (actor only for staff). Steals item; returns it. */
 static json_t *item_json(sqlite3 *db, json_t *item, int staff)
 {
     long long id = json_integer_value(json_object_get(item, "id"));
@@ -210,86 +192,75 @@ static json_t *list_items(sqlite3 *db, int staff, int only_active)
     return rows;
 }
 
-static int h_list(req *r)
+json_t *items_list(spot_ctx *c, int only_active, spot_err *e)
 {
-    const char *a = req_query(r, "active");
-    json_t *rows = list_items(r->db, 1, a && (!strcmp(a, "1") || !strcmp(a, "true")));
-    if (!rows) return reply_error(r, 500, "internal", "数据库错误");
-    return reply_json(r, 200, json_pack("{so}", "items", rows));
+    json_t *rows = list_items(c->db, 1, only_active);
+    if (!rows) return spot_fail(e, SPOT_E_DB, "internal", "数据库错误"), NULL;
+    return json_pack("{so}", "items", rows);
 }
 
-static int h_public(req *r)
+json_t *items_public(spot_ctx *c, spot_err *e)
 {
-    json_t *rows = list_items(r->db, 0, 1);
-    json_t *adj = db_rows(r->db, NULL,
+    json_t *rows = list_items(c->db, 0, 1);
+    json_t *adj = db_rows(c->db, NULL,
         "SELECT a.date, a.item_id, i.name AS item_name, a.kind, a.reason, a.changes FROM item_adjustments a "
         "JOIN items i ON i.id = a.item_id ORDER BY a.id DESC LIMIT 500", "");
     if (!rows || !adj) {
         json_decref(rows);
         json_decref(adj);
-        return reply_error(r, 500, "internal", "数据库错误");
+        return spot_fail(e, SPOT_E_DB, "internal", "数据库错误"), NULL;
     }
     size_t i;
     json_t *a;
     json_array_foreach(adj, i, a) {
-        json_t *c = json_loads(json_string_value(json_object_get(a, "changes")), 0, NULL);
-        json_object_set_new(a, "changes", c ? c : json_object());
+        json_t *ch = json_loads(json_string_value(json_object_get(a, "changes")), 0, NULL);
+        json_object_set_new(a, "changes", ch ? ch : json_object());
     }
-    return reply_json(r, 200, json_pack("{so so}", "items", rows, "adjustments", adj));
+    return json_pack("{so so}", "items", rows, "adjustments", adj);
 }
 
-static int h_get(req *r)
+json_t *items_get(spot_ctx *c, long long id, spot_err *e)
 {
-    long long id = req_param_id(r, 0);
-    json_t *row = id > 0 ? db_row(r->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id) : NULL;
-    if (!row) return reply_error(r, 404, "not_found", "没有这个抽查事项");
-    return reply_json(r, 200, item_json(r->db, row, 1));
+    json_t *row = id > 0 ? db_row(c->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id) : NULL;
+    if (!row) return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个抽查事项"), NULL;
+    return item_json(c->db, row, 1);
 }
 
-static int h_create(req *r)
+json_t *items_add(spot_ctx *c, json_t *body, spot_err *e)
 {
-    if (req_require_object(r)) return 0;
     char *err = NULL;
-    int status = 500;
-    if (db_begin(r->db, &err) != 0) return reply_db_error(r, err);
-    long long id = items_create(r->db, req_actor(r), r->json, &status, &err);
-    if (id < 0) {
-        if (status == 500) return reply_db_error(r, err);
-        db_rollback(r->db);
-        reply_error(r, status, status == 400 ? "unknown_field" : "invalid", "%s", err);
-        free(err);
-        return 0;
+    if (db_begin(c->db, &err) != 0) return spot_fail_db(e, "items", err), NULL;
+    long long id = items_create(c->db, ctx_actor(c), body, e);
+    if (id < 0 || db_commit(c->db, &err) != 0) {
+        if (id >= 0) spot_fail_db(e, "items", err);
+        db_rollback(c->db);
+        return NULL;
     }
-    if (db_commit(r->db, &err) != 0) return reply_db_error(r, err);
-    json_t *row = db_row(r->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id);
-    return reply_json(r, 201, item_json(r->db, row, 1));
+    json_t *row = db_row(c->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id);
+    if (!row) return spot_fail(e, SPOT_E_DB, "internal", "数据库错误"), NULL;
+    return item_json(c->db, row, 1);
 }
 
-static int h_update(req *r)
+json_t *items_update(spot_ctx *c, long long id, json_t *body, spot_err *e)
 {
-    if (req_require_object(r)) return 0;
-    long long id = req_param_id(r, 0);
     char *err = NULL;
-    int status = 500;
-    json_t *old = id > 0 ? db_row(r->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id) : NULL;
-    if (!old) return reply_error(r, 404, "not_found", "没有这个抽查事项");
+    json_t *out = NULL;
+    json_t *old = id > 0 ? db_row(c->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id) : NULL;
+    if (!old) return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个抽查事项"), NULL;
     json_t *changes = json_object(), *old_cps = NULL, *new_cps = NULL;
-    if (check_body(r->json, 1, &status, &err)) {
-        reply_error(r, status, status == 400 ? "unknown_field" : "invalid", "%s", err);
-        goto done;
-    }
-    const char *reason = json_string_value(json_object_get(r->json, "reason"));
+    if (check_body(body, 1, e)) goto done;
+    const char *reason = json_string_value(json_object_get(body, "reason"));
     if (!reason || !*reason) {
-        reply_error(r, 422, "invalid", "调整抽查事项必须填写调整原因（reason）");
+        spot_fail(e, SPOT_E_INVALID, "invalid", "调整抽查事项必须填写调整原因（reason）");
         goto done;
     }
-    json_t *ver = json_object_get(r->json, "version");
+    json_t *ver = json_object_get(body, "version");
     if (ver && (!json_is_integer(ver) || json_integer_value(ver) != json_integer_value(json_object_get(old, "version")))) {
-        reply_error(r, 409, "stale", "该事项已被他人修改，请刷新后重试");
+        spot_fail(e, SPOT_E_CONFLICT, "stale", "该事项已被他人修改，请刷新后重试");
         goto done;
     }
-    if (db_begin(r->db, &err) != 0) {
-        reply_db_error(r, err);
+    if (db_begin(c->db, &err) != 0) {
+        spot_fail_db(e, "items", err);
         err = NULL;
         goto done;
     }
@@ -297,79 +268,62 @@ static int h_update(req *r)
     clock_now_rfc3339(at);
     clock_today(today);
     for (int i = 0; i < N_ITEM_FIELDS; i++) {
-        json_t *nv = json_object_get(r->json, ITEM_FIELDS[i].name);
+        json_t *nv = json_object_get(body, ITEM_FIELDS[i].name);
         json_t *ov = json_object_get(old, ITEM_FIELDS[i].name);
         if (!nv || json_equal(nv, ov)) continue;
         json_object_set_new(changes, ITEM_FIELDS[i].name, json_pack("[OO]", ov, nv));
         char *sql = xprintf("UPDATE items SET %s = ? WHERE id = ?", ITEM_FIELDS[i].name);
-        int rc = db_run(r->db, &err, sql, "ji", nv, id);
+        int rc = db_run(c->db, &err, sql, "ji", nv, id);
         free(sql);
         if (rc < 0) {
-            reply_db_error(r, err);
+            spot_fail_db(e, "items", err);
             err = NULL;
             goto done;
         }
     }
-    json_t *act = json_object_get(r->json, "active");
+    json_t *act = json_object_get(body, "active");
     if (act && json_is_true(act) != (json_integer_value(json_object_get(old, "active")) == 1)) {
         json_object_set_new(changes, "active", json_pack("[bb]", !json_is_true(act), json_is_true(act)));
-        if (db_run(r->db, &err, "UPDATE items SET active = ? WHERE id = ?", "ii", (long long)json_is_true(act), id) < 0) {
-            reply_db_error(r, err);
+        if (db_run(c->db, &err, "UPDATE items SET active = ? WHERE id = ?", "ii", (long long)json_is_true(act), id) < 0) {
+            spot_fail_db(e, "items", err);
             err = NULL;
             goto done;
         }
     }
-    json_t *cps = json_object_get(r->json, "checkpoints");
+    json_t *cps = json_object_get(body, "checkpoints");
     if (cps) {
-        old_cps = checkpoint_texts(r->db, id);
-        if (write_checkpoints(r->db, id, cps, &status, &err)) {
-            if (status == 422) {
-                db_rollback(r->db);
-                reply_error(r, 422, "invalid", "%s", err);
-                goto done;
-            }
-            reply_db_error(r, err);
-            err = NULL;
-            goto done;
-        }
-        new_cps = checkpoint_texts(r->db, id);
+        old_cps = checkpoint_texts(c->db, id);
+        if (write_checkpoints(c->db, id, cps, e)) goto done;
+        new_cps = checkpoint_texts(c->db, id);
         if (!json_equal(old_cps, new_cps)) json_object_set_new(changes, "checkpoints", json_pack("[OO]", old_cps, new_cps));
     }
     if (json_object_size(changes) == 0) {
-        db_rollback(r->db);
-        reply_error(r, 422, "no_change", "没有任何改动");
+        spot_fail(e, SPOT_E_INVALID, "no_change", "没有任何改动");
         goto done;
     }
     char obj[32];
     snprintf(obj, sizeof obj, "item:%lld", id);
     json_t *d = json_pack("{sI ss sO}", "id", (json_int_t)id, "reason", reason, "changes", changes);
-    if (db_run(r->db, &err, "UPDATE items SET version = version + 1, updated_at = ? WHERE id = ?", "si", at, id) < 0 ||
-        db_run(r->db, &err, "INSERT INTO item_adjustments(item_id, date, at, actor, kind, reason, changes) "
-                            "VALUES (?, ?, ?, ?, 'update', ?, ?)", "issssj", id, today, at, req_actor(r), reason,
+    if (db_run(c->db, &err, "UPDATE items SET version = version + 1, updated_at = ? WHERE id = ?", "si", at, id) < 0 ||
+        db_run(c->db, &err, "INSERT INTO item_adjustments(item_id, date, at, actor, kind, reason, changes) "
+                            "VALUES (?, ?, ?, ?, 'update', ?, ?)", "issssj", id, today, at, ctx_actor(c), reason,
                changes) < 0 ||
-        audit_log(r->db, req_actor(r), "item.update", obj, d, &err) != 0 || db_commit(r->db, &err) != 0) {
+        audit_log(c->db, ctx_actor(c), "item.update", obj, d, &err) != 0 || db_commit(c->db, &err) != 0) {
         json_decref(d);
-        reply_db_error(r, err);
+        spot_fail_db(e, "items", err);
         err = NULL;
         goto done;
     }
     json_decref(d);
-    json_t *row = db_row(r->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id);
-    reply_json(r, 200, item_json(r->db, row, 1));
+    json_t *row = db_row(c->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id);
+    if (!row) spot_fail(e, SPOT_E_DB, "internal", "数据库错误");
+    else out = item_json(c->db, row, 1);
 done:
+    if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
     free(err);
     json_decref(old);
     json_decref(changes);
     json_decref(old_cps);
     json_decref(new_cps);
-    return 0;
+    return out;
 }
-
-const struct route item_routes[] = {
-    {"GET", "/api/items", ROLE_STAFF, h_list},
-    {"POST", "/api/items", ROLE_ADMIN | ROLE_PLANNER, h_create},
-    {"GET", "/api/items/{id}", ROLE_STAFF, h_get},
-    {"PUT", "/api/items/{id}", ROLE_ADMIN | ROLE_PLANNER, h_update},
-    {"GET", "/api/public/items", ROLE_PUBLIC, h_public},
-    {0},
-};

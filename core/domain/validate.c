@@ -195,6 +195,17 @@ void idno_mask(const char *id, char out[19])
     out[18] = 0;
 }
 
+void phone_mask(const char *phone, char out[V_PHONE_MASKED])
+{
+    size_t n = phone ? strlen(phone) : 0;
+    if (n < 8 || n > 32) {
+        snprintf(out, V_PHONE_MASKED, "%s", n ? "****" : "");
+        return;
+    }
+    /* first 3 and last 4 characters (a phone is ASCII: vf_normalize allows digits, + - ( ) and space) */
+    snprintf(out, V_PHONE_MASKED, "%.3s****%s", phone, phone + n - 4);
+}
+
 int utf8_valid(const void *buf, size_t len)
 {
     const unsigned char *s = buf, *e = s + len;
@@ -228,31 +239,15 @@ int utf8_valid(const void *buf, size_t len)
 
 /* ---- industries ---------------------------------------------------------------------------------- */
 
-int industries_load(lh_state *lua, industry_set *set, char **err)
+/* Index of category code in set, adding it when new; -1 when the table is full. */
+static int category_index(industry_set *set, const char *code)
 {
-    memset(set, 0, sizeof *set);
-    set->lua = lua;
-    /* The list and each industry's category come from the rule. */
-    json_t *args = json_array(), *ret = NULL;
-    int rc = lh_call(lua, "categories", "industries", args, &ret, err);
-    json_decref(args);
-    if (rc != 0) return -1;
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_array_get(ret, 0), i, e) {
-        const char *name = json_string_value(json_object_get(e, "name"));
-        const char *cat = json_string_value(json_object_get(e, "category"));
-        if (set->n == V_MAX_INDUSTRIES || !name || !cat || strlen(name) >= 64 || strlen(cat) >= 16) continue;
-        snprintf(set->name[set->n], 64, "%s", name);
-        snprintf(set->category[set->n], 16, "%s", cat);
-        set->n++;
-    }
-    json_decref(ret);
-    if (set->n == 0) {
-        if (err) *err = strdup("规则 categories.lua 没有给出行业列表");
-        return -1;
-    }
-    return 0;
+    for (int i = 0; i < set->ncat; i++)
+        if (!strcmp(set->cat_code[i], code)) return i;
+    if (set->ncat == V_MAX_CATEGORIES) return -1;
+    snprintf(set->cat_code[set->ncat], sizeof set->cat_code[0], "%s", code);
+    set->cat_label[set->ncat][0] = 0;
+    return set->ncat++;
 }
 
 static int name_index(const industry_set *set, const char *s)
@@ -262,28 +257,17 @@ static int name_index(const industry_set *set, const char *s)
     return -1;
 }
 
-const char *industry_canonical(industry_set *set, const char *s)
+/* Asks the rule's canonical(s) and remembers the answer as an alias. Returns the index into
+ * set->name, or -1. */
+static int ask_canonical(industry_set *set, const char *s)
 {
-    int i = name_index(set, s);
-    if (i >= 0) return set->name[i];
-    for (int a = 0; a < set->nalias; a++)
-        if (!strcmp(set->alias[a], s)) return set->alias_to[a] >= 0 ? set->name[set->alias_to[a]] : NULL;
-    if (!set->lua || strlen(s) >= sizeof set->alias[0]) return NULL;
-    /* Ask the rule: category(s) knows aliases; its reason begins with the canonical name. */
+    if (!set->lua || strlen(s) >= sizeof set->alias[0]) return -1;
     int to = -1;
     json_t *args = json_pack("[s]", s), *ret = NULL;
     char *err = NULL;
-    if (args && lh_call(set->lua, "categories", "category", args, &ret, &err) == 0 &&
-        json_is_string(json_array_get(ret, 0))) {
-        const char *reason = json_string_value(json_array_get(ret, 1));
-        const char *sep = reason ? strstr(reason, "：") : NULL;
-        if (sep) {
-            char head[64];
-            if (sep - reason < (long)sizeof head) {
-                snprintf(head, sizeof head, "%.*s", (int)(sep - reason), reason);
-                to = name_index(set, head);
-            }
-        }
+    if (args && lh_call(set->lua, "categories", "canonical", args, &ret, &err) == 0) {
+        const char *name = json_string_value(json_array_get(ret, 0));
+        if (name) to = name_index(set, name);
     }
     free(err);
     json_decref(args);
@@ -292,6 +276,72 @@ const char *industry_canonical(industry_set *set, const char *s)
         snprintf(set->alias[set->nalias], sizeof set->alias[0], "%s", s);
         set->alias_to[set->nalias++] = to;
     }
+    return to;
+}
+
+int industries_load(lh_state *lua, industry_set *set, char **err)
+{
+    memset(set, 0, sizeof *set);
+    set->lua = lua;
+    int out = -1;
+    /* The list, each industry's category, the labels and the aliases all come from the rule. */
+    json_t *args = json_array(), *ret = NULL, *labels = NULL;
+    if (lh_call(lua, "categories", "industries", args, &ret, err) != 0) goto done;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_array_get(ret, 0), i, e) {
+        const char *name = json_string_value(json_object_get(e, "name"));
+        const char *cat = json_string_value(json_object_get(e, "category"));
+        if (set->n == V_MAX_INDUSTRIES || !name || !cat || strlen(name) >= 64 || strlen(cat) >= 16) continue;
+        if (category_index(set, cat) < 0) continue;
+        snprintf(set->name[set->n], 64, "%s", name);
+        snprintf(set->category[set->n], 16, "%s", cat);
+        set->n++;
+    }
+    if (set->n == 0) {
+        if (err) *err = strdup("规则 categories.lua 没有给出行业列表");
+        goto done;
+    }
+    if (lh_call(lua, "categories", "category_labels", args, &labels, err) != 0) goto done;
+    const char *code;
+    json_t *lab;
+    json_object_foreach(json_array_get(labels, 0), code, lab) {
+        for (int c = 0; c < set->ncat; c++)
+            if (!strcmp(set->cat_code[c], code) && json_is_string(lab))
+                snprintf(set->cat_label[c], sizeof set->cat_label[0], "%s", json_string_value(lab));
+    }
+    out = 0;
+done:
+    json_decref(args);
+    json_decref(ret);
+    json_decref(labels);
+    return out;
+}
+
+int industry_set_detach(industry_set *set, char **err)
+{
+    json_t *args = json_array(), *aliases = NULL;
+    int rc = set->lua ? lh_call(set->lua, "categories", "aliases", args, &aliases, err) : 0;
+    json_decref(args);
+    if (rc != 0) return -1;
+    /* every alias the rule lists, resolved by canonical() now, on the owning thread */
+    const char *alias;
+    json_t *v;
+    json_object_foreach(json_array_get(aliases, 0), alias, v) {
+        if (name_index(set, alias) < 0) industry_canonical(set, alias);
+    }
+    json_decref(aliases);
+    set->lua = NULL;
+    return 0;
+}
+
+const char *industry_canonical(industry_set *set, const char *s)
+{
+    int i = name_index(set, s);
+    if (i >= 0) return set->name[i];
+    for (int a = 0; a < set->nalias; a++)
+        if (!strcmp(set->alias[a], s)) return set->alias_to[a] >= 0 ? set->name[set->alias_to[a]] : NULL;
+    int to = ask_canonical(set, s);
     return to >= 0 ? set->name[to] : NULL;
 }
 
@@ -299,6 +349,21 @@ const char *industry_category(const industry_set *set, const char *name)
 {
     int i = name ? name_index(set, name) : -1;
     return i >= 0 ? set->category[i] : NULL;
+}
+
+const char *industry_category_code(const industry_set *set, const char *s)
+{
+    for (int c = 0; s && c < set->ncat; c++)
+        if (!strcmp(set->cat_code[c], s) || (set->cat_label[c][0] && !strcmp(set->cat_label[c], s)))
+            return set->cat_code[c];
+    return NULL;
+}
+
+const char *industry_category_label(const industry_set *set, const char *code)
+{
+    for (int c = 0; code && c < set->ncat; c++)
+        if (!strcmp(set->cat_code[c], code)) return set->cat_label[c];
+    return NULL;
 }
 
 /* ---- fields ---------------------------------------------------------------------------------------- */

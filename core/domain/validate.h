@@ -51,32 +51,54 @@ char idno_check_char(const char *s17);
  * ("370322********1234"); out needs 19 bytes. Short input is fully masked. */
 void idno_mask(const char *id, char out[19]);
 
+/* Masked phone number for every role but admin (SPEC §7 personal data, like the 身份证号): the
+ * first 3 and last 4 characters with "****" between ("139****0000"); shorter than 8 or longer than
+ * 32 characters: "****"; "" stays "". */
+#define V_PHONE_MASKED 16
+void phone_mask(const char *phone, char out[V_PHONE_MASKED]);
+
 /* Whether buf is well-formed UTF-8 (no overlongs, no surrogates). */
 int utf8_valid(const void *buf, size_t len);
 
 /* ---- the industry set: names from rules/categories.lua ---------------------------------------- */
 
 #define V_MAX_INDUSTRIES 64
+#define V_MAX_CATEGORIES 8
 
 typedef struct industry_set {
-    lh_state *lua;                         /* borrowed */
+    lh_state *lua;                         /* borrowed; NULL once detached (industry_set_detach) */
     int n;                                 /* names from the rule's `industries`, in rule order */
     char name[V_MAX_INDUSTRIES][64];
-    char category[V_MAX_INDUSTRIES][16];   /* "key" | "general" */
-    int nalias;                            /* aliases resolved through category() */
+    char category[V_MAX_INDUSTRIES][16];   /* a category code of the rule ("key", "general") */
+    int ncat;                              /* the rule's category codes, in order of first use */
+    char cat_code[V_MAX_CATEGORIES][16];
+    char cat_label[V_MAX_CATEGORIES][32];  /* from the rule's category_labels ("" when none) */
+    int nalias;                            /* spellings resolved through the rule's canonical() */
     char alias[V_MAX_INDUSTRIES][96];
     int alias_to[V_MAX_INDUSTRIES];        /* index into name, or -1 when unknown */
 } industry_set;
 
-/* Reads the industry list and each industry's category from the categories rule in lua.
+/* Reads the industry list with each industry's category and the category labels from the
+ * categories rule in lua. Must run on the thread that owns lua (one thread per lua_State).
  * Returns 0, or -1 with *err (caller frees). */
 int industries_load(lh_state *lua, industry_set *set, char **err);
 
-/* The canonical industry name for s (a listed name, or an alias the rule's category() knows), or
- * NULL when the rule does not know it. Borrowed from set. */
+/* Cuts the set loose from its Lua state, on the thread that owns it: first resolves every alias
+ * the rule lists through its canonical(), then forgets the state; afterwards the set answers from
+ * what it holds without calling Lua, so another thread may use it (the import's reader).
+ * Returns 0, or -1 with *err (caller frees). */
+int industry_set_detach(industry_set *set, char **err);
+
+/* The canonical industry name for s (a listed name or an alias; on an attached set, any spelling
+ * the rule's canonical() knows, asked once and remembered), or NULL when the rule does not know it.
+ * Borrowed from set. */
 const char *industry_canonical(industry_set *set, const char *s);
-/* The category ("key"/"general") of a canonical name, or NULL. */
+/* The category code of a canonical name, or NULL. */
 const char *industry_category(const industry_set *set, const char *name);
+/* The category code for s, a code or a label of the rule's category_labels, or NULL. */
+const char *industry_category_code(const industry_set *set, const char *s);
+/* The label of a category code ("" when the rule gives none), or NULL for an unknown code. */
+const char *industry_category_label(const industry_set *set, const char *code);
 
 /* ---- field descriptors ---------------------------------------------------------------------------- */
 

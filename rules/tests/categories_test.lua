@@ -49,7 +49,23 @@ return {
   { "3.2 spellings with the parenthesis are accepted", function()
     eq(C.category("化工(含石油化工)"), "key")
     eq(C.category("非煤矿山（含地质勘探）"), "key")
-    eq(C.canonical["石油化工"], "化工")
+    eq(C.canonical_of["石油化工"], "化工")
+  end },
+
+  { "canonical: listed names as is, aliases to their 3.2 name, anything else nil", function()
+    eq(C.canonical("化工"), "化工")
+    eq(C.canonical("商贸"), "商贸")
+    eq(C.canonical("化工(含石油化工)"), "化工")
+    eq(C.canonical("化工（含石油化工）"), "化工")
+    eq(C.canonical("石油化工"), "化工")
+    eq(C.canonical("地质勘探"), "非煤矿山")
+    eq(C.canonical("危化品"), "危险化学品")
+    eq(C.canonical("有色金属"), "有色")
+    eq(C.canonical("房地产"), nil)
+    eq(C.canonical("化工 "), nil)
+    eq(C.canonical(""), nil)
+    eq(C.canonical(nil), nil)
+    eq(C.canonical(42), nil)
   end },
 
   { "unknown industry: nil with a reason", function()

@@ -22,7 +22,7 @@ local function valid_code(list, code)
   for _, e in ipairs(list) do if e.code == code then return true end end
   return false
 end
-local industries = rules.categories.canonical
+local industries = rules.categories.canonical_of
 
 -- Enterprises -----------------------------------------------------------------------------------
 local units = directory.enterprises{}

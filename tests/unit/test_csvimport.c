@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "csvimport.h"
+#include "enterprises.h"
 #include "db.h"
 #include "rules.h"
 
@@ -102,6 +103,49 @@ static void line_numbers_across_quoted_newlines(void **state)
     char *scope = db_text(f->db, NULL, "SELECT business_scope FROM enterprises WHERE uscc = ?", "s", a);
     assert_string_equal(scope, "多行\r\n经营\r\n范围");
     free(scope);
+    json_decref(res);
+}
+
+/* The reader thread validates against a detached industry set (one thread per lua_State): every
+ * alias the rule lists is resolved by categories.canonical() before, on the owning thread. */
+static void detached_industry_set_knows_aliases_without_lua(void **state)
+{
+    struct fx *f = *state;
+    industry_set *set = malloc(sizeof *set);
+    char *err = NULL;
+    assert_int_equal(industries_load(f->lua, set, &err), 0);
+    assert_int_equal(industry_set_detach(set, &err), 0);
+    assert_null(set->lua);
+    assert_string_equal(industry_canonical(set, "化工"), "化工");
+    assert_string_equal(industry_canonical(set, "石油化工"), "化工");
+    assert_string_equal(industry_canonical(set, "化工（含石油化工）"), "化工");
+    assert_string_equal(industry_canonical(set, "危化品"), "危险化学品");
+    assert_null(industry_canonical(set, "房地产"));
+    assert_string_equal(industry_category(set, "化工"), "key");
+    assert_string_equal(industry_category(set, "商贸"), "general");
+    assert_string_equal(industry_category_code(set, "重点"), "key");
+    assert_string_equal(industry_category_code(set, "一般"), "general");
+    assert_string_equal(industry_category_label(set, "key"), "重点");
+    assert_null(industry_category_code(set, "其他"));
+    free(set);
+}
+
+/* An alias in the file is stored under its 3.2 name (resolved before the reader starts). */
+static void alias_industry_imported_canonical(void **state)
+{
+    struct fx *f = *state;
+    char a[19], b[19];
+    make(a, 11); make(b, 12);
+    char csv[1024];
+    snprintf(csv, sizeof csv, "uscc,name,region,industry\r\n%s,甲,青城镇,石油化工\r\n%s,乙,青城镇,有色金属\r\n", a, b);
+    json_t *res = run(f, csv, 0);
+    assert_int_equal(json_integer_value(json_object_get(res, "imported")), 2);
+    char *i1 = db_text(f->db, NULL, "SELECT industry FROM enterprises WHERE uscc = ?", "s", a);
+    char *i2 = db_text(f->db, NULL, "SELECT industry FROM enterprises WHERE uscc = ?", "s", b);
+    assert_string_equal(i1, "化工");
+    assert_string_equal(i2, "有色");
+    free(i1);
+    free(i2);
     json_decref(res);
 }
 
@@ -203,6 +247,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(line_numbers_across_quoted_newlines, setup, teardown),
         cmocka_unit_test_setup_teardown(refused_file_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(detached_industry_set_knows_aliases_without_lua, setup, teardown),
+        cmocka_unit_test_setup_teardown(alias_industry_imported_canonical, setup, teardown),
         cmocka_unit_test_setup_teardown(wrong_column_count, setup, teardown),
         cmocka_unit_test_setup_teardown(bulk_load_same_outcome, setup, teardown),
     };

@@ -155,6 +155,24 @@ static void idno_masking(void **state)
     assert_string_equal(m, "");
 }
 
+static void phone_masking(void **state)
+{
+    (void)state;
+    char m[V_PHONE_MASKED];
+    phone_mask("13912345678", m);
+    assert_string_equal(m, "139****5678");
+    phone_mask("0533-6961234", m);
+    assert_string_equal(m, "053****1234");
+    phone_mask("1234567", m);
+    assert_string_equal(m, "****");
+    phone_mask("", m);
+    assert_string_equal(m, "");
+    phone_mask(NULL, m);
+    assert_string_equal(m, "");
+    phone_mask("139****5678", m);
+    assert_string_equal(m, "139****5678"); /* idempotent: history written masked stays the same */
+}
+
 static void choices_codes_and_labels(void **state)
 {
     (void)state;
@@ -258,6 +276,7 @@ int main(void)
         cmocka_unit_test(idno_future_date),
         cmocka_unit_test(idno_bad_shape),
         cmocka_unit_test(idno_masking),
+        cmocka_unit_test(phone_masking),
         cmocka_unit_test(choices_codes_and_labels),
         cmocka_unit_test(normalize_fields),
         cmocka_unit_test(normalize_with_length_matches),

@@ -1,0 +1,151 @@
+/* api_directories.c: HTTP for the directories: parses the request (path reference, query
+ * parameters, body), calls the directory engine (domain/directory.c) or the import, and replies
+ * with its result or its spot_err. */
+#include "api_directories.h"
+#include "csvimport.h"
+#include "enterprises.h"
+#include "inspectors.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* The query parameters a list or export reads (dir_list_params and the kind's filters) as a new
+ * object of strings. */
+static json_t *query_of(req *r, const dir_kind *k)
+{
+    json_t *q = json_object();
+    for (const char *const *p = dir_list_params; *p; p++) {
+        const char *v = req_query(r, *p);
+        if (v) json_object_set_new(q, *p, json_string(v));
+    }
+    for (const struct dir_filter *df = k->filters; df->param; df++) {
+        const char *v = req_query(r, df->param);
+        if (v) json_object_set_new(q, df->param, json_string(v));
+    }
+    return q;
+}
+
+static const char *ref_of(req *r)
+{
+    return r->nparams > 0 ? r->params[0] : "";
+}
+
+static int dir_list_h(req *r, const dir_kind *k)
+{
+    long long page, per_page;
+    if (req_query_int(r, "page", 1, 1000000000LL, 1, &page) || req_query_int(r, "per_page", 1, 500, 50, &per_page))
+        return 0;
+    json_t *q = query_of(r, k);
+    spot_err e;
+    size_t len = 0;
+    char *text = dir_list(&r->ctx, k, q, page, per_page, &len, &e);
+    json_decref(q);
+    if (!text) return reply_err(r, &e);
+    reply_bytes(r, 200, "application/json; charset=utf-8", text, len);
+    free(text);
+    return 0;
+}
+
+static int dir_export_h(req *r, const dir_kind *k, const char *filename)
+{
+    json_t *q = query_of(r, k);
+    spot_err e;
+    size_t len = 0;
+    char *csv = dir_export(&r->ctx, k, q, &len, &e);
+    json_decref(q);
+    if (!csv) return reply_err(r, &e);
+    char disp[128];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
+    reply_header(r, "Content-Disposition", disp);
+    reply_bytes(r, 200, "text/csv; charset=utf-8", csv, len);
+    free(csv);
+    return 0;
+}
+
+static int reply_or_err(req *r, int status, json_t *out, const spot_err *e)
+{
+    return out ? reply_json(r, status, out) : reply_err(r, e);
+}
+
+static int dir_get_h(req *r, const dir_kind *k)
+{
+    spot_err e;
+    return reply_or_err(r, 200, dir_get(&r->ctx, k, ref_of(r), &e), &e);
+}
+
+static int dir_history_h(req *r, const dir_kind *k)
+{
+    spot_err e;
+    return reply_or_err(r, 200, dir_history(&r->ctx, k, ref_of(r), &e), &e);
+}
+
+static int dir_create_h(req *r, const dir_kind *k)
+{
+    if (req_require_object(r)) return 0;
+    spot_err e;
+    return reply_or_err(r, 201, dir_create(&r->ctx, k, r->json, &e), &e);
+}
+
+static int dir_update_h(req *r, const dir_kind *k)
+{
+    spot_err e;
+    long long id = dir_resolve(&r->ctx, k, ref_of(r));
+    if (id < 0) return reply_error(r, 404, "not_found", "没有这个%s", k->what);
+    if (req_require_object(r)) return 0;
+    return reply_or_err(r, 200, dir_update(&r->ctx, k, ref_of(r), r->json, &e), &e);
+}
+
+static int dir_import_h(req *r, const dir_kind *k)
+{
+    const char *ct = req_header(r, "Content-Type");
+    if (ct && strncasecmp(ct, "text/csv", 8) && strncasecmp(ct, "text/plain", 10) &&
+        strncasecmp(ct, "application/octet-stream", 24) && strncasecmp(ct, "application/vnd.ms-excel", 24))
+        return reply_error(r, 415, "unsupported_media_type", "请以 text/csv 上传 CSV 文件");
+    if (!r->body_len) return reply_error(r, 400, "bad_request", "文件为空");
+    spot_err e;
+    return reply_or_err(r, 200, directory_import(&r->ctx, k, r->body, r->body_len, &e), &e);
+}
+
+/* ---- enterprises ---- */
+
+static int e_list(req *r) { return dir_list_h(r, &enterprise_kind); }
+static int e_export(req *r) { return dir_export_h(r, &enterprise_kind, "enterprises.csv"); }
+static int e_get(req *r) { return dir_get_h(r, &enterprise_kind); }
+static int e_create(req *r) { return dir_create_h(r, &enterprise_kind); }
+static int e_update(req *r) { return dir_update_h(r, &enterprise_kind); }
+static int e_history(req *r) { return dir_history_h(r, &enterprise_kind); }
+static int e_import(req *r) { return dir_import_h(r, &enterprise_kind); }
+
+/* Specific paths before {id}: the router takes the first match. */
+const struct route enterprise_routes[] = {
+    {"GET", "/api/enterprises", ROLE_STAFF, e_list},
+    {"POST", "/api/enterprises", ROLE_ADMIN | ROLE_PLANNER, e_create},
+    {"GET", "/api/enterprises/export", ROLE_STAFF, e_export},
+    {"POST", "/api/enterprises/import", ROLE_ADMIN | ROLE_PLANNER, e_import},
+    {"GET", "/api/enterprises/{id}", ROLE_STAFF, e_get},
+    {"PUT", "/api/enterprises/{id}", ROLE_ADMIN | ROLE_PLANNER, e_update},
+    {"GET", "/api/enterprises/{id}/history", ROLE_STAFF, e_history},
+    {0},
+};
+
+/* ---- inspectors ---- */
+
+static int i_list(req *r) { return dir_list_h(r, &inspector_kind); }
+static int i_export(req *r) { return dir_export_h(r, &inspector_kind, "inspectors.csv"); }
+static int i_get(req *r) { return dir_get_h(r, &inspector_kind); }
+static int i_create(req *r) { return dir_create_h(r, &inspector_kind); }
+static int i_update(req *r) { return dir_update_h(r, &inspector_kind); }
+static int i_history(req *r) { return dir_history_h(r, &inspector_kind); }
+static int i_import(req *r) { return dir_import_h(r, &inspector_kind); }
+
+const struct route inspector_routes[] = {
+    {"GET", "/api/inspectors", ROLE_STAFF, i_list},
+    {"POST", "/api/inspectors", ROLE_ADMIN | ROLE_PLANNER, i_create},
+    {"GET", "/api/inspectors/export", ROLE_STAFF, i_export},
+    {"POST", "/api/inspectors/import", ROLE_ADMIN | ROLE_PLANNER, i_import},
+    {"GET", "/api/inspectors/{id}", ROLE_STAFF, i_get},
+    {"PUT", "/api/inspectors/{id}", ROLE_ADMIN | ROLE_PLANNER, i_update},
+    {"GET", "/api/inspectors/{id}/history", ROLE_STAFF, i_history},
+    {0},
+};
