@@ -67,7 +67,11 @@ static int cmd_init(int argc, char **argv)
     }
     int rc = 1;
     if (db_begin(db, &err) != 0) goto done;
-    if (auth_create_user(db, "system", "admin", pw, "admin", NULL, 0, &err) < 0) goto fail;
+    spot_err e;
+    if (auth_create_user(db, "system", "admin", pw, "admin", NULL, 0, &e) < 0) {
+        err = xprintf("admin account (SPOTCHECK_ADMIN_PASSWORD): %s", e.message);
+        goto fail;
+    }
     if (rules_install_defaults(db, spot_config.rules_dir, &err) != 0) goto fail;
     if (demo) {
         if (demo_populate(db, &err) != 0) goto fail;

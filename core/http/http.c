@@ -384,7 +384,11 @@ static void dispatch_route(conn_state *cs, const struct route *rt)
 {
     req *r = &cs->r;
     if (TEST_MODE(cs)) r->user = cs->u.role ? &cs->u : NULL; /* set by http_dispatch_for_test */
-    else if (auth_resolve(r, &cs->u, cs->csrf) == 1) r->user = &cs->u;
+    else {
+        char th[65];
+        if (auth_cookie_token_hash(req_header(r, "Cookie"), th) && auth_resolve(r->w, th, &cs->u, cs->csrf) == 1)
+            r->user = &cs->u;
+    }
     r->ctx = (spot_ctx){.db = r->db, .w = r->w, .user = r->user, .client_ip = r->client_ip};
     if (!(rt->roles & ROLE_PUBLIC)) {
         if (!r->user) {
@@ -646,6 +650,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     snprintf(path, sizeof path, "%s", cs->r.path ? cs->r.path : "");
     for (char *p = path; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    spot_utf8_clean(path); /* and never let a client's invalid bytes (%ff) into the log as they are */
     /* One write(2) per line: no stdio lock shared by every worker, and a line is never split. */
     char line[768];
     int n = snprintf(line, sizeof line, "request: %s %s %d %.1fms user=%s ip=%s\n", cs->r.method, path,
