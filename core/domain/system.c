@@ -4,6 +4,8 @@
 #include "db.h"
 
 #include <stdlib.h>
+#include <string.h>
+#include "clock.h"
 
 json_t *system_health(spot_ctx *c, spot_err *e)
 {
@@ -60,4 +62,47 @@ json_t *system_audit_verify(spot_ctx *c, spot_err *e)
     }
     free(msg);
     return out;
+}
+
+/* Today's anchor record as {"id","hash","time"} (new reference), NULL if there is none yet or on
+ * error (*err set then). */
+static json_t *today_anchor(sqlite3 *db, const char *day, char **err)
+{
+    return db_row(db, err, "SELECT id, hash, at AS time FROM audit WHERE action = 'audit.anchor' "
+                           "AND substr(at, 1, 10) = ? ORDER BY id DESC LIMIT 1", "s", day);
+}
+
+json_t *system_audit_anchor(spot_ctx *c, spot_err *e)
+{
+    char now[32], day[11], *err = NULL;
+    clock_now_rfc3339(now);
+    snprintf(day, sizeof day, "%.10s", now);
+    json_t *head = today_anchor(c->db, day, &err);
+    if (!head && !err) {
+        /* First call today: write the anchor, checking again inside the write transaction. */
+        json_t *d = json_pack("{ss}", "date", day);
+        int ok = db_begin(c->db, &err) == 0;
+        if (ok) head = today_anchor(c->db, day, &err);
+        if (ok && !head && !err) {
+            ok = audit_log(c->db, "system", "audit.anchor", "audit", d, &err) == 0 && db_commit(c->db, &err) == 0;
+            if (ok) head = today_anchor(c->db, day, &err);
+        } else if (ok) {
+            db_rollback(c->db);
+        }
+        json_decref(d);
+        if (!ok && !sqlite3_get_autocommit(c->db)) db_rollback(c->db);
+    }
+    if (!head) {
+        spot_fail_db(e, "audit anchor", err ? err : strdup("no anchor"));
+        return NULL;
+    }
+    json_t *all = db_rows(c->db, &err, "SELECT id, hash, at AS time FROM audit WHERE action = 'audit.anchor' "
+                                       "ORDER BY id DESC LIMIT 366", "");
+    if (!all) {
+        json_decref(head);
+        spot_fail_db(e, "audit anchor", err);
+        return NULL;
+    }
+    json_object_set_new(head, "anchors", all);
+    return head;
 }

@@ -22,4 +22,10 @@ json_t *system_audit_list(spot_ctx *c, const char *action, const char *object, c
  * reference, or NULL with *e when the records cannot be read. */
 json_t *system_audit_verify(spot_ctx *c, spot_err *e);
 
+/* The published head of the trail (GET /api/public/audit-head): today's anchor record, written by
+ * the first call of each UTC day (action "audit.anchor", actor "system"), whose hash covers every
+ * record before it. Returns a new reference {"id","hash","time","anchors":[{"id","hash","time"}…]}
+ * (the anchors of the last 366 days, newest first), or NULL with *e. */
+json_t *system_audit_anchor(spot_ctx *c, spot_err *e);
+
 #endif

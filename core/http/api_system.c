@@ -1,5 +1,6 @@
 /* api_system.c: GET /api/health and the audit trail routes (GET /api/audit, /api/audit/verify):
- * parse the query, call the domain (system.c), reply. */
+ * parse the query, call the domain (system.c), reply; and the public head of the trail
+ * (GET /api/public/audit-head). */
 #include "api_system.h"
 #include "system.h"
 
@@ -29,9 +30,19 @@ static int h_audit_verify(req *r)
     return out ? reply_json(r, 200, out) : reply_err(r, &e);
 }
 
+/* GET /api/public/audit-head: the day's published head of the audit trail, for anyone to keep and
+ * later check with `spotcheck audit verify --anchor`. */
+static int h_audit_head(req *r)
+{
+    spot_err e;
+    json_t *out = system_audit_anchor(&r->ctx, &e);
+    return out ? reply_json(r, 200, out) : reply_err(r, &e);
+}
+
 const struct route system_routes[] = {
     {"GET", "/api/health", ROLE_PUBLIC, h_health},
     {"GET", "/api/audit", ROLE_ADMIN | ROLE_AUDITOR | ROLE_HEAD, h_audit},
     {"GET", "/api/audit/verify", ROLE_ADMIN | ROLE_AUDITOR | ROLE_HEAD, h_audit_verify},
+    {"GET", "/api/public/audit-head", ROLE_PUBLIC, h_audit_head},
     {0},
 };
