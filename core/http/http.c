@@ -653,6 +653,9 @@ static int before_body(conn_state *cs, const char *url)
         return -1;
     }
     cs->cap = spot_config.body_max;
+    /* No body announced (most requests): nothing to protect here; dispatch checks the rest. */
+    if (!(cl.n && cl.value > 0) && !MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Transfer-Encoding"))
+        return 0;
     if (strncmp(url, "/api/", 5) != 0) {
         if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
             reply_error(r, 405, "method_not_allowed", "不支持的请求方法");

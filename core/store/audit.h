@@ -21,8 +21,8 @@ int audit_verify(sqlite3 *db, long long *count, long long *bad_id, char **msg);
  * database error. */
 int audit_head(sqlite3 *db, long long *id, char hash[65]);
 
-/* The newest record of action on object (e.g. "task.lock", "task:7"): its id and hash (65 bytes).
- * Returns 1, 0 when there is none, -1 on a database error. */
+/* The newest record of action on object (e.g. "task.lock", "task:7"; both NULL: of any) : its id
+ * and hash (65 bytes). Returns 1, 0 when there is none, -1 on a database error. */
 int audit_find(sqlite3 *db, const char *action, const char *object, long long *id, char hash[65]);
 
 /* Checks that the records published outside the database are still in its chain. doc (borrowed)
