@@ -591,7 +591,7 @@ static char *resolve_client_ip(struct MHD_Connection *conn)
 }
 
 /* Bytes reserved for request bodies across all connections (see body_reserve). */
-static _Atomic size_t buffered_total;
+static size_t buffered_total; /* accessed only through __atomic builtins */
 
 /* The most all connections together may hold of request bodies at once: two uploads at their cap
  * and a full-sized ordinary body for each worker thread. */
@@ -604,7 +604,7 @@ static size_t buffer_budget(void)
  * reserved) when the budget would be exceeded. */
 static int body_reserve(conn_state *cs, size_t n)
 {
-    size_t cur = buffered_total, budget = buffer_budget();
+    size_t cur = __atomic_load_n(&buffered_total, __ATOMIC_SEQ_CST), budget = buffer_budget();
     do {
         if (n > budget || cur > budget - n) return -1;
     } while (!__atomic_compare_exchange_n(&buffered_total, &cur, cur + n, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
@@ -671,7 +671,7 @@ static int before_body(conn_state *cs, const char *url)
         return -1;
     }
     if (cl.n && cl.value > 0 && body_reserve(cs, (size_t)cl.value) != 0) {
-        fprintf(stderr, "security: body budget exhausted (%zu bytes buffered): %s %s\n", (size_t)buffered_total,
+        fprintf(stderr, "security: body budget exhausted (%zu bytes buffered): %s %s\n", __atomic_load_n(&buffered_total, __ATOMIC_SEQ_CST),
                 r->method, r->path);
         reply_header(r, "Retry-After", "5");
         reply_error(r, 503, "busy", "服务器正忙，请稍后再试");
