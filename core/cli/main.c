@@ -13,6 +13,7 @@
 #include "demo.h"
 #include "announce.h"
 #include "csvimport.h"
+#include "fetch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +68,11 @@ static int cmd_init(int argc, char **argv)
     }
     int rc = 1;
     if (db_begin(db, &err) != 0) goto done;
-    if (auth_create_user(db, "system", "admin", pw, "admin", NULL, 0, &err) < 0) goto fail;
+    spot_err e;
+    if (auth_create_user(db, "system", "admin", pw, "admin", NULL, 0, &e) < 0) {
+        err = xprintf("admin account (SPOTCHECK_ADMIN_PASSWORD): %s", e.message);
+        goto fail;
+    }
     if (rules_install_defaults(db, spot_config.rules_dir, &err) != 0) goto fail;
     if (demo) {
         if (demo_populate(db, &err) != 0) goto fail;
@@ -153,17 +158,57 @@ static int cmd_rules(int argc, char **argv)
     return rc == 0 ? 0 : 1;
 }
 
+/* `spotcheck audit verify [--anchor FILE|URL]...`: the chain, then every published head found in
+ * each FILE (a saved /api/public/audit-head page or announcement) or URL (loopback http). */
 static int cmd_audit(int argc, char **argv)
 {
-    if (argc != 1 || strcmp(argv[0], "verify")) {
-        fprintf(stderr, "usage: spotcheck audit verify\n");
+    if (argc < 1 || strcmp(argv[0], "verify")) {
+        fprintf(stderr, "usage: spotcheck audit verify [--anchor FILE|URL]...\n");
         return 2;
+    }
+    const char *anchors[16];
+    int nanchors = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v = opt_value(argc, argv, &i, "--anchor");
+        if (!v || nanchors == (int)(sizeof anchors / sizeof anchors[0])) {
+            fprintf(stderr, "usage: spotcheck audit verify [--anchor FILE|URL]...\n");
+            return 2;
+        }
+        anchors[nanchors++] = v;
     }
     char *err = NULL;
     sqlite3 *db = db_open(spot_config.db_path, 0, &err);
     if (!db) return die("audit verify", err);
     long long count = 0, bad = 0;
     int rc = audit_verify(db, &count, &bad, &err);
+    for (int k = 0; rc == 0 && k < nanchors; k++) {
+        size_t len = 0;
+        char *text = spot_fetch(anchors[k], 64u << 20, &len, &err);
+        if (!text) {
+            char *why = xprintf("%s: %s", anchors[k], err ? err : "unreadable");
+            free(err);
+            err = why;
+            rc = -1;
+            break;
+        }
+        json_error_t je;
+        json_t *doc = json_loadb(text, len, 0, &je);
+        free(text);
+        if (!doc) {
+            err = xprintf("%s: not JSON (line %d: %s)", anchors[k], je.line, je.text);
+            rc = -1;
+            break;
+        }
+        long long n = 0;
+        rc = audit_check_anchors(db, doc, &n, &bad, &err);
+        json_decref(doc);
+        if (rc == 0) printf("%s: %lld published head%s found in the chain\n", anchors[k], n, n == 1 ? "" : "s");
+        else if (rc < 0 && err) {
+            char *why = xprintf("%s: %s", anchors[k], err);
+            free(err);
+            err = why;
+        }
+    }
     db_close(db);
     if (rc == 0) {
         printf("audit chain intact: %lld records\n", count);
@@ -182,6 +227,11 @@ static int cmd_backup(int argc, char **argv)
     sqlite3 *db = db_open(spot_config.db_path, 0, &err);
     if (!db) return die("backup", err);
     sqlite3 *dst = NULL;
+    /* A copy of everything the database protects: 0600 whatever the umask (and its journal with it). */
+    if (db_create_private(argv[0], &err) != 0) {
+        db_close(db);
+        return die("backup", err);
+    }
     int rc = sqlite3_open_v2(argv[0], &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(dst, "main", db, "main") : NULL;
     if (b) {
@@ -210,7 +260,9 @@ static const struct command commands[] = {
      "printed once) and the default rules; --demo adds the 高青县 demo data set"},
     {"serve", cmd_serve, "serve [--listen ADDR:PORT] [--threads N]", "serve the web pages and the API"},
     {"rules", cmd_rules, "rules test [--rules DIR]", "run the rule tests inside the sandbox"},
-    {"audit", cmd_audit, "audit verify", "check the audit trail's hash chain; names the first broken record"},
+    {"audit", cmd_audit, "audit verify [--anchor FILE|URL]",
+     "check the audit trail's hash chain and that published heads (a saved /api/public/audit-head page or "
+     "announcement, or its loopback URL) are still in it; names the first broken, missing or altered record"},
     {"import", csvimport_cli, "import enterprises|inspectors FILE",
      "import a directory CSV (SPEC §8); bad rows are listed with their line numbers, good rows kept"},
     {"backup", cmd_backup, "backup DEST", "online copy of the database (SQLite backup API)"},

@@ -9,10 +9,11 @@
  *             "strata": [{"name","label","size","draw","reason","clause","rule_sha",
  *                         "candidates_hash","candidates","selected"}],
  *             "excluded_total", "excluded_by_reason": [{"reason","clause","count"}], "rule_shas"},
- *    "teams_commitment" | "teams_draw", "teams": […]}
+ *    "teams_commitment" | "teams_draw", "teams": […], "audit_head": {"id","hash"}}   the lock's audit record
  * Before lock: the same "task" and a "draw" with only commitment(s), H_c, strata names and sizes.
  */
 #include "announce.h"
+#include "audit.h"
 #include "db.h"
 #include "draw.h"
 #include "tasks.h"
@@ -159,6 +160,13 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
     }
     json_object_set_new(draw, "strata", strata);
     json_decref(draws);
+    /* The audit trail's head at the lock (the lock's own record), anchoring the trail outside the
+     * database: `spotcheck audit verify --anchor` checks a saved announcement against it. */
+    char lock_obj[32], head_hash[65];
+    long long head_id;
+    snprintf(lock_obj, sizeof lock_obj, "task:%lld", id);
+    if (audit_find(db, "task.lock", lock_obj, &head_id, head_hash) == 1)
+        json_object_set_new(ann, "audit_head", json_pack("{sI ss}", "id", (json_int_t)head_id, "hash", head_hash));
     if (teams_announce(db, t, ann, err) != 0) {
         json_decref(ann);
         json_decref(t);

@@ -74,8 +74,8 @@ static int h_download(req *r)
 }
 
 const struct route attachments_routes[] = {
-    {"POST", "/api/results/{id}/attachments", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_upload_result},
-    {"POST", "/api/tasks/{id}/attachments", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_upload_task},
+    {"POST", "/api/results/{id}/attachments", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD | ROUTE_UPLOAD, h_upload_result},
+    {"POST", "/api/tasks/{id}/attachments", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD | ROUTE_UPLOAD, h_upload_task},
     {"GET", "/api/tasks/{id}/attachments", ROLE_ADMIN | ROLE_PLANNER | ROLE_INSPECTOR | ROLE_HEAD, h_list_task},
     {"GET", "/api/attachments/{id}", ROLE_STAFF, h_download},
     {0},

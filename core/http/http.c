@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <microhttpd.h>
 #include <signal.h>
@@ -27,8 +28,10 @@
 typedef struct conn_state {
     req r;
     char *body;
-    size_t len, cap;
-    int too_large;
+    size_t len, alloc;                /* body bytes received; bytes allocated for them */
+    size_t cap;                       /* the route's body cap (spot_config.body_max or upload_max) */
+    size_t reserved;                  /* bytes of the process-wide body budget held (buffered_total) */
+    int refused;                      /* 1: body over the cap, 2: over the budget */
     user u;
     char csrf[65];
     struct timespec start;
@@ -332,38 +335,35 @@ static int is_json_type(const char *ct)
     return ct && !strncasecmp(ct, "application/json", 16);
 }
 
-static void dispatch_route(conn_state *cs, const struct route *rt);
-
-static void dispatch(conn_state *cs)
+/* The checks that need only the request line and headers, made before any byte of the body is
+ * accepted and again once it has arrived: route (404, 405), this thread's worker (503), session,
+ * roles (401, 403), initial password (403) and CSRF token (403). Returns the route when the request
+ * may go on, or NULL with the refusal set as r's reply. Fills r->params, r->w, r->db, r->user and
+ * r->ctx (a second call starts afresh). */
+static const struct route *admit(conn_state *cs)
 {
     req *r = &cs->r;
     char *err = NULL;
-
-    if (strncmp(r->path, "/api/", 5) != 0) {
-        if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
-            reply_error(r, 405, "method_not_allowed", "不支持的请求方法");
-            return;
-        }
-        serve_static(r);
-        return;
-    }
+    for (int i = 0; i < r->nparams; i++) free(r->params[i]);
+    r->nparams = 0;
+    r->user = NULL;
     int path_known;
     const struct route *rt = find_route(r, &path_known);
     if (!rt) {
         if (path_known) reply_error(r, 405, "method_not_allowed", "此路径不支持 %s 方法", r->method);
         else reply_error(r, 404, "not_found", "没有这个接口：%s", r->path);
-        return;
+        return NULL;
     }
-    if (rt->roles == 0) { /* deny by default: a route that admits nobody */
+    if (!(rt->roles & (ROLE_STAFF | ROLE_PUBLIC))) { /* deny by default: a route that admits nobody */
         reply_error(r, 403, "forbidden", "此接口未声明角色，拒绝访问");
-        return;
+        return NULL;
     }
     r->w = worker_get(&err);
     if (!r->w) {
         fprintf(stderr, "spotcheck: worker: %s\n", err);
         free(err);
         reply_error(r, 503, "unavailable", "数据库暂不可用");
-        return;
+        return NULL;
     }
     r->db = r->w->db;
     /* Syncs the change epoch first (see worker.h), then again once the handler is done, before the
@@ -373,33 +373,27 @@ static void dispatch(conn_state *cs)
         free(err);
         err = NULL;
     }
-    dispatch_route(cs, rt);
-    /* A GET commits nothing but, at most, a session's seen_at through this connection. */
-    if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) worker_sync_own(r->w);
-    else worker_sync(r->w);
-}
-
-/* dispatch, once the route is known and the worker synced: session, roles, CSRF, body, handler. */
-static void dispatch_route(conn_state *cs, const struct route *rt)
-{
-    req *r = &cs->r;
     if (TEST_MODE(cs)) r->user = cs->u.role ? &cs->u : NULL; /* set by http_dispatch_for_test */
-    else if (auth_resolve(r, &cs->u, cs->csrf) == 1) r->user = &cs->u;
+    else {
+        char th[65];
+        if (auth_cookie_token_hash(req_header(r, "Cookie"), th) && auth_resolve(r->w, th, &cs->u, cs->csrf) == 1)
+            r->user = &cs->u;
+    }
     r->ctx = (spot_ctx){.db = r->db, .w = r->w, .user = r->user, .client_ip = r->client_ip};
     if (!(rt->roles & ROLE_PUBLIC)) {
         if (!r->user) {
             reply_error(r, 401, "unauthorized", "请先登录");
-            return;
+            return NULL;
         }
         if (!(rt->roles & r->user->role)) {
             fprintf(stderr, "security: role refused: user=%s role=%s %s %s\n", r->user->username,
                     role_name(r->user->role), r->method, r->path);
             reply_error(r, 403, "forbidden", "当前角色（%s）无权执行此操作", role_name(r->user->role));
-            return;
+            return NULL;
         }
         if (r->user->must_change && !(rt->roles & ROUTE_BEFORE_PW_CHANGE)) {
             reply_error(r, 403, "password_change_required", "请先修改管理员设置的初始密码（POST /api/me/password）");
-            return;
+            return NULL;
         }
     }
     if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD") && r->user && !TEST_MODE(cs)) {
@@ -407,27 +401,51 @@ static void dispatch_route(conn_state *cs, const struct route *rt)
         if (!tok || strlen(tok) != 64 || sodium_memcmp(tok, cs->csrf, 64) != 0) {
             fprintf(stderr, "security: csrf refused: user=%s %s %s\n", r->user->username, r->method, r->path);
             reply_error(r, 403, "csrf", "缺少或错误的 X-CSRF-Token");
-            return;
+            return NULL;
         }
     }
-    const char *ct = req_header(r, "Content-Type");
-    json_t *parsed = NULL;
-    if (r->body_len > 0 && (is_json_type(ct) || !ct)) {
-        json_error_t je;
-        parsed = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
-        if (!parsed) {
-            reply_error(r, 400, "bad_json", "JSON 格式错误（第 %d 行第 %d 列）：%s", je.line, je.column, je.text);
+    return rt;
+}
+
+/* Answers a complete request: a static file, or the route's handler once admit (again) lets it in
+ * and the body parses. */
+static void dispatch(conn_state *cs)
+{
+    req *r = &cs->r;
+    if (strncmp(r->path, "/api/", 5) != 0) {
+        if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+            reply_error(r, 405, "method_not_allowed", "不支持的请求方法");
             return;
         }
+        serve_static(r);
+        return;
     }
-    r->json = parsed;
-    int rc = rt->fn(r);
-    if (!sqlite3_get_autocommit(r->db)) db_rollback(r->db); /* a handler that left a transaction open */
-    if (rc != 0 || !r->reply) {
-        if (!r->reply || r->status < 400) reply_error(r, 500, "internal", "服务器内部错误");
+    const struct route *rt = admit(cs);
+    if (rt) {
+        const char *ct = req_header(r, "Content-Type");
+        json_t *parsed = NULL;
+        if (r->body_len > 0 && (is_json_type(ct) || !ct)) {
+            json_error_t je;
+            parsed = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+            if (!parsed)
+                reply_error(r, 400, "bad_json", "JSON 格式错误（第 %d 行第 %d 列）：%s", je.line, je.column, je.text);
+        }
+        if (parsed || !r->reply) {
+            r->json = parsed;
+            int rc = rt->fn(r);
+            if (!sqlite3_get_autocommit(r->db)) db_rollback(r->db); /* a handler that left a transaction open */
+            if (rc != 0 || !r->reply) {
+                if (!r->reply || r->status < 400) reply_error(r, 500, "internal", "服务器内部错误");
+            }
+            r->json = NULL;
+            json_decref(parsed);
+        }
     }
-    r->json = NULL;
-    json_decref(parsed);
+    /* A GET commits nothing but, at most, a session's seen_at through this connection. */
+    if (r->w) {
+        if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) worker_sync_own(r->w);
+        else worker_sync(r->w);
+    }
 }
 
 #ifdef SPOT_FUZZING
@@ -572,6 +590,120 @@ static char *resolve_client_ip(struct MHD_Connection *conn)
     return strdup(spot_ip_format(&found, text, sizeof text));
 }
 
+/* Bytes reserved for request bodies across all connections (see body_reserve). */
+static size_t buffered_total; /* accessed only through __atomic builtins */
+
+/* The most all connections together may hold of request bodies at once: two uploads at their cap
+ * and a full-sized ordinary body for each worker thread. */
+static size_t buffer_budget(void)
+{
+    return 2 * spot_config.upload_max + (size_t)spot_config.threads * spot_config.body_max;
+}
+
+/* Reserves n more bytes of body for cs against the process-wide budget. Returns 0, or -1 (nothing
+ * reserved) when the budget would be exceeded. */
+static int body_reserve(conn_state *cs, size_t n)
+{
+    size_t cur = __atomic_load_n(&buffered_total, __ATOMIC_SEQ_CST), budget = buffer_budget();
+    do {
+        if (n > budget || cur > budget - n) return -1;
+    } while (!__atomic_compare_exchange_n(&buffered_total, &cur, cur + n, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+    cs->reserved += n;
+    return 0;
+}
+
+/* The Content-Length header lines of a request: how many, and whether they all agree. */
+typedef struct clen_lines {
+    int n, conflict, bad;
+    unsigned long long value;
+} clen_lines;
+
+static enum MHD_Result collect_clen(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    clen_lines *c = cls;
+    if (!key || strcasecmp(key, "Content-Length")) return MHD_YES;
+    const char *v = value ? value : "";
+    unsigned long long n = 0;
+    int digits = 0;
+    for (; *v >= '0' && *v <= '9'; v++, digits++) {
+        if (n > (ULLONG_MAX - 9) / 10) { c->bad = 1; break; }
+        n = n * 10 + (unsigned long long)(*v - '0');
+    }
+    if (!digits || *v) c->bad = 1;
+    if (c->n && n != c->value) c->conflict = 1;
+    c->value = n;
+    c->n++;
+    return MHD_YES;
+}
+
+/* Everything the server decides on seeing the headers, before accepting a byte of the body: a
+ * single well-formed Content-Length (400 otherwise); the route's checks (admit: 404, 405, 401, 403);
+ * the route's body cap (413); and the declared body against the process-wide budget (503). Returns
+ * 0 when the body may come, or -1 with the refusal set as the reply. */
+static int before_body(conn_state *cs, const char *url)
+{
+    req *r = &cs->r;
+    clen_lines cl = {0};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, &collect_clen, &cl);
+    if (cl.n > 1 || cl.bad) {
+        fprintf(stderr, "security: refused Content-Length: %d header(s)%s %s\n", cl.n,
+                cl.conflict ? " that disagree" : cl.bad ? ", malformed" : "", r->method);
+        reply_error(r, 400, "bad_request", "Content-Length 头重复、冲突或格式错误");
+        return -1;
+    }
+    cs->cap = spot_config.body_max;
+    /* No body announced (most requests): nothing to protect here; dispatch checks the rest. */
+    if (!(cl.n && cl.value > 0) && !MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Transfer-Encoding"))
+        return 0;
+    if (strncmp(url, "/api/", 5) != 0) {
+        if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+            reply_error(r, 405, "method_not_allowed", "不支持的请求方法");
+            return -1;
+        }
+    } else {
+        const struct route *rt = admit(cs);
+        if (!rt) return -1;
+        if (rt->roles & ROUTE_UPLOAD) cs->cap = spot_config.upload_max;
+    }
+    if (cl.n && cl.value > cs->cap) {
+        reply_error(r, 413, "too_large", "请求体超过上限（%zu 字节）", cs->cap);
+        return -1;
+    }
+    if (cl.n && cl.value > 0 && body_reserve(cs, (size_t)cl.value) != 0) {
+        fprintf(stderr, "security: body budget exhausted (%zu bytes buffered): %s %s\n", __atomic_load_n(&buffered_total, __ATOMIC_SEQ_CST),
+                r->method, r->path);
+        reply_header(r, "Retry-After", "5");
+        reply_error(r, 503, "busy", "服务器正忙，请稍后再试");
+        return -1;
+    }
+    return 0;
+}
+
+/* Appends n bytes of body, within cs->cap and the reservation (grown for a chunked body against
+ * the budget). Returns 0, 1 when over the cap (413), 2 when over the budget (503), -1 out of memory. */
+static int body_append(conn_state *cs, const char *data, size_t n)
+{
+    if (cs->len + n > cs->cap) return 1;
+    if (cs->len + n > cs->reserved) {
+        size_t want = cs->len + n - cs->reserved;
+        if (want < 65536 && cs->reserved + 65536 <= cs->cap) want = 65536;
+        if (body_reserve(cs, want) != 0) return 2;
+    }
+    if (cs->len + n + 1 > cs->alloc) {
+        size_t nc = cs->alloc ? cs->alloc : 4096;
+        while (nc < cs->len + n + 1) nc *= 2;
+        if (nc > cs->reserved + 1) nc = cs->reserved + 1;
+        char *nb = realloc(cs->body, nc);
+        if (!nb) return -1;
+        cs->body = nb;
+        cs->alloc = nc;
+    }
+    memcpy(cs->body + cs->len, data, n);
+    cs->len += n;
+    return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **req_cls)
@@ -588,38 +720,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         cs->r.conn = conn;
         cs->r.client_ip = resolve_client_ip(conn);
         *req_cls = cs;
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        size_t cap = spot_config.body_max;
-        if (!strncmp(url, "/api/", 5) && strstr(url, "/attachments")) cap = spot_config.upload_max;
-        if (cl && strtoull(cl, NULL, 10) > cap) {
-            cs->too_large = 1;
-            reply_error(&cs->r, 413, "too_large", "请求体超过上限（%zu 字节）", cap);
-            return send_reply(conn, cs);
-        }
+        if (before_body(cs, url) != 0) return send_reply(conn, cs);
         return MHD_YES;
     }
     if (*upload_size) {
-        size_t cap = spot_config.body_max;
-        if (strstr(url, "/attachments")) cap = spot_config.upload_max;
-        if (!cs->too_large && cs->len + *upload_size <= cap) {
-            if (cs->len + *upload_size + 1 > cs->cap) {
-                size_t nc = cs->cap ? cs->cap : 4096;
-                while (nc < cs->len + *upload_size + 1) nc *= 2;
-                char *nb = realloc(cs->body, nc);
-                if (!nb) return MHD_NO;
-                cs->body = nb;
-                cs->cap = nc;
+        if (!cs->refused) {
+            int rc = body_append(cs, upload_data, *upload_size);
+            if (rc < 0) return MHD_NO;
+            if (rc > 0) { /* keep nothing more: what was kept goes back now */
+                cs->refused = rc;
+                free(cs->body);
+                cs->body = NULL;
+                cs->len = cs->alloc = 0;
+                if (cs->reserved) __atomic_fetch_sub(&buffered_total, cs->reserved, __ATOMIC_SEQ_CST);
+                cs->reserved = 0;
             }
-            memcpy(cs->body + cs->len, upload_data, *upload_size);
-            cs->len += *upload_size;
-        } else {
-            cs->too_large = 1;
         }
         *upload_size = 0;
         return MHD_YES;
     }
-    if (cs->too_large) {
-        reply_error(&cs->r, 413, "too_large", "请求体超过上限");
+    /* A chunked body that went over the cap or the budget was read on and dropped (nothing more
+     * kept); answered now that it has ended. */
+    if (cs->refused == 1) {
+        reply_error(&cs->r, 413, "too_large", "请求体超过上限（%zu 字节）", cs->cap);
+        return send_reply(conn, cs);
+    }
+    if (cs->refused == 2) {
+        reply_header(&cs->r, "Retry-After", "5");
+        reply_error(&cs->r, 503, "busy", "服务器正忙，请稍后再试");
         return send_reply(conn, cs);
     }
     if (!cs->body) cs->body = strdup("");
@@ -646,6 +774,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     snprintf(path, sizeof path, "%s", cs->r.path ? cs->r.path : "");
     for (char *p = path; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    spot_utf8_clean(path); /* and never let a client's invalid bytes (%ff) into the log as they are */
     /* One write(2) per line: no stdio lock shared by every worker, and a line is never split. */
     char line[768];
     int n = snprintf(line, sizeof line, "request: %s %s %d %.1fms user=%s ip=%s\n", cs->r.method, path,
@@ -661,6 +790,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     free(cs->r.reply);
     free((char *)cs->r.client_ip);
     int trim = cs->sent_len >= TRIM_AFTER_BYTES || cs->len >= TRIM_AFTER_BYTES;
+    if (cs->reserved) __atomic_fetch_sub(&buffered_total, cs->reserved, __ATOMIC_SEQ_CST);
     free(cs->body);
     free(cs);
     *req_cls = NULL;
@@ -691,7 +821,7 @@ int http_serve(char **err)
 {
     for (int t = 0; spot_route_tables[t]; t++)
         for (const struct route *rt = spot_route_tables[t]; rt->method; rt++)
-            if (rt->roles == 0) {
+            if (!(rt->roles & (ROLE_STAFF | ROLE_PUBLIC))) {
                 *err = xprintf("route %s %s declares no roles", rt->method, rt->pattern);
                 return -1;
             }

@@ -42,10 +42,17 @@ typedef struct req {
 
 typedef int (*handler_fn)(req *r);
 
+/* Not a role either (like ROUTE_BEFORE_PW_CHANGE): the route takes file uploads, so its body cap is
+ * spot_config.upload_max instead of spot_config.body_max. The cap is decided from the route table
+ * before any byte of the body is accepted. */
+#define ROUTE_UPLOAD (1 << 7)
+_Static_assert(!(ROUTE_UPLOAD & (ROLE_STAFF | ROLE_PUBLIC | ROUTE_BEFORE_PW_CHANGE)), "ROUTE_UPLOAD is not a role");
+
 struct route {
     const char *method;     /* "GET", "POST", "PUT", "DELETE" */
     const char *pattern;    /* "/api/enterprises/{id}" */
-    int roles;              /* ROLE_* set; 0 is refused at start-up (deny by default) */
+    int roles;              /* ROLE_* set (0 is refused at start-up: deny by default), with
+                             * ROUTE_BEFORE_PW_CHANGE and ROUTE_UPLOAD where they apply */
     handler_fn fn;
 };
 

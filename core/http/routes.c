@@ -4,7 +4,7 @@
 #include "api_rules.h"
 #include "api_console.h"
 #include "api_meta.h"
-#include "auth.h"
+#include "api_auth.h"
 #include "plans.h"
 #include "tasks.h"
 #include "teams.h"

@@ -6,6 +6,7 @@
 #include "db.h"
 #include "stream.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -103,5 +104,123 @@ int audit_verify(sqlite3 *db, long long *count, long long *bad_id, char **msg)
     }
     sqlite3_finalize(st);
     if (count) *count = n;
+    return result;
+}
+
+int audit_head(sqlite3 *db, long long *id, char hash[65])
+{
+    return audit_find(db, NULL, NULL, id, hash);
+}
+
+int audit_find(sqlite3 *db, const char *action, const char *object, long long *id, char hash[65])
+{
+    char *err = NULL;
+    /* Two statements, so that each is served by an index (audit_object) or the rowid order. */
+    json_t *row = action && object
+        ? db_row(db, &err, "SELECT id, hash FROM audit WHERE object = ? AND action = ? ORDER BY id DESC LIMIT 1",
+                 "ss", object, action)
+        : db_row(db, &err, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", "");
+    if (!row) {
+        int rc = err ? -1 : 0;
+        free(err);
+        return rc;
+    }
+    *id = json_integer_value(json_object_get(row, "id"));
+    snprintf(hash, 65, "%s", json_string_value(json_object_get(row, "hash")) ? json_string_value(json_object_get(row, "hash")) : "");
+    json_decref(row);
+    return 1;
+}
+
+/* Appends the anchors found in v to out (an array of {"id","hash"}, borrowed references). */
+static void collect_anchors(json_t *v, json_t *out, int depth)
+{
+    if (depth > 4) return;
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x) collect_anchors(x, out, depth + 1);
+        return;
+    }
+    if (!json_is_object(v)) return;
+    if (json_is_integer(json_object_get(v, "id")) && json_is_string(json_object_get(v, "hash"))) json_array_append(out, v);
+    collect_anchors(json_object_get(v, "anchors"), out, depth + 1);
+    collect_anchors(json_object_get(v, "audit_head"), out, depth + 1);
+}
+
+static int by_id(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "id"));
+    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "id"));
+    return (x > y) - (x < y);
+}
+
+int audit_check_anchors(sqlite3 *db, json_t *doc, long long *count, long long *bad_id, char **msg)
+{
+    json_t *found = json_array();
+    json_t **list = NULL;
+    collect_anchors(doc, found, 0);
+    size_t n = json_array_size(found);
+    int result = -1;
+    if (n == 0) {
+        if (msg) *msg = xprintf("no published audit head (\"id\" and \"hash\") found");
+        goto done;
+    }
+    long long checked = 0;
+    result = audit_verify(db, &checked, bad_id, msg);
+    if (result != 0) goto done;
+    list = malloc(n * sizeof *list);
+    if (!list) {
+        if (msg) *msg = xprintf("out of memory");
+        result = -1;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) list[i] = json_array_get(found, i);
+    qsort(list, n, sizeof *list, by_id);
+    long long last_ok = 0, tail = 0;
+    char hash[65];
+    if (audit_head(db, &tail, hash) < 0) {
+        if (msg) *msg = xprintf("audit read: %s", sqlite3_errmsg(db));
+        result = -1;
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        long long id = json_integer_value(json_object_get(list[i], "id"));
+        const char *want = json_string_value(json_object_get(list[i], "hash"));
+        const char *when = json_string_value(json_object_get(list[i], "time"));
+        char *err = NULL;
+        char *have = db_text(db, &err, "SELECT hash FROM audit WHERE id = ?", "i", id);
+        if (!have && err) {
+            if (msg) *msg = err;
+            else free(err);
+            result = -1;
+            goto done;
+        }
+        if (!have) {
+            if (bad_id) *bad_id = tail + 1;
+            if (msg)
+                *msg = xprintf("audit record %lld is missing: a published head%s%s names record %lld (hash %.16s…) "
+                               "but the trail ends at record %lld (records were deleted from its end)",
+                               tail + 1, when ? " of " : "", when ? when : "", id, want, tail);
+            result = 1;
+            goto done;
+        }
+        int same = !strcmp(have, want);
+        free(have);
+        if (!same) {
+            if (bad_id) *bad_id = id;
+            if (msg)
+                *msg = xprintf("audit record %lld was altered: its hash differs from the one published%s%s (%.16s…); "
+                               "the trail was rewritten after record %lld and at or before record %lld",
+                               id, when ? " at " : "", when ? when : "", want, last_ok, id);
+            result = 1;
+            goto done;
+        }
+        last_ok = id;
+    }
+    if (count) *count = (long long)n;
+    result = 0;
+done:
+    free(list);
+    json_decref(found);
     return result;
 }

@@ -17,4 +17,20 @@ int audit_log(sqlite3 *db, const char *actor, const char *action, const char *ob
  * the first broken record and *msg saying why (caller frees), -1 on a database error. */
 int audit_verify(sqlite3 *db, long long *count, long long *bad_id, char **msg);
 
+/* The newest record: its id and hash (65 bytes). Returns 1, 0 when the trail is empty, -1 on a
+ * database error. */
+int audit_head(sqlite3 *db, long long *id, char hash[65]);
+
+/* The newest record of action on object (e.g. "task.lock", "task:7"; both NULL: of any) : its id
+ * and hash (65 bytes). Returns 1, 0 when there is none, -1 on a database error. */
+int audit_find(sqlite3 *db, const char *action, const char *object, long long *id, char hash[65]);
+
+/* Checks that the records published outside the database are still in its chain. doc (borrowed)
+ * holds them: {"id","hash"} (the public audit-head page, also with "anchors": [{"id","hash"}…]),
+ * an announcement's {"audit_head": {"id","hash"}}, or an array of any of these. Verifies the chain
+ * first (audit_verify), then every anchor in order of id. Returns 0 if all are there (*count
+ * anchors), 1 with *bad_id the first missing or altered record and *msg saying why (caller frees),
+ * -1 on a database error or when doc holds no anchor (*msg). */
+int audit_check_anchors(sqlite3 *db, json_t *doc, long long *count, long long *bad_id, char **msg);
+
 #endif

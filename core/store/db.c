@@ -2,7 +2,9 @@
 #include "db.h"
 #include "migrations.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -105,6 +107,18 @@ static void trace_setup(sqlite3 *db)
     if (fd >= 0) sqlite3_trace_v2(db, SQLITE_TRACE_STMT, trace_sql, (void *)(long)fd);
 }
 
+int db_create_private(const char *path, char **err)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0) {
+        if (err) *err = xprintf("cannot create %s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
 sqlite3 *db_open(const char *path, int create, char **err)
 {
     sqlite3 *db = NULL;
@@ -117,6 +131,10 @@ sqlite3 *db_open(const char *path, int create, char **err)
         if (err) *err = xprintf("%s does not exist; create it with 'spotcheck init'", path);
         return NULL;
     }
+    /* The database holds password hashes, ID numbers and pending secrets: create it 0600 whatever
+     * the umask (SQLite would use 0644 & ~umask). Its -wal and -shm files take the mode of the
+     * database file (SQLite's unix VFS copies it), so they are 0600 too. */
+    if (create && db_create_private(path, err) != 0) return NULL;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
         if (err) *err = xprintf("cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");

@@ -7,6 +7,10 @@
 #include <sqlite3.h>
 #include <jansson.h>
 
+/* Creates path (or takes the existing file) with mode 0600 whatever the umask, so that a database
+ * or a backup of one is readable by its owner only. Returns 0 or -1 with *err (caller frees). */
+int db_create_private(const char *path, char **err);
+
 /* Opens path and applies pending migrations. With create == 0 the file must exist; with
  * create == 1 it must not (init refuses to overwrite). Returns a connection, or NULL with *err
  * set (caller frees). */

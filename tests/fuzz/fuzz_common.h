@@ -33,7 +33,11 @@ static const char *fuzz_setup_db(int demo)
     sqlite3 *db = db_open(path, 1, &err);
     if (!db) goto fail;
     if (db_begin(db, &err) != 0) goto fail;
-    if (auth_create_user(db, "system", "admin", "fuzz-admin-password", "admin", NULL, 0, &err) < 0) goto fail;
+    spot_err se;
+    if (auth_create_user(db, "system", "admin", "fuzz-admin-password", "admin", NULL, 0, &se) < 0) {
+        err = strdup(se.message);
+        goto fail;
+    }
     if (rules_install_defaults(db, spot_config.rules_dir, &err) != 0) goto fail;
     if (demo && demo_populate(db, &err) != 0) goto fail;
     if (db_commit(db, &err) != 0) goto fail;

@@ -119,7 +119,7 @@ class Server:
 
     def logtext(self):
         try:
-            return open(os.path.join(self.dir, "server.log")).read()
+            return open(os.path.join(self.dir, "server.log"), errors="replace").read()
         except OSError:
             return ""
 

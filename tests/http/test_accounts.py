@@ -115,4 +115,55 @@ with Server() as s:
     st, b = plain.get("/api/accountability")
     t.check("an account created without the flag works at once", st == 200, (st, b))
 
+    # Admin's own password change through PUT /api/users/{self}: every other session of theirs ends
+    # (a stolen session cookie must not outlive the change), this one stays.
+    other_admin = s.login()
+    st, b = admin.put("/api/users/1", {"password": "admin-new-password-1"})
+    t.check("admin changes own password through PUT /api/users/{self}", st == 200, (st, b))
+    st, b = other_admin.get("/api/me")
+    t.check("admin's own password change through PUT ends their other sessions", st == 401, (st, b))
+    st, b = admin.get("/api/me")
+    t.check("admin's own password change through PUT keeps the session that made it", st == 200, (st, b))
+
+    # Weak passwords: '12345678' and other short, repeated or consecutive ones, everywhere a password
+    # is set. Nothing changes.
+    hash_admin = s.sql("SELECT password_hash FROM users WHERE id = 1")[0][0]
+    for weak in ("12345678", "admin-pw-11", "123456789012", "aaaaaaaaaaaaaa", "abcdefghijklmn"):
+        st, b = admin.post("/api/users", {"username": "weak1", "password": weak, "role": "admin"})
+        t.check(f"weak password {weak!r} refused at user creation", st == 422 and is_error_body(b, "invalid"), (st, b))
+        st, b = admin.put("/api/users/1", {"password": weak})
+        t.check(f"weak password {weak!r} refused at an admin reset", st == 422 and is_error_body(b, "invalid"), (st, b))
+        st, b = plain.post("/api/me/password", {"current": "plain1-password", "new": weak})
+        t.check(f"weak password {weak!r} refused at an own change", st == 422 and is_error_body(b, "invalid"), (st, b))
+    t.check("weak passwords changed nothing", s.sql("SELECT count(*) FROM users WHERE username = 'weak1'")[0][0] == 0
+            and s.sql("SELECT password_hash FROM users WHERE id = 1")[0][0] == hash_admin)
+
+for weak in ("12345678", "short-pw-1"):
+    s = Server(init=False, env={"SPOTCHECK_ADMIN_PASSWORD": weak})
+    r = s.run("init")
+    t.check(f"init refuses SPOTCHECK_ADMIN_PASSWORD={weak}", r.returncode != 0 and "密码" in r.stderr, r.stderr)
+
+# Login timing reveals real user names: a name without an account must cost as much as a wrong
+# password for a real one (one Argon2id verification either way).
+import time
+with Server() as s:
+    anon = s.client()
+
+    def timed(username):
+        t0 = time.perf_counter()
+        st, b = anon.post("/api/login", {"username": username, "password": "not-the-password-1"})
+        assert st == 401, (st, b)
+        return time.perf_counter() - t0
+
+    timed("warm-up-name")  # the first Argon2id verification of the process
+    known, unknown = [], []
+    for i in range(4):  # interleaved, under the throttle (5 per name, 30 per address)
+        known.append(timed("admin"))
+        unknown.append(timed(f"nobody{i}"))
+    known.sort()
+    unknown.sort()
+    # Before the fix: 22-31 ms for a real name against under 1 ms for an unknown one.
+    t.check("login timing does not reveal whether a user name exists",
+            unknown[1] > 0.4 * known[1] and unknown[0] > 0.005, (known, unknown))
+
 t.finish()

@@ -138,6 +138,27 @@ with Server() as s:
     for path in ("/api/enterprises?page=" + big, "/api/corrections?page=" + big):
         st, body = admin.get(path)
         t.check("list %s is 400" % path, st == 400 and is_error_body(body), (st, body))
+    # Error messages that quote client input with invalid UTF-8 (%ff decodes to a lone 0xff byte):
+    # a 4xx JSON body with the bad bytes replaced, never a 500 "cannot encode reply".
+    for path, code in (("/api/enterprises?status=%ff", 400), ("/api/enterprises/%ff%c3", 404),
+                       ("/api/no/such%ff%e4%b8", 404)):
+        st, body = admin.get(path)
+        t.check("invalid UTF-8 quoted in an error message: %s answers %d JSON" % (path, code),
+                st == code and is_error_body(body) and "\ufffd" not in body["message"] and "?" in body["message"],
+                (st, body))
+    # A message longer than the error buffer (1023 bytes) is cut at a character boundary: for every
+    # alignment of the 3-byte characters against the limit, the message is valid UTF-8, a prefix of
+    # the full text, and ends with a whole 中.
+    for pad in ("", "x", "xx"):
+        path = "/api/" + pad + "%e4%b8%ad" * 400
+        st, raw_body = admin.request("GET", path, headers={"Accept": "application/json"})
+        full = "没有这个接口：/api/" + pad + "中" * 400
+        ok = st == 404 and is_error_body(raw_body, "not_found")
+        msg = raw_body.get("message", "") if isinstance(raw_body, dict) else ""
+        t.check("long message with pad %r cut inside no UTF-8 character" % pad,
+                ok and full.startswith(msg) and 1000 <= len(msg.encode()) <= 1023 and msg.endswith("中"),
+                (st, len(msg.encode()), msg[-5:]))
+
     st, body = admin.get("/api/audit?limit=2&before=" + str(1 << 62))
     t.check("audit limit and before in range still list", st == 200 and len(body["records"]) == 2, (st, body))
 

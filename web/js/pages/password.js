@@ -7,7 +7,7 @@ export function render(ctx) {
   const forced = !!ctx.me.must_change_password;
   const f = form([
     { name: 'current', label: forced ? '当前密码（管理员告知的初始密码）' : '当前密码', type: 'password', required: true, autocomplete: 'current-password' },
-    { name: 'new', label: '新密码（至少 8 位，不能与用户名相同）', type: 'password', required: true, autocomplete: 'new-password' },
+    { name: 'new', label: '新密码（至少 12 位，不能与用户名相同）', type: 'password', required: true, autocomplete: 'new-password' },
     { name: 'confirm', label: '再次输入新密码', type: 'password', required: true, autocomplete: 'new-password' },
   ], async (v) => {
     if (v.new !== v.confirm) throw Object.assign(new Error('两次输入的新密码不一致'), { body: { field: 'confirm' } });

@@ -18,7 +18,7 @@ export async function render(ctx) {
     { name: 'role', label: '角色', type: 'select', options: options(ROLES), required: true, value: q.role || 'inspector' },
     { name: 'cert_no', label: '关联执法证号（检查人员必填）', help: '输入姓名或证号的开头可从检查人员名录中选择', value: q.cert_no || '' },
     { name: 'username', label: '用户名（登录用，字母或数字）', required: true, autocomplete: 'off', value: q.username || (q.cert_no ? `i${q.cert_no}` : '') },
-    { name: 'password', label: '初始密码（至少 8 位，请告知本人）', type: 'password', required: true, autocomplete: 'new-password' },
+    { name: 'password', label: '初始密码（至少 12 位，请告知本人）', type: 'password', required: true, autocomplete: 'new-password' },
     { name: 'must_change_password', label: '首次登录须修改密码', type: 'checkbox', value: true },
   ], async (v) => {
     if (v.role === 'inspector' && !v.cert_no) throw Object.assign(new Error('检查人员账户须关联其执法证号（cert_no）'), { body: { field: 'cert_no' } });
