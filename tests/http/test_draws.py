@@ -224,13 +224,41 @@ with Server(demo=True) as s:
             all(s.sql("SELECT industry FROM enterprises WHERE uscc = ?", u)[0][0] == ind
                 for u in list(candidates_of(s, task3["id"]))[:50]))
 
+    # ---- re-freeze before the draw: an attempt with a reason, every commitment published ----
+    t2 = task2["id"]
+    st, b = planner.post(f"/api/tasks/{t2}/freeze")
+    t.check("refreeze without a reason is refused (400 reason_required)",
+            st == 400 and is_error_body(b, "reason_required"), (st, b))
+    st, fr2b = planner.post(f"/api/tasks/{t2}/freeze", {"reason": "名录库更新后重新冻结"})
+    st_p, pub2 = s.client().get(f"/api/public/tasks/{t2}")
+    fz = pub2.get("draw", {}).get("freezes", [])
+    t.check("refreeze publishes every commitment",
+            st == 200 and fr2b["freeze_attempt"] == 2 and fr2b["commitment"] != fr2["commitment"] and
+            [x["commitment"] for x in fz] == [fr2["commitment"], fr2b["commitment"]] and
+            fz[1]["reason"] == "名录库更新后重新冻结" and "reason" not in fz[0] and
+            pub2["draw"]["freeze_attempts"] == 2 and pub2["draw"]["commitment"] == fr2b["commitment"] and
+            not any("secret" in x for x in fz), (st, fr2b, pub2.get("draw")))
+    t.check("the re-freeze is in the audit trail with its reason",
+            s.sql("SELECT count(*) FROM audit WHERE action = 'task.freeze' AND object = ? AND json_extract(details, '$.reason') = ?",
+                  f"task:{t2}", "名录库更新后重新冻结")[0][0] == 1)
+
     # ---- teams ----
     st, b = planner.post(f"/api/tasks/{task2['id']}/teams", {"witness": "x"})
     t.check("teams before lock refused 409", st == 409 and is_error_body(b), (st, b))
+    # the pool is fixed at lock: deactivating inspectors before the team draw (and reactivating them
+    # after) cannot steer the teams
+    valid = dict(s.sql("SELECT cert_no, cert_valid_until FROM inspectors WHERE status = 'active'"))
+    committed = locked.get("teams_pool", {})
+    deact = committed.get("inspectors", [])[::2]
+    s.sql("UPDATE inspectors SET status = 'inactive' WHERE cert_no IN (%s)" % ",".join("?" * len(deact)), *deact)
     st, tb = planner.post(f"/api/tasks/{tid}/teams", {"witness": "纪检监督人：王五"})
+    s.sql("UPDATE inspectors SET status = 'active' WHERE cert_no IN (%s)" % ",".join("?" * len(deact)), *deact)
+    in_pools = {c for team in tb.get("teams", []) for sl in team.get("slots", []) for c in sl.get("pool", [])}
+    st_a, ann_t = s.client().get(f"/api/public/tasks/{tid}")
+    t.check("deactivate inspectors before team draw cannot steer teams",
+            len(committed.get("hash", "")) == 64 and deact and in_pools & set(deact) and ann_t.get("teams_pool") == committed, (committed, sorted(in_pools)[:10]))
     t.check("teams drawn", st == 201 and len(tb["teams"]) == s.sql("SELECT count(*) FROM task_units WHERE task_id = ?",
                                                                    tid)[0][0], (st, str(tb)[:500]))
-    valid = dict(s.sql("SELECT cert_no, cert_valid_until FROM inspectors WHERE status = 'active'"))
     ok = True
     for team in tb["teams"]:
         ins = team["inspectors"]
@@ -260,12 +288,39 @@ with Server(demo=True) as s:
     other = next(c for c in valid if c != member)
     st, b = insp.post("/api/conflicts", {"task_id": tid, "uscc": team0["uscc"], "cert_no": other, "reason": "x"})
     t.check("an inspector cannot declare another's conflict (403)", st == 403 and is_error_body(b), (st, b))
+    st_before, ann_before = s.client().get(f"/api/public/tasks/{tid}")
     st, rec = insp.post("/api/conflicts", {"task_id": tid, "uscc": team0["uscc"], "cert_no": member,
                                            "reason": "本人配偶在该企业任职"})
     st2, teams = planner.get(f"/api/tasks/{tid}/teams")
+    same = next(x for x in teams["teams"] if x["uscc"] == team0["uscc"])
+    st3, ann_after = s.client().get(f"/api/public/tasks/{tid}")
+    t.check("recusal without approval changes nothing",
+            st == 201 and rec["status"] == "pending" and not rec["replaced"] and rec["replacement"] is None and
+            same["inspectors"] == team0["inspectors"] and ann_after.get("teams") == ann_before.get("teams"), (st, rec))
+    st, b = planner.post(f"/api/conflicts/{rec['id']}/approve")
+    t.check("a planner cannot approve a recusal (403) and the team stays",
+            st == 403 and is_error_body(b, "forbidden") and
+            next(x for x in planner.get(f"/api/tasks/{tid}/teams")[1]["teams"]
+                 if x["uscc"] == team0["uscc"])["inspectors"] == team0["inspectors"], (st, b))
+    st, b = insp.post("/api/conflicts", {"task_id": tid, "uscc": team0["uscc"], "cert_no": member, "reason": "again"})
+    t.check("a pending recusal cannot be requested twice (409)", st == 409 and is_error_body(b), (st, b))
+    st, ap = head.post(f"/api/conflicts/{rec['id']}/approve")
+    st2, teams = planner.get(f"/api/tasks/{tid}/teams")
     now = next(x for x in teams["teams"] if x["uscc"] == team0["uscc"])
-    t.check("recusal replaces the inspector", st == 201 and rec["replaced"] and member not in now["inspectors"] and
-            len(now["inspectors"]) == len(team0["inspectors"]) and now["leader"] in now["inspectors"], (st, rec, now))
+    t.check("recusal approved by the head replaces the inspector",
+            st == 200 and ap["status"] == "approved" and ap["replaced"] and member not in now["inspectors"] and
+            ap["replacement"] in now["inspectors"] and len(now["inspectors"]) == len(team0["inspectors"]) and
+            now["leader"] in now["inspectors"], (st, ap, now))
+    st, b = head.post(f"/api/conflicts/{rec['id']}/approve")
+    t.check("an approved recusal cannot be approved again (409)", st == 409 and is_error_body(b), (st, b))
+    other_member = now["inspectors"][0]
+    st, rq2 = planner.post("/api/conflicts", {"task_id": tid, "uscc": team0["uscc"], "cert_no": other_member,
+                                              "reason": "曾在该企业任职"})
+    st, rj = head.post(f"/api/conflicts/{rq2['id']}/reject")
+    st2, teams = planner.get(f"/api/tasks/{tid}/teams")
+    t.check("a rejected recusal changes nothing",
+            st == 200 and rj["status"] == "rejected" and
+            next(x for x in teams["teams"] if x["uscc"] == team0["uscc"])["inspectors"] == now["inspectors"], (st, rj))
     st, ann = s.client().get(f"/api/public/tasks/{tid}")
     rc, out = verify(s, ann)
     t.check("the recusal's replacement verifies", rc == 0, out[-1500:])
