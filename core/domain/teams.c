@@ -5,9 +5,11 @@
  *        after lock; seed_t = SHA-256(team_secret || witness), the team secret's commitment having
  *        been published with the lock announcement. 409 before lock or when already drawn.
  *   GET  /api/tasks/{id}/teams                                 staff: teams, pending replacements.
- *   POST /api/conflicts {"task_id","uscc","cert_no","reason"}  recusal (回避): an inspector for
- *        themself (their account's cert_no), or admin/planner/head. Recorded; when the inspector is on
- *        that unit's team the slot is redrawn at once (continuation rule of draw.h).
+ *   POST /api/conflicts {"task_id","uscc","cert_no","reason"}  recusal (回避) request: an inspector
+ *        for themself (their account's cert_no), or admin/planner/head. Pending: it changes nothing.
+ *   POST /api/conflicts/{id}/approve, /reject                  head only: an approved recusal counts
+ *        for the pools (unit.conflicts) and, when the inspector is on that unit's team, the slot is
+ *        redrawn (continuation rule of draw.h: the next unused stream position).
  *   POST /api/tasks/{id}/teams/{uscc}/replace {"cert_no","reason_code","reason"}   admin, planner:
  *        a pending replacement; reason_code must be accepted by inspectors.replacement (job_change,
  *        conflict, health). Nothing changes until a head approves.
@@ -15,7 +17,7 @@
  *   POST /api/tasks/{id}/teams/{uscc}/replace/{rid}/reject     head only.
  *
  * Drawing (for each dispatched unit in announcement order): inspectors.slots(unit, task); pool of a
- * slot = inspectors with inspectors.eligible ok (task dates), not recused (inspectors.conflict, with
+ * slot = inspectors of the pool committed at lock (teampool.h: inspectors.eligible ok then), not recused (inspectors.conflict, with
  * the recusals declared for this unit as unit.conflicts), not already on this team, and passing
  * inspectors.in_pool(slot, inspector, unit, task, {last_team, load, cap}) where cap comes from
  * inspectors.workload_cap and last_team is the unit's team in its previous task (rotation); sorted
@@ -31,7 +33,11 @@
  *
  * Stored slot JSON (task_teams.slots): [{"slot","name","label","count","method","reason","pool",
  * "pool_hash","picks","redraws":[{"position","removed","replacement","reason"}],"current",
- * "appointed":[cert_no…]}]; the public announcement shows these without personal data.
+ * "appointed":[cert_no…] (the draw's appointees, never changed), "appointments":[{"position",
+ * "removed","replacement" (null: no one left to appoint),"reason"}], "exhausted"}]. A slot's members
+ * are: random: picks, each redraw replacing its position; appointed: pool then appointed; then each
+ * appointment in order. The slots' members concatenated are the team. The public announcement
+ * shows these without personal data, and "teams_pool" {"hash","inspectors"} (committed at lock).
  */
 #include "teams.h"
 #include "audit.h"
@@ -575,7 +581,9 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
             why = NULL;
             json_t *fb = rule1(c, "fallback", json_pack("[sII]", sname, (json_int_t)0, (json_int_t)1), NULL, err);
             if (!fb) { json_decref(team); goto done; }
-            json_object_set(slot, "method", json_object_get(fb, "method"));
+            /* the slot keeps the method it was drawn by (its picks and redraws stay checkable);
+             * what follows is recorded as an appointment */
+            json_object_set_new(slot, "exhausted", json_true());
             json_object_set(slot, "reason", json_object_get(fb, "reason"));
             json_object_set_new(row, "method", json_string("appointed"));
             json_object_set(row, "reason", json_object_get(fb, "reason"));
@@ -592,18 +600,26 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
         const char *a = appoint_one(c, unit, without, err);
         json_decref(without);
         if (*err) { free(why); json_decref(team); goto done; }
+        /* who holds the position now: cert, or the last unsuitable candidate of the redraws above */
+        json_t *holder = json_incref(json_array_get(current, (size_t)pos));
         if (a) {
             json_array_set_new(current, (size_t)pos, json_string(a));
-            json_t *ap = json_object_get(slot, "appointed");
-            json_array_append_new(ap, json_string(a));
+            /* "appointed" stays the draw's appointees; the change is an appointment entry, so the
+             * published slots always add up to the team (announcement: appointments replace in order) */
             json_t *changes = json_object_get(slot, "appointments");
             if (!changes) { json_object_set_new(slot, "appointments", json_array()); changes = json_object_get(slot, "appointments"); }
-            json_array_append_new(changes, json_pack("{sI ss ss ss}", "position", (json_int_t)pos, "removed", cert,
+            json_array_append_new(changes, json_pack("{sI sO ss ss}", "position", (json_int_t)pos, "removed", holder,
                                                      "replacement", a, "reason", why ? why : reason));
             chosen = json_string_value(json_array_get(current, (size_t)pos));
         } else {
+            /* no one to appoint: the member leaves the slot, recorded (replacement null) */
+            json_t *changes = json_object_get(slot, "appointments");
+            if (!changes) { json_object_set_new(slot, "appointments", json_array()); changes = json_object_get(slot, "appointments"); }
+            json_array_append_new(changes, json_pack("{sI sO sn ss}", "position", (json_int_t)pos, "removed", holder,
+                                                     "replacement", "reason", why ? why : reason));
             json_array_remove(current, (size_t)pos);
         }
+        json_decref(holder);
     }
     free(why);
     json_decref(team);
@@ -911,6 +927,7 @@ int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
                 "picks", json_object_get(s, "picks"), "redraws", json_object_get(s, "redraws"));
             json_object_set(o, "appointed", json_object_get(s, "appointed"));
             if (json_object_get(s, "appointments")) json_object_set(o, "appointments", json_object_get(s, "appointments"));
+            if (json_object_get(s, "exhausted")) json_object_set(o, "exhausted", json_object_get(s, "exhausted"));
             json_array_append_new(slots, o);
         }
         json_array_append_new(teams, json_pack("{sO sO sO sO sO sO so sO}", "uscc", json_object_get(row, "uscc"),

@@ -9,7 +9,12 @@ import math
 import os
 import tempfile
 import urllib.parse
+import subprocess
 from spot import Server, Suite, is_error_body
+from teamdraw_spec import check_teams
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VERIFY_JS = "file://" + os.path.join(HERE, "..", "..", "web", "js", "verify.js")
 
 t = Suite()
 YEAR = 2026
@@ -22,6 +27,29 @@ def verify(s, ann):
         json.dump(ann, f, ensure_ascii=False)
     p = s.run("verify", path)
     return p.returncode, p.stdout + p.stderr
+
+
+def verify_js(ann):
+    """web/js/verify.js, the browser check, on ann under Node: (ok, errors, check names)."""
+    path = os.path.join(tempfile.mkdtemp(prefix="ann-"), "announcement.json")
+    with open(path, "w") as f:
+        json.dump(ann, f, ensure_ascii=False)
+    p = subprocess.run(["node", os.path.join(HERE, "verify_js.mjs"), VERIFY_JS, path], capture_output=True, text=True)
+    if p.returncode != 0:
+        return False, [p.stderr[-500:]], []
+    r = json.loads(p.stdout)
+    return r["ok"], r["errors"], r["checks"]
+
+
+def three_checks(t, s, ann, what):
+    """spotcheck verify, web/js/verify.js and the independent SPEC §4 re-implementation all agree."""
+    rc, out = verify(s, ann)
+    t.check(f"{what}: spotcheck verify", rc == 0 and "team_committed_pool" in out, out[-1500:])
+    ok, errors, checks = verify_js(ann)
+    t.check(f"{what}: web/js/verify.js (browser check)", ok and "team_committed_pool" in checks, errors[:5])
+    diffs = check_teams(ann)
+    t.check(f"{what}: independent SPEC §4 re-implementation reproduces every team, slot, pick, redraw and "
+            "appointment", not diffs, diffs[:5])
 
 
 def excluded_all(client, tid):
@@ -277,6 +305,7 @@ with Server(demo=True) as s:
     t.check("public teams carry no personal data", not any(x in text for x in names + phones + ids))
     rc, out = verify(s, ann)
     t.check("announcement with teams verifies", rc == 0, out[-1500:])
+    three_checks(t, s, ann, "team draw re-checkable from the announcement alone")
 
     # recusal by the inspector themself
     team0 = next(x for x in tb["teams"] if x["method"] == "random") if any(
@@ -324,6 +353,27 @@ with Server(demo=True) as s:
     st, ann = s.client().get(f"/api/public/tasks/{tid}")
     rc, out = verify(s, ann)
     t.check("the recusal's replacement verifies", rc == 0, out[-1500:])
+    three_checks(t, s, ann, "after a recusal in a random slot")
+    t.check("after inspectors change status the pool hash still matches the committed pool",
+            ann.get("teams_pool") == committed)
+
+    # a recusal in a directly appointed slot: the slots still add up to the team
+    appointed = [(x, sl) for x in ann["teams"] for sl in x["slots"] if sl["method"] == "appointed" and
+                 (sl["pool"] + sl.get("appointed", []))]
+    t.check("the demo has a directly appointed slot to test", bool(appointed))
+    if appointed:
+        ateam, aslot = appointed[0]
+        victim = (aslot["pool"] + aslot["appointed"])[0]
+        st, rq = planner.post("/api/conflicts", {"task_id": tid, "uscc": ateam["uscc"], "cert_no": victim,
+                                                 "reason": "与该企业负责人系近亲属"})
+        st2, ap2 = head.post(f"/api/conflicts/{rq.get('id')}/approve")
+        st, ann = s.client().get(f"/api/public/tasks/{tid}")
+        tm = next(x for x in ann["teams"] if x["uscc"] == ateam["uscc"])
+        sl = next(x for x in tm["slots"] if x["slot"] == aslot["slot"])
+        t.check("a recusal in an appointed slot is recorded as an appointment and leaves 'appointed' as drawn",
+                st2 == 200 and victim not in tm["inspectors"] and sl["appointed"] == aslot["appointed"] and
+                sl.get("appointments", [{}])[-1].get("removed") == victim, (st2, ap2, sl))
+        three_checks(t, s, ann, "after a recusal in an appointed slot")
 
     # replacement: needs a head's approval
     target = now["inspectors"][0]
@@ -351,6 +401,11 @@ with Server(demo=True) as s:
     st, ann = s.client().get(f"/api/public/tasks/{tid}")
     rc, out = verify(s, ann)
     t.check("the approved replacement verifies", rc == 0, out[-1500:])
+    three_checks(t, s, ann, "after an approved replacement")
+    ok, errors, _ = verify_js(dict(ann, teams_pool=dict(ann["teams_pool"], inspectors=ann["teams_pool"]["inspectors"][1:])))
+    t.check("a changed committed pool fails the browser check", not ok and errors, errors[:3])
+    rc, out = verify(s, dict(ann, teams_pool=dict(ann["teams_pool"], inspectors=ann["teams_pool"]["inspectors"][1:])))
+    t.check("a changed committed pool fails spotcheck verify", rc == 1 and "teams_pool" in out, out[-800:])
 
     p = s.run("audit", "verify")
     t.check("audit chain intact", p.returncode == 0, p.stdout + p.stderr)
