@@ -106,7 +106,25 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
                                               "FROM task_draws WHERE task_id = ? ORDER BY attempt", "i", id) : NULL;
     json_t *byr = draws ? db_rows(db, err, "SELECT reason, clause, count(*) AS count FROM task_exclusions "
                                            "WHERE task_id = ? GROUP BY reason, clause ORDER BY min(pos)", "i", id) : NULL;
-    if (!byr) {
+    /* Every freeze's commitment (a re-freeze is an attempt with its reason); the secrets of the
+     * superseded ones only after lock. */
+    json_t *freezes = byr ? db_rows(db, err, "SELECT attempt, commitment, candidates_hash, reason, at, "
+                                             "CASE WHEN ?2 AND attempt < (SELECT max(attempt) FROM task_freezes "
+                                             "WHERE task_id = ?1) THEN secret END AS secret "
+                                             "FROM task_freezes WHERE task_id = ?1 ORDER BY attempt", "ii", id,
+                                    (long long)locked) : NULL;
+    if (freezes) {
+        size_t fi;
+        json_t *fr;
+        json_array_foreach(freezes, fi, fr) {
+            if (json_is_null(json_object_get(fr, "secret"))) json_object_del(fr, "secret");
+            if (json_is_null(json_object_get(fr, "reason"))) json_object_del(fr, "reason");
+        }
+        json_object_set_new(draw, "freeze_attempts", json_integer((json_int_t)json_array_size(freezes)));
+        json_object_set_new(draw, "freezes", freezes);
+    }
+    if (!freezes) {
+        json_decref(byr);
         json_decref(strata);
         json_decref(draws);
         json_decref(ann);

@@ -31,6 +31,7 @@
 #include "plans.h"
 #include "rules.h"
 #include "ruledata.h"
+#include "teampool.h"
 #include "validate.h"
 #include "worker.h"
 
@@ -46,7 +47,7 @@
 #define WITNESS_MAX 1000
 #define NAME_MAX_BYTES 400
 
-static const char *const TASK_JSON[] = {"item_ids", "filters", "joint_units", "options", "rule_shas", NULL};
+static const char *const TASK_JSON[] = {"item_ids", "filters", "joint_units", "options", "rule_shas", "team_pool", NULL};
 static const char *const FILTER_KEYS[] = {"industry", "region", "unit_type", "risk_level", "credit_level",
                                           "supervision_type", NULL};
 
@@ -93,6 +94,7 @@ static json_t *task_view(json_t *t)
 {
     json_object_del(t, "secret");
     json_object_del(t, "team_secret");
+    json_object_del(t, "team_pool");
     json_t *opt = json_object_get(t, "options");
     if (json_is_object(opt)) json_object_update(t, opt);
     json_object_del(t, "options");
@@ -884,9 +886,12 @@ static int h_freeze(req *r)
     json_t *t = task_or_404(r, &id);
     if (!t) return 0;
     if (r->json && !json_is_object(r->json)) { json_decref(t); return reply_error(r, 400, "bad_request", "请求体须为 JSON 对象"); }
-    if (r->json) {
-        static const char *const none[] = {NULL};
-        if (req_check_fields(r, r->json, none) != 0) { json_decref(t); return 0; }
+    static const char *const freeze_fields[] = {"reason", NULL};
+    if (r->json && req_check_fields(r, r->json, freeze_fields) != 0) { json_decref(t); return 0; }
+    json_t *jreason = r->json ? json_object_get(r->json, "reason") : NULL;
+    if (jreason && (!json_is_string(jreason) || json_string_length(jreason) > WITNESS_MAX)) {
+        json_decref(t);
+        return reply_error(r, 400, "bad_request", "reason 须为文本");
     }
     const char *st = status_of(t);
     if (!strcmp(st, "dispatched")) { json_decref(t); return reply_error(r, 409, "locked", "任务已锁定并派发，不能重新冻结"); }
@@ -894,6 +899,12 @@ static int h_freeze(req *r)
         json_decref(t);
         return reply_error(r, 409, "already_drawn", "任务已抽取，候选名单不能再改变；如需重新抽取请说明理由后重抽");
     }
+    /* A re-freeze replaces the committed secret: it is a further attempt, published with its reason. */
+    if (!strcmp(st, "frozen") && (!jreason || json_string_length(jreason) == 0)) {
+        json_decref(t);
+        return reply_error(r, 400, "reason_required", "重新冻结须说明理由（reason），每次冻结的承诺值及理由都将公开");
+    }
+    const char *freeze_reason = !strcmp(st, "frozen") ? json_string_value(jreason) : NULL;
     double t0 = now_s();
     char *err = NULL;
     int out_rc = 0;
@@ -927,8 +938,10 @@ static int h_freeze(req *r)
      * parts, is one database state, and the task's status cannot change under us. */
     if (db_begin(r->db, &err) != 0) { out_rc = reply_db_error(r, err); err = NULL; goto done; }
     char *now_status = db_text(r->db, &err, "SELECT status FROM tasks WHERE id = ?", "i", id);
-    int status_ok = now_status && (!strcmp(now_status, "draft") || !strcmp(now_status, "frozen"));
+    int status_ok = now_status && !strcmp(now_status, st);   /* as checked above (reason rule) */
     free(now_status);
+    long long fattempt = status_ok ? db_int(r->db, &err, 0, "SELECT freezes FROM tasks WHERE id = ?", "i", id) + 1 : 0;
+    if (err) status_ok = 0;
     if (!status_ok) {
         out_rc = err ? reply_db_error(r, err) : (db_rollback(r->db), reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试"));
         err = NULL;
@@ -1119,12 +1132,16 @@ static int h_freeze(req *r)
         }
         sqlite3_finalize(ins);
     }
-    json_t *d = json_pack("{ss ss sO sI sI}", "candidates_hash", hc_hex, "commitment", com_hex, "strata", sizes,
-                          "excluded", (json_int_t)nex, "units_checked", (json_int_t)scanned);
+    json_t *d = json_pack("{ss ss sO sI sI sI ss?}", "candidates_hash", hc_hex, "commitment", com_hex, "strata", sizes,
+                          "excluded", (json_int_t)nex, "units_checked", (json_int_t)scanned,
+                          "attempt", (json_int_t)fattempt, "reason", freeze_reason);
     json_object_set(d, "rule_shas", shas);
-    ok = ok && db_run(r->db, &err, "UPDATE tasks SET status = 'frozen', candidates_hash = ?, secret = ?, commitment = ?, "
-                                   "rule_shas = ?, excluded_count = ?, frozen_at = ?, updated_at = ? WHERE id = ?",
-                      "sssjissi", hc_hex, secret_hex, com_hex, shas, (long long)nex, at, at, id) == 1 &&
+    ok = ok && db_run(r->db, &err, "INSERT INTO task_freezes(task_id, attempt, commitment, secret, candidates_hash, reason, "
+                                   "actor, at) VALUES (?,?,?,?,?,?,?,?)", "iissssss", id, fattempt, com_hex, secret_hex,
+                      hc_hex, freeze_reason, req_actor(r), at) == 1 &&
+         db_run(r->db, &err, "UPDATE tasks SET status = 'frozen', candidates_hash = ?, secret = ?, commitment = ?, "
+                             "rule_shas = ?, excluded_count = ?, frozen_at = ?, freezes = ?, updated_at = ? WHERE id = ?",
+                "sssjisisi", hc_hex, secret_hex, com_hex, shas, (long long)nex, at, fattempt, at, id) == 1 &&
          audit_log(r->db, req_actor(r), "task.freeze", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
     sodium_memzero(secret_hex, sizeof secret_hex);
     json_decref(d);
@@ -1146,10 +1163,11 @@ static int h_freeze(req *r)
                                                          "count", (json_int_t)(cnt ? cnt[i] : 0)));
         free(cnt);
     }
-    out_rc = reply_json(r, 200, json_pack("{so so sI so ss ss so sI sI}", "strata", strata_out, "excluded", ex_named,
+    out_rc = reply_json(r, 200, json_pack("{so so sI so ss ss so sI sI sI}", "strata", strata_out, "excluded", ex_named,
         "excluded_total", (json_int_t)nex, "excluded_by_reason", excluded_by, "candidates_hash", hc_hex,
         "commitment", com_hex, "rule_shas", json_pack("{ss ss}", "eligibility", esha, "sampling", ssha),
-        "units_checked", (json_int_t)scanned, "excluded_page_size", (json_int_t)EXCLUDED_PAGE));
+        "units_checked", (json_int_t)scanned, "excluded_page_size", (json_int_t)EXCLUDED_PAGE,
+        "freeze_attempt", (json_int_t)fattempt));
     ex_named = NULL;
 done:
     for (int s = 0; s < MAX_STRATA; s++) {
@@ -1320,8 +1338,15 @@ static int h_lock(req *r)
     const char *st = status_of(t);
     if (!strcmp(st, "dispatched")) { json_decref(t); return reply_error(r, 409, "locked", "任务已锁定并派发"); }
     if (strcmp(st, "drawn")) { json_decref(t); return reply_error(r, 409, "not_drawn", "任务尚未抽取，不能锁定"); }
+    char *err = NULL, at[32], obj[32], ts_hex[65], tc_hex[65], pool_hex[65];
+    /* The inspector pool of the team draw is fixed now and its hash published with the lock. */
+    json_t *pool = NULL, *rtask = tasks_rule_task(r->db, t, &err);
+    int is_rule = 0;
     json_decref(t);
-    char *err = NULL, at[32], obj[32], ts_hex[65], tc_hex[65];
+    if (!rtask) return reply_db_error(r, err);
+    int prc = teampool_commit(r->db, r->w->lua, rtask, &pool, pool_hex, &err, &is_rule);
+    json_decref(rtask);
+    if (prc != 0) return is_rule ? reply_rule_error(r, err) : reply_db_error(r, err);
     unsigned char ts[32], tc[DRAW_HASH_LEN];
     draw_new_secret(ts);
     draw_commitment(ts, tc);
@@ -1330,13 +1355,14 @@ static int h_lock(req *r)
     sodium_memzero(ts, sizeof ts);
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld", id);
-    if (db_begin(r->db, &err) != 0) return reply_db_error(r, err);
+    if (db_begin(r->db, &err) != 0) { json_decref(pool); return reply_db_error(r, err); }
     json_t *last = db_row(r->db, &err, "SELECT attempt, selection FROM task_draws WHERE task_id = ? ORDER BY attempt DESC "
                                        "LIMIT 1", "i", id);
     long long still = err ? 0 : db_int(r->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ? AND status = 'drawn'",
                                        "i", id);
     if (!last || !still) {
         json_decref(last);
+        json_decref(pool);
         if (err) return reply_db_error(r, err);
         db_rollback(r->db);
         return reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试");
@@ -1358,15 +1384,17 @@ static int h_lock(req *r)
             if (ok == 0 && !err) err = xprintf("selected unit %s no longer in the directory", json_string_value(u));
         }
     }
-    json_t *d = json_pack("{sO sI ss}", "attempt", json_object_get(last, "attempt"), "units", (json_int_t)pos,
-                          "team_commitment", tc_hex);
+    json_t *d = json_pack("{sO sI ss ss sI}", "attempt", json_object_get(last, "attempt"), "units", (json_int_t)pos,
+                          "team_commitment", tc_hex, "team_pool_hash", pool_hex,
+                          "team_pool_size", (json_int_t)json_array_size(pool));
     ok = ok && db_run(r->db, &err, "UPDATE tasks SET status = 'dispatched', locked_at = ?, team_secret = ?, "
-                                   "team_commitment = ?, secret = NULL, updated_at = ? WHERE id = ?", "ssssi", at, ts_hex,
-                      tc_hex, at, id) == 1 &&
+                                   "team_commitment = ?, team_pool = ?, team_pool_hash = ?, secret = NULL, updated_at = ? "
+                                   "WHERE id = ?", "sssjssi", at, ts_hex, tc_hex, pool, pool_hex, at, id) == 1 &&
          audit_log(r->db, req_actor(r), "task.lock", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
     sodium_memzero(ts_hex, sizeof ts_hex);
     json_decref(d);
     json_decref(last);
+    json_decref(pool);
     if (!ok) return reply_db_error(r, err);
     int found = 0;
     json_t *ann = announce_build(r->db, id, &found, &err);

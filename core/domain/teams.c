@@ -5,9 +5,11 @@
  *        after lock; seed_t = SHA-256(team_secret || witness), the team secret's commitment having
  *        been published with the lock announcement. 409 before lock or when already drawn.
  *   GET  /api/tasks/{id}/teams                                 staff: teams, pending replacements.
- *   POST /api/conflicts {"task_id","uscc","cert_no","reason"}  recusal (回避): an inspector for
- *        themself (their account's cert_no), or admin/planner/head. Recorded; when the inspector is on
- *        that unit's team the slot is redrawn at once (continuation rule of draw.h).
+ *   POST /api/conflicts {"task_id","uscc","cert_no","reason"}  recusal (回避) request: an inspector
+ *        for themself (their account's cert_no), or admin/planner/head. Pending: it changes nothing.
+ *   POST /api/conflicts/{id}/approve, /reject                  head only: an approved recusal counts
+ *        for the pools (unit.conflicts) and, when the inspector is on that unit's team, the slot is
+ *        redrawn (continuation rule of draw.h: the next unused stream position).
  *   POST /api/tasks/{id}/teams/{uscc}/replace {"cert_no","reason_code","reason"}   admin, planner:
  *        a pending replacement; reason_code must be accepted by inspectors.replacement (job_change,
  *        conflict, health). Nothing changes until a head approves.
@@ -15,7 +17,7 @@
  *   POST /api/tasks/{id}/teams/{uscc}/replace/{rid}/reject     head only.
  *
  * Drawing (for each dispatched unit in announcement order): inspectors.slots(unit, task); pool of a
- * slot = inspectors with inspectors.eligible ok (task dates), not recused (inspectors.conflict, with
+ * slot = inspectors of the pool committed at lock (teampool.h: inspectors.eligible ok then), not recused (inspectors.conflict, with
  * the recusals declared for this unit as unit.conflicts), not already on this team, and passing
  * inspectors.in_pool(slot, inspector, unit, task, {last_team, load, cap}) where cap comes from
  * inspectors.workload_cap and last_team is the unit's team in its previous task (rotation); sorted
@@ -31,7 +33,11 @@
  *
  * Stored slot JSON (task_teams.slots): [{"slot","name","label","count","method","reason","pool",
  * "pool_hash","picks","redraws":[{"position","removed","replacement","reason"}],"current",
- * "appointed":[cert_no…]}]; the public announcement shows these without personal data.
+ * "appointed":[cert_no…] (the draw's appointees, never changed), "appointments":[{"position",
+ * "removed","replacement" (null: no one left to appoint),"reason"}], "exhausted"}]. A slot's members
+ * are: random: picks, each redraw replacing its position; appointed: pool then appointed; then each
+ * appointment in order. The slots' members concatenated are the team. The public announcement
+ * shows these without personal data, and "teams_pool" {"hash","inspectors"} (committed at lock).
  */
 #include "teams.h"
 #include "audit.h"
@@ -41,6 +47,7 @@
 #include "luahost.h"
 #include "ruledata.h"
 #include "tasks.h"
+#include "teampool.h"
 #include "worker.h"
 
 #include <stdio.h>
@@ -106,21 +113,14 @@ static int tctx_load(tctx *c, req *r, long long id, json_t *task, long long n_un
     *is_rule = 0;
     c->rtask = tasks_rule_task(r->db, task, err);
     if (!c->rtask) return -1;
-    sqlite3_stmt *q = db_prepare(r->db, err, "SELECT " RULEDATA_INSPECTOR_COLUMNS " FROM inspectors ORDER BY cert_no", "");
-    if (!q) return -1;
-    c->elig = json_array();
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        json_t *p = ruledata_inspector(q);
-        json_t *d = rule1(c, "eligible", json_pack("[OO]", p, c->rtask), NULL, err);
-        if (!d) { json_decref(p); sqlite3_finalize(q); *is_rule = 1; return -1; }
-        if (json_is_true(json_object_get(d, "ok"))) {
-            json_object_del(p, "name");      /* rules decide on qualifications, not names */
-            json_array_append(c->elig, p);
-        }
-        json_decref(d);
-        json_decref(p);
+    /* The pool committed at lock (teampool.h), never the inspectors' status now: deactivating
+     * inspectors between lock and the draw cannot steer the teams. */
+    json_t *pool = json_object_get(task, "team_pool");
+    if (!json_is_array(pool)) {
+        *err = xprintf("task %lld: no inspector pool committed at lock", id);
+        return -1;
     }
-    sqlite3_finalize(q);
+    c->elig = json_deep_copy(pool);
     json_t *lr = db_rows(r->db, err, "SELECT j.value AS cert, count(*) AS n FROM task_teams t, json_each(t.inspectors) j "
                                      "WHERE t.task_id = ? GROUP BY j.value", "i", id);
     if (!lr) return -1;
@@ -147,7 +147,7 @@ static int unit_load(tctx *c, const char *uscc, json_t **unit, json_t **last_tea
     if (!q) return -1;
     *unit = sqlite3_step(q) == SQLITE_ROW ? ruledata_unit(q) : json_pack("{ss}", "uscc", uscc);
     sqlite3_finalize(q);
-    json_t *cf = db_rows(c->r->db, err, "SELECT cert_no FROM task_conflicts WHERE task_id = ? AND uscc = ? ORDER BY id",
+    json_t *cf = db_rows(c->r->db, err, "SELECT cert_no FROM task_conflicts WHERE task_id = ? AND uscc = ? AND status = 'approved' ORDER BY id",
                          "is", c->task_id, uscc);
     if (!cf) { json_decref(*unit); return -1; }
     json_t *list = json_array();
@@ -480,7 +480,8 @@ static int h_get(req *r)
     json_t *pend = rows ? db_rows(r->db, &err, "SELECT id, uscc, cert_no, reason_code, reason, rule_reason, status, "
                                                "requested_by, requested_at, decided_by, decided_at, replacement "
                                                "FROM task_replacements WHERE task_id = ? ORDER BY id", "i", id) : NULL;
-    json_t *conf = pend ? db_rows(r->db, &err, "SELECT uscc, cert_no, reason, actor, at FROM task_conflicts "
+    json_t *conf = pend ? db_rows(r->db, &err, "SELECT id, uscc, cert_no, reason, actor, at, status, decided_by, decided_at, "
+                                               "replacement FROM task_conflicts "
                                                "WHERE task_id = ? ORDER BY id", "i", id) : NULL;
     if (!conf) { json_decref(rows); json_decref(pend); json_decref(t); return reply_db_error(r, err); }
     json_t *out = json_pack("{so so so sO sO sO}", "teams", rows, "replacements", pend, "conflicts", conf,
@@ -580,7 +581,9 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
             why = NULL;
             json_t *fb = rule1(c, "fallback", json_pack("[sII]", sname, (json_int_t)0, (json_int_t)1), NULL, err);
             if (!fb) { json_decref(team); goto done; }
-            json_object_set(slot, "method", json_object_get(fb, "method"));
+            /* the slot keeps the method it was drawn by (its picks and redraws stay checkable);
+             * what follows is recorded as an appointment */
+            json_object_set_new(slot, "exhausted", json_true());
             json_object_set(slot, "reason", json_object_get(fb, "reason"));
             json_object_set_new(row, "method", json_string("appointed"));
             json_object_set(row, "reason", json_object_get(fb, "reason"));
@@ -597,18 +600,26 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
         const char *a = appoint_one(c, unit, without, err);
         json_decref(without);
         if (*err) { free(why); json_decref(team); goto done; }
+        /* who holds the position now: cert, or the last unsuitable candidate of the redraws above */
+        json_t *holder = json_incref(json_array_get(current, (size_t)pos));
         if (a) {
             json_array_set_new(current, (size_t)pos, json_string(a));
-            json_t *ap = json_object_get(slot, "appointed");
-            json_array_append_new(ap, json_string(a));
+            /* "appointed" stays the draw's appointees; the change is an appointment entry, so the
+             * published slots always add up to the team (announcement: appointments replace in order) */
             json_t *changes = json_object_get(slot, "appointments");
             if (!changes) { json_object_set_new(slot, "appointments", json_array()); changes = json_object_get(slot, "appointments"); }
-            json_array_append_new(changes, json_pack("{sI ss ss ss}", "position", (json_int_t)pos, "removed", cert,
+            json_array_append_new(changes, json_pack("{sI sO ss ss}", "position", (json_int_t)pos, "removed", holder,
                                                      "replacement", a, "reason", why ? why : reason));
             chosen = json_string_value(json_array_get(current, (size_t)pos));
         } else {
+            /* no one to appoint: the member leaves the slot, recorded (replacement null) */
+            json_t *changes = json_object_get(slot, "appointments");
+            if (!changes) { json_object_set_new(slot, "appointments", json_array()); changes = json_object_get(slot, "appointments"); }
+            json_array_append_new(changes, json_pack("{sI sO sn ss}", "position", (json_int_t)pos, "removed", holder,
+                                                     "replacement", "reason", why ? why : reason));
             json_array_remove(current, (size_t)pos);
         }
+        json_decref(holder);
     }
     free(why);
     json_decref(team);
@@ -644,7 +655,7 @@ done:
     return rc;
 }
 
-/* POST /api/conflicts */
+/* POST /api/conflicts: a recusal request. Nothing changes (pools, teams) until a head approves it. */
 static int h_conflict(req *r)
 {
     if (req_require_object(r)) return 0;
@@ -667,55 +678,109 @@ static int h_conflict(req *r)
     }
     long long known = db_int(r->db, &err, 0, "SELECT count(*) FROM inspectors WHERE cert_no = ?", "s", cert);
     int dispatched = !strcmp(json_string_value(json_object_get(t, "status")), "dispatched");
+    json_decref(t);
     long long unit_ok = err ? 0 : dispatched
         ? db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ? AND uscc = ?", "is", id, uscc)
         : db_int(r->db, &err, 0, "SELECT count(*) FROM enterprises WHERE uscc = ?", "s", uscc);
-    if (err) { json_decref(t); return reply_db_error(r, err); }
-    if (!known) { json_decref(t); return reply_error(r, 422, "unknown_inspector", "没有执法证号为 %s 的检查人员", cert); }
-    if (!unit_ok) { json_decref(t); return reply_error(r, 422, "unknown_unit", "%s 不是本任务的检查对象", uscc); }
+    if (err) return reply_db_error(r, err);
+    if (!known) return reply_error(r, 422, "unknown_inspector", "没有执法证号为 %s 的检查人员", cert);
+    if (!unit_ok) return reply_error(r, 422, "unknown_unit", "%s 不是本任务的检查对象", uscc);
+    char at[32], obj[96];
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
+    if (db_begin(r->db, &err) != 0) return reply_db_error(r, err);
+    long long dup = db_int(r->db, &err, 0, "SELECT count(*) FROM task_conflicts WHERE task_id = ? AND uscc = ? AND "
+                                           "cert_no = ? AND status IN ('pending','approved')", "iss", id, uscc, cert);
+    if (err) return reply_db_error(r, err);
+    if (dup) {
+        db_rollback(r->db);
+        return reply_error(r, 409, "duplicate", "该回避已登记");
+    }
+    json_t *d = json_pack("{ss ss ss}", "cert_no", cert, "reason", reason, "status", "pending");
+    int ok = db_run(r->db, &err, "INSERT INTO task_conflicts(task_id, uscc, cert_no, reason, actor, at) VALUES (?,?,?,?,?,?)",
+                    "isssss", id, uscc, cert, reason, req_actor(r), at) >= 0;
+    long long cid = sqlite3_last_insert_rowid(r->db);
+    ok = ok && audit_log(r->db, req_actor(r), "team.conflict_request", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
+    json_decref(d);
+    if (!ok) return reply_db_error(r, err);
+    return reply_json(r, 201, json_pack("{sI sI ss ss ss sb sn}", "id", (json_int_t)cid, "task_id", (json_int_t)id,
+                                        "uscc", uscc, "cert_no", cert, "status", "pending", "replaced", 0,
+                                        "replacement"));
+}
+
+/* POST /api/conflicts/{id}/approve|reject (head): approving makes the recusal count for the pools
+ * and, when the inspector is on that unit's team, redraws the slot (next unused stream position). */
+static int decide_conflict(req *r, int approve)
+{
+    long long cid = req_param_id(r, 0);
+    char *err = NULL, *repl = NULL;
+    int out_rc = 0, is_rule = 0, on = 0;
     tctx c;
     memset(&c, 0, sizeof c);
-    int is_rule = 0, out_rc = 0;
-    char at[32], obj[96], *repl = NULL;
-    int on = 0;
-    if (dispatched && json_is_string(json_object_get(t, "team_seed"))) {
+    json_t *t = NULL;
+    json_t *cf = cid > 0 ? db_row(r->db, &err, "SELECT * FROM task_conflicts WHERE id = ?", "i", cid) : NULL;
+    if (!cf) {
+        out_rc = err ? reply_db_error(r, err) : reply_error(r, 404, "not_found", "没有这个回避申请");
+        goto done;
+    }
+    if (strcmp(json_string_value(json_object_get(cf, "status")), "pending")) {
+        out_rc = reply_error(r, 409, "decided", "该回避申请已处理");
+        goto done;
+    }
+    long long id = json_integer_value(json_object_get(cf, "task_id"));
+    const char *uscc = json_string_value(json_object_get(cf, "uscc"));
+    const char *cert = json_string_value(json_object_get(cf, "cert_no"));
+    t = tasks_load(r->db, id, &err);
+    if (!t) { out_rc = reply_db_error(r, err ? err : strdup("task of a recusal missing")); goto done; }
+    if (approve && !strcmp(json_string_value(json_object_get(t, "status")), "dispatched") &&
+        json_is_string(json_object_get(t, "team_seed"))) {
         on = (int)db_int(r->db, &err, 0, "SELECT count(*) FROM task_teams t, json_each(t.inspectors) j WHERE t.task_id = ? "
                                          "AND t.uscc = ? AND j.value = ?", "iss", id, uscc, cert);
-        long long n_units = db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
+        long long n_units = err ? 0 : db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
+        if (err) { out_rc = reply_db_error(r, err); goto done; }
         if (on && tctx_load(&c, r, id, t, n_units, &err, &is_rule) != 0) {
             out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err);
             goto done;
         }
     }
+    char at[32], obj[96];
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
     if (db_begin(r->db, &err) != 0) { out_rc = reply_db_error(r, err); goto done; }
-    if (db_int(r->db, &err, 0, "SELECT count(*) FROM task_conflicts WHERE task_id = ? AND uscc = ? AND cert_no = ?", "iss",
-               id, uscc, cert)) {
-        db_rollback(r->db);
-        out_rc = reply_error(r, 409, "duplicate", "该回避已登记");
-        goto done;
-    }
-    json_t *d = json_pack("{ss ss}", "cert_no", cert, "reason", reason);
-    int ok = db_run(r->db, &err, "INSERT INTO task_conflicts(task_id, uscc, cert_no, reason, actor, at) VALUES (?,?,?,?,?,?)",
-                    "isssss", id, uscc, cert, reason, req_actor(r), at) >= 0 &&
-             audit_log(r->db, req_actor(r), "team.conflict", obj, d, &err) == 0;
-    json_decref(d);
+    int ok = db_run(r->db, &err, "UPDATE task_conflicts SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? "
+                                 "AND status = 'pending'", "sssi", approve ? "approved" : "rejected", req_actor(r), at,
+                    cid) == 1;
     if (ok && on) {
-        char *why = xprintf("利益冲突回避：%s", reason);
+        char *why = xprintf("利益冲突回避：%s（已经执行单位负责人批准）", json_string_value(json_object_get(cf, "reason")));
         int rc = redraw(&c, uscc, cert, why, "team.recusal", &repl, &err, &is_rule);
         free(why);
         if (rc < 0) { out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err); goto done; }
+        ok = db_run(r->db, &err, "UPDATE task_conflicts SET replacement = ? WHERE id = ?", "si", repl, cid) == 1;
     }
-    if (!ok || db_commit(r->db, &err) != 0) { out_rc = reply_db_error(r, err); goto done; }
-    reply_json(r, 201, json_pack("{sI ss ss sb so?}", "task_id", (json_int_t)id, "uscc", uscc, "cert_no", cert, "replaced", on,
+    json_t *d = json_pack("{sI ss ss so?}", "conflict_id", (json_int_t)cid, "cert_no", cert, "reason",
+                          json_string_value(json_object_get(cf, "reason")), "replacement", repl ? json_string(repl) : NULL);
+    ok = ok && audit_log(r->db, req_actor(r), approve ? "team.conflict_approve" : "team.conflict_reject", obj, d, &err) == 0 &&
+         db_commit(r->db, &err) == 0;
+    json_decref(d);
+    if (!ok) {
+        if (err) { out_rc = reply_db_error(r, err); goto done; }
+        db_rollback(r->db);
+        out_rc = reply_error(r, 409, "decided", "该回避申请已处理");
+        goto done;
+    }
+    reply_json(r, 200, json_pack("{sI sI ss ss ss sb so?}", "id", (json_int_t)cid, "task_id", (json_int_t)id, "uscc", uscc,
+                                 "cert_no", cert, "status", approve ? "approved" : "rejected", "replaced", on,
                                  "replacement", repl ? json_string(repl) : NULL));
 done:
     free(repl);
     tctx_free(&c);
+    json_decref(cf);
     json_decref(t);
     return out_rc;
 }
+
+static int h_conflict_approve(req *r) { return decide_conflict(r, 1); }
+static int h_conflict_reject(req *r) { return decide_conflict(r, 0); }
 
 /* POST /api/tasks/{id}/teams/{uscc}/replace */
 static int h_replace(req *r)
@@ -836,6 +901,10 @@ int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
 {
     long long id = json_integer_value(json_object_get(task, "id"));
     json_t *seed = json_object_get(task, "team_seed");
+    json_t *pool = json_object_get(task, "team_pool");
+    if (json_is_array(pool))   /* committed at lock: every slot's pool is drawn from these */
+        json_object_set_new(ann, "teams_pool", json_pack("{sO so}", "hash", json_object_get(task, "team_pool_hash"),
+                                                         "inspectors", teampool_certs(pool)));
     if (!json_is_string(seed)) {
         json_object_set(ann, "teams_commitment", json_object_get(task, "team_commitment"));
         return 0;
@@ -858,6 +927,7 @@ int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
                 "picks", json_object_get(s, "picks"), "redraws", json_object_get(s, "redraws"));
             json_object_set(o, "appointed", json_object_get(s, "appointed"));
             if (json_object_get(s, "appointments")) json_object_set(o, "appointments", json_object_get(s, "appointments"));
+            if (json_object_get(s, "exhausted")) json_object_set(o, "exhausted", json_object_get(s, "exhausted"));
             json_array_append_new(slots, o);
         }
         json_array_append_new(teams, json_pack("{sO sO sO sO sO sO so sO}", "uscc", json_object_get(row, "uscc"),
@@ -874,6 +944,8 @@ const struct route teams_routes[] = {
     {"POST", "/api/tasks/{id}/teams", ROLE_ADMIN | ROLE_PLANNER, h_draw},
     {"GET", "/api/tasks/{id}/teams", ROLE_STAFF, h_get},
     {"POST", "/api/conflicts", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD | ROLE_INSPECTOR, h_conflict},
+    {"POST", "/api/conflicts/{id}/approve", ROLE_HEAD, h_conflict_approve},
+    {"POST", "/api/conflicts/{id}/reject", ROLE_HEAD, h_conflict_reject},
     {"POST", "/api/tasks/{id}/teams/{uscc}/replace", ROLE_ADMIN | ROLE_PLANNER, h_replace},
     {"POST", "/api/tasks/{id}/teams/{uscc}/replace/{rid}/approve", ROLE_HEAD, h_approve},
     {"POST", "/api/tasks/{id}/teams/{uscc}/replace/{rid}/reject", ROLE_HEAD, h_reject},

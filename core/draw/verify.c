@@ -694,6 +694,65 @@ done:
     return rc;
 }
 
+/* Whether every string of arr (an array, or NULL) is a key of set; names the first one that is not
+ * in *missing (borrowed). */
+static int all_in(json_t *arr, json_t *set, const char **missing)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(arr, i, x)
+        if (json_is_string(x) && !json_object_get(set, json_string_value(x))) {
+            *missing = json_string_value(x);
+            return 0;
+        }
+    return 1;
+}
+
+/* The pool committed at lock ("teams_pool": {"hash", "inspectors"}, optional): its hash matches
+ * the listed inspectors (sorted, unique), and every slot's pool, every appointed inspector and
+ * every team member comes from it. Returns 0 or -1 (malformed). */
+static int verify_team_pool(vctx *v, json_t *ann, json_t *teams)
+{
+    json_t *tp, *list, *set = NULL;
+    unsigned char ann_h[DRAW_HASH_LEN], h[DRAW_HASH_LEN];
+    int has_hash, rc = -1;
+    draw_list_hash lh;
+    if (get_field(v, ann, "teams_pool", "announcement", 0, &tp) != 0) return -1;
+    if (!tp) return 0;
+    if (!json_is_object(tp)) return malformed(v, "teams_pool must be an object");
+    if (get_string_array(v, tp, "inspectors", "teams_pool", 1, &list) != 0 ||
+        get_hash(v, tp, "hash", "teams_pool", 1, &has_hash, ann_h) != 0)
+        return -1;
+    draw_list_init(&lh);
+    int sorted = hash_list(v, list, "teams_pool", "inspector", list_add, &lh);
+    draw_list_final(&lh, h);
+    if (sorted < 0) return malformed(v, "out of memory");
+    add_check(v, chk("teams_pool_order"), sorted);
+    compare_hash(v, chk("teams_pool_hash"), "teams_pool.hash", "SHA-256 of the committed pool", h, ann_h);
+    set = json_object();
+    if (!set) return malformed(v, "out of memory");
+    size_t i, k;
+    json_t *x, *team, *slot;
+    json_array_foreach(list, i, x) json_object_set(set, json_string_value(x), json_true());
+    json_array_foreach(teams, i, team) {
+        const char *uscc = json_string_value(json_object_get(team, "uscc"));
+        const char *missing = NULL;
+        int ok = all_in(json_object_get(team, "inspectors"), set, &missing);
+        json_array_foreach(json_object_get(team, "slots"), k, slot) {
+            if (!ok) break;
+            ok = all_in(json_object_get(slot, "pool"), set, &missing) &&
+                 all_in(json_object_get(slot, "appointed"), set, &missing);
+        }
+        if (!ok)
+            add_error(v, "team %s: inspector %s is not in the pool committed at lock", uscc ? uscc : "?",
+                      missing ? missing : "?");
+        add_check(v, json_pack("{s:s,s:s}", "check", "team_committed_pool", "uscc", uscc ? uscc : ""), ok);
+    }
+    rc = 0;
+    json_decref(set);
+    return rc;
+}
+
 static int verify_teams(vctx *v, json_t *ann, json_t *selected_set)
 {
     json_t *teams, *td, *seen = NULL;
@@ -724,6 +783,7 @@ static int verify_teams(vctx *v, json_t *ann, json_t *selected_set)
     json_array_foreach(teams, t, team) {
         if (verify_team(v, team, t, have_seed_t, seed_t, selected_set, seen) != 0) goto done;
     }
+    if (verify_team_pool(v, ann, teams) != 0) goto done;
     rc = 0;
 done:
     json_decref(seen);

@@ -25,6 +25,10 @@
  *   "teams_draw": {                                 required when a team has method "random"
  *     "algorithm": "spotcheck-draw-v1",             optional
  *     "secret": hex, "witness": "…", "seed": hex, "commitment": hex },
+ *   "teams_pool": {                                 optional: the inspector pool committed at lock
+ *     "hash": hex,                                  SHA-256 of "cert_no\n"… of inspectors
+ *     "inspectors": [cert_no, …] },                 sorted by byte order, unique; every slot pool,
+ *                                                   appointee and team member must be in it
  *   "teams": [                                      optional
  *     { "uscc": "USCC",                             must be a selected unit of "draw"
  *       "method": "random" | "appointed",

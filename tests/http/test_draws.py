@@ -9,7 +9,12 @@ import math
 import os
 import tempfile
 import urllib.parse
+import subprocess
 from spot import Server, Suite, is_error_body
+from teamdraw_spec import check_teams
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VERIFY_JS = "file://" + os.path.join(HERE, "..", "..", "web", "js", "verify.js")
 
 t = Suite()
 YEAR = 2026
@@ -22,6 +27,29 @@ def verify(s, ann):
         json.dump(ann, f, ensure_ascii=False)
     p = s.run("verify", path)
     return p.returncode, p.stdout + p.stderr
+
+
+def verify_js(ann):
+    """web/js/verify.js, the browser check, on ann under Node: (ok, errors, check names)."""
+    path = os.path.join(tempfile.mkdtemp(prefix="ann-"), "announcement.json")
+    with open(path, "w") as f:
+        json.dump(ann, f, ensure_ascii=False)
+    p = subprocess.run(["node", os.path.join(HERE, "verify_js.mjs"), VERIFY_JS, path], capture_output=True, text=True)
+    if p.returncode != 0:
+        return False, [p.stderr[-500:]], []
+    r = json.loads(p.stdout)
+    return r["ok"], r["errors"], r["checks"]
+
+
+def three_checks(t, s, ann, what):
+    """spotcheck verify, web/js/verify.js and the independent SPEC §4 re-implementation all agree."""
+    rc, out = verify(s, ann)
+    t.check(f"{what}: spotcheck verify", rc == 0 and "team_committed_pool" in out, out[-1500:])
+    ok, errors, checks = verify_js(ann)
+    t.check(f"{what}: web/js/verify.js (browser check)", ok and "team_committed_pool" in checks, errors[:5])
+    diffs = check_teams(ann)
+    t.check(f"{what}: independent SPEC §4 re-implementation reproduces every team, slot, pick, redraw and "
+            "appointment", not diffs, diffs[:5])
 
 
 def excluded_all(client, tid):
@@ -224,13 +252,41 @@ with Server(demo=True) as s:
             all(s.sql("SELECT industry FROM enterprises WHERE uscc = ?", u)[0][0] == ind
                 for u in list(candidates_of(s, task3["id"]))[:50]))
 
+    # ---- re-freeze before the draw: an attempt with a reason, every commitment published ----
+    t2 = task2["id"]
+    st, b = planner.post(f"/api/tasks/{t2}/freeze")
+    t.check("refreeze without a reason is refused (400 reason_required)",
+            st == 400 and is_error_body(b, "reason_required"), (st, b))
+    st, fr2b = planner.post(f"/api/tasks/{t2}/freeze", {"reason": "名录库更新后重新冻结"})
+    st_p, pub2 = s.client().get(f"/api/public/tasks/{t2}")
+    fz = pub2.get("draw", {}).get("freezes", [])
+    t.check("refreeze publishes every commitment",
+            st == 200 and fr2b["freeze_attempt"] == 2 and fr2b["commitment"] != fr2["commitment"] and
+            [x["commitment"] for x in fz] == [fr2["commitment"], fr2b["commitment"]] and
+            fz[1]["reason"] == "名录库更新后重新冻结" and "reason" not in fz[0] and
+            pub2["draw"]["freeze_attempts"] == 2 and pub2["draw"]["commitment"] == fr2b["commitment"] and
+            not any("secret" in x for x in fz), (st, fr2b, pub2.get("draw")))
+    t.check("the re-freeze is in the audit trail with its reason",
+            s.sql("SELECT count(*) FROM audit WHERE action = 'task.freeze' AND object = ? AND json_extract(details, '$.reason') = ?",
+                  f"task:{t2}", "名录库更新后重新冻结")[0][0] == 1)
+
     # ---- teams ----
     st, b = planner.post(f"/api/tasks/{task2['id']}/teams", {"witness": "x"})
     t.check("teams before lock refused 409", st == 409 and is_error_body(b), (st, b))
+    # the pool is fixed at lock: deactivating inspectors before the team draw (and reactivating them
+    # after) cannot steer the teams
+    valid = dict(s.sql("SELECT cert_no, cert_valid_until FROM inspectors WHERE status = 'active'"))
+    committed = locked.get("teams_pool", {})
+    deact = committed.get("inspectors", [])[::2]
+    s.sql("UPDATE inspectors SET status = 'inactive' WHERE cert_no IN (%s)" % ",".join("?" * len(deact)), *deact)
     st, tb = planner.post(f"/api/tasks/{tid}/teams", {"witness": "纪检监督人：王五"})
+    s.sql("UPDATE inspectors SET status = 'active' WHERE cert_no IN (%s)" % ",".join("?" * len(deact)), *deact)
+    in_pools = {c for team in tb.get("teams", []) for sl in team.get("slots", []) for c in sl.get("pool", [])}
+    st_a, ann_t = s.client().get(f"/api/public/tasks/{tid}")
+    t.check("deactivate inspectors before team draw cannot steer teams",
+            len(committed.get("hash", "")) == 64 and deact and in_pools & set(deact) and ann_t.get("teams_pool") == committed, (committed, sorted(in_pools)[:10]))
     t.check("teams drawn", st == 201 and len(tb["teams"]) == s.sql("SELECT count(*) FROM task_units WHERE task_id = ?",
                                                                    tid)[0][0], (st, str(tb)[:500]))
-    valid = dict(s.sql("SELECT cert_no, cert_valid_until FROM inspectors WHERE status = 'active'"))
     ok = True
     for team in tb["teams"]:
         ins = team["inspectors"]
@@ -249,6 +305,7 @@ with Server(demo=True) as s:
     t.check("public teams carry no personal data", not any(x in text for x in names + phones + ids))
     rc, out = verify(s, ann)
     t.check("announcement with teams verifies", rc == 0, out[-1500:])
+    three_checks(t, s, ann, "team draw re-checkable from the announcement alone")
 
     # recusal by the inspector themself
     team0 = next(x for x in tb["teams"] if x["method"] == "random") if any(
@@ -260,15 +317,63 @@ with Server(demo=True) as s:
     other = next(c for c in valid if c != member)
     st, b = insp.post("/api/conflicts", {"task_id": tid, "uscc": team0["uscc"], "cert_no": other, "reason": "x"})
     t.check("an inspector cannot declare another's conflict (403)", st == 403 and is_error_body(b), (st, b))
+    st_before, ann_before = s.client().get(f"/api/public/tasks/{tid}")
     st, rec = insp.post("/api/conflicts", {"task_id": tid, "uscc": team0["uscc"], "cert_no": member,
                                            "reason": "本人配偶在该企业任职"})
     st2, teams = planner.get(f"/api/tasks/{tid}/teams")
+    same = next(x for x in teams["teams"] if x["uscc"] == team0["uscc"])
+    st3, ann_after = s.client().get(f"/api/public/tasks/{tid}")
+    t.check("recusal without approval changes nothing",
+            st == 201 and rec["status"] == "pending" and not rec["replaced"] and rec["replacement"] is None and
+            same["inspectors"] == team0["inspectors"] and ann_after.get("teams") == ann_before.get("teams"), (st, rec))
+    st, b = planner.post(f"/api/conflicts/{rec['id']}/approve")
+    t.check("a planner cannot approve a recusal (403) and the team stays",
+            st == 403 and is_error_body(b, "forbidden") and
+            next(x for x in planner.get(f"/api/tasks/{tid}/teams")[1]["teams"]
+                 if x["uscc"] == team0["uscc"])["inspectors"] == team0["inspectors"], (st, b))
+    st, b = insp.post("/api/conflicts", {"task_id": tid, "uscc": team0["uscc"], "cert_no": member, "reason": "again"})
+    t.check("a pending recusal cannot be requested twice (409)", st == 409 and is_error_body(b), (st, b))
+    st, ap = head.post(f"/api/conflicts/{rec['id']}/approve")
+    st2, teams = planner.get(f"/api/tasks/{tid}/teams")
     now = next(x for x in teams["teams"] if x["uscc"] == team0["uscc"])
-    t.check("recusal replaces the inspector", st == 201 and rec["replaced"] and member not in now["inspectors"] and
-            len(now["inspectors"]) == len(team0["inspectors"]) and now["leader"] in now["inspectors"], (st, rec, now))
+    t.check("recusal approved by the head replaces the inspector",
+            st == 200 and ap["status"] == "approved" and ap["replaced"] and member not in now["inspectors"] and
+            ap["replacement"] in now["inspectors"] and len(now["inspectors"]) == len(team0["inspectors"]) and
+            now["leader"] in now["inspectors"], (st, ap, now))
+    st, b = head.post(f"/api/conflicts/{rec['id']}/approve")
+    t.check("an approved recusal cannot be approved again (409)", st == 409 and is_error_body(b), (st, b))
+    other_member = now["inspectors"][0]
+    st, rq2 = planner.post("/api/conflicts", {"task_id": tid, "uscc": team0["uscc"], "cert_no": other_member,
+                                              "reason": "曾在该企业任职"})
+    st, rj = head.post(f"/api/conflicts/{rq2['id']}/reject")
+    st2, teams = planner.get(f"/api/tasks/{tid}/teams")
+    t.check("a rejected recusal changes nothing",
+            st == 200 and rj["status"] == "rejected" and
+            next(x for x in teams["teams"] if x["uscc"] == team0["uscc"])["inspectors"] == now["inspectors"], (st, rj))
     st, ann = s.client().get(f"/api/public/tasks/{tid}")
     rc, out = verify(s, ann)
     t.check("the recusal's replacement verifies", rc == 0, out[-1500:])
+    three_checks(t, s, ann, "after a recusal in a random slot")
+    t.check("after inspectors change status the pool hash still matches the committed pool",
+            ann.get("teams_pool") == committed)
+
+    # a recusal in a directly appointed slot: the slots still add up to the team
+    appointed = [(x, sl) for x in ann["teams"] for sl in x["slots"] if sl["method"] == "appointed" and
+                 (sl["pool"] + sl.get("appointed", []))]
+    t.check("the demo has a directly appointed slot to test", bool(appointed))
+    if appointed:
+        ateam, aslot = appointed[0]
+        victim = (aslot["pool"] + aslot["appointed"])[0]
+        st, rq = planner.post("/api/conflicts", {"task_id": tid, "uscc": ateam["uscc"], "cert_no": victim,
+                                                 "reason": "与该企业负责人系近亲属"})
+        st2, ap2 = head.post(f"/api/conflicts/{rq.get('id')}/approve")
+        st, ann = s.client().get(f"/api/public/tasks/{tid}")
+        tm = next(x for x in ann["teams"] if x["uscc"] == ateam["uscc"])
+        sl = next(x for x in tm["slots"] if x["slot"] == aslot["slot"])
+        t.check("a recusal in an appointed slot is recorded as an appointment and leaves 'appointed' as drawn",
+                st2 == 200 and victim not in tm["inspectors"] and sl["appointed"] == aslot["appointed"] and
+                sl.get("appointments", [{}])[-1].get("removed") == victim, (st2, ap2, sl))
+        three_checks(t, s, ann, "after a recusal in an appointed slot")
 
     # replacement: needs a head's approval
     target = now["inspectors"][0]
@@ -296,6 +401,11 @@ with Server(demo=True) as s:
     st, ann = s.client().get(f"/api/public/tasks/{tid}")
     rc, out = verify(s, ann)
     t.check("the approved replacement verifies", rc == 0, out[-1500:])
+    three_checks(t, s, ann, "after an approved replacement")
+    ok, errors, _ = verify_js(dict(ann, teams_pool=dict(ann["teams_pool"], inspectors=ann["teams_pool"]["inspectors"][1:])))
+    t.check("a changed committed pool fails the browser check", not ok and errors, errors[:3])
+    rc, out = verify(s, dict(ann, teams_pool=dict(ann["teams_pool"], inspectors=ann["teams_pool"]["inspectors"][1:])))
+    t.check("a changed committed pool fails spotcheck verify", rc == 1 and "teams_pool" in out, out[-800:])
 
     p = s.run("audit", "verify")
     t.check("audit chain intact", p.returncode == 0, p.stdout + p.stderr)

@@ -257,6 +257,9 @@ export const CHECK_LABELS = {
   slot_pool_hash: '人员池散列 H_i',
   slot_picks: '抽中的检查人员',
   slot_redraws: '回避/替换的重抽',
+  teams_pool_order: '锁定时承诺的人员池按执法证号排序且不重复',
+  teams_pool_hash: '锁定时承诺的人员池散列',
+  team_committed_pool: '检查人员均来自锁定时承诺的人员池',
 };
 
 // Verifies an announcement (SPEC §8 / core/verify.h shape). Never throws for bad input:
@@ -550,6 +553,25 @@ async function verifyTeams(v, add, err, ann, selectedSet) {
     ok = sorted.includes(leader);
     if (!ok) err(`检查组 ${uscc}：组长 ${leader} 不是检查组成员`);
     add({ check: 'team_leader', uscc }, ok);
+  }
+  // The pool committed at lock: its hash, and every slot pool, appointee and member comes from it.
+  const tp = field(ann, 'teams_pool', '公告', false);
+  if (tp === undefined) return;
+  if (!isObj(tp)) throw new Malformed('teams_pool 不是对象');
+  const committed = getStringArray(tp, 'inspectors', 'teams_pool', true);
+  const annHash = getHash(tp, 'hash', 'teams_pool', true);
+  const lh = await listHash(committed);
+  reportOrder(err, '锁定时承诺的人员池', '人员', lh.problems);
+  add({ check: 'teams_pool_order' }, lh.problems.length === 0);
+  const hok = bytesEqual(lh.hash, annHash);
+  if (!hok) err(`锁定时承诺的人员池散列不符：计算为 ${bytesToHex(lh.hash)}，公告为 ${bytesToHex(annHash)}`);
+  add({ check: 'teams_pool_hash' }, hok);
+  const set = new Set(committed);
+  for (const team of teams) {
+    const all = [...(team.inspectors || []), ...(team.slots || []).flatMap((sl) => [...(sl.pool || []), ...(sl.appointed || [])])];
+    const missing = all.find((c) => typeof c === 'string' && !set.has(c));
+    if (missing) err(`检查组 ${team.uscc}：检查人员 ${missing} 不在锁定时承诺的人员池中`);
+    add({ check: 'team_committed_pool', uscc: team.uscc }, !missing);
   }
 }
 

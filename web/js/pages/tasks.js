@@ -292,7 +292,12 @@ function teamsSection(ctx, id, canEdit) {
         { key: 'method', label: '方式', render: (t) => (t.method === 'appointed' ? `直接指定：${t.reason || ''}` : '随机抽取') },
       ], teams, { empty: '尚未抽取检查组' }),
       reply.team_commitment ? h('p', { class: 'notice' }, '检查组抽取承诺值：', h('code', { class: 'hash' }, reply.team_commitment), reply.team_witness ? `；监督人见证：${reply.team_witness}` : '') : null,
-      (reply.conflicts || []).length ? details(`回避记录（${reply.conflicts.length}）`, table([{ key: 'uscc', label: '单位' }, { key: 'cert_no', label: '回避人员' }, { key: 'reason', label: '理由' }, { key: 'actor', label: '登记人' }, { key: 'at', label: '时间', render: (x) => fmtTime(x.at) }], reply.conflicts)) : null,
+      (reply.conflicts || []).length ? details(`回避记录（${reply.conflicts.length}）`, table([{ key: 'uscc', label: '单位' }, { key: 'cert_no', label: '回避人员' }, { key: 'reason', label: '理由' }, { key: 'actor', label: '申请人' }, { key: 'at', label: '时间', render: (x) => fmtTime(x.at) },
+        { key: 'status', label: '状态', render: (x) => ({ pending: '待批准', approved: '已批准', rejected: '已驳回' }[x.status] || x.status) },
+        { key: 'replacement', label: '替补人员' },
+        { key: 'op', label: '审批', render: (x) => (x.status === 'pending' && ctx.me.role === 'head' ? h('span', null,
+          actionButton('批准', async () => { await api('POST', `/api/conflicts/${x.id}/approve`, {}); mount(box, loading(load)); return '已批准'; }, { class: 'primary' }),
+          actionButton('驳回', async () => { await api('POST', `/api/conflicts/${x.id}/reject`, {}); mount(box, loading(load)); return '已驳回'; })) : x.status === 'pending' ? '待执行单位负责人批准' : (x.decided_by ? `${x.decided_by} ${fmtTime(x.decided_at)}` : '')) }], reply.conflicts)) : null,
       teams.length ? teamChanges(ctx, id, teams, reply.replacements || [], canEdit, () => mount(box, loading(load))) : null);
   };
   mount(box, loading(async () => {
@@ -314,7 +319,7 @@ function teamChanges(ctx, id, teams, reps, canEdit, reload) {
   ], async (v) => {
     await api('POST', '/api/conflicts', { task_id: Number(id), ...v });
     reload();
-    return '已登记回避，并按原随机流重抽该名额';
+    return '已提交回避申请，经执行单位负责人批准后按原随机流重抽该名额';
   }, { idPrefix: 'recusal', submitLabel: '登记回避' });
   const replace = form([
     { name: 'uscc', label: '被检查单位', type: 'select', options: unitOpts, required: true },
