@@ -9,7 +9,7 @@
 //   a follow-up is moved to its next state with a note and its history shown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, ADMIN_PASSWORD } from './harness.mjs';
+import { start, stop, login, shot, allow, ADMIN_PASSWORD } from './harness.mjs';
 
 let env;
 const dialogs = [];
@@ -151,6 +151,7 @@ test('objection decision and feedback through inline forms, errors next to the f
   await page.click('#objection-decide button[type=submit]');
   await waitText(page, '#f-objdec-decision-err', /请填写/);
   // a date in the future: the server's message next to the date, the input kept
+  allow(env, 'POST', `/api/objections/${obj.id}/decide`, 400, { times: 1 });
   await page.selectOption('#f-objdec-decision', 'upheld');
   await page.fill('#f-objdec-reason', '经复查，检查时消防通道确已清理');
   await page.fill('#f-objdec-decided', cst(3));
@@ -166,6 +167,7 @@ test('objection decision and feedback through inline forms, errors next to the f
   await waitText(page, '#objection-decide .form-msg', /已决定：异议成立/);
 
   // feedback: a date before the decision is refused next to the field
+  allow(env, 'POST', `/api/objections/${obj.id}/feedback`, 400, { times: 1 });
   await page.waitForSelector('#objection-feedback', T);
   await page.fill('#f-objfb-sent', cst(-2));
   await page.click('#objection-feedback button[type=submit]');
@@ -233,6 +235,7 @@ test('a follow-up moves to its next state with a note, and its history is shown'
   const id = (await page.getAttribute('#followups section.followup', 'id')).replace('followup-', '');
 
   // the next state is offered first; a date in the future is refused next to the date
+  allow(env, 'PUT', `/api/followups/${id}`, 400, { times: 1 });
   assert.equal(await page.inputValue(`#f-fu${id}-state`), 'rectified');
   await page.fill(`#f-fu${id}-note`, '复查：消防通道已清理');
   await page.fill(`#f-fu${id}-date`, cst(2));

@@ -6,7 +6,15 @@
 //   await login(env.page, env.base);
 //   await shot(env.page, 'name');         // tests/out/screenshots/name.png
 //   const { page } = await phone(env);    // a second browser sized as a phone
-//   await stop(env);
+//   allow(env, 'POST', /^\/api\/tasks\/\d+\/draw$/, 409);   // a reply the test provokes on purpose
+//   await stop(env);                      // throws if anything unexpected went wrong (see below)
+//
+// Strict by default: every HTTP reply with status >= 400, every failed request, every uncaught
+// page error and every console error of every page of the test's browsers is recorded in
+// env.problems, and stop(env) fails the test if any of them is not on the test's allow-list
+// (allow(env, …)). The only replies allowed for every test are those of the app's own protocol:
+// GET /api/me answers 401 when no one is signed in (how the app learns it must show the login
+// page). A request aborted by a navigation (net::ERR_ABORTED) is not a failure.
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -73,13 +81,78 @@ export async function start({ viewport = { width: 1366, height: 768 }, isMobile 
   await waitHealthy(base, proc, logs);
 
   const pageErrors = [];
-  const { context, page } = await launch(path.join(tmp, 'profile'), { viewport, isMobile }, pageErrors);
+  const problems = [];
+  const watch = { pageErrors, problems, base };
+  const { context, page } = await launch(path.join(tmp, 'profile'), { viewport, isMobile }, watch);
   const browser = context;
-  return { tmp, db, base, port, proc, logs, browser, context, page, pageErrors, env, extra: [] };
+  return { tmp, db, base, port, proc, logs, browser, context, page, pageErrors, problems, allowed: [...ALWAYS_ALLOWED],
+    watch, env, extra: [] };
+}
+
+// Replies every test may see (the app's own protocol, see the header).
+const ALWAYS_ALLOWED = [{ method: 'GET', path: /^\/api\/me$/, status: 401 }];
+
+// Allows the test's browsers to receive `status` for method + path (a RegExp on the URL's path,
+// or a string for an exact path) without failing the test: for replies the test provokes on
+// purpose. status may be a number or an array of numbers; times (default: any number) bounds how
+// often it may occur.
+export function allow(env, method, p, status, { times = Infinity } = {}) {
+  env.allowed.push({ method, path: p, status: [].concat(status), times, seen: 0 });
+}
+
+function allowedBy(rule, pr) {
+  if (pr.kind !== 'response') return false;
+  if (rule.method && rule.method !== pr.method) return false;
+  if (!(typeof rule.path === 'string' ? rule.path === pr.path : rule.path.test(pr.path))) return false;
+  return [].concat(rule.status).includes(pr.status);
+}
+
+// The recorded problems no allow-list entry covers, as lines of text.
+export function unexpected(env) {
+  const out = [];
+  for (const pr of env.problems) {
+    const rule = env.allowed.find((r) => allowedBy(r, pr));
+    if (rule) {
+      rule.seen = (rule.seen || 0) + 1;
+      if (rule.times === undefined || rule.seen <= rule.times) continue;
+    }
+    out.push(pr.text);
+  }
+  for (const r of env.allowed) r.seen = 0;
+  return out;
+}
+
+// Records what goes wrong on one page (see the header).
+function watchPage(page, watch) {
+  page.on('pageerror', (e) => {
+    const text = String(e) + (process.env.SPOT_STACKS ? e.stack : '');
+    watch.pageErrors.push(text);
+    watch.problems.push({ kind: 'pageerror', text: `page error: ${text}` });
+  });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    watch.pageErrors.push(`console: ${m.text()}`);
+    // the browser's own "Failed to load resource: … status of 404" repeats a reply the response
+    // listener has recorded (and the allow-list judges)
+    if (/^Failed to load resource: the server responded with a status of \d+/.test(m.text())) return;
+    watch.problems.push({ kind: 'console', text: `console error: ${m.text()}` });
+  });
+  page.on('response', (r) => {
+    if (r.status() < 400) return;
+    const u = new URL(r.url());
+    const method = r.request().method();
+    watch.problems.push({ kind: 'response', method, path: u.pathname, status: r.status(),
+      text: `unexpected reply: ${method} ${u.pathname}${u.search} -> ${r.status()}` });
+  });
+  page.on('requestfailed', (r) => {
+    const why = (r.failure() && r.failure().errorText) || '';
+    if (/ERR_ABORTED/.test(why)) return;
+    watch.problems.push({ kind: 'requestfailed', text: `failed request: ${r.method()} ${r.url()}: ${why}` });
+  });
 }
 
 // A browser with a fresh profile directory (playwright passes it as --user-data-dir), loopback only.
-async function launch(profile, { viewport, isMobile }, pageErrors) {
+async function launch(profile, { viewport, isMobile }, watch) {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
@@ -93,20 +166,22 @@ async function launch(profile, { viewport, isMobile }, pageErrors) {
     if (u.hostname === '127.0.0.1' || u.protocol === 'data:' || u.protocol === 'blob:') return route.continue();
     return route.abort();
   });
+  for (const p of context.pages()) watchPage(p, watch);
+  context.on('page', (p) => watchPage(p, watch));
   const page = context.pages()[0] || await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(String(e) + (process.env.SPOT_STACKS ? e.stack : '')));
-  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
   return { context, page };
 }
 
-// A second browser on the same server, e.g. an inspector's phone (390×844, touch). Its page errors
-// go to env.pageErrors; stop(env) closes it.
+// A second browser on the same server, e.g. an inspector's phone (390×844, touch). Its problems go
+// to env.problems like the first one's; stop(env) closes it.
 export async function phone(env, { viewport = { width: 390, height: 844 }, isMobile = true } = {}) {
-  const b = await launch(path.join(env.tmp, `profile-${env.extra.length + 1}`), { viewport, isMobile }, env.pageErrors);
+  const b = await launch(path.join(env.tmp, `profile-${env.extra.length + 1}`), { viewport, isMobile }, env.watch);
   env.extra.push(b.context);
   return b;
 }
 
+// Closes the browsers, stops the server, removes the files; then throws if a browser saw anything
+// unexpected (see the header), so that every test fails on it.
 export async function stop(env) {
   if (!env) return;
   for (const c of env.extra || []) {
@@ -121,11 +196,13 @@ export async function stop(env) {
   } catch (e) {
     /* already closed */
   }
+  const bad = unexpected(env);
   if (env.proc && env.proc.exitCode === null) {
     env.proc.kill('SIGTERM');
     await new Promise((r) => { env.proc.once('exit', r); setTimeout(r, 3000); });
   }
   fs.rmSync(env.tmp, { recursive: true, force: true });
+  if (bad.length) throw new Error(`the browser saw ${bad.length} unexpected problem(s):\n  ${bad.join('\n  ')}`);
 }
 
 export async function login(page, base, username = 'admin', password = ADMIN_PASSWORD) {

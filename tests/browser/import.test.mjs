@@ -2,7 +2,7 @@
 // its line number and reason; the export link and the history of an updated unit work.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot } from './harness.mjs';
+import { start, stop, login, shot, allow } from './harness.mjs';
 
 const CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 const W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
@@ -58,6 +58,7 @@ test('import with rejected rows shows each rejected line', async () => {
   await page.waitForSelector('#f-enterprises-name');
   assert.equal(await page.inputValue('#f-enterprises-name'), '高青县测试化工有限公司');
   // A server-side validation error keeps the input and is shown next to the form.
+  allow(env, 'PUT', /^\/api\/enterprises\/\d+$/, 422, { times: 1 });
   await page.fill('#f-enterprises-uscc', badCheck(good1));
   await page.fill('#f-enterprises-name', '高青县测试化工有限公司（改）');
   await page.click('form button[type=submit]');

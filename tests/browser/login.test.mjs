@@ -2,7 +2,7 @@
 // dashboard; logout returns to the login page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, ADMIN_PASSWORD } from './harness.mjs';
+import { start, stop, login, shot, allow, ADMIN_PASSWORD } from './harness.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -15,6 +15,7 @@ test('login with a wrong password keeps the input and shows the message', async 
   await shot(page, 'login');
   await page.fill('#f-login-username', 'admin');
   await page.fill('#f-login-password', 'wrong-password');
+  allow(env, 'POST', '/api/login', 401, { times: 1 });
   await page.click('form button[type=submit]');
   await page.waitForSelector('.form-msg .msg-error');
   assert.match(await page.textContent('.form-msg'), /用户名或密码错误/);

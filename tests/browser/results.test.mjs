@@ -19,6 +19,7 @@ after(async () => { await stop(env); });
 
 async function loginAs(username, password) {
   await env.context.clearCookies();
+  await env.page.goto('about:blank');   // a fresh start of the app, not a session lost under an open page
   await login(env.page, env.base, username, password);
 }
 
