@@ -6,7 +6,7 @@
 #include "config.h"
 #include "console.h"
 #include "db.h"
-#include "http.h"
+#include "server.h"
 #include "luahost.h"
 #include "rules.h"
 #include "worker.h"

@@ -10,20 +10,31 @@
 #include <string.h>
 #include <strings.h>
 
+/* Sets q[key] to the query argument key if present. A value that is not UTF-8 text replies 400
+ * (quoting it, cleaned) and returns -1: a filter is never silently dropped. */
+static int query_put(req *r, json_t *q, const char *key)
+{
+    const char *v = req_query(r, key);
+    if (!v) return 0;
+    json_t *s = json_string(v);
+    if (!s) return reply_error(r, 400, "bad_parameter", "查询参数 %s 的取值无效：%s", key, v), -1;
+    json_object_set_new(q, key, s);
+    return 0;
+}
+
 /* The query parameters a list or export reads (dir_list_params and the kind's filters) as a new
- * object of strings. */
+ * object of strings, or NULL after replying 400. */
 static json_t *query_of(req *r, const dir_kind *k)
 {
     json_t *q = json_object();
-    for (const char *const *p = dir_list_params; *p; p++) {
-        const char *v = req_query(r, *p);
-        if (v) json_object_set_new(q, *p, json_string(v));
-    }
-    for (const struct dir_filter *df = k->filters; df->param; df++) {
-        const char *v = req_query(r, df->param);
-        if (v) json_object_set_new(q, df->param, json_string(v));
-    }
+    for (const char *const *p = dir_list_params; *p; p++)
+        if (query_put(r, q, *p)) goto bad;
+    for (const struct dir_filter *df = k->filters; df->param; df++)
+        if (query_put(r, q, df->param)) goto bad;
     return q;
+bad:
+    json_decref(q);
+    return NULL;
 }
 
 static const char *ref_of(req *r)
@@ -37,6 +48,7 @@ static int dir_list_h(req *r, const dir_kind *k)
     if (req_query_int(r, "page", 1, 1000000000LL, 1, &page) || req_query_int(r, "per_page", 1, 500, 50, &per_page))
         return 0;
     json_t *q = query_of(r, k);
+    if (!q) return 0;
     spot_err e;
     size_t len = 0;
     char *text = dir_list(&r->ctx, k, q, page, per_page, &len, &e);
@@ -50,6 +62,7 @@ static int dir_list_h(req *r, const dir_kind *k)
 static int dir_export_h(req *r, const dir_kind *k, const char *filename)
 {
     json_t *q = query_of(r, k);
+    if (!q) return 0;
     spot_err e;
     size_t len = 0;
     char *csv = dir_export(&r->ctx, k, q, &len, &e);

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include "worker.h"
 #include "ctx.h"
+#include "server.h"
 #include "err.h"
 #include "jsonutil.h"
 
@@ -102,9 +103,6 @@ int req_has_role(const req *r, int mask);
 /* Actor name for the audit trail: username or "anonymous". */
 const char *req_actor(const req *r);
 
-/* Starts serving spot_config's address with spot_config.threads workers and blocks until SIGINT or
- * SIGTERM. Returns 0 on clean stop, -1 with *err (e.g. port in use). */
-int http_serve(char **err);
 
 
 #endif
