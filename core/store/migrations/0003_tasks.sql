@@ -70,10 +70,6 @@ CREATE TABLE tasks (
   team_commitment TEXT,
   team_witness    TEXT,
   team_seed       TEXT,
-  team_pool       TEXT,                         -- JSON: the inspector records committed at lock (eligible then,
-                                                -- sorted by cert_no, without names); the team draw uses these
-  team_pool_hash  TEXT,                         -- SHA-256 of "cert_no\n"… of team_pool (published at lock)
-  freezes         INTEGER NOT NULL DEFAULT 0,   -- freeze attempts (each in task_freezes)
   teams_at        TEXT,
   author          TEXT NOT NULL,
   created_at      TEXT NOT NULL,
@@ -107,20 +103,6 @@ CREATE TABLE task_exclusions (
   clause        TEXT NOT NULL,
   rule_sha      TEXT NOT NULL,
   PRIMARY KEY (task_id, pos)
-);
-
--- Every freeze (SPEC §4 step 1): its commitment is published at once; a re-freeze before the draw
--- is a further attempt with a reason. The secret of a superseded freeze is published with the lock.
-CREATE TABLE task_freezes (
-  task_id         INTEGER NOT NULL REFERENCES tasks(id),
-  attempt         INTEGER NOT NULL,
-  commitment      TEXT NOT NULL,
-  secret          TEXT NOT NULL,
-  candidates_hash TEXT NOT NULL,
-  reason          TEXT,                         -- required for attempt > 1
-  actor           TEXT NOT NULL,
-  at              TEXT NOT NULL,
-  PRIMARY KEY (task_id, attempt)
 );
 
 -- Every draw attempt (SPEC §4 step 6): the secret it used (committed before the witness was
@@ -169,22 +151,17 @@ CREATE TABLE task_teams (
   UNIQUE (task_id, uscc)
 );
 
--- Recusals (7.3): requested per task and unit; effective (for the pools, and a redraw when the
--- inspector is on the team) only when a head approves.
+-- Recusals (7.3): declared per task and unit.
 CREATE TABLE task_conflicts (
-  id          INTEGER PRIMARY KEY,
-  task_id     INTEGER NOT NULL REFERENCES tasks(id),
-  uscc        TEXT NOT NULL,
-  cert_no     TEXT NOT NULL,
-  reason      TEXT NOT NULL,
-  actor       TEXT NOT NULL,
-  at          TEXT NOT NULL,
-  status      TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','approved','rejected')),
-  decided_by  TEXT,
-  decided_at  TEXT,
-  replacement TEXT
+  id       INTEGER PRIMARY KEY,
+  task_id  INTEGER NOT NULL REFERENCES tasks(id),
+  uscc     TEXT NOT NULL,
+  cert_no  TEXT NOT NULL,
+  reason   TEXT NOT NULL,
+  actor    TEXT NOT NULL,
+  at       TEXT NOT NULL,
+  UNIQUE (task_id, uscc, cert_no)
 );
-CREATE INDEX task_conflicts_task ON task_conflicts(task_id, uscc, status);
 
 -- Replacements (7.3): requested by a planner, effective only when a head approves.
 CREATE TABLE task_replacements (
