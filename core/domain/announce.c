@@ -13,6 +13,7 @@
  * Before lock: the same "task" and a "draw" with only commitment(s), H_c, strata names and sizes.
  */
 #include "announce.h"
+#include "fetch.h"
 #include "audit.h"
 #include "db.h"
 #include "draw.h"
@@ -23,12 +24,9 @@
 #include "err.h"
 #include "jsonutil.h"
 
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #define FETCH_MAX (512u << 20)
 
@@ -196,110 +194,6 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
 
 /* ---- spotcheck verify ---- */
 
-/* GET url (http://HOST:PORT/PATH, loopback only). Returns the body (malloc'd, *len) or NULL with
- * *err. */
-static char *fetch(const char *url, size_t *len, char **err)
-{
-    const char *p = url + 7;
-    const char *slash = strchr(p, '/');
-    char hostport[256], host[256], port[16] = "80";
-    size_t hl = slash ? (size_t)(slash - p) : strlen(p);
-    if (hl == 0 || hl >= sizeof hostport) { *err = xprintf("bad URL: %s", url); return NULL; }
-    memcpy(hostport, p, hl);
-    hostport[hl] = 0;
-    const char *path = slash ? slash : "/";
-    if (hostport[0] == '[') {
-        char *e = strchr(hostport, ']');
-        if (!e) { *err = xprintf("bad URL: %s", url); return NULL; }
-        snprintf(host, sizeof host, "%.*s", (int)(e - hostport - 1), hostport + 1);
-        if (e[1] == ':') snprintf(port, sizeof port, "%s", e + 2);
-    } else {
-        char *c = strrchr(hostport, ':');
-        if (c) { *c = 0; snprintf(port, sizeof port, "%s", c + 1); }
-        snprintf(host, sizeof host, "%s", hostport);
-    }
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_socktype = SOCK_STREAM;
-    int gai = getaddrinfo(host, port, &hints, &res);
-    if (gai != 0) { *err = xprintf("%s: %s", host, gai_strerror(gai)); return NULL; }
-    int fd = -1;
-    for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
-        int loop = 0;
-        if (a->ai_family == AF_INET)
-            loop = (((const unsigned char *)&((struct sockaddr_in *)a->ai_addr)->sin_addr)[0] == 127);
-        else if (a->ai_family == AF_INET6)
-            loop = IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr);
-        if (!loop) continue;
-        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-        if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) != 0) { close(fd); fd = -1; }
-    }
-    freeaddrinfo(res);
-    if (fd < 0) { *err = xprintf("cannot connect to %s:%s (only loopback addresses are allowed)", host, port); return NULL; }
-    char *reqs = xprintf("GET %s HTTP/1.0\r\nHost: %s\r\nAccept: application/json\r\nConnection: close\r\n\r\n", path,
-                         hostport);
-    size_t rl = strlen(reqs), off = 0;
-    while (off < rl) {
-        ssize_t w = write(fd, reqs + off, rl - off);
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    free(reqs);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    for (;;) {
-        if (!buf) break;
-        if (n == cap) {
-            if (cap >= FETCH_MAX) { free(buf); buf = NULL; break; }
-            char *b = realloc(buf, cap * 2 + 1);
-            if (!b) { free(buf); buf = NULL; break; }
-            buf = b;
-            cap *= 2;
-        }
-        ssize_t got = read(fd, buf + n, cap - n);
-        if (got <= 0) break;
-        n += (size_t)got;
-    }
-    close(fd);
-    if (!buf) { *err = xprintf("reply too large or out of memory"); return NULL; }
-    buf[n] = 0;
-    int status = 0;
-    if (sscanf(buf, "HTTP/%*d.%*d %d", &status) != 1) { free(buf); *err = xprintf("not an HTTP reply"); return NULL; }
-    char *body = strstr(buf, "\r\n\r\n");
-    if (!body) { free(buf); *err = xprintf("incomplete HTTP reply"); return NULL; }
-    body += 4;
-    if (status != 200) {
-        *err = xprintf("HTTP %d: %.300s", status, body);
-        free(buf);
-        return NULL;
-    }
-    *len = n - (size_t)(body - buf);
-    memmove(buf, body, *len + 1);
-    return buf;
-}
-
-static char *read_file(const char *path, size_t *len, char **err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) { *err = xprintf("%s: cannot open", path); return NULL; }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *b = cap < FETCH_MAX ? realloc(buf, cap * 2 + 1) : NULL;
-            if (!b) { free(buf); buf = NULL; break; }
-            buf = b;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!buf) { *err = xprintf("%s: too large or out of memory", path); return NULL; }
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 int announce_cmd_verify(int argc, char **argv)
 {
     if (argc != 1) {
@@ -310,7 +204,7 @@ int announce_cmd_verify(int argc, char **argv)
     size_t len = 0;
     char *text = !strncmp(argv[0], "https://", 8)
         ? (err = xprintf("https is not supported: use http://127.0.0.1:PORT/api/public/tasks/ID"), NULL)
-        : !strncmp(argv[0], "http://", 7) ? fetch(argv[0], &len, &err) : read_file(argv[0], &len, &err);
+        : spot_fetch(argv[0], FETCH_MAX, &len, &err);
     if (!text) {
         fprintf(stderr, "spotcheck verify: %s\n", err);
         free(err);

@@ -1,5 +1,6 @@
 /* fetch.h: reading a small document from a file or from a loopback HTTP URL, for the CLI's checks
- * against published data (`spotcheck audit verify --anchor`). Uses libc sockets only. */
+ * against published data (`spotcheck verify`, `spotcheck audit verify --anchor`). Uses libc sockets
+ * only. */
 #ifndef SPOT_FETCH_H
 #define SPOT_FETCH_H
 
