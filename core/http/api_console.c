@@ -79,6 +79,6 @@ static int h_console(req *r)
 }
 
 const struct route console_routes[] = {
-    {"POST", "/api/console", ROLE_ADMIN, h_console},
+    {"POST", "/api/console", ROLE_ADMIN | ROUTE_LUA, h_console},
     {0},
 };

@@ -301,10 +301,10 @@ static int h_eval(req *r)
 
 const struct route rules_routes[] = {
     {"GET", "/api/rules", ROLE_STAFF, h_list},
-    {"POST", "/api/rules/eval", ROLE_ADMIN | ROLE_PLANNER, h_eval},
+    {"POST", "/api/rules/eval", ROLE_ADMIN | ROLE_PLANNER | ROUTE_LUA, h_eval},
     {"GET", "/api/rules/{name}", ROLE_STAFF, h_get},
-    {"PUT", "/api/rules/{name}", ROLE_ADMIN, h_put},
-    {"POST", "/api/rules/{name}/dry-run", ROLE_ADMIN, h_dry_run},
-    {"POST", "/api/rules/{name}/activate", ROLE_ADMIN, h_activate},
+    {"PUT", "/api/rules/{name}", ROLE_ADMIN | ROUTE_LUA, h_put},
+    {"POST", "/api/rules/{name}/dry-run", ROLE_ADMIN | ROUTE_LUA, h_dry_run},
+    {"POST", "/api/rules/{name}/activate", ROLE_ADMIN | ROUTE_LUA, h_activate},
     {0},
 };

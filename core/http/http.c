@@ -3,6 +3,7 @@
  * and one log line per request. */
 #include "http.h"
 #include "auth.h"
+#include "lane.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -43,7 +44,10 @@ typedef struct conn_state {
     char test_value[1024];            /* the last value looked up in test mode */
 #endif
     size_t sent_len;                  /* bytes of the reply handed to libmicrohttpd */
+    int lane;                         /* LANE_*: where a ROUTE_LUA request is (see on_request) */
 } conn_state;
+
+enum { LANE_NONE, LANE_QUEUED, LANE_DONE };
 
 /* A request that moved this much data (reply or body) gives its freed heap back to the system when
  * it completes: glibc keeps freed memory of each thread's arena resident otherwise, so one big
@@ -704,6 +708,27 @@ static int body_append(conn_state *cs, const char *data, size_t n)
     return 0;
 }
 
+/* Whether r's route is a ROUTE_LUA one (the route is looked up again by dispatch on the lane). */
+static int wants_lane(req *r)
+{
+    if (strncmp(r->path, "/api/", 5) != 0) return 0;
+    int known;
+    const struct route *rt = find_route(r, &known);
+    for (int i = 0; i < r->nparams; i++) free(r->params[i]);
+    r->nparams = 0;
+    return rt && (rt->roles & ROUTE_LUA);
+}
+
+/* A lane job: answers the suspended request on the lane thread's own worker (database and Lua
+ * state), then hands the connection back to libmicrohttpd, which calls on_request again. */
+static void run_on_lane(void *arg)
+{
+    conn_state *cs = arg;
+    dispatch(cs);
+    __atomic_store_n(&cs->lane, LANE_DONE, __ATOMIC_RELEASE);
+    MHD_resume_connection(cs->r.conn);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **req_cls)
@@ -750,10 +775,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         reply_error(&cs->r, 503, "busy", "服务器正忙，请稍后再试");
         return send_reply(conn, cs);
     }
+    /* A request that ran on the Lua lane is called again once the lane resumed it: reply now. */
+    if (__atomic_load_n(&cs->lane, __ATOMIC_ACQUIRE) == LANE_DONE) return send_reply(conn, cs);
     if (!cs->body) cs->body = strdup("");
     else cs->body[cs->len] = 0;
     cs->r.body = cs->body;
     cs->r.body_len = cs->len;
+    if (wants_lane(&cs->r)) {
+        /* Suspended before it is queued: the lane may resume it as soon as it is submitted. */
+        cs->lane = LANE_QUEUED;
+        MHD_suspend_connection(conn);
+        if (lane_submit(run_on_lane, cs) == 0) return MHD_YES;
+        reply_header(&cs->r, "Retry-After", "2");
+        reply_error(&cs->r, 503, "busy", "服务器正在运行其他规则或脚本，请稍后重试");
+        __atomic_store_n(&cs->lane, LANE_DONE, __ATOMIC_RELEASE);
+        MHD_resume_connection(conn);
+        return MHD_YES;
+    }
     dispatch(cs);
     return send_reply(conn, cs);
 }
@@ -830,7 +868,7 @@ int http_serve(char **err)
     socklen_t slen;
     struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES) flags |= MHD_USE_EPOLL;
     if (inet_pton(AF_INET, spot_config.listen_addr, &a4->sin_addr) == 1) {
         a4->sin_family = AF_INET;
@@ -847,6 +885,10 @@ int http_serve(char **err)
     }
     (void)slen;
     signal(SIGPIPE, SIG_IGN);
+    /* The Lua lane: one thread fewer than the request threads (at least one), as many as the Lua
+     * slots of luahost.h lh_gate_enter, and a short queue: a client that finds it full retries. */
+    int lane_threads = spot_config.threads > 1 ? spot_config.threads - 1 : 1;
+    if (lane_start(lane_threads, 2 * lane_threads, err) != 0) return -1;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)spot_config.listen_port, NULL, NULL, &on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -858,6 +900,7 @@ int http_serve(char **err)
         MHD_OPTION_EXTERNAL_LOGGER, &mhd_logger, NULL,
         MHD_OPTION_END);
     if (!d) {
+        lane_stop();
         *err = xprintf("cannot listen on %s:%d (%s)", spot_config.listen_addr, spot_config.listen_port,
                        errno ? strerror(errno) : "address in use?");
         return -1;
@@ -868,6 +911,7 @@ int http_serve(char **err)
     fprintf(stderr, "spotcheck: serving http://%s:%d/ (%d threads, database %s)\n", spot_config.listen_addr,
             spot_config.listen_port, spot_config.threads, spot_config.db_path);
     while (!stop_requested) pause();
+    lane_stop(); /* every suspended request is answered and resumed before the daemon stops */
     MHD_stop_daemon(d);
     fprintf(stderr, "spotcheck: stopped\n");
     return 0;

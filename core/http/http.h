@@ -49,6 +49,12 @@ typedef int (*handler_fn)(req *r);
 #define ROUTE_UPLOAD (1 << 7)
 _Static_assert(!(ROUTE_UPLOAD & (ROLE_STAFF | ROLE_PUBLIC | ROUTE_BEFORE_PW_CHANGE)), "ROUTE_UPLOAD is not a role");
 
+/* Not a role either: the route runs Lua whose cost the client chooses (console code, a rule's top
+ * level, an evaluation's arguments). Its handler runs on a thread of the Lua lane (lane.h), never on a
+ * request thread, so the request threads stay free; a full lane answers 503 "busy" at once. */
+#define ROUTE_LUA (1 << 8)
+_Static_assert(!(ROUTE_LUA & (ROLE_STAFF | ROLE_PUBLIC | ROUTE_BEFORE_PW_CHANGE | ROUTE_UPLOAD)), "ROUTE_LUA is not a role");
+
 struct route {
     const char *method;     /* "GET", "POST", "PUT", "DELETE" */
     const char *pattern;    /* "/api/enterprises/{id}" */
