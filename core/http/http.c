@@ -712,6 +712,8 @@ static int body_append(conn_state *cs, const char *data, size_t n)
 static int wants_lane(req *r)
 {
     if (strncmp(r->path, "/api/", 5) != 0) return 0;
+    for (int i = 0; i < r->nparams; i++) free(r->params[i]); /* admit may have filled them already */
+    r->nparams = 0;
     int known;
     const struct route *rt = find_route(r, &known);
     for (int i = 0; i < r->nparams; i++) free(r->params[i]);
