@@ -112,8 +112,10 @@ export function msg(kind, text) {
   return h('div', { class: `msg msg-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
 }
 
+// The message a user reads: the server's Chinese message alone (the error code stays on the
+// ApiError for code that branches on it, never appended to what a user sees).
 export function errorText(e) {
-  if (e instanceof ApiError) return e.message + (e.code && e.status !== 0 ? `（${e.code}）` : '');
+  if (e instanceof ApiError) return e.message;
   return String(e && e.message ? e.message : e);
 }
 
