@@ -905,10 +905,12 @@ json_t *results_corrections(spot_ctx *c, const char *status, const char *page_s,
 json_t *results_public(spot_ctx *c, const results_public_query *q, spot_err *e)
 {
     const char *task = q->task, *year = q->year, *industry = q->industry, *region = q->region, *category = q->category;
-    long long page = q->page ? atoll(q->page) : 1;
-    if (page < 1) page = 1;
-    long long task_id = task && *task ? atoll(task) : 0, y = year && *year ? atoll(year) : 0;
-    if ((task && *task && task_id <= 0) || (year && *year && (y < 1900 || y > 2999)))
+    long long page, task_id, y;
+    /* range-checked before any arithmetic: page=9223372036854775807 once overflowed the offset */
+    if (parse_positive(q->page, 1, 1000000000LL, &page))
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "page 应为 1 到 1000000000 之间的整数"), NULL;
+    if (parse_positive(task, 0, 999999999999999LL, &task_id) || parse_positive(year, 0, 2999, &y) ||
+        (y && y < 1900))
         return spot_fail(e, SPOT_E_INPUT, "bad_request", "task 应为任务编号，year 为年份"), NULL;
     if (industry && !*industry) industry = NULL;
     if (region && !*region) region = NULL;

@@ -360,9 +360,8 @@ static int h_excluded(req *r)
     json_t *t = task_or_404(r, &id);
     if (!t) return 0;
     json_decref(t);
-    const char *pg = req_query(r, "page");
-    long long page = pg ? atoll(pg) : 1;
-    if (page < 1) page = 1;
+    long long page;
+    if (req_query_int(r, "page", 1, 1000000000LL, 1, &page) != 0) return 0;
     char *err = NULL;
     long long total = db_int(r->db, &err, 0, "SELECT count(*) FROM task_exclusions WHERE task_id = ?", "i", id);
     json_t *rows = err ? NULL : db_rows(r->db, &err,

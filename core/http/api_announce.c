@@ -37,8 +37,8 @@ static int h_public_task(req *r)
 static int h_public_list(req *r)
 {
     spot_err e = {0};
-    const char *pg = req_query(r, "page");
-    long long page = pg ? atoll(pg) : 1;
+    long long page;
+    if (req_query_int(r, "page", 1, 1000000000LL, 1, &page) != 0) return 0;
     json_t *out = announce_list(&r->ctx, req_query(r, "year"), req_query(r, "q"), page, &e);
     if (!out) return reply_err(r, &e);
     return reply_json(r, 200, out);

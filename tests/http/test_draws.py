@@ -148,6 +148,11 @@ with Server(demo=True) as s:
             closed and closed <= {x["uscc"] for x in excl1 if x["clause"] == "3.3"}, len(closed))
     t.check("no closed unit is a candidate", not (closed & candidates_of(s, tid)))
     t.check("excluded total matches the list", fr["excluded_total"] == len(excl1))
+    # page past 64 bits or not a number: 400, never an overflowed offset (UBSan in the sanitizer build)
+    for q in ("9223372036854775807", "0", "-1", "2x"):
+        st, body = planner.get(f"/api/tasks/{tid}/excluded?page={q}")
+        t.check(f"excluded ?page={q} is 400 bad_parameter", st == 400 and is_error_body(body, "bad_parameter"),
+                (st, body))
 
     # ---- draw, redraw (pre-committed secret, reason recorded), lock ----
     st, d1 = planner.post(f"/api/tasks/{tid}/draw", {"witness": "监督人：张三"})

@@ -135,7 +135,9 @@ with Server() as s:
               "before=0x10"):
         st, body = admin.get("/api/audit?" + q)
         t.check("audit ?%s is 400 bad_parameter" % q, st == 400 and is_error_body(body, "bad_parameter"), (st, body))
-    for path in ("/api/enterprises?page=" + big, "/api/corrections?page=" + big):
+    for path in ("/api/enterprises?page=" + big, "/api/corrections?page=" + big,
+                 "/api/public/results?page=" + big, "/api/public/tasks?page=" + big,
+                 "/api/public/results?task=" + big + "0", "/api/public/results?year=12x"):
         st, body = admin.get(path)
         t.check("list %s is 400" % path, st == 400 and is_error_body(body), (st, body))
     # Error messages that quote client input with invalid UTF-8 (%ff decodes to a lone 0xff byte):
