@@ -26,13 +26,19 @@ M.max_draws_per_year = 1
 -- 6.2 "投诉举报多": this many complaints or more count as repeated complaints.
 M.repeated_complaints = 2
 -- 6.2 exceptions that apply only to key-industry units (true) or to units of any industry (false).
--- The guideline ties "投诉举报多" to key industries; the list, dishonesty and serious-violation
--- records apply to every unit.
+-- The sentence of 6.2 reads: "对危险化学品、非煤矿山、烟花爆竹、冶金、有色等重点行业领域投诉举报多、
+-- 列入重点关注名单、存在失信行为或严重违法违规记录等情况的检查对象，可增加抽查频次" -- the industries
+-- qualify every case it lists, so repeated complaints, the key-attention list and serious-violation
+-- records lift the once-a-year limit for key-industry units only (a general-industry unit on the
+-- watchlist is drawn at most once a year).
+-- Choice for 失信: it also applies to units of any industry. The preceding sentence of 6.2 ("对失信
+-- 市场主体……提高抽查比例和频次") raises ratio and frequency for dishonest market entities without
+-- naming industries, so a dishonest unit of a general industry may be drawn again too.
 M.key_industry_only = {
   complaints = true,
-  watchlist = false,
+  watchlist = true,
   dishonest = false,
-  serious_violation = false,
+  serious_violation = true,
 }
 
 -- 4.3 cases not subject to random draws.
@@ -74,9 +80,9 @@ local EXC_DIRECTED = {
 local EXC_DIRECTED_OTHER = decision(true, "本年度已被抽查，但本次为定向检查，不受每年一次限制", "6.2")
 local EXC_COMPLAINTS = decision(true,
   "本年度已被抽查，但属重点行业且投诉举报多（不少于" .. M.repeated_complaints .. "次），可增加抽查频次", "6.2")
-local EXC_WATCHLIST = decision(true, "本年度已被抽查，但已列入重点关注名单，可增加抽查频次", "6.2")
-local EXC_DISHONEST = decision(true, "本年度已被抽查，但有失信记录，可增加抽查频次", "6.2")
-local EXC_SERIOUS = decision(true, "本年度已被抽查，但有严重违法违规记录，可增加抽查频次", "6.2")
+local EXC_WATCHLIST = decision(true, "本年度已被抽查，但属重点行业且已列入重点关注名单，可增加抽查频次", "6.2")
+local EXC_DISHONEST = decision(true, "本年度已被抽查，但属失信市场主体，可提高抽查频次", "6.2")
+local EXC_SERIOUS = decision(true, "本年度已被抽查，但属重点行业且有严重违法违规记录，可增加抽查频次", "6.2")
 
 local max_draws = M.max_draws_per_year
 local threshold = M.repeated_complaints

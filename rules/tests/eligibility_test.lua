@@ -95,9 +95,12 @@ return {
     eq(E.check(general, TASK, DRAWN).ok, false)
   end },
 
-  { "exception: key-attention list (watchlist)", function()
-    local r = E.check(unit({ industry = "纺织", watchlist = true }), TASK, DRAWN)
+  { "exception: key-attention list (watchlist), key industries only", function()
+    local r = E.check(unit({ industry = "烟花爆竹", watchlist = true }), TASK, DRAWN)
     eq(r.ok, true); eq(r.clause, "6.2"); assert(r.reason:find("重点关注", 1, true))
+    local g = E.check(unit({ industry = "纺织", watchlist = true }), TASK, DRAWN)
+    eq(g.ok, false); eq(g.clause, "6.2")
+    eq(g.reason, "本年度已被抽查，同一企业每年抽查原则上不超过一次，且不属于第6.2条规定的例外情形")
   end },
 
   { "exception: dishonesty record (flag or credit level)", function()
@@ -106,9 +109,15 @@ return {
     eq(r.ok, true); assert(r.reason:find("失信", 1, true))
   end },
 
-  { "exception: serious violation record", function()
-    local r = E.check(unit({ industry = "建材", serious_violation = true }), TASK, DRAWN)
+  { "exception: serious violation record, key industries only", function()
+    local r = E.check(unit({ industry = "冶金", serious_violation = true }), TASK, DRAWN)
     eq(r.ok, true); assert(r.reason:find("严重违法", 1, true))
+    eq(E.check(unit({ industry = "建材", serious_violation = true }), TASK, DRAWN).ok, false)
+  end },
+
+  { "exception: dishonesty applies to general industries too (preceding sentence of 6.2)", function()
+    local r = E.check(unit({ industry = "纺织", dishonest = true }), TASK, DRAWN)
+    eq(r.ok, true); eq(r.reason, "本年度已被抽查，但属失信市场主体，可提高抽查频次")
   end },
 
   { "exception: directed checks (专项整治/特殊事件/上级指令)", function()

@@ -230,22 +230,30 @@ with Server(demo=True) as s:
             rc == 1 and victim["name"] in out and "verified\n" not in out.replace("NOT verified", ""), out[-1500:])
 
     # ---- task 2: once a year (6.2) and its exceptions ----
-    plain = [r[0] for r in s.sql(
-        "SELECT e.uscc FROM task_units u JOIN enterprises e ON e.id = u.enterprise_id WHERE u.task_id = ? AND "
-        "e.watchlist = 0 AND e.dishonest = 0 AND e.credit_level <> 'dishonest' AND e.serious_violation = 0 AND "
-        "e.complaints < 2 ORDER BY e.uscc", tid)]
-    a_uscc, b_uscc = plain[0], plain[1]
-    b_id = s.sql("SELECT id FROM enterprises WHERE uscc = ?", b_uscc)[0][0]
-    st, b = planner.put(f"/api/enterprises/{b_id}", {"watchlist": True})
-    if st != 200:   # directory API not available: set the flag directly
-        s.sql("UPDATE enterprises SET watchlist = 1 WHERE id = ?", b_id)
+    plain = s.sql(
+        "SELECT e.uscc, e.industry FROM task_units u JOIN enterprises e ON e.id = u.enterprise_id WHERE u.task_id = ? "
+        "AND e.watchlist = 0 AND e.dishonest = 0 AND e.credit_level <> 'dishonest' AND e.serious_violation = 0 AND "
+        "e.complaints < 2 ORDER BY e.uscc", tid)
+    # the key industries of 5.1.2 (and 化工, 医药 which categories.lua files with them)
+    KEY = {"危险化学品", "非煤矿山", "烟花爆竹", "冶金", "有色", "化工", "医药"}
+    general_plain = [u for u, ind in plain if ind not in KEY]
+    key_plain = [u for u, ind in plain if ind in KEY]
+    assert len(general_plain) >= 2 and key_plain, (general_plain, key_plain)
+    a_uscc, b_uscc, c_uscc = general_plain[0], key_plain[0], general_plain[1]
+    for u in (b_uscc, c_uscc):   # both put on the key-attention list after task 1 drew them
+        uid = s.sql("SELECT id FROM enterprises WHERE uscc = ?", u)[0][0]
+        st, b = planner.put(f"/api/enterprises/{uid}", {"watchlist": True})
+        assert st == 200, (st, b)
     st, task2 = planner.post("/api/tasks", dict(good, name="四季度第二次抽查", joint_units=[]))
     st, fr2 = planner.post(f"/api/tasks/{task2['id']}/freeze")
     excl2 = {x["uscc"]: x for x in excluded_all(planner, task2["id"])}
     t.check("a unit drawn in task 1 is excluded from task 2 with clause 6.2",
             st == 200 and a_uscc in excl2 and excl2[a_uscc]["clause"] == "6.2", excl2.get(a_uscc))
-    t.check("a drawn unit on the watchlist is not excluded (6.2 exception)",
+    t.check("a key-industry unit on the watchlist drawn in task 1 is a candidate of task 2 (6.2 exception)",
             b_uscc not in excl2 and b_uscc in candidates_of(s, task2["id"]))
+    t.check("a general-industry unit on the watchlist drawn in task 1 is not a candidate of task 2 (6.2 scopes "
+            "the exceptions to key industries)", c_uscc in excl2 and excl2[c_uscc]["clause"] == "6.2" and
+            c_uscc not in candidates_of(s, task2["id"]), excl2.get(c_uscc))
     ind = s.sql("SELECT industry FROM enterprises WHERE uscc = ?", a_uscc)[0][0]
     st, task3 = planner.post("/api/tasks", dict(good, name="专项整治定向检查", mode="targeted", directed=True,
                                                 directed_reason="专项整治", filters={"industry": [ind]}, joint_units=[]))

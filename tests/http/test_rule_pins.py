@@ -57,6 +57,12 @@ t.check("the shipped rules pass their tests", rc == 0 and ", 0 failed" in out, o
 for v in ("0.001", "0.04", "0.06", "0.10"):
     expect_failure("sampling.general_min_ratio 0.05 -> " + v, "sampling.lua",
                    r"^(M\.general_min_ratio\s*=\s*)0\.05\b", r"\g<1>" + v)
+# 6.2: which once-a-year exceptions are scoped to key industries (the sentence names the industries for
+# complaints, the key-attention list and serious violations; 失信 is open to all by the preceding sentence).
+for field, now, other in (("complaints", "true", "false"), ("watchlist", "true", "false"),
+                          ("serious_violation", "true", "false"), ("dishonest", "false", "true")):
+    expect_failure(f"eligibility.key_industry_only.{field} {now} -> {other}", "eligibility.lua",
+                   r"^(\s*" + field + r"\s*=\s*)" + now + r",", r"\g<1>" + other + ",")
 # 7.3: the team minimum.
 for v in ("1", "3"):
     expect_failure("inspectors.min_team_size 2 -> " + v, "inspectors.lua", r"^(M\.min_team_size\s*=\s*)2\b", r"\g<1>" + v)
