@@ -9,6 +9,10 @@ M.publication_days = 20        -- 9.1: results entered and published within 20 w
 M.objection_review_days = 20   -- 9.2: objection reviewed within 20 working days of receipt
 M.feedback_days = 15           -- 9.2: feedback within 15 working days of the decision
 M.warning_days = 5             -- yellow when the deadline is this many working days away or fewer
+-- 9.2 "对抽查结果有异议的……" sets review and feedback periods but no period for filing an objection.
+-- This county's choice: an objection is admissible from the day the result is published until
+-- this many working days after it (the same length as the review period). Edit to change.
+M.objection_filing_days = 20
 
 -- Not a guideline value: the largest count add_working_days accepts (about 14 years), so that a
 -- mistyped or hostile count (1e12) fails at once instead of looping until the call's budget ends.
@@ -60,6 +64,29 @@ end
 -- publication_due(task_end) -> { date, days, reason, clause = "9.1", warning }
 function M.publication_due(task_end)
   return due(task_end, M.publication_days, "检查结果应于任务结束", "9.1")
+end
+
+-- objection_admissible(published, received) -> { ok, reason, clause = "9.2" }
+-- An objection lies only against a published result (9.2 follows 9.1's publication), so it cannot
+-- be received before the publication date, nor after the filing period above.
+function M.objection_admissible(published, received)
+  if type(published) ~= "string" or type(received) ~= "string" then
+    error("需要公示日期和异议收到日期（YYYY-MM-DD）", 2)
+  end
+  if received < published then
+    return { ok = false, clause = "9.2",
+             reason = string.format("异议收到日期（%s）早于检查结果公示日期（%s）：结果公示后方可提出异议",
+                                    received, published) }
+  end
+  local last = M.add_working_days(published, M.objection_filing_days)
+  if received > last.date then
+    return { ok = false, clause = "9.2",
+             reason = string.format("异议收到日期（%s）已超过提出期限：应于结果公示（%s）后%d个工作日内（%s前）提出",
+                                    received, published, M.objection_filing_days, last.date) }
+  end
+  return { ok = true, clause = "9.2",
+           reason = string.format("于结果公示（%s）后%d个工作日内（%s前）提出", published, M.objection_filing_days,
+                                  last.date) }
 end
 
 -- objection_review_due(received) -> { date, days, reason, clause = "9.2", warning }

@@ -91,12 +91,33 @@ json_t *objections_create(spot_ctx *c, json_t *in, spot_err *e)
         return spot_fail(e, SPOT_E_INPUT, "bad_date", "收到日期应为不晚于今天的 YYYY-MM-DD 日期"), NULL;
     char *err = NULL;
     long long result_id = json_integer_value(rid);
-    char *st = db_text(c->db, &err, "SELECT status FROM results WHERE id = ?", "i", result_id);
+    json_t *res = db_row(c->db, &err, "SELECT status, coalesce(published_date, '') AS published_date FROM results "
+                                      "WHERE id = ?", "i", result_id);
     if (err) return fail_db(e, err), NULL;
-    if (!st) return spot_fail(e, SPOT_E_INVALID, "unknown_result", "没有编号为 %lld 的检查结果", result_id), NULL;
-    int published = !strcmp(st, "published");
-    free(st);
-    if (!published) return spot_fail(e, SPOT_E_CONFLICT, "not_published", "只能对已公示的检查结果提出异议"), NULL;
+    if (!res) return spot_fail(e, SPOT_E_INVALID, "unknown_result", "没有编号为 %lld 的检查结果", result_id), NULL;
+    int published = !strcmp(json_string_value(json_object_get(res, "status")), "published");
+    json_t *pub_date = json_incref(json_object_get(res, "published_date"));
+    json_decref(res);
+    if (!published) {
+        json_decref(pub_date);
+        return spot_fail(e, SPOT_E_CONFLICT, "not_published", "只能对已公示的检查结果提出异议"), NULL;
+    }
+    /* 9.2: received within the filing period after publication (deadlines.objection_admissible) */
+    json_t *adm = decide_call(c, "deadlines", "objection_admissible", json_pack("[os]", pub_date, received), e);
+    if (!adm) return NULL;
+    json_t *a0 = json_array_get(adm, 0);
+    if (!json_is_object(a0) || !json_is_boolean(json_object_get(a0, "ok"))) {
+        json_decref(adm);
+        return spot_fail(e, SPOT_E_RULE, "rule_error", "规则 deadlines.objection_admissible 应返回 {ok, reason, clause}"), NULL;
+    }
+    if (!json_is_true(json_object_get(a0, "ok"))) {
+        spot_fail(e, SPOT_E_INVALID, "objection_not_admissible", "%s（第%s条）",
+                  json_string_value(json_object_get(a0, "reason")) ? json_string_value(json_object_get(a0, "reason")) : "",
+                  json_string_value(json_object_get(a0, "clause")) ? json_string_value(json_object_get(a0, "clause")) : "9.2");
+        json_decref(adm);
+        return NULL;
+    }
+    json_decref(adm);
     json_t *due = decide_deadline(c, "objection_review_due", received, today, e);
     if (!due) return NULL;
     const char *actor = ctx_actor(c);

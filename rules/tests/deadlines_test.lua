@@ -129,6 +129,21 @@ return {
     eq(lvl, "red"); assert(why:find("逾期", 1, true)); eq(clause, "10.1")
   end },
 
+  { "9.2: an objection is admissible from publication to 20 working days after it", function()
+    -- published Wed 2026-05-06; 9 May 2026 is an adjusted working day; 20 working days end 2026-06-02
+    local r = D.objection_admissible("2026-05-06", "2026-05-06")
+    eq(r.ok, true); eq(r.clause, "9.2")
+    eq(r.reason, "于结果公示（2026-05-06）后20个工作日内（2026-06-02前）提出")
+    eq(D.objection_admissible("2026-05-06", "2026-06-02").ok, true)
+    local late = D.objection_admissible("2026-05-06", "2026-06-03")
+    eq(late.ok, false); eq(late.clause, "9.2")
+    eq(late.reason, "异议收到日期（2026-06-03）已超过提出期限：应于结果公示（2026-05-06）后20个工作日内（2026-06-02前）提出")
+    local early = D.objection_admissible("2026-05-06", "2026-05-05")
+    eq(early.ok, false)
+    eq(early.reason, "异议收到日期（2026-05-05）早于检查结果公示日期（2026-05-06）：结果公示后方可提出异议")
+    eq(pcall(D.objection_admissible, nil, "2026-05-06"), false)
+  end },
+
   { "bad input is refused", function()
     eq(pcall(D.add_working_days, "2026-02-30", 3), false)
     eq(pcall(D.add_working_days, "2026-02-03", -1), false)

@@ -140,7 +140,7 @@ test('after login the user lands on the page they asked for', async () => {
 test('objection decision and feedback through inline forms, errors next to the fields', async () => {
   const { page, base } = env;
   assert.ok(S.result, 'set up done');
-  const obj = must(await S.head('POST', '/api/objections', { result_id: S.result, applicant: '高青某烟花爆竹公司', received: cst(-2), text: '消防通道已于检查前清理' }), 'objection');
+  const obj = must(await S.head('POST', '/api/objections', { result_id: S.result, applicant: '高青某烟花爆竹公司', received: cst(0), text: '消防通道已于检查前清理' }), 'objection');
   // head1 is logged in (previous test)
   await page.goto(`${base}/#/objections`);
   await page.click(`a[data-decide="${obj.id}"]`);
@@ -161,7 +161,7 @@ test('objection decision and feedback through inline forms, errors next to the f
   assert.equal(await page.inputValue('#f-objdec-reason'), '经复查，检查时消防通道确已清理', 'input kept');
   assert.equal(await page.inputValue('#f-objdec-decision'), 'upheld');
   await shot(page, 'followthrough-objection-error', { full: false });
-  await page.fill('#f-objdec-decided', cst(-1));
+  await page.fill('#f-objdec-decided', cst(0));
   await page.selectOption('#f-objdec-category', 'a');
   await page.click('#objection-decide button[type=submit]');
   await waitText(page, '#objection-decide .form-msg', /已决定：异议成立/);
@@ -169,7 +169,7 @@ test('objection decision and feedback through inline forms, errors next to the f
   // feedback: a date before the decision is refused next to the field
   allow(env, 'POST', `/api/objections/${obj.id}/feedback`, 400, { times: 1 });
   await page.waitForSelector('#objection-feedback', T);
-  await page.fill('#f-objfb-sent', cst(-2));
+  await page.fill('#f-objfb-sent', cst(-1));
   await page.click('#objection-feedback button[type=submit]');
   await waitText(page, '#f-objfb-sent-err', /反馈日期不能早于复核决定日期/);
   await page.fill('#f-objfb-sent', cst(0));
@@ -178,7 +178,7 @@ test('objection decision and feedback through inline forms, errors next to the f
   await waitText(page, 'main', /已反馈（head1）/);
   const o = must(await S.head('GET', `/api/objections/${obj.id}`), 'objection');
   assert.equal(o.decision, 'upheld');
-  assert.equal(o.decided, cst(-1));
+  assert.equal(o.decided, cst(0));
   assert.equal(o.feedback_sent, cst(0));
   assert.deepEqual(dialogs, [], 'no browser dialogs');
 });

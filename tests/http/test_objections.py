@@ -37,6 +37,25 @@ def published_result(s, admin, head, planner):
     return res["id"], draft["id"], a
 
 
+def backdate_publication(s, rid, date):
+    """Scenario setup: the result counts as published on `date` (the server publishes with today's date;
+    the objections below are dated in May and June 2026, within 20 working days of 2026-05-06). The
+    database refuses any change to a published result (trigger results_published_no_update), so the
+    setup lifts that trigger for this one UPDATE and restores it from its stored definition."""
+    import sqlite3
+    con = sqlite3.connect(s.db, timeout=30)
+    try:
+        (ddl,) = con.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND "
+                             "name = 'results_published_no_update'").fetchone()
+        with con:
+            con.execute("DROP TRIGGER results_published_no_update")
+            con.execute("UPDATE results SET published_date = ?, published_at = ? WHERE id = ?",
+                        (date, date + "T10:00:00+08:00", rid))
+            con.execute(ddl)
+    finally:
+        con.close()
+
+
 def rule(admin, fn, *args):
     st, ev = admin.post("/api/rules/eval", {"rule": "deadlines", "fn": fn, "args": list(args)})
     assert st == 200, (st, ev)
@@ -50,6 +69,7 @@ with Server(demo=True) as s:
     assert st == 201, (st, b)
     head2 = s.login("head2", "head2-password")
     rid, draft_id, member = published_result(s, admin, head, planner)
+    backdate_publication(s, rid, "2026-05-06")
 
     def count():
         return [s.sql(f"SELECT count(*) FROM {x}")[0][0] for x in ("objections", "result_corrections", "audit")]
@@ -61,6 +81,9 @@ with Server(demo=True) as s:
         ("draft result", planner, dict(good, result_id=draft_id), 409, "not_published"),
         ("bad date", planner, dict(good, received="2026-02-30"), 400, "bad_date"),
         ("future date", planner, dict(good, received="2999-01-01"), 400, "bad_date"),
+        ("received before publication (9.2)", planner, dict(good, received="2026-05-05"), 422, "objection_not_admissible"),
+        ("received after the filing period (9.2)", planner, dict(good, received="2026-06-03"), 422,
+         "objection_not_admissible"),
         ("no text", planner, dict(good, text=""), 400, "bad_request"),
         ("result_id as text", planner, dict(good, result_id=str(rid)), 400, "bad_request"),
         ("unknown field", planner, dict(good, colour=1), 400, "unknown_field"),
@@ -141,9 +164,10 @@ with Server(demo=True) as s:
 
     # a rejected objection: no correction; feedback not sent in time shows in accountability
     ncorr = s.sql("SELECT count(*) FROM result_corrections")[0][0]
-    st, o2 = planner.post("/api/objections", dict(good, received="2026-09-01"))
+    st, o2 = planner.post("/api/objections", dict(good, received="2026-05-26"))
+    assert st == 201, (st, o2)
     st, d2 = head.post(f"/api/objections/{o2['id']}/decide", {"decision": "rejected", "reason": "理由不成立",
-                                                              "decided": "2026-09-10"})
+                                                              "decided": "2026-06-04"})
     t.check("a rejected objection opens no correction", st == 200 and d2["correction_id"] is None and
             s.sql("SELECT count(*) FROM result_corrections")[0][0] == ncorr, (st, d2))
     st, acc = auditor.get("/api/accountability")

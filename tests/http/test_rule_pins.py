@@ -63,6 +63,10 @@ for field, now, other in (("complaints", "true", "false"), ("watchlist", "true",
                           ("serious_violation", "true", "false"), ("dishonest", "false", "true")):
     expect_failure(f"eligibility.key_industry_only.{field} {now} -> {other}", "eligibility.lua",
                    r"^(\s*" + field + r"\s*=\s*)" + now + r",", r"\g<1>" + other + ",")
+# 9.2: the objection filing period (a county's choice, pinned like the guideline's periods).
+for v in ("15", "19", "21", "30"):
+    expect_failure("deadlines.objection_filing_days 20 -> " + v, "deadlines.lua",
+                   r"^(M\.objection_filing_days\s*=\s*)20\b", r"\g<1>" + v)
 # 7.3: the team minimum.
 for v in ("1", "3"):
     expect_failure("inspectors.min_team_size 2 -> " + v, "inspectors.lua", r"^(M\.min_team_size\s*=\s*)2\b", r"\g<1>" + v)
