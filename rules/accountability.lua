@@ -138,6 +138,71 @@ function M.situations(state, today)
   return list
 end
 
+-- ---- 10.2: an inspected unit later has an accident or a problem is found (SPEC §11) ----
+-- 10.2 protects the inspectors who checked the unit before: their responsibility is exempted when one
+-- of these grounds holds. Staff choose a ground and explain it; a head decides.
+M.incident_grounds = {
+  { code = "a", label = "已按照抽查计划和工作细则依法履行检查职责", needs_inspection = true },
+  { code = "b", label = "因现有检查手段或技术条件限制无法发现问题", needs_inspection = true },
+  { code = "c", label = "发生的安全事故或问题与抽查事项、检查行为无直接关联", needs_inspection = false },
+  { code = "d", label = "因第三方提供虚假材料、报告导致检查结论失实", needs_inspection = true },
+  { code = "e", label = "法律法规规定的其他可以免责的情形", needs_inspection = false },
+}
+-- How far back an inspection counts as "before the incident" (calendar days). Not a guideline value:
+-- one year, the period of 6.2's once-a-year draw.
+M.incident_lookback_days = 365
+local GROUND = {}
+for _, g in ipairs(M.incident_grounds) do GROUND[g.code] = g end
+
+-- incident_review(incident, inspections) -> { inspections, grounds, reason, clause = "10.2" }
+-- incident = { date = "YYYY-MM-DD" }; inspections = the unit's inspection record, each
+-- { ref, origin, date, end_date?, name?, result? }. Lists the inspections dated before the incident
+-- within incident_lookback_days (newest first) and, for every ground a–e, whether it can be claimed.
+function M.incident_review(incident, inspections)
+  local cal = rules.calendar
+  local day = cal.to_days(incident.date)
+  local before = {}
+  for _, i in ipairs(inspections or {}) do
+    local d = cal.to_days(i.date)
+    if d < day and day - d <= M.incident_lookback_days then before[#before + 1] = i end
+  end
+  table.sort(before, function(x, y) return x.date > y.date end)
+  local grounds = {}
+  for _, g in ipairs(M.incident_grounds) do
+    local ok = (not g.needs_inspection) or #before > 0
+    grounds[#grounds + 1] = {
+      code = g.code, label = g.label, clause = "10.2", available = ok,
+      reason = ok and ("可主张：" .. g.label .. "（须说明理由并经负责人决定）")
+                  or "事发前" .. M.incident_lookback_days .. "日内无检查记录，不适用此情形",
+    }
+  end
+  local reason
+  if #before == 0 then
+    reason = string.format("%s发生事故或发现问题；事发前%d日内该单位无检查记录，不涉及检查人员履职责任",
+                           incident.date, M.incident_lookback_days)
+  else
+    reason = string.format("%s发生事故或发现问题；事发前%d日内该单位接受检查%d次（最近一次%s），"
+                           .. "检查人员可按第10.2条主张免责情形", incident.date, M.incident_lookback_days,
+                           #before, before[1].date)
+  end
+  return { inspections = json_array(before), grounds = grounds, reason = reason, clause = "10.2" }
+end
+
+-- incident_ground(code, review) -> { ok, reason, clause = "10.2" }: whether ground `code` may be
+-- claimed for an incident with this review (from incident_review).
+function M.incident_ground(code, review)
+  local g = GROUND[code]
+  if not g then
+    return { ok = false, clause = "10.2", reason = "不属于第10.2条规定的免责情形：" .. tostring(code) }
+  end
+  for _, x in ipairs(review and review.grounds or {}) do
+    if x.code == code and not x.available then
+      return { ok = false, clause = "10.2", reason = "“" .. g.label .. "”：" .. x.reason }
+    end
+  end
+  return { ok = true, clause = "10.2", reason = "主张第10.2条免责情形：" .. g.label }
+end
+
 -- exempt(kind, code) -> { ok, reason, clause = "10.2" }
 function M.exempt(kind, code)
   local k = KIND[kind]

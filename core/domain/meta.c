@@ -23,6 +23,7 @@ static const struct {
     {"inspector_levels", "inspectors", "level_labels"},     /* {county, township} */
     {"accountability_kinds", "accountability", "kinds"},    /* [{code, label}] (10.1) */
     {"exemption_reasons", "accountability", "exemption_reasons"}, /* [{code, label, clause, applies_to}] */
+    {"incident_grounds", "accountability", "incident_grounds"}, /* [{code, label, needs_inspection}] (10.2) */
 };
 #define META_NFIELDS (sizeof META_FIELDS / sizeof META_FIELDS[0])
 

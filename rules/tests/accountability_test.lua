@@ -110,4 +110,34 @@ return {
     eq(A.exempt("not_published", "too_busy").ok, false)
     eq(A.exempt("no_such_kind", "other").ok, false)
   end },
+
+  { "10.2 incident: inspections before it within a year, newest first, and the grounds a–e", function()
+    local recs = {
+      { ref = "task:1", origin = "random", date = "2026-03-02" },
+      { ref = "case:4", origin = "case", date = "2026-05-10" },
+      { ref = "task:9", origin = "random", date = "2026-07-01" },   -- after the incident
+      { ref = "task:0", origin = "random", date = "2025-06-01" },   -- more than 365 days before
+    }
+    local r = A.incident_review({ date = "2026-06-15" }, recs)
+    eq(#r.inspections, 2); eq(r.inspections[1].ref, "case:4"); eq(r.inspections[2].ref, "task:1")
+    eq(r.clause, "10.2")
+    eq(r.reason, "2026-06-15发生事故或发现问题；事发前365日内该单位接受检查2次（最近一次2026-05-10），检查人员可按第10.2条主张免责情形")
+    eq(#r.grounds, 5)
+    local codes = {}
+    for _, g in ipairs(r.grounds) do codes[#codes + 1] = g.code; eq(g.available, true) end
+    eq(table.concat(codes, ","), "a,b,c,d,e")
+    eq(A.incident_ground("a", r).ok, true)
+    eq(A.incident_ground("z", r).ok, false)
+  end },
+
+  { "10.2 incident without an earlier inspection: grounds that need one are not available", function()
+    local r = A.incident_review({ date = "2026-06-15" }, { { ref = "task:9", origin = "random", date = "2026-07-01" } })
+    eq(#r.inspections, 0)
+    eq(r.reason, "2026-06-15发生事故或发现问题；事发前365日内该单位无检查记录，不涉及检查人员履职责任")
+    local avail = {}
+    for _, g in ipairs(r.grounds) do avail[g.code] = g.available end
+    eq(avail.a, false); eq(avail.b, false); eq(avail.c, true); eq(avail.d, false); eq(avail.e, true)
+    local no = A.incident_ground("a", r)
+    eq(no.ok, false); eq(no.clause, "10.2")
+  end },
 }
