@@ -18,10 +18,13 @@ M.min_team_size = 2     -- 7.3: at least 2 inspectors per target
 M.workload_slack = 1    -- cap = ceil(units * team_size / inspectors) + slack
 
 -- 7.3: the only reasons a drawn inspector may be replaced.
+-- 7.3 "因工作岗位调整、工作冲突、身体健康等原因无法参加检查的……经执行单位批准后更换": the code
+-- `conflict` is a clash of work (工作冲突, e.g. another duty on the same days), not a conflict of
+-- interest -- that is recusal (回避, POST /api/conflicts, rules.inspectors.conflict).
 M.replacement_reasons = {
-  job_change = "工作调动",
-  conflict = "利益冲突",
-  health = "身体原因",
+  job_change = "工作岗位调整",
+  conflict = "工作冲突",
+  health = "身体健康原因",
 }
 
 M.level_labels = { county = "县级", township = "乡镇级" }
@@ -203,7 +206,7 @@ function M.replacement(code)
              reason = "因" .. label .. "可更换检查人员，须经执行单位批准，从其他持证人员中重新抽取" }
   end
   return { ok = false, clause = "7.3",
-           reason = "已抽取的检查人员仅因工作调动、利益冲突或身体原因方可更换" }
+           reason = "已抽取的检查人员仅因工作岗位调整、工作冲突或身体健康原因方可更换（利益冲突应申请回避）" }
 end
 
 -- Decisions are returned as fresh copies of the shared constants above, so a caller that

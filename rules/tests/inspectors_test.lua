@@ -149,10 +149,11 @@ return {
 
   { "replacement only for job change, conflict, health", function()
     local R = I.replacement_reasons
-    eq({ R.job_change, R.conflict, R.health }, { "工作调动", "利益冲突", "身体原因" })
+    eq({ R.job_change, R.conflict, R.health }, { "工作岗位调整", "工作冲突", "身体健康原因" })
     eq(I.replacement("job_change").ok, true)
     eq(I.replacement("conflict").ok, true)
     eq(I.replacement("health").ok, true)
     eq(I.replacement("vacation").ok, false)
+    eq(I.replacement("vacation").reason, "已抽取的检查人员仅因工作岗位调整、工作冲突或身体健康原因方可更换（利益冲突应申请回避）")
   end },
 }

@@ -220,7 +220,7 @@ with Server(demo=True) as s:
             [x["code"] for x in meta["risk_levels"]] == ["red", "orange", "yellow", "blue"] and
             meta["credit_levels"][2] == {"code": "dishonest", "label": "失信"} and
             meta["unit_statuses"][1] == {"code": "closed", "label": "注销"} and
-            meta["replacement_reasons"] == {"job_change": "工作调动", "conflict": "利益冲突", "health": "身体原因"} and
+            meta["replacement_reasons"] == {"job_change": "工作岗位调整", "conflict": "工作冲突", "health": "身体健康原因"} and
             meta["inspector_levels"] == {"county": "县级", "township": "乡镇级"} and
             meta["category_labels"] == {"key": "重点", "general": "一般"} and
             [x["code"] for x in meta["special_cases"]] == ["a", "b", "c", "d", "e"] and
