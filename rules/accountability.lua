@@ -10,6 +10,9 @@
 --                   finding, red after
 --   objection_late  objection not decided: yellow near the 9.2 review deadline, red after
 --   feedback_late   decision made, feedback not sent: yellow near the 9.2 feedback deadline, red after
+--   coverage_low    5.1.2 over the year: the general-industry units drawn by the year's dispatched tasks
+--                   are fewer than rules.sampling.general_min_ratio of the directory's active general
+--                   units: yellow from coverage_warning_month of that year, red once the year is over
 -- Only yellow and red situations are listed.
 
 local M = {}
@@ -25,7 +28,12 @@ M.kinds = {
   { code = "not_referred",   label = "涉嫌犯罪未移送公安机关" },
   { code = "objection_late", label = "异议未按时复核" },
   { code = "feedback_late",  label = "复核结果未按时反馈" },
+  { code = "coverage_low",   label = "一般检查对象年度抽查比例不足" },
 }
+
+-- 5.1.2 "各级对管辖权限内的一般检查对象按不少于5%的比例抽查" is a yearly obligation over the whole
+-- directory, not a per-task floor only: from this month on, a shortfall of the current year shows.
+M.coverage_warning_month = 10
 local KIND = {}
 for _, k in ipairs(M.kinds) do KIND[k.code] = k end
 
@@ -127,7 +135,35 @@ local function objection_situations(list, o, today, dl)
   end
 end
 
--- situations(state, today) -> list (tasks, then referrals, then objections, each in input order)
+local function coverage_situations(list, cov, today)
+  local floor = rules.sampling.general_min_ratio
+  local category_code = rules.categories.category_code
+  local units, drawn = 0, 0
+  for _, x in ipairs(cov.industries or {}) do
+    if category_code(x.industry) == "general" then
+      units = units + (x.units or 0)
+      drawn = drawn + (x.drawn or 0)
+    end
+  end
+  if units == 0 then return end
+  local need = math.tointeger(math.ceil(units * floor - 1e-9))
+  if drawn >= need then return end
+  local year, month = tonumber(today:sub(1, 4)), tonumber(today:sub(6, 7))
+  local level
+  if cov.year < year then level = "red"
+  elseif cov.year == year and month >= M.coverage_warning_month then level = "yellow"
+  else return end
+  local pct = string.format("%.2f", floor * 100):gsub("0+$", ""):gsub("%.$", "")
+  list[#list + 1] = {
+    kind = "coverage_low", object = "year:" .. tostring(cov.year), level = level, clause = "5.1.2",
+    reason = string.format("%s：%d年名录库一般行业检查对象%d户，应抽查不少于%s%%（%d户），已抽查%d户%s",
+      KIND.coverage_low.label, cov.year, units, pct, need, drawn,
+      level == "red" and "，年度已结束" or "，年底前应补足"),
+  }
+end
+
+-- situations(state, today) -> list (tasks, then referrals, then objections, then coverage, each in
+-- input order)
 function M.situations(state, today)
   local dl, cal = rules.deadlines, rules.calendar
   cal.to_days(today)   -- validates today
@@ -135,6 +171,7 @@ function M.situations(state, today)
   for _, t in ipairs(state.tasks or {}) do task_situations(list, t, today, dl, cal) end
   for _, r in ipairs(state.referrals or {}) do referral_situations(list, r, today, cal) end
   for _, o in ipairs(state.objections or {}) do objection_situations(list, o, today, dl) end
+  for _, cv in ipairs(state.coverage or {}) do coverage_situations(list, cv, today) end
   return list
 end
 

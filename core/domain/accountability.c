@@ -1,8 +1,9 @@
 /* accountability.c: accountability (clauses 10.1, 10.2). The state handed to
  * accountability.situations(state, today) (rules/README.md): tasks that ended before today (not
  * drafts) with their unit, entered and published result counts; referrals still to be made;
- * objections not closed. Exemptions name an object "task:N", "referral:N" or "objection:N" that
- * must exist.
+ * objections not closed; per year (this and the last) and industry, the active units and the units
+ * drawn (5.1.2 coverage). Exemptions name an object "task:N", "referral:N", "objection:N" that must
+ * exist, or "year:YYYY".
  */
 #include "accountability.h"
 #include "audit.h"
@@ -45,7 +46,23 @@ static json_t *state_of(sqlite3 *db, const char *today, char **err)
     json_t *objs = db_rows(db, err, "SELECT id, received, review_due, decided, feedback_due, feedback_sent FROM objections "
                                     "WHERE status <> 'closed' ORDER BY id", "");
     if (!objs) { json_decref(tasks); json_decref(refs); return NULL; }
-    return json_pack("{so so so}", "tasks", tasks, "referrals", refs, "objections", objs);
+    /* 5.1.2 over the year: per industry, the active units of the directory and the distinct units
+     * drawn by dispatched tasks of that year (this year and the last); the rules decide which
+     * industries are general and what the floor is. */
+    json_t *cov = json_array();
+    int year = atoi(today);
+    for (int y = year - 1; y <= year && cov; y++) {
+        json_t *ind = db_rows(db, err,
+            "SELECT e.industry, count(*) AS units, "
+            "count(DISTINCT CASE WHEN d.enterprise_id IS NOT NULL THEN e.id END) AS drawn "
+            "FROM enterprises e LEFT JOIN (SELECT DISTINCT u.enterprise_id FROM task_units u JOIN tasks t ON t.id = u.task_id "
+            "WHERE t.year = ? AND t.status = 'dispatched') d ON d.enterprise_id = e.id "
+            "WHERE e.status = 'active' GROUP BY e.industry ORDER BY e.industry", "i", (long long)y);
+        if (!ind) { json_decref(cov); cov = NULL; break; }
+        json_array_append_new(cov, json_pack("{si so}", "year", y, "industries", ind));
+    }
+    if (!cov) { json_decref(tasks); json_decref(refs); json_decref(objs); return NULL; }
+    return json_pack("{so so so so}", "tasks", tasks, "referrals", refs, "objections", objs, "coverage", cov);
 }
 
 json_t *accountability_situations(spot_ctx *c, const char *q, spot_err *e)
@@ -90,6 +107,7 @@ static int object_exists(spot_ctx *c, const char *object, spot_err *e)
         {"task:", "SELECT count(*) FROM tasks WHERE id = ?"},
         {"referral:", "SELECT count(*) FROM followups WHERE id = ? AND kind = 'referral'"},
         {"objection:", "SELECT count(*) FROM objections WHERE id = ?"},
+        {"year:", "SELECT ? BETWEEN 2000 AND 2999"},
     };
     for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++) {
         size_t n = strlen(KINDS[i].prefix);

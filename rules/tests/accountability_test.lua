@@ -140,4 +140,20 @@ return {
     local no = A.incident_ground("a", r)
     eq(no.ok, false); eq(no.clause, "10.2")
   end },
+
+  { "5.1.2 over the year: general coverage below 5% is red once the year is over, yellow from October", function()
+    local function cov(year, drawn)
+      return { year = year, industries = { { industry = "机械", units = 57, drawn = drawn },
+                                          { industry = "危险化学品", units = 20, drawn = 0 } } }
+    end
+    local l = A.situations({ coverage = { cov(2025, 1) } }, "2026-01-10")
+    eq(#l, 1)
+    eq(l[1].kind, "coverage_low"); eq(l[1].object, "year:2025"); eq(l[1].level, "red"); eq(l[1].clause, "5.1.2")
+    eq(l[1].reason, "一般检查对象年度抽查比例不足：2025年名录库一般行业检查对象57户，应抽查不少于5%（3户），已抽查1户，年度已结束")
+    eq(#A.situations({ coverage = { cov(2026, 1) } }, "2026-06-01"), 0)
+    local y = A.situations({ coverage = { cov(2026, 2) } }, "2026-10-08")
+    eq(#y, 1); eq(y[1].level, "yellow")
+    eq(y[1].reason, "一般检查对象年度抽查比例不足：2026年名录库一般行业检查对象57户，应抽查不少于5%（3户），已抽查2户，年底前应补足")
+    eq(#A.situations({ coverage = { cov(2025, 3) } }, "2026-01-10"), 0)   -- 3 of 57 meets the floor
+  end },
 }

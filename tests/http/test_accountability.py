@@ -65,6 +65,27 @@ with Server(demo=True) as s:
     st, body = admin.get("/api/accountability")
     t.check("admin reads accountability", st == 200, st)
 
+    # ---- 5.1.2 over the year: the 2025 task drew key-industry units only ----
+    GENERAL = ("建材", "机械", "轻工", "纺织", "烟草", "商贸")
+    marks = ",".join("?" * len(GENERAL))
+    units = s.sql(f"SELECT count(*) FROM enterprises WHERE status = 'active' AND industry IN ({marks})", *GENERAL)[0][0]
+    drawn = s.sql("SELECT count(DISTINCT u.enterprise_id) FROM task_units u JOIN tasks t ON t.id = u.task_id "
+                  "JOIN enterprises e ON e.id = u.enterprise_id WHERE t.year = 2025 AND t.status = 'dispatched' "
+                  f"AND e.status = 'active' AND e.industry IN ({marks})", *GENERAL)[0][0]
+    need = -(-units * 5 // 100)
+    st, acc = auditor.get("/api/accountability?today=2026-01-10")
+    cov = [x for x in acc["situations"] if x["kind"] == "coverage_low" and x["object"] == "year:2025"]
+    t.check("a year whose tasks drew none of its general-industry units is flagged once it is over (5.1.2, red)",
+            units > 0 and drawn == 0 and len(cov) == 1 and cov[0]["level"] == "red" and cov[0]["clause"] == "5.1.2" and
+            cov[0]["reason"] == f"一般检查对象年度抽查比例不足：2025年名录库一般行业检查对象{units}户，应抽查不少于5%"
+                                f"（{need}户），已抽查0户，年度已结束", (units, drawn, cov))
+    st, acc = auditor.get("/api/accountability?today=2025-06-10")
+    t.check("before October of that year the shortfall is not yet flagged",
+            st == 200 and not [x for x in acc["situations"] if x["object"] == "year:2025"], acc)
+    st, acc = auditor.get("/api/accountability?today=2025-10-09")
+    cov = [x for x in acc["situations"] if x["object"] == "year:2025"]
+    t.check("from October it shows as yellow", len(cov) == 1 and cov[0]["level"] == "yellow", cov)
+
     # ---- exemptions (10.2) ----
     def count():
         return [s.sql(f"SELECT count(*) FROM {x}")[0][0] for x in ("exemptions", "audit")]
