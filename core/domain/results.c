@@ -217,7 +217,11 @@ static json_t *check_records(spot_ctx *c, json_t *task, const char *uscc, json_t
                 goto fail;
             }
         }
-        if (json_is_string(cat)) {
+        if (!json_is_string(cat)) { /* no default: an unanswered checkpoint must not read as "a" (8.4) */
+            spot_fail(e, SPOT_E_INPUT, "unanswered", "第 %zu 条记录：请选择该检查要点的结果类别（每个检查要点都须作答）", i + 1);
+            goto fail;
+        }
+        {
             json_t *label = NULL;
             int fu = 0;
             if (category_of(c, json_string_value(cat), &label, &fu, e) != 0) goto fail;

@@ -102,7 +102,7 @@ test('drawn units show company names before and after the lock', async () => {
   }
   const res = must(await ins[0]('POST', `/api/tasks/${task.id}/results`, {
     uscc: team.uscc, category: 'e', summary: '消防通道堆放杂物，已责令改正',
-    records: item.checkpoints.map((cp) => ({ item_id: item.id, checkpoint_id: cp.id, finding: '符合要求' })),
+    records: item.checkpoints.map((cp) => ({ item_id: item.id, checkpoint_id: cp.id, category: 'a', finding: '符合要求' })),
   }), 'entry');
   S.result = res.id;
   for (const c of ins) must(await c('POST', `/api/results/${res.id}/sign`), 'sign');

@@ -63,7 +63,13 @@ test('result entry per checkpoint, sign-off, review and publication', async () =
   await page.waitForSelector('#result-save');
   const selects = await page.$$('main select[name^="cat-"]');
   assert.ok(selects.length > 0, 'one row per checkpoint');
+  // no checkpoint is pre-answered, and saving with one unanswered is refused in the page
+  for (const s of selects) assert.equal(await s.inputValue(), '', 'no default category');
+  await page.click('#result-save');
+  await page.waitForSelector('#result-save-msg .msg-error');
+  assert.match(await page.textContent('#result-save-msg'), /第 1 个检查要点尚未选择结果类别/);
   await selects[0].selectOption('e');
+  for (const s of selects.slice(1)) await s.selectOption('a');
   await page.fill('main textarea[name^="note-"]', '消防通道堆放杂物，已责令当场改正');
   await page.selectOption('#result-category', 'e');
   await page.fill('#result-summary', '发现问题已责令改正');

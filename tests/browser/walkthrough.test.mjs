@@ -173,6 +173,7 @@ test('a newcomer runs a task through to a published, verified result using only 
   const cats = await page.$$('main select[name^="cat-"]');
   assert.ok(cats.length >= 2, 'one row per checkpoint');
   await cats[0].selectOption('e');
+  for (const c of cats.slice(1)) await c.selectOption('a');
   const notes = await page.$$('main textarea[name^="note-"]');
   await notes[0].fill('消防通道堆放杂物，已责令当场改正');
   for (const t of notes.slice(1)) await t.fill('符合要求');

@@ -55,7 +55,7 @@ with Server(demo=True) as s:
 
     st, res = a.post(f"/api/tasks/{tid}/results", {
         "uscc": team["uscc"], "category": "e", "summary": "消防通道堆放杂物，已责令改正",
-        "records": [{"item_id": item["id"], "checkpoint_id": cp["id"], "finding": "符合要求"} for cp in item["checkpoints"]]})
+        "records": [{"item_id": item["id"], "checkpoint_id": cp["id"], "category": "a", "finding": "符合要求"} for cp in item["checkpoints"]]})
     assert st == 201, (st, res)
     rid = res["id"]
     for c in members:

@@ -39,7 +39,7 @@ with Server(demo=True, env={"SPOTCHECK_UPLOAD_MAX": str(UPLOAD_MAX)}) as s:
     good = {"uscc": uscc, "category": "e", "summary": "消防通道堆放杂物，已责令当场改正",
             "records": [{"item_id": item["id"], "checkpoint_id": cps[0]["id"], "category": "e",
                          "finding": "消防通道堆放杂物"}] +
-                       [{"item_id": item["id"], "checkpoint_id": c["id"], "finding": "符合要求"} for c in cps[1:]]}
+                       [{"item_id": item["id"], "checkpoint_id": c["id"], "category": "a", "finding": "符合要求"} for c in cps[1:]]}
 
     outsider = None
     if other_team:
@@ -59,6 +59,8 @@ with Server(demo=True, env={"SPOTCHECK_UPLOAD_MAX": str(UPLOAD_MAX)}) as s:
         ("checkpoint of another item", a, f"/api/tasks/{tid}/results",
          dict(good, records=[dict(good["records"][0], checkpoint_id=999999)]), 422, "unknown_checkpoint"),
         ("records not a list", a, f"/api/tasks/{tid}/results", dict(good, records="x"), 400, None),
+        ("a checkpoint left unanswered (no default category)", a, f"/api/tasks/{tid}/results",
+         dict(good, records=[{k: v for k, v in good["records"][0].items() if k != "category"}]), 400, "unanswered"),
         ("planner may not enter (谁检查、谁录入)", planner, f"/api/tasks/{tid}/results", good, 403, None),
         ("unknown task", a, "/api/tasks/999999/results", good, 404, "not_found"),
     ]:

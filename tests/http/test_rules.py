@@ -224,7 +224,9 @@ with Server(demo=True) as s:
             meta["inspector_levels"] == {"county": "县级", "township": "乡镇级"} and
             meta["category_labels"] == {"key": "重点", "general": "一般"} and
             [x["code"] for x in meta["special_cases"]] == ["a", "b", "c", "d", "e"] and
-            len(meta["accountability_kinds"]) == 6 and len(meta["exemption_reasons"]) == 5 and
+            [x["code"] for x in meta["accountability_kinds"]] == ["not_checked", "delayed", "not_published", "not_referred",
+                                                                  "objection_late", "feedback_late", "coverage_low"] and
+            len(meta["exemption_reasons"]) == 5 and
             meta["generation"] == admin.get("/api/rules")[1]["generation"], meta)
     st2, meta2 = admin.get("/api/public/meta")
     t.check("meta: the same reply for staff, from the cache", st2 == 200 and meta2 == meta)

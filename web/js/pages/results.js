@@ -83,29 +83,46 @@ async function unitPage(ctx, taskId, uscc) {
   // One row per checkpoint: finding + category.
   const rows = checkpoints.map((c) => {
     const rec = existing.get(c.id) || {};
-    const cat = h('select', { name: `cat-${c.id}`, 'aria-label': `结果类别：${c.text}`, disabled: !editable }, catOpts().map(([v, l]) => h('option', { value: v, selected: (rec.category || 'a') === v }, l)));
+    // No default: a checkpoint nobody answered must not read as "a. 未发现问题".
+    const cat = h('select', { name: `cat-${c.id}`, 'aria-label': `结果类别：${c.text}`, disabled: !editable },
+      [h('option', { value: '', selected: !rec.category }, '请选择'), ...catOpts().map(([v, l]) => h('option', { value: v, selected: rec.category === v }, l))]);
     const note = h('textarea', { name: `note-${c.id}`, rows: 2, 'aria-label': `检查情况：${c.text}`, disabled: !editable, placeholder: '检查情况、发现的问题' });
     note.value = rec.finding || rec.note || '';
     return { c, cat, note };
   });
-  const overall = h('select', { id: 'result-category', disabled: !editable }, catOpts().map(([v, l]) => h('option', { value: v, selected: (result && result.category) === v }, l)));
+  const overall = h('select', { id: 'result-category', disabled: !editable },
+    [h('option', { value: '', selected: !(result && result.category) }, '请选择'), ...catOpts().map(([v, l]) => h('option', { value: v, selected: (result && result.category) === v }, l))]);
   // The unit's category follows the checkpoints until it is chosen by hand.
   let overallTouched = !!(result && result.category);
   overall.addEventListener('change', () => { overallTouched = true; });
   for (const { cat } of rows) {
     cat.addEventListener('change', () => {
       if (overallTouched) return;
-      const worst = rows.map((r) => r.cat.value).filter((v) => v !== 'a').pop();
-      overall.value = worst || 'a';
+      const values = rows.map((r) => r.cat.value);
+      const worst = values.filter((v) => v && v !== 'a').pop();
+      overall.value = worst || (values.every((v) => v === 'a') ? 'a' : '');
     });
   }
   const summary = h('textarea', { id: 'result-summary', rows: 3, disabled: !editable, placeholder: '例如：发现消防通道堵塞，已责令当场改正' });
   summary.value = (result && (result.summary || result.note)) || '';
-  const saveMsg = h('div', { class: 'form-msg' });
+  const saveMsg = h('div', { class: 'form-msg', id: 'result-save-msg' });
   const save = h('button', { type: 'button', class: status ? null : 'primary', id: 'result-save', disabled: !editable }, !status ? '提交检查记录' : (result.signatures || []).length ? '保存修改（已有签名将被清除，需重新签名）' : '保存修改');
   save.addEventListener('click', async () => {
-    save.disabled = true;
     mount(saveMsg);
+    // Every checkpoint answered and the unit's category chosen before anything is sent.
+    const missing = rows.findIndex(({ cat }) => !cat.value);
+    for (const { cat } of rows) cat.setAttribute('aria-invalid', cat.value ? 'false' : 'true');
+    if (missing >= 0) {
+      mount(saveMsg, msg('error', `第 ${missing + 1} 个检查要点尚未选择结果类别：每个检查要点都须作答。`));
+      rows[missing].cat.focus();
+      return;
+    }
+    if (!overall.value) {
+      mount(saveMsg, msg('error', '请选择该单位的检查结果类别。'));
+      overall.focus();
+      return;
+    }
+    save.disabled = true;
     try {
       const body = {
         uscc, category: overall.value, summary: summary.value,
