@@ -6,13 +6,13 @@ SPOT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Debian packages building and running need (scripts/start): compiler and CMake, the libraries,
 # cmocka and python3 (CMake configures the tests too), Debian's CodeMirror (served to the rule editor).
 SPOT_PACKAGES="build-essential cmake pkg-config libsqlite3-dev liblua5.4-dev libmicrohttpd-dev \
-libjansson-dev libcmocka-dev libsodium-dev libcsv-dev libedit-dev python3 libjs-codemirror"
+libjansson-dev libcmocka-dev libsodium-dev libcsv-dev libedit-dev libxlsxwriter-dev libzip-dev libexpat1-dev python3 libjs-codemirror"
 
 # Only the tests and benchmarks (scripts/test, scripts/bench) need these: sanitizers (clang), browser
 # tests (chromium, nodejs/npm, a CJK font), deployment tests (nginx, openssl, systemd, man page tools,
 # file, git), the sqlite3 shell and lua5.4 as peers, wrk, tmux.
 SPOT_TEST_PACKAGES="file git sqlite3 lua5.4 tmux clang libclang-rt-14-dev wrk nginx-light openssl systemd \
-groff-base man-db chromium nodejs fonts-wqy-microhei"
+groff-base man-db chromium nodejs fonts-wqy-microhei python3-openpyxl"
 
 # spot_install [PACKAGES]: install the missing ones of PACKAGES (default: $SPOT_PACKAGES).
 spot_install() {

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "db.h"
 #include "worker.h"
+#include "xlsx.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -554,16 +555,20 @@ static int sb_field(struct sbuf *b, const char *s, int first)
     return sb_put(b, "\"", 1);
 }
 
-char *dir_export(spot_ctx *c, const dir_kind *k, json_t *query, size_t *len, spot_err *e)
+char *dir_export(spot_ctx *c, const dir_kind *k, json_t *query, int xlsx, size_t *len, spot_err *e)
 {
     industry_set *ind = NULL;
     struct qb *q = calloc(1, sizeof *q);
-    char why[256], order[256], *err = NULL, *sql = NULL;
+    char why[256], order[256], *err = NULL, *sql = NULL, *out = NULL;
+    char (*cell)[DIR_VALUE_MAX] = malloc((DIR_MAX_FIELDS + 1) * sizeof *cell);
+    const char *cells[DIR_MAX_FIELDS + 1], *labels[DIR_MAX_FIELDS + 1];
+    int types[DIR_MAX_FIELDS + 1];
     sqlite3_stmt *st = NULL;
     struct sbuf b = {0};
-    int reveal = ctx_has_role(c, ROLE_ADMIN), ok = 0;
+    xlsx_writer *x = NULL;
+    int reveal = ctx_has_role(c, ROLE_ADMIN);
     *len = 0;
-    if (!q) goto oom;
+    if (!q || !cell) goto oom;
     if (k->with_category) {
         ind = malloc(sizeof *ind);
         if (!ind || industries_load(c->w->lua, ind, &err) != 0) {
@@ -577,13 +582,24 @@ char *dir_export(spot_ctx *c, const dir_kind *k, json_t *query, size_t *len, spo
     }
     int nf = 0;
     const char *cols[DIR_MAX_FIELDS];
-    if (sb_put(&b, "\xEF\xBB\xBF", 3)) goto oom; /* BOM: Excel reads the file as UTF-8 */
     for (const vfield *f = k->fields; f->name; f++, nf++) {
         cols[nf] = f->name;
-        if (sb_field(&b, f->label, nf == 0)) goto oom;
+        labels[nf] = f->label;
+        types[nf] = f->type == VF_DATE ? XLSX_DATE : f->type == VF_COUNT ? XLSX_NUMBER : XLSX_TEXT;
     }
-    if (k->with_category && sb_field(&b, "类别", 0)) goto oom;
-    if (sb_put(&b, "\r\n", 2)) goto oom;
+    int ncell = nf;
+    if (k->with_category) labels[ncell] = "类别", types[ncell++] = XLSX_TEXT;
+    if (xlsx) {
+        if (!(x = xlsx_new(k->what, &err)) || xlsx_header(x, ncell, labels, types, &err)) {
+            spot_fail_db(e, k->table, err), err = NULL;
+            goto done;
+        }
+    } else {
+        if (sb_put(&b, "\xEF\xBB\xBF", 3)) goto oom; /* BOM: Excel reads the file as UTF-8 */
+        for (int i = 0; i < ncell; i++)
+            if (sb_field(&b, labels[i], i == 0)) goto oom;
+        if (sb_put(&b, "\r\n", 2)) goto oom;
+    }
     sql = xprintf("SELECT * FROM %s%s%s", k->table, q->where, order);
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK || bind_params(st, q, 1)) {
         spot_fail_db(e, k->table, xprintf("export: %s", sqlite3_errmsg(c->db)));
@@ -597,52 +613,66 @@ char *dir_export(spot_ctx *c, const dir_kind *k, json_t *query, size_t *len, spo
         if (!strcmp(cols[i], "industry")) ind_col = idx[i];
     }
     int rc;
-    char disp[DIR_VALUE_MAX];
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         for (int i = 0; i < nf; i++) {
             const vfield *f = &k->fields[i];
             const char *v = idx[i] >= 0 ? (const char *)sqlite3_column_text(st, idx[i]) : "";
+            if (!v) v = "";
             if (f->type == VF_IDNO && !reveal) {
                 char m[19];
                 idno_mask(v, m);
-                snprintf(disp, sizeof disp, "%s", m);
+                snprintf(cell[i], DIR_VALUE_MAX, "%s", m);
             } else if (f->type == VF_PHONE && !reveal) {
                 char m[V_PHONE_MASKED];
                 phone_mask(v, m);
-                snprintf(disp, sizeof disp, "%s", m);
+                snprintf(cell[i], DIR_VALUE_MAX, "%s", m);
             } else {
-                vf_display(f, v, disp, sizeof disp);
+                vf_display(f, v, cell[i], DIR_VALUE_MAX);
             }
-            if (sb_field(&b, disp, i == 0)) goto oom;
+            cells[i] = cell[i];
         }
         if (k->with_category) {
             const char *cat = industry_category(ind, ind_col >= 0 ? (const char *)sqlite3_column_text(st, ind_col) : "");
             const char *label = cat ? industry_category_label(ind, cat) : NULL;
-            if (sb_field(&b, label && *label ? label : cat ? cat : "", 0)) goto oom;
+            cells[nf] = label && *label ? label : cat ? cat : "";
         }
+        if (x) {
+            if (xlsx_row(x, cells, &err)) {
+                spot_fail_db(e, k->table, err), err = NULL;
+                goto done;
+            }
+            continue;
+        }
+        for (int i = 0; i < ncell; i++)
+            if (sb_field(&b, cells[i], i == 0)) goto oom;
         if (sb_put(&b, "\r\n", 2)) goto oom;
     }
     if (rc != SQLITE_DONE) {
         spot_fail_db(e, k->table, xprintf("export: %s", sqlite3_errmsg(c->db)));
         goto done;
     }
-    ok = 1;
-    *len = b.len;
+    if (x) {
+        out = xlsx_finish(x, len, &err);
+        x = NULL;
+        if (!out) spot_fail_db(e, k->table, err), err = NULL;
+    } else {
+        out = b.p, b.p = NULL;
+        *len = b.len;
+    }
     goto done;
 oom:
     spot_fail(e, SPOT_E_DB, "internal", "内存不足");
 done:
     sqlite3_finalize(st);
+    xlsx_discard(x);
     free(sql);
-    if (!ok) {
-        free(b.p);
-        b.p = NULL;
-    }
+    free(b.p);
     if (q) qb_free(q);
     free(q);
     free(ind);
     free(err);
-    return b.p;
+    free(cell);
+    return out;
 }
 
 long long dir_resolve(spot_ctx *c, const dir_kind *k, const char *ref)

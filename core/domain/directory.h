@@ -87,9 +87,10 @@ char *dir_list(spot_ctx *c, const dir_kind *k, json_t *query, long long page, lo
                size_t *len, spot_err *e);
 
 /* The filtered directory as CSV (UTF-8 with BOM, Chinese headers, display values, personal data
- * masked but for admin, cells a spreadsheet would run as a formula neutralised). New buffer (caller
- * frees), length in *len; NULL with *e. */
-char *dir_export(spot_ctx *c, const dir_kind *k, json_t *query, size_t *len, spot_err *e);
+ * masked but for admin, cells a spreadsheet would run as a formula neutralised) or, when xlsx, as
+ * an .xlsx workbook with the same headers and cells (dates as dates, text cells never formulas).
+ * New buffer (caller frees), length in *len; NULL with *e. */
+char *dir_export(spot_ctx *c, const dir_kind *k, json_t *query, int xlsx, size_t *len, spot_err *e);
 
 /* The row for ref with its category (reason, clause) and history count. New reference, or NULL
  * with *e (404 not_found). */

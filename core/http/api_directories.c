@@ -3,6 +3,7 @@
  * with its result or its spot_err. */
 #include "api_directories.h"
 #include "csvimport.h"
+#include "download.h"
 #include "enterprises.h"
 #include "inspectors.h"
 
@@ -42,13 +43,34 @@ static const char *ref_of(req *r)
     return r->nparams > 0 ? r->params[0] : "";
 }
 
+/* The whole filtered directory as a file (fmt FMT_CSV or FMT_XLSX) named after the kind. */
+static int dir_file_h(req *r, const dir_kind *k, int fmt, json_t *q)
+{
+    spot_err e;
+    size_t len = 0;
+    char *data = dir_export(&r->ctx, k, q, fmt == FMT_XLSX, &len, &e);
+    if (!data) return reply_err(r, &e);
+    int inspectors = k == &inspector_kind;
+    reply_download(r, fmt, inspectors ? "inspectors" : "enterprises", inspectors ? "检查人员名录" : "检查对象名录",
+                   data, len);
+    free(data);
+    return 0;
+}
+
 static int dir_list_h(req *r, const dir_kind *k)
 {
     long long page, per_page;
+    int fmt = req_format(r, 1);
+    if (fmt < 0) return 0;
     if (req_query_int(r, "page", 1, 1000000000LL, 1, &page) || req_query_int(r, "per_page", 1, 500, 50, &per_page))
         return 0;
     json_t *q = query_of(r, k);
     if (!q) return 0;
+    if (fmt != FMT_JSON) {
+        dir_file_h(r, k, fmt, q);
+        json_decref(q);
+        return 0;
+    }
     spot_err e;
     size_t len = 0;
     char *text = dir_list(&r->ctx, k, q, page, per_page, &len, &e);
@@ -59,20 +81,15 @@ static int dir_list_h(req *r, const dir_kind *k)
     return 0;
 }
 
-static int dir_export_h(req *r, const dir_kind *k, const char *filename)
+/* GET …/export: CSV unless format=xlsx. */
+static int dir_export_h(req *r, const dir_kind *k)
 {
+    int fmt = req_format(r, 1);
+    if (fmt < 0) return 0;
     json_t *q = query_of(r, k);
     if (!q) return 0;
-    spot_err e;
-    size_t len = 0;
-    char *csv = dir_export(&r->ctx, k, q, &len, &e);
+    dir_file_h(r, k, fmt == FMT_XLSX ? FMT_XLSX : FMT_CSV, q);
     json_decref(q);
-    if (!csv) return reply_err(r, &e);
-    char disp[128];
-    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
-    reply_header(r, "Content-Disposition", disp);
-    reply_bytes(r, 200, "text/csv; charset=utf-8", csv, len);
-    free(csv);
     return 0;
 }
 
@@ -123,7 +140,7 @@ static int dir_import_h(req *r, const dir_kind *k)
 /* ---- enterprises ---- */
 
 static int e_list(req *r) { return dir_list_h(r, &enterprise_kind); }
-static int e_export(req *r) { return dir_export_h(r, &enterprise_kind, "enterprises.csv"); }
+static int e_export(req *r) { return dir_export_h(r, &enterprise_kind); }
 static int e_get(req *r) { return dir_get_h(r, &enterprise_kind); }
 static int e_create(req *r) { return dir_create_h(r, &enterprise_kind); }
 static int e_update(req *r) { return dir_update_h(r, &enterprise_kind); }
@@ -145,7 +162,7 @@ const struct route enterprise_routes[] = {
 /* ---- inspectors ---- */
 
 static int i_list(req *r) { return dir_list_h(r, &inspector_kind); }
-static int i_export(req *r) { return dir_export_h(r, &inspector_kind, "inspectors.csv"); }
+static int i_export(req *r) { return dir_export_h(r, &inspector_kind); }
 static int i_get(req *r) { return dir_get_h(r, &inspector_kind); }
 static int i_create(req *r) { return dir_create_h(r, &inspector_kind); }
 static int i_update(req *r) { return dir_update_h(r, &inspector_kind); }
