@@ -20,6 +20,7 @@
 #include "enterprises.h"
 #include "inspectors.h"
 #include "rules.h"
+#include "xlsx.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -110,6 +111,7 @@ struct imp {
     struct batch *cur;               /* the batch being filled, or NULL */
     int rstop;                       /* 1: file refused (rerr is the message), -1: error, NOT_UTF8 */
     int check_utf8;                  /* the text is taken for UTF-8: check each line before parsing it */
+    const xlsx_sheet *sheet;         /* an .xlsx file: its first sheet's rows instead of data */
     char *rerr;
 
     /* writer */
@@ -414,10 +416,32 @@ static void cb_record(int c, void *data)
     ip->rlen = 0;
 }
 
-/* The reader thread: parses ip->data, one physical line at a time. */
+/* The reader for an .xlsx file: each row of the sheet is a record whose line is its spreadsheet row
+ * number; a row shorter than the header is padded with empty cells (a spreadsheet does not store
+ * trailing empty cells), so the same checks as for a CSV record apply. */
+static void read_sheet(struct imp *ip)
+{
+    for (long i = 0; i < ip->sheet->nrows && !ip->rstop; i++) {
+        const xlsx_row_in *row = &ip->sheet->rows[i];
+        ip->start = ip->line = row->line;
+        int n = ip->header_done && row->ncells < ip->ncols ? ip->ncols : row->ncells;
+        for (int c = 0; c < n; c++) {
+            char *v = c < row->ncells ? row->cells[c] : "";
+            cb_field(v, strlen(v), ip);
+        }
+        cb_record(0, ip);
+    }
+    if (!ip->rstop && !ip->header_done) reader_fail(ip, 1, xprintf("工作表为空或没有表头"));
+}
+
+/* The reader thread: parses ip->data, one physical line at a time (or the sheet's rows). */
 static void *reader_main(void *arg)
 {
     struct imp *ip = arg;
+    if (ip->sheet) {
+        read_sheet(ip);
+        goto out;
+    }
     struct csv_parser p;
     if (csv_init(&p, 0) != 0) {
         reader_fail(ip, -1, xprintf("out of memory"));
@@ -708,7 +732,7 @@ static char *from_gb18030(const char *data, size_t len, size_t *outlen)
  * NOT_UTF8 after rolling everything back when a line is not) or, with gb18030, converted first.
  * Returns as csv_import does, or NOT_UTF8. */
 static int import_text(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, size_t len, int gb18030,
-                       const char *actor, json_t **result, char **err)
+                       const xlsx_sheet *sheet, const char *actor, json_t **result, char **err)
 {
     struct imp ip;
     memset(&ip, 0, sizeof ip);
@@ -751,13 +775,19 @@ static int import_text(sqlite3 *db, lh_state *lua, const dir_kind *k, const char
      * lua_State). */
     if (industries_load(lua, ip.ind, err) != 0 || industry_set_detach(ip.ind, err) != 0) goto done;
 
-    /* encoding: UTF-8 (BOM optional), else GB18030 */
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
+    /* encoding: an .xlsx sheet (read already), UTF-8 (BOM optional), else GB18030 */
+    if (sheet) {
+        ip.sheet = sheet;
+        encoding = "xlsx";
+        crypto_hash_sha256_update(&ip.sha, (const unsigned char *)file, file_len);
+    } else if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
         data += 3;
         len -= 3;
         encoding = "UTF-8 (BOM)";
     }
-    if (gb18030) {
+    if (sheet) {
+        /* rows come from the sheet */
+    } else if (gb18030) {
         size_t clen = 0;
         converted = from_gb18030(data, len, &clen);
         if (!converted) {
@@ -986,8 +1016,17 @@ done:
 int csv_import(sqlite3 *db, lh_state *lua, const dir_kind *k, const char *data, size_t len,
                const char *actor, json_t **result, char **err)
 {
-    int rc = import_text(db, lua, k, data, len, 0, actor, result, err);
-    if (rc == NOT_UTF8) rc = import_text(db, lua, k, data, len, 1, actor, result, err);
+    if (xlsx_sniff(data, len)) {
+        /* An .xlsx workbook: read its first sheet (at most 8 times the request body cap of XML
+         * inflated), then the same per-row checks and writes as a CSV file. */
+        xlsx_sheet *sheet = xlsx_read(data, len, 8 * spot_config.body_max, err);
+        if (!sheet) return 1;
+        int rc = import_text(db, lua, k, data, len, 0, sheet, actor, result, err);
+        xlsx_sheet_free(sheet);
+        return rc;
+    }
+    int rc = import_text(db, lua, k, data, len, 0, NULL, actor, result, err);
+    if (rc == NOT_UTF8) rc = import_text(db, lua, k, data, len, 1, NULL, actor, result, err);
     return rc;
 }
 
@@ -1000,6 +1039,253 @@ json_t *directory_import(spot_ctx *c, const dir_kind *k, const char *data, size_
     else if (rc < 0) spot_fail_db(e, k->table, err), err = NULL;
     free(err);
     return rc == 0 ? result : (json_decref(result), NULL);
+}
+
+/* ---- template and rejected rows ------------------------------------------------------------------ */
+
+/* A growing CSV text (UTF-8 with BOM) or an .xlsx workbook, written one row at a time. */
+struct table_out {
+    int xlsx;                        /* write an .xlsx workbook (else CSV) */
+    xlsx_writer *x;
+    char *p;
+    size_t len, cap;
+    int ncols;
+};
+
+static int to_put(struct table_out *t, const char *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (t->len + n + 1 > cap) cap *= 2;
+        char *p = realloc(t->p, cap);
+        if (!p) return -1;
+        t->p = p;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    return 0;
+}
+
+/* Appends one row (n cells) as CSV, quoting where needed; a cell a spreadsheet would run as a
+ * formula gets a leading apostrophe (as the directory export does). */
+static int to_csv_row(struct table_out *t, const char *const *cells, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const char *v = cells[i] ? cells[i] : "";
+        if (i && to_put(t, ",", 1)) return -1;
+        int guard = *v && strchr("=+-@\t\r", *v) != NULL, quote = strpbrk(v, ",\"\r\n") != NULL;
+        if ((quote && to_put(t, "\"", 1)) || (guard && to_put(t, "'", 1))) return -1;
+        for (const char *c = v; *c; c++)
+            if ((*c == '"' && quote && to_put(t, "\"\"", 2)) || (!(*c == '"' && quote) && to_put(t, c, 1))) return -1;
+        if (quote && to_put(t, "\"", 1)) return -1;
+    }
+    return to_put(t, "\r\n", 2);
+}
+
+/* Starts the output with its header row. Returns 0, or -1 with *err. */
+static int to_begin(struct table_out *t, const char *sheet, const char *const *labels, int n, char **err)
+{
+    t->ncols = n;
+    if (t->xlsx) {
+        int types[XLSX_MAX_COLS] = {0};   /* all text: what the uploader typed comes back as typed */
+        if (!(t->x = xlsx_new(sheet, err))) return -1;
+        return xlsx_header(t->x, n, labels, types, err);
+    }
+    if (to_put(t, "\xEF\xBB\xBF", 3) || to_csv_row(t, labels, n)) {
+        *err = xprintf("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int to_row(struct table_out *t, const char *const *cells, char **err)
+{
+    if (t->x) return xlsx_row(t->x, cells, err);
+    if (to_csv_row(t, cells, t->ncols)) {
+        *err = xprintf("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* The finished file (new buffer, caller frees; *len), or NULL with *err. Frees t's parts. */
+static char *to_finish(struct table_out *t, size_t *len, char **err)
+{
+    if (t->x) {
+        xlsx_writer *x = t->x;
+        t->x = NULL;
+        return xlsx_finish(x, len, err);
+    }
+    char *p = t->p;
+    *len = t->len;
+    t->p = NULL;
+    return p;
+}
+
+static void to_free(struct table_out *t)
+{
+    xlsx_discard(t->x);
+    free(t->p);
+}
+
+char *import_template(spot_ctx *c, const dir_kind *k, int xlsx, size_t *len, spot_err *e)
+{
+    const char *labels[DIR_MAX_FIELDS], *cells[DIR_MAX_FIELDS];
+    char *err = NULL, *out = NULL, *industry = NULL;
+    struct table_out t = {.xlsx = xlsx};
+    industry_set *ind = malloc(sizeof *ind);
+    int n = 0;
+    if (!ind || industries_load(c->w->lua, ind, &err) != 0) {
+        spot_fail(e, SPOT_E_DB, "rule_error", "规则 categories.lua 调用失败：%s", err ? err : "内存不足");
+        goto done;
+    }
+    if (ind->n > 0) industry = xprintf("%s", ind->name[0]);
+    for (; k->fields[n].name; n++) {
+        const vfield *f = &k->fields[n];
+        labels[n] = f->label;
+        /* industries (and expertise, which names industries) come from the rule, not from C */
+        cells[n] = f->type == VF_INDUSTRY || f->type == VF_TAGS ? (industry ? industry : "")
+                   : k->example ? k->example[n] : "";
+    }
+    if (to_begin(&t, k->what, labels, n, &err) || to_row(&t, cells, &err) ||
+        !(out = to_finish(&t, len, &err))) {
+        spot_fail_db(e, k->table, err);
+        err = NULL;
+    }
+done:
+    to_free(&t);
+    free(ind);
+    free(industry);
+    free(err);
+    return out;
+}
+
+/* A record of the uploaded file with the line it starts on (picked rows). */
+struct pick {
+    const long *lines;
+    int nlines;
+    struct table_out *t;
+    int header_done;
+    long line, start;
+    char *cells[MAX_COLS];
+    int nf;
+    int failed;
+    char **err;
+};
+
+static void pick_field(void *s, size_t len, void *data)
+{
+    struct pick *pk = data;
+    if (pk->failed) return;
+    if (pk->nf >= MAX_COLS) {
+        pk->nf++;
+        return;
+    }
+    char *v = strndup(s ? s : "", len);
+    if (!v) {
+        pk->failed = 1;
+        return;
+    }
+    pk->cells[pk->nf++] = v;
+}
+
+static int picked(const struct pick *pk, long line)
+{
+    for (int i = 0; i < pk->nlines; i++)
+        if (pk->lines[i] == line) return 1;
+    return 0;
+}
+
+/* The record just read: the header starts the output; a record on a listed line is copied. */
+static void pick_record(int c, void *data)
+{
+    (void)c;
+    struct pick *pk = data;
+    int n = pk->nf > MAX_COLS ? MAX_COLS : pk->nf;
+    if (!pk->failed) {
+        if (!pk->header_done) {
+            pk->header_done = 1;
+            if (to_begin(pk->t, "被拒绝的行", (const char *const *)pk->cells, n, pk->err))
+                pk->failed = 1;
+        } else if (picked(pk, pk->start)) {
+            const char *row[MAX_COLS];
+            for (int i = 0; i < pk->t->ncols; i++) row[i] = i < n ? pk->cells[i] : "";
+            if (to_row(pk->t, row, pk->err)) pk->failed = 1;
+        }
+    }
+    for (int i = 0; i < n; i++) free(pk->cells[i]);
+    pk->nf = 0;
+}
+
+char *import_rejected(const dir_kind *k, const char *data, size_t len, const long *lines, int nlines, int xlsx,
+                      size_t *outlen, spot_err *e)
+{
+    char *err = NULL, *out = NULL, *converted = NULL;
+    struct table_out t = {.xlsx = xlsx};
+    struct pick pk = {.lines = lines, .nlines = nlines, .t = &t, .err = &err};
+    xlsx_sheet *sheet = NULL;
+    struct csv_parser p;
+    int parser = 0;
+    if (xlsx_sniff(data, len)) {
+        if (!(sheet = xlsx_read(data, len, 8 * spot_config.body_max, &err))) {
+            spot_fail(e, SPOT_E_INVALID, "invalid_file", "%s", err);
+            goto done;
+        }
+        for (long i = 0; i < sheet->nrows && !pk.failed; i++) {
+            pk.start = sheet->rows[i].line;
+            for (int c = 0; c < sheet->rows[i].ncells; c++)
+                pick_field(sheet->rows[i].cells[c], strlen(sheet->rows[i].cells[c]), &pk);
+            pick_record(0, &pk);
+        }
+    } else {
+        if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) data += 3, len -= 3;
+        if (!utf8_valid(data, len)) {
+            size_t clen = 0;
+            if (!(converted = from_gb18030(data, len, &clen))) {
+                spot_fail(e, SPOT_E_INVALID, "invalid_file", "文件编码无法识别：既不是有效的 UTF-8，也不是 GB18030");
+                goto done;
+            }
+            data = converted, len = clen;
+        }
+        if (csv_init(&p, 0) != 0) goto oom;
+        parser = 1;
+        const char *pos = data, *end = data + len;
+        while (pos < end && !pk.failed) {
+            const char *nl = memchr(pos, '\n', (size_t)(end - pos));
+            const char *next = nl ? nl + 1 : end;
+            pk.line++;
+            if (p.pstate == 0) pk.start = pk.line;
+            if (csv_parse(&p, pos, (size_t)(next - pos), pick_field, pick_record, &pk) != (size_t)(next - pos)) {
+                spot_fail(e, SPOT_E_INVALID, "invalid_file", "第 %ld 行：CSV 格式错误（%s）", pk.line,
+                          csv_strerror(csv_error(&p)));
+                goto done;
+            }
+            pos = next;
+        }
+        csv_fini(&p, pick_field, pick_record, &pk);
+    }
+    if (pk.failed) {
+        if (err) spot_fail_db(e, k->table, err), err = NULL;
+        else goto oom;
+        goto done;
+    }
+    if (!pk.header_done) {
+        spot_fail(e, SPOT_E_INVALID, "invalid_file", "文件为空或没有表头");
+        goto done;
+    }
+    if (!(out = to_finish(&t, outlen, &err))) spot_fail_db(e, k->table, err), err = NULL;
+    goto done;
+oom:
+    spot_fail(e, SPOT_E_DB, "internal", "内存不足");
+done:
+    for (int i = 0; i < pk.nf && i < MAX_COLS; i++) free(pk.cells[i]);
+    if (parser) csv_free(&p);
+    to_free(&t);
+    xlsx_sheet_free(sheet);
+    free(converted);
+    free(err);
+    return out;
 }
 
 /* ---- CLI -------------------------------------------------------------------------------------------------- */

@@ -55,6 +55,9 @@ struct dir_kind {
     /* When not NULL: whether the key of row id may no longer change (other records refer to it).
      * Returns 1 (locked, *why a static Chinese reason), 0, or -1 with *err. */
     int (*key_locked)(sqlite3 *db, long long id, const char **why, char **err);
+    /* One example value per field (display form) for the import template; industries are taken
+     * from the rule instead. */
+    const char *const *example;
 };
 
 /* The query parameters of a list or export besides the kind's filters (its own table). */

@@ -67,7 +67,14 @@ static const char *const enterprise_sorts[] = {"id", "uscc", "name", "region", "
                                                "credit_level", "complaints", "status", "supervision_type",
                                                "created_at", "updated_at", NULL};
 
+static const char *const enterprise_example[] = {
+    "91370322MA0000015K", "示例安全生产有限公司", "有限责任公司", "张三", "高青县示例路1号", "", "青城镇", "", "",
+    "一般", "一般", "0", "否", "否", "否", "否", "正常",
+};
+_Static_assert(sizeof enterprise_example / sizeof *enterprise_example ==
+               sizeof enterprise_fields / sizeof *enterprise_fields - 1, "one example per field");
+
 const dir_kind enterprise_kind = {
     "enterprises", "enterprise_history", "enterprise_id", "uscc", "uscc", "enterprise", "uscc", "检查对象",
-    enterprise_fields, enterprise_filters, enterprise_search, enterprise_sorts, 0, 1, uscc_locked,
+    enterprise_fields, enterprise_filters, enterprise_search, enterprise_sorts, 0, 1, uscc_locked, enterprise_example,
 };

@@ -32,7 +32,14 @@ static const char *const inspector_search[] = {"name", "cert_no", "unit", NULL};
 static const char *const inspector_sorts[] = {"id", "name", "cert_no", "unit", "level", "status",
                                               "cert_valid_until", "created_at", "updated_at", NULL};
 
+static const char *const inspector_example[] = {
+    "370322198001010011", "张三", "男", "13800000000", "高青县应急管理局", "科员", "37032200001", "2030-12-31", "",
+    "县", "否", "在职",
+};
+_Static_assert(sizeof inspector_example / sizeof *inspector_example ==
+               sizeof inspector_fields / sizeof *inspector_fields - 1, "one example per field");
+
 const dir_kind inspector_kind = {
     "inspectors", "inspector_history", "inspector_id", "id_number", "cert_no", "inspector", "cert_no",
-    "检查人员", inspector_fields, inspector_filters, inspector_search, inspector_sorts, 1, 0, NULL,
+    "检查人员", inspector_fields, inspector_filters, inspector_search, inspector_sorts, 1, 0, NULL, inspector_example,
 };
