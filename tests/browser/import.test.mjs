@@ -39,7 +39,7 @@ test('import with rejected rows shows each rejected line', async () => {
   ].join('\n') + '\n';
   await page.goto(`${base}/#/enterprises`);
   await page.waitForSelector('#enterprises-list table');
-  await page.click('summary:has-text("从 CSV 导入")');
+  await page.click('summary:has-text("从 CSV / Excel 导入")');
   await page.setInputFiles('#enterprises-import-file', { name: 'units.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.click('#enterprises-import-btn');
   await page.waitForSelector('#enterprises-import-report .msg');

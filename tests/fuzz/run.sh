@@ -3,7 +3,7 @@
 # runs each one briefly, replaying its regression corpus tests/fuzz/corpus/<target>/ first.
 #
 # usage: tests/fuzz/run.sh [--build DIR] [--seconds N] [TARGET...]
-#   TARGET: csv http router lua (default: all). --seconds: fuzzing time per target (default
+#   TARGET: csv http router lua xlsx (default: all). --seconds: fuzzing time per target (default
 #   SPOT_FUZZ_SECONDS or 10). Exit status 1 on any crash, leak or sanitizer report; the crashing
 #   input is left in DIR/artifacts/. Longer runs: tests/fuzz/README.md.
 set -euo pipefail
@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
-[ ${#targets[@]} -eq 0 ] && targets=(csv http router lua)
+[ ${#targets[@]} -eq 0 ] && targets=(csv http router lua xlsx)
 CC="${SPOT_FUZZ_CC:-$(command -v clang-14 || command -v clang || true)}"
 [ -n "$CC" ] || { echo "fuzz: clang is needed (Debian: clang libclang-rt-14-dev)" >&2; exit 1; }
 
@@ -32,8 +32,8 @@ cmake --build "$build" --target spotcore -j"$(nproc)" >/dev/null
 
 # 2. The targets, linked by hand against it.
 # shellcheck disable=SC2046
-libs=$(pkg-config --libs lua5.4 sqlite3 libmicrohttpd jansson libsodium libedit)
-cflags=$(pkg-config --cflags lua5.4 sqlite3 libmicrohttpd jansson libsodium libedit)
+libs=$(pkg-config --libs lua5.4 sqlite3 libmicrohttpd jansson libsodium libedit xlsxwriter libzip expat)
+cflags=$(pkg-config --cflags lua5.4 sqlite3 libmicrohttpd jansson libsodium libedit xlsxwriter libzip expat)
 for t in "${targets[@]}"; do
   src="$here/fuzz_$t.c"
   [ -f "$src" ] || { echo "fuzz: unknown target $t" >&2; exit 2; }

@@ -39,7 +39,9 @@ export async function api(method, path, body, opts = {}) {
   }
   const ct = resp.headers.get('Content-Type') || '';
   let payload = null;
-  if (ct.startsWith('application/json')) {
+  if (opts.blob && resp.ok) {
+    payload = await resp.blob();   // a file to save (opts.blob): the caller offers it for download
+  } else if (ct.startsWith('application/json')) {
     try {
       payload = await resp.json();
     } catch (e) {

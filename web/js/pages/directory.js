@@ -1,6 +1,6 @@
 // directory.js: the two directories (检查对象名录库, 检查人员名录库) share one page engine:
-// filters, paging, sorting, detail with edit form and history, CSV import with the per-line
-// rejection report, CSV export link.
+// filters, paging, sorting, detail with edit form and history, CSV / Excel (.xlsx) import with the
+// per-line rejection report, import templates, the rejected rows as a file, CSV and Excel export links.
 import { api, h, mount, msg, errorText, table, section, form, kv, fmtTime, qs, pager, loading, details } from '../ui.js';
 import { FIELD_LABELS } from '../labels.js';
 
@@ -41,52 +41,103 @@ async function listPage(ctx, kind) {
     mount(listBox, msg('error', errorText(e)));
   }
   const exportHref = `/api/${kind.api}/export${qs(params)}`;
+  const xlsxHref = `/api/${kind.api}${qs({ ...params, page: undefined, per_page: undefined, format: 'xlsx' })}`;
   return h('div', null,
     h('h1', null, kind.title),
     section('筛选', filterForm.el),
     section(null,
       h('div', { class: 'toolbar' },
         canEdit ? h('a', { class: 'button primary', href: `#/${kind.path}/new` }, `新增${kind.noun}`) : null,
-        h('a', { class: 'button', href: exportHref, download: `${kind.api}.csv`, id: `${kind.path}-export` }, '按当前条件导出 CSV')),
+        h('a', { class: 'button', href: exportHref, download: '', id: `${kind.path}-export` }, '按当前条件导出 CSV'),
+        h('a', { class: 'button', href: xlsxHref, download: '', id: `${kind.path}-export-xlsx` }, '按当前条件导出 Excel')),
       listBox),
     canEdit ? importSection(kind) : null);
 }
 
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+function isXlsx(f) {
+  return /\.xlsx$/i.test(f.name) || f.type === XLSX_TYPE;
+}
+
+// Offers blob for download under the name the server gave it (Content-Disposition), else fallback.
+function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  h('a', { href: url, download: name }).click();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// "3,4,5,9" -> "3-5,9": the rejected lines as ranges, so that the query stays short.
+function lineRanges(lines) {
+  const out = [];
+  for (const n of [...lines].sort((a, b) => a - b)) {
+    const last = out[out.length - 1];
+    if (last && n === last[1] + 1) last[1] = n;
+    else if (!last || n !== last[1]) out.push([n, n]);
+  }
+  return out.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(',');
+}
+
 function importSection(kind) {
-  const file = h('input', { type: 'file', accept: '.csv,text/csv', id: `${kind.path}-import-file` });
+  const file = h('input', { type: 'file', accept: `.csv,.xlsx,text/csv,${XLSX_TYPE}`, id: `${kind.path}-import-file` });
   const report = h('div', { id: `${kind.path}-import-report`, 'aria-live': 'polite' });
   const btn = h('button', { type: 'button', class: 'primary', id: `${kind.path}-import-btn` }, '导入');
   btn.addEventListener('click', async () => {
     mount(report);
     const f = file.files && file.files[0];
     if (!f) {
-      mount(report, msg('error', '请先选择 CSV 文件'));
+      mount(report, msg('error', '请先选择 CSV 或 Excel（.xlsx）文件'));
       return;
     }
     btn.disabled = true;
     mount(report, h('p', { class: 'loading' }, `正在导入 ${f.name}…`));
+    const contentType = isXlsx(f) ? XLSX_TYPE : 'text/csv';
     try {
-      const text = await f.arrayBuffer();
-      const r = await api('POST', `/api/${kind.api}/import`, text, { contentType: 'text/csv' });
-      mount(report, importReport(r));
+      const body = await f.arrayBuffer();
+      const r = await api('POST', `/api/${kind.api}/import`, body, { contentType });
+      mount(report, importReport(r, rejectedDownloads(kind, body, contentType, r)));
     } catch (e) {
       mount(report, msg('error', `导入失败：${errorText(e)}`), e.body && e.body.rejected ? importReport(e.body) : null);
     } finally {
       btn.disabled = false;
     }
   });
-  return details(`从 CSV 导入${kind.noun}`,
-    h('p', { class: 'notice' }, kind.importHelp),
+  const tpl = (format, label) => h('a', { class: 'button', href: `/api/${kind.api}/import/template?format=${format}`, download: '',
+    id: `${kind.path}-template-${format}` }, label);
+  return details(`从 CSV / Excel 导入${kind.noun}`,
+    h('p', { class: 'notice' }, kind.importHelp, ' 也可上传 Excel 工作簿（.xlsx，读取第一个工作表，行号即工作表行号）。'),
+    h('div', { class: 'toolbar' }, tpl('xlsx', '下载导入模板（Excel）'), tpl('csv', '下载导入模板（CSV）')),
     h('div', { class: 'toolbar' }, file, btn),
     report);
 }
 
-export function importReport(r) {
+// Buttons that fetch the rejected rows of the uploaded file (body) as .xlsx or CSV, to fix and import again.
+function rejectedDownloads(kind, body, contentType, r) {
+  const lines = (r.rejected || []).map((x) => x.line);
+  if (!lines.length) return null;
+  const status = h('span', { class: 'notice' });
+  const get = (format) => async () => {
+    mount(status);
+    try {
+      const blob = await api('POST', `/api/${kind.api}/import/rejected?format=${format}&lines=${lineRanges(lines)}`, body,
+        { contentType, blob: true });
+      saveBlob(blob, `${kind.noun}导入被拒绝的行.${format}`);
+    } catch (e) {
+      mount(status, msg('error', errorText(e)));
+    }
+  };
+  return h('div', { class: 'toolbar' },
+    h('button', { type: 'button', id: `${kind.path}-rejected-xlsx`, onclick: get('xlsx') }, '下载被拒绝的行（Excel）'),
+    h('button', { type: 'button', id: `${kind.path}-rejected-csv`, onclick: get('csv') }, '下载被拒绝的行（CSV）'),
+    status);
+}
+
+export function importReport(r, extra = null) {
   const rejected = r.rejected || [];
   const nrej = r.rejected_count ?? r.nrejected ?? rejected.length;
   return h('div', null,
     msg(nrej ? 'warn' : 'ok', `新增 ${r.imported ?? 0} 条，更新 ${r.updated ?? 0} 条${r.unchanged !== undefined ? `，未变化 ${r.unchanged} 条` : ''}，拒绝 ${nrej} 条。`),
-    rejected.length ? h('div', null, h('h3', null, '被拒绝的行（其余行已导入）'),
+    rejected.length ? h('div', null, h('h3', null, '被拒绝的行（其余行已导入）'), extra,
       table([{ key: 'line', label: '行号' }, { key: 'error', label: '原因' }], rejected, { class: 'grid rejected' })) : null,
     nrej > rejected.length ? h('p', { class: 'notice' }, `仅列出前 ${rejected.length} 条被拒绝的行`) : null);
 }
