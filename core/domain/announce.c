@@ -9,7 +9,10 @@
  *             "strata": [{"name","label","size","draw","reason","clause","rule_sha",
  *                         "candidates_hash","candidates","selected"}],
  *             "excluded_total", "excluded_by_reason": [{"reason","clause","count"}], "rule_shas"},
- *    "teams_commitment" | "teams_draw", "teams": […], "audit_head": {"id","hash"}}   the lock's audit record
+ *    "teams_commitment" | "teams_draw", "teams": [{…, "members":[{"cert_no","name"}], "leader_name"}],
+ *    "units": [{"uscc","name","stratum"}],                               dispatched units, in order
+ *    "audit_head": {"id","hash"}}                                        the lock's audit record
+ * "task" carries "items": [{"id","name"}]. Nothing personal: no 身份证号, phone, gender or unit.
  * Before lock: the same "task" and a "draw" with only commitment(s), H_c, strata names and sizes.
  */
 #include "announce.h"
@@ -20,6 +23,8 @@
 #include "tasks.h"
 #include "teams.h"
 #include "verify.h"
+#include "results.h"
+#include "validate.h"
 #include "worker.h"
 #include "err.h"
 #include "jsonutil.h"
@@ -82,6 +87,56 @@ static json_t *strata_rows(sqlite3 *db, long long id, int with_lists, char **err
     return out;
 }
 
+static json_t *item_names(sqlite3 *db, json_t *ids, char **err);
+
+/* The task's items as [{"id","name"}] in the task's order (unknown ids skipped). New array, or
+ * NULL with *err. */
+static json_t *task_items(sqlite3 *db, json_t *ids, char **err)
+{
+    return db_rows(db, err, "SELECT i.id, i.name FROM json_each(?) j JOIN items i ON i.id = j.value ORDER BY j.key",
+                   "j", ids);
+}
+
+/* Names the public sees in a locked announcement (SPEC §12): "units" = the dispatched units as
+ * [{"uscc","name","stratum"}] in announcement order (统一社会信用代码 and 单位名称 are public
+ * registration data), and on every team "members" = [{"cert_no","name"}] and "leader_name"
+ * (姓名 + 执法证号, 行政执法公示). Nothing else about a person. Returns 0, or -1 with *err. */
+static int name_public(sqlite3 *db, long long id, json_t *ann, char **err)
+{
+    json_t *units = db_rows(db, err, "SELECT u.uscc, x.name, u.stratum FROM task_units u "
+                                     "JOIN enterprises x ON x.id = u.enterprise_id WHERE u.task_id = ? ORDER BY u.pos",
+                            "i", id);
+    if (!units) return -1;
+    json_object_set_new(ann, "units", units);
+    json_t *teams = json_object_get(ann, "teams");
+    if (!json_array_size(teams)) return 0;
+    json_t *certs = json_array();
+    size_t i, k;
+    json_t *tm, *c;
+    json_array_foreach(teams, i, tm) json_array_foreach(json_object_get(tm, "inspectors"), k, c) json_array_append(certs, c);
+    json_t *rows = db_rows(db, err, "SELECT cert_no, name FROM inspectors WHERE cert_no IN "
+                                    "(SELECT value FROM json_each(?))", "j", certs);
+    json_decref(certs);
+    if (!rows) return -1;
+    json_t *names = json_object(), *row;
+    json_array_foreach(rows, i, row)
+        json_object_set(names, json_string_value(json_object_get(row, "cert_no")), json_object_get(row, "name"));
+    json_decref(rows);
+    json_array_foreach(teams, i, tm) {
+        json_t *members = json_array();
+        json_array_foreach(json_object_get(tm, "inspectors"), k, c) {
+            json_t *nm = json_is_string(c) ? json_object_get(names, json_string_value(c)) : NULL;
+            json_array_append_new(members, json_pack("{sO ss}", "cert_no", c, "name", nm ? json_string_value(nm) : ""));
+        }
+        json_object_set_new(tm, "members", members);
+        json_t *ld = json_object_get(tm, "leader");
+        json_t *ln = json_is_string(ld) ? json_object_get(names, json_string_value(ld)) : NULL;
+        json_object_set_new(tm, "leader_name", ln ? json_incref(ln) : json_string(""));
+    }
+    json_decref(names);
+    return 0;
+}
+
 /* announce_build: see announce.h. */
 json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
 {
@@ -98,6 +153,13 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
     json_t *ann = json_object(), *draw = json_object();
     json_object_set_new(ann, "task", public_task(t));
     json_object_set_new(ann, "draw", draw);
+    json_t *items = task_items(db, json_object_get(t, "item_ids"), err);
+    if (!items) {
+        json_decref(ann);
+        json_decref(t);
+        return NULL;
+    }
+    json_object_set_new(json_object_get(ann, "task"), "items", items);
     json_object_set_new(draw, "algorithm", json_string(DRAW_ALGORITHM));
     json_t *strata = strata_rows(db, id, locked, err);
     json_t *draws = strata ? db_rows(db, err, "SELECT attempt, secret, commitment, witness, seed, reason, selection, at "
@@ -183,7 +245,7 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
     snprintf(lock_obj, sizeof lock_obj, "task:%lld", id);
     if (audit_find(db, "task.lock", lock_obj, &head_id, head_hash) == 1)
         json_object_set_new(ann, "audit_head", json_pack("{sI ss}", "id", (json_int_t)head_id, "hash", head_hash));
-    if (teams_announce(db, t, ann, err) != 0) {
+    if (teams_announce(db, t, ann, err) != 0 || name_public(db, id, ann, err) != 0) {
         json_decref(ann);
         json_decref(t);
         return NULL;
@@ -327,5 +389,61 @@ done:
     free(like);
     json_decref(rows);
     json_decref(list);
+    return out;
+}
+
+/* announce_unit: see announce.h. */
+json_t *announce_unit(spot_ctx *c, const char *uscc_in, spot_err *e)
+{
+    char uscc[19], *err = NULL, *line = NULL;
+    const char *why = NULL;
+    json_t *out = NULL, *tasks = NULL, *results = NULL, *name = NULL;
+    if (!uscc_in || !uscc_check(uscc_in, uscc, &why)) {
+        spot_fail(e, SPOT_E_INPUT, "bad_request", "统一社会信用代码不正确：%s", why ? why : "为空");
+        goto done;
+    }
+    line = xprintf("%s\n", uscc);
+    /* Every locked task that names the unit: selected (task_units), excluded with its public reason
+     * (task_exclusions), or an eligible candidate not drawn (a line of a stratum's sorted list). */
+    tasks = db_rows(c->db, &err,
+        "SELECT t.id AS task_id, t.name AS task_name, t.year, t.lead_unit, t.start_date, t.end_date, t.locked_at, "
+        " CASE WHEN u.stratum IS NOT NULL THEN 'selected' WHEN x.reason IS NOT NULL THEN 'excluded' ELSE 'candidate' END"
+        "  AS status, coalesce(u.stratum, (SELECT s.name FROM task_strata s WHERE s.task_id = t.id AND"
+        "  (instr(CAST(s.candidates AS BLOB), CAST(?2 AS BLOB)) = 1 OR"
+        "   instr(CAST(s.candidates AS BLOB), CAST(char(10) || ?2 AS BLOB)) > 0) ORDER BY s.pos LIMIT 1)) AS stratum,"
+        " x.reason, x.clause "
+        "FROM tasks t LEFT JOIN task_units u ON u.task_id = t.id AND u.uscc = ?1 "
+        "LEFT JOIN task_exclusions x ON x.task_id = t.id AND x.uscc = ?1 "
+        "WHERE t.status = 'dispatched' AND (u.uscc IS NOT NULL OR x.uscc IS NOT NULL OR EXISTS ("
+        " SELECT 1 FROM task_strata s WHERE s.task_id = t.id AND"
+        " (instr(CAST(s.candidates AS BLOB), CAST(?2 AS BLOB)) = 1 OR"
+        "  instr(CAST(s.candidates AS BLOB), CAST(char(10) || ?2 AS BLOB)) > 0))) "
+        "ORDER BY t.locked_at DESC, t.id DESC", "ss", uscc, line);
+    if (!tasks) { spot_fail_db(e, "announce", err); goto done; }
+    size_t i;
+    json_t *row;
+    json_array_foreach(tasks, i, row) {
+        if (json_is_null(json_object_get(row, "reason"))) json_object_del(row, "reason");
+        if (json_is_null(json_object_get(row, "clause"))) json_object_del(row, "clause");
+    }
+    results_public_query q = {0};
+    q.uscc = uscc;
+    json_t *pub = results_public(c, &q, e);
+    if (!pub) goto done;
+    results = json_incref(json_object_get(pub, "results"));
+    json_decref(pub);
+    /* the name as registered in the directory, else as fixed on a published result */
+    json_t *nm = db_rows(c->db, &err, "SELECT name FROM enterprises WHERE uscc = ?1 UNION ALL "
+                                      "SELECT name FROM result_units WHERE uscc = ?1 LIMIT 1", "s", uscc);
+    if (!nm) { spot_fail_db(e, "announce", err); goto done; }
+    name = json_incref(json_object_get(json_array_get(nm, 0), "name"));
+    json_decref(nm);
+    out = json_pack("{ss ss sO sO}", "uscc", uscc, "name", name ? json_string_value(name) : "", "tasks", tasks,
+                    "results", results);
+done:
+    free(line);
+    json_decref(name);
+    json_decref(tasks);
+    json_decref(results);
     return out;
 }

@@ -1,6 +1,6 @@
 /* announce.h: the public task announcement (SPEC §8 GET /api/public/tasks/{id}, the shape verify.h
- * checks), the public list of locked tasks (SPEC §12) and `spotcheck verify FILE|URL` (a tiny
- * loopback HTTP/1.0 client for URLs). Uses db.h, tasks.h, teams.h, verify.h; the routes are in
+ * checks), the public list of locked tasks and one unit's draw history (SPEC §12), and `spotcheck
+ * verify FILE|URL`. Uses db.h, tasks.h, teams.h, verify.h, results.h, fetch.h; the routes are in
  * http/api_announce.c. */
 #ifndef SPOT_ANNOUNCE_H
 #define SPOT_ANNOUNCE_H
@@ -30,5 +30,12 @@ int announce_cmd_verify(int argc, char **argv);
  * year (NULL or "" for all) must be four digits; q (NULL or "" for none) matches task names and the
  * names and USCCs of the drawn units. Returns a new reference, or NULL with *e set. */
 json_t *announce_list(spot_ctx *c, const char *year, const char *q, long long page, spot_err *e);
+
+/* "Was my company drawn?" (SPEC §12): {"uscc","name","tasks":[{task_id, task_name, year, lead_unit,
+ * start_date, end_date, locked_at, status: "selected"|"candidate"|"excluded", stratum, reason?, clause?}],
+ * "results": [its published results as results_public gives them]}, newest lock first, locked tasks
+ * only. uscc must be a valid 统一社会信用代码 (400 otherwise); an unknown one has empty lists.
+ * Returns a new reference, or NULL with *e. */
+json_t *announce_unit(spot_ctx *c, const char *uscc, spot_err *e);
 
 #endif

@@ -82,8 +82,14 @@ int results_apply_corrections(spot_ctx *c, json_t *res, spot_err *e)
         spot_decode_json(x, keys);
         json_t *ch = json_object_get(x, "changes");
         static const char *const fields[] = {"category", "category_label", "follow_up", "summary", "records", NULL};
+        json_t *before = json_object();
         for (const char *const *f = fields; *f; f++)
-            if (json_object_get(ch, *f)) json_object_set(res, *f, json_object_get(ch, *f));
+            if (json_object_get(ch, *f)) {
+                json_t *old = json_object_get(res, *f);
+                json_object_set_new(before, *f, old ? json_deep_copy(old) : json_null());
+                json_object_set(res, *f, json_object_get(ch, *f));
+            }
+        json_object_set_new(x, "before", before);
     }
     json_object_set_new(res, "corrected", json_boolean(json_array_size(rows) > 0));
     json_object_set_new(res, "corrections", rows);
@@ -919,23 +925,42 @@ json_t *results_public(spot_ctx *c, const results_public_query *q, spot_err *e)
     if (industry && !*industry) industry = NULL;
     if (region && !*region) region = NULL;
     if (category && !*category) category = NULL;
+    const char *uscc = q->uscc && *q->uscc ? q->uscc : NULL;
+    if (q->q && strlen(q->q) > RESULTS_Q_MAX)
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "检索词过长（最多 %d 字节）", RESULTS_Q_MAX), NULL;
+    char *like = NULL;
+    if (q->q && *q->q) {   /* a LIKE pattern matching q literally (\ escapes %, _ and itself) */
+        size_t n = strlen(q->q), k = 0;
+        like = malloc(2 * n + 3);
+        if (!like) return fail_db(e, xprintf("out of memory")), NULL;
+        like[k++] = '%';
+        for (size_t j = 0; j < n; j++) {
+            if (q->q[j] == '%' || q->q[j] == '_' || q->q[j] == '\\') like[k++] = '\\';
+            like[k++] = q->q[j];
+        }
+        like[k++] = '%';
+        like[k] = 0;
+    }
     const char *where =
         "FROM results r JOIN tasks t ON t.id = r.task_id JOIN result_units ru ON ru.result_id = r.id "
         "WHERE r.status = 'published' AND (?1 = 0 OR r.task_id = ?1) AND (?2 = 0 OR t.year = ?2) "
         "AND (?3 IS NULL OR ru.industry = ?3) AND (?4 IS NULL OR ru.region = ?4) AND (?5 IS NULL OR "
         "coalesce((SELECT json_extract(c.changes, '$.category') FROM result_corrections c WHERE c.result_id = r.id "
         "AND c.status = 'approved' AND json_extract(c.changes, '$.category') IS NOT NULL ORDER BY c.seq DESC LIMIT 1), "
-        "r.category) = ?5)";
+        "r.category) = ?5) AND (?8 IS NULL OR ru.uscc = ?8) AND (?9 IS NULL OR ru.uscc LIKE ?9 ESCAPE '\\' "
+        "OR ru.name LIKE ?9 ESCAPE '\\' OR t.name LIKE ?9 ESCAPE '\\')";
     char *err = NULL;
     char *sql_n = xprintf("SELECT count(*) %s", where);
     char *sql = xprintf("SELECT r.id, r.task_id, t.name AS task_name, t.year, ru.uscc, ru.name, ru.industry, ru.region, "
                         "r.lead_unit, r.category, r.category_label, r.summary, r.status, r.published_at, r.published_date, "
                         "r.due_date AS publication_due %s ORDER BY r.published_at DESC, r.id DESC LIMIT ?6 OFFSET ?7", where);
-    long long total = db_int(c->db, &err, 0, sql_n, "iisss", task_id, y, industry, region, category);
-    json_t *rows = err ? NULL : db_rows(c->db, &err, sql, "iisssii", task_id, y, industry, region, category,
-                                        (long long)PUBLIC_PAGE, (page - 1) * PUBLIC_PAGE);
+    long long total = db_int(c->db, &err, 0, sql_n, "iisssiiss", task_id, y, industry, region, category, 0LL, 0LL,
+                             uscc, like);
+    json_t *rows = err ? NULL : db_rows(c->db, &err, sql, "iisssiiss", task_id, y, industry, region, category,
+                                        (long long)PUBLIC_PAGE, (page - 1) * PUBLIC_PAGE, uscc, like);
     free(sql_n);
     free(sql);
+    free(like);
     if (!rows) return fail_db(e, err), NULL;
     size_t i;
     json_t *x;

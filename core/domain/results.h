@@ -16,7 +16,8 @@ json_t *results_load(spot_ctx *c, long long id, int current, spot_err *e);
 
 /* Applies the approved corrections of a published result to the object res (in approval order):
  * category, category_label, summary, records. Adds "corrections" (approved ones: id, reason, date,
- * at, changes) and "corrected". Returns 0 or -1 with *e. */
+ * at, changes, and "before": the values those fields had just before the correction) and
+ * "corrected". Returns 0 or -1 with *e. */
 int results_apply_corrections(spot_ctx *c, json_t *res, spot_err *e);
 
 /* Validates changes {category?, summary?, records?} of a correction for the result res (borrowed)
@@ -55,10 +56,12 @@ json_t *results_decide_correction(spot_ctx *c, long long id, long long cid, json
  * arguments (NULL when absent). {total, page, per_page, corrections} or NULL with *e. */
 json_t *results_corrections(spot_ctx *c, const char *status, const char *page, const char *per_page, spot_err *e);
 
-/* The public filters of published results (raw query arguments, NULL when absent). */
+/* The public filters of published results (raw query arguments, NULL when absent): uscc matches
+ * one unit exactly; q (at most RESULTS_Q_MAX bytes) the unit's USCC or name or the task's name. */
 typedef struct results_public_query {
-    const char *task, *year, *industry, *region, *category, *page;
+    const char *task, *year, *industry, *region, *category, *page, *uscc, *q;
 } results_public_query;
+#define RESULTS_Q_MAX 200
 
 /* Published results with their approved corrections applied, without personal data:
  * {total, page, page_size, results}. New reference or NULL with *e. */

@@ -1,5 +1,6 @@
 /* api_announce.c: the public task announcements over HTTP: the list of locked tasks (SPEC §12) and
- * one task's announcement, whose serialized bytes are cached per change epoch (worker.h). */
+ * one task's announcement, whose serialized bytes are cached per change epoch (worker.h), and one
+ * unit's draw history (GET /api/public/units/{uscc}). */
 #include "api_announce.h"
 #include "announce.h"
 
@@ -44,7 +45,17 @@ static int h_public_list(req *r)
     return reply_json(r, 200, out);
 }
 
+/* GET /api/public/units/{uscc}: was this unit drawn (SPEC §12). */
+static int h_public_unit(req *r)
+{
+    spot_err e = {0};
+    json_t *out = announce_unit(&r->ctx, r->nparams > 0 ? r->params[0] : NULL, &e);
+    if (!out) return reply_err(r, &e);
+    return reply_json(r, 200, out);
+}
+
 const struct route announce_routes[] = {
+    {"GET", "/api/public/units/{uscc}", ROLE_PUBLIC, h_public_unit},
     {"GET", "/api/public/tasks", ROLE_PUBLIC, h_public_list},
     {"GET", "/api/public/tasks/{id}", ROLE_PUBLIC, h_public_task},
     {0},

@@ -28,8 +28,9 @@
  *        correction requests across results, newest first (result id, uscc, unit name, task id and
  *        name, reason, changes, source, requested_at/by, decision), so that a head finds the pending
  *        ones without opening every result.
- *   GET  /api/public/results?task=&year=&industry=&region=&category=&page=   everyone: published
- *        results with every approved correction applied and the list of corrections (date, reason);
+ *   GET  /api/public/results?task=&year=&industry=&region|township=&category=&uscc=&q=&page=
+ *        everyone: published results (q: the unit's USCC or name or the task's name, literally) with
+ *        every approved correction applied and the list of corrections (date, reason, before, changes);
  *        no names or id numbers (cert_no only). The unit (USCC, name, industry, region) is the one
  *        fixed at publication (result_units), never looked up in the directory by USCC.
  */
@@ -108,8 +109,11 @@ static int h_corrections(req *r)
 static int h_public(req *r)
 {
     spot_err e;
+    const char *region = req_query(r, "region");
+    if (!region) region = req_query(r, "township");   /* a county's 行政区划 is its township */
     results_public_query q = {req_query(r, "task"), req_query(r, "year"), req_query(r, "industry"),
-                              req_query(r, "region"), req_query(r, "category"), req_query(r, "page")};
+                              region, req_query(r, "category"), req_query(r, "page"), req_query(r, "uscc"),
+                              req_query(r, "q")};
     return answer(r, 200, results_public(&r->ctx, &q, &e), &e);
 }
 

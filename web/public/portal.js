@@ -1,16 +1,16 @@
 // portal.js: the public disclosure portal (no login): item list with adjustments, plans, task
 // announcements (each re-checks its own draw in the browser, js/verify.js), results, and how
 // anyone can re-check a draw.
-import { api, h, mount, msg, errorText, table, section, kv, listOf, fmtTime, details, parseHash } from '/js/ui.js';
+import { api, h, mount, msg, errorText, table, section, kv, listOf, fmtTime, details, parseHash, pager, qs } from '/js/ui.js';
 import { verifyAnnouncement, selfTest, CHECK_LABELS } from '/js/verify.js';
-import { RESULT_CATEGORIES, MODE, label, loadMeta } from '/js/labels.js';
+import { RESULT_CATEGORIES, MODE, STRATA, INDUSTRIES, label, loadMeta } from '/js/labels.js';
 import { changesText } from '/js/pages/items.js';
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 
 const PAGES = {
-  '': home, items, plans, tasks, results, 'how-to-verify': howTo,
+  '': home, items, plans, tasks, results, units, 'how-to-verify': howTo,
 };
 
 async function route() {
@@ -35,7 +35,19 @@ async function route() {
   }
 }
 
-function home() {
+// The USCC search box of the home page and the unit page: opens #/units/{uscc}.
+function unitSearch(value = '') {
+  const input = h('input', { type: 'search', id: 'unit-uscc', maxlength: 18, placeholder: '18 位统一社会信用代码', value, 'aria-label': '统一社会信用代码' });
+  return h('form', { class: 'toolbar', id: 'unit-search', onsubmit: (e) => {
+    e.preventDefault();
+    const v = input.value.trim().toUpperCase();
+    if (v) location.hash = `#/units/${encodeURIComponent(v)}`;
+  } }, input, h('button', { type: 'submit', class: 'primary' }, '查询'));
+}
+
+async function home() {
+  const r = await api('GET', '/api/public/tasks?page=1');
+  const latest = listOf(r, 'tasks').slice(0, 5);
   return h('div', null,
     h('h1', null, '安全生产“双随机、一公开”信息公开'),
     section(null,
@@ -47,7 +59,39 @@ function home() {
       h('a', { class: 'stat', href: '#/items' }, h('div', { class: 'n' }, '清单'), '抽查事项及调整'),
       h('a', { class: 'stat', href: '#/plans' }, h('div', { class: 'n' }, '计划'), '年度抽查计划'),
       h('a', { class: 'stat', href: '#/tasks' }, h('div', { class: 'n' }, '公告'), '抽取公告与核验'),
-      h('a', { class: 'stat', href: '#/results' }, h('div', { class: 'n' }, '结果'), '检查结果')));
+      h('a', { class: 'stat', href: '#/results' }, h('div', { class: 'n' }, '结果'), '检查结果')),
+    section('最新抽取公告', latest.length ? h('ul', { class: 'latest', id: 'latest-tasks' }, latest.map((t) => h('li', null,
+      h('a', { href: `#/tasks/${t.id}` }, t.name || `任务 ${t.id}`),
+      h('span', { class: 'muted' }, `　${t.lead_unit || ''}　${fmtTime(t.locked_at)}　抽中 ${(t.counts || {}).units ?? 0} 家`))))
+      : h('p', { class: 'empty' }, '尚无抽取公告'), h('p', null, h('a', { href: '#/tasks' }, '全部抽取公告'))),
+    section('我单位是否被抽中',
+      h('p', null, '输入单位的统一社会信用代码，查看该单位在哪些抽查任务中是候选对象、被抽中或被排除（及排除理由），以及已公示的检查结果。'),
+      unitSearch()));
+}
+
+const UNIT_STATUS = { selected: '被抽中', candidate: '候选（未抽中）', excluded: '被排除' };
+
+async function units(parts) {
+  const uscc = parts[1] || '';
+  const head = [h('h1', null, '我单位是否被抽中'), section(null, unitSearch(uscc))];
+  if (!uscc) return h('div', null, ...head);
+  const u = await api('GET', `/api/public/units/${encodeURIComponent(uscc)}`);
+  const tasksOf = u.tasks || [];
+  return h('div', null, ...head,
+    section(`${u.name || '（名录中无此单位）'}　${u.uscc}`,
+      h('p', { id: 'unit-summary' }, tasksOf.length
+        ? `共 ${tasksOf.length} 个已公告的抽查任务涉及本单位，其中被抽中 ${tasksOf.filter((x) => x.status === 'selected').length} 次。`
+        : '本单位未出现在任何已公告的抽查任务中。'),
+      table([
+        { key: 'task_name', label: '抽查任务', render: (x) => h('a', { href: `#/tasks/${x.task_id}` }, x.task_name || `任务 ${x.task_id}`) },
+        { key: 'lead_unit', label: '牵头单位' },
+        { key: 'dates', label: '起止日期', render: (x) => `${x.start_date || ''} 至 ${x.end_date || ''}` },
+        { key: 'status', label: '本单位情况', render: (x) => UNIT_STATUS[x.status] || x.status },
+        { key: 'stratum', label: '抽查层', render: (x) => (x.stratum ? STRATA[x.stratum] || x.stratum : '') },
+        { key: 'reason', label: '排除理由', render: (x) => (x.reason ? `${x.reason}${x.clause ? `（${x.clause}）` : ''}` : '') },
+        { key: 'locked_at', label: '公告时间', render: (x) => fmtTime(x.locked_at) },
+      ], tasksOf, { empty: '无' })),
+    section('已公示的检查结果', resultTable(u.results || [], '尚无公示的检查结果')));
 }
 
 async function items() {
@@ -156,8 +200,9 @@ async function announcement(id) {
       details(`候选名单（${(s.candidates || []).length}，按信用代码字节序排列）`, h('pre', { class: 'block' }, (s.candidates || []).join('\n')))))),
     ann.teams && ann.teams.length ? details(`检查组（${ann.teams.length} 个，${ann.teams.filter((x) => x.method === 'random').length} 个随机抽取）`, table([
       { key: 'uscc', label: '被检查单位' },
-      { key: 'inspectors', label: '检查人员（执法证号）', render: (x) => (x.inspectors || []).join('、') },
-      { key: 'leader', label: '组长' },
+      { key: 'unit', label: '单位名称', render: (x) => unitName(ann, x.uscc).trim() },
+      { key: 'inspectors', label: '检查人员（姓名 执法证号）', render: (x) => (x.members || (x.inspectors || []).map((c) => ({ cert_no: c }))).map((m) => `${m.name || ''} ${m.cert_no}`.trim()).join('、') },
+      { key: 'leader', label: '组长', render: (x) => `${x.leader_name || ''} ${x.leader || ''}`.trim() },
       { key: 'method', label: '产生方式', render: (x) => (x.method === 'appointed' ? `直接指定：${x.reason || ''}` : '随机抽取') },
       { key: 'slots', label: '各名额（人员池 → 抽中）', render: (x) => (x.slots || []).map((s) => `名额${s.slot}${s.name ? `(${s.name})` : ''}：池 ${(s.pool || []).length} 人 → ${(s.picks || []).join('、')}${(s.redraws || []).length ? `；重抽 ${s.redraws.map((r) => `${r.removed}→${r.replacement}（${r.reason}）`).join('；')}` : ''}`).join('\n') },
     ], ann.teams)) : null);
@@ -190,23 +235,61 @@ export function showReport(status, detail, rep) {
       h('ul', { class: 'checks' }, rep.checks.map((c) => h('li', { class: c.ok ? 'ok' : 'bad' }, `${c.label || CHECK_LABELS[c.check] || c.check}${where(c) ? ` — ${where(c)}` : ''}`)))));
 }
 
+function correctionText(c) {
+  const show = (k, v) => (k === 'category' ? `${v}. ${RESULT_CATEGORIES[v] || ''}` : k === 'records' ? '检查记录' : String(v ?? ''));
+  const names = { category: '结果类别', summary: '说明', records: '检查记录' };
+  const parts = Object.keys(c.changes || {}).filter((k) => names[k]).map((k) => `${names[k]}：${show(k, (c.before || {})[k])} → ${show(k, c.changes[k])}`);
+  return `${c.date || fmtTime(c.at)} ${parts.join('；')}（理由：${c.reason}）`;
+}
+
+function resultTable(list, empty) {
+  return table([
+    { key: 'task', label: '任务', render: (x) => (x.task_id ? h('a', { href: `#/tasks/${x.task_id}` }, x.task_name || `任务 ${x.task_id}`) : x.task_name || '') },
+    { key: 'uscc', label: '统一社会信用代码', render: (x) => h('a', { href: `#/units/${x.uscc}` }, x.uscc) },
+    { key: 'name', label: '单位名称', render: (x) => x.name || x.enterprise_name || '' },
+    { key: 'industry', label: '行业', render: (x) => x.industry || '' },
+    { key: 'region', label: '乡镇（街道）', render: (x) => x.region || '' },
+    { key: 'category', label: '检查结果', render: (x) => (x.category ? `${x.category}. ${RESULT_CATEGORIES[x.category] || ''}` : '') },
+    { key: 'summary', label: '说明', render: (x) => x.summary || '' },
+    { key: 'published_at', label: '公示时间', render: (x) => fmtTime(x.published_at) },
+    { key: 'corrections', label: '更正（原值 → 更正值）', render: (x) => (x.corrections && x.corrections.length ? h('ul', { class: 'corrections' }, x.corrections.map((c) => h('li', null, correctionText(c)))) : '') },
+  ], list, { empty });
+}
+
 async function results(parts, query) {
-  const task = query && /^\d+$/.test(query.task || '') ? query.task : '';
-  const r = await api('GET', `/api/public/results${task ? `?task=${task}` : ''}`);
+  const q = query || {};
+  const page = /^\d+$/.test(q.page || '') ? Number(q.page) : 1;
+  const f = {
+    task: /^\d+$/.test(q.task || '') ? q.task : '', year: /^\d{4}$/.test(q.year || '') ? q.year : '',
+    township: q.township || '', industry: q.industry || '', category: q.category || '', q: q.q || '',
+  };
+  const r = await api('GET', `/api/public/results${qs({ ...f, page })}`);
   const list = listOf(r, 'results');
+  const inputs = {
+    year: h('input', { type: 'number', id: 'results-year', min: 2000, max: 2100, placeholder: '年度', value: f.year }),
+    task: h('input', { type: 'number', id: 'results-task', min: 1, placeholder: '任务编号', value: f.task }),
+    township: h('input', { type: 'text', id: 'results-township', placeholder: '乡镇（街道）', value: f.township }),
+    industry: h('select', { id: 'results-industry' }, h('option', { value: '' }, '全部行业'),
+      INDUSTRIES.map((n) => h('option', { value: n, selected: n === f.industry }, n))),
+    category: h('select', { id: 'results-category' }, h('option', { value: '' }, '全部结果'),
+      Object.entries(RESULT_CATEGORIES).map(([k, v]) => h('option', { value: k, selected: k === f.category }, `${k}. ${v}`))),
+    q: h('input', { type: 'search', id: 'results-q', placeholder: '单位名称、统一社会信用代码或任务名称', value: f.q }),
+  };
+  const go = (p) => {
+    const o = Object.fromEntries(Object.entries(inputs).map(([k, el]) => [k, el.value.trim()]));
+    location.hash = `#/results${qs({ ...o, page: p > 1 ? p : '' })}`;
+  };
   return h('div', null, h('h1', null, '检查结果'),
-    h('p', { class: 'notice' }, '结果类别依据指引第 8.4 条。已公示的结果不再更改，确需更正的，经执行单位负责人签批后公示更正记录。点击任务名称可查看该任务的抽取公告并在浏览器中核验抽取。'),
-    task ? h('p', null, `仅显示任务 ${task} 的结果。`, h('a', { href: `#/tasks/${task}`, id: 'results-task-announcement' }, '查看该任务的抽取公告'), '　', h('a', { href: '#/results' }, '显示全部')) : null,
-    section(null, table([
-      { key: 'task', label: '任务', render: (x) => (x.task_id ? h('a', { href: `#/tasks/${x.task_id}` }, x.task_name || `任务 ${x.task_id}`) : x.task_name || '') },
-      { key: 'uscc', label: '统一社会信用代码' },
-      { key: 'name', label: '单位名称', render: (x) => x.name || x.enterprise_name || '' },
-      { key: 'industry', label: '行业', render: (x) => x.industry || '' },
-      { key: 'category', label: '检查结果', render: (x) => (x.category ? `${x.category}. ${RESULT_CATEGORIES[x.category] || ''}` : '') },
-      { key: 'summary', label: '说明', render: (x) => x.summary || '' },
-      { key: 'published_at', label: '公示时间', render: (x) => fmtTime(x.published_at) },
-      { key: 'corrections', label: '更正', render: (x) => (x.corrections && x.corrections.length ? x.corrections.map((c) => `${fmtTime(c.at)} ${c.reason}`).join('；') : '') },
-    ], list, { empty: '尚无公示的检查结果' })));
+    h('p', { class: 'notice' }, '结果类别依据指引第 8.4 条。已公示的结果不再更改，确需更正的，经执行单位负责人签批后公示更正记录（原值、更正值、日期和理由）。点击任务名称可查看该任务的抽取公告并在浏览器中核验抽取。'),
+    f.task ? h('p', null, `仅显示任务 ${f.task} 的结果。`, h('a', { href: `#/tasks/${f.task}`, id: 'results-task-announcement' }, '查看该任务的抽取公告'), '　', h('a', { href: '#/results' }, '显示全部')) : null,
+    section(null,
+      h('form', { class: 'toolbar', id: 'results-filter', onsubmit: (e) => { e.preventDefault(); go(1); } },
+        h('label', null, '年度 ', inputs.year), h('label', null, '任务 ', inputs.task), h('label', null, '乡镇 ', inputs.township),
+        h('label', null, '行业 ', inputs.industry), h('label', null, '结果 ', inputs.category), h('label', null, '检索 ', inputs.q),
+        h('button', { type: 'submit', class: 'primary' }, '查询')),
+      h('p', { class: 'muted', id: 'results-total' }, `共 ${r.total || 0} 条`),
+      resultTable(list, '没有符合条件的检查结果'),
+      (r.total || 0) > (r.page_size || 50) ? pager(page, r.page_size || 50, r.total, go) : null));
 }
 
 function howTo() {
