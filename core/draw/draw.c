@@ -149,6 +149,25 @@ void draw_seed(const unsigned char secret[32], const void *witness, size_t witne
     crypto_hash_sha256_final(&st, out);
 }
 
+void draw_witness_commitment(const void *witness, size_t witness_len, unsigned char out[DRAW_HASH_LEN])
+{
+    crypto_hash_sha256(out, witness_len ? witness : (const void *)"", witness_len);
+}
+
+void draw_seed_v2(const unsigned char secret[32], const void *witness, size_t witness_len,
+                  const void *beacon, size_t beacon_len, unsigned char out[DRAW_HASH_LEN])
+{
+    unsigned char hw[DRAW_HASH_LEN], hb[DRAW_HASH_LEN];
+    crypto_hash_sha256_state st;
+    draw_witness_commitment(witness, witness_len, hw);
+    crypto_hash_sha256(hb, beacon_len ? beacon : (const void *)"", beacon_len);
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, secret, 32);
+    crypto_hash_sha256_update(&st, hw, sizeof hw);
+    crypto_hash_sha256_update(&st, hb, sizeof hb);
+    crypto_hash_sha256_final(&st, out);
+}
+
 /* ---- prefixes ---- */
 
 size_t draw_stratum_prefix(const unsigned char seed[DRAW_HASH_LEN],

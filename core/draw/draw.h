@@ -1,5 +1,6 @@
-/* draw.h: draw algorithm v1 (SPEC §4) as pure functions, no database: list hashes (H_c, H_i),
- * secret / commitment / seed, and the partial Fisher-Yates selection over a SHA-256 stream.
+/* draw.h: draw algorithms v1 (SPEC §4) and v2 (SPEC §12) as pure functions, no database: list
+ * hashes (H_c, H_i), secret / commitment / witness commitment / seed, and the partial Fisher-Yates
+ * selection over a SHA-256 stream.
  * Uses stream.h and libsodium. */
 #ifndef SPOT_DRAW_H
 #define SPOT_DRAW_H
@@ -11,6 +12,7 @@
 #include "stream.h"
 
 #define DRAW_ALGORITHM "spotcheck-draw-v1"
+#define DRAW_ALGORITHM_V2 "spotcheck-draw-v2"
 #define DRAW_HASH_LEN 32
 
 /*
@@ -26,6 +28,10 @@
  *    stratum) so that a changed USCC can be traced to its stratum. H_i is the list hash of one
  *    inspector slot's pool of 执法证号.
  * 2. commitment = SHA-256(secret); seed = SHA-256(secret || witness), witness as UTF-8 bytes.
+ *    v2 (SPEC §12): witness_commitment = SHA-256(witness) is published at freeze with
+ *    beacon_source; at the draw the witness is revealed and the public beacon value entered, and
+ *    seed = SHA-256(secret || SHA-256(witness) || SHA-256(beacon)), beacon as UTF-8 bytes.
+ *    Everything below is the same for v1 and v2.
  * 3. Stream over a prefix P: block j = SHA-256(P || uint64_be(j)), j = 0, 1, 2, …; each block is
  *    read as four big-endian 64-bit integers, in order; the stream is these integers in sequence.
  * 4. uniform(m), m >= 1: take the next integer x of the stream; if x >= 2^64 - (2^64 mod m), take
@@ -117,6 +123,14 @@ void draw_commitment(const unsigned char secret[32], unsigned char out[DRAW_HASH
  * NULL). */
 void draw_seed(const unsigned char secret[32], const void *witness, size_t witness_len,
                unsigned char out[DRAW_HASH_LEN]);
+
+/* v2: witness_commitment = SHA-256(witness) (witness_len may be 0, witness then NULL). */
+void draw_witness_commitment(const void *witness, size_t witness_len, unsigned char out[DRAW_HASH_LEN]);
+
+/* v2: seed = SHA-256(secret || SHA-256(witness) || SHA-256(beacon)); lengths may be 0 (pointer
+ * then NULL). */
+void draw_seed_v2(const unsigned char secret[32], const void *witness, size_t witness_len,
+                  const void *beacon, size_t beacon_len, unsigned char out[DRAW_HASH_LEN]);
 
 /* ---- stream prefixes ---- */
 

@@ -1,4 +1,4 @@
-/* verify.c: re-checks a public task announcement against draw algorithm v1 (see verify.h). */
+/* verify.c: re-checks a public task announcement against draw algorithm v1 or v2 (see verify.h). */
 #include "verify.h"
 
 #include <stdarg.h>
@@ -338,13 +338,16 @@ done:
 }
 
 /* Checks secret/witness/seed/commitment of a draw object; writes the recomputed seed. prefix is
- * "" or "teams " for the labels. Returns 0 or -1. */
-static int verify_seed(vctx *v, json_t *d, const char *where, const char *label_prefix,
+ * "" or "teams " for the labels. v2 != 0: algorithm v2 (SPEC §12), which also checks
+ * witness_commitment = SHA-256(witness), needs a non-empty beacon_source and takes the seed over
+ * SHA-256(witness) and SHA-256(beacon). Returns 0 or -1. */
+static int verify_seed(vctx *v, json_t *d, const char *where, const char *label_prefix, int v2,
                        unsigned char seed_out[DRAW_HASH_LEN])
 {
     unsigned char secret[32], seed[DRAW_HASH_LEN], commit[DRAW_HASH_LEN], mine[DRAW_HASH_LEN];
-    const char *witness;
-    size_t wlen;
+    unsigned char wc[DRAW_HASH_LEN];
+    const char *witness, *beacon = NULL, *source = NULL;
+    size_t wlen, blen = 0;
     char label[64], name[64];
 
     if (get_hash(v, d, "secret", where, 1, NULL, secret) != 0 ||
@@ -352,16 +355,36 @@ static int verify_seed(vctx *v, json_t *d, const char *where, const char *label_
         get_hash(v, d, "seed", where, 1, NULL, seed) != 0 ||
         get_hash(v, d, "commitment", where, 1, NULL, commit) != 0)
         return -1;
+    if (v2 && (get_hash(v, d, "witness_commitment", where, 1, NULL, wc) != 0 ||
+               get_string(v, d, "beacon_source", where, 1, &source, NULL) != 0 ||
+               get_string(v, d, "beacon", where, 1, &beacon, &blen) != 0)) {
+        sodium_memzero(secret, sizeof secret);
+        return -1;
+    }
 
     draw_commitment(secret, mine);
     snprintf(label, sizeof label, "%scommitment", label_prefix);
     snprintf(name, sizeof name, "%s%s", *label_prefix ? "teams_" : "", "commitment");
     compare_hash(v, chk(name), label, "SHA-256(secret)", mine, commit);
 
-    draw_seed(secret, witness, wlen, seed_out);
+    if (v2) {
+        draw_witness_commitment(witness, wlen, mine);
+        snprintf(label, sizeof label, "%switness_commitment", label_prefix);
+        snprintf(name, sizeof name, "%s%s", *label_prefix ? "teams_" : "", "witness_commitment");
+        compare_hash(v, chk(name), label, "SHA-256(witness)", mine, wc);
+        snprintf(name, sizeof name, "%s%s", *label_prefix ? "teams_" : "", "beacon_source");
+        int ok = *source != 0;
+        if (!ok) add_error(v, "%sbeacon_source is empty: the beacon was not named before the draw", label_prefix);
+        add_check(v, chk(name), ok);
+        draw_seed_v2(secret, witness, wlen, beacon, blen, seed_out);
+    } else {
+        draw_seed(secret, witness, wlen, seed_out);
+    }
     snprintf(label, sizeof label, "%sseed", label_prefix);
     snprintf(name, sizeof name, "%s%s", *label_prefix ? "teams_" : "", "seed");
-    compare_hash(v, chk(name), label, "SHA-256(secret || witness)", seed_out, seed);
+    compare_hash(v, chk(name), label,
+                 v2 ? "SHA-256(secret || SHA-256(witness) || SHA-256(beacon))" : "SHA-256(secret || witness)",
+                 seed_out, seed);
     sodium_memzero(secret, sizeof secret);
     return 0;
 }
@@ -377,11 +400,12 @@ static int verify_draw(vctx *v, json_t *d, json_t *selected_set)
 
     if (!json_is_object(d)) return malformed(v, "draw must be an object");
     if (get_string(v, d, "algorithm", "draw", 1, &alg, NULL) != 0) return -1;
-    int ok = strcmp(alg, DRAW_ALGORITHM) == 0;
-    if (!ok) add_error(v, "algorithm is \"%s\", expected \"%s\"", alg, DRAW_ALGORITHM);
+    int v2 = strcmp(alg, DRAW_ALGORITHM_V2) == 0;
+    int ok = v2 || strcmp(alg, DRAW_ALGORITHM) == 0;
+    if (!ok) add_error(v, "algorithm is \"%s\", expected \"%s\" or \"%s\"", alg, DRAW_ALGORITHM, DRAW_ALGORITHM_V2);
     add_check(v, chk("algorithm"), ok);
 
-    if (verify_seed(v, d, "draw", "", seed) != 0 ||
+    if (verify_seed(v, d, "draw", "", v2, seed) != 0 ||
         get_hash(v, d, "candidates_hash", "draw", 1, NULL, hc_ann) != 0 ||
         get_int(v, d, "attempts", "draw", 1, &has_attempts, &attempts) != 0 ||
         get_array(v, d, "redraws", "draw", 0, &redraws) != 0 ||
@@ -766,13 +790,15 @@ static int verify_teams(vctx *v, json_t *ann, json_t *selected_set)
         const char *alg;
         if (!json_is_object(td)) return malformed(v, "teams_draw must be an object");
         if (get_string(v, td, "algorithm", "teams_draw", 0, &alg, NULL) != 0) return -1;
+        int v2 = alg && strcmp(alg, DRAW_ALGORITHM_V2) == 0;
         if (alg) {
-            int ok = strcmp(alg, DRAW_ALGORITHM) == 0;
+            int ok = v2 || strcmp(alg, DRAW_ALGORITHM) == 0;
             if (!ok)
-                add_error(v, "teams algorithm is \"%s\", expected \"%s\"", alg, DRAW_ALGORITHM);
+                add_error(v, "teams algorithm is \"%s\", expected \"%s\" or \"%s\"", alg, DRAW_ALGORITHM,
+                          DRAW_ALGORITHM_V2);
             add_check(v, chk("teams_algorithm"), ok);
         }
-        if (verify_seed(v, td, "teams_draw", "teams ", seed_t) != 0) return -1;
+        if (verify_seed(v, td, "teams_draw", "teams ", v2, seed_t) != 0) return -1;
         have_seed_t = 1;
     }
     if (!teams) return 0;

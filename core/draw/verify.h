@@ -1,5 +1,6 @@
 /* verify.h: re-checks a public task announcement (SPEC §8 GET /api/public/tasks/{id}) against draw
- * algorithm v1: commitments, seeds, candidate hashes and every selection and inspector pick.
+ * algorithm v1 or v2 (SPEC §4, §12): commitments, witness commitments, seeds, candidate hashes and
+ * every selection and inspector pick.
  * Uses draw.h and jansson. Used by `spotcheck verify` and by tests.
  *
  * THE ANNOUNCEMENT SHAPE THAT IS VERIFIED (hashes and secrets: 64 lowercase hex digits; upper case
@@ -7,8 +8,13 @@
  *
  * {
  *   "draw": {
- *     "algorithm": "spotcheck-draw-v1",
+ *     "algorithm": "spotcheck-draw-v1" | "spotcheck-draw-v2",
  *     "secret": hex, "witness": "free text (may be empty)", "seed": hex, "commitment": hex,
+ *     "witness_commitment": hex, "beacon_source": "…", "beacon": "…",   v2 only, all required:
+ *                                                   SHA-256(witness), the non-empty name of the
+ *                                                   public random value, its published value;
+ *                                                   seed = SHA-256(secret || SHA-256(witness) ||
+ *                                                   SHA-256(beacon))
  *     "candidates_hash": hex,                       H_c over all strata
  *     "attempts": 1,                                integer >= 1
  *     "redraws": [{"reason": "…"}, …],              required when attempts > 1: exactly attempts-1
@@ -23,8 +29,8 @@
  *         "selected": ["USCC", …] } ]               in draw order; n = len(selected)
  *   },
  *   "teams_draw": {                                 required when a team has method "random"
- *     "algorithm": "spotcheck-draw-v1",             optional
- *     "secret": hex, "witness": "…", "seed": hex, "commitment": hex },
+ *     "algorithm": "spotcheck-draw-v1",             optional; "spotcheck-draw-v2" adds the three
+ *     "secret": hex, "witness": "…", "seed": hex, "commitment": hex },   v2 fields above
  *   "teams_pool": {                                 optional: the inspector pool committed at lock
  *     "hash": hex,                                  SHA-256 of "cert_no\n"… of inspectors
  *     "inspectors": [cert_no, …] },                 sorted by byte order, unique; every slot pool,

@@ -315,7 +315,16 @@ with Server(demo=True) as s:
     names = [r[0] for r in s.sql("SELECT name FROM inspectors")]
     phones = [r[0] for r in s.sql("SELECT phone FROM inspectors WHERE phone <> ''")]
     ids = [r[0] for r in s.sql("SELECT id_number FROM inspectors")]
-    t.check("public teams carry no personal data", not any(x in text for x in names + phones + ids))
+    t.check("public teams carry no personal data", not any(x in text for x in phones + ids))
+    # SPEC §12: a team member is shown as 姓名 + 执法证号 (行政执法公示), and the name nowhere else
+    bare = json.loads(text)
+    for team in bare.get("teams", []):
+        team.pop("members", None)
+        team.pop("leader_name", None)
+    bare_text = json.dumps(bare, ensure_ascii=False)
+    t.check("inspectors' names appear only as the teams' members and leaders (姓名 + 执法证号)",
+            all("members" in tm and "leader_name" in tm for tm in ann.get("teams", [])) and
+            not any(x in bare_text for x in names))
     rc, out = verify(s, ann)
     t.check("announcement with teams verifies", rc == 0, out[-1500:])
     three_checks(t, s, ann, "team draw re-checkable from the announcement alone")

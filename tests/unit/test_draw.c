@@ -1,4 +1,4 @@
-/* test_draw.c: draw algorithm v1 (core/draw/draw.c, core/draw/stream.c): the SPEC §9 test vector, hashes
+/* test_draw.c: draw algorithms v1 and v2 (core/draw/draw.c, core/draw/stream.c): the SPEC §9 and §12 test vectors, hashes
  * recomputed independently with libsodium, uniform() edge cases, sparse vs dense shuffles, redraw
  * continuation and a 1,000,000-unit freeze + draw. */
 #include <stdarg.h>
@@ -111,6 +111,44 @@ static void test_spec_vector(void **state)
         assert_memory_equal(idx2, idx, sizeof idx);
         assert_int_equal(w2, words);
     }
+}
+
+static void hex_of(const unsigned char *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* SPEC §12's v2 vector: §9's secret and candidates, witness "witness", beacon
+ * "福彩3D 2026058期 开奖号码 3 7 1", n = 5. */
+static void test_spec_vector_v2(void **state)
+{
+    (void)state;
+    static const char beacon[] = "福彩3D 2026058期 开奖号码 3 7 1";
+    unsigned char secret[32], wc[32], seed[32], hc[32];
+    char hex[65];
+    for (int i = 0; i < 32; i++) secret[i] = (unsigned char)i;
+    vec_init();
+
+    draw_witness_commitment("witness", 7, wc);
+    hex_of(wc, 32, hex);
+    assert_string_equal(hex, "ba1c566a4bad288c22a0b7511458c92ca5822cd41632e51806e9ea75ed12d13d");
+
+    draw_seed_v2(secret, "witness", 7, beacon, strlen(beacon), seed);
+    hex_of(seed, 32, hex);
+    assert_string_equal(hex, "b02ab84d68073cfa7007b09c51d7ce22f0eeb09454e7f89851b239940273a220");
+
+    const char *const *strata[1] = {vec_list};
+    size_t sizes[1] = {50};
+    assert_int_equal(draw_candidates_hash(strata, sizes, 1, hc), 0);
+    size_t idx[5];
+    assert_int_equal(draw_select(seed, hc, 0, 50, 5, idx, NULL), 0);
+    const char *expect[5] = {"A041", "A044", "A024", "A005", "A047"};
+    for (int i = 0; i < 5; i++) assert_string_equal(vec_list[idx[i]], expect[i]);
+
+    /* one byte of the beacon changed: another seed */
+    unsigned char other[32];
+    draw_seed_v2(secret, "witness", 7, "福彩3D 2026058期 开奖号码 3 7 2", strlen(beacon), other);
+    assert_memory_not_equal(other, seed, 32);
 }
 
 static void test_stream_matches_definition(void **state)
@@ -381,6 +419,7 @@ int main(void)
     if (sodium_init() < 0) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spec_vector),
+        cmocka_unit_test(test_spec_vector_v2),
         cmocka_unit_test(test_stream_matches_definition),
         cmocka_unit_test(test_uniform_m1_consumes_a_word),
         cmocka_unit_test(test_uniform_rejection_2p63_plus_1),

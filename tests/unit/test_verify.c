@@ -538,6 +538,105 @@ static void test_tampered_team_leader_and_method(void **state)
     json_decref(a);
 }
 
+/* SPEC §12's v2 vector as an announcement, with its literal published values. */
+static json_t *v2_vector_announcement(void)
+{
+    json_t *cands = json_array();
+    char text[50 * 5 + 1], c[5];
+    for (int i = 0; i < 50; i++) {
+        snprintf(c, sizeof c, "A%03d", i);
+        json_array_append_new(cands, json_string(c));
+        memcpy(text + 5 * i, c, 4);
+        text[5 * i + 4] = '\n';
+    }
+    unsigned char hc[32];
+    crypto_hash_sha256(hc, (const unsigned char *)text, 250);
+    return json_pack("{s:{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:i,s:[{s:s,s:o,s:[s,s,s,s,s]}]}}", "draw",
+        "algorithm", "spotcheck-draw-v2",
+        "secret", "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+        "commitment", "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd",
+        "witness", "witness",
+        "witness_commitment", "ba1c566a4bad288c22a0b7511458c92ca5822cd41632e51806e9ea75ed12d13d",
+        "beacon_source", "福彩3D 2026058期开奖号码",
+        "beacon", "福彩3D 2026058期 开奖号码 3 7 1",
+        "seed", "b02ab84d68073cfa7007b09c51d7ce22f0eeb09454e7f89851b239940273a220",
+        "candidates_hash", hexj(hc), "attempts", 1,
+        "strata", "name", "general", "candidates", cands, "selected", "A041", "A044", "A024", "A005", "A047");
+}
+
+/* Whether the report has a check named name with the given ok. */
+static int has_check(json_t *report, const char *name, int ok)
+{
+    size_t k;
+    json_t *c;
+    json_array_foreach(json_object_get(report, "checks"), k, c)
+        if (!strcmp(json_string_value(json_object_get(c, "check")), name) &&
+            json_is_true(json_object_get(c, "ok")) == !!ok) return 1;
+    return 0;
+}
+
+static void test_v2_vector_verifies(void **state)
+{
+    (void)state;
+    json_t *ann = v2_vector_announcement(), *report = NULL;
+    assert_non_null(ann);
+    int rc = run(ann, &report);
+    if (rc != 0) dump(report);
+    assert_int_equal(rc, 0);
+    assert_true(has_check(report, "witness_commitment", 1));
+    assert_true(has_check(report, "beacon_source", 1));
+    assert_true(has_check(report, "seed", 1));
+    assert_true(has_check(report, "selection", 1));
+    json_decref(report);
+    json_decref(ann);
+}
+
+static void test_v2_changed_beacon_fails_seed(void **state)
+{
+    (void)state;
+    json_t *ann = v2_vector_announcement(), *report = NULL;
+    json_object_set_new(draw_of(ann), "beacon", json_string("福彩3D 2026058期 开奖号码 3 7 2"));
+    EXPECT_DIFF(ann, "seed differs", "SHA-256(beacon)");
+    assert_int_equal(run(ann, &report), 1);
+    assert_true(has_check(report, "seed", 0));
+    assert_true(has_check(report, "witness_commitment", 1));
+    json_decref(report);
+    json_decref(ann);
+}
+
+static void test_v2_changed_witness_fails_commitment(void **state)
+{
+    (void)state;
+    json_t *ann = v2_vector_announcement(), *report = NULL;
+    json_object_set_new(draw_of(ann), "witness", json_string("witness2"));
+    EXPECT_DIFF(ann, "witness_commitment differs", "SHA-256(witness)");
+    assert_int_equal(run(ann, &report), 1);
+    assert_true(has_check(report, "witness_commitment", 0));
+    assert_true(has_check(report, "seed", 0));
+    json_decref(report);
+    json_decref(ann);
+}
+
+static void test_v2_without_beacon_is_malformed(void **state)
+{
+    (void)state;
+    static const char *const need[] = {"beacon", "beacon_source", "witness_commitment"};
+    for (int k = 0; k < 3; k++) {
+        json_t *ann = v2_vector_announcement(), *report = NULL;
+        json_object_del(draw_of(ann), need[k]);
+        char *err = NULL;
+        assert_int_equal(verify_announcement(ann, &report, &err), -1);
+        assert_non_null(strstr(err, need[k]));
+        free(err);
+        json_decref(ann);
+    }
+    /* an empty beacon_source differs (nothing was named before the draw) */
+    json_t *ann = v2_vector_announcement();
+    json_object_set_new(draw_of(ann), "beacon_source", json_string(""));
+    EXPECT_DIFF(ann, "beacon_source is empty");
+    json_decref(ann);
+}
+
 static void test_malformed_input(void **state)
 {
     json_t *report = (json_t *)1;
@@ -605,6 +704,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampered_team_redraw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_team_leader_and_method, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_input, setup, teardown),
+        cmocka_unit_test(test_v2_vector_verifies),
+        cmocka_unit_test(test_v2_changed_beacon_fails_seed),
+        cmocka_unit_test(test_v2_changed_witness_fails_commitment),
+        cmocka_unit_test(test_v2_without_beacon_is_malformed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

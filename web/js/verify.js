@@ -1,4 +1,4 @@
-// verify.js: draw algorithm v1 (SPEC §4) re-checked in the browser with WebCrypto.
+// verify.js: draw algorithms v1 (SPEC §4) and v2 (SPEC §12) re-checked in the browser with WebCrypto.
 // Mirrors core/verify.c: same announcement shape, same checks, same trust anchors (the selection
 // is recomputed from SHA-256(secret || witness) and the announced candidates_hash; the announced
 // seed and the recomputed H_c are compared separately). Messages are in Chinese for the page.
@@ -7,6 +7,7 @@
 // on http://127.0.0.1 / https, Node >= 19).
 
 export const ALGORITHM = 'spotcheck-draw-v1';
+export const ALGORITHM_V2 = 'spotcheck-draw-v2';
 const MAX_DIFF_MESSAGES = 10;
 const TWO64 = 1n << 64n;
 const enc = new TextEncoder();
@@ -161,16 +162,28 @@ export async function seedOf(secret, witness) {
   return sha256(concatBytes(secret, utf8(witness)));
 }
 
+// v2: witness_commitment = SHA-256(witness).
+export async function witnessCommitmentOf(witness) {
+  return sha256(utf8(witness));
+}
+
+// v2: seed = SHA-256(secret ‖ SHA-256(witness) ‖ SHA-256(beacon)).
+export async function seedV2Of(secret, witness, beacon) {
+  return sha256(concatBytes(secret, await sha256(utf8(witness)), await sha256(utf8(beacon))));
+}
+
 // Convenience for the §9 test vector and for staff previews: draws n of the sorted candidates
 // of one stratum. Returns hex values and the selection.
-export async function drawStratum({ secret, witness, strata, stratum = 0, n }) {
+// With beacon set, the seed is v2's (SPEC §12) and witness_commitment is returned too.
+export async function drawStratum({ secret, witness, beacon, strata, stratum = 0, n }) {
   const all = await listHash(strata.flat());
-  const seed = await seedOf(secret, witness);
+  const seed = beacon === undefined ? await seedOf(secret, witness) : await seedV2Of(secret, witness, beacon);
   const cands = strata[stratum];
   const { indices } = await selectIndices(stratumPrefix(seed, all.hash, stratum), cands.length, n);
   return {
     commitment: bytesToHex(await commitmentOf(secret)),
     seed: bytesToHex(seed),
+    ...(beacon === undefined ? {} : { witness_commitment: bytesToHex(await witnessCommitmentOf(witness)) }),
     candidates_hash: bytesToHex(all.hash),
     selected: indices.map((i) => cands[i]),
   };
@@ -236,7 +249,9 @@ function getHash(obj, key, where, required, n = 32) {
 export const CHECK_LABELS = {
   algorithm: '算法名称',
   commitment: '承诺值 commitment = SHA-256(secret)',
-  seed: '种子 seed = SHA-256(secret ‖ witness)',
+  seed: '种子 seed',
+  witness_commitment: '见证承诺值 SHA-256(witness)',
+  beacon_source: '事先公布的公共随机数来源',
   attempts: '抽取次数与重抽理由',
   size: '候选数量',
   candidates_order: '候选名单按字节序排列且不重复',
@@ -246,6 +261,8 @@ export const CHECK_LABELS = {
   teams_algorithm: '检查组抽取算法名称',
   teams_commitment: '检查组承诺值',
   teams_seed: '检查组种子',
+  teams_witness_commitment: '检查组见证承诺值',
+  teams_beacon_source: '检查组公共随机数来源',
   team_unit: '检查组对应的被抽中单位',
   team_appointed: '直接指定的理由',
   team_members: '检查组成员与抽取结果一致',
@@ -287,20 +304,36 @@ export async function verifyAnnouncement(ann) {
   return { ok: v.errors.length === 0, checks: v.checks, errors: v.errors };
 }
 
-async function verifySeed(add, err, d, where, teams) {
+// v2 (SPEC §12) also checks witness_commitment = SHA-256(witness) and a named beacon_source, and
+// takes the seed over SHA-256(witness) and SHA-256(beacon).
+async function verifySeed(add, err, d, where, teams, v2) {
   const secret = getHash(d, 'secret', where, true);
   const witness = getString(d, 'witness', where, true);
   const seedAnn = getHash(d, 'seed', where, true);
   const commitAnn = getHash(d, 'commitment', where, true);
+  const wcAnn = v2 ? getHash(d, 'witness_commitment', where, true) : null;
+  const source = v2 ? getString(d, 'beacon_source', where, true) : null;
+  const beacon = v2 ? getString(d, 'beacon', where, true) : null;
   const p = teams ? '检查组' : '';
+  const q = teams ? 'teams_' : '';
   const commit = await commitmentOf(secret);
   let ok = bytesEqual(commit, commitAnn);
   if (!ok) err(`${p}承诺值不符：SHA-256(secret) = ${bytesToHex(commit)}，公告为 ${bytesToHex(commitAnn)}`);
-  add({ check: teams ? 'teams_commitment' : 'commitment' }, ok);
-  const seed = await seedOf(secret, witness);
+  add({ check: `${q}commitment` }, ok);
+  if (v2) {
+    const wc = await witnessCommitmentOf(witness);
+    ok = bytesEqual(wc, wcAnn);
+    if (!ok) err(`${p}见证承诺值不符：SHA-256(witness) = ${bytesToHex(wc)}，冻结时公布的为 ${bytesToHex(wcAnn)}（揭示的见证文字与事先承诺的不同）`);
+    add({ check: `${q}witness_commitment` }, ok);
+    ok = source !== '';
+    if (!ok) err(`${p}没有事先公布公共随机数来源（beacon_source 为空）`);
+    add({ check: `${q}beacon_source` }, ok);
+  }
+  const seed = v2 ? await seedV2Of(secret, witness, beacon) : await seedOf(secret, witness);
   ok = bytesEqual(seed, seedAnn);
-  if (!ok) err(`${p}种子不符：SHA-256(secret ‖ witness) = ${bytesToHex(seed)}，公告为 ${bytesToHex(seedAnn)}`);
-  add({ check: teams ? 'teams_seed' : 'seed' }, ok);
+  const formula = v2 ? 'SHA-256(secret ‖ SHA-256(witness) ‖ SHA-256(beacon))' : 'SHA-256(secret ‖ witness)';
+  if (!ok) err(`${p}种子不符：${formula} = ${bytesToHex(seed)}，公告为 ${bytesToHex(seedAnn)}`);
+  add({ check: `${q}seed` }, ok);
   return seed;
 }
 
@@ -332,11 +365,12 @@ function comparePicks(err, who, what, pool, idx, announced, n) {
 async function verifyDraw(v, add, err, d, selectedSet) {
   if (!isObj(d)) throw new Malformed('draw 不是对象');
   const alg = getString(d, 'algorithm', 'draw', true);
-  let ok = alg === ALGORITHM;
-  if (!ok) err(`算法为 "${alg}"，应为 "${ALGORITHM}"`);
+  const v2 = alg === ALGORITHM_V2;
+  let ok = v2 || alg === ALGORITHM;
+  if (!ok) err(`算法为 "${alg}"，应为 "${ALGORITHM}" 或 "${ALGORITHM_V2}"`);
   add({ check: 'algorithm' }, ok);
 
-  const seed = await verifySeed(add, err, d, 'draw', false);
+  const seed = await verifySeed(add, err, d, 'draw', false, v2);
   const hcAnn = getHash(d, 'candidates_hash', 'draw', true);
   const attempts = getInt(d, 'attempts', 'draw', true);
   const redraws = getArray(d, 'redraws', 'draw', false);
@@ -488,12 +522,13 @@ async function verifyTeams(v, add, err, ann, selectedSet) {
   if (td !== undefined) {
     if (!isObj(td)) throw new Malformed('teams_draw 不是对象');
     const alg = getString(td, 'algorithm', 'teams_draw', false);
+    const v2 = alg === ALGORITHM_V2;
     if (alg !== undefined) {
-      const ok = alg === ALGORITHM;
-      if (!ok) err(`检查组抽取算法为 "${alg}"，应为 "${ALGORITHM}"`);
+      const ok = v2 || alg === ALGORITHM;
+      if (!ok) err(`检查组抽取算法为 "${alg}"，应为 "${ALGORITHM}" 或 "${ALGORITHM_V2}"`);
       add({ check: 'teams_algorithm' }, ok);
     }
-    seedT = await verifySeed(add, err, td, 'teams_draw', true);
+    seedT = await verifySeed(add, err, td, 'teams_draw', true, v2);
   }
   if (!teams) return;
   const seen = new Set();
@@ -573,6 +608,21 @@ async function verifyTeams(v, add, err, ann, selectedSet) {
     if (missing) err(`检查组 ${team.uscc}：检查人员 ${missing} 不在锁定时承诺的人员池中`);
     add({ check: 'team_committed_pool', uscc: team.uscc }, !missing);
   }
+}
+
+// The SPEC §12 v2 test vector (§9's secret and candidates), runnable from the page and the tests.
+export const V2_BEACON = '福彩3D 2026058期 开奖号码 3 7 1';
+export async function selfTestV2() {
+  const secret = new Uint8Array(32).map((_, i) => i);
+  const cands = Array.from({ length: 50 }, (_, i) => 'A' + String(i).padStart(3, '0'));
+  const r = await drawStratum({ secret, witness: 'witness', beacon: V2_BEACON, strata: [cands], n: 5 });
+  const expected = ['A041', 'A044', 'A024', 'A005', 'A047'];
+  const expectedSeed = 'b02ab84d68073cfa7007b09c51d7ce22f0eeb09454e7f89851b239940273a220';
+  const expectedWc = 'ba1c566a4bad288c22a0b7511458c92ca5822cd41632e51806e9ea75ed12d13d';
+  return {
+    ok: r.selected.join(',') === expected.join(',') && r.seed === expectedSeed && r.witness_commitment === expectedWc,
+    expected, ...r,
+  };
 }
 
 // The SPEC §9 test vector, runnable from the page and the tests.

@@ -2,7 +2,7 @@
 // announcements (each re-checks its own draw in the browser, js/verify.js), results, and how
 // anyone can re-check a draw.
 import { api, h, mount, msg, errorText, table, section, kv, listOf, fmtTime, details, parseHash, pager, qs } from '/js/ui.js';
-import { verifyAnnouncement, selfTest, CHECK_LABELS } from '/js/verify.js';
+import { verifyAnnouncement, selfTest, selfTestV2, CHECK_LABELS } from '/js/verify.js';
 import { RESULT_CATEGORIES, MODE, STRATA, INDUSTRIES, label, loadMeta } from '/js/labels.js';
 import { changesText } from '/js/pages/items.js';
 
@@ -303,6 +303,13 @@ function howTo() {
     mount(selfBox, h('div', { class: `verify-status ${r.ok ? 'ok' : 'bad'}` }, r.ok ? '测试向量通过' : '测试向量未通过'),
       kv({ commitment: h('code', { class: 'hash' }, r.commitment), seed: h('code', { class: 'hash' }, r.seed), H_c: h('code', { class: 'hash' }, r.candidates_hash), 计算结果: r.selected.join(', '), 应为: r.expected.join(', ') }));
   };
+  const selfBoxV2 = h('div', { id: 'selftest-v2-result' });
+  const runSelfV2 = async () => {
+    mount(selfBoxV2, '计算中……');
+    const r = await selfTestV2();
+    mount(selfBoxV2, h('div', { class: `verify-status ${r.ok ? 'ok' : 'bad'}` }, r.ok ? '测试向量通过' : '测试向量未通过'),
+      kv({ witness_commitment: h('code', { class: 'hash' }, r.witness_commitment), seed: h('code', { class: 'hash' }, r.seed), 计算结果: r.selected.join(', '), 应为: r.expected.join(', ') }));
+  };
   const runPaste = async () => {
     let text = pasteBox.value.trim();
     try {
@@ -332,13 +339,22 @@ function howTo() {
         h('li', null, 'uniform(m)：从流中取下一个整数 x；若 x ≥ 2^64 − (2^64 mod m) 则舍弃再取；返回 x mod m。这样每个结果的概率完全相等。'),
         h('li', null, '部分 Fisher–Yates 洗牌：该层有 N 个候选、要抽 n 个时，令 a = (候选 0, …, 候选 N−1)，对 i = 0 … n−1：r = uniform(N − i)，交换 a[i] 与 a[i + r]。抽中名单就是 a[0 … n−1]，按此顺序公布。'),
         h('li', null, '检查组：锁定后用另一个秘密值（其承诺值随锁定公告公布）和见证文字得到 seed_t。每个被抽中单位的每个名额有自己的人员池（执法证号，按字节序），H_i = 人员池的名单散列，前缀为 seed_t ‖ H_i ‖ 信用代码 ‖ uint32_be(名额编号)，同样用部分 Fisher–Yates 抽取。回避或经批准的替换继续同一个洗牌的下一步，并在公告中注明。'))),
+    section('算法第 2 版（spotcheck-draw-v2）',
+      h('p', null, '第 1 版中，知道秘密值的操作人员如果与监督人串通，可以反复尝试不同的见证文字，直到得到想要的结果。第 2 版堵住了这个漏洞：'),
+      h('ol', null,
+        h('li', null, '冻结名单时，监督人就输入见证文字，但只公布它的散列 witness_commitment = SHA-256(witness)；同时由计划编制人员指定一个将来才公布的公共随机数来源 beacon_source（例如“福彩3D 某期开奖号码”）。'),
+        h('li', null, '抽取时揭示见证文字（其散列必须与事先公布的 witness_commitment 相同），并录入该期公开的随机数 beacon（UTF-8 文字）。'),
+        h('li', null, '种子 seed = SHA-256(secret ‖ SHA-256(witness) ‖ SHA-256(beacon))；其余步骤与第 1 版相同。')),
+      h('p', null, '冻结时谁也不知道将来的公共随机数，因此操作人员和监督人都无法预先挑选结果。公告中的 algorithm 字段写明所用版本，第 1 版的公告仍可核验。')),
     section('用命令行核验',
       h('p', null, '安装本系统后，可以对下载的公告文件或公告地址运行：'),
       h('pre', { class: 'block' }, 'spotcheck verify task-12-announcement.json\nspotcheck verify http://服务器地址/api/public/tasks/12'),
       h('p', null, '全部相符时命令以状态 0 退出；否则逐项列出不符之处（哪一项检查、哪一层、第几位）并以非零状态退出。算法很短，也可以用任何编程语言按上面的步骤独立实现。')),
     section('测试向量',
       h('p', null, 'secret = 字节 0x00 0x01 … 0x1f（32 字节），witness = "witness"，一个抽查层，候选为 "A000" … "A049"（50 个），抽 5 个，结果依次为 A031、A044、A028、A042、A043。'),
-      h('button', { type: 'button', id: 'selftest', onclick: runSelf }, '在本浏览器中计算测试向量'), selfBox),
+      h('button', { type: 'button', id: 'selftest', onclick: runSelf }, '在本浏览器中计算测试向量'), selfBox,
+      h('p', null, '第 2 版：同样的 secret 和候选，witness = "witness"，beacon = "福彩3D 2026058期 开奖号码 3 7 1"，抽 5 个，结果依次为 A041、A044、A024、A005、A047。'),
+      h('button', { type: 'button', id: 'selftest-v2', onclick: runSelfV2 }, '在本浏览器中计算第 2 版测试向量'), selfBoxV2),
     section('核验任意公告',
       pasteBox, h('p', null, h('button', { type: 'button', class: 'primary', id: 'verify-paste', onclick: runPaste }, '核验')), pasteStatus, pasteDetail));
 }
