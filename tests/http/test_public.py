@@ -103,7 +103,7 @@ with Server(demo=True) as s:
         clients.append(s.login(u, u + "-password"))
     st, res = clients[0].post(f"/api/tasks/{tid}/results", {
         "uscc": u0["uscc"], "category": "a", "summary": "未发现问题",
-        "records": [{"item_id": item["id"], "checkpoint_id": cp["id"], "finding": "符合要求"} for cp in item["checkpoints"]]})
+        "records": [{"item_id": item["id"], "checkpoint_id": cp["id"], "category": "a", "finding": "符合要求"} for cp in item["checkpoints"]]})
     assert st == 201, (st, res)
     rid = res["id"]
     for c in clients:
