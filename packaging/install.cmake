@@ -93,7 +93,7 @@ if(SPOT_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "${SPOT_DEB_TOOLS}")
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libc6, liblua5.4-0, libsqlite3-0, libmicrohttpd12, libjansson4, libsodium23, libcsv3, libedit2, libxlsxwriter4, libzip4, libexpat1, ${SPOT_DEB_TOOLS}")
+      "libc6, liblua5.4-0, libsqlite3-0, libmicrohttpd12, libjansson4, libsodium23, libcsv3, libedit2, libxlsxwriter4, libzip4, libexpat1, libcurl4, zlib1g, ${SPOT_DEB_TOOLS}")
 endif()
 # /vendor/codemirror/ is served from Debian's libjs-codemirror (the rule editor); TLS proxy example.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libjs-codemirror")

@@ -262,12 +262,13 @@ static const struct command commands[] = {
     {"rules", cmd_rules, "rules test [--rules DIR]", "run the rule tests inside the sandbox"},
     {"audit", cmd_audit, "audit verify [--anchor FILE|URL]",
      "check the audit trail's hash chain and that published heads (a saved /api/public/audit-head page or "
-     "announcement, or its loopback URL) are still in it; names the first broken, missing or altered record"},
+     "announcement, or its http/https URL) are still in it; names the first broken, missing or altered record"},
     {"import", csvimport_cli, "import enterprises|inspectors FILE",
      "import a directory CSV (SPEC §8); bad rows are listed with their line numbers, good rows kept"},
     {"backup", cmd_backup, "backup DEST", "online copy of the database (SQLite backup API)"},
-    {"verify", announce_cmd_verify, "verify FILE|URL",
-     "re-check a task announcement (a saved file or http://127.0.0.1:PORT/api/public/tasks/ID)"},
+    {"verify", announce_cmd_verify, "verify [--cacert FILE] FILE|URL",
+     "re-check a task announcement (a saved file, or its http/https URL on any host; --cacert FILE "
+     "trusts a private CA); draw algorithms v1 and v2"},
     {"console", console_main, "console",
      "interactive Lua console (the server's sandbox, read-only data access; help() lists the API)"},
     {"run", console_run_main, "run FILE.lua [ARGS...]",

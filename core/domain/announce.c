@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FETCH_MAX (512u << 20)
+#define FETCH_MAX ((size_t)2 << 30)   /* 2 GiB: a 1,000,000-unit announcement is about 200 MB */
 
 static json_t *public_task(json_t *t)
 {
@@ -258,15 +258,19 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
 
 int announce_cmd_verify(int argc, char **argv)
 {
-    if (argc != 1) {
-        fprintf(stderr, "usage: spotcheck verify FILE|URL\n");
+    const char *cacert = NULL, *src = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--cacert") && i + 1 < argc) cacert = argv[++i];
+        else if (!src && argv[i][0] != '-') src = argv[i];
+        else src = NULL, i = argc;
+    }
+    if (!src || (argc != 1 && argc != 3)) {
+        fprintf(stderr, "usage: spotcheck verify [--cacert FILE] FILE|URL\n");
         return 2;
     }
     char *err = NULL;
     size_t len = 0;
-    char *text = !strncmp(argv[0], "https://", 8)
-        ? (err = xprintf("https is not supported: use http://127.0.0.1:PORT/api/public/tasks/ID"), NULL)
-        : spot_fetch(argv[0], FETCH_MAX, &len, &err);
+    char *text = spot_fetch_ca(src, cacert, FETCH_MAX, &len, &err);
     if (!text) {
         fprintf(stderr, "spotcheck verify: %s\n", err);
         free(err);

@@ -20,8 +20,9 @@
  * database error. */
 json_t *announce_build(sqlite3 *db, long long id, int *found, char **err);
 
-/* `spotcheck verify FILE|URL`: prints each check and "verified", or what differs. Returns the exit
- * status: 0 verified, 1 not verified or unreadable. */
+/* `spotcheck verify [--cacert FILE] FILE|URL` (http or https, any host, fetch.h): prints each check
+ * and "verified", or what differs. Returns the exit status: 0 verified, 1 not verified or
+ * unreadable, 2 usage. */
 int announce_cmd_verify(int argc, char **argv);
 
 /* The public list of locked tasks (SPEC §12): {"tasks":[{id, year, name, lead_unit, joint_units,

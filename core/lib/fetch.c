@@ -1,14 +1,12 @@
 /* fetch.c: see fetch.h. */
 #include "fetch.h"
 
-#include <netdb.h>
+#include <curl/curl.h>
+#include <pthread.h>
 #include <stdarg.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 /* A new string printf(fmt, ...), or NULL if out of memory. */
 static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -27,85 +25,85 @@ static char *msg(const char *fmt, ...)
     return s;
 }
 
-/* GET url (http://HOST:PORT/PATH, loopback only). Returns the body (malloc'd, *len) or NULL with
- * *err. */
-static char *fetch_url(const char *url, size_t max, size_t *len, char **err)
+/* The growing reply body of one transfer. */
+struct body {
+    char *buf;
+    size_t n, cap, max;
+    int too_large;
+};
+
+/* CURLOPT_WRITEFUNCTION: appends the chunk (already decompressed when the server sent gzip);
+ * returning less than given aborts the transfer (too large, out of memory). */
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-    const char *p = url + 7;
-    const char *slash = strchr(p, '/');
-    char hostport[256], host[256], port[16] = "80";
-    size_t hl = slash ? (size_t)(slash - p) : strlen(p);
-    if (hl == 0 || hl >= sizeof hostport) { *err = msg("bad URL: %s", url); return NULL; }
-    memcpy(hostport, p, hl);
-    hostport[hl] = 0;
-    const char *path = slash ? slash : "/";
-    if (hostport[0] == '[') {
-        char *e = strchr(hostport, ']');
-        if (!e) { *err = msg("bad URL: %s", url); return NULL; }
-        snprintf(host, sizeof host, "%.*s", (int)(e - hostport - 1), hostport + 1);
-        if (e[1] == ':') snprintf(port, sizeof port, "%s", e + 2);
-    } else {
-        char *c = strrchr(hostport, ':');
-        if (c) { *c = 0; snprintf(port, sizeof port, "%s", c + 1); }
-        snprintf(host, sizeof host, "%s", hostport);
+    struct body *b = arg;
+    size_t k = size * nmemb;
+    if (k > b->max - b->n) { b->too_large = 1; return 0; }
+    if (b->n + k + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 16;
+        while (cap < b->n + k + 1) cap *= 2;
+        char *nb = realloc(b->buf, cap);
+        if (!nb) return 0;
+        b->buf = nb;
+        b->cap = cap;
     }
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_socktype = SOCK_STREAM;
-    int gai = getaddrinfo(host, port, &hints, &res);
-    if (gai != 0) { *err = msg("%s: %s", host, gai_strerror(gai)); return NULL; }
-    int fd = -1;
-    for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
-        int loop = 0;
-        if (a->ai_family == AF_INET)
-            loop = (((const unsigned char *)&((struct sockaddr_in *)a->ai_addr)->sin_addr)[0] == 127);
-        else if (a->ai_family == AF_INET6)
-            loop = IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr);
-        if (!loop) continue;
-        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
-        if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) != 0) { close(fd); fd = -1; }
-    }
-    freeaddrinfo(res);
-    if (fd < 0) { *err = msg("cannot connect to %s:%s (only loopback addresses are allowed)", host, port); return NULL; }
-    char *reqs = msg("GET %s HTTP/1.0\r\nHost: %s\r\nAccept: application/json\r\nConnection: close\r\n\r\n", path,
-                         hostport);
-    size_t rl = strlen(reqs), off = 0;
-    while (off < rl) {
-        ssize_t w = write(fd, reqs + off, rl - off);
-        if (w <= 0) break;
-        off += (size_t)w;
-    }
-    free(reqs);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    for (;;) {
-        if (!buf) break;
-        if (n == cap) {
-            if (cap >= max) { free(buf); buf = NULL; break; }
-            char *b = realloc(buf, cap * 2 + 1);
-            if (!b) { free(buf); buf = NULL; break; }
-            buf = b;
-            cap *= 2;
+    memcpy(b->buf + b->n, ptr, k);
+    b->n += k;
+    return k;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+static void curl_init(void) { curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT); }
+
+/* GET url (http or https, any host; redirects followed within http/https; gzip accepted) with
+ * libcurl. cacert (NULL: the system's CA store) is a PEM file of trusted CAs. Returns the body
+ * (malloc'd, NUL-terminated, *len) or NULL with *err. */
+static char *fetch_url(const char *url, const char *cacert, size_t max, size_t *len, char **err)
+{
+    struct body b = {NULL, 0, 0, max, 0};
+    char ebuf[CURL_ERROR_SIZE] = "";
+    long status = 0;
+    char *out = NULL;
+    pthread_once(&curl_once, curl_init);
+    CURL *h = curl_init_rc == CURLE_OK ? curl_easy_init() : NULL;
+    if (!h) { *err = msg("cannot start libcurl"); return NULL; }
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");          /* every encoding libcurl decodes */
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "spotcheck-verify");
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);           /* give up after 60 s without a byte */
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, ebuf);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
+    if (cacert) curl_easy_setopt(h, CURLOPT_CAINFO, cacert);
+    struct curl_slist *hdr = curl_slist_append(NULL, "Accept: application/json");
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    CURLcode rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (b.too_large) *err = msg("%s: reply larger than %zu bytes", url, max);
+    else if (rc != CURLE_OK) *err = msg("%s: %s", url, *ebuf ? ebuf : curl_easy_strerror(rc));
+    else if (status != 200) *err = msg("%s: HTTP %ld: %.300s", url, status, b.buf ? b.buf : "");
+    else {
+        out = b.buf ? b.buf : malloc(1);
+        b.buf = NULL;
+        if (!out) *err = msg("out of memory");
+        else {
+            out[b.n] = 0;
+            *len = b.n;
         }
-        ssize_t got = read(fd, buf + n, cap - n);
-        if (got <= 0) break;
-        n += (size_t)got;
     }
-    close(fd);
-    if (!buf) { *err = msg("reply too large or out of memory"); return NULL; }
-    buf[n] = 0;
-    int status = 0;
-    if (sscanf(buf, "HTTP/%*d.%*d %d", &status) != 1) { free(buf); *err = msg("not an HTTP reply"); return NULL; }
-    char *body = strstr(buf, "\r\n\r\n");
-    if (!body) { free(buf); *err = msg("incomplete HTTP reply"); return NULL; }
-    body += 4;
-    if (status != 200) {
-        *err = msg("HTTP %d: %.300s", status, body);
-        free(buf);
-        return NULL;
-    }
-    *len = n - (size_t)(body - buf);
-    memmove(buf, body, *len + 1);
-    return buf;
+    if (!out && !*err) *err = msg("out of memory");
+    free(b.buf);
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(h);
+    return out;
 }
 
 static char *read_file(const char *path, size_t max, size_t *len, char **err)
@@ -131,8 +129,14 @@ static char *read_file(const char *path, size_t max, size_t *len, char **err)
     return buf;
 }
 
+char *spot_fetch_ca(const char *src, const char *cacert, size_t max, size_t *len, char **err)
+{
+    *err = NULL;
+    if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8)) return fetch_url(src, cacert, max, len, err);
+    return read_file(src, max, len, err);
+}
+
 char *spot_fetch(const char *src, size_t max, size_t *len, char **err)
 {
-    if (!strncmp(src, "http://", 7)) return fetch_url(src, max, len, err);
-    return read_file(src, max, len, err);
+    return spot_fetch_ca(src, NULL, max, len, err);
 }

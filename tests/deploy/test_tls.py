@@ -3,7 +3,8 @@ docs/OPERATIONS.md shows): only ports, addresses and certificate paths are subst
 from a temporary prefix on loopback ports (never the system configuration) with a self-signed
 certificate made by openssl; spotcheck runs with secure_cookie = 1 and trusted_proxies = 127.0.0.1.
 Logs in over https and checks the Secure cookie, the CSRF header passing through, security headers,
-HSTS, the body size limit, the http -> https redirect and the client address from X-Forwarded-For.
+HSTS, the body size limit, the http -> https redirect and the client address from X-Forwarded-For;
+then draws a task and re-checks its announcement with `spotcheck verify --cacert CA https://…`.
 
 Environment: SPOTCHECK_BIN (binary), SPOT_SOURCE_DIR (tree). Exit status 77 (skipped) without
 nginx or openssl."""
@@ -33,7 +34,7 @@ conf = write_config(os.path.join(work, "spotcheck.conf"), db_path=db, rules_dir=
                     web_dir=os.path.join(SRC, "web"), listen=f"127.0.0.1:{spot_port}", threads=2,
                     secure_cookie=1, per_ip_limit=1000, trusted_proxies="127.0.0.1")
 env = {"PATH": os.environ["PATH"], "SPOTCHECK_CONFIG": conf, "SPOTCHECK_ADMIN_PASSWORD": PW}
-p = run([BIN, "init"], env=env)
+p = run([BIN, "init", "--demo"], env=env)   # demo data: a task can be drawn and its announcement verified
 t.check("init", p.returncode == 0, p.stderr)
 
 # Self-signed certificate.
@@ -148,6 +149,31 @@ try:
                           b"X-Forwarded-For: 198.51.100.77\r\nConnection: close\r\n\r\n")
                 while s.recv(65536):
                     pass
+
+        # `spotcheck verify` over https through nginx (SPEC §12): a locked task's announcement, with
+        # the test's self-signed certificate passed as the CA (--cacert); refused without it.
+        st, items = c.request("GET", "/api/items")
+        item = next(i for i in items["items"] if i["checkpoints"])
+        st, task = c.request("POST", "/api/tasks", {
+            "name": "TLS 核验测试任务", "item_ids": [item["id"]], "mode": "targeted", "filters": {"industry": ["烟花爆竹"]},
+            "directed": False, "lead_unit": "高青县应急管理局", "start_date": "2026-03-02", "end_date": "2026-03-20"})
+        t.check("a task is created over https", st == 201, (st, task))
+        tid = task.get("id") if isinstance(task, dict) else None
+        for step, body in (("freeze", None), ("draw", {"witness": "监督人"}), ("lock", None),
+                           ("teams", {"witness": "监督人"})):
+            st, b = c.request("POST", f"/api/tasks/{tid}/{step}", body)
+            t.check(f"task {step} over https", st in (200, 201), (st, b))
+        url = f"https://127.0.0.1:{https_port}/api/public/tasks/{tid}"
+        p = run([BIN, "verify", "--cacert", crt, url])
+        t.check("spotcheck verify --cacert CA https://… through nginx: verified, exit 0",
+                p.returncode == 0 and p.stdout.rstrip().endswith("verified") and "ok   selection" in p.stdout,
+                (p.returncode, p.stdout[-800:], p.stderr))
+        p = run([BIN, "verify", url])
+        t.check("without --cacert the self-signed certificate is refused (exit 1, names the certificate)",
+                p.returncode == 1 and "certificate" in p.stderr.lower(), (p.returncode, p.stderr))
+        p = run([BIN, "verify", "--cacert", crt, f"https://127.0.0.1:{https_port}/api/public/tasks/999999"])
+        t.check("an unknown announcement: exit 1 with HTTP 404", p.returncode == 1 and "HTTP 404" in p.stderr,
+                (p.returncode, p.stderr))
 
         plain = Client(http_port)
         st, _ = plain.request("GET", "/api/health")

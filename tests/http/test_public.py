@@ -138,6 +138,28 @@ with Server(demo=True) as s:
     st, b = anon.get("/api/public/results?q=" + "x" * 201)
     t.check("an over-long search is refused (400)", st == 400 and is_error_body(b, "bad_request"), (st, b))
 
+    # gzip transfer (SPEC §12, issue 16 item 6) for a client that accepts it; the same bytes otherwise
+    import gzip, http.client
+    def raw_get(path, headers):
+        conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        out = (resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+        conn.close()
+        return out
+    path = f"/api/public/tasks/{tid}"
+    st0, h0, plain = raw_get(path, {})
+    for attempt in ("first (built)", "second (cached)"):
+        st1, h1, zipped = raw_get(path, {"Accept-Encoding": "gzip, deflate"})
+        t.check(f"announcement with Accept-Encoding gzip, {attempt}: Content-Encoding gzip, same JSON, smaller",
+                st1 == 200 and h1.get("content-encoding") == "gzip" and gzip.decompress(zipped) == plain
+                and len(zipped) * 2 < len(plain) and "accept-encoding" in h1.get("vary", "").lower(),
+                (st1, h1, len(zipped), len(plain)))
+    t.check("without Accept-Encoding: plain JSON, Vary: Accept-Encoding", st0 == 200 and "content-encoding" not in h0
+            and json.loads(plain)["task"]["id"] == tid and "accept-encoding" in h0.get("vary", "").lower(), h0)
+    st2, h2, body2 = raw_get(path, {"Accept-Encoding": "gzip;q=0, identity"})
+    t.check("gzip;q=0 is honoured: plain JSON", st2 == 200 and "content-encoding" not in h2 and body2 == plain, h2)
+
     # nothing personal anywhere public
     st, lst = anon.get(f"/api/public/tasks?year={YEAR}")
     st, ann = anon.get(f"/api/public/tasks/{tid}")
