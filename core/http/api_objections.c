@@ -5,8 +5,9 @@
  *        objection to a published result (201); review deadline = deadlines.objection_review_due
  *        (received), stored with its reason, clause, warning and rule sha. received may not be in
  *        the future.
- *   GET  /api/objections[?status=]              staff: list with deadlines and warning levels; an
- *        inspector sees only the objections of tasks with them on a team.
+ *   GET  /api/objections[?status=][&format=xlsx]   staff: list with deadlines and warning levels; an
+ *        inspector sees only the objections of tasks with them on a team. format=xlsx: the same list
+ *        as a workbook.
  *   GET  /api/objections/{id}                   staff: one objection (403 for an inspector on none of
  *        the task's teams).
  *   POST /api/objections/{id}/decide {decision: upheld|rejected, reason, decided, changes?}   head:
@@ -17,6 +18,28 @@
  */
 #include "api_objections.h"
 #include "objections.h"
+#include "download.h"
+#include "xlsx.h"
+
+static const char *const OBJECTION_STATUS[] = {"received", "已受理", "decided", "已决定", "closed", "已反馈", NULL};
+static const char *const OBJECTION_DECISION[] = {"upheld", "异议成立", "rejected", "异议不成立", NULL};
+
+/* The columns of the objection list as .xlsx. */
+static const struct xcol objection_cols[] = {
+    {"id", "异议编号", XLSX_NUMBER, NULL, NULL},
+    {"result_id", "检查结果编号", XLSX_NUMBER, NULL, NULL},
+    {"applicant", "异议人", XLSX_TEXT, NULL, NULL},
+    {"received", "收到日期", XLSX_DATE, NULL, NULL},
+    {"text", "异议内容", XLSX_TEXT, NULL, NULL},
+    {"status", "状态", XLSX_TEXT, NULL, OBJECTION_STATUS},
+    {"review_due", "复核期限", XLSX_DATE, NULL, NULL},
+    {"decision", "复核决定", XLSX_TEXT, NULL, OBJECTION_DECISION},
+    {"decision_reason", "决定理由", XLSX_TEXT, NULL, NULL},
+    {"decided", "决定日期", XLSX_DATE, NULL, NULL},
+    {"feedback_due", "反馈期限", XLSX_DATE, NULL, NULL},
+    {"feedback_sent", "反馈日期", XLSX_DATE, NULL, NULL},
+    {NULL, NULL, 0, NULL, NULL},
+};
 
 static int answer(req *r, int status, json_t *v, const spot_err *e)
 {
@@ -31,8 +54,14 @@ static int h_create(req *r)
 
 static int h_list(req *r)
 {
+    int fmt = req_format(r, 0);
+    if (fmt < 0) return 0;
     spot_err e;
-    return answer(r, 200, objections_list(&r->ctx, req_query(r, "status"), &e), &e);
+    json_t *v = objections_list(&r->ctx, req_query(r, "status"), &e);
+    if (!v || fmt == FMT_JSON) return answer(r, 200, v, &e);
+    reply_items_xlsx(r, json_object_get(v, "objections"), objection_cols, "objections", "异议处理");
+    json_decref(v);
+    return 0;
 }
 
 static int h_get(req *r)

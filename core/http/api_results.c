@@ -7,7 +7,8 @@
  *        (200) the draft result of one unit (one combined record per unit, 8.2; the team is led by the
  *        task's lead unit). A record's cert_no defaults to the caller's. Changing a draft clears its
  *        signatures and any approval (back to draft). 409 once published (use a correction).
- *   GET  /api/tasks/{id}/results              staff of the task: results and dispatched units.
+ *   GET  /api/tasks/{id}/results[?format=xlsx]   staff of the task: results and dispatched units
+ *        (format=xlsx: the results as a workbook).
  *   GET  /api/results/{id}                    staff of the task: the result with signatures, reviews,
  *        corrections, follow-ups, attachments, objections and its 9.1 deadline.
  *   POST /api/results/{id}/sign               an inspector on the team signs the current version.
@@ -36,6 +37,26 @@
  */
 #include "api_results.h"
 #include "results.h"
+#include "download.h"
+#include "xlsx.h"
+
+static const char *const RESULT_STATUS[] = {"draft", "草稿", "approved", "已审核", "published", "已公示", NULL};
+
+/* The columns of a task's results as .xlsx. */
+static const struct xcol result_cols[] = {
+    {"id", "结果编号", XLSX_NUMBER, NULL, NULL},
+    {"uscc", "统一社会信用代码", XLSX_TEXT, NULL, NULL},
+    {"name", "单位名称", XLSX_TEXT, NULL, NULL},
+    {"category_label", "检查结果", XLSX_TEXT, NULL, NULL},
+    {"status", "状态", XLSX_TEXT, NULL, RESULT_STATUS},
+    {"signed", "已签名人数", XLSX_NUMBER, NULL, NULL},
+    {"team_size", "检查组人数", XLSX_NUMBER, NULL, NULL},
+    {"deadline", "公示期限", XLSX_DATE, NULL, NULL},
+    {"published_at", "公示时间", XLSX_DATE, NULL, NULL},
+    {"published_late", "逾期公示", XLSX_TEXT, NULL, NULL},
+    {"corrections", "已批准更正", XLSX_NUMBER, NULL, NULL},
+    {NULL, NULL, 0, NULL, NULL},
+};
 
 /* Replies status with v (stolen), or the error e when v is NULL. Returns 0. */
 static int answer(req *r, int status, json_t *v, const spot_err *e)
@@ -53,8 +74,14 @@ static int h_enter(req *r)
 
 static int h_task_results(req *r)
 {
+    int fmt = req_format(r, 0);
+    if (fmt < 0) return 0;
     spot_err e;
-    return answer(r, 200, results_of_task(&r->ctx, req_param_id(r, 0), &e), &e);
+    json_t *v = results_of_task(&r->ctx, req_param_id(r, 0), &e);
+    if (!v || fmt == FMT_JSON) return answer(r, 200, v, &e);
+    reply_items_xlsx(r, json_object_get(v, "results"), result_cols, "task-results", "检查结果");
+    json_decref(v);
+    return 0;
 }
 
 static int h_get(req *r)

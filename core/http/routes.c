@@ -16,6 +16,7 @@
 #include "api_objections.h"
 #include "api_attachments.h"
 #include "api_accountability.h"
+#include "api_exchange.h"
 #include "api_inspections.h"
 
 const struct route *const spot_route_tables[] = {
@@ -36,6 +37,7 @@ const struct route *const spot_route_tables[] = {
     objections_routes,
     attachments_routes,
     accountability_routes,
+    exchange_routes,
     inspections_routes,
     NULL,
 };

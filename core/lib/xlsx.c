@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
 
@@ -104,11 +105,11 @@ int xlsx_header(xlsx_writer *x, int ncols, const char *const *labels, const int 
 }
 
 /* Parses "YYYY-MM-DD" with an optional "[T ]HH:MM:SS" into *dt; returns 1 for a date, 2 for a
- * date-time, 0 when s is neither. */
+ * date-time, 0 when s is neither. A UTC time ("…Z", as the database keeps them) is shown in China
+ * Standard Time (UTC+8), the bureau's clock, as its dates are. */
 static int parse_date(const char *s, lxw_datetime *dt)
 {
-    int y, mo, d, h = 0, mi = 0, n = 0;
-    double sec = 0;
+    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0, m = 0;
     memset(dt, 0, sizeof *dt);
     if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return 0;
     if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31) return 0;
@@ -116,11 +117,26 @@ static int parse_date(const char *s, lxw_datetime *dt)
     dt->month = mo;
     dt->day = d;
     if (!s[10]) return 1;
-    if ((s[10] != 'T' && s[10] != ' ') || sscanf(s + 11, "%2d:%2d:%lf", &h, &mi, &sec) != 3) return 0;
-    if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec >= 61) return 0;
+    if ((s[10] != 'T' && s[10] != ' ') || sscanf(s + 11, "%2d:%2d:%2d%n", &h, &mi, &sec, &m) != 3) return 0;
+    if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) return 0;
+    const char *rest = s + 11 + m;
+    if (*rest == '.')
+        for (rest++; *rest >= '0' && *rest <= '9'; rest++) {}
+    if (*rest == 'Z' && !rest[1]) {
+        struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+        time_t t = timegm(&tm) + 8 * 3600;
+        gmtime_r(&t, &tm);
+        y = tm.tm_year + 1900, mo = tm.tm_mon + 1, d = tm.tm_mday, h = tm.tm_hour, mi = tm.tm_min, sec = tm.tm_sec;
+        if (y > 9999) return 0;
+    } else if (*rest) {
+        return 0;
+    }
+    dt->year = y;
+    dt->month = mo;
+    dt->day = d;
     dt->hour = h;
     dt->min = mi;
-    dt->sec = (double)(long)sec;
+    dt->sec = sec;
     return 2;
 }
 

@@ -11,7 +11,8 @@
 /* Column types of the writer. */
 enum xlsx_type {
     XLSX_TEXT,      /* a string cell (never a formula) */
-    XLSX_DATE,      /* "YYYY-MM-DD" -> a date cell; "YYYY-MM-DD[T ]HH:MM:SS…" -> a date-time cell */
+    XLSX_DATE,      /* "YYYY-MM-DD" -> a date cell; "YYYY-MM-DD[T ]HH:MM:SS" -> a date-time cell, and
+                     * an RFC 3339 UTC time "…Z" one in China Standard Time (UTC+8) */
     XLSX_NUMBER,    /* a decimal integer -> a number cell */
 };
 

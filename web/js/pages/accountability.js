@@ -20,6 +20,7 @@ export async function render(ctx) {
   }, { idPrefix: 'exempt', submitLabel: '记录免责' });
   return h('div', null,
     h('h1', null, '责任追究'),
+    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '/api/accountability?format=xlsx', download: '', id: 'accountability-export-xlsx' }, '导出 Excel')),
     h('p', { class: 'notice' }, '由规则 accountability.lua 根据当前数据标出 10.1 所列情形：未按要求检查、未及时公示、涉嫌犯罪未移送、拖延任务等。'),
     section(`待处理情形（${open.length}）`, table([
       { key: 'kind', label: '情形', render: (x) => KIND[x.kind] || x.kind },

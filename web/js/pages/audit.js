@@ -37,6 +37,7 @@ export async function render(ctx) {
 
   return h('div', null,
     h('h1', null, '操作留痕'),
+    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: `/api/audit${qs({ action: q.action, object: q.object, actor: q.actor, format: 'xlsx' })}`, download: '', id: 'audit-export-xlsx' }, '按当前条件导出 Excel（最多 50,000 条）')),
     section('哈希链校验',
       h('p', { class: 'notice' }, '每条记录包含前一条记录的散列；任何记录被改动或删除都会使校验失败，并指出第一条断开的记录。'),
       actionButton('校验全部记录', async () => {

@@ -27,6 +27,7 @@ export async function render(ctx) {
   }, { idPrefix: 'newitem', submitLabel: '新增事项' });
   return h('div', null,
     h('h1', null, '抽查事项清单'),
+    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '/api/items?format=xlsx', download: '', id: 'items-export-xlsx' }, '导出 Excel')),
     section(null, table([
       { key: 'id', label: '序号' },
       { key: 'name', label: '抽查事项', render: (i) => h('a', { href: `#/items/${i.id}` }, i.name) },

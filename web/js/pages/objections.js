@@ -38,6 +38,7 @@ export async function render(ctx) {
   const mayFeedback = ['admin', 'planner', 'head'].includes(ctx.me.role);
   return h('div', null,
     h('h1', null, '异议处理'),
+    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '/api/objections?format=xlsx', download: '', id: 'objections-export-xlsx' }, '导出 Excel')),
     section(null, table([
       { key: 'id', label: '编号', render: (o) => h('a', { href: `#/objections/${o.id}` }, String(o.id)) },
       { key: 'result_id', label: '检查结果', render: (o) => (o.task_id && o.uscc ? h('a', { href: `#/results/${o.task_id}/${encodeURIComponent(o.uscc)}` }, `${o.result_id}（${o.uscc}）`) : o.result_id) },

@@ -14,7 +14,13 @@ export async function render(ctx) {
   const taskId = ctx.parts[1];
   if (!taskId) {
     const tasks = listOf(await api('GET', '/api/tasks?status=dispatched'), 'tasks');
+    const mayExchange = ['admin', 'planner', 'head', 'auditor'].includes(ctx.me.role);
     return h('div', null, h('h1', null, '检查结果'),
+      mayExchange ? section('交换数据（报送省级平台 / 企业信用信息公示系统）',
+        h('p', { class: 'notice' }, '已公示的检查结果（含已批准的更正），不含人员信息；字段说明见 docs/EXCHANGE.md。'),
+        h('div', { class: 'toolbar' },
+          h('a', { class: 'button', href: '/api/exchange/results?format=xlsx', download: '', id: 'exchange-xlsx' }, '导出交换数据（Excel）'),
+          h('a', { class: 'button', href: '/api/exchange/results?format=json', download: '', id: 'exchange-json' }, '导出交换数据（JSON）'))) : null,
       mayListCorrections(ctx.me) ? pendingCorrections(ctx) : null,
       h('p', { class: 'notice' }, '“谁检查、谁录入、谁公示”：检查结束后 20 个工作日内录入并公示（9.1）。选择已派发的任务：'),
       section(null, table([
@@ -42,6 +48,7 @@ export async function render(ctx) {
   }
   return h('div', null,
     h('h1', null, `检查结果：${task.name}`),
+    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: `/api/tasks/${encodeURIComponent(taskId)}/results?format=xlsx`, download: '', id: 'results-export-xlsx' }, '导出 Excel')),
     h('p', null, h('a', { href: '#/results' }, '← 返回'), ' ', h('a', { href: `#/tasks/${taskId}` }, '任务详情')),
     results.error ? msg('warn', `检查结果接口尚不可用：${errorText(results.error)}`) : null,
     section('被检查单位', table([
