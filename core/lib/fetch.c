@@ -49,6 +49,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
     }
     memcpy(b->buf + b->n, ptr, k);
     b->n += k;
+    b->buf[b->n] = 0;   /* always a string: an error reply is quoted from it */
     return k;
 }
 
@@ -89,7 +90,12 @@ static char *fetch_url(const char *url, const char *cacert, size_t max, size_t *
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (b.too_large) *err = msg("%s: reply larger than %zu bytes", url, max);
     else if (rc != CURLE_OK) *err = msg("%s: %s", url, *ebuf ? ebuf : curl_easy_strerror(rc));
-    else if (status != 200) *err = msg("%s: HTTP %ld: %.300s", url, status, b.buf ? b.buf : "");
+    else if (status != 200) {
+        /* at most 300 bytes of the reply, not cut inside a UTF-8 character */
+        int q = b.n > 300 ? 300 : (int)b.n;
+        while (q > 0 && q < (int)b.n && ((unsigned char)b.buf[q] & 0xC0) == 0x80) q--;
+        *err = msg("%s: HTTP %ld: %.*s", url, status, q, b.buf ? b.buf : "");
+    }
     else {
         out = b.buf ? b.buf : malloc(1);
         b.buf = NULL;
