@@ -18,6 +18,7 @@
 #include "api_accountability.h"
 #include "api_exchange.h"
 #include "api_inspections.h"
+#include "api_documents.h"
 
 const struct route *const spot_route_tables[] = {
     auth_routes,
@@ -39,5 +40,6 @@ const struct route *const spot_route_tables[] = {
     accountability_routes,
     exchange_routes,
     inspections_routes,
+    documents_routes,
     NULL,
 };
