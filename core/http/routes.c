@@ -19,6 +19,7 @@
 #include "api_exchange.h"
 #include "api_inspections.h"
 #include "api_documents.h"
+#include "api_stats.h"
 
 const struct route *const spot_route_tables[] = {
     auth_routes,
@@ -41,5 +42,6 @@ const struct route *const spot_route_tables[] = {
     exchange_routes,
     inspections_routes,
     documents_routes,
+    stats_routes,
     NULL,
 };
