@@ -9,10 +9,11 @@ SPOT_PACKAGES="build-essential cmake pkg-config libsqlite3-dev liblua5.4-dev lib
 libjansson-dev libcmocka-dev libsodium-dev libcsv-dev libedit-dev libxlsxwriter-dev libzip-dev libexpat1-dev libcurl4-openssl-dev zlib1g-dev python3 libjs-codemirror"
 
 # Only the tests and benchmarks (scripts/test, scripts/bench) need these: sanitizers (clang), browser
-# tests (chromium, nodejs/npm, a CJK font), deployment tests (nginx, openssl, systemd, man page tools,
-# file, git), the sqlite3 shell and lua5.4 as peers, wrk, tmux, python3-openpyxl (the .xlsx tests).
+# tests (chromium, nodejs/npm, a CJK font, poppler-utils to read the printed documents' PDFs),
+# deployment tests (nginx, openssl, systemd, man page tools, file, git), the sqlite3 shell and lua5.4
+# as peers, wrk, tmux, python3-openpyxl (the .xlsx tests).
 SPOT_TEST_PACKAGES="file git sqlite3 lua5.4 tmux clang libclang-rt-14-dev wrk nginx-light openssl systemd \
-groff-base man-db chromium nodejs fonts-wqy-microhei python3-openpyxl"
+groff-base man-db chromium nodejs fonts-wqy-microhei python3-openpyxl poppler-utils"
 
 # spot_install [PACKAGES]: install the missing ones of PACKAGES (default: $SPOT_PACKAGES).
 spot_install() {
