@@ -1,3 +1,4 @@
+find_program(PYTHON3 python3 REQUIRED)
 # Every tests/unit/test_*.c is one cmocka executable linked with the core library.
 file(GLOB SPOT_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
 foreach(src ${SPOT_UNIT_TESTS})
@@ -8,12 +9,15 @@ foreach(src ${SPOT_UNIT_TESTS})
   set_tests_properties(unit.${name} PROPERTIES ENVIRONMENT "SPOT_SOURCE_DIR=${CMAKE_SOURCE_DIR}" TIMEOUT 300)
 endforeach()
 
+# The layering rules of core/ (docs/ARCHITECTURE.md): http.h only in core/http, lua_* only in
+# core/host, no include cycle between modules.
+add_test(NAME unit.layers_check COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/unit/layers_check.py ${CMAKE_SOURCE_DIR})
+
 # Lua rule tests, inside the server's sandbox.
 add_test(NAME rules.test COMMAND spotcheck rules test --rules ${CMAKE_SOURCE_DIR}/rules)
 set_tests_properties(rules.test PROPERTIES TIMEOUT 120)
 
 # HTTP end-to-end tests: tests/http/test_*.py start the real binary on a loopback port.
-find_program(PYTHON3 python3 REQUIRED)
 file(GLOB SPOT_HTTP_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/http/test_*.py)
 foreach(src ${SPOT_HTTP_TESTS})
   get_filename_component(name ${src} NAME_WE)

@@ -20,7 +20,7 @@
 #include "audit.h"
 #include "db.h"
 #include "draw.h"
-#include "tasks.h"
+#include "taskdata.h"
 #include "teams.h"
 #include "verify.h"
 #include "results.h"

@@ -2,6 +2,7 @@
 #include "dryrun.h"
 #include "clock.h"
 #include "db.h"
+#include "history.h"
 #include "ruledata.h"
 
 #include <stdio.h>
@@ -42,25 +43,18 @@ static json_t *default_task(void)
                      "end_date", end);
 }
 
-/* Every unit with its history in the task's year, as the freeze gives it to eligibility.check
- * (tasks.c hist_load): drawn_this_year = the number of dispatched tasks of that year that selected
- * the unit, last_drawn = the date of the latest lock among them (NULL when never drawn). The unit
- * columns come first (RULEDATA_UNIT_COLUMNS), then these two. */
-static const char UNITS_WITH_HISTORY_SQL[] =
-    "SELECT " RULEDATA_UNIT_COLUMNS ", coalesce(h.n, 0), h.last FROM enterprises"
-    " LEFT JOIN (SELECT u.enterprise_id AS eid, count(*) AS n, max(substr(t.locked_at, 1, 10)) AS last"
-    "            FROM task_units u JOIN tasks t ON t.id = u.task_id"
-    "            WHERE t.year = ? AND t.status = 'dispatched' GROUP BY u.enterprise_id) h"
-    " ON h.eid = enterprises.id ORDER BY uscc";
-#define HISTORY_COLUMN 15   /* the number of RULEDATA_UNIT_COLUMNS */
+/* Every unit, by uscc; its history comes from hist_load (history.h), the query the freeze uses. */
+static const char UNITS_SQL[] = "SELECT " RULEDATA_UNIT_COLUMNS " FROM enterprises ORDER BY uscc";
 
-/* The history object of the current row of UNITS_WITH_HISTORY_SQL (new reference). */
-static json_t *row_history(sqlite3_stmt *st)
+/* The history object of enterprise eid as the freeze gives it to eligibility.check (new
+ * reference): drawn_this_year = the number of dispatched tasks of the year that selected the
+ * unit, last_drawn = the date of the latest lock among them (absent when never drawn). */
+static json_t *unit_history(const hist *h, long long eid)
 {
-    json_t *h = json_pack("{sI}", "drawn_this_year", (json_int_t)sqlite3_column_int64(st, HISTORY_COLUMN));
-    const char *last = (const char *)sqlite3_column_text(st, HISTORY_COLUMN + 1);
-    if (last) json_object_set_new(h, "last_drawn", json_string(last));
-    return h;
+    const hist_row *r = hist_find(h, eid);
+    json_t *o = json_pack("{sI}", "drawn_this_year", (json_int_t)(r ? r->n : 0));
+    if (r && r->last) json_object_set_new(o, "last_drawn", json_string(r->last));
+    return o;
 }
 
 static int compare_units(sqlite3 *db, lh_state *cur, lh_state *cand, json_t *task, json_t *report, char **err)
@@ -70,14 +64,19 @@ static int compare_units(sqlite3 *db, lh_state *cur, lh_state *cand, json_t *tas
     char today[11];
     clock_today(today);
     long long year = json_is_integer(jyear) ? (long long)json_integer_value(jyear) : atoll(today);
-    sqlite3_stmt *st = db_prepare(db, err, UNITS_WITH_HISTORY_SQL, "i", year);
-    if (!st) return -1;
+    hist hs;
+    if (hist_load(db, year, 0, &hs, err) != 0) return -1;
+    sqlite3_stmt *st = db_prepare(db, err, UNITS_SQL, "");
+    if (!st) {
+        hist_free(&hs);
+        return -1;
+    }
     json_t *changed = json_array(), *sizes_cur = json_object(), *sizes_new = json_object();
     long long n = 0, n_changed = 0;
     int rc = 0, step;
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *unit = ruledata_unit(st);
-        json_t *history = row_history(st);
+        json_t *history = unit_history(&hs, sqlite3_column_int64(st, 0));
         json_t *args = json_pack("[OOO]", unit, task, history);
         json_t *sargs = json_pack("[OO]", unit, task);
         json_t *e0 = call(cur, "eligibility", "check", args, err);
@@ -109,6 +108,7 @@ static int compare_units(sqlite3 *db, lh_state *cur, lh_state *cand, json_t *tas
         rc = -1;
     }
     sqlite3_finalize(st);
+    hist_free(&hs);
     if (rc != 0) {
         json_decref(changed); json_decref(sizes_cur); json_decref(sizes_new);
         return -1;

@@ -1,4 +1,5 @@
-/* tasks.c: tasks and their draw (SPEC §4, clauses 6.2, 7.1, 7.2).
+/* tasks.c: tasks and their draw (SPEC §4, clauses 6.2, 7.1, 7.2), domain side (api_tasks.c is the
+ * HTTP side: it parses, calls the tasks_* functions below and maps their spot_err).
  *
  * Life cycle: draft --freeze--> frozen --draw--> drawn --lock--> dispatched.
  * - freeze (draft or frozen only): every unit matching the task's filters goes through
@@ -26,6 +27,8 @@
 #include "config.h"
 #include "db.h"
 #include "draw.h"
+#include "history.h"
+#include "jsonutil.h"
 #include "luahost.h"
 #include "rulebatch.h"
 #include "plans.h"
@@ -47,47 +50,10 @@
 #define WITNESS_MAX 1000
 #define NAME_MAX_BYTES 400
 
-static const char *const TASK_JSON[] = {"item_ids", "filters", "joint_units", "options", "rule_shas", "team_pool", NULL};
 static const char *const FILTER_KEYS[] = {"industry", "region", "unit_type", "risk_level", "credit_level",
                                           "supervision_type", NULL};
 
 /* ---- shared helpers ---- */
-
-json_t *tasks_load(sqlite3 *db, long long id, char **err)
-{
-    json_t *t = db_row(db, err, "SELECT * FROM tasks WHERE id = ?", "i", id);
-    if (t) {
-        spot_decode_json(t, TASK_JSON);
-        json_object_set_new(t, "directed", json_boolean(json_integer_value(json_object_get(t, "directed"))));
-    }
-    return t;
-}
-
-json_t *tasks_rule_task(sqlite3 *db, json_t *task, char **err)
-{
-    json_t *rt = json_pack("{sO sO sO sO sO? sO sO sO}", "id", json_object_get(task, "id"),
-                           "year", json_object_get(task, "year"), "name", json_object_get(task, "name"),
-                           "directed", json_object_get(task, "directed"),
-                           "directed_reason", json_object_get(task, "directed_reason"),
-                           "mode", json_object_get(task, "mode"), "start_date", json_object_get(task, "start_date"),
-                           "end_date", json_object_get(task, "end_date"));
-    json_object_update(rt, json_object_get(task, "options"));
-    json_object_set(rt, "joint", json_boolean(json_array_size(json_object_get(task, "joint_units")) > 0));
-    json_t *pid = json_object_get(task, "plan_id");
-    if (json_is_integer(pid)) {
-        json_t *plan = plans_load(db, json_integer_value(pid), err);
-        if (!plan && *err) { json_decref(rt); return NULL; }
-        if (plan) json_object_set(rt, "ratios", json_object_get(plan, "ratios"));
-        json_decref(plan);
-    }
-    return rt;
-}
-
-json_t *tasks_units(sqlite3 *db, long long task_id, char **err)
-{
-    return db_rows(db, err, "SELECT uscc, stratum, enterprise_id FROM task_units WHERE task_id = ? ORDER BY pos", "i",
-                   task_id);
-}
 
 /* The task as shown to staff: secrets removed, options flattened. New reference (steals t). */
 static json_t *task_view(json_t *t)
@@ -104,9 +70,9 @@ static json_t *task_view(json_t *t)
 
 /* ---- create / list / get ---- */
 
-static int bad(req *r, const char *code, const char *msg)
+static int bad(spot_err *e, const char *code, const char *msg)
 {
-    return reply_error(r, 400, code, "%s", msg), -1;
+    return spot_fail(e, SPOT_E_INPUT, code, "%s", msg), -1;
 }
 
 static int string_array(json_t *v, size_t maxlen)
@@ -125,89 +91,89 @@ static const char *const TASK_FIELDS[] = {"plan_id", "name", "item_ids", "mode",
 
 /* Checks the body of POST /api/tasks; fills *filters (normalised, new ref) and *options (new ref).
  * Returns 0, or replies (400/422) and returns -1. */
-static int check_task(req *r, json_t *in, json_t **filters_out, json_t **options_out)
+static int check_task(spot_ctx *c, json_t *in, json_t **filters_out, json_t **options_out, spot_err *e)
 {
-    if (req_check_fields(r, in, TASK_FIELDS) != 0) return -1;
+    if (spot_check_fields(in, TASK_FIELDS, e) != 0) return -1;
     json_t *name = json_object_get(in, "name"), *mode = json_object_get(in, "mode");
     if (!json_is_string(name) || json_string_length(name) == 0 || json_string_length(name) > NAME_MAX_BYTES)
-        return bad(r, "bad_request", "name 须为非空文本");
+        return bad(e, "bad_request", "name 须为非空文本");
     if (!json_is_string(mode) ||
         (strcmp(json_string_value(mode), "untargeted") && strcmp(json_string_value(mode), "targeted")))
-        return bad(r, "bad_request", "mode 须为 untargeted（不定向）或 targeted（定向条件）");
+        return bad(e, "bad_request", "mode 须为 untargeted（不定向）或 targeted（定向条件）");
     const char *sd = json_string_value(json_object_get(in, "start_date"));
     const char *ed = json_string_value(json_object_get(in, "end_date"));
     if (!sd || !ed || !clock_valid_date(sd) || !clock_valid_date(ed))
-        return bad(r, "bad_date", "start_date 和 end_date 须为有效日期 YYYY-MM-DD");
-    if (strcmp(sd, ed) > 0) return bad(r, "bad_date", "开始日期晚于结束日期");
-    if (strncmp(sd, ed, 4)) return bad(r, "bad_date", "任务起止日期须在同一年度内");
+        return bad(e, "bad_date", "start_date 和 end_date 须为有效日期 YYYY-MM-DD");
+    if (strcmp(sd, ed) > 0) return bad(e, "bad_date", "开始日期晚于结束日期");
+    if (strncmp(sd, ed, 4)) return bad(e, "bad_date", "任务起止日期须在同一年度内");
     json_t *v = json_object_get(in, "directed");
-    if (v && !json_is_boolean(v)) return bad(r, "bad_request", "directed 须为布尔值");
+    if (v && !json_is_boolean(v)) return bad(e, "bad_request", "directed 须为布尔值");
     json_t *dr = json_object_get(in, "directed_reason");
     if (dr && !json_is_null(dr) && (!json_is_string(dr) || json_string_length(dr) > NAME_MAX_BYTES))
-        return bad(r, "bad_request", "directed_reason 须为文本");
+        return bad(e, "bad_request", "directed_reason 须为文本");
     if (json_is_true(v) && (!json_is_string(dr) || json_string_length(dr) == 0))
-        return bad(r, "bad_request", "定向检查须说明理由 directed_reason（如 专项整治、特殊事件、上级指令）");
+        return bad(e, "bad_request", "定向检查须说明理由 directed_reason（如 专项整治、特殊事件、上级指令）");
     if ((v = json_object_get(in, "lead_unit")) && (!json_is_string(v) || json_string_length(v) > NAME_MAX_BYTES))
-        return bad(r, "bad_request", "lead_unit 须为文本");
+        return bad(e, "bad_request", "lead_unit 须为文本");
     if ((v = json_object_get(in, "joint_units")) && !string_array(v, NAME_MAX_BYTES))
-        return bad(r, "bad_request", "joint_units 须为文本数组");
+        return bad(e, "bad_request", "joint_units 须为文本数组");
     if ((v = json_object_get(in, "item_ids"))) {
-        if (!json_is_array(v)) return bad(r, "bad_request", "item_ids 须为整数数组");
+        if (!json_is_array(v)) return bad(e, "bad_request", "item_ids 须为整数数组");
         size_t i;
         json_t *x;
         json_array_foreach(v, i, x) {
-            if (!json_is_integer(x) || json_integer_value(x) <= 0) return bad(r, "bad_request", "item_ids 须为整数数组");
+            if (!json_is_integer(x) || json_integer_value(x) <= 0) return bad(e, "bad_request", "item_ids 须为整数数组");
             char *err = NULL;
-            long long ok = db_int(r->db, &err, 0, "SELECT count(*) FROM items WHERE id = ? AND active = 1", "i",
+            long long ok = db_int(c->db, &err, 0, "SELECT count(*) FROM items WHERE id = ? AND active = 1", "i",
                                   (long long)json_integer_value(x));
-            if (err) return reply_db_error(r, err), -1;
+            if (err) return spot_fail_db(e, "tasks", err), -1;
             if (!ok)
-                return reply_error(r, 422, "unknown_item", "抽查事项不存在或已停用：%lld",
+                return spot_fail(e, SPOT_E_INVALID, "unknown_item", "抽查事项不存在或已停用：%lld",
                                    (long long)json_integer_value(x)), -1;
         }
     }
     json_t *pid = json_object_get(in, "plan_id");
     if (pid && !json_is_null(pid)) {
-        if (!json_is_integer(pid)) return bad(r, "bad_request", "plan_id 须为整数");
+        if (!json_is_integer(pid)) return bad(e, "bad_request", "plan_id 须为整数");
         char *err = NULL;
-        long long year = db_int(r->db, &err, -1, "SELECT year FROM plans WHERE id = ?", "i",
+        long long year = db_int(c->db, &err, -1, "SELECT year FROM plans WHERE id = ?", "i",
                                 (long long)json_integer_value(pid));
-        if (err) return reply_db_error(r, err), -1;
+        if (err) return spot_fail_db(e, "tasks", err), -1;
         if (year < 0)
-            return reply_error(r, 422, "unknown_plan", "计划不存在：%lld", (long long)json_integer_value(pid)), -1;
+            return spot_fail(e, SPOT_E_INVALID, "unknown_plan", "计划不存在：%lld", (long long)json_integer_value(pid)), -1;
         if (year != atoi(sd))
-            return reply_error(r, 422, "bad_date", "任务日期（%s）不在计划年度%lld年内", sd, year), -1;
+            return spot_fail(e, SPOT_E_INVALID, "bad_date", "任务日期（%s）不在计划年度%lld年内", sd, year), -1;
     }
     /* filters */
     json_t *f = json_object_get(in, "filters");
-    if (f && !json_is_object(f) && !json_is_null(f)) return bad(r, "bad_request", "filters 须为对象");
+    if (f && !json_is_object(f) && !json_is_null(f)) return bad(e, "bad_request", "filters 须为对象");
     json_t *filters = json_object();
     if (json_is_object(f)) {
-        if (req_check_fields(r, f, FILTER_KEYS) != 0) { json_decref(filters); return -1; }
+        if (spot_check_fields(f, FILTER_KEYS, e) != 0) { json_decref(filters); return -1; }
         const char *k;
         json_t *x;
         json_object_foreach(f, k, x) {
             if (!string_array(x, NAME_MAX_BYTES)) {
                 json_decref(filters);
-                return reply_error(r, 400, "bad_request", "filters.%s 须为非空文本数组", k), -1;
+                return spot_fail(e, SPOT_E_INPUT, "bad_request", "filters.%s 须为非空文本数组", k), -1;
             }
             if (json_array_size(x) == 0) continue;
             json_t *norm = json_array();
             size_t i;
-            json_t *e;
-            json_array_foreach(x, i, e) {
-                const char *s = json_string_value(e), *code = s;
+            json_t *el;
+            json_array_foreach(x, i, el) {
+                const char *s = json_string_value(el), *code = s;
                 if (!strcmp(k, "risk_level")) code = v_choice_code(V_RISK, s);
                 else if (!strcmp(k, "credit_level")) code = v_choice_code(V_CREDIT, s);
                 else if (!strcmp(k, "industry")) {
                     json_t *args = json_pack("[s]", s), *ret = NULL;
                     char *err = NULL;
-                    int rc = lh_call(r->w->lua, "categories", "category", args, &ret, &err);
+                    int rc = lh_call(c->w->lua, "categories", "category", args, &ret, &err);
                     json_decref(args);
-                    if (rc != 0) { json_decref(norm); json_decref(filters); return reply_rule_error(r, err), -1; }
+                    if (rc != 0) { json_decref(norm); json_decref(filters); return spot_fail_rule(e, err), -1; }
                     int known = json_is_string(json_array_get(ret, 0));
                     if (!known) {
-                        reply_error(r, 422, "unknown_industry", "%s",
+                        spot_fail(e, SPOT_E_INVALID, "unknown_industry", "%s",
                                     json_string_value(json_array_get(ret, 1)) ? json_string_value(json_array_get(ret, 1))
                                                                                : "未知行业");
                         json_decref(ret); json_decref(norm); json_decref(filters);
@@ -217,7 +183,7 @@ static int check_task(req *r, json_t *in, json_t **filters_out, json_t **options
                 }
                 if (!code) {
                     json_decref(norm); json_decref(filters);
-                    return reply_error(r, 400, "bad_request", "filters.%s 的取值无效：%s", k, s), -1;
+                    return spot_fail(e, SPOT_E_INPUT, "bad_request", "filters.%s 的取值无效：%s", k, s), -1;
                 }
                 json_array_append_new(norm, json_string(code));
             }
@@ -227,11 +193,11 @@ static int check_task(req *r, json_t *in, json_t **filters_out, json_t **options
     int targeted = !strcmp(json_string_value(mode), "targeted");
     if (targeted && json_object_size(filters) == 0) {
         json_decref(filters);
-        return bad(r, "bad_request", "定向条件抽查（targeted）须给出至少一个筛选条件 filters");
+        return bad(e, "bad_request", "定向条件抽查（targeted）须给出至少一个筛选条件 filters");
     }
     if (!targeted && json_object_size(filters) > 0) {
         json_decref(filters);
-        return bad(r, "bad_request", "不定向抽查（untargeted）不能带筛选条件 filters");
+        return bad(e, "bad_request", "不定向抽查（untargeted）不能带筛选条件 filters");
     }
     /* rule options */
     json_t *opt = json_object();
@@ -240,17 +206,17 @@ static int check_task(req *r, json_t *in, json_t **filters_out, json_t **options
         if ((v = json_object_get(in, ints[i])) && !json_is_null(v)) {
             if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000) {
                 json_decref(opt); json_decref(filters);
-                return reply_error(r, 400, "bad_request", "%s 须为正整数", ints[i]), -1;
+                return spot_fail(e, SPOT_E_INPUT, "bad_request", "%s 须为正整数", ints[i]), -1;
             }
             json_object_set(opt, ints[i], v);
         }
     if ((v = json_object_get(in, "require_expert")) && !json_is_null(v)) {
-        if (!json_is_boolean(v)) { json_decref(opt); json_decref(filters); return bad(r, "bad_request", "require_expert 须为布尔值"); }
+        if (!json_is_boolean(v)) { json_decref(opt); json_decref(filters); return bad(e, "bad_request", "require_expert 须为布尔值"); }
         json_object_set(opt, "require_expert", v);
     }
     if ((v = json_object_get(in, "required_level")) && !json_is_null(v)) {
         const char *code = json_is_string(v) ? v_choice_code(V_LEVEL, json_string_value(v)) : NULL;
-        if (!code) { json_decref(opt); json_decref(filters); return bad(r, "bad_request", "required_level 须为 county 或 township"); }
+        if (!code) { json_decref(opt); json_decref(filters); return bad(e, "bad_request", "required_level 须为 county 或 township"); }
         json_object_set_new(opt, "required_level", json_string(code));
     }
     *filters_out = filters;
@@ -258,11 +224,10 @@ static int check_task(req *r, json_t *in, json_t **filters_out, json_t **options
     return 0;
 }
 
-static int h_create(req *r)
+int tasks_create(spot_ctx *c, json_t *in, json_t **out, spot_err *e)
 {
-    if (req_require_object(r)) return 0;
-    json_t *filters = NULL, *opt = NULL, *in = r->json;
-    if (check_task(r, in, &filters, &opt) != 0) return 0;
+    json_t *filters = NULL, *opt = NULL;
+    if (check_task(c, in, &filters, &opt, e) != 0) return -1;
     char *err = NULL, at[32], obj[32];
     clock_now_rfc3339(at);
     const char *sd = json_string_value(json_object_get(in, "start_date"));
@@ -271,59 +236,59 @@ static int h_create(req *r)
     json_t *pid = json_object_get(in, "plan_id");
     json_t *no_lead = json_string("");
     int directed = json_is_true(json_object_get(in, "directed"));
-    int ok = db_begin(r->db, &err) == 0 &&
-        db_run(r->db, &err, "INSERT INTO tasks(plan_id, year, name, item_ids, mode, filters, directed, directed_reason, "
+    int ok = db_begin(c->db, &err) == 0 &&
+        db_run(c->db, &err, "INSERT INTO tasks(plan_id, year, name, item_ids, mode, filters, directed, directed_reason, "
                             "lead_unit, joint_units, start_date, end_date, options, author, created_at, updated_at) "
                             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "jijjjjisjjssjsss",
                json_is_null(pid) ? NULL : pid, (long long)atoi(sd), json_object_get(in, "name"),
                items ? items : empty, json_object_get(in, "mode"), filters, (long long)directed,
                directed ? json_string_value(json_object_get(in, "directed_reason")) : NULL,
                json_object_get(in, "lead_unit") ? json_object_get(in, "lead_unit") : no_lead,
-               joint ? joint : empty, sd, json_string_value(json_object_get(in, "end_date")), opt, req_actor(r), at,
+               joint ? joint : empty, sd, json_string_value(json_object_get(in, "end_date")), opt, ctx_actor(c), at,
                at) >= 0;
     json_decref(no_lead);
-    long long id = sqlite3_last_insert_rowid(r->db);
+    long long id = sqlite3_last_insert_rowid(c->db);
     snprintf(obj, sizeof obj, "task:%lld", id);
     json_t *d = json_deep_copy(in);
-    ok = ok && audit_log(r->db, req_actor(r), "task.create", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
+    ok = ok && audit_log(c->db, ctx_actor(c), "task.create", obj, d, &err) == 0 && db_commit(c->db, &err) == 0;
     json_decref(d);
     json_decref(empty);
     json_decref(filters);
     json_decref(opt);
-    if (!ok) return reply_db_error(r, err);
-    json_t *t = tasks_load(r->db, id, &err);
-    if (!t) return reply_db_error(r, err);
-    return reply_json(r, 201, task_view(t));
+    if (!ok) return spot_fail_db(e, "tasks", err);
+    json_t *t = tasks_load(c->db, id, &err);
+    if (!t) return spot_fail_db(e, "tasks", err);
+    *out = (task_view(t));
+    return 0;
 }
 
-static int h_list(req *r)
+int tasks_list(spot_ctx *c, const char *status, const char *year, json_t **out, spot_err *e)
 {
-    const char *status = req_query(r, "status"), *year = req_query(r, "year");
     char *err = NULL;
-    json_t *rows = db_rows(r->db, &err, "SELECT id FROM tasks WHERE (?1 IS NULL OR status = ?1) AND "
+    json_t *rows = db_rows(c->db, &err, "SELECT id FROM tasks WHERE (?1 IS NULL OR status = ?1) AND "
                                         "(?2 IS NULL OR year = CAST(?2 AS INTEGER)) ORDER BY id DESC", "ss", status, year);
-    if (!rows) return reply_db_error(r, err);
-    json_t *out = json_array();
+    if (!rows) return spot_fail_db(e, "tasks", err);
+    json_t *list = json_array();
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {
-        json_t *t = tasks_load(r->db, json_integer_value(json_object_get(row, "id")), &err);
-        if (!t) { json_decref(rows); json_decref(out); return reply_db_error(r, err); }
-        json_array_append_new(out, task_view(t));
+        json_t *t = tasks_load(c->db, json_integer_value(json_object_get(row, "id")), &err);
+        if (!t) { json_decref(rows); json_decref(list); return spot_fail_db(e, "tasks", err); }
+        json_array_append_new(list, task_view(t));
     }
     json_decref(rows);
-    return reply_json(r, 200, json_pack("{so}", "tasks", out));
+    *out = (json_pack("{so}", "tasks", list));
+    return 0;
 }
 
 /* Loads the task {id} or replies 404. */
-static json_t *task_or_404(req *r, long long *id)
+static json_t *task_or_404(spot_ctx *c, long long id, spot_err *e)
 {
-    *id = req_param_id(r, 0);
     char *err = NULL;
-    json_t *t = *id > 0 ? tasks_load(r->db, *id, &err) : NULL;
+    json_t *t = id > 0 ? tasks_load(c->db, id, &err) : NULL;
     if (!t) {
-        if (err) reply_db_error(r, err);
-        else reply_error(r, 404, "not_found", "没有这个任务");
+        if (err) spot_fail_db(e, "tasks", err);
+        else spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个任务");
     }
     return t;
 }
@@ -333,44 +298,42 @@ static const char *status_of(json_t *t)
     return json_string_value(json_object_get(t, "status"));
 }
 
-static int h_get(req *r)
+int tasks_get(spot_ctx *c, long long id, json_t **out, spot_err *e)
 {
-    long long id;
-    json_t *t = task_or_404(r, &id);
-    if (!t) return 0;
+    json_t *t = task_or_404(c, id, e);
+    if (!t) return -1;
     char *err = NULL;
-    json_t *strata = db_rows(r->db, &err, "SELECT name, label, size, draw, reason, clause, rule_sha, candidates_hash "
+    json_t *strata = db_rows(c->db, &err, "SELECT name, label, size, draw, reason, clause, rule_sha, candidates_hash "
                                           "FROM task_strata WHERE task_id = ? ORDER BY pos", "i", id);
-    json_t *draws = strata ? db_rows(r->db, &err, "SELECT attempt, commitment, witness, seed, reason, selection, actor, at "
+    json_t *draws = strata ? db_rows(c->db, &err, "SELECT attempt, commitment, witness, seed, reason, selection, actor, at "
                                                   "FROM task_draws WHERE task_id = ? ORDER BY attempt", "i", id) : NULL;
-    if (!draws) { json_decref(strata); json_decref(t); return reply_db_error(r, err); }
+    if (!draws) { json_decref(strata); json_decref(t); return spot_fail_db(e, "tasks", err); }
     size_t i;
     json_t *dr;
     static const char *const sel[] = {"selection", NULL};
     json_array_foreach(draws, i, dr) spot_decode_json(dr, sel);
     json_object_set_new(t, "strata", strata);
     json_object_set_new(t, "draws", draws);
-    return reply_json(r, 200, task_view(t));
+    *out = (task_view(t));
+    return 0;
 }
 
 /* GET /api/tasks/{id}/excluded?page=N: the excluded units with reason, clause and rule sha. */
-static int h_excluded(req *r)
+int tasks_excluded(spot_ctx *c, long long id, long long page, json_t **out, spot_err *e)
 {
-    long long id;
-    json_t *t = task_or_404(r, &id);
-    if (!t) return 0;
+    json_t *t = task_or_404(c, id, e);
+    if (!t) return -1;
     json_decref(t);
-    long long page;
-    if (req_query_int(r, "page", 1, 1000000000LL, 1, &page) != 0) return 0;
     char *err = NULL;
-    long long total = db_int(r->db, &err, 0, "SELECT count(*) FROM task_exclusions WHERE task_id = ?", "i", id);
-    json_t *rows = err ? NULL : db_rows(r->db, &err,
+    long long total = db_int(c->db, &err, 0, "SELECT count(*) FROM task_exclusions WHERE task_id = ?", "i", id);
+    json_t *rows = err ? NULL : db_rows(c->db, &err,
         "SELECT x.uscc, e.name, x.reason, x.clause, x.rule_sha FROM task_exclusions x "
         "LEFT JOIN enterprises e ON e.id = x.enterprise_id WHERE x.task_id = ? AND x.pos >= ? ORDER BY x.pos LIMIT ?",
         "iii", id, (page - 1) * EXCLUDED_PAGE, (long long)EXCLUDED_PAGE);
-    if (!rows) return reply_db_error(r, err);
-    return reply_json(r, 200, json_pack("{sI sI sI so}", "total", (json_int_t)total, "page", (json_int_t)page,
+    if (!rows) return spot_fail_db(e, "tasks", err);
+    *out = (json_pack("{sI sI sI so}", "total", (json_int_t)total, "page", (json_int_t)page,
                                         "page_size", (json_int_t)EXCLUDED_PAGE, "excluded", rows));
+    return 0;
 }
 
 /* ---- freeze ---- */
@@ -455,17 +418,6 @@ static const char FREEZE_SQL_FROM[] =
     "   AND (?6 IS NULL OR supervision_type IN (SELECT value FROM json_each(?6)))"
     " ORDER BY uscc";
 
-/* The history of one unit: times selected in other dispatched tasks of the year, last date. */
-typedef struct hist_row {
-    long long eid, n;
-    char *last;                /* NULL when unknown */
-} hist_row;
-
-typedef struct hist {
-    hist_row *r;               /* sorted by eid */
-    size_t n;
-} hist;
-
 /* One part of the scan, and what it collected. */
 typedef struct freeze_part {
     sqlite3 *db;               /* borrowed */
@@ -546,15 +498,7 @@ static int part_next(void *ud, lh_value *v, char **err)
         }
     }
     if (p->used[FREEZE_F_DRAWN] || p->used[FREEZE_F_LAST]) {
-        const hist_row *h = NULL;
-        size_t lo = 0, hi = p->history->n;
-        long long eid = v[FREEZE_F_ID].i;
-        while (lo < hi) {   /* binary search by enterprise id */
-            size_t mid = lo + (hi - lo) / 2;
-            if (p->history->r[mid].eid < eid) lo = mid + 1;
-            else hi = mid;
-        }
-        if (lo < p->history->n && p->history->r[lo].eid == eid) h = &p->history->r[lo];
+        const hist_row *h = hist_find(p->history, v[FREEZE_F_ID].i);
         v[FREEZE_F_DRAWN] = (lh_value){.i = h ? h->n : 0};
         v[FREEZE_F_LAST] = (lh_value){.s = h ? h->last : NULL, .len = h && h->last ? strlen(h->last) : 0};
     }
@@ -692,53 +636,6 @@ static void part_run(freeze_part *p)
     p->qname = NULL;
 }
 
-static void hist_free(hist *h)
-{
-    for (size_t i = 0; i < h->n; i++) free(h->r[i].last);
-    free(h->r);
-    h->r = NULL;
-    h->n = 0;
-}
-
-/* Reads the history of every unit selected in another dispatched task of the year (in the
- * freeze's transaction), sorted by enterprise id. Returns 0, or -1 with *err. */
-static int hist_load(sqlite3 *db, long long year, long long task_id, hist *h, char **err)
-{
-    h->r = NULL;
-    h->n = 0;
-    sqlite3_stmt *q = db_prepare(db, err,
-        "SELECT u.enterprise_id, count(*), max(substr(t.locked_at, 1, 10))"
-        " FROM task_units u JOIN tasks t ON t.id = u.task_id"
-        " WHERE t.year = ? AND t.id <> ? AND t.status = 'dispatched'"
-        " GROUP BY u.enterprise_id ORDER BY u.enterprise_id", "ii", year, task_id);
-    if (!q) return -1;
-    size_t cap = 0;
-    int step, rc = 0;
-    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-        if (h->n == cap) {
-            size_t nc = cap ? cap * 2 : 256;
-            hist_row *r = realloc(h->r, nc * sizeof *r);
-            if (!r) { *err = xprintf("out of memory"); rc = -1; break; }
-            h->r = r;
-            cap = nc;
-        }
-        hist_row *r = &h->r[h->n];
-        const char *last = (const char *)sqlite3_column_text(q, 2);
-        r->eid = sqlite3_column_int64(q, 0);
-        r->n = sqlite3_column_int64(q, 1);
-        r->last = last ? strdup(last) : NULL;
-        if (last && !r->last) { *err = xprintf("out of memory"); rc = -1; break; }
-        h->n++;
-    }
-    if (rc == 0 && step != SQLITE_DONE) {
-        *err = xprintf("%s", sqlite3_errmsg(db));
-        rc = -1;
-    }
-    sqlite3_finalize(q);
-    if (rc != 0) hist_free(h);
-    return rc;
-}
-
 static void *part_thread(void *arg)
 {
     part_run(arg);
@@ -765,11 +662,11 @@ static void part_free(freeze_part *p)
 
 /* The helper of part 1: a read-only connection to the same database and a Lua state with the
  * worker's rule versions. Returns 0, or -1 (then the freeze runs as one part). */
-static int helper_open(req *r, sqlite3 **db, lh_state **lua)
+static int helper_open(spot_ctx *c, sqlite3 **db, lh_state **lua)
 {
     *db = NULL;
     *lua = NULL;
-    const char *path = sqlite3_db_filename(r->db, "main");
+    const char *path = sqlite3_db_filename(c->db, "main");
     char *err = NULL;
     json_t *vers = NULL;
     long long gen;
@@ -778,7 +675,7 @@ static int helper_open(req *r, sqlite3 **db, lh_state **lua)
     sqlite3_busy_timeout(*db, 10000);
     *lua = lh_new(&spot_config.lua, &err);
     if (!*lua || rules_load_active(*db, *lua, &gen, &vers, &err) != 0) goto fail;
-    if (!json_equal(vers, r->w->rule_versions)) goto fail;   /* an activation in between */
+    if (!json_equal(vers, c->w->rule_versions)) goto fail;   /* an activation in between */
     json_decref(vers);
     return 0;
 fail:
@@ -879,29 +776,28 @@ static void *hc_thread(void *arg)
     return NULL;
 }
 
-static int h_freeze(req *r)
+int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
 {
-    long long id;
-    json_t *t = task_or_404(r, &id);
-    if (!t) return 0;
-    if (r->json && !json_is_object(r->json)) { json_decref(t); return reply_error(r, 400, "bad_request", "请求体须为 JSON 对象"); }
+    json_t *t = task_or_404(c, id, e);
+    if (!t) return -1;
+    if (in && !json_is_object(in)) { json_decref(t); return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体须为 JSON 对象"); }
     static const char *const freeze_fields[] = {"reason", NULL};
-    if (r->json && req_check_fields(r, r->json, freeze_fields) != 0) { json_decref(t); return 0; }
-    json_t *jreason = r->json ? json_object_get(r->json, "reason") : NULL;
+    if (in && spot_check_fields(in, freeze_fields, e) != 0) { json_decref(t); return -1; }
+    json_t *jreason = in ? json_object_get(in, "reason") : NULL;
     if (jreason && (!json_is_string(jreason) || json_string_length(jreason) > WITNESS_MAX)) {
         json_decref(t);
-        return reply_error(r, 400, "bad_request", "reason 须为文本");
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "reason 须为文本");
     }
     const char *st = status_of(t);
-    if (!strcmp(st, "dispatched")) { json_decref(t); return reply_error(r, 409, "locked", "任务已锁定并派发，不能重新冻结"); }
+    if (!strcmp(st, "dispatched")) { json_decref(t); return spot_fail(e, SPOT_E_CONFLICT, "locked", "任务已锁定并派发，不能重新冻结"); }
     if (!strcmp(st, "drawn")) {
         json_decref(t);
-        return reply_error(r, 409, "already_drawn", "任务已抽取，候选名单不能再改变；如需重新抽取请说明理由后重抽");
+        return spot_fail(e, SPOT_E_CONFLICT, "already_drawn", "任务已抽取，候选名单不能再改变；如需重新抽取请说明理由后重抽");
     }
     /* A re-freeze replaces the committed secret: it is a further attempt, published with its reason. */
     if (!strcmp(st, "frozen") && (!jreason || json_string_length(jreason) == 0)) {
         json_decref(t);
-        return reply_error(r, 400, "reason_required", "重新冻结须说明理由（reason），每次冻结的承诺值及理由都将公开");
+        return spot_fail(e, SPOT_E_INPUT, "reason_required", "重新冻结须说明理由（reason），每次冻结的承诺值及理由都将公开");
     }
     const char *freeze_reason = !strcmp(st, "frozen") ? json_string_value(jreason) : NULL;
     double t0 = now_s();
@@ -922,9 +818,9 @@ static int h_freeze(req *r)
     json_t *reasons = json_array(), *ex_named = json_array();
     char *fj[6] = {0};
     const char *snames[MAX_STRATA];
-    json_t *rtask = tasks_rule_task(r->db, t, &err);
-    int ns = rtask ? load_strata(r->w->lua, acc, &err) : -1;
-    if (ns < 0) { out_rc = rtask ? reply_rule_error(r, err) : reply_db_error(r, err); err = NULL; goto done; }
+    json_t *rtask = tasks_rule_task(c->db, t, &err);
+    int ns = rtask ? load_strata(c->w->lua, acc, &err) : -1;
+    if (ns < 0) { out_rc = rtask ? spot_fail_rule(e, err) : spot_fail_db(e, "tasks", err); err = NULL; goto done; }
     for (int s = 0; s < ns; s++) snames[s] = acc[s].name;
 
     json_t *f = json_object_get(t, "filters");
@@ -932,30 +828,30 @@ static int h_freeze(req *r)
         json_t *a = json_object_get(f, FILTER_KEYS[i]);
         if (json_array_size(a)) fj[i] = json_dumps(a, JSON_COMPACT);
     }
-    int can_split = helper_open(r, &hdb, &hlua) == 0;
+    int can_split = helper_open(c, &hdb, &hlua) == 0;
     /* From here on the request's connection holds the write lock: everything read below, by both
      * parts, is one database state, and the task's status cannot change under us. */
-    if (db_begin(r->db, &err) != 0) { out_rc = reply_db_error(r, err); err = NULL; goto done; }
-    char *now_status = db_text(r->db, &err, "SELECT status FROM tasks WHERE id = ?", "i", id);
+    if (db_begin(c->db, &err) != 0) { out_rc = spot_fail_db(e, "tasks", err); err = NULL; goto done; }
+    char *now_status = db_text(c->db, &err, "SELECT status FROM tasks WHERE id = ?", "i", id);
     int status_ok = now_status && !strcmp(now_status, st);   /* as checked above (reason rule) */
     free(now_status);
-    long long fattempt = status_ok ? db_int(r->db, &err, 0, "SELECT freezes FROM tasks WHERE id = ?", "i", id) + 1 : 0;
+    long long fattempt = status_ok ? db_int(c->db, &err, 0, "SELECT freezes FROM tasks WHERE id = ?", "i", id) + 1 : 0;
     if (err) status_ok = 0;
     if (!status_ok) {
-        out_rc = err ? reply_db_error(r, err) : (db_rollback(r->db), reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试"));
+        out_rc = err ? spot_fail_db(e, "tasks", err) : (db_rollback(c->db), spot_fail(e, SPOT_E_CONFLICT, "conflict", "任务状态已改变，请刷新后重试"));
         err = NULL;
         goto done;
     }
-    if (hist_load(r->db, (long long)json_integer_value(json_object_get(t, "year")), id, &history, &err) != 0) {
-        out_rc = reply_db_error(r, err);
+    if (hist_load(c->db, (long long)json_integer_value(json_object_get(t, "year")), id, &history, &err) != 0) {
+        out_rc = spot_fail_db(e, "tasks", err);
         err = NULL;
         goto done;
     }
-    if (can_split && (split = split_point(r->db)) != NULL) nparts = 2;
+    if (can_split && (split = split_point(c->db)) != NULL) nparts = 2;
     for (int k = 0; k < nparts; k++) {
         freeze_part *p = &part[k];
-        p->db = k ? hdb : r->db;
-        p->lua = k ? hlua : r->w->lua;
+        p->db = k ? hdb : c->db;
+        p->lua = k ? hlua : c->w->lua;
         p->rtask = rtask;
         p->year = (long long)json_integer_value(json_object_get(t, "year"));
         p->task_id = id;
@@ -978,11 +874,11 @@ static int h_freeze(req *r)
         freeze_part *p = &part[k];
         if (p->rc == FREEZE_OK) continue;
         if (p->rc == FREEZE_E_CANDIDATE) {
-            db_rollback(r->db);
-            out_rc = reply_error(r, 422, "bad_candidates", "候选名单无效（统一社会信用代码为空、重复或含换行）：%s",
+            db_rollback(c->db);
+            out_rc = spot_fail(e, SPOT_E_INVALID, "bad_candidates", "候选名单无效（统一社会信用代码为空、重复或含换行）：%s",
                                  p->bad_uscc ? p->bad_uscc : "");
         } else {
-            out_rc = p->rc == FREEZE_E_RULE ? reply_rule_error(r, p->err) : reply_db_error(r, p->err);
+            out_rc = p->rc == FREEZE_E_RULE ? spot_fail_rule(e, p->err) : spot_fail_db(e, "tasks", p->err);
             p->err = NULL;
         }
         goto done;
@@ -996,8 +892,8 @@ static int h_freeze(req *r)
             stratum_acc *pa = &part[k].acc[s];
             if (!pa->count) continue;
             if (a->count && item_cmp(a->buf + a->last, a->len - 1 - a->last, pa->buf, (size_t)((char *)memchr(pa->buf, '\n', pa->len) - pa->buf)) >= 0) {
-                db_rollback(r->db);
-                out_rc = reply_error(r, 422, "bad_candidates", "候选名单无效（统一社会信用代码为空、重复或含换行）：%.*s",
+                db_rollback(c->db);
+                out_rc = spot_fail(e, SPOT_E_INVALID, "bad_candidates", "候选名单无效（统一社会信用代码为空、重复或含换行）：%.*s",
                                      (int)((char *)memchr(pa->buf, '\n', pa->len) - pa->buf), pa->buf);
                 goto done;
             }
@@ -1009,7 +905,7 @@ static int h_freeze(req *r)
             } else {
                 if (a->len + pa->len > a->cap) {
                     char *nb = realloc(a->buf, a->len + pa->len);
-                    if (!nb) { out_rc = reply_db_error(r, strdup("out of memory")); goto done; }
+                    if (!nb) { out_rc = spot_fail_db(e, "tasks", strdup("out of memory")); goto done; }
                     a->buf = nb;
                     a->cap = a->len + pa->len;
                 }
@@ -1023,11 +919,11 @@ static int h_freeze(req *r)
     size_t total_ex = 0;
     for (int k = 0; k < nparts; k++) total_ex += part[k].nex;
     ex = total_ex ? malloc(total_ex * sizeof *ex) : NULL;
-    if (total_ex && !ex) { out_rc = reply_db_error(r, strdup("out of memory")); goto done; }
+    if (total_ex && !ex) { out_rc = spot_fail_db(e, "tasks", strdup("out of memory")); goto done; }
     for (int k = 0; k < nparts; k++) {
         freeze_part *p = &part[k];
         int *map = p->nreasons ? malloc(p->nreasons * sizeof *map) : NULL;
-        if (p->nreasons && !map) { out_rc = reply_db_error(r, strdup("out of memory")); goto done; }
+        if (p->nreasons && !map) { out_rc = spot_fail_db(e, "tasks", strdup("out of memory")); goto done; }
         for (size_t i = 0; i < p->nreasons; i++) {
             size_t j;
             json_t *rs;
@@ -1071,7 +967,7 @@ static int h_freeze(req *r)
     memcpy(hc, job.hc, sizeof hc);
     for (int s = 0; s < ns; s++) {
         json_t *cargs = json_pack("[sIO]", acc[s].name, (json_int_t)acc[s].count, rtask);
-        int rc = lh_call(r->w->lua, "sampling", "count", cargs, &acc[s].count_ret, &err);
+        int rc = lh_call(c->w->lua, "sampling", "count", cargs, &acc[s].count_ret, &err);
         json_decref(cargs);
         json_t *n = rc == 0 ? json_array_get(acc[s].count_ret, 0) : NULL;
         if (rc == 0 && (!json_is_number(n) || json_number_value(n) < 0 || json_number_value(n) > (double)acc[s].count ||
@@ -1079,7 +975,7 @@ static int h_freeze(req *r)
             err = xprintf("rules/sampling.lua: count(%s, %zu) 返回的数量无效", acc[s].name, acc[s].count);
             rc = -1;
         }
-        if (rc != 0) { out_rc = reply_rule_error(r, err); err = NULL; goto done; }
+        if (rc != 0) { out_rc = spot_fail_rule(e, err); err = NULL; goto done; }
         acc[s].draw = (long long)json_number_value(n);
     }
     char hc_hex[65], secret_hex[65], com_hex[65];
@@ -1092,7 +988,7 @@ static int h_freeze(req *r)
     sodium_memzero(secret, sizeof secret);
 
     /* Store (in the transaction opened before the scan). */
-    const char *esha = worker_rule_sha(r->w, "eligibility"), *ssha = worker_rule_sha(r->w, "sampling");
+    const char *esha = worker_rule_sha(c->w, "eligibility"), *ssha = worker_rule_sha(c->w, "sampling");
     json_t *shas = json_pack("{ss ss}", "eligibility", esha, "sampling", ssha);
     char at[32], obj[32];
     clock_now_rfc3339(at);
@@ -1105,16 +1001,16 @@ static int h_freeze(req *r)
             "rule_sha", ssha, "candidates_hash", acc[s].hash));
         json_object_set_new(sizes, acc[s].name, json_pack("[II]", (json_int_t)acc[s].count, (json_int_t)acc[s].draw));
     }
-    int ok = db_run(r->db, &err, "DELETE FROM task_strata WHERE task_id = ?", "i", id) >= 0 &&
-         db_run(r->db, &err, "DELETE FROM task_exclusions WHERE task_id = ?", "i", id) >= 0;
+    int ok = db_run(c->db, &err, "DELETE FROM task_strata WHERE task_id = ?", "i", id) >= 0 &&
+         db_run(c->db, &err, "DELETE FROM task_exclusions WHERE task_id = ?", "i", id) >= 0;
     for (int s = 0; ok && s < ns; s++)
-        ok = db_run(r->db, &err, "INSERT INTO task_strata(task_id, pos, name, label, size, draw, reason, clause, "
+        ok = db_run(c->db, &err, "INSERT INTO task_strata(task_id, pos, name, label, size, draw, reason, clause, "
                                  "rule_sha, candidates_hash, candidates) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "iissiijjssb",
                     id, (long long)s, acc[s].name, acc[s].label, (long long)acc[s].count, acc[s].draw,
                     json_array_get(acc[s].count_ret, 1), json_array_get(acc[s].count_ret, 2), ssha, acc[s].hash,
                     acc[s].buf ? acc[s].buf : "", (int)acc[s].len) >= 0;
     if (ok && nex) {
-        sqlite3_stmt *ins = db_prepare(r->db, &err, "INSERT INTO task_exclusions(task_id, pos, enterprise_id, uscc, "
+        sqlite3_stmt *ins = db_prepare(c->db, &err, "INSERT INTO task_exclusions(task_id, pos, enterprise_id, uscc, "
                                                     "reason, clause, rule_sha) VALUES (?,?,?,?,?,?,?)", "");
         ok = ins != NULL;
         for (size_t i = 0; ok && i < nex; i++) {
@@ -1126,7 +1022,7 @@ static int h_freeze(req *r)
             sqlite3_bind_text(ins, 5, json_string_value(json_object_get(rs, "reason")), -1, SQLITE_STATIC);
             sqlite3_bind_text(ins, 6, json_string_value(json_object_get(rs, "clause")), -1, SQLITE_STATIC);
             sqlite3_bind_text(ins, 7, esha, -1, SQLITE_STATIC);
-            if (sqlite3_step(ins) != SQLITE_DONE) { err = xprintf("%s", sqlite3_errmsg(r->db)); ok = 0; }
+            if (sqlite3_step(ins) != SQLITE_DONE) { err = xprintf("%s", sqlite3_errmsg(c->db)); ok = 0; }
             sqlite3_reset(ins);
         }
         sqlite3_finalize(ins);
@@ -1135,18 +1031,18 @@ static int h_freeze(req *r)
                           "excluded", (json_int_t)nex, "units_checked", (json_int_t)scanned,
                           "attempt", (json_int_t)fattempt, "reason", freeze_reason);
     json_object_set(d, "rule_shas", shas);
-    ok = ok && db_run(r->db, &err, "INSERT INTO task_freezes(task_id, attempt, commitment, secret, candidates_hash, reason, "
+    ok = ok && db_run(c->db, &err, "INSERT INTO task_freezes(task_id, attempt, commitment, secret, candidates_hash, reason, "
                                    "actor, at) VALUES (?,?,?,?,?,?,?,?)", "iissssss", id, fattempt, com_hex, secret_hex,
-                      hc_hex, freeze_reason, req_actor(r), at) == 1 &&
-         db_run(r->db, &err, "UPDATE tasks SET status = 'frozen', candidates_hash = ?, secret = ?, commitment = ?, "
+                      hc_hex, freeze_reason, ctx_actor(c), at) == 1 &&
+         db_run(c->db, &err, "UPDATE tasks SET status = 'frozen', candidates_hash = ?, secret = ?, commitment = ?, "
                              "rule_shas = ?, excluded_count = ?, frozen_at = ?, freezes = ?, updated_at = ? WHERE id = ?",
                 "sssjisisi", hc_hex, secret_hex, com_hex, shas, (long long)nex, at, fattempt, at, id) == 1 &&
-         audit_log(r->db, req_actor(r), "task.freeze", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
+         audit_log(c->db, ctx_actor(c), "task.freeze", obj, d, &err) == 0 && db_commit(c->db, &err) == 0;
     sodium_memzero(secret_hex, sizeof secret_hex);
     json_decref(d);
     json_decref(sizes);
     json_decref(shas);
-    if (!ok) { json_decref(strata_out); out_rc = reply_db_error(r, err); err = NULL; goto done; }
+    if (!ok) { json_decref(strata_out); out_rc = spot_fail_db(e, "tasks", err); err = NULL; goto done; }
     double t2 = now_s();
     fprintf(stderr, "spotcheck: task %lld frozen: %lld units, %zu excluded, rules %.3f s (%d part%s), store %.3f s\n",
             id, scanned, nex, t1 - t0, nparts, nparts > 1 ? "s" : "", t2 - t1);
@@ -1162,7 +1058,7 @@ static int h_freeze(req *r)
                                                          "count", (json_int_t)(cnt ? cnt[i] : 0)));
         free(cnt);
     }
-    out_rc = reply_json(r, 200, json_pack("{so so sI so ss ss so sI sI sI}", "strata", strata_out, "excluded", ex_named,
+    *out = (json_pack("{so so sI so ss ss so sI sI sI}", "strata", strata_out, "excluded", ex_named,
         "excluded_total", (json_int_t)nex, "excluded_by_reason", excluded_by, "candidates_hash", hc_hex,
         "commitment", com_hex, "rule_shas", json_pack("{ss ss}", "eligibility", esha, "sampling", ssha),
         "units_checked", (json_int_t)scanned, "excluded_page_size", (json_int_t)EXCLUDED_PAGE,
@@ -1242,31 +1138,29 @@ static json_t *select_all(sqlite3 *db, long long id, const unsigned char seed[DR
     return out;
 }
 
-static int h_draw(req *r)
+int tasks_draw(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
 {
-    long long id;
-    json_t *t = task_or_404(r, &id);
-    if (!t) return 0;
+    json_t *t = task_or_404(c, id, e);
+    if (!t) return -1;
     static const char *const fields[] = {"witness", "reason", NULL};
-    json_t *in = r->json;
-    if (in && !json_is_object(in)) { json_decref(t); return reply_error(r, 400, "bad_request", "请求体须为 JSON 对象"); }
-    if (in && req_check_fields(r, in, fields) != 0) { json_decref(t); return 0; }
+    if (in && !json_is_object(in)) { json_decref(t); return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体须为 JSON 对象"); }
+    if (in && spot_check_fields(in, fields, e) != 0) { json_decref(t); return -1; }
     json_t *jw = in ? json_object_get(in, "witness") : NULL, *jr = in ? json_object_get(in, "reason") : NULL;
     if ((jw && !json_is_string(jw)) || (jw && json_string_length(jw) > WITNESS_MAX)) {
         json_decref(t);
-        return reply_error(r, 400, "bad_request", "witness 须为文本（最多 %d 字节）", WITNESS_MAX);
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "witness 须为文本（最多 %d 字节）", WITNESS_MAX);
     }
     if (jr && (!json_is_string(jr) || json_string_length(jr) > WITNESS_MAX)) {
         json_decref(t);
-        return reply_error(r, 400, "bad_request", "reason 须为文本");
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "reason 须为文本");
     }
     const char *st = status_of(t);
-    if (!strcmp(st, "dispatched")) { json_decref(t); return reply_error(r, 409, "locked", "任务已锁定并派发，不能重新抽取"); }
-    if (!strcmp(st, "draft")) { json_decref(t); return reply_error(r, 409, "not_frozen", "请先冻结候选名单"); }
+    if (!strcmp(st, "dispatched")) { json_decref(t); return spot_fail(e, SPOT_E_CONFLICT, "locked", "任务已锁定并派发，不能重新抽取"); }
+    if (!strcmp(st, "draft")) { json_decref(t); return spot_fail(e, SPOT_E_CONFLICT, "not_frozen", "请先冻结候选名单"); }
     int redraw = !strcmp(st, "drawn");
     if (redraw && (!jr || json_string_length(jr) == 0)) {
         json_decref(t);
-        return reply_error(r, 400, "reason_required", "重新抽取须说明理由（reason），理由将在公告中公开");
+        return spot_fail(e, SPOT_E_INPUT, "reason_required", "重新抽取须说明理由（reason），理由将在公告中公开");
     }
     const char *witness = jw ? json_string_value(jw) : "";
     size_t wlen = jw ? json_string_length(jw) : 0;
@@ -1276,13 +1170,13 @@ static int h_draw(req *r)
     const char *hch = json_string_value(json_object_get(t, "candidates_hash"));
     if (!sh || !hch || hex_decode(secret, 32, sh) != 0 || hex_decode(hc, DRAW_HASH_LEN, hch) != 0) {
         json_decref(t);
-        return reply_db_error(r, strdup("task secret or candidates hash missing"));
+        return spot_fail_db(e, "tasks", strdup("task secret or candidates hash missing"));
     }
     draw_seed(secret, witness, wlen, seed);
     sodium_memzero(secret, sizeof secret);
     char *err = NULL;
-    json_t *selection = select_all(r->db, id, seed, hc, &err);
-    if (!selection) { json_decref(t); return reply_db_error(r, err); }
+    json_t *selection = select_all(c->db, id, seed, hc, &err);
+    if (!selection) { json_decref(t); return spot_fail_db(e, "tasks", err); }
     draw_new_secret(next);
     draw_commitment(next, ncom);
     char seed_hex[65], next_hex[65], ncom_hex[65], at[32], obj[32];
@@ -1296,56 +1190,56 @@ static int h_draw(req *r)
                           json_string_value(json_object_get(t, "commitment")), "witness", witness, wlen, "seed", seed_hex,
                           "reason", jr, "next_commitment", ncom_hex);
     json_object_set(d, "selection", selection);
-    int ok = db_begin(r->db, &err) == 0;
-    long long cur = ok ? db_int(r->db, &err, -1, "SELECT attempts FROM tasks WHERE id = ? AND status IN ('frozen','drawn')",
+    int ok = db_begin(c->db, &err) == 0;
+    long long cur = ok ? db_int(c->db, &err, -1, "SELECT attempts FROM tasks WHERE id = ? AND status IN ('frozen','drawn')",
                                 "i", id) : -1;
     if (ok && cur != attempt - 1) {
-        db_rollback(r->db);
+        db_rollback(c->db);
         json_decref(d); json_decref(selection); json_decref(t);
-        if (err) return reply_db_error(r, err);
-        return reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试");
+        if (err) return spot_fail_db(e, "tasks", err);
+        return spot_fail(e, SPOT_E_CONFLICT, "conflict", "任务状态已改变，请刷新后重试");
     }
     ok = ok &&
-        db_run(r->db, &err, "INSERT INTO task_draws(task_id, attempt, secret, commitment, witness, seed, reason, "
+        db_run(c->db, &err, "INSERT INTO task_draws(task_id, attempt, secret, commitment, witness, seed, reason, "
                             "selection, actor, at) VALUES (?,?,?,?,?,?,?,?,?,?)", "iisstssjss", id, attempt, sh,
                json_string_value(json_object_get(t, "commitment")), witness, (int)wlen, seed_hex,
-               redraw ? json_string_value(jr) : NULL, selection, req_actor(r), at) >= 0 &&
-        db_run(r->db, &err, "UPDATE tasks SET status = 'drawn', attempts = ?, secret = ?, commitment = ?, drawn_at = ?, "
+               redraw ? json_string_value(jr) : NULL, selection, ctx_actor(c), at) >= 0 &&
+        db_run(c->db, &err, "UPDATE tasks SET status = 'drawn', attempts = ?, secret = ?, commitment = ?, drawn_at = ?, "
                             "updated_at = ? WHERE id = ?", "issssi", attempt, next_hex, ncom_hex, at, at, id) == 1 &&
-        audit_log(r->db, req_actor(r), redraw ? "task.redraw" : "task.draw", obj, d, &err) == 0 &&
-        db_commit(r->db, &err) == 0;
+        audit_log(c->db, ctx_actor(c), redraw ? "task.redraw" : "task.draw", obj, d, &err) == 0 &&
+        db_commit(c->db, &err) == 0;
     sodium_memzero(next_hex, sizeof next_hex);
     json_decref(d);
     json_decref(t);
-    if (!ok) { json_decref(selection); return reply_db_error(r, err); }
-    return reply_json(r, 200, json_pack("{so sI ss ss% ss}", "strata", selection, "attempt", (json_int_t)attempt,
+    if (!ok) { json_decref(selection); return spot_fail_db(e, "tasks", err); }
+    *out = (json_pack("{so sI ss ss% ss}", "strata", selection, "attempt", (json_int_t)attempt,
                                         "seed", seed_hex, "witness", witness, wlen, "next_commitment", ncom_hex));
+    return 0;
 }
 
 /* ---- lock ---- */
 
-static int h_lock(req *r)
+int tasks_lock(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
 {
-    long long id;
-    json_t *t = task_or_404(r, &id);
-    if (!t) return 0;
-    if (r->json) {
+    json_t *t = task_or_404(c, id, e);
+    if (!t) return -1;
+    if (in) {
         static const char *const none[] = {NULL};
-        if (!json_is_object(r->json)) { json_decref(t); return reply_error(r, 400, "bad_request", "请求体须为 JSON 对象"); }
-        if (req_check_fields(r, r->json, none) != 0) { json_decref(t); return 0; }
+        if (!json_is_object(in)) { json_decref(t); return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体须为 JSON 对象"); }
+        if (spot_check_fields(in, none, e) != 0) { json_decref(t); return -1; }
     }
     const char *st = status_of(t);
-    if (!strcmp(st, "dispatched")) { json_decref(t); return reply_error(r, 409, "locked", "任务已锁定并派发"); }
-    if (strcmp(st, "drawn")) { json_decref(t); return reply_error(r, 409, "not_drawn", "任务尚未抽取，不能锁定"); }
+    if (!strcmp(st, "dispatched")) { json_decref(t); return spot_fail(e, SPOT_E_CONFLICT, "locked", "任务已锁定并派发"); }
+    if (strcmp(st, "drawn")) { json_decref(t); return spot_fail(e, SPOT_E_CONFLICT, "not_drawn", "任务尚未抽取，不能锁定"); }
     char *err = NULL, at[32], obj[32], ts_hex[65], tc_hex[65], pool_hex[65];
     /* The inspector pool of the team draw is fixed now and its hash published with the lock. */
-    json_t *pool = NULL, *rtask = tasks_rule_task(r->db, t, &err);
+    json_t *pool = NULL, *rtask = tasks_rule_task(c->db, t, &err);
     int is_rule = 0;
     json_decref(t);
-    if (!rtask) return reply_db_error(r, err);
-    int prc = teampool_commit(r->db, r->w->lua, rtask, &pool, pool_hex, &err, &is_rule);
+    if (!rtask) return spot_fail_db(e, "tasks", err);
+    int prc = teampool_commit(c->db, c->w->lua, rtask, &pool, pool_hex, &err, &is_rule);
     json_decref(rtask);
-    if (prc != 0) return is_rule ? reply_rule_error(r, err) : reply_db_error(r, err);
+    if (prc != 0) return is_rule ? spot_fail_rule(e, err) : spot_fail_db(e, "tasks", err);
     unsigned char ts[32], tc[DRAW_HASH_LEN];
     draw_new_secret(ts);
     draw_commitment(ts, tc);
@@ -1354,17 +1248,17 @@ static int h_lock(req *r)
     sodium_memzero(ts, sizeof ts);
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld", id);
-    if (db_begin(r->db, &err) != 0) { json_decref(pool); return reply_db_error(r, err); }
-    json_t *last = db_row(r->db, &err, "SELECT attempt, selection FROM task_draws WHERE task_id = ? ORDER BY attempt DESC "
+    if (db_begin(c->db, &err) != 0) { json_decref(pool); return spot_fail_db(e, "tasks", err); }
+    json_t *last = db_row(c->db, &err, "SELECT attempt, selection FROM task_draws WHERE task_id = ? ORDER BY attempt DESC "
                                        "LIMIT 1", "i", id);
-    long long still = err ? 0 : db_int(r->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ? AND status = 'drawn'",
+    long long still = err ? 0 : db_int(c->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ? AND status = 'drawn'",
                                        "i", id);
     if (!last || !still) {
         json_decref(last);
         json_decref(pool);
-        if (err) return reply_db_error(r, err);
-        db_rollback(r->db);
-        return reply_error(r, 409, "conflict", "任务状态已改变，请刷新后重试");
+        if (err) return spot_fail_db(e, "tasks", err);
+        db_rollback(c->db);
+        return spot_fail(e, SPOT_E_CONFLICT, "conflict", "任务状态已改变，请刷新后重试");
     }
     static const char *const sel[] = {"selection", NULL};
     spot_decode_json(last, sel);
@@ -1377,7 +1271,7 @@ static int h_lock(req *r)
         const char *sname = json_string_value(json_object_get(s, "name"));
         json_array_foreach(json_object_get(s, "selected"), j, u) {
             if (!ok) break;
-            ok = db_run(r->db, &err, "INSERT INTO task_units(task_id, pos, enterprise_id, uscc, stratum) "
+            ok = db_run(c->db, &err, "INSERT INTO task_units(task_id, pos, enterprise_id, uscc, stratum) "
                                      "SELECT ?, ?, id, uscc, ? FROM enterprises WHERE uscc = ?", "iisj", id, pos++,
                         sname, u) == 1;
             if (ok == 0 && !err) err = xprintf("selected unit %s no longer in the directory", json_string_value(u));
@@ -1386,28 +1280,18 @@ static int h_lock(req *r)
     json_t *d = json_pack("{sO sI ss ss sI}", "attempt", json_object_get(last, "attempt"), "units", (json_int_t)pos,
                           "team_commitment", tc_hex, "team_pool_hash", pool_hex,
                           "team_pool_size", (json_int_t)json_array_size(pool));
-    ok = ok && db_run(r->db, &err, "UPDATE tasks SET status = 'dispatched', locked_at = ?, team_secret = ?, "
+    ok = ok && db_run(c->db, &err, "UPDATE tasks SET status = 'dispatched', locked_at = ?, team_secret = ?, "
                                    "team_commitment = ?, team_pool = ?, team_pool_hash = ?, secret = NULL, updated_at = ? "
                                    "WHERE id = ?", "sssjssi", at, ts_hex, tc_hex, pool, pool_hex, at, id) == 1 &&
-         audit_log(r->db, req_actor(r), "task.lock", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
+         audit_log(c->db, ctx_actor(c), "task.lock", obj, d, &err) == 0 && db_commit(c->db, &err) == 0;
     sodium_memzero(ts_hex, sizeof ts_hex);
     json_decref(d);
     json_decref(last);
     json_decref(pool);
-    if (!ok) return reply_db_error(r, err);
+    if (!ok) return spot_fail_db(e, "tasks", err);
     int found = 0;
-    json_t *ann = announce_build(r->db, id, &found, &err);
-    if (!ann) return reply_db_error(r, err);
-    return reply_json(r, 200, ann);
+    json_t *ann = announce_build(c->db, id, &found, &err);
+    if (!ann) return spot_fail_db(e, "tasks", err);
+    *out = (ann);
+    return 0;
 }
-
-const struct route tasks_routes[] = {
-    {"GET", "/api/tasks", ROLE_STAFF, h_list},
-    {"POST", "/api/tasks", ROLE_ADMIN | ROLE_PLANNER, h_create},
-    {"GET", "/api/tasks/{id}", ROLE_STAFF, h_get},
-    {"GET", "/api/tasks/{id}/excluded", ROLE_STAFF, h_excluded},
-    {"POST", "/api/tasks/{id}/freeze", ROLE_ADMIN | ROLE_PLANNER, h_freeze},
-    {"POST", "/api/tasks/{id}/draw", ROLE_ADMIN | ROLE_PLANNER, h_draw},
-    {"POST", "/api/tasks/{id}/lock", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, h_lock},
-    {0},
-};

@@ -1,29 +1,40 @@
-/* tasks.h: spot-check tasks (clauses 6.2, 7.1, 7.2) and their verifiable draw (SPEC §4): create and
- * list tasks, freeze the candidates (eligibility and sampling rules, H_c, commitment), draw with a
- * witness (redraws recorded and published), lock (dispatch, team commitment, announcement).
- * Routes: GET/POST /api/tasks, GET /api/tasks/{id}, GET /api/tasks/{id}/excluded,
- * POST /api/tasks/{id}/freeze, POST /api/tasks/{id}/draw, POST /api/tasks/{id}/lock.
- * Also a few helpers shared by plans.c, teams.c and announce.c.
- * Uses db.h, audit.h, http.h, luahost.h, worker.h, ruledata.h and draw.h. */
+/* tasks.h: spot-check tasks (clauses 6.2, 7.1, 7.2) and their verifiable draw (SPEC §4), domain
+ * side: create and list tasks, freeze the candidates (eligibility and sampling rules, H_c,
+ * commitment), draw with a witness (redraws recorded and published), lock (dispatch, team
+ * commitment, announcement). HTTP routes are in api_tasks.c; reading a stored task in taskdata.h.
+ * Each function returns 0 with *out (new reference, the reply body) or -1 with *e.
+ * Uses ctx.h, err.h, db.h, audit.h, luahost.h, rulebatch.h, history.h, draw.h, announce.h. */
 #ifndef SPOT_TASKS_H
 #define SPOT_TASKS_H
 
-#include <sqlite3.h>
 #include <jansson.h>
-#include "http.h"
+#include "ctx.h"
+#include "err.h"
+#include "taskdata.h"
 
-/* The task row as stored (JSON columns decoded), or NULL (no such task, or *err set). New ref. */
-json_t *tasks_load(sqlite3 *db, long long id, char **err);
+/* Creates a draft task from in (the body of POST /api/tasks; checked: 400, 422 unknown_item,
+ * unknown_plan, unknown_industry, bad_date). *out: the staff view. */
+int tasks_create(spot_ctx *c, json_t *in, json_t **out, spot_err *e);
 
-/* The task table that rules receive: {id, year, name, directed, directed_reason, mode, start_date,
- * end_date, ratios (from the plan), and the options team_size, require_expert, required_level,
- * workload_cap}. New reference, or NULL with *err. */
-json_t *tasks_rule_task(sqlite3 *db, json_t *task, char **err);
+/* *out = {tasks:[…]} filtered by status and year (decimal string), either NULL for all. */
+int tasks_list(spot_ctx *c, const char *status, const char *year, json_t **out, spot_err *e);
 
-/* The selected units of a dispatched task in announcement order: [{"uscc","stratum","enterprise_id"}].
- * New reference, or NULL with *err. */
-json_t *tasks_units(sqlite3 *db, long long task_id, char **err);
+/* *out = task id with strata and draws (404 not_found). */
+int tasks_get(spot_ctx *c, long long id, json_t **out, spot_err *e);
 
-extern const struct route tasks_routes[];
+/* *out = {total, page, page_size, excluded:[…]} of task id; page >= 1 (the caller range-checks it). */
+int tasks_excluded(spot_ctx *c, long long id, long long page, json_t **out, spot_err *e);
+
+/* Freezes the candidates of task id; in is the body {reason?} or NULL. *out = {strata, excluded,
+ * excluded_total, excluded_by_reason, candidates_hash, commitment, rule_shas, units_checked,
+ * excluded_page_size, freeze_attempt}. */
+int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e);
+
+/* Draws (or redraws) task id with in {witness?, reason?} or NULL. *out = {strata, attempt, seed,
+ * witness, next_commitment}. */
+int tasks_draw(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e);
+
+/* Locks and dispatches task id (in must be NULL or {}). *out = the announcement. */
+int tasks_lock(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e);
 
 #endif

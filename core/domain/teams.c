@@ -46,7 +46,7 @@
 #include "draw.h"
 #include "luahost.h"
 #include "ruledata.h"
-#include "tasks.h"
+#include "taskdata.h"
 #include "teampool.h"
 #include "worker.h"
 

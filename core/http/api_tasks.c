@@ -1,0 +1,94 @@
+/* api_tasks.c: tasks and their verifiable draw over HTTP (clauses 6.2, 7.1, 7.2; SPEC §4). Each
+ * handler parses the request, calls tasks.c and maps its spot_err through reply_err.
+ *
+ * Routes
+ *   GET  /api/tasks?status=&year=              staff: tasks, newest first.
+ *   POST /api/tasks {plan_id?, name, item_ids?, mode, filters?, directed?, directed_reason?,
+ *        lead_unit?, joint_units?, start_date, end_date, team_size?, require_expert?,
+ *        required_level?, workload_cap?}       admin, planner: a draft task (201).
+ *   GET  /api/tasks/{id}                       staff: the task with strata and draws.
+ *   GET  /api/tasks/{id}/excluded?page=        staff: excluded units with reason, clause, rule sha.
+ *   POST /api/tasks/{id}/freeze {reason?}      admin, planner: freeze the candidates (a re-freeze
+ *        needs a reason; 409 once drawn or dispatched).
+ *   POST /api/tasks/{id}/draw {witness?, reason?}   admin, planner: draw; a redraw needs a reason.
+ *   POST /api/tasks/{id}/lock                  admin, planner, head: dispatch; replies the
+ *        announcement.
+ */
+#include "api_tasks.h"
+#include "tasks.h"
+
+/* Replies status with *out (stolen) when rc is 0, else the error e. Returns 0. */
+static int answer(req *r, int status, int rc, json_t *out, const spot_err *e)
+{
+    return rc == 0 ? reply_json(r, status, out) : reply_err(r, e);
+}
+
+static int h_create(req *r)
+{
+    if (req_require_object(r)) return 0;
+    spot_err e;
+    json_t *out = NULL;
+    int rc = tasks_create(&r->ctx, r->json, &out, &e);
+    return answer(r, 201, rc, out, &e);
+}
+
+static int h_list(req *r)
+{
+    spot_err e;
+    json_t *out = NULL;
+    int rc = tasks_list(&r->ctx, req_query(r, "status"), req_query(r, "year"), &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+static int h_get(req *r)
+{
+    spot_err e;
+    json_t *out = NULL;
+    int rc = tasks_get(&r->ctx, req_param_id(r, 0), &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+static int h_excluded(req *r)
+{
+    long long page;
+    if (req_query_int(r, "page", 1, 1000000000LL, 1, &page) != 0) return 0;
+    spot_err e;
+    json_t *out = NULL;
+    int rc = tasks_excluded(&r->ctx, req_param_id(r, 0), page, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+static int h_freeze(req *r)
+{
+    spot_err e;
+    json_t *out = NULL;
+    int rc = tasks_freeze(&r->ctx, req_param_id(r, 0), r->json, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+static int h_draw(req *r)
+{
+    spot_err e;
+    json_t *out = NULL;
+    int rc = tasks_draw(&r->ctx, req_param_id(r, 0), r->json, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+static int h_lock(req *r)
+{
+    spot_err e;
+    json_t *out = NULL;
+    int rc = tasks_lock(&r->ctx, req_param_id(r, 0), r->json, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+const struct route tasks_routes[] = {
+    {"GET", "/api/tasks", ROLE_STAFF, h_list},
+    {"POST", "/api/tasks", ROLE_ADMIN | ROLE_PLANNER, h_create},
+    {"GET", "/api/tasks/{id}", ROLE_STAFF, h_get},
+    {"GET", "/api/tasks/{id}/excluded", ROLE_STAFF, h_excluded},
+    {"POST", "/api/tasks/{id}/freeze", ROLE_ADMIN | ROLE_PLANNER, h_freeze},
+    {"POST", "/api/tasks/{id}/draw", ROLE_ADMIN | ROLE_PLANNER, h_draw},
+    {"POST", "/api/tasks/{id}/lock", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, h_lock},
+    {0},
+};
