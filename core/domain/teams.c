@@ -1,6 +1,7 @@
-/* teams.c: inspector teams (clause 7.3; SPEC §4 "Inspector teams").
+/* teams.c: inspector teams (clause 7.3; SPEC §4 "Inspector teams"), domain side; api_teams.c
+ * parses the requests, calls the teams_* functions below and maps their spot_err.
  *
- * Routes
+ * Routes (api_teams.c)
  *   POST /api/tasks/{id}/teams {"witness"}                     admin, planner: draw every team once,
  *        after lock; seed_t = SHA-256(team_secret || witness), the team secret's commitment having
  *        been published with the lock announcement. 409 before lock or when already drawn.
@@ -44,6 +45,7 @@
 #include "clock.h"
 #include "db.h"
 #include "draw.h"
+#include "jsonutil.h"
 #include "luahost.h"
 #include "ruledata.h"
 #include "taskdata.h"
@@ -59,7 +61,7 @@
 
 /* What a team draw or redraw needs. */
 typedef struct tctx {
-    req *r;
+    spot_ctx *sc;       /* borrowed: the caller's context */
     long long task_id;
     json_t *task;       /* tasks_load row */
     json_t *rtask;      /* rule task */
@@ -82,7 +84,7 @@ static void tctx_free(tctx *c)
 static json_t *rule1(tctx *c, const char *fn, json_t *args, json_t **all, char **err)
 {
     json_t *ret = NULL;
-    int rc = lh_call(c->r->w->lua, "inspectors", fn, args, &ret, err);
+    int rc = lh_call(c->sc->w->lua, "inspectors", fn, args, &ret, err);
     json_decref(args);
     if (rc != 0) return NULL;
     json_t *first = json_incref(json_array_get(ret, 0));
@@ -104,14 +106,14 @@ static void load_add(tctx *c, const char *cert, int d)
 
 /* Loads the context; n_units for the workload cap. Returns 0 or -1 with *err (rule or db error;
  * *is_rule tells which). */
-static int tctx_load(tctx *c, req *r, long long id, json_t *task, long long n_units, char **err, int *is_rule)
+static int tctx_load(tctx *c, spot_ctx *sc, long long id, json_t *task, long long n_units, char **err, int *is_rule)
 {
     memset(c, 0, sizeof *c);
-    c->r = r;
+    c->sc = sc;
     c->task_id = id;
     c->task = json_incref(task);
     *is_rule = 0;
-    c->rtask = tasks_rule_task(r->db, task, err);
+    c->rtask = tasks_rule_task(sc->db, task, err);
     if (!c->rtask) return -1;
     /* The pool committed at lock (teampool.h), never the inspectors' status now: deactivating
      * inspectors between lock and the draw cannot steer the teams. */
@@ -121,7 +123,7 @@ static int tctx_load(tctx *c, req *r, long long id, json_t *task, long long n_un
         return -1;
     }
     c->elig = json_deep_copy(pool);
-    json_t *lr = db_rows(r->db, err, "SELECT j.value AS cert, count(*) AS n FROM task_teams t, json_each(t.inspectors) j "
+    json_t *lr = db_rows(sc->db, err, "SELECT j.value AS cert, count(*) AS n FROM task_teams t, json_each(t.inspectors) j "
                                      "WHERE t.task_id = ? GROUP BY j.value", "i", id);
     if (!lr) return -1;
     c->load = json_object();
@@ -143,11 +145,11 @@ static int tctx_load(tctx *c, req *r, long long id, json_t *task, long long n_un
  * its previous team (rotation). New refs, or -1 with *err. */
 static int unit_load(tctx *c, const char *uscc, json_t **unit, json_t **last_team, char **err)
 {
-    sqlite3_stmt *q = db_prepare(c->r->db, err, "SELECT " RULEDATA_UNIT_COLUMNS " FROM enterprises WHERE uscc = ?", "s", uscc);
+    sqlite3_stmt *q = db_prepare(c->sc->db, err, "SELECT " RULEDATA_UNIT_COLUMNS " FROM enterprises WHERE uscc = ?", "s", uscc);
     if (!q) return -1;
     *unit = sqlite3_step(q) == SQLITE_ROW ? ruledata_unit(q) : json_pack("{ss}", "uscc", uscc);
     sqlite3_finalize(q);
-    json_t *cf = db_rows(c->r->db, err, "SELECT cert_no FROM task_conflicts WHERE task_id = ? AND uscc = ? AND status = 'approved' ORDER BY id",
+    json_t *cf = db_rows(c->sc->db, err, "SELECT cert_no FROM task_conflicts WHERE task_id = ? AND uscc = ? AND status = 'approved' ORDER BY id",
                          "is", c->task_id, uscc);
     if (!cf) { json_decref(*unit); return -1; }
     json_t *list = json_array();
@@ -156,7 +158,7 @@ static int unit_load(tctx *c, const char *uscc, json_t **unit, json_t **last_tea
     json_array_foreach(cf, i, row) json_array_append(list, json_object_get(row, "cert_no"));
     json_decref(cf);
     json_object_set_new(*unit, "conflicts", list);
-    char *lt = db_text(c->r->db, err, "SELECT tt.inspectors FROM task_teams tt JOIN tasks t ON t.id = tt.task_id "
+    char *lt = db_text(c->sc->db, err, "SELECT tt.inspectors FROM task_teams tt JOIN tasks t ON t.id = tt.task_id "
                                       "WHERE tt.uscc = ? AND tt.task_id <> ? ORDER BY t.locked_at DESC, t.id DESC LIMIT 1",
                        "si", uscc, c->task_id);
     *last_team = lt ? json_loads(lt, 0, NULL) : NULL;
@@ -351,57 +353,59 @@ done:
     return out;
 }
 
-static json_t *task_or_404(req *r, long long *id)
+/* The stored task id (new reference), or NULL with *e (not_found or a database error). */
+static json_t *task_or_404(spot_ctx *sc, long long id, spot_err *e)
 {
-    *id = req_param_id(r, 0);
     char *err = NULL;
-    json_t *t = *id > 0 ? tasks_load(r->db, *id, &err) : NULL;
+    json_t *t = id > 0 ? tasks_load(sc->db, id, &err) : NULL;
     if (!t) {
-        if (err) reply_db_error(r, err);
-        else reply_error(r, 404, "not_found", "没有这个任务");
+        if (err) spot_fail_db(e, "teams", err);
+        else spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个任务");
     }
     return t;
 }
 
-static int h_draw(req *r)
+int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e)
 {
-    long long id;
-    json_t *t = task_or_404(r, &id);
-    if (!t) return 0;
+    json_t *t = task_or_404(sc, id, e);
+    if (!t) return -1;
     static const char *const fields[] = {"witness", NULL};
-    json_t *in = r->json;
     json_t *jw = in ? json_object_get(in, "witness") : NULL;
     int out_rc = 0;
     char *err = NULL;
     tctx c;
     memset(&c, 0, sizeof c);
     json_t *rows = NULL, *units = NULL;
-    if (in && (!json_is_object(in) || req_check_fields(r, in, fields) != 0)) {
-        if (!r->reply) reply_error(r, 400, "bad_request", "请求体须为 JSON 对象");
+    if (in && !json_is_object(in)) {
+        out_rc = spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体须为 JSON 对象");
+        goto done;
+    }
+    if (in && spot_check_fields(in, fields, e) != 0) {
+        out_rc = -1;
         goto done;
     }
     if (jw && (!json_is_string(jw) || json_string_length(jw) > TEXT_MAX)) {
-        reply_error(r, 400, "bad_request", "witness 须为文本");
+        out_rc = spot_fail(e, SPOT_E_INPUT, "bad_request", "witness 须为文本");
         goto done;
     }
     if (strcmp(json_string_value(json_object_get(t, "status")), "dispatched")) {
-        reply_error(r, 409, "not_locked", "任务锁定派发后才能抽取检查人员");
+        out_rc = spot_fail(e, SPOT_E_CONFLICT, "not_locked", "任务锁定派发后才能抽取检查人员");
         goto done;
     }
     if (!json_is_null(json_object_get(t, "team_seed")) && json_object_get(t, "team_seed")) {
-        reply_error(r, 409, "teams_drawn", "检查组已抽取；更换人员请走回避或更换审批");
+        out_rc = spot_fail(e, SPOT_E_CONFLICT, "teams_drawn", "检查组已抽取；更换人员请走回避或更换审批");
         goto done;
     }
-    units = tasks_units(r->db, id, &err);
-    if (!units) { out_rc = reply_db_error(r, err); goto done; }
+    units = tasks_units(sc->db, id, &err);
+    if (!units) { out_rc = spot_fail_db(e, "teams", err); goto done; }
     int is_rule = 0;
-    if (tctx_load(&c, r, id, t, (long long)json_array_size(units), &err, &is_rule) != 0) {
-        out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err);
+    if (tctx_load(&c, sc, id, t, (long long)json_array_size(units), &err, &is_rule) != 0) {
+        out_rc = is_rule ? spot_fail_rule(e, err) : spot_fail_db(e, "teams", err);
         goto done;
     }
     unsigned char secret[32], seed_t[DRAW_HASH_LEN];
     const char *sh = json_string_value(json_object_get(t, "team_secret"));
-    if (!sh || hex_decode(secret, 32, sh) != 0) { out_rc = reply_db_error(r, strdup("team secret missing")); goto done; }
+    if (!sh || hex_decode(secret, 32, sh) != 0) { out_rc = spot_fail_db(e, "teams", strdup("team secret missing")); goto done; }
     const char *witness = jw ? json_string_value(jw) : "";
     size_t wlen = jw ? json_string_length(jw) : 0;
     draw_seed(secret, witness, wlen, seed_t);
@@ -413,25 +417,25 @@ static int h_draw(req *r)
     json_t *u;
     json_array_foreach(units, i, u) {
         json_t *row = draw_team(&c, json_string_value(json_object_get(u, "uscc")), seed_t, &err);
-        if (!row) { out_rc = reply_rule_error(r, err); goto done; }
+        if (!row) { out_rc = spot_fail_rule(e, err); goto done; }
         json_array_append_new(rows, row);
     }
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld", id);
-    const char *isha = worker_rule_sha(r->w, "inspectors");
-    int ok = db_begin(r->db, &err) == 0 &&
-             db_int(r->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ? AND team_seed IS NULL AND status = 'dispatched'",
+    const char *isha = worker_rule_sha(sc->w, "inspectors");
+    int ok = db_begin(sc->db, &err) == 0 &&
+             db_int(sc->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ? AND team_seed IS NULL AND status = 'dispatched'",
                     "i", id) == 1;
     if (!ok && !err) {
-        db_rollback(r->db);
-        reply_error(r, 409, "teams_drawn", "检查组已抽取");
+        db_rollback(sc->db);
+        out_rc = spot_fail(e, SPOT_E_CONFLICT, "teams_drawn", "检查组已抽取");
         goto done;
     }
     json_t *row;
     json_array_foreach(rows, i, row) {
         if (!ok) break;
         json_object_set_new(row, "rule_sha", json_string(isha));
-        ok = db_run(r->db, &err, "INSERT INTO task_teams(task_id, pos, uscc, method, reason, inspectors, leader, "
+        ok = db_run(sc->db, &err, "INSERT INTO task_teams(task_id, pos, uscc, method, reason, inspectors, leader, "
                                  "leader_reason, slots, rule_sha, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     "iijjjjjjjss", id, (long long)i, json_object_get(row, "uscc"), json_object_get(row, "method"),
                     json_object_get(row, "reason"), json_object_get(row, "inspectors"), json_object_get(row, "leader"),
@@ -439,18 +443,18 @@ static int h_draw(req *r)
     }
     json_t *d = json_pack("{ss% ss sI sO}", "witness", witness, wlen, "seed", seed_hex, "teams",
                           (json_int_t)json_array_size(rows), "workload_cap", c.cap_ret);
-    ok = ok && db_run(r->db, &err, "UPDATE tasks SET team_witness = ?, team_seed = ?, teams_at = ?, updated_at = ? "
+    ok = ok && db_run(sc->db, &err, "UPDATE tasks SET team_witness = ?, team_seed = ?, teams_at = ?, updated_at = ? "
                                    "WHERE id = ?", "tsssi", witness, (int)wlen, seed_hex, at, at, id) == 1 &&
-         audit_log(r->db, req_actor(r), "task.teams", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
+         audit_log(sc->db, ctx_actor(sc), "task.teams", obj, d, &err) == 0 && db_commit(sc->db, &err) == 0;
     json_decref(d);
-    if (!ok) { out_rc = reply_db_error(r, err); goto done; }
+    if (!ok) { out_rc = spot_fail_db(e, "teams", err); goto done; }
     json_t *view = json_array();
     json_array_foreach(rows, i, row)
         json_array_append_new(view, json_pack("{sO sO sO sO sO sO}", "uscc", json_object_get(row, "uscc"), "inspectors",
             json_object_get(row, "inspectors"), "leader", json_object_get(row, "leader"), "method",
             json_object_get(row, "method"), "reason", json_object_get(row, "reason"), "slots", json_object_get(row, "slots")));
-    reply_json(r, 201, json_pack("{so ss ss% sO}", "teams", view, "seed", seed_hex, "witness", witness, wlen,
-                                 "workload_cap", c.cap_ret));
+    *out = json_pack("{so ss ss% sO}", "teams", view, "seed", seed_hex, "witness", witness, wlen,
+                     "workload_cap", c.cap_ret);
 done:
     json_decref(rows);
     json_decref(units);
@@ -470,26 +474,25 @@ static json_t *team_rows(sqlite3 *db, long long id, char **err)
     return rows;
 }
 
-static int h_get(req *r)
+int teams_get(spot_ctx *sc, long long id, json_t **out, spot_err *e)
 {
-    long long id;
-    json_t *t = task_or_404(r, &id);
-    if (!t) return 0;
+    json_t *t = task_or_404(sc, id, e);
+    if (!t) return -1;
     char *err = NULL;
-    json_t *rows = team_rows(r->db, id, &err);
-    json_t *pend = rows ? db_rows(r->db, &err, "SELECT id, uscc, cert_no, reason_code, reason, rule_reason, status, "
+    json_t *rows = team_rows(sc->db, id, &err);
+    json_t *pend = rows ? db_rows(sc->db, &err, "SELECT id, uscc, cert_no, reason_code, reason, rule_reason, status, "
                                                "requested_by, requested_at, decided_by, decided_at, replacement "
                                                "FROM task_replacements WHERE task_id = ? ORDER BY id", "i", id) : NULL;
-    json_t *conf = pend ? db_rows(r->db, &err, "SELECT id, uscc, cert_no, reason, actor, at, status, decided_by, decided_at, "
+    json_t *conf = pend ? db_rows(sc->db, &err, "SELECT id, uscc, cert_no, reason, actor, at, status, decided_by, decided_at, "
                                                "replacement FROM task_conflicts "
                                                "WHERE task_id = ? ORDER BY id", "i", id) : NULL;
-    if (!conf) { json_decref(rows); json_decref(pend); json_decref(t); return reply_db_error(r, err); }
-    json_t *out = json_pack("{so so so sO sO sO}", "teams", rows, "replacements", pend, "conflicts", conf,
+    if (!conf) { json_decref(rows); json_decref(pend); json_decref(t); return spot_fail_db(e, "teams", err); }
+    *out = json_pack("{so so so sO sO sO}", "teams", rows, "replacements", pend, "conflicts", conf,
                             "team_commitment", json_object_get(t, "team_commitment"), "team_seed",
                             json_object_get(t, "team_seed") ? json_object_get(t, "team_seed") : json_null(),
                             "team_witness", json_object_get(t, "team_witness") ? json_object_get(t, "team_witness") : json_null());
     json_decref(t);
-    return reply_json(r, 200, out);
+    return 0;
 }
 
 /* Replaces cert at unit uscc of task c->task_id (continuation rule). Writes the row and an audit
@@ -501,7 +504,7 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
 {
     *replacement = NULL;
     *is_rule = 0;
-    json_t *row = db_row(c->r->db, err, "SELECT pos, method, reason, inspectors, slots FROM task_teams WHERE task_id = ? "
+    json_t *row = db_row(c->sc->db, err, "SELECT pos, method, reason, inspectors, slots FROM task_teams WHERE task_id = ? "
                                         "AND uscc = ?", "is", c->task_id, uscc);
     if (!row) return *err ? -1 : 1;
     static const char *const keys[] = {"inspectors", "slots", NULL};
@@ -636,11 +639,11 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
     snprintf(obj, sizeof obj, "task:%lld:%s", c->task_id, uscc);
     json_t *d = json_pack("{ss ss so? ss sO}", "removed", cert, "reason", reason, "replacement", chosen ? json_string(chosen) : NULL,
                           "method", json_string_value(json_object_get(row, "method")), "leader", leader);
-    int ok = db_run(c->r->db, err, "UPDATE task_teams SET method = ?, reason = ?, inspectors = ?, leader = ?, "
+    int ok = db_run(c->sc->db, err, "UPDATE task_teams SET method = ?, reason = ?, inspectors = ?, leader = ?, "
                                    "leader_reason = ?, slots = ?, updated_at = ? WHERE task_id = ? AND uscc = ?",
                     "jjjjjjsis", json_object_get(row, "method"), json_object_get(row, "reason"), newteam, leader, lreason,
                     slots, at, c->task_id, uscc) == 1 &&
-             audit_log(c->r->db, req_actor(c->r), action, obj, d, err) == 0;
+             audit_log(c->sc->db, ctx_actor(c->sc), action, obj, d, err) == 0;
     json_decref(d);
     json_decref(newteam);
     json_decref(leader);
@@ -656,121 +659,119 @@ done:
 }
 
 /* POST /api/conflicts: a recusal request. Nothing changes (pools, teams) until a head approves it. */
-static int h_conflict(req *r)
+int teams_conflict(spot_ctx *sc, json_t *in, json_t **out, spot_err *e)
 {
-    if (req_require_object(r)) return 0;
     static const char *const fields[] = {"task_id", "uscc", "cert_no", "reason", NULL};
-    if (req_check_fields(r, r->json, fields) != 0) return 0;
-    json_t *jt = json_object_get(r->json, "task_id");
-    const char *uscc = json_string_value(json_object_get(r->json, "uscc"));
-    const char *cert = json_string_value(json_object_get(r->json, "cert_no"));
-    const char *reason = json_string_value(json_object_get(r->json, "reason"));
+    if (spot_check_fields(in, fields, e) != 0) return -1;
+    json_t *jt = json_object_get(in, "task_id");
+    const char *uscc = json_string_value(json_object_get(in, "uscc"));
+    const char *cert = json_string_value(json_object_get(in, "cert_no"));
+    const char *reason = json_string_value(json_object_get(in, "reason"));
     if (!json_is_integer(jt) || !uscc || !cert || !reason || !*reason || strlen(reason) > TEXT_MAX)
-        return reply_error(r, 400, "bad_request", "需要 task_id（整数）、uscc、cert_no 和 reason（回避理由）");
-    if ((r->user->role & ROLE_INSPECTOR) && strcmp(r->user->cert_no, cert))
-        return reply_error(r, 403, "forbidden", "检查人员只能为本人申报回避");
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "需要 task_id（整数）、uscc、cert_no 和 reason（回避理由）");
+    if ((sc->user->role & ROLE_INSPECTOR) && strcmp(sc->user->cert_no, cert))
+        return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "检查人员只能为本人申报回避");
     long long id = json_integer_value(jt);
     char *err = NULL;
-    json_t *t = tasks_load(r->db, id, &err);
+    json_t *t = tasks_load(sc->db, id, &err);
     if (!t) {
-        if (err) return reply_db_error(r, err);
-        return reply_error(r, 422, "unknown_task", "任务不存在：%lld", id);
+        if (err) return spot_fail_db(e, "teams", err);
+        return spot_fail(e, SPOT_E_INVALID, "unknown_task", "任务不存在：%lld", id);
     }
-    long long known = db_int(r->db, &err, 0, "SELECT count(*) FROM inspectors WHERE cert_no = ?", "s", cert);
+    long long known = db_int(sc->db, &err, 0, "SELECT count(*) FROM inspectors WHERE cert_no = ?", "s", cert);
     int dispatched = !strcmp(json_string_value(json_object_get(t, "status")), "dispatched");
     json_decref(t);
     long long unit_ok = err ? 0 : dispatched
-        ? db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ? AND uscc = ?", "is", id, uscc)
-        : db_int(r->db, &err, 0, "SELECT count(*) FROM enterprises WHERE uscc = ?", "s", uscc);
-    if (err) return reply_db_error(r, err);
-    if (!known) return reply_error(r, 422, "unknown_inspector", "没有执法证号为 %s 的检查人员", cert);
-    if (!unit_ok) return reply_error(r, 422, "unknown_unit", "%s 不是本任务的检查对象", uscc);
+        ? db_int(sc->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ? AND uscc = ?", "is", id, uscc)
+        : db_int(sc->db, &err, 0, "SELECT count(*) FROM enterprises WHERE uscc = ?", "s", uscc);
+    if (err) return spot_fail_db(e, "teams", err);
+    if (!known) return spot_fail(e, SPOT_E_INVALID, "unknown_inspector", "没有执法证号为 %s 的检查人员", cert);
+    if (!unit_ok) return spot_fail(e, SPOT_E_INVALID, "unknown_unit", "%s 不是本任务的检查对象", uscc);
     char at[32], obj[96];
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
-    if (db_begin(r->db, &err) != 0) return reply_db_error(r, err);
-    long long dup = db_int(r->db, &err, 0, "SELECT count(*) FROM task_conflicts WHERE task_id = ? AND uscc = ? AND "
+    if (db_begin(sc->db, &err) != 0) return spot_fail_db(e, "teams", err);
+    long long dup = db_int(sc->db, &err, 0, "SELECT count(*) FROM task_conflicts WHERE task_id = ? AND uscc = ? AND "
                                            "cert_no = ? AND status IN ('pending','approved')", "iss", id, uscc, cert);
-    if (err) return reply_db_error(r, err);
+    if (err) return spot_fail_db(e, "teams", err);
     if (dup) {
-        db_rollback(r->db);
-        return reply_error(r, 409, "duplicate", "该回避已登记");
+        db_rollback(sc->db);
+        return spot_fail(e, SPOT_E_CONFLICT, "duplicate", "该回避已登记");
     }
     json_t *d = json_pack("{ss ss ss}", "cert_no", cert, "reason", reason, "status", "pending");
-    int ok = db_run(r->db, &err, "INSERT INTO task_conflicts(task_id, uscc, cert_no, reason, actor, at) VALUES (?,?,?,?,?,?)",
-                    "isssss", id, uscc, cert, reason, req_actor(r), at) >= 0;
-    long long cid = sqlite3_last_insert_rowid(r->db);
-    ok = ok && audit_log(r->db, req_actor(r), "team.conflict_request", obj, d, &err) == 0 && db_commit(r->db, &err) == 0;
+    int ok = db_run(sc->db, &err, "INSERT INTO task_conflicts(task_id, uscc, cert_no, reason, actor, at) VALUES (?,?,?,?,?,?)",
+                    "isssss", id, uscc, cert, reason, ctx_actor(sc), at) >= 0;
+    long long cid = sqlite3_last_insert_rowid(sc->db);
+    ok = ok && audit_log(sc->db, ctx_actor(sc), "team.conflict_request", obj, d, &err) == 0 && db_commit(sc->db, &err) == 0;
     json_decref(d);
-    if (!ok) return reply_db_error(r, err);
-    return reply_json(r, 201, json_pack("{sI sI ss ss ss sb sn}", "id", (json_int_t)cid, "task_id", (json_int_t)id,
-                                        "uscc", uscc, "cert_no", cert, "status", "pending", "replaced", 0,
-                                        "replacement"));
+    if (!ok) return spot_fail_db(e, "teams", err);
+    *out = json_pack("{sI sI ss ss ss sb sn}", "id", (json_int_t)cid, "task_id", (json_int_t)id,
+                     "uscc", uscc, "cert_no", cert, "status", "pending", "replaced", 0, "replacement");
+    return 0;
 }
 
 /* POST /api/conflicts/{id}/approve|reject (head): approving makes the recusal count for the pools
  * and, when the inspector is on that unit's team, redraws the slot (next unused stream position). */
-static int decide_conflict(req *r, int approve)
+int teams_conflict_decide(spot_ctx *sc, long long cid, int approve, json_t **out, spot_err *e)
 {
-    long long cid = req_param_id(r, 0);
     char *err = NULL, *repl = NULL;
     int out_rc = 0, is_rule = 0, on = 0;
     tctx c;
     memset(&c, 0, sizeof c);
     json_t *t = NULL;
-    json_t *cf = cid > 0 ? db_row(r->db, &err, "SELECT * FROM task_conflicts WHERE id = ?", "i", cid) : NULL;
+    json_t *cf = cid > 0 ? db_row(sc->db, &err, "SELECT * FROM task_conflicts WHERE id = ?", "i", cid) : NULL;
     if (!cf) {
-        out_rc = err ? reply_db_error(r, err) : reply_error(r, 404, "not_found", "没有这个回避申请");
+        out_rc = err ? spot_fail_db(e, "teams", err) : spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个回避申请");
         goto done;
     }
     if (strcmp(json_string_value(json_object_get(cf, "status")), "pending")) {
-        out_rc = reply_error(r, 409, "decided", "该回避申请已处理");
+        out_rc = spot_fail(e, SPOT_E_CONFLICT, "decided", "该回避申请已处理");
         goto done;
     }
     long long id = json_integer_value(json_object_get(cf, "task_id"));
     const char *uscc = json_string_value(json_object_get(cf, "uscc"));
     const char *cert = json_string_value(json_object_get(cf, "cert_no"));
-    t = tasks_load(r->db, id, &err);
-    if (!t) { out_rc = reply_db_error(r, err ? err : strdup("task of a recusal missing")); goto done; }
+    t = tasks_load(sc->db, id, &err);
+    if (!t) { out_rc = spot_fail_db(e, "teams", err ? err : strdup("task of a recusal missing")); goto done; }
     if (approve && !strcmp(json_string_value(json_object_get(t, "status")), "dispatched") &&
         json_is_string(json_object_get(t, "team_seed"))) {
-        on = (int)db_int(r->db, &err, 0, "SELECT count(*) FROM task_teams t, json_each(t.inspectors) j WHERE t.task_id = ? "
+        on = (int)db_int(sc->db, &err, 0, "SELECT count(*) FROM task_teams t, json_each(t.inspectors) j WHERE t.task_id = ? "
                                          "AND t.uscc = ? AND j.value = ?", "iss", id, uscc, cert);
-        long long n_units = err ? 0 : db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
-        if (err) { out_rc = reply_db_error(r, err); goto done; }
-        if (on && tctx_load(&c, r, id, t, n_units, &err, &is_rule) != 0) {
-            out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err);
+        long long n_units = err ? 0 : db_int(sc->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
+        if (err) { out_rc = spot_fail_db(e, "teams", err); goto done; }
+        if (on && tctx_load(&c, sc, id, t, n_units, &err, &is_rule) != 0) {
+            out_rc = is_rule ? spot_fail_rule(e, err) : spot_fail_db(e, "teams", err);
             goto done;
         }
     }
     char at[32], obj[96];
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
-    if (db_begin(r->db, &err) != 0) { out_rc = reply_db_error(r, err); goto done; }
-    int ok = db_run(r->db, &err, "UPDATE task_conflicts SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? "
-                                 "AND status = 'pending'", "sssi", approve ? "approved" : "rejected", req_actor(r), at,
+    if (db_begin(sc->db, &err) != 0) { out_rc = spot_fail_db(e, "teams", err); goto done; }
+    int ok = db_run(sc->db, &err, "UPDATE task_conflicts SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? "
+                                 "AND status = 'pending'", "sssi", approve ? "approved" : "rejected", ctx_actor(sc), at,
                     cid) == 1;
     if (ok && on) {
         char *why = xprintf("利益冲突回避：%s（已经执行单位负责人批准）", json_string_value(json_object_get(cf, "reason")));
         int rc = redraw(&c, uscc, cert, why, "team.recusal", &repl, &err, &is_rule);
         free(why);
-        if (rc < 0) { out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err); goto done; }
-        ok = db_run(r->db, &err, "UPDATE task_conflicts SET replacement = ? WHERE id = ?", "si", repl, cid) == 1;
+        if (rc < 0) { out_rc = is_rule ? spot_fail_rule(e, err) : spot_fail_db(e, "teams", err); goto done; }
+        ok = db_run(sc->db, &err, "UPDATE task_conflicts SET replacement = ? WHERE id = ?", "si", repl, cid) == 1;
     }
     json_t *d = json_pack("{sI ss ss so?}", "conflict_id", (json_int_t)cid, "cert_no", cert, "reason",
                           json_string_value(json_object_get(cf, "reason")), "replacement", repl ? json_string(repl) : NULL);
-    ok = ok && audit_log(r->db, req_actor(r), approve ? "team.conflict_approve" : "team.conflict_reject", obj, d, &err) == 0 &&
-         db_commit(r->db, &err) == 0;
+    ok = ok && audit_log(sc->db, ctx_actor(sc), approve ? "team.conflict_approve" : "team.conflict_reject", obj, d, &err) == 0 &&
+         db_commit(sc->db, &err) == 0;
     json_decref(d);
     if (!ok) {
-        if (err) { out_rc = reply_db_error(r, err); goto done; }
-        db_rollback(r->db);
-        out_rc = reply_error(r, 409, "decided", "该回避申请已处理");
+        if (err) { out_rc = spot_fail_db(e, "teams", err); goto done; }
+        db_rollback(sc->db);
+        out_rc = spot_fail(e, SPOT_E_CONFLICT, "decided", "该回避申请已处理");
         goto done;
     }
-    reply_json(r, 200, json_pack("{sI sI ss ss ss sb so?}", "id", (json_int_t)cid, "task_id", (json_int_t)id, "uscc", uscc,
-                                 "cert_no", cert, "status", approve ? "approved" : "rejected", "replaced", on,
-                                 "replacement", repl ? json_string(repl) : NULL));
+    *out = json_pack("{sI sI ss ss ss sb so?}", "id", (json_int_t)cid, "task_id", (json_int_t)id, "uscc", uscc,
+                     "cert_no", cert, "status", approve ? "approved" : "rejected", "replaced", on,
+                     "replacement", repl ? json_string(repl) : NULL);
 done:
     free(repl);
     tctx_free(&c);
@@ -779,113 +780,106 @@ done:
     return out_rc;
 }
 
-static int h_conflict_approve(req *r) { return decide_conflict(r, 1); }
-static int h_conflict_reject(req *r) { return decide_conflict(r, 0); }
-
 /* POST /api/tasks/{id}/teams/{uscc}/replace */
-static int h_replace(req *r)
+int teams_replace(spot_ctx *sc, long long id, const char *uscc, json_t *in, json_t **out, spot_err *e)
 {
-    long long id;
-    json_t *t = task_or_404(r, &id);
-    if (!t) return 0;
+    json_t *t = task_or_404(sc, id, e);
+    if (!t) return -1;
     json_decref(t);
-    const char *uscc = r->params[1];
-    if (req_require_object(r)) return 0;
+    if (!json_is_object(in)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象");
     static const char *const fields[] = {"cert_no", "reason_code", "reason", NULL};
-    if (req_check_fields(r, r->json, fields) != 0) return 0;
-    const char *cert = json_string_value(json_object_get(r->json, "cert_no"));
-    const char *code = json_string_value(json_object_get(r->json, "reason_code"));
-    const char *reason = json_string_value(json_object_get(r->json, "reason"));
+    if (spot_check_fields(in, fields, e) != 0) return -1;
+    const char *cert = json_string_value(json_object_get(in, "cert_no"));
+    const char *code = json_string_value(json_object_get(in, "reason_code"));
+    const char *reason = json_string_value(json_object_get(in, "reason"));
     if (!cert || !code || !reason || !*reason || strlen(reason) > TEXT_MAX)
-        return reply_error(r, 400, "bad_request", "需要 cert_no、reason_code 和 reason");
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "需要 cert_no、reason_code 和 reason");
     char *err = NULL;
-    long long on = db_int(r->db, &err, 0, "SELECT count(*) FROM task_teams t, json_each(t.inspectors) j WHERE t.task_id = ? "
+    long long on = db_int(sc->db, &err, 0, "SELECT count(*) FROM task_teams t, json_each(t.inspectors) j WHERE t.task_id = ? "
                                           "AND t.uscc = ? AND j.value = ?", "iss", id, uscc, cert);
-    if (err) return reply_db_error(r, err);
-    if (!on) return reply_error(r, 422, "not_on_team", "执法证号 %s 不在 %s 的检查组中", cert, uscc);
+    if (err) return spot_fail_db(e, "teams", err);
+    if (!on) return spot_fail(e, SPOT_E_INVALID, "not_on_team", "执法证号 %s 不在 %s 的检查组中", cert, uscc);
     json_t *args = json_pack("[s]", code), *ret = NULL;
-    int rc = lh_call(r->w->lua, "inspectors", "replacement", args, &ret, &err);
+    int rc = lh_call(sc->w->lua, "inspectors", "replacement", args, &ret, &err);
     json_decref(args);
-    if (rc != 0) return reply_rule_error(r, err);
+    if (rc != 0) return spot_fail_rule(e, err);
     json_t *d = json_array_get(ret, 0);
     if (!json_is_true(json_object_get(d, "ok"))) {
-        int out = reply_error(r, 422, "replacement_refused", "%s", json_string_value(json_object_get(d, "reason")));
+        spot_fail(e, SPOT_E_INVALID, "replacement_refused", "%s", json_string_value(json_object_get(d, "reason")));
         json_decref(ret);
-        return out;
+        return -1;
     }
     const char *rr = json_string_value(json_object_get(d, "reason"));
     char at[32], obj[96];
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
     json_t *ad = json_pack("{ss ss ss}", "cert_no", cert, "reason_code", code, "reason", reason);
-    int ok = db_begin(r->db, &err) == 0 &&
-             db_run(r->db, &err, "INSERT INTO task_replacements(task_id, uscc, cert_no, reason_code, reason, rule_reason, "
+    int ok = db_begin(sc->db, &err) == 0 &&
+             db_run(sc->db, &err, "INSERT INTO task_replacements(task_id, uscc, cert_no, reason_code, reason, rule_reason, "
                                  "rule_sha, requested_by, requested_at) VALUES (?,?,?,?,?,?,?,?,?)", "issssssss", id, uscc,
-                    cert, code, reason, rr ? rr : "", worker_rule_sha(r->w, "inspectors"), req_actor(r), at) >= 0;
-    long long rid = sqlite3_last_insert_rowid(r->db);
-    ok = ok && audit_log(r->db, req_actor(r), "team.replace_request", obj, ad, &err) == 0 && db_commit(r->db, &err) == 0;
+                    cert, code, reason, rr ? rr : "", worker_rule_sha(sc->w, "inspectors"), ctx_actor(sc), at) >= 0;
+    long long rid = sqlite3_last_insert_rowid(sc->db);
+    ok = ok && audit_log(sc->db, ctx_actor(sc), "team.replace_request", obj, ad, &err) == 0 && db_commit(sc->db, &err) == 0;
     json_decref(ad);
-    if (!ok) { json_decref(ret); return reply_db_error(r, err); }
-    json_t *out = json_pack("{sI ss ss ss ss ss}", "id", (json_int_t)rid, "status", "pending", "uscc", uscc, "cert_no", cert,
+    if (!ok) { json_decref(ret); return spot_fail_db(e, "teams", err); }
+    *out = json_pack("{sI ss ss ss ss ss}", "id", (json_int_t)rid, "status", "pending", "uscc", uscc, "cert_no", cert,
                             "reason_code", code, "rule_reason", rr ? rr : "");
     json_decref(ret);
-    return reply_json(r, 201, out);
+    return 0;
 }
 
-static int decide(req *r, int approve)
+int teams_replace_decide(spot_ctx *sc, long long id, const char *uscc, long long rid, int approve, json_t **out,
+                         spot_err *e)
 {
-    long long id;
-    json_t *t = task_or_404(r, &id);
-    if (!t) return 0;
-    const char *uscc = r->params[1];
-    long long rid = req_param_id(r, 2);
+    json_t *t = task_or_404(sc, id, e);
+    if (!t) return -1;
     char *err = NULL, *repl = NULL;
     int out_rc = 0, is_rule = 0;
     tctx c;
     memset(&c, 0, sizeof c);
-    json_t *rep = rid > 0 ? db_row(r->db, &err, "SELECT * FROM task_replacements WHERE id = ? AND task_id = ? AND uscc = ?",
+    json_t *rep = rid > 0 ? db_row(sc->db, &err, "SELECT * FROM task_replacements WHERE id = ? AND task_id = ? AND uscc = ?",
                                    "iis", rid, id, uscc) : NULL;
     if (!rep) {
-        out_rc = err ? reply_db_error(r, err) : reply_error(r, 404, "not_found", "没有这个更换申请");
+        out_rc = err ? spot_fail_db(e, "teams", err) : spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个更换申请");
         goto done;
     }
     if (strcmp(json_string_value(json_object_get(rep, "status")), "pending")) {
-        out_rc = reply_error(r, 409, "decided", "该更换申请已处理");
+        out_rc = spot_fail(e, SPOT_E_CONFLICT, "decided", "该更换申请已处理");
         goto done;
     }
     const char *cert = json_string_value(json_object_get(rep, "cert_no"));
-    long long n_units = db_int(r->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
-    if (approve && tctx_load(&c, r, id, t, n_units, &err, &is_rule) != 0) {
-        out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err);
+    long long n_units = db_int(sc->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
+    if (approve && tctx_load(&c, sc, id, t, n_units, &err, &is_rule) != 0) {
+        out_rc = is_rule ? spot_fail_rule(e, err) : spot_fail_db(e, "teams", err);
         goto done;
     }
     char at[32], obj[96];
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
-    if (db_begin(r->db, &err) != 0) { out_rc = reply_db_error(r, err); goto done; }
+    if (db_begin(sc->db, &err) != 0) { out_rc = spot_fail_db(e, "teams", err); goto done; }
     if (approve) {
         char *why = xprintf("%s；%s（已经执行单位负责人批准）", json_string_value(json_object_get(rep, "rule_reason")),
                             json_string_value(json_object_get(rep, "reason")));
         int rc = redraw(&c, uscc, cert, why, "team.replace", &repl, &err, &is_rule);
         free(why);
-        if (rc < 0) { out_rc = is_rule ? reply_rule_error(r, err) : reply_db_error(r, err); goto done; }
+        if (rc < 0) { out_rc = is_rule ? spot_fail_rule(e, err) : spot_fail_db(e, "teams", err); goto done; }
         if (rc == 1) {
-            db_rollback(r->db);
-            out_rc = reply_error(r, 409, "not_on_team", "执法证号 %s 已不在检查组中", cert);
+            db_rollback(sc->db);
+            out_rc = spot_fail(e, SPOT_E_CONFLICT, "not_on_team", "执法证号 %s 已不在检查组中", cert);
             goto done;
         }
     }
     json_t *d = json_pack("{sI ss so?}", "replacement_id", (json_int_t)rid, "cert_no", cert, "replacement",
                           repl ? json_string(repl) : NULL);
-    int ok = db_run(r->db, &err, "UPDATE task_replacements SET status = ?, decided_by = ?, decided_at = ?, replacement = ? "
+    int ok = db_run(sc->db, &err, "UPDATE task_replacements SET status = ?, decided_by = ?, decided_at = ?, replacement = ? "
                                  "WHERE id = ? AND status = 'pending'", "ssssi", approve ? "approved" : "rejected",
-                    req_actor(r), at, repl, rid) == 1 &&
-             audit_log(r->db, req_actor(r), approve ? "team.replace_approve" : "team.replace_reject", obj, d, &err) == 0 &&
-             db_commit(r->db, &err) == 0;
+                    ctx_actor(sc), at, repl, rid) == 1 &&
+             audit_log(sc->db, ctx_actor(sc), approve ? "team.replace_approve" : "team.replace_reject", obj, d, &err) == 0 &&
+             db_commit(sc->db, &err) == 0;
     json_decref(d);
-    if (!ok) { out_rc = reply_db_error(r, err); goto done; }
-    reply_json(r, 200, json_pack("{sI ss ss so?}", "id", (json_int_t)rid, "status", approve ? "approved" : "rejected",
-                                 "cert_no", cert, "replacement", repl ? json_string(repl) : NULL));
+    if (!ok) { out_rc = spot_fail_db(e, "teams", err); goto done; }
+    *out = json_pack("{sI ss ss so?}", "id", (json_int_t)rid, "status", approve ? "approved" : "rejected",
+                     "cert_no", cert, "replacement", repl ? json_string(repl) : NULL);
 done:
     free(repl);
     tctx_free(&c);
@@ -893,9 +887,6 @@ done:
     json_decref(t);
     return out_rc;
 }
-
-static int h_approve(req *r) { return decide(r, 1); }
-static int h_reject(req *r) { return decide(r, 0); }
 
 int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
 {
@@ -939,15 +930,3 @@ int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
     json_object_set_new(ann, "teams", teams);
     return 0;
 }
-
-const struct route teams_routes[] = {
-    {"POST", "/api/tasks/{id}/teams", ROLE_ADMIN | ROLE_PLANNER, h_draw},
-    {"GET", "/api/tasks/{id}/teams", ROLE_STAFF, h_get},
-    {"POST", "/api/conflicts", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD | ROLE_INSPECTOR, h_conflict},
-    {"POST", "/api/conflicts/{id}/approve", ROLE_HEAD, h_conflict_approve},
-    {"POST", "/api/conflicts/{id}/reject", ROLE_HEAD, h_conflict_reject},
-    {"POST", "/api/tasks/{id}/teams/{uscc}/replace", ROLE_ADMIN | ROLE_PLANNER, h_replace},
-    {"POST", "/api/tasks/{id}/teams/{uscc}/replace/{rid}/approve", ROLE_HEAD, h_approve},
-    {"POST", "/api/tasks/{id}/teams/{uscc}/replace/{rid}/reject", ROLE_HEAD, h_reject},
-    {0},
-};

@@ -1,18 +1,41 @@
-/* teams.h: inspector teams (clause 7.3, SPEC §4): the team draw after lock, recusals, replacements
- * with a head's approval, and the teams' part of the public announcement. Routes are listed at the
- * top of teams.c. Uses db.h, audit.h, http.h, luahost.h, ruledata.h, draw.h, tasks.h. */
+/* teams.h: inspector teams (clause 7.3, SPEC §4), domain side: the team draw after lock, recusals,
+ * replacements with a head's approval, and the teams' part of the public announcement. HTTP routes
+ * are in api_teams.c (listed at the top of teams.c). Each teams_* request function returns 0 with
+ * *out (new reference, the reply body) or -1 with *e.
+ * Uses ctx.h, err.h, db.h, audit.h, luahost.h, ruledata.h, draw.h, taskdata.h, teampool.h. */
 #ifndef SPOT_TEAMS_H
 #define SPOT_TEAMS_H
 
 #include <sqlite3.h>
 #include <jansson.h>
-#include "http.h"
+#include "ctx.h"
+#include "err.h"
 
 /* Adds the teams of task (a tasks_load row, borrowed) to ann: "teams_draw" {algorithm, commitment,
  * secret, witness, seed} and "teams" once drawn, else "teams_commitment". No personal data (cert_no
  * only). Returns 0 or -1 with *err. */
 int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err);
 
-extern const struct route teams_routes[];
+/* Draws every team of dispatched task id once; in is {witness?} or NULL. *out = {teams, seed,
+ * witness, workload_cap}. 409 not_locked / teams_drawn. */
+int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e);
+
+/* *out = {teams, replacements, conflicts, team_commitment, team_seed, team_witness} of task id. */
+int teams_get(spot_ctx *sc, long long id, json_t **out, spot_err *e);
+
+/* Records a pending recusal from in {task_id, uscc, cert_no, reason} (an object); an inspector only
+ * for their own cert_no (403). *out = the request. */
+int teams_conflict(spot_ctx *sc, json_t *in, json_t **out, spot_err *e);
+
+/* Approves (approve 1) or rejects recusal cid; an approval redraws the inspector's slot when they
+ * are on the unit's team. *out = {id, task_id, uscc, cert_no, status, replaced, replacement}. */
+int teams_conflict_decide(spot_ctx *sc, long long cid, int approve, json_t **out, spot_err *e);
+
+/* Records a pending replacement of in {cert_no, reason_code, reason} at unit uscc of task id. */
+int teams_replace(spot_ctx *sc, long long id, const char *uscc, json_t *in, json_t **out, spot_err *e);
+
+/* Approves (redraws the slot) or rejects replacement rid at unit uscc of task id. */
+int teams_replace_decide(spot_ctx *sc, long long id, const char *uscc, long long rid, int approve, json_t **out,
+                         spot_err *e);
 
 #endif

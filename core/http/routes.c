@@ -7,7 +7,7 @@
 #include "api_auth.h"
 #include "api_plans.h"
 #include "api_tasks.h"
-#include "teams.h"
+#include "api_teams.h"
 #include "api_announce.h"
 #include "api_directories.h"
 #include "api_items.h"

@@ -1,0 +1,79 @@
+/* api_teams.c: inspector teams over HTTP (clause 7.3; SPEC §4). Each handler parses the request,
+ * calls teams.c and maps its spot_err through reply_err. The routes, roles and bodies are listed at
+ * the top of teams.c.
+ */
+#include "api_teams.h"
+#include "teams.h"
+
+/* Replies status with out (stolen) when rc is 0, else the error e. Returns 0. */
+static int answer(req *r, int status, int rc, json_t *out, const spot_err *e)
+{
+    return rc == 0 ? reply_json(r, status, out) : reply_err(r, e);
+}
+
+static int h_draw(req *r)
+{
+    spot_err e;
+    json_t *out = NULL;
+    int rc = teams_draw(&r->ctx, req_param_id(r, 0), r->json, &out, &e);
+    return answer(r, 201, rc, out, &e);
+}
+
+static int h_get(req *r)
+{
+    spot_err e;
+    json_t *out = NULL;
+    int rc = teams_get(&r->ctx, req_param_id(r, 0), &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+static int h_conflict(req *r)
+{
+    if (req_require_object(r)) return 0;
+    spot_err e;
+    json_t *out = NULL;
+    int rc = teams_conflict(&r->ctx, r->json, &out, &e);
+    return answer(r, 201, rc, out, &e);
+}
+
+static int decide_conflict(req *r, int approve)
+{
+    spot_err e;
+    json_t *out = NULL;
+    int rc = teams_conflict_decide(&r->ctx, req_param_id(r, 0), approve, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+static int h_conflict_approve(req *r) { return decide_conflict(r, 1); }
+static int h_conflict_reject(req *r) { return decide_conflict(r, 0); }
+
+static int h_replace(req *r)
+{
+    spot_err e;
+    json_t *out = NULL;
+    int rc = teams_replace(&r->ctx, req_param_id(r, 0), r->params[1], r->json, &out, &e);
+    return answer(r, 201, rc, out, &e);
+}
+
+static int decide(req *r, int approve)
+{
+    spot_err e;
+    json_t *out = NULL;
+    int rc = teams_replace_decide(&r->ctx, req_param_id(r, 0), r->params[1], req_param_id(r, 2), approve, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+static int h_approve(req *r) { return decide(r, 1); }
+static int h_reject(req *r) { return decide(r, 0); }
+
+const struct route teams_routes[] = {
+    {"POST", "/api/tasks/{id}/teams", ROLE_ADMIN | ROLE_PLANNER, h_draw},
+    {"GET", "/api/tasks/{id}/teams", ROLE_STAFF, h_get},
+    {"POST", "/api/conflicts", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD | ROLE_INSPECTOR, h_conflict},
+    {"POST", "/api/conflicts/{id}/approve", ROLE_HEAD, h_conflict_approve},
+    {"POST", "/api/conflicts/{id}/reject", ROLE_HEAD, h_conflict_reject},
+    {"POST", "/api/tasks/{id}/teams/{uscc}/replace", ROLE_ADMIN | ROLE_PLANNER, h_replace},
+    {"POST", "/api/tasks/{id}/teams/{uscc}/replace/{rid}/approve", ROLE_HEAD, h_approve},
+    {"POST", "/api/tasks/{id}/teams/{uscc}/replace/{rid}/reject", ROLE_HEAD, h_reject},
+    {0},
+};
