@@ -32,8 +32,8 @@ cmake --build "$build" --target spotcore -j"$(nproc)" >/dev/null
 
 # 2. The targets, linked by hand against it.
 # shellcheck disable=SC2046
-libs=$(pkg-config --libs lua5.4 sqlite3 libmicrohttpd jansson libsodium libedit xlsxwriter libzip expat)
-cflags=$(pkg-config --cflags lua5.4 sqlite3 libmicrohttpd jansson libsodium libedit xlsxwriter libzip expat)
+libs=$(pkg-config --libs lua5.4 sqlite3 libmicrohttpd jansson libsodium libedit xlsxwriter libzip expat libcurl zlib)
+cflags=$(pkg-config --cflags lua5.4 sqlite3 libmicrohttpd jansson libsodium libedit xlsxwriter libzip expat libcurl zlib)
 for t in "${targets[@]}"; do
   src="$here/fuzz_$t.c"
   [ -f "$src" ] || { echo "fuzz: unknown target $t" >&2; exit 2; }
