@@ -13,6 +13,7 @@
  * rejections in line order, errors), so the result does not depend on timing. The hot path is
  * allocation-free per row: each batch owns an arena that is reused once warm. */
 #include "csvimport.h"
+#include "buf.h"
 #include "audit.h"
 #include "clock.h"
 #include "config.h"
@@ -1047,40 +1048,16 @@ json_t *directory_import(spot_ctx *c, const dir_kind *k, const char *data, size_
 struct table_out {
     int xlsx;                        /* write an .xlsx workbook (else CSV) */
     xlsx_writer *x;
-    char *p;
-    size_t len, cap;
+    spot_buf csv;
     int ncols;
 };
 
-static int to_put(struct table_out *t, const char *s, size_t n)
-{
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 4096;
-        while (t->len + n + 1 > cap) cap *= 2;
-        char *p = realloc(t->p, cap);
-        if (!p) return -1;
-        t->p = p;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->len, s, n);
-    t->len += n;
-    return 0;
-}
-
-/* Appends one row (n cells) as CSV, quoting where needed; a cell a spreadsheet would run as a
- * formula gets a leading apostrophe (as the directory export does). */
+/* Appends one row (n cells) as CSV through buf.h's field writer (quoting, formula guard). */
 static int to_csv_row(struct table_out *t, const char *const *cells, int n)
 {
-    for (int i = 0; i < n; i++) {
-        const char *v = cells[i] ? cells[i] : "";
-        if (i && to_put(t, ",", 1)) return -1;
-        int guard = *v && strchr("=+-@\t\r", *v) != NULL, quote = strpbrk(v, ",\"\r\n") != NULL;
-        if ((quote && to_put(t, "\"", 1)) || (guard && to_put(t, "'", 1))) return -1;
-        for (const char *c = v; *c; c++)
-            if ((*c == '"' && quote && to_put(t, "\"\"", 2)) || (!(*c == '"' && quote) && to_put(t, c, 1))) return -1;
-        if (quote && to_put(t, "\"", 1)) return -1;
-    }
-    return to_put(t, "\r\n", 2);
+    for (int i = 0; i < n; i++)
+        if (spot_buf_csv_field(&t->csv, cells[i] ? cells[i] : "", i == 0)) return -1;
+    return spot_buf_put(&t->csv, "\r\n", 2);
 }
 
 /* Starts the output with its header row. Returns 0, or -1 with *err. */
@@ -1092,7 +1069,7 @@ static int to_begin(struct table_out *t, const char *sheet, const char *const *l
         if (!(t->x = xlsx_new(sheet, err))) return -1;
         return xlsx_header(t->x, n, labels, types, err);
     }
-    if (to_put(t, "\xEF\xBB\xBF", 3) || to_csv_row(t, labels, n)) {
+    if (spot_buf_put(&t->csv, "\xEF\xBB\xBF", 3) || to_csv_row(t, labels, n)) {
         *err = xprintf("out of memory");
         return -1;
     }
@@ -1117,16 +1094,16 @@ static char *to_finish(struct table_out *t, size_t *len, char **err)
         t->x = NULL;
         return xlsx_finish(x, len, err);
     }
-    char *p = t->p;
-    *len = t->len;
-    t->p = NULL;
+    char *p = t->csv.p;
+    *len = t->csv.len;
+    t->csv = (spot_buf){0};
     return p;
 }
 
 static void to_free(struct table_out *t)
 {
     xlsx_discard(t->x);
-    free(t->p);
+    free(t->csv.p);
 }
 
 char *import_template(spot_ctx *c, const dir_kind *k, int xlsx, size_t *len, spot_err *e)

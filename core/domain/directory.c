@@ -2,6 +2,7 @@
  * by the enterprise and inspector directories. */
 #include "directory.h"
 #include "audit.h"
+#include "buf.h"
 #include "clock.h"
 #include "db.h"
 #include "worker.h"
@@ -520,41 +521,6 @@ done:
     return out.p;
 }
 
-/* Appends one CSV field (quoted when needed) to a growing buffer. */
-struct sbuf {
-    char *p;
-    size_t len, cap;
-};
-
-static int sb_put(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (b->len + n + 1 > cap) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    return 0;
-}
-
-/* Appends one CSV field. A cell that begins with = + - @, a tab or a carriage return is what a
- * spreadsheet reads as a formula (CSV injection): it goes out with a leading apostrophe, which the
- * spreadsheet shows as text. */
-static int sb_field(struct sbuf *b, const char *s, int first)
-{
-    if (!first && sb_put(b, ",", 1)) return -1;
-    int guard = *s && strchr("=+-@\t\r", *s) != NULL;
-    if (!strpbrk(s, ",\"\r\n")) return (guard && sb_put(b, "'", 1)) || sb_put(b, s, strlen(s)) ? -1 : 0;
-    if (sb_put(b, "\"", 1) || (guard && sb_put(b, "'", 1))) return -1;
-    for (const char *p = s; *p; p++)
-        if ((*p == '"' && sb_put(b, "\"\"", 2)) || (*p != '"' && sb_put(b, p, 1))) return -1;
-    return sb_put(b, "\"", 1);
-}
-
 char *dir_export(spot_ctx *c, const dir_kind *k, json_t *query, int xlsx, size_t *len, spot_err *e)
 {
     industry_set *ind = NULL;
@@ -564,7 +530,7 @@ char *dir_export(spot_ctx *c, const dir_kind *k, json_t *query, int xlsx, size_t
     const char *cells[DIR_MAX_FIELDS + 1], *labels[DIR_MAX_FIELDS + 1];
     int types[DIR_MAX_FIELDS + 1];
     sqlite3_stmt *st = NULL;
-    struct sbuf b = {0};
+    spot_buf b = {0};
     xlsx_writer *x = NULL;
     int reveal = ctx_has_role(c, ROLE_ADMIN);
     *len = 0;
@@ -595,10 +561,10 @@ char *dir_export(spot_ctx *c, const dir_kind *k, json_t *query, int xlsx, size_t
             goto done;
         }
     } else {
-        if (sb_put(&b, "\xEF\xBB\xBF", 3)) goto oom; /* BOM: Excel reads the file as UTF-8 */
+        if (spot_buf_put(&b, "\xEF\xBB\xBF", 3)) goto oom; /* BOM: Excel reads the file as UTF-8 */
         for (int i = 0; i < ncell; i++)
-            if (sb_field(&b, labels[i], i == 0)) goto oom;
-        if (sb_put(&b, "\r\n", 2)) goto oom;
+            if (spot_buf_csv_field(&b, labels[i], i == 0)) goto oom;
+        if (spot_buf_put(&b, "\r\n", 2)) goto oom;
     }
     sql = xprintf("SELECT * FROM %s%s%s", k->table, q->where, order);
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK || bind_params(st, q, 1)) {
@@ -644,8 +610,8 @@ char *dir_export(spot_ctx *c, const dir_kind *k, json_t *query, int xlsx, size_t
             continue;
         }
         for (int i = 0; i < ncell; i++)
-            if (sb_field(&b, cells[i], i == 0)) goto oom;
-        if (sb_put(&b, "\r\n", 2)) goto oom;
+            if (spot_buf_csv_field(&b, cells[i], i == 0)) goto oom;
+        if (spot_buf_put(&b, "\r\n", 2)) goto oom;
     }
     if (rc != SQLITE_DONE) {
         spot_fail_db(e, k->table, xprintf("export: %s", sqlite3_errmsg(c->db)));

@@ -53,4 +53,7 @@ size_t spot_utf8_cut(const char *s, size_t len, size_t max);
  * that a message quoting client input always encodes as JSON. Returns s. */
 char *spot_utf8_clean(char *s);
 
+/* printf into a new malloc'd string (caller frees), or NULL out of memory: for *err messages. */
+char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -1,5 +1,7 @@
 /* fetch.c: see fetch.h. */
 #include "fetch.h"
+#include "buf.h"
+#include "err.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -8,27 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A new string printf(fmt, ...), or NULL if out of memory. */
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *msg(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *s = n < 0 ? NULL : malloc((size_t)n + 1);
-    if (s) {
-        va_start(ap, fmt);
-        vsnprintf(s, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    return s;
-}
-
 /* The growing reply body of one transfer. */
 struct body {
-    char *buf;
-    size_t n, cap, max;
+    spot_buf data;      /* always a string once anything came: an error reply is quoted from it */
+    size_t max;
     int too_large;
 };
 
@@ -38,19 +23,8 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 {
     struct body *b = arg;
     size_t k = size * nmemb;
-    if (k > b->max - b->n) { b->too_large = 1; return 0; }
-    if (b->n + k + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1 << 16;
-        while (cap < b->n + k + 1) cap *= 2;
-        char *nb = realloc(b->buf, cap);
-        if (!nb) return 0;
-        b->buf = nb;
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->n, ptr, k);
-    b->n += k;
-    b->buf[b->n] = 0;   /* always a string: an error reply is quoted from it */
-    return k;
+    if (k > b->max - b->data.len) { b->too_large = 1; return 0; }
+    return spot_buf_put(&b->data, ptr, k) ? 0 : k;
 }
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -62,13 +36,13 @@ static void curl_init(void) { curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAUL
  * (malloc'd, NUL-terminated, *len) or NULL with *err. */
 static char *fetch_url(const char *url, const char *cacert, size_t max, size_t *len, char **err)
 {
-    struct body b = {NULL, 0, 0, max, 0};
+    struct body b = {{0}, max, 0};
     char ebuf[CURL_ERROR_SIZE] = "";
     long status = 0;
     char *out = NULL;
     pthread_once(&curl_once, curl_init);
     CURL *h = curl_init_rc == CURLE_OK ? curl_easy_init() : NULL;
-    if (!h) { *err = msg("cannot start libcurl"); return NULL; }
+    if (!h) { *err = xprintf("cannot start libcurl"); return NULL; }
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -88,25 +62,25 @@ static char *fetch_url(const char *url, const char *cacert, size_t max, size_t *
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
     CURLcode rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    if (b.too_large) *err = msg("%s: reply larger than %zu bytes", url, max);
-    else if (rc != CURLE_OK) *err = msg("%s: %s", url, *ebuf ? ebuf : curl_easy_strerror(rc));
+    if (b.too_large) *err = xprintf("%s: reply larger than %zu bytes", url, max);
+    else if (rc != CURLE_OK) *err = xprintf("%s: %s", url, *ebuf ? ebuf : curl_easy_strerror(rc));
     else if (status != 200) {
         /* at most 300 bytes of the reply, not cut inside a UTF-8 character */
-        int q = b.n > 300 ? 300 : (int)b.n;
-        while (q > 0 && q < (int)b.n && ((unsigned char)b.buf[q] & 0xC0) == 0x80) q--;
-        *err = msg("%s: HTTP %ld: %.*s", url, status, q, b.buf ? b.buf : "");
+        int q = b.data.len > 300 ? 300 : (int)b.data.len;
+        while (q > 0 && q < (int)b.data.len && ((unsigned char)b.data.p[q] & 0xC0) == 0x80) q--;
+        *err = xprintf("%s: HTTP %ld: %.*s", url, status, q, b.data.p ? b.data.p : "");
     }
     else {
-        out = b.buf ? b.buf : malloc(1);
-        b.buf = NULL;
-        if (!out) *err = msg("out of memory");
+        out = b.data.p ? b.data.p : malloc(1);
+        b.data.p = NULL;
+        if (!out) *err = xprintf("out of memory");
         else {
-            out[b.n] = 0;
-            *len = b.n;
+            out[b.data.len] = 0;
+            *len = b.data.len;
         }
     }
-    if (!out && !*err) *err = msg("out of memory");
-    free(b.buf);
+    if (!out && !*err) *err = xprintf("out of memory");
+    free(b.data.p);
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
     return out;
@@ -115,7 +89,7 @@ static char *fetch_url(const char *url, const char *cacert, size_t max, size_t *
 static char *read_file(const char *path, size_t max, size_t *len, char **err)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) { *err = msg("%s: cannot open", path); return NULL; }
+    if (!f) { *err = xprintf("%s: cannot open", path); return NULL; }
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap + 1);
     size_t got;
@@ -129,7 +103,7 @@ static char *read_file(const char *path, size_t max, size_t *len, char **err)
         }
     }
     fclose(f);
-    if (!buf) { *err = msg("%s: too large or out of memory", path); return NULL; }
+    if (!buf) { *err = xprintf("%s: too large or out of memory", path); return NULL; }
     buf[n] = 0;
     *len = n;
     return buf;

@@ -2,6 +2,7 @@
  * xlsx_read.c. */
 #define _GNU_SOURCE
 #include "xlsx.h"
+#include "err.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -24,18 +25,6 @@ struct xlsx_writer {
     lxw_row_t row;                  /* next row to write */
 };
 
-/* A new message (caller frees). */
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *msg(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0) s = NULL;
-    va_end(ap);
-    return s;
-}
-
 /* Display width of UTF-8 text in Excel character units: a CJK character (3- or 4-byte sequence)
  * takes two, anything else one. */
 static double text_width(const char *s)
@@ -53,7 +42,7 @@ xlsx_writer *xlsx_new(const char *sheet, char **err)
 {
     xlsx_writer *x = calloc(1, sizeof *x);
     if (!x) {
-        *err = msg("out of memory");
+        *err = xprintf("out of memory");
         return NULL;
     }
     const char *tmp = getenv("TMPDIR");
@@ -61,7 +50,7 @@ xlsx_writer *xlsx_new(const char *sheet, char **err)
     snprintf(x->path, sizeof x->path, "%s/spotcheck-xlsx-XXXXXX", tmp);
     int fd = mkstemp(x->path);
     if (fd < 0) {
-        *err = msg("xlsx: cannot create a temporary file in %s: %s", tmp, strerror(errno));
+        *err = xprintf("xlsx: cannot create a temporary file in %s: %s", tmp, strerror(errno));
         free(x);
         return NULL;
     }
@@ -70,7 +59,7 @@ xlsx_writer *xlsx_new(const char *sheet, char **err)
     x->wb = workbook_new_opt(x->path, &opt);
     if (x->wb) x->ws = workbook_add_worksheet(x->wb, sheet);
     if (!x->wb || !x->ws) {
-        *err = msg("xlsx: cannot start the workbook");
+        *err = xprintf("xlsx: cannot start the workbook");
         xlsx_discard(x);
         return NULL;
     }
@@ -86,7 +75,7 @@ xlsx_writer *xlsx_new(const char *sheet, char **err)
 int xlsx_header(xlsx_writer *x, int ncols, const char *const *labels, const int *types, char **err)
 {
     if (ncols < 1 || ncols > XLSX_MAX_COLS || x->row != 0) {
-        *err = msg("xlsx: bad header (%d columns)", ncols);
+        *err = xprintf("xlsx: bad header (%d columns)", ncols);
         return -1;
     }
     x->ncols = ncols;
@@ -95,7 +84,7 @@ int xlsx_header(xlsx_writer *x, int ncols, const char *const *labels, const int 
         x->width[i] = text_width(labels[i]);
         if (x->types[i] == XLSX_DATE && x->width[i] < 11) x->width[i] = 11;
         if (worksheet_write_string(x->ws, 0, (lxw_col_t)i, labels[i], x->bold) != LXW_NO_ERROR) {
-            *err = msg("xlsx: cannot write the header");
+            *err = xprintf("xlsx: cannot write the header");
             return -1;
         }
     }
@@ -162,7 +151,7 @@ int xlsx_row(xlsx_writer *x, const char *const *cells, char **err)
         if (w > x->width[i]) x->width[i] = w;
     }
     if (rc != LXW_NO_ERROR) {
-        *err = msg("xlsx: cannot write row %u: %s", (unsigned)x->row, lxw_strerror(rc));
+        *err = xprintf("xlsx: cannot write row %u: %s", (unsigned)x->row, lxw_strerror(rc));
         return -1;
     }
     x->row++;
@@ -183,18 +172,18 @@ char *xlsx_finish(xlsx_writer *x, size_t *len, char **err)
     lxw_error rc = workbook_close(x->wb);
     x->wb = NULL;
     if (rc != LXW_NO_ERROR) {
-        *err = msg("xlsx: cannot close the workbook: %s", lxw_strerror(rc));
+        *err = xprintf("xlsx: cannot close the workbook: %s", lxw_strerror(rc));
         goto done;
     }
     struct stat st;
     f = fopen(x->path, "rb");
     if (!f || fstat(fileno(f), &st) != 0 || st.st_size <= 0) {
-        *err = msg("xlsx: cannot read the workbook back");
+        *err = xprintf("xlsx: cannot read the workbook back");
         goto done;
     }
     buf = malloc((size_t)st.st_size);
     if (!buf || fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-        *err = msg("xlsx: cannot read the workbook back");
+        *err = xprintf("xlsx: cannot read the workbook back");
         free(buf);
         buf = NULL;
         goto done;

@@ -5,6 +5,8 @@
  * xl/styles.xml (which cells are dates) when present. */
 #define _GNU_SOURCE
 #include "xlsx.h"
+#include "buf.h"
+#include "err.h"
 
 #include <expat.h>
 #include <math.h>
@@ -17,24 +19,7 @@
 #define CELL_MAX 65536          /* bytes of text in one cell */
 #define CHUNK 65536
 
-/* A new message (caller frees). */
-static char *msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *msg(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0) s = NULL;
-    va_end(ap);
-    return s;
-}
-
 /* ---- the parse of one part ---------------------------------------------------------------------- */
-
-struct text {
-    char *p;
-    size_t len, cap;
-};
 
 struct rd {
     XML_Parser xp;
@@ -62,7 +47,7 @@ struct rd {
     int in_v, in_is, cell_open;
     long row_line, last_line;
     int col, cell_type, cell_style;   /* cell_type: 0 n, 's' shared, 'b' bool, 'i' inline/str/e */
-    struct text cur;            /* text of the current <v> or <t> */
+    spot_buf cur;               /* text of the current <v> or <t> */
     char *cells[XLSX_MAX_COLS];
     int ncells;
     xlsx_sheet *sheet;
@@ -71,7 +56,7 @@ struct rd {
 
 static void fail(struct rd *r, char *m)
 {
-    if (!r->err) r->err = m ? m : msg("内存不足");
+    if (!r->err) r->err = m ? m : xprintf("内存不足");
     else free(m);
     XML_StopParser(r->xp, XML_FALSE);
 }
@@ -81,22 +66,6 @@ static const char *attr(const char **a, const char *name)
     for (; a && a[0]; a += 2)
         if (!strcmp(a[0], name)) return a[1];
     return NULL;
-}
-
-static int text_add(struct text *t, const char *s, size_t n)
-{
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 256;
-        while (t->len + n + 1 > cap) cap *= 2;
-        char *p = realloc(t->p, cap);
-        if (!p) return -1;
-        t->p = p;
-        t->cap = cap;
-    }
-    memcpy(t->p + t->len, s, n);
-    t->len += n;
-    t->p[t->len] = 0;
-    return 0;
 }
 
 /* The local name of a possibly prefixed element name ("x:row" -> "row"). */
@@ -111,7 +80,7 @@ static void XMLCALL on_doctype(void *ud, const XML_Char *name, const XML_Char *s
 {
     (void)name, (void)sysid, (void)pubid, (void)has_internal;
     struct rd *r = ud;
-    fail(r, msg("文件无法读取：%s 含有 DTD（不接受 DTD 与实体声明）", r->part));
+    fail(r, xprintf("文件无法读取：%s 含有 DTD（不接受 DTD 与实体声明）", r->part));
 }
 
 static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
@@ -120,10 +89,10 @@ static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
     int want = r->in_v || (r->in_t && !r->in_rph && (r->in_si || r->in_is));
     if (!want) return;
     if (r->cur.len + (size_t)len > CELL_MAX) {
-        fail(r, msg("文件无法读取：第 %ld 行有超过 %d 字节的单元格", r->row_line, CELL_MAX));
+        fail(r, xprintf("文件无法读取：第 %ld 行有超过 %d 字节的单元格", r->row_line, CELL_MAX));
         return;
     }
-    if (text_add(&r->cur, s, (size_t)len)) fail(r, NULL);
+    if (spot_buf_put(&r->cur, s, (size_t)len)) fail(r, NULL);
 }
 
 /* ---- workbook and relationships ---- */
@@ -145,7 +114,7 @@ static void XMLCALL rels_start(void *ud, const XML_Char *name, const XML_Char **
     const char *id = attr(a, "Id"), *target = attr(a, "Target");
     if (id && target && r->sheet_rid && !strcmp(id, r->sheet_rid)) {
         if (target[0] == '/') r->sheet_target = strdup(target + 1);
-        else r->sheet_target = msg("xl/%s", target);
+        else r->sheet_target = xprintf("xl/%s", target);
         if (!r->sheet_target) fail(r, NULL);
     }
 }
@@ -281,7 +250,7 @@ static char *cell_value(struct rd *r)
         char *end;
         unsigned long i = strtoul(v, &end, 10);
         if (!*v || *end || i >= r->nsst) {
-            fail(r, msg("文件无法读取：第 %ld 行引用了不存在的共享字符串", r->row_line));
+            fail(r, xprintf("文件无法读取：第 %ld 行引用了不存在的共享字符串", r->row_line));
             return NULL;
         }
         return strdup(r->sst[i]);
@@ -297,7 +266,7 @@ static char *cell_value(struct rd *r)
         serial_date((long)floor(d), buf);
         return strdup(buf);
     }
-    if (d == floor(d) && fabs(d) < 1e15) return msg("%lld", (long long)d);
+    if (d == floor(d) && fabs(d) < 1e15) return xprintf("%lld", (long long)d);
     return strdup(v);
 }
 
@@ -318,7 +287,7 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
         const char *rn = attr(a, "r");
         long line = rn ? atol(rn) : r->last_line + 1;
         if (line <= r->last_line || line > 1048576) {
-            fail(r, msg("文件无法读取：行号 %ld 不在递增的范围内", line));
+            fail(r, xprintf("文件无法读取：行号 %ld 不在递增的范围内", line));
             return;
         }
         r->row_line = line;
@@ -328,7 +297,7 @@ static void XMLCALL sheet_start(void *ud, const XML_Char *name, const XML_Char *
         const char *ref = attr(a, "r"), *t = attr(a, "t"), *s = attr(a, "s");
         if (ref) r->col = ref_col(ref);
         if (r->col < 0) {
-            fail(r, msg("文件无法读取：第 %ld 行的单元格引用“%.20s”无效", r->row_line, ref));
+            fail(r, xprintf("文件无法读取：第 %ld 行的单元格引用“%.20s”无效", r->row_line, ref));
             return;
         }
         r->cell_type = !t || !strcmp(t, "n") ? 0 : !strcmp(t, "s") ? 's' : !strcmp(t, "b") ? 'b' : 'i';
@@ -360,7 +329,7 @@ static void XMLCALL sheet_end(void *ud, const XML_Char *name)
         int col = r->col++;
         if (!r->cur.len) return;   /* an empty (formatted) cell */
         if (col >= XLSX_MAX_COLS) {
-            fail(r, msg("文件无法读取：第 %ld 行第 %d 列有内容，超出了 %d 列", r->row_line, col + 1, XLSX_MAX_COLS));
+            fail(r, xprintf("文件无法读取：第 %ld 行第 %d 列有内容，超出了 %d 列", r->row_line, col + 1, XLSX_MAX_COLS));
             return;
         }
         char *v = cell_value(r);
@@ -410,18 +379,18 @@ static int parse_part(struct rd *r, zip_t *za, const char *name, XML_StartElemen
     zip_int64_t idx = zip_name_locate(za, name, 0);
     if (idx < 0) {
         if (!required) return 1;
-        r->err = msg("不是有效的 .xlsx 文件：缺少 %s", name);
+        r->err = xprintf("不是有效的 .xlsx 文件：缺少 %s", name);
         return -1;
     }
     zip_file_t *zf = zip_fopen_index(za, (zip_uint64_t)idx, 0);
     if (!zf) {
-        r->err = msg("不是有效的 .xlsx 文件：%s 无法解压（%s）", name, zip_strerror(za));
+        r->err = xprintf("不是有效的 .xlsx 文件：%s 无法解压（%s）", name, zip_strerror(za));
         return -1;
     }
     r->xp = XML_ParserCreate("UTF-8");
     if (!r->xp) {
         zip_fclose(zf);
-        r->err = msg("内存不足");
+        r->err = xprintf("内存不足");
         return -1;
     }
     r->part = name;
@@ -432,23 +401,23 @@ static int parse_part(struct rd *r, zip_t *za, const char *name, XML_StartElemen
     char *buf = malloc(CHUNK);
     int rc = -1;
     if (!buf) {
-        r->err = msg("内存不足");
+        r->err = xprintf("内存不足");
         goto done;
     }
     for (;;) {
         zip_int64_t n = zip_fread(zf, buf, CHUNK);
         if (n < 0) {
-            if (!r->err) r->err = msg("不是有效的 .xlsx 文件：%s 解压失败（%s）", name, zip_file_strerror(zf));
+            if (!r->err) r->err = xprintf("不是有效的 .xlsx 文件：%s 解压失败（%s）", name, zip_file_strerror(zf));
             goto done;
         }
         if ((size_t)n > r->budget) {
-            if (!r->err) r->err = msg("文件解压后过大（超过上限），拒绝读取");
+            if (!r->err) r->err = xprintf("文件解压后过大（超过上限），拒绝读取");
             goto done;
         }
         r->budget -= (size_t)n;
         if (XML_Parse(r->xp, buf, (int)n, n == 0) != XML_STATUS_OK) {
             if (!r->err)
-                r->err = msg("不是有效的 .xlsx 文件：%s 第 %lu 行 XML 错误（%s）", name,
+                r->err = xprintf("不是有效的 .xlsx 文件：%s 第 %lu 行 XML 错误（%s）", name,
                              (unsigned long)XML_GetCurrentLineNumber(r->xp), XML_ErrorString(XML_GetErrorCode(r->xp)));
             goto done;
         }
@@ -481,23 +450,23 @@ xlsx_sheet *xlsx_read(const char *data, size_t len, size_t max_bytes, char **err
     r.sheet = calloc(1, sizeof *r.sheet);
     zip_source_t *src = r.sheet ? zip_source_buffer_create(data, len, 0, &ze) : NULL;
     if (!src) {
-        r.err = msg("内存不足");
+        r.err = xprintf("内存不足");
         goto done;
     }
     za = zip_open_from_source(src, ZIP_RDONLY, &ze);
     if (!za) {
         zip_source_free(src);
-        r.err = msg("不是有效的 .xlsx 文件：无法作为 zip 打开（%s）", zip_error_strerror(&ze));
+        r.err = xprintf("不是有效的 .xlsx 文件：无法作为 zip 打开（%s）", zip_error_strerror(&ze));
         goto done;
     }
     if (parse_part(&r, za, "xl/workbook.xml", wb_start, NULL, 1) != 0) goto done;
     if (!r.sheet_rid) {
-        r.err = msg("不是有效的 .xlsx 文件：工作簿中没有工作表");
+        r.err = xprintf("不是有效的 .xlsx 文件：工作簿中没有工作表");
         goto done;
     }
     if (parse_part(&r, za, "xl/_rels/workbook.xml.rels", rels_start, NULL, 1) != 0) goto done;
     if (!r.sheet_target) {
-        r.err = msg("不是有效的 .xlsx 文件：找不到第一个工作表");
+        r.err = xprintf("不是有效的 .xlsx 文件：找不到第一个工作表");
         goto done;
     }
     if (parse_part(&r, za, "xl/sharedStrings.xml", sst_start, sst_end, 0) < 0) goto done;
@@ -518,7 +487,7 @@ done:
     free(r.sheet_rid);
     free(r.sheet_target);
     xlsx_sheet_free(r.sheet);
-    if (!out) *err = r.err ? r.err : msg("文件无法读取");
+    if (!out) *err = r.err ? r.err : xprintf("文件无法读取");
     else free(r.err);
     return out;
 }

@@ -12,21 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-char *xprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s) return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 static int set_err(char **err, sqlite3 *db, const char *what)
 {
     if (err && !*err) *err = xprintf("%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");

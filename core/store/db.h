@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 #include <jansson.h>
+#include "err.h"
 
 /* Creates path (or takes the existing file) with mode 0600 whatever the umask, so that a database
  * or a backup of one is readable by its owner only. Returns 0 or -1 with *err (caller frees). */
@@ -61,7 +62,6 @@ sqlite3_stmt *db_prepare(sqlite3 *db, char **err, const char *sql, const char *f
 char *db_meta_get(sqlite3 *db, const char *key);
 int db_meta_set(sqlite3 *db, const char *key, const char *value, char **err);
 
-/* printf into a new malloc'd string (for *err). */
-char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* xprintf (printf into a new malloc'd string, for *err) is declared in err.h, included here. */
 
 #endif

@@ -1,0 +1,32 @@
+/* buf.c: see buf.h. */
+#include "buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int spot_buf_put(spot_buf *b, const void *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (b->len + n + 1 > cap) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+    return 0;
+}
+
+int spot_buf_csv_field(spot_buf *b, const char *s, int first)
+{
+    if (!first && spot_buf_put(b, ",", 1)) return -1;
+    int guard = *s && strchr("=+-@\t\r", *s) != NULL;
+    if (!strpbrk(s, ",\"\r\n")) return (guard && spot_buf_put(b, "'", 1)) || spot_buf_put(b, s, strlen(s)) ? -1 : 0;
+    if (spot_buf_put(b, "\"", 1) || (guard && spot_buf_put(b, "'", 1))) return -1;
+    for (const char *p = s; *p; p++)
+        if ((*p == '"' && spot_buf_put(b, "\"\"", 2)) || (*p != '"' && spot_buf_put(b, p, 1))) return -1;
+    return spot_buf_put(b, "\"", 1);
+}
