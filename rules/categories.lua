@@ -133,4 +133,18 @@ M.unit_statuses = {
   { code = "closed", label = "注销" },
 }
 
+-- SPEC §10: the kinds and levels of organisations (orgs). The codes are the schema's
+-- (migration 0013); the labels are what pages, lists and messages show.
+M.org_kinds = {
+  { code = "bureau",     label = "本局" },
+  { code = "division",   label = "内设股室" },
+  { code = "township",   label = "乡镇（街道）" },
+  { code = "department", label = "其他部门" },
+}
+
+M.org_levels = {
+  { code = "county",   label = "县级" },
+  { code = "township", label = "乡镇级" },
+}
+
 return M

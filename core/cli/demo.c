@@ -1,9 +1,11 @@
-/* demo.c: the deterministic 高青县 demo data set: ~3,000 units with valid USCCs (GB 32100 with a
- * GB 11714 organisation code), ~50 inspectors with valid ID numbers (GB 11643), and a starter item
- * list. A fixed-seed splitmix64 generator makes every run identical. Industries come from the rules
+/* demo.c: the deterministic 高青县 demo data set: the orgs (SPEC §10: 高青县应急管理局 with its
+ * divisions, the townships' offices, 市场监管局 and 生态环境分局), ~3,000 units with valid USCCs
+ * (GB 32100 with a GB 11714 organisation code), ~60 inspectors with valid ID numbers (GB 11643) in
+ * those orgs, staff accounts of every kind of org, and a starter item list. A fixed-seed splitmix64 generator makes every run identical. Industries come from the rules
  * (rules_dir files, the same ones init has just installed). */
 #include "demo.h"
 #include "audit.h"
+#include "auth.h"
 #include "config.h"
 #include "db.h"
 #include "items.h"
@@ -18,6 +20,13 @@
 
 #define DEMO_UNITS 3000
 #define DEMO_INSPECTORS 50
+#define DEMO_DEPT_INSPECTORS 6    /* per other department, after the bureau's and the townships' */
+#define DEMO_BUREAU "高青县应急管理局"
+
+/* The other county departments of the demo (SPEC §10 kind department). */
+static const char *const DEPARTMENTS[] = {"高青县市场监督管理局", "淄博市生态环境局高青分局"};
+/* The bureau's divisions (内设股室). */
+static const char *const DIVISIONS[] = {"危险化学品安全监督管理股", "工贸行业安全监督管理股", "应急管理综合行政执法大队"};
 
 static uint64_t rng_state;
 
@@ -279,7 +288,7 @@ static int insert_items(sqlite3 *db, char **err)
         for (int c = 0; ITEMS[i].checkpoints[c]; c++) json_array_append_new(cps, json_string(ITEMS[i].checkpoints[c]));
         json_t *o = json_pack("{ss ss ss ss ss ss ss so ss}", "name", ITEMS[i].name, "target", ITEMS[i].target,
                               "category", ITEMS[i].category, "method", ITEMS[i].method, "department",
-                              "高青县应急管理局", "level", "县级", "basis", ITEMS[i].basis, "checkpoints", cps,
+                              DEMO_BUREAU, "level", "县级", "basis", ITEMS[i].basis, "checkpoints", cps,
                               "reason", "公布年度抽查事项清单");
         spot_err e;
         long long id = items_create(db, "system", o, &e);
@@ -292,7 +301,100 @@ static int insert_items(sqlite3 *db, char **err)
     return 0;
 }
 
-int demo_populate(sqlite3 *db, char **err)
+/* The orgs: the bureau (created by the migration) renamed to DEMO_BUREAU unless init named it, its
+ * divisions, an office per town of TOWNS, the DEPARTMENTS. */
+static int insert_orgs(sqlite3 *db, char **err)
+{
+    if (db_run(db, err, "UPDATE orgs SET name = ? WHERE kind = 'bureau' AND name = '本局'", "s", DEMO_BUREAU) < 0)
+        return -1;
+    long long bureau = db_int(db, err, -1, "SELECT id FROM orgs WHERE kind = 'bureau'", "");
+    static const char sql[] = "INSERT INTO orgs(name, kind, parent_id, level, created_at, updated_at) "
+                              "VALUES (?, ?, ?, ?, '2026-01-05T01:00:00Z', '2026-01-05T01:00:00Z')";
+    for (size_t i = 0; i < sizeof DIVISIONS / sizeof DIVISIONS[0]; i++)
+        if (db_run(db, err, sql, "ssis", DIVISIONS[i], "division", bureau, "county") < 0) return -1;
+    for (size_t i = 0; i < sizeof TOWNS / sizeof TOWNS[0]; i++) {
+        char name[128];
+        snprintf(name, sizeof name, "%s应急管理办公室", TOWNS[i]);
+        if (db_run(db, err, sql, "ssis", name, "township", bureau, "township") < 0) return -1;
+    }
+    for (size_t i = 0; i < sizeof DEPARTMENTS / sizeof DEPARTMENTS[0]; i++)
+        if (db_run(db, err, sql, "sss" "s", DEPARTMENTS[i], "department", NULL, "county") < 0) return -1;
+    return 0;
+}
+
+/* Staff accounts in several orgs, with real names; password: the one every demo account starts
+ * with (to be changed at the first login). */
+static int insert_staff(sqlite3 *db, const char *password, char **err)
+{
+    static const struct {
+        const char *username, *real_name, *role, *org;
+    } STAFF[] = {
+        {"孙立新", "孙立新", "planner", DEMO_BUREAU},
+        {"李卫东", "李卫东", "head", DEMO_BUREAU},
+        {"陈晓东", "陈晓东", "auditor", DEMO_BUREAU},
+        {"赵敏", "赵敏", "planner", "高青县市场监督管理局"},
+        {"周海燕", "周海燕", "head", "高青县市场监督管理局"},
+        {"钱振华", "钱振华", "planner", "淄博市生态环境局高青分局"},
+        {"吴志强", "吴志强", "head", "淄博市生态环境局高青分局"},
+        {"郑春生", "郑春生", "head", "青城镇应急管理办公室"},
+    };
+    for (size_t i = 0; i < sizeof STAFF / sizeof STAFF[0]; i++) {
+        /* 0: the bureau, whatever init named it */
+        long long org = strcmp(STAFF[i].org, DEMO_BUREAU) ? db_int(db, err, -1, "SELECT id FROM orgs WHERE name = ?",
+                                                                   "s", STAFF[i].org) : 0;
+        if (org < 0) {
+            *err = xprintf("demo account %s: no org %s", STAFF[i].username, STAFF[i].org);
+            return -1;
+        }
+        spot_err e;
+        if (auth_create_user(db, "system", STAFF[i].username, password, STAFF[i].role, NULL, org, STAFF[i].real_name, 1,
+                             &e) < 0) {
+            *err = xprintf("demo account %s: %s", STAFF[i].username, e.message);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* DEMO_DEPT_INSPECTORS inspectors of each of DEPARTMENTS, numbered after the first
+ * DEMO_INSPECTORS. */
+static int insert_dept_inspectors(sqlite3 *db, const industry_set *ind, char **err)
+{
+    sqlite3_stmt *st = db_prepare(db, err,
+        "INSERT INTO inspectors(id_number, name, gender, phone, unit, title, cert_no, cert_valid_until, "
+        "expertise, level, is_expert, status, created_at, updated_at) VALUES (?,?,?,?,?,'执法人员',?,?,?,'county',0,"
+        "'active','2026-01-05T01:00:00Z','2026-01-05T01:00:00Z')", "");
+    if (!st) return -1;
+    int rc = 0;
+    int total = DEMO_DEPT_INSPECTORS * (int)(sizeof DEPARTMENTS / sizeof DEPARTMENTS[0]);
+    for (int k = 0; k < total && rc == 0; k++) {
+        int n = DEMO_INSPECTORS + k;
+        char id[19], name[64], phone[48], cert[48], valid[16], tags[128];
+        make_idno(n, id);
+        person_name(name, sizeof name);
+        snprintf(phone, sizeof phone, "13%d%08d", 3 + pick(7), (int)(rng() % 100000000));
+        snprintf(cert, sizeof cert, "370322%05d", 101 + n * 3);
+        snprintf(valid, sizeof valid, "%d-%02d-%02d", 2027 + pick(3), 1 + pick(12), 1 + pick(28));
+        snprintf(tags, sizeof tags, "[\"%s\"]", ind->name[pick(ind->n)]);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, (id[16] - '0') % 2 ? "male" : "female", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, phone, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 5, DEPARTMENTS[k / DEMO_DEPT_INSPECTORS], -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, cert, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 7, valid, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 8, tags, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            *err = xprintf("demo inspector %s: %s", cert, sqlite3_errmsg(db));
+            rc = -1;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int demo_populate(sqlite3 *db, const char *staff_password, char **err)
 {
     rng_state = 0x5EED0370322ULL; /* fixed: every demo database is the same */
     industry_set *ind = malloc(sizeof *ind);
@@ -301,10 +403,13 @@ int demo_populate(sqlite3 *db, char **err)
     if (!ind || !h) goto done;
     if (rules_load_dir(h, spot_config.rules_dir, err) != 0) goto done;
     if (industries_load(h, ind, err) != 0) goto done;
-    if (insert_units(db, ind, err) != 0 || insert_inspectors(db, ind, err) != 0 || insert_items(db, err) != 0)
+    if (insert_orgs(db, err) != 0 || insert_units(db, ind, err) != 0 || insert_inspectors(db, ind, err) != 0 ||
+        insert_items(db, err) != 0 || insert_dept_inspectors(db, ind, err) != 0 ||
+        insert_staff(db, staff_password, err) != 0)
         goto done;
-    json_t *d = json_pack("{si si si}", "enterprises", DEMO_UNITS, "inspectors", DEMO_INSPECTORS, "items",
-                          (int)(sizeof ITEMS / sizeof ITEMS[0]));
+    json_t *d = json_pack("{si si si}", "enterprises", DEMO_UNITS, "inspectors",
+                          DEMO_INSPECTORS + DEMO_DEPT_INSPECTORS * (int)(sizeof DEPARTMENTS / sizeof DEPARTMENTS[0]),
+                          "items", (int)(sizeof ITEMS / sizeof ITEMS[0]));
     rc = audit_log(db, "system", "demo.populate", "demo:高青县", d, err);
     json_decref(d);
 done:

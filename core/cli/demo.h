@@ -4,8 +4,9 @@
 
 #include <sqlite3.h>
 
-/* Fills the directories and the item list inside the caller's transaction. Returns 0 or -1 with
- * *err set (caller frees). */
-int demo_populate(sqlite3 *db, char **err);
+/* Fills the orgs, the directories, the item list and the staff accounts (each with staff_password,
+ * to be changed at the first login) inside the caller's transaction. Returns 0 or -1 with *err set
+ * (caller frees). */
+int demo_populate(sqlite3 *db, const char *staff_password, char **err);
 
 #endif

@@ -46,41 +46,69 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name)
     return NULL;
 }
 
+/* A password for generated accounts: 12 characters without look-alikes, into out (13 bytes). */
+static void generate_password(char out[13])
+{
+    unsigned char b[12];
+    static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    randombytes_buf(b, sizeof b);
+    for (size_t i = 0; i < sizeof b; i++) out[i] = alphabet[b[i] % (sizeof alphabet - 1)];
+    out[sizeof b] = 0;
+}
+
 static int cmd_init(int argc, char **argv)
 {
     int demo = 0;
+    const char *bureau = NULL, *v;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--demo")) demo = 1;
+        else if ((v = opt_value(argc, argv, &i, "--bureau"))) bureau = v;
         else { fprintf(stderr, "spotcheck init: unknown option %s\n", argv[i]); return 2; }
+    }
+    if (bureau && (!*bureau || strlen(bureau) > 100)) {
+        fprintf(stderr, "spotcheck init: --bureau needs the bureau's name (1-100 bytes)\n");
+        return 2;
     }
     char *err = NULL;
     sqlite3 *db = db_open(spot_config.db_path, 1, &err);
     if (!db) return die("init", err);
     const char *pw = getenv("SPOTCHECK_ADMIN_PASSWORD");
-    char generated[33];
+    char generated[13], staff_generated[13];
     if (!pw || !*pw) {
-        unsigned char b[12];
-        static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-        randombytes_buf(b, sizeof b);
-        for (size_t i = 0; i < sizeof b; i++) generated[i] = alphabet[b[i] % (sizeof alphabet - 1)];
-        generated[sizeof b] = 0;
+        generate_password(generated);
         pw = generated;
+    }
+    const char *staff_pw = getenv("SPOTCHECK_DEMO_PASSWORD");
+    if (demo && (!staff_pw || !*staff_pw)) {
+        generate_password(staff_generated);
+        staff_pw = staff_generated;
     }
     int rc = 1;
     if (db_begin(db, &err) != 0) goto done;
     spot_err e;
-    if (auth_create_user(db, "system", "admin", pw, "admin", NULL, 0, &e) < 0) {
+    if (auth_create_user(db, "system", "admin", pw, "admin", NULL, 0, "", 0, &e) < 0) {
         err = xprintf("admin account (SPOTCHECK_ADMIN_PASSWORD): %s", e.message);
         goto fail;
     }
+    if (bureau) {
+        json_t *d = json_pack("{ss}", "name", bureau);
+        int brc = db_run(db, &err, "UPDATE orgs SET name = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                                   "WHERE kind = 'bureau'", "s", bureau) == 1 &&
+                  audit_log(db, "system", "org.update", "org:bureau", d, &err) == 0;
+        json_decref(d);
+        if (!brc) goto fail;
+    }
     if (rules_install_defaults(db, spot_config.rules_dir, &err) != 0) goto fail;
     if (demo) {
-        if (demo_populate(db, &err) != 0) goto fail;
+        if (demo_populate(db, staff_pw, &err) != 0) goto fail;
     }
     if (db_commit(db, &err) != 0) goto fail;
     printf("created %s (schema version %d)%s\n", spot_config.db_path, db_schema_version(db),
            demo ? " with demo data" : "");
     if (pw == generated) printf("admin password (shown once): %s\n", generated);
+    if (demo && staff_pw == staff_generated)
+        printf("demo staff accounts' initial password (shown once, to be changed at the first login): %s\n",
+               staff_generated);
     rc = 0;
     goto done;
 fail:
@@ -255,9 +283,11 @@ static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
-    {"init", cmd_init, "init [--demo]",
+    {"init", cmd_init, "init [--demo] [--bureau NAME]",
      "create the database with user admin (password from SPOTCHECK_ADMIN_PASSWORD, else generated and "
-     "printed once) and the default rules; --demo adds the 高青县 demo data set"},
+     "printed once), the bureau (named by --bureau, else 本局) and the default rules; --demo adds the 高青县 "
+     "demo data set with staff accounts (initial password SPOTCHECK_DEMO_PASSWORD, else generated and printed "
+     "once)"},
     {"serve", cmd_serve, "serve [--listen ADDR:PORT] [--threads N]", "serve the web pages and the API"},
     {"rules", cmd_rules, "rules test [--rules DIR]", "run the rule tests inside the sandbox"},
     {"audit", cmd_audit, "audit verify [--anchor FILE|URL]",

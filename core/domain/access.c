@@ -30,3 +30,12 @@ int access_result_archive(spot_ctx *c, long long task_id, const char *uscc, int 
     if (!ctx_has_role(c, ROLE_INSPECTOR)) return 0;
     return access_on_team(c, task_id, uscc, c->user->cert_no, e);
 }
+
+int access_org(const spot_ctx *c, long long org_id, int write)
+{
+    if (!c || !c->user || org_id <= 0) return 0;
+    if (ctx_has_role(c, ROLE_ADMIN)) return 1;
+    if (ctx_has_role(c, ROLE_AUDITOR)) return !write;
+    if (ctx_has_role(c, ROLE_HEAD | ROLE_PLANNER | ROLE_INSPECTOR)) return c->user->org_id == org_id;
+    return 0;
+}

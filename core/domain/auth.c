@@ -113,7 +113,7 @@ int auth_resolve(worker *w, const char *th, user *u, char *csrf)
     unsigned long long epoch = w->epoch;
     json_t *row = db_row(w->db, NULL,
         "SELECT s.user_id, s.csrf, s.created_at, s.seen_at, u.username, u.role, u.cert_no, u.active, "
-        "u.must_change_password "
+        "u.must_change_password, coalesce(u.org_id, 0) AS org_id, u.real_name "
         "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?", "s", th);
     if (!row) return 0;
     long long created = json_integer_value(json_object_get(row, "created_at"));
@@ -135,6 +135,9 @@ int auth_resolve(worker *w, const char *th, user *u, char *csrf)
     const char *cert = json_string_value(json_object_get(row, "cert_no"));
     snprintf(u->cert_no, sizeof u->cert_no, "%s", cert ? cert : "");
     u->must_change = json_integer_value(json_object_get(row, "must_change_password")) == 1;
+    u->org_id = json_integer_value(json_object_get(row, "org_id"));
+    const char *rn = json_string_value(json_object_get(row, "real_name"));
+    snprintf(u->real_name, sizeof u->real_name, "%s", rn ? rn : "");
     snprintf(csrf, 65, "%s", json_string_value(json_object_get(row, "csrf")));
     json_decref(row);
     /* Cached with the epoch read before the query; the seen_at write above makes the next sync move
@@ -150,15 +153,49 @@ int auth_resolve(worker *w, const char *th, user *u, char *csrf)
 }
 
 
+/* A user name: 2-20 characters, 60 bytes at most, of ASCII letters, digits, _ - . or any non-ASCII
+ * character (Chinese names: 张三, 王科长); no space, control character or punctuation of ASCII.
+ * The text is valid UTF-8 (jansson checks every JSON string; the CLI passes a fixed name). */
 static int valid_username(const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
-    if (n < 2 || n > 32) return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_' || *s == '-' || *s == '.'))
+    size_t bytes = s ? strlen(s) : 0, chars = 0;
+    if (bytes > 60) return 0;
+    for (; s && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch >= 0x80) {
+            if ((ch & 0xC0) != 0x80) chars++;
+            continue;
+        }
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+              ch == '-' || ch == '.'))
             return 0;
-    return 1;
+        chars++;
+    }
+    return chars >= 2 && chars <= 20;
+}
+
+/* A real name (姓名): "" or 1-30 characters (90 bytes at most) without control characters, trimmed
+ * by the caller's input. Returns 1 if acceptable. */
+static int valid_real_name(const char *s)
+{
+    if (!s) return 0;
+    size_t n = strlen(s);
+    if (n > 90) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return 0;
+    return n == 0 || (s[0] != ' ' && s[n - 1] != ' ');
+}
+
+/* The org for a new account: org_id when it names an org, the bureau when org_id <= 0. Returns the
+ * id, or -1 with *e (SPOT_E_INVALID "unknown_org", SPOT_E_DB). */
+static long long account_org(sqlite3 *db, long long org_id, spot_err *e)
+{
+    char *err = NULL;
+    long long id = org_id > 0 ? db_int(db, &err, -1, "SELECT id FROM orgs WHERE id = ?", "i", org_id)
+                              : db_int(db, &err, -1, "SELECT id FROM orgs WHERE kind = 'bureau'", "");
+    if (err) return spot_fail_db(e, "users", err);
+    if (id < 0) return spot_fail(e, SPOT_E_INVALID, "unknown_org", "没有编号为 %lld 的机构", org_id);
+    return id;
 }
 
 static int hash_password(const char *password, char out[crypto_pwhash_STRBYTES])
@@ -211,11 +248,17 @@ int auth_password_check(const char *username, const char *password, spot_err *e)
 }
 
 long long auth_create_user(sqlite3 *db, const char *actor, const char *username, const char *password,
-                           const char *role, const char *cert_no, int must_change, spot_err *e)
+                           const char *role, const char *cert_no, long long org_id, const char *real_name,
+                           int must_change, spot_err *e)
 {
     char *err = NULL;
     if (!valid_username(username))
-        return spot_fail(e, SPOT_E_INVALID, "invalid", "用户名须为 2–32 位字母、数字或 _ - .");
+        return spot_fail(e, SPOT_E_INVALID, "invalid", "用户名须为 2–20 个字符：汉字、字母、数字或 _ - .");
+    if (!real_name) real_name = "";
+    if (!valid_real_name(real_name))
+        return spot_fail(e, SPOT_E_INVALID, "invalid", "姓名须为 30 个字符以内，不含控制字符，首尾无空格");
+    long long org = account_org(db, org_id, e);
+    if (org < 0) return -1;
     if (auth_password_check(username, password, e) != 0) return -1;
     if (!role_from_name(role))
         return spot_fail(e, SPOT_E_INVALID, "invalid", "未知角色：%s（可选 admin、planner、inspector、head、auditor）",
@@ -227,12 +270,14 @@ long long auth_create_user(sqlite3 *db, const char *actor, const char *username,
     if (db_int(db, NULL, 0, "SELECT 1 FROM users WHERE username = ?", "s", username))
         return spot_fail(e, SPOT_E_INVALID, "invalid", "用户名已存在：%s", username);
     if (db_run(db, &err, "INSERT INTO users(username, password_hash, role, cert_no, must_change_password, "
-                         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)", "ssssiss",
-               username, hash, role, cert_no && *cert_no ? cert_no : NULL, (long long)!!must_change, at, at) < 0)
+                         "org_id, real_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "ssssiisss",
+               username, hash, role, cert_no && *cert_no ? cert_no : NULL, (long long)!!must_change, org, real_name,
+               at, at) < 0)
         return spot_fail_db(e, "users", err);
     long long id = sqlite3_last_insert_rowid(db);
-    json_t *d = json_pack("{ss ss ss? sb}", "username", username, "role", role, "cert_no",
-                          cert_no && *cert_no ? cert_no : NULL, "must_change_password", !!must_change);
+    json_t *d = json_pack("{ss ss ss? sb sI ss}", "username", username, "role", role, "cert_no",
+                          cert_no && *cert_no ? cert_no : NULL, "must_change_password", !!must_change, "org_id",
+                          (json_int_t)org, "real_name", real_name);
     char obj[32];
     snprintf(obj, sizeof obj, "user:%lld", id);
     int rc = audit_log(db, actor, "user.create", obj, d, &err);
@@ -391,15 +436,18 @@ json_t *auth_change_own_password(spot_ctx *c, const char *cur, const char *pw, c
 /* The account row as the /api/users routes show it (never the hash); new reference or NULL. */
 static json_t *user_row(sqlite3 *db, long long id)
 {
-    return db_row(db, NULL, "SELECT id, username, role, cert_no, active, must_change_password, password_changed_at, "
-                            "created_at, updated_at FROM users WHERE id = ?", "i", id);
+    return db_row(db, NULL, "SELECT u.id, u.username, u.real_name, u.role, u.cert_no, u.org_id, o.name AS org_name, "
+                            "u.active, u.must_change_password, u.password_changed_at, u.created_at, u.updated_at "
+                            "FROM users u LEFT JOIN orgs o ON o.id = u.org_id WHERE u.id = ?", "i", id);
 }
 
 json_t *auth_users_list(spot_ctx *c, spot_err *e)
 {
     char *err = NULL;
-    json_t *rows = db_rows(c->db, &err, "SELECT id, username, role, cert_no, active, must_change_password, "
-                                        "password_changed_at, created_at, updated_at FROM users ORDER BY id", "");
+    json_t *rows = db_rows(c->db, &err, "SELECT u.id, u.username, u.real_name, u.role, u.cert_no, u.org_id, "
+                                        "o.name AS org_name, u.active, u.must_change_password, u.password_changed_at, "
+                                        "u.created_at, u.updated_at FROM users u LEFT JOIN orgs o ON o.id = u.org_id "
+                                        "ORDER BY u.id", "");
     if (!rows) spot_fail_db(e, "users", err);
     return rows;
 }
@@ -415,12 +463,23 @@ json_t *auth_user_create(spot_ctx *c, json_t *in, spot_err *e)
         spot_fail(e, SPOT_E_INPUT, "bad_request", "must_change_password 须为 true 或 false");
         return NULL;
     }
+    json_t *org = json_object_get(in, "org_id"), *rn = json_object_get(in, "real_name");
+    if ((org && !json_is_integer(org)) || (org && json_integer_value(org) <= 0)) {
+        spot_fail(e, SPOT_E_INPUT, "bad_request", "org_id 须为机构编号（正整数）");
+        return NULL;
+    }
+    if (rn && !json_is_string(rn)) {
+        spot_fail(e, SPOT_E_INPUT, "bad_request", "real_name（姓名）须为字符串");
+        return NULL;
+    }
     char *err = NULL;
     if (db_begin(c->db, &err) != 0) {
         spot_fail_db(e, "users", err);
         return NULL;
     }
-    long long id = auth_create_user(c->db, ctx_actor(c), username, password, role, cert, json_is_true(mc), e);
+    long long id = auth_create_user(c->db, ctx_actor(c), username, password, role, cert,
+                                    org ? json_integer_value(org) : 0, rn ? json_string_value(rn) : "",
+                                    json_is_true(mc), e);
     if (id < 0 || db_commit(c->db, &err) != 0) {
         db_rollback(c->db);
         if (id >= 0) spot_fail_db(e, "users", err);
@@ -431,7 +490,8 @@ json_t *auth_user_create(spot_ctx *c, json_t *in, spot_err *e)
 
 json_t *auth_user_update(spot_ctx *c, long long id, json_t *in, const char *keep_th, spot_err *e)
 {
-    static const char *const fields[] = {"password", "role", "cert_no", "active", "must_change_password", NULL};
+    static const char *const fields[] = {"password", "role", "cert_no", "active", "must_change_password", "org_id",
+                                         "real_name", NULL};
     if (spot_check_fields(in, fields, e) != 0) return NULL;
     char *err = NULL;
     json_t *v, *old = NULL, *changes = NULL, *out = NULL;
@@ -439,7 +499,8 @@ json_t *auth_user_update(spot_ctx *c, long long id, json_t *in, const char *keep
         spot_fail_db(e, "users", err);
         return NULL;
     }
-    old = db_row(c->db, &err, "SELECT id, username, role, cert_no, active FROM users WHERE id = ?", "i", id);
+    old = db_row(c->db, &err, "SELECT id, username, role, cert_no, active, org_id, real_name FROM users WHERE id = ?",
+                 "i", id);
     if (!old) {
         if (err) spot_fail_db(e, "users", err);
         else spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个用户");
@@ -481,6 +542,26 @@ json_t *auth_user_update(spot_ctx *c, long long id, json_t *in, const char *keep
         }
         if (db_run(c->db, &err, "UPDATE users SET cert_no = ? WHERE id = ?", "ji", v, id) < 0) goto dberr;
         json_object_set(changes, "cert_no", v);
+    }
+    if ((v = json_object_get(in, "org_id"))) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+            spot_fail(e, SPOT_E_INPUT, "bad_request", "org_id 须为机构编号（正整数）");
+            goto done;
+        }
+        if (account_org(c->db, json_integer_value(v), e) < 0) goto done;
+        if (db_run(c->db, &err, "UPDATE users SET org_id = ? WHERE id = ?", "ii", (long long)json_integer_value(v),
+                   id) < 0)
+            goto dberr;
+        json_object_set(changes, "org_id", v);
+    }
+    if ((v = json_object_get(in, "real_name"))) {
+        if (!json_is_string(v) || !valid_real_name(json_string_value(v))) {
+            spot_fail(e, SPOT_E_INVALID, "invalid", "姓名须为 30 个字符以内，不含控制字符，首尾无空格");
+            goto done;
+        }
+        if (db_run(c->db, &err, "UPDATE users SET real_name = ? WHERE id = ?", "si", json_string_value(v), id) < 0)
+            goto dberr;
+        json_object_set(changes, "real_name", v);
     }
     if ((v = json_object_get(in, "must_change_password"))) {
         if (!json_is_boolean(v)) {

@@ -24,10 +24,13 @@ int auth_resolve(worker *w, const char *th, user *u, char *csrf);
 int auth_password_check(const char *username, const char *password, spot_err *e);
 
 /* Creates an account inside the caller's transaction (audited as actor). The password must pass
- * auth_password_check; must_change: its owner has to change it at the first login. Returns the new
- * id, or -1 with *e (SPOT_E_INVALID for a refused name, password, role or duplicate; SPOT_E_DB). */
+ * auth_password_check; org_id: the account's org (<= 0: the bureau); real_name: 姓名 ("" or NULL
+ * when not known yet); must_change: its owner has to change it at the first login. Returns the new
+ * id, or -1 with *e (SPOT_E_INVALID for a refused name, real name, password, role or duplicate,
+ * "unknown_org" for an org that does not exist; SPOT_E_DB). */
 long long auth_create_user(sqlite3 *db, const char *actor, const char *username, const char *password,
-                           const char *role, const char *cert_no, int must_change, spot_err *e);
+                           const char *role, const char *cert_no, long long org_id, const char *real_name,
+                           int must_change, spot_err *e);
 
 /* Signs username in from c->client_ip: throttled (SPOT_E_LIMIT "throttled"), wrong name or password
  * (SPOT_E_UNAUTH "bad_credentials", in the same time whether the name exists or not), else a new
@@ -51,8 +54,8 @@ json_t *auth_users_list(spot_ctx *c, spot_err *e);
  * NULL with *e. */
 json_t *auth_user_create(spot_ctx *c, json_t *in, spot_err *e);
 
-/* PUT /api/users/{id} body in (borrowed): changes password, role, cert_no, active or
- * must_change_password. A new password ends every session of the account except keep_th (the
+/* PUT /api/users/{id} body in (borrowed): changes password, role, cert_no, active,
+ * must_change_password, org_id or real_name. A new password ends every session of the account except keep_th (the
  * caller's own, when an administrator changes their own password). Returns the new row (new
  * reference) or NULL with *e. */
 json_t *auth_user_update(spot_ctx *c, long long id, json_t *in, const char *keep_th, spot_err *e);

@@ -20,6 +20,7 @@
 #include "db.h"
 #include "enterprises.h"
 #include "inspectors.h"
+#include "orgs.h"
 #include "rules.h"
 #include "xlsx.h"
 
@@ -98,6 +99,8 @@ struct imp {
 
     /* reader */
     industry_set *ind;
+    json_t *org_names;               /* k->org_field: the orgs' names, read before the reader starts */
+    int orgfield;                    /* index of k->org_field, or -1 */
     char today[11];
     const char *data;                /* the text parsed (UTF-8, after the BOM) */
     size_t len;
@@ -332,6 +335,16 @@ static int process_header(struct imp *ip)
     return 0;
 }
 
+/* Whether name is one of names (a JSON array of strings). */
+static int org_known(json_t *names, const char *name)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(names, i, v)
+        if (!strcmp(json_string_value(v), name)) return 1;
+    return 0;
+}
+
 /* Validates the record just read into a row of the current batch (or a rejection). */
 static void read_row(struct imp *ip)
 {
@@ -365,6 +378,13 @@ static void read_row(struct imp *ip)
                                   why, sizeof why)) {
             b->alen = start;
             reject(ip, line, "%s：%s", f->label, why);
+            return;
+        }
+        /* SPEC §10: a 所在单位 names an org */
+        if (i == ip->orgfield && n && !org_known(ip->org_names, out)) {
+            b->alen = start;
+            reject(ip, line, "%s：“%.100s”不是已登记的机构（请先在机构管理中添加，或改为已有机构的名称）", f->label,
+                   out);
             return;
         }
         row->off[i] = (uint32_t)pos;
@@ -775,6 +795,8 @@ static int import_text(sqlite3 *db, lh_state *lua, const dir_kind *k, const char
      * owns lua; the reader validates against this copy and never calls into lua (one thread per
      * lua_State). */
     if (industries_load(lua, ip.ind, err) != 0 || industry_set_detach(ip.ind, err) != 0) goto done;
+    ip.orgfield = k->org_field ? dir_field_index(k, k->org_field) : -1;
+    if (ip.orgfield >= 0 && !(ip.org_names = orgs_names(db, err))) goto done;
 
     /* encoding: an .xlsx sheet (read already), UTF-8 (BOM optional), else GB18030 */
     if (sheet) {
@@ -1009,6 +1031,7 @@ done:
     free(ip.rec);
     free(ip.tab);
     free(ip.ind);
+    json_decref(ip.org_names);
     json_decref(ip.rejected);
     json_decref(saved_indexes);
     return rc;

@@ -27,6 +27,8 @@ typedef struct user {
     int role;              /* one ROLE_* bit */
     char cert_no[64];      /* linked inspector's 执法证号, or "" */
     int must_change;       /* an administrator set the password: only ROUTE_BEFORE_PW_CHANGE routes */
+    long long org_id;      /* the org the user acts for (SPEC §10); 0 only for an account not yet migrated */
+    char real_name[96];    /* 姓名, "" when not filled in */
 } user;
 
 typedef struct spot_ctx {

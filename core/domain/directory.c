@@ -781,7 +781,8 @@ static int read_body(json_t *body, const dir_kind *k, industry_set *ind, char (*
     const char *key;
     json_t *v;
     json_object_foreach(body, key, v) {
-        if (dir_field_index(k, key) < 0 && strcmp(key, "id") && strcmp(key, "version"))
+        if (dir_field_index(k, key) < 0 && strcmp(key, "id") && strcmp(key, "version") &&
+            !(k->org_field && !strcmp(key, "org_id")))
             return spot_fail(e, SPOT_E_INPUT, "unknown_field", "未知字段：%.60s", key);
     }
     char text[DIR_VALUE_MAX], why[512];
@@ -800,6 +801,44 @@ static int read_body(json_t *body, const dir_kind *k, industry_set *ind, char (*
             return spot_fail(e, SPOT_E_INVALID, "invalid", "%s（%s）：%s", f->label, f->name, why);
         vals[i] = store[i];
     }
+    return 0;
+}
+
+/* For a kind with an org_field: "org_id" in body (an org's id) writes that org's name into the
+ * field; a name given (or so written) must be an org's. Returns 0, or -1 with *e (400 bad_request,
+ * 422 unknown_org). */
+static int check_org(spot_ctx *c, const dir_kind *k, json_t *body, char (*store)[DIR_VALUE_MAX], const char **vals,
+                     spot_err *e)
+{
+    if (!k->org_field) return 0;
+    int f = dir_field_index(k, k->org_field);
+    json_t *v = json_object_get(body, "org_id");
+    char *err = NULL;
+    if (v) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0)
+            return spot_fail(e, SPOT_E_INPUT, "bad_request", "org_id 须为机构编号（正整数）");
+        char *name = db_text(c->db, &err, "SELECT name FROM orgs WHERE id = ?", "i", (long long)json_integer_value(v));
+        if (err) return spot_fail_db(e, k->table, err);
+        if (!name)
+            return spot_fail(e, SPOT_E_INVALID, "unknown_org", "没有编号为 %lld 的机构",
+                             (long long)json_integer_value(v));
+        if (vals[f] && *vals[f] && strcmp(vals[f], name)) {
+            spot_fail(e, SPOT_E_INVALID, "invalid", "%s“%.100s”与 org_id 所指机构“%s”不一致", k->fields[f].label,
+                      vals[f], name);
+            free(name);
+            return -1;
+        }
+        snprintf(store[f], DIR_VALUE_MAX, "%s", name);
+        vals[f] = store[f];
+        free(name);
+        return 0;
+    }
+    if (!vals[f] || !*vals[f]) return 0;
+    long long id = db_int(c->db, &err, -1, "SELECT id FROM orgs WHERE name = ?", "s", vals[f]);
+    if (err) return spot_fail_db(e, k->table, err);
+    if (id < 0)
+        return spot_fail(e, SPOT_E_INVALID, "unknown_org", "%s：“%.100s”不是已登记的机构（请先在机构管理中添加）",
+                         k->fields[f].label, vals[f]);
     return 0;
 }
 
@@ -854,7 +893,7 @@ json_t *dir_create(spot_ctx *c, const dir_kind *k, json_t *body, spot_err *e)
         spot_fail(e, SPOT_E_DB, "rule_error", "规则 categories.lua 调用失败：%s", err ? err : "");
         goto done;
     }
-    if (read_body(body, k, ind, store, vals, 1, e)) goto done;
+    if (read_body(body, k, ind, store, vals, 1, e) || check_org(c, k, body, store, vals, e)) goto done;
     if (db_begin(c->db, &err) != 0) {
         spot_fail_db(e, k->table, err);
         err = NULL;
@@ -1069,7 +1108,7 @@ json_t *dir_update(spot_ctx *c, const dir_kind *k, const char *ref, json_t *body
         spot_fail(e, SPOT_E_DB, "rule_error", "规则 categories.lua 调用失败：%s", err ? err : "");
         goto done;
     }
-    if (read_body(body, k, ind, store, vals, 0, e)) goto done;
+    if (read_body(body, k, ind, store, vals, 0, e) || check_org(c, k, body, store, vals, e)) goto done;
     json_t *ver = json_object_get(body, "version");
     if (db_begin(c->db, &err) != 0) {
         spot_fail_db(e, k->table, err);

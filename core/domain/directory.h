@@ -58,6 +58,11 @@ struct dir_kind {
     /* One example value per field (display form) for the import template; industries are taken
      * from the rule instead. */
     const char *const *example;
+    /* When not NULL: the field naming the row's org (SPEC §10, the inspectors' 所在单位 "unit"). A
+     * name written must be an org's (else 422 unknown_org, or a rejected import line); the body
+     * may give "org_id" instead, which writes that org's name. The table's org_id follows the name
+     * (triggers of migration 0013). */
+    const char *org_field;
 };
 
 /* The query parameters of a list or export besides the kind's filters (its own table). */

@@ -77,4 +77,5 @@ _Static_assert(sizeof enterprise_example / sizeof *enterprise_example ==
 const dir_kind enterprise_kind = {
     "enterprises", "enterprise_history", "enterprise_id", "uscc", "uscc", "enterprise", "uscc", "检查对象",
     enterprise_fields, enterprise_filters, enterprise_search, enterprise_sorts, 0, 1, uscc_locked, enterprise_example,
+    NULL,
 };

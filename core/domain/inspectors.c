@@ -23,6 +23,7 @@ static const struct dir_filter inspector_filters[] = {
     {"gender", "gender", DF_CHOICE},
     {"is_expert", "is_expert", DF_BOOL},
     {"unit", "unit", DF_IN},
+    {"org_id", "org_id", DF_IN},
     {"expertise", "expertise", DF_TAG},
     {"cert_valid_on", "cert_valid_until", DF_DATE_MIN},
     {NULL, NULL, 0},
@@ -42,4 +43,5 @@ _Static_assert(sizeof inspector_example / sizeof *inspector_example ==
 const dir_kind inspector_kind = {
     "inspectors", "inspector_history", "inspector_id", "id_number", "cert_no", "inspector", "cert_no",
     "检查人员", inspector_fields, inspector_filters, inspector_search, inspector_sorts, 1, 0, NULL, inspector_example,
+    "unit",
 };

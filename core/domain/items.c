@@ -29,6 +29,52 @@ static int has_control(const char *s)
     return 0;
 }
 
+static long long item_insert(sqlite3 *db, const char *actor, json_t *obj, spot_err *e);
+
+/* SPEC §10: the 检查部门 of an item is an org. A copy of the body (new reference) where "org_id" (an
+ * org's id) is replaced by that org's name as "department"; a department given must name an org.
+ * NULL with *e (400 bad_request, 422 unknown_org / invalid). */
+static json_t *with_org(sqlite3 *db, json_t *obj, spot_err *e)
+{
+    if (!json_is_object(obj)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象"), NULL;
+    json_t *b = json_copy(obj), *v = json_object_get(obj, "org_id"), *dep = json_object_get(obj, "department");
+    char *err = NULL;
+    if (v) {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+            spot_fail(e, SPOT_E_INPUT, "bad_request", "org_id 须为机构编号（正整数）");
+            goto fail;
+        }
+        char *name = db_text(db, &err, "SELECT name FROM orgs WHERE id = ?", "i", (long long)json_integer_value(v));
+        if (!name) {
+            if (err) spot_fail_db(e, "items", err);
+            else spot_fail(e, SPOT_E_INVALID, "unknown_org", "没有编号为 %lld 的机构", (long long)json_integer_value(v));
+            goto fail;
+        }
+        int differs = json_is_string(dep) && json_string_length(dep) && strcmp(json_string_value(dep), name);
+        if (differs) spot_fail(e, SPOT_E_INVALID, "invalid", "检查部门“%.100s”与 org_id 所指机构“%s”不一致",
+                               json_string_value(dep), name);
+        else json_object_set_new(b, "department", json_string(name));
+        free(name);
+        if (differs) goto fail;
+        json_object_del(b, "org_id");
+    } else if (json_is_string(dep) && json_string_length(dep)) {
+        long long id = db_int(db, &err, -1, "SELECT id FROM orgs WHERE name = ?", "s", json_string_value(dep));
+        if (err) {
+            spot_fail_db(e, "items", err);
+            goto fail;
+        }
+        if (id < 0) {
+            spot_fail(e, SPOT_E_INVALID, "unknown_org", "检查部门：“%.100s”不是已登记的机构（请先在机构管理中添加）",
+                      json_string_value(dep));
+            goto fail;
+        }
+    }
+    return b;
+fail:
+    json_decref(b);
+    return NULL;
+}
+
 /* Checks the body's keys and field values. Returns 0 or -1 with *e (400 unknown_field, 422 invalid). */
 static int check_body(json_t *obj, int update, spot_err *e)
 {
@@ -121,9 +167,18 @@ static int write_checkpoints(sqlite3 *db, long long id, json_t *cps, spot_err *e
     return 0;
 }
 
-long long items_create(sqlite3 *db, const char *actor, json_t *obj, spot_err *e)
+long long items_create(sqlite3 *db, const char *actor, json_t *body, spot_err *e)
 {
-    if (!json_is_object(obj)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象");
+    json_t *obj = with_org(db, body, e);
+    if (!obj) return -1;
+    long long id = item_insert(db, actor, obj, e);
+    json_decref(obj);
+    return id;
+}
+
+/* items_create after with_org. */
+static long long item_insert(sqlite3 *db, const char *actor, json_t *obj, spot_err *e)
+{
     if (check_body(obj, 0, e)) return -1;
     char at[32], today[11], *err = NULL;
     clock_now_rfc3339(at);
@@ -241,14 +296,15 @@ json_t *items_add(spot_ctx *c, json_t *body, spot_err *e)
     return item_json(c->db, row, 1);
 }
 
-json_t *items_update(spot_ctx *c, long long id, json_t *body, spot_err *e)
+json_t *items_update(spot_ctx *c, long long id, json_t *in, spot_err *e)
 {
     char *err = NULL;
     json_t *out = NULL;
     json_t *old = id > 0 ? db_row(c->db, NULL, "SELECT * FROM items WHERE id = ?", "i", id) : NULL;
     if (!old) return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个抽查事项"), NULL;
     json_t *changes = json_object(), *old_cps = NULL, *new_cps = NULL;
-    if (check_body(body, 1, e)) goto done;
+    json_t *body = with_org(c->db, in, e);
+    if (!body || check_body(body, 1, e)) goto done;
     const char *reason = json_string_value(json_object_get(body, "reason"));
     if (!reason || !*reason) {
         spot_fail(e, SPOT_E_INVALID, "invalid", "调整抽查事项必须填写调整原因（reason）");
@@ -325,5 +381,6 @@ done:
     json_decref(changes);
     json_decref(old_cps);
     json_decref(new_cps);
+    json_decref(body);
     return out;
 }

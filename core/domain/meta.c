@@ -17,6 +17,8 @@ static const struct {
     {"risk_levels", "categories", "risk_levels"},           /* [{code, label}] (SPEC §8) */
     {"credit_levels", "categories", "credit_levels"},
     {"unit_statuses", "categories", "unit_statuses"},
+    {"org_kinds", "categories", "org_kinds"},               /* [{code, label}] (SPEC §10) */
+    {"org_levels", "categories", "org_levels"},             /* [{code, label}] */
     {"strata", "sampling", "strata"},                       /* [{name, category, high, label}] */
     {"special_cases", "eligibility", "special_cases"},      /* [{code, label}] (4.3) */
     {"replacement_reasons", "inspectors", "replacement_reasons"}, /* {code: label} (7.3) */

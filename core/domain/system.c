@@ -28,9 +28,10 @@ json_t *system_audit_list(spot_ctx *c, const char *action, const char *object, c
 {
     char *err = NULL;
     json_t *rows = db_rows(c->db, &err,
-        "SELECT id, at, actor, action, object, json(details) AS details, hash FROM audit "
-        "WHERE id < ? AND (?2 IS NULL OR action = ?2) AND (?3 IS NULL OR object = ?3) "
-        "AND (?4 IS NULL OR actor = ?4) ORDER BY id DESC LIMIT ?5",
+        "SELECT a.id, a.at, a.actor, (SELECT nullif(u.real_name, '') FROM users u WHERE u.username = a.actor) "
+        "AS actor_name, a.action, a.object, json(a.details) AS details, a.hash FROM audit a "
+        "WHERE a.id < ? AND (?2 IS NULL OR a.action = ?2) AND (?3 IS NULL OR a.object = ?3) "
+        "AND (?4 IS NULL OR a.actor = ?4) ORDER BY a.id DESC LIMIT ?5",
         "isssi", before, action, object, actor, limit);
     if (!rows) {
         spot_fail_db(e, "audit", err);

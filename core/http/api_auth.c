@@ -2,6 +2,7 @@
  * session cookie and Retry-After headers, map its spot_err through reply_err. */
 #include "api_auth.h"
 #include "auth.h"
+#include "orgs.h"
 #include "config.h"
 
 #include <stdio.h>
@@ -47,10 +48,15 @@ static int h_me(req *r)
     char th[65], csrf[65] = "";
     user u;
     if (!auth_cookie_token_hash(req_header(r, "Cookie"), th) || auth_resolve(r->w, th, &u, csrf) != 1) csrf[0] = 0;
-    return reply_json(r, 200, json_pack("{sI ss ss ss? ss sb}", "id", (json_int_t)r->user->id, "username",
-                                        r->user->username, "role", role_name(r->user->role), "cert_no",
+    json_t *org = orgs_get(&r->ctx, r->user->org_id, NULL);
+    return reply_json(r, 200, json_pack("{sI ss ss ss ss? ss sb sI ss? so}", "id", (json_int_t)r->user->id,
+                                        "username", r->user->username, "real_name", r->user->real_name, "role",
+                                        role_name(r->user->role), "cert_no",
                                         r->user->cert_no[0] ? r->user->cert_no : NULL, "csrf", csrf,
-                                        "must_change_password", r->user->must_change));
+                                        "must_change_password", r->user->must_change, "org_id",
+                                        (json_int_t)r->user->org_id, "org_name",
+                                        json_string_value(json_object_get(org, "name")),
+                                        "org", org ? org : json_null()));
 }
 
 /* POST /api/me/password {"current","new"}: the owner changes their own password. The current

@@ -20,6 +20,7 @@
 #include "api_inspections.h"
 #include "api_documents.h"
 #include "api_stats.h"
+#include "api_orgs.h"
 
 const struct route *const spot_route_tables[] = {
     auth_routes,
@@ -43,5 +44,6 @@ const struct route *const spot_route_tables[] = {
     inspections_routes,
     documents_routes,
     stats_routes,
+    org_routes,
     NULL,
 };

@@ -106,4 +106,12 @@ return {
     eq(risk, { "red=重大", "orange=较大", "yellow=一般", "blue=低" })
     eq(credit, { "good=守信", "normal=一般", "dishonest=失信" })
   end },
+
+  { "SPEC §10 org kinds and levels: the schema's codes with Chinese labels", function()
+    local kinds, levels = {}, {}
+    for i, r in ipairs(C.org_kinds) do kinds[i] = r.code .. "=" .. r.label end
+    for i, r in ipairs(C.org_levels) do levels[i] = r.code .. "=" .. r.label end
+    eq(kinds, { "bureau=本局", "division=内设股室", "township=乡镇（街道）", "department=其他部门" })
+    eq(levels, { "county=县级", "township=乡镇级" })
+  end },
 }
