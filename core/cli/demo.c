@@ -369,7 +369,7 @@ static int insert_dept_inspectors(sqlite3 *db, const industry_set *ind, char **e
     int total = DEMO_DEPT_INSPECTORS * (int)(sizeof DEPARTMENTS / sizeof DEPARTMENTS[0]);
     for (int k = 0; k < total && rc == 0; k++) {
         int n = DEMO_INSPECTORS + k;
-        char id[19], name[64], phone[48], cert[48], valid[16], tags[128];
+        char id[19], name[64], phone[48], cert[48], valid[48], tags[128];
         make_idno(n, id);
         person_name(name, sizeof name);
         snprintf(phone, sizeof phone, "13%d%08d", 3 + pick(7), (int)(rng() % 100000000));

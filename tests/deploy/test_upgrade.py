@@ -150,5 +150,57 @@ run([BIN, "--db", probe, "backup", os.path.join(work, "probe-copy.db")], env=env
 v = sqlite3.connect(probe).execute("PRAGMA user_version").fetchone()[0]
 print(f"     note: `spotcheck backup` of a version-1 database left the source at version {v}", flush=True)
 
+# SPEC §10 (migration 0013): a database of version 7 whose units are free text (inspectors' 所在单位,
+# items' 检查部门, tasks' lead_unit / joint_units) migrates forward: every name becomes an org, every
+# row points at its org, the texts stay as they were.
+old7 = os.path.join(work, "units-v7.db")
+con = sqlite3.connect(old7)
+for m in migrations:
+    if int(os.path.basename(m)[:4]) <= 7:
+        con.executescript(open(m).read())
+con.execute("PRAGMA user_version = 7")
+now = "2026-01-05T01:00:00Z"
+for i, (unit, level) in enumerate([("高青县应急管理局", "county"), ("高青县应急管理局", "county"),
+                                   ("青城镇应急管理办公室", "township"), ("", "county")]):
+    con.execute("INSERT INTO inspectors(id_number, name, unit, cert_no, level, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", (f"3703221980010{i}0000", f"人员{i}", unit, f"C{i}", level, now, now))
+con.execute("INSERT INTO items(name, department, created_at, updated_at) VALUES ('事项甲', '高青县应急管理局', ?, ?)",
+            (now, now))
+con.execute("INSERT INTO items(name, department, created_at, updated_at) VALUES ('事项乙', '县市场监管局', ?, ?)",
+            (now, now))
+con.execute("INSERT INTO tasks(year, name, mode, lead_unit, joint_units, start_date, end_date, author, created_at, "
+            "updated_at) VALUES (2026, '联合抽查', 'untargeted', '县市场监管局', ?, '2026-03-01', '2026-03-31', 'admin', ?, ?)",
+            ('["高青县应急管理局", "生态环境分局"]', now, now))
+con.execute("INSERT INTO users(username, password_hash, role, cert_no, created_at, updated_at) "
+            "VALUES ('c2', 'x', 'inspector', 'C2', ?, ?)", (now, now))
+con.execute("INSERT INTO users(username, password_hash, role, created_at, updated_at) VALUES ('p1', 'x', 'planner', ?, ?)",
+            (now, now))
+con.commit()
+con.close()
+p = run([BIN, "--db", old7, "audit", "verify"], env=env)
+con = sqlite3.connect(old7)
+t.check(f"version-7 database with free-text units migrated to {latest}",
+        con.execute("PRAGMA user_version").fetchone()[0] == latest, p.stderr)
+orgs = con.execute("SELECT name, kind, level FROM orgs ORDER BY id").fetchall()
+t.check("orgs: the most named unit is the bureau, every other name an org (township by its inspectors' level)",
+        orgs == [("高青县应急管理局", "bureau", "county"), ("县市场监管局", "department", "county"),
+                 ("生态环境分局", "department", "county"), ("青城镇应急管理办公室", "township", "township")], orgs)
+ids = {name: i for i, name in con.execute("SELECT id, name FROM orgs")}
+got = con.execute("SELECT cert_no, unit, org_id FROM inspectors ORDER BY id").fetchall()
+t.check("inspectors: in the org their 所在单位 names (none named: the bureau), text kept",
+        got == [("C0", "高青县应急管理局", ids["高青县应急管理局"]), ("C1", "高青县应急管理局", ids["高青县应急管理局"]),
+                ("C2", "青城镇应急管理办公室", ids["青城镇应急管理办公室"]), ("C3", "", ids["高青县应急管理局"])], got)
+got = con.execute("SELECT department, org_id FROM items ORDER BY id").fetchall()
+t.check("items: org by 检查部门", got == [("高青县应急管理局", ids["高青县应急管理局"]), ("县市场监管局", ids["县市场监管局"])],
+        got)
+got = con.execute("SELECT lead_unit, joint_units, lead_org_id, joint_org_ids FROM tasks").fetchall()
+t.check("tasks: lead_org_id and joint_org_ids by name, the free text kept",
+        got == [("县市场监管局", '["高青县应急管理局", "生态环境分局"]', ids["县市场监管局"],
+                 "[%d,%d]" % tuple(sorted([ids["高青县应急管理局"], ids["生态环境分局"]])))], got)
+got = con.execute("SELECT username, org_id, real_name FROM users WHERE username IN ('c2', 'p1') ORDER BY username").fetchall()
+t.check("users: a linked inspector's org and name, the others the bureau",
+        got == [("c2", ids["青城镇应急管理办公室"], "人员2"), ("p1", ids["高青县应急管理局"], "")], got)
+con.close()
+
 shutil.rmtree(work, ignore_errors=True)
 t.finish()

@@ -97,6 +97,13 @@ with Server() as s:
     t.check("anonymous cannot import: 401", st == 401, (st, body))
 
     # ---- inspectors --------------------------------------------------------------------------------------
+    # the orgs the fixture's 所在单位 name (SPEC §10: an unknown one is a rejected line, test_orgs.py)
+    st, orgs = admin.get("/api/orgs")
+    st, _ = admin.put(f"/api/orgs/{orgs[0]['id']}", {"name": "高青县应急管理局"})
+    for town in ("青城镇应急管理办公室", "高城镇应急管理办公室"):
+        admin.post("/api/orgs", {"name": town, "kind": "township"})
+    t.check("fixture orgs in place", [o["name"] for o in admin.get("/api/orgs")[1]] ==
+            ["高青县应急管理局", "青城镇应急管理办公室", "高城镇应急管理办公室"])
     st, body = admin.post("/api/inspectors/import", raw=data("inspectors_mixed.csv"), content_type="text/csv")
     t.check("inspectors: imported 2", st == 200 and body["imported"] == 2, body)
     t.check("inspectors: rejected lines exact", lines(body.get("rejected", [])) == [3, 4, 5, 6, 7, 9, 10], body)
