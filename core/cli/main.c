@@ -92,9 +92,12 @@ static int cmd_init(int argc, char **argv)
     }
     if (bureau) {
         json_t *d = json_pack("{ss}", "name", bureau);
-        int brc = db_run(db, &err, "UPDATE orgs SET name = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-                                   "WHERE kind = 'bureau'", "s", bureau) == 1 &&
-                  audit_log(db, "system", "org.update", "org:bureau", d, &err) == 0;
+        long long bid = db_int(db, &err, 0, "SELECT id FROM orgs WHERE kind = 'bureau'", "");
+        char obj[32];
+        snprintf(obj, sizeof obj, "org:%lld", bid);
+        int brc = !err && db_run(db, &err, "UPDATE orgs SET name = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                                           "WHERE id = ?", "si", bureau, bid) == 1 &&
+                  audit_log(db, "system", "org.update", obj, d, &err) == 0;
         json_decref(d);
         if (!brc) goto fail;
     }

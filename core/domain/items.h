@@ -10,8 +10,11 @@
 #include "err.h"
 
 /* Creates an item from a JSON object {name, target, category, method, department, level, basis,
- * checkpoints:[text|{text}…], reason?} inside the caller's transaction and audits it as actor.
- * Returns the new id, or -1 with *e (400/422 for bad input, 500). */
+ * checkpoints:[text|{text}…], reason?, org_id?} inside the caller's transaction and audits it as
+ * actor. SPEC §10: the 检查部门 is an org: org_id writes that org's name as department, a
+ * department given must name an org (422 unknown_org), none given is the bureau's item; the row's
+ * org_id follows the department (migration 0013). Returns the new id, or -1 with *e (400/422 for
+ * bad input, 500). */
 long long items_create(sqlite3 *db, const char *actor, json_t *obj, spot_err *e);
 
 /* {"items":[…]} with checkpoints and adjustments (staff view); only_active: active items only.
@@ -28,8 +31,8 @@ json_t *items_get(spot_ctx *c, long long id, spot_err *e);
  * NULL with *e. */
 json_t *items_add(spot_ctx *c, json_t *body, spot_err *e);
 
-/* Adjusts item id from body (fields, active, checkpoints; reason required; version checked when
- * given) with an adjustment record and audit. Returns the item (new reference) or NULL with *e
+/* Adjusts item id from body (fields, org_id as for items_create, active, checkpoints; reason
+ * required; version checked when given) with an adjustment record and audit. Returns the item (new reference) or NULL with *e
  * (404, 400, 422 invalid / no_change, 409 stale). */
 json_t *items_update(spot_ctx *c, long long id, json_t *body, spot_err *e);
 

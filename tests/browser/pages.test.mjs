@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { start, stop, login, shot } from './harness.mjs';
 
 const STAFF = ['dashboard', 'tasks', 'tasks/new', 'results', 'objections', 'enterprises', 'enterprises/1', 'inspectors',
-  'inspectors/1', 'items', 'items/1', 'plans', 'accountability', 'audit', 'rules', 'rules/sampling', 'console', 'users', 'documents', 'stats'];
+  'inspectors/1', 'items', 'items/1', 'plans', 'accountability', 'audit', 'rules', 'rules/sampling', 'console', 'orgs', 'users', 'documents', 'stats'];
 const PUBLIC = ['', 'items', 'plans', 'tasks', 'results', 'how-to-verify'];
 
 for (const [kind, opts] of [['desktop', {}], ['phone', { viewport: { width: 390, height: 844 }, isMobile: true }]]) {

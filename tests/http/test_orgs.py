@@ -209,4 +209,30 @@ with Server(env={"SPOTCHECK_ADMIN_PASSWORD": "admin-test-password"}) as s:
     st, b = planner.post(f"/api/orgs/{market['id']}/accounts")
     t.check("开通账户 by a planner: 403", st == 403 and is_error_body(b), (st, b))
 
+# `init --bureau NAME` names the bureau (audited); `init --demo` adds the 高青县 orgs and staff.
+s2 = Server(init=False)
+p = s2.run("init", "--bureau", "高青县应急管理局")
+t.check("init --bureau names the bureau", p.returncode == 0 and
+        s2.sql("SELECT name, kind FROM orgs") == [("高青县应急管理局", "bureau")], p.stderr)
+t.check("the naming is audited", s2.sql("SELECT object FROM audit WHERE action = 'org.update'") == [("org:1",)])
+p = s2.run("init", "--bureau", "")
+t.check("init --bureau with an empty name: refused with one line", p.returncode == 2 and
+        len(p.stderr.strip().splitlines()) == 1, p.stderr)
+s3 = Server(init=False, env={"SPOTCHECK_DEMO_PASSWORD": "demo-staff-pass-1"})
+s3.run("init", "--demo", check=True)
+kinds = s3.sql("SELECT kind, count(*) FROM orgs GROUP BY kind ORDER BY kind")
+t.check("demo: bureau, 3 divisions, 10 townships, 2 departments",
+        kinds == [("bureau", 1), ("department", 2), ("division", 3), ("township", 10)], kinds)
+per_org = s3.sql("SELECT o.name, count(i.id) FROM orgs o JOIN inspectors i ON i.org_id = o.id "
+                 "WHERE o.kind = 'department' GROUP BY o.id ORDER BY o.id")
+t.check("demo: each other department has inspectors",
+        per_org == [("高青县市场监督管理局", 6), ("淄博市生态环境局高青分局", 6)], per_org)
+staff = s3.sql("SELECT o.name, u.role FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.real_name != '' "
+               "AND u.role IN ('planner', 'head') AND o.kind = 'department' ORDER BY o.id, u.role")
+t.check("demo: each other department has a planner and a head with real names",
+        staff == [("高青县市场监督管理局", "head"), ("高青县市场监督管理局", "planner"),
+                  ("淄博市生态环境局高青分局", "head"), ("淄博市生态环境局高青分局", "planner")], staff)
+t.check("demo: staff accounts must change the initial password",
+        s3.sql("SELECT count(*) FROM users WHERE username != 'admin' AND must_change_password = 0")[0][0] == 0)
+
 t.finish()

@@ -18,6 +18,7 @@ const ROUTES = [
   { path: 'audit', label: '操作留痕', group: '监督', mod: './pages/audit.js', roles: ['admin', 'auditor', 'head'] },
   { path: 'rules', label: '规则管理', group: '系统', mod: './pages/rules.js' },
   { path: 'console', label: 'Lua 控制台', group: '系统', mod: './pages/console.js', roles: ['admin'] },
+  { path: 'orgs', label: '机构管理', group: '系统', mod: './pages/orgs.js', roles: ['admin', 'auditor', 'head', 'planner'] },
   { path: 'users', label: '用户管理', group: '系统', mod: './pages/users.js', roles: ['admin'] },
   { path: 'password', label: '修改密码', mod: './pages/password.js', hidden: true },
 ];

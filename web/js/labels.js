@@ -18,6 +18,8 @@ export const STRATA = {};              // stratum name -> label
 export const REPLACEMENT_REASONS = {}; // 7.3 reasons a drawn inspector may be replaced
 export const ACCOUNTABILITY_KINDS = {}; // 10.1 situation code -> label
 export const EXEMPTION_REASONS = {};  // 10.2 exemption code -> label
+export const ORG_KINDS = {};          // SPEC §10 org kind code -> label
+export const ORG_LEVELS = {};         // org level code -> label
 
 let metaPromise = null;
 
@@ -35,6 +37,8 @@ function fill(meta) {
   Object.assign(REPLACEMENT_REASONS, meta.replacement_reasons || {});
   Object.assign(ACCOUNTABILITY_KINDS, pairs(meta.accountability_kinds));
   Object.assign(EXEMPTION_REASONS, pairs(meta.exemption_reasons));
+  Object.assign(ORG_KINDS, pairs(meta.org_kinds));
+  Object.assign(ORG_LEVELS, pairs(meta.org_levels));
   return meta;
 }
 

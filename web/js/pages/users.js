@@ -5,10 +5,12 @@ import { api, h, mount, msg, table, section, form, fmtTime, listOf } from '../ui
 import { ROLES, options } from '../labels.js';
 
 export async function render(ctx) {
-  const [users, inspectors] = await Promise.all([
+  const [users, inspectors, orgs] = await Promise.all([
     api('GET', '/api/users').then((r) => listOf(r, 'users')),
     api('GET', '/api/inspectors?per_page=500').then((r) => listOf(r, 'inspectors')).catch(() => []),
+    api('GET', '/api/orgs').then((r) => listOf(r, 'orgs')),
   ]);
+  const orgOptions = orgs.map((o) => [String(o.id), o.name]);
   const byCert = new Map(inspectors.map((i) => [i.cert_no, i]));
   const q = ctx.query || {};
   const editBox = h('div', { id: 'user-edit' });
@@ -17,13 +19,16 @@ export async function render(ctx) {
   const create = form([
     { name: 'role', label: '角色', type: 'select', options: options(ROLES), required: true, value: q.role || 'inspector' },
     { name: 'cert_no', label: '关联执法证号（检查人员必填）', help: '输入姓名或证号的开头可从检查人员名录中选择', value: q.cert_no || '' },
-    { name: 'username', label: '用户名（登录用，字母或数字）', required: true, autocomplete: 'off', value: q.username || (q.cert_no ? `i${q.cert_no}` : '') },
+    { name: 'username', label: '用户名（登录用，可用汉字、字母或数字）', required: true, autocomplete: 'off', value: q.username || (q.cert_no ? `i${q.cert_no}` : '') },
+    { name: 'real_name', label: '姓名', autocomplete: 'off' },
+    { name: 'org_id', label: '所属机构', type: 'select', options: orgOptions, value: orgOptions.length ? orgOptions[0][0] : '' },
     { name: 'password', label: '初始密码（至少 12 位，请告知本人）', type: 'password', required: true, autocomplete: 'new-password' },
     { name: 'must_change_password', label: '首次登录须修改密码', type: 'checkbox', value: true },
   ], async (v) => {
     if (v.role === 'inspector' && !v.cert_no) throw Object.assign(new Error('检查人员账户须关联其执法证号（cert_no）'), { body: { field: 'cert_no' } });
     if (v.cert_no && inspectors.length && !byCert.has(v.cert_no)) throw Object.assign(new Error(`检查人员名录中没有执法证号 ${v.cert_no}`), { body: { field: 'cert_no' } });
     if (v.role !== 'inspector') delete v.cert_no;
+    v.org_id = Number(v.org_id);
     const u = await api('POST', '/api/users', v);
     const who = u.cert_no && byCert.get(u.cert_no) ? `（${byCert.get(u.cert_no).name}）` : '';
     const out = h('div', null, msg('ok', `已创建用户 ${u.username}${who}，角色：${ROLES[u.role] || u.role}`), back('user-back-task'));
@@ -40,6 +45,8 @@ export async function render(ctx) {
     const i = byCert.get(create.inputs.cert_no.value.trim());
     mount(certName, i ? `${i.name}，${i.unit || ''} ${i.title || ''}` : '');
     if (i && !create.inputs.username.value) create.inputs.username.value = `i${i.cert_no}`;
+    if (i && !create.inputs.real_name.value) create.inputs.real_name.value = i.name;
+    if (i && i.org_id) create.inputs.org_id.value = String(i.org_id);
   };
   create.inputs.cert_no.addEventListener('input', showName);
   create.inputs.cert_no.parentNode.appendChild(certName);
@@ -53,11 +60,14 @@ export async function render(ctx) {
     const f = form([
       { name: 'role', label: '角色', type: 'select', options: options(ROLES), value: u.role },
       { name: 'cert_no', label: '关联执法证号', value: u.cert_no || '' },
+      { name: 'real_name', label: '姓名', value: u.real_name || '' },
+      { name: 'org_id', label: '所属机构', type: 'select', options: orgOptions, value: u.org_id ? String(u.org_id) : '' },
       { name: 'active', label: '启用', type: 'checkbox', value: !!u.active },
       { name: 'password', label: '新密码（留空不改）', type: 'password', autocomplete: 'new-password' },
       ...(u.id === ctx.me.id ? [] : [{ name: 'must_change_password', label: '下次登录须修改密码', type: 'checkbox', value: !!u.must_change_password }]),
     ], async (v) => {
-      const body = { role: v.role, cert_no: v.cert_no || null, active: v.active };
+      const body = { role: v.role, cert_no: v.cert_no || null, active: v.active, real_name: v.real_name || '' };
+      if (v.org_id) body.org_id = Number(v.org_id);
       if (v.password) body.password = v.password;
       if (u.id !== ctx.me.id) body.must_change_password = v.must_change_password;
       await api('PUT', `/api/users/${u.id}`, body);
@@ -73,6 +83,8 @@ export async function render(ctx) {
     return table([
       { key: 'id', label: '编号' },
       { key: 'username', label: '用户名' },
+      { key: 'real_name', label: '姓名' },
+      { key: 'org_name', label: '所属机构' },
       { key: 'role', label: '角色', render: (u) => ROLES[u.role] || u.role },
       { key: 'cert_no', label: '执法证号', render: (u) => (u.cert_no ? `${u.cert_no}${byCert.get(u.cert_no) ? ` ${byCert.get(u.cert_no).name}` : ''}` : '') },
       { key: 'active', label: '状态', render: (u) => h('span', null, h('span', { class: `badge ${u.active ? 'ok' : 'bad'}` }, u.active ? '启用' : '停用'),
