@@ -61,7 +61,7 @@ struct dir_kind {
     /* When not NULL: the field naming the row's org (SPEC §10, the inspectors' 所在单位 "unit"). A
      * name written must be an org's (else 422 unknown_org, or a rejected import line); the body
      * may give "org_id" instead, which writes that org's name. The table's org_id follows the name
-     * (triggers of migration 0013). */
+     * (triggers of migration 0015). */
     const char *org_field;
 };
 

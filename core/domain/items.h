@@ -13,7 +13,7 @@
  * checkpoints:[text|{text}…], reason?, org_id?} inside the caller's transaction and audits it as
  * actor. SPEC §10: the 检查部门 is an org: org_id writes that org's name as department, a
  * department given must name an org (422 unknown_org), none given is the bureau's item; the row's
- * org_id follows the department (migration 0013). Returns the new id, or -1 with *e (400/422 for
+ * org_id follows the department (migration 0015). Returns the new id, or -1 with *e (400/422 for
  * bad input, 500). */
 long long items_create(sqlite3 *db, const char *actor, json_t *obj, spot_err *e);
 

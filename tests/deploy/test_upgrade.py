@@ -150,7 +150,7 @@ run([BIN, "--db", probe, "backup", os.path.join(work, "probe-copy.db")], env=env
 v = sqlite3.connect(probe).execute("PRAGMA user_version").fetchone()[0]
 print(f"     note: `spotcheck backup` of a version-1 database left the source at version {v}", flush=True)
 
-# SPEC §10 (migration 0013): a database of version 7 whose units are free text (inspectors' 所在单位,
+# SPEC §10 (migration 0015): a database of version 7 whose units are free text (inspectors' 所在单位,
 # items' 检查部门, tasks' lead_unit / joint_units) migrates forward: every name becomes an org, every
 # row points at its org, the texts stay as they were.
 old7 = os.path.join(work, "units-v7.db")
