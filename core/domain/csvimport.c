@@ -1132,7 +1132,7 @@ static void to_free(struct table_out *t)
 char *import_template(spot_ctx *c, const dir_kind *k, int xlsx, size_t *len, spot_err *e)
 {
     const char *labels[DIR_MAX_FIELDS], *cells[DIR_MAX_FIELDS];
-    char *err = NULL, *out = NULL, *industry = NULL;
+    char *err = NULL, *out = NULL, *industry = NULL, *bureau = NULL;
     struct table_out t = {.xlsx = xlsx};
     industry_set *ind = malloc(sizeof *ind);
     int n = 0;
@@ -1141,11 +1141,18 @@ char *import_template(spot_ctx *c, const dir_kind *k, int xlsx, size_t *len, spo
         goto done;
     }
     if (ind->n > 0) industry = xprintf("%s", ind->name[0]);
+    /* the org field's example is this database's bureau, so the template imports as it is */
+    if (k->org_field && !(bureau = db_text(c->db, &err, "SELECT name FROM orgs WHERE kind = 'bureau'", "")) && err) {
+        spot_fail_db(e, "orgs", err);
+        err = NULL;
+        goto done;
+    }
     for (; k->fields[n].name; n++) {
         const vfield *f = &k->fields[n];
         labels[n] = f->label;
         /* industries (and expertise, which names industries) come from the rule, not from C */
         cells[n] = f->type == VF_INDUSTRY || f->type == VF_TAGS ? (industry ? industry : "")
+                   : k->org_field && bureau && !strcmp(f->name, k->org_field) ? bureau
                    : k->example ? k->example[n] : "";
     }
     if (to_begin(&t, k->what, labels, n, &err) || to_row(&t, cells, &err) ||
@@ -1157,6 +1164,7 @@ done:
     to_free(&t);
     free(ind);
     free(industry);
+    free(bureau);
     free(err);
     return out;
 }

@@ -34,12 +34,12 @@ static const char *fuzz_setup_db(int demo)
     if (!db) goto fail;
     if (db_begin(db, &err) != 0) goto fail;
     spot_err se;
-    if (auth_create_user(db, "system", "admin", "fuzz-admin-password", "admin", NULL, 0, &se) < 0) {
+    if (auth_create_user(db, "system", "admin", "fuzz-admin-password", "admin", NULL, 0, "", 0, &se) < 0) {
         err = strdup(se.message);
         goto fail;
     }
     if (rules_install_defaults(db, spot_config.rules_dir, &err) != 0) goto fail;
-    if (demo && demo_populate(db, &err) != 0) goto fail;
+    if (demo && demo_populate(db, "fuzz-staff-password", &err) != 0) goto fail;
     if (db_commit(db, &err) != 0) goto fail;
     /* Fuzzing needs no durability: keep the temporary database fast. */
     sqlite3_exec(db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);

@@ -190,6 +190,17 @@ def is_error_body(body, code=None):
 
 # Shared set-up for the result, objection and accountability tests.
 
+def fixture_orgs(admin):
+    """Names the bureau 高青县应急管理局 and adds the two township offices the directory fixtures'
+    所在单位 name (SPEC §10: an unknown 所在单位 is a rejected line). Returns the orgs' names."""
+    st, orgs = admin.get("/api/orgs")
+    bureau = next(o for o in orgs if o["kind"] == "bureau")
+    admin.put(f"/api/orgs/{bureau['id']}", {"name": "高青县应急管理局"})
+    for town in ("青城镇应急管理办公室", "高城镇应急管理办公室"):
+        admin.post("/api/orgs", {"name": town, "kind": "township"})
+    return [o["name"] for o in admin.get("/api/orgs")[1]]
+
+
 def staff_clients(s, admin):
     """Creates planner1, head1 and auditor1 and returns their logged-in clients, in that order."""
     for u, role in (("planner1", "planner"), ("head1", "head"), ("auditor1", "auditor")):

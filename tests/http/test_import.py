@@ -10,7 +10,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data"))
-from spot import Server, Suite, BIN, is_error_body  # noqa: E402
+from spot import Server, Suite, fixture_orgs, BIN, is_error_body  # noqa: E402
 import gen_fixtures as fx  # noqa: E402
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data")
@@ -98,11 +98,7 @@ with Server() as s:
 
     # ---- inspectors --------------------------------------------------------------------------------------
     # the orgs the fixture's 所在单位 name (SPEC §10: an unknown one is a rejected line, test_orgs.py)
-    st, orgs = admin.get("/api/orgs")
-    st, _ = admin.put(f"/api/orgs/{orgs[0]['id']}", {"name": "高青县应急管理局"})
-    for town in ("青城镇应急管理办公室", "高城镇应急管理办公室"):
-        admin.post("/api/orgs", {"name": town, "kind": "township"})
-    t.check("fixture orgs in place", [o["name"] for o in admin.get("/api/orgs")[1]] ==
+    t.check("fixture orgs in place", fixture_orgs(admin) ==
             ["高青县应急管理局", "青城镇应急管理办公室", "高城镇应急管理办公室"])
     st, body = admin.post("/api/inspectors/import", raw=data("inspectors_mixed.csv"), content_type="text/csv")
     t.check("inspectors: imported 2", st == 200 and body["imported"] == 2, body)

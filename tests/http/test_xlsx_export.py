@@ -10,7 +10,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data"))
-from spot import Server, Suite, is_error_body  # noqa: E402
+from spot import Server, Suite, fixture_orgs, is_error_body  # noqa: E402
 import gen_fixtures as fx  # noqa: E402
 import xlsxbook  # noqa: E402,F401  (re-runs under Debian python3 for openpyxl)
 import openpyxl  # noqa: E402
@@ -45,6 +45,7 @@ def data(name):
 
 with Server() as s:
     admin = s.login()
+    fixture_orgs(admin)  # the orgs the inspector fixture's 所在单位 name
     admin.post("/api/users", {"username": "plan", "password": "planner-pass-1", "role": "planner"})
     plan = s.login("plan", "planner-pass-1")
     anon = s.client()

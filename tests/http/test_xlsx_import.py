@@ -11,7 +11,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data"))
-from spot import Server, Suite, is_error_body  # noqa: E402
+from spot import Server, Suite, fixture_orgs, is_error_body  # noqa: E402
 import gen_fixtures as fx  # noqa: E402
 import xlsxbook  # noqa: E402,F401  (re-runs under Debian python3 for openpyxl)
 import openpyxl  # noqa: E402
@@ -50,7 +50,9 @@ def import_both(kind, name, table, cols):
     res = []
     for body, ctype in ((raw, "text/csv"), (csv_to_xlsx(raw), XLSX)):
         with Server() as s:
-            st, rep = s.login().post(f"/api/{kind}/import", raw=body, content_type=ctype)
+            admin = s.login()
+            fixture_orgs(admin)  # the orgs the inspector fixture's 所在单位 name
+            st, rep = admin.post(f"/api/{kind}/import", raw=body, content_type=ctype)
             res.append((st, rep, s.sql(f"SELECT {cols} FROM {table} ORDER BY id")))
     return res
 
@@ -81,6 +83,7 @@ with Server() as s:
     admin = s.login()
     admin.post("/api/users", {"username": "aud", "password": "auditor-pass-1", "role": "auditor"})
     aud = s.login("aud", "auditor-pass-1")
+    fixture_orgs(admin)  # the inspector template's example 所在单位 is the bureau's name
     st, body = admin.get("/api/enterprises/import/template")
     rows = sheet_rows(body) if st == 200 else []
     t.check("enterprise template: Chinese headers and one example row", rows == [
