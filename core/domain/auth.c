@@ -98,13 +98,126 @@ int auth_cookie_token_hash(const char *cookie_header, char th[65])
     return 1;
 }
 
+/* Last-seen times of sessions, process-wide and in memory only: a request writes nothing, since a
+ * seen_at write is a commit, and every commit moves the change epoch and empties every reply cache
+ * (worker.h). The sessions table's seen_at holds the login time or the last auth_flush_seen; a
+ * session's last-seen time is the later of the two. Bounded: past SEEN_MAX entries, those older than
+ * session_idle (expired whatever the table says) are dropped. */
+#define SEEN_BUCKETS 1024
+#define SEEN_MAX 65536
+
+struct seen_entry {
+    char th[65];
+    long long seen;
+    struct seen_entry *next;
+};
+
+static struct seen_entry *seen_tab[SEEN_BUCKETS];
+static size_t seen_count;
+static pthread_mutex_t seen_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Bucket of token hash th (hex). Caller holds seen_mu. */
+static struct seen_entry **seen_bucket(const char *th)
+{
+    unsigned h = 0;
+    for (int i = 0; i < 8 && th[i]; i++) h = h * 31 + (unsigned char)th[i];
+    return &seen_tab[h % SEEN_BUCKETS];
+}
+
+/* Drops entries last seen before cutoff. Caller holds seen_mu. */
+static void seen_prune(long long cutoff)
+{
+    for (int b = 0; b < SEEN_BUCKETS; b++)
+        for (struct seen_entry **pp = &seen_tab[b]; *pp;) {
+            if ((*pp)->seen < cutoff) {
+                struct seen_entry *x = *pp;
+                *pp = x->next;
+                free(x);
+                seen_count--;
+            } else {
+                pp = &(*pp)->next;
+            }
+        }
+}
+
+/* The remembered last-seen time of session th, or 0. */
+static long long seen_get(const char *th)
+{
+    long long v = 0;
+    pthread_mutex_lock(&seen_mu);
+    for (struct seen_entry *x = *seen_bucket(th); x; x = x->next)
+        if (!strcmp(x->th, th)) { v = x->seen; break; }
+    pthread_mutex_unlock(&seen_mu);
+    return v;
+}
+
+/* Remembers that session th was seen at now (an allocation failure forgets it: the table's seen_at
+ * still bounds the session). */
+static void seen_set(const char *th, long long now)
+{
+    pthread_mutex_lock(&seen_mu);
+    struct seen_entry **b = seen_bucket(th), *x = *b;
+    while (x && strcmp(x->th, th)) x = x->next;
+    if (x) {
+        if (now > x->seen) x->seen = now;
+    } else {
+        if (seen_count >= SEEN_MAX) seen_prune(now - spot_config.session_idle);
+        if ((x = malloc(sizeof *x)) != NULL) {
+            snprintf(x->th, sizeof x->th, "%s", th);
+            x->seen = now;
+            x->next = *b;
+            *b = x;
+            seen_count++;
+        }
+    }
+    pthread_mutex_unlock(&seen_mu);
+}
+
+/* Forgets session th. */
+static void seen_drop(const char *th)
+{
+    pthread_mutex_lock(&seen_mu);
+    for (struct seen_entry **pp = seen_bucket(th); *pp; pp = &(*pp)->next)
+        if (!strcmp((*pp)->th, th)) {
+            struct seen_entry *x = *pp;
+            *pp = x->next;
+            free(x);
+            seen_count--;
+            break;
+        }
+    pthread_mutex_unlock(&seen_mu);
+}
+
+int auth_flush_seen(sqlite3 *db, char **err)
+{
+    int rc = -1;
+    pthread_mutex_lock(&seen_mu);
+    if (db_begin(db, err) != 0) goto done;
+    for (int b = 0; b < SEEN_BUCKETS; b++)
+        for (struct seen_entry *x = seen_tab[b]; x; x = x->next)
+            if (db_run(db, err, "UPDATE sessions SET seen_at = ? WHERE token_hash = ? AND seen_at < ?", "isi",
+                       x->seen, x->th, x->seen) < 0)
+                goto done;
+    if (db_commit(db, err) != 0) goto done;
+    seen_prune(1LL << 62); /* written back: the table has them now */
+    rc = 0;
+done:
+    if (rc != 0 && !sqlite3_get_autocommit(db)) db_rollback(db);
+    pthread_mutex_unlock(&seen_mu);
+    return rc;
+}
+
 int auth_resolve(worker *w, const char *th, user *u, char *csrf)
 {
     if (!th || strlen(th) != 64) return 0;
     long long now = clock_unix();
     struct session_entry *e = session_slot(th);
     if (!strcmp(e->th, th) && e->epoch == w->epoch && now - e->cached_at <= SESSION_CACHE_TTL &&
-        now >= e->cached_at && now - e->seen <= 30 && now - e->created <= spot_config.session_max) {
+        now >= e->cached_at && now - e->created <= spot_config.session_max) {
+        if (now > e->seen) {
+            seen_set(th, now);
+            e->seen = now;
+        }
         *u = e->u;
         memcpy(csrf, e->csrf, 65);
         return 1;
@@ -118,16 +231,17 @@ int auth_resolve(worker *w, const char *th, user *u, char *csrf)
     if (!row) return 0;
     long long created = json_integer_value(json_object_get(row, "created_at"));
     long long seen = json_integer_value(json_object_get(row, "seen_at"));
+    long long mem = seen_get(th);
+    if (mem > seen) seen = mem;
     int live = json_integer_value(json_object_get(row, "active")) == 1 &&
                now - seen <= spot_config.session_idle && now - created <= spot_config.session_max;
     if (!live) {
         db_run(w->db, NULL, "DELETE FROM sessions WHERE token_hash = ?", "s", th);
+        seen_drop(th);
         json_decref(row);
         return 0;
     }
-    int touched = 0;
-    if (now - seen > 30)
-        touched = db_run(w->db, NULL, "UPDATE sessions SET seen_at = ? WHERE token_hash = ?", "is", now, th) >= 0;
+    seen_set(th, now);
     memset(u, 0, sizeof *u);
     u->id = json_integer_value(json_object_get(row, "user_id"));
     snprintf(u->username, sizeof u->username, "%s", json_string_value(json_object_get(row, "username")));
@@ -140,13 +254,12 @@ int auth_resolve(worker *w, const char *th, user *u, char *csrf)
     snprintf(u->real_name, sizeof u->real_name, "%s", rn ? rn : "");
     snprintf(csrf, 65, "%s", json_string_value(json_object_get(row, "csrf")));
     json_decref(row);
-    /* Cached with the epoch read before the query; the seen_at write above makes the next sync move
-     * the epoch, so a touched session is read once more, which is harmless. */
+    /* Cached with the epoch read before the query. */
     memcpy(e->th, th, sizeof e->th);
     e->epoch = epoch;
     e->cached_at = now;
     e->created = created;
-    e->seen = touched ? now : seen;
+    e->seen = now;
     e->u = *u;
     memcpy(e->csrf, csrf, 65);
     return 1;
@@ -366,6 +479,7 @@ int auth_logout(spot_ctx *c, const char *th, spot_err *e)
              db_run(c->db, &err, "DELETE FROM sessions WHERE token_hash = ?", "s", th) >= 0 &&
              audit_log(c->db, ctx_actor(c), "session.logout", obj, NULL, &err) == 0 &&
              db_commit(c->db, &err) == 0;
+    if (rc) seen_drop(th);
     if (!rc) {
         if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
         return spot_fail_db(e, "logout", err);

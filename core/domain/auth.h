@@ -19,6 +19,11 @@ int auth_cookie_token_hash(const char *cookie_header, char th[65]);
  * into csrf (65 bytes). Returns 1 when a live session was found, 0 when anonymous. */
 int auth_resolve(worker *w, const char *th, user *u, char *csrf);
 
+/* Sessions' last-seen times are kept in memory (a request commits nothing, so session bookkeeping
+ * never moves the change epoch); this writes them back to the sessions table in one transaction
+ * (server shutdown). Returns 0, or -1 with *err (caller frees). */
+int auth_flush_seen(sqlite3 *db, char **err);
+
 /* The password policy: 0 if password may be set for username, else -1 with *e (SPOT_E_INVALID
  * "invalid", saying why). */
 int auth_password_check(const char *username, const char *password, spot_err *e);

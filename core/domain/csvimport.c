@@ -764,6 +764,7 @@ static int import_text(sqlite3 *db, lh_state *lua, const dir_kind *k, const char
     char cols[1024] = "", qs[256] = "", *sql = NULL;
     long long old_cache = 0, old_sync = -1;
     json_t *saved_indexes = NULL;
+    char *fts_trigger = NULL; /* SQL of the trigram index's insert trigger, dropped for a bulk load */
     size_t file_len = len;
     const char *file = data;
     char at[32];
@@ -884,6 +885,19 @@ static int import_text(sqlite3 *db, lh_state *lua, const dir_kind *k, const char
                 goto done;
             }
         }
+        /* Likewise the trigram index (0008_fts.sql): no pending row per insert, one rebuild after. */
+        char tname[64];
+        snprintf(tname, sizeof tname, "%s_fts_ai", k->table);
+        fts_trigger = db_text(db, NULL, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", "s", tname);
+        if (fts_trigger) {
+            char *drop = xprintf("DROP TRIGGER \"%s\"", tname);
+            int drc = sqlite3_exec(db, drop, NULL, NULL, NULL);
+            free(drop);
+            if (drc != SQLITE_OK) {
+                *err = xprintf("drop trigger: %s", sqlite3_errmsg(db));
+                goto done;
+            }
+        }
     }
     free(sql);
     sql = NULL;
@@ -966,6 +980,19 @@ static int import_text(sqlite3 *db, lh_state *lua, const dir_kind *k, const char
             }
         }
     }
+    if (fts_trigger) {
+        char *rebuild = xprintf("INSERT INTO %s_fts(%s_fts) VALUES ('rebuild'); DELETE FROM %s_fts_pending;",
+                                k->table, k->table, k->table);
+        int frc = sqlite3_exec(db, fts_trigger, NULL, NULL, NULL) == SQLITE_OK &&
+                  sqlite3_exec(db, rebuild, NULL, NULL, NULL) == SQLITE_OK;
+        free(rebuild);
+        if (!frc) {
+            *err = xprintf("search index: %s", sqlite3_errmsg(db));
+            goto done;
+        }
+    } else if (dir_fts_flush(db, k, err) != 0) {
+        goto done;
+    }
     phase("indexes");
     json_t *details = json_pack("{ss sI ss sI sI sI sI}", "file_sha256", sha_hex, "bytes", (json_int_t)file_len,
                                 "encoding", encoding, "imported", (json_int_t)ip.imported, "updated",
@@ -1034,6 +1061,7 @@ done:
     json_decref(ip.org_names);
     json_decref(ip.rejected);
     json_decref(saved_indexes);
+    free(fts_trigger);
     return rc;
 }
 

@@ -176,9 +176,77 @@ static int risk_rank(const char *code)
     return !strcmp(code, "red") ? 0 : !strcmp(code, "orange") ? 1 : !strcmp(code, "yellow") ? 2 : 3;
 }
 
+/* 1 if k's table has the trigram index <table>_fts of its searched columns (0008_fts.sql, which
+ * creates <table>_fts_pending with it). Looks in the loaded schema, runs no statement. */
+static int has_fts(sqlite3 *db, const dir_kind *k)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s_fts_pending", k->table);
+    return sqlite3_table_column_metadata(db, "main", name, NULL, NULL, NULL, NULL, NULL, NULL) == SQLITE_OK;
+}
+
+/* Unicode characters in UTF-8 text s. */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* The FTS5 query finding rows whose indexed text holds every trigram of text (three or more
+ * characters): "abc" AND "bcd" AND …, each quoted. Returns a new string (caller frees) or NULL. */
+static char *trigram_query(const char *text)
+{
+    size_t n = strlen(text);
+    char *out = malloc(n * 32 + 16), *o = out; /* per character: 12 bytes doubled, quotes, " AND " */
+    if (!out) return NULL;
+    for (const char *p = text; *p; p++) {
+        if (((unsigned char)*p & 0xC0) == 0x80) continue; /* not a character start */
+        const char *end = p;
+        int chars = 0;
+        while (*end && chars < 3) {
+            end++;
+            while (((unsigned char)*end & 0xC0) == 0x80) end++;
+            chars++;
+        }
+        if (chars < 3) break;
+        if (o != out) o += sprintf(o, " AND ");
+        *o++ = '"';
+        for (const char *t = p; t < end; t++) {
+            if (*t == '"') *o++ = '"';
+            *o++ = *t;
+        }
+        *o++ = '"';
+    }
+    *o = 0;
+    return out;
+}
+
+int dir_fts_flush(sqlite3 *db, const dir_kind *k, char **err)
+{
+    if (!has_fts(db, k)) return 0;
+    char *sql = xprintf("SELECT count(*) FROM (SELECT 1 FROM %s_fts_pending LIMIT 1)", k->table);
+    long long any = db_int(db, err, -1, sql, "");
+    free(sql);
+    if (any <= 0) return (int)any;
+    const char *t = k->table;
+    char *del = xprintf("INSERT INTO %s_fts(%s_fts, rowid, name, %s) SELECT 'delete', id, name, uscc "
+                        "FROM %s_fts_pending WHERE indexed = 1", t, t, "uscc", t);
+    char *ins = xprintf("INSERT INTO %s_fts(rowid, name, uscc) SELECT e.id, e.name, e.uscc FROM %s_fts_pending p "
+                        "JOIN %s e ON e.id = p.id", t, t, t);
+    char *clr = xprintf("DELETE FROM %s_fts_pending", t);
+    int rc = db_run(db, err, del, "") >= 0 && db_run(db, err, ins, "") >= 0 && db_run(db, err, clr, "") >= 0 ? 0 : -1;
+    free(del);
+    free(ins);
+    free(clr);
+    return rc;
+}
+
 /* Builds the WHERE clause from the query string. Returns 0, or -1 with a Chinese reason in why.
- * Each filter is spelled so that an index of 0002_directories.sql serves it. */
-static int build_where(json_t *query, const dir_kind *k, industry_set *ind, struct qb *q, char *why, size_t whycap)
+ * Each filter is spelled so that an index of 0002_directories.sql serves it. fts: the table has its
+ * trigram index (has_fts), which q= of three or more characters uses as a filter first. */
+static int build_where(json_t *query, const dir_kind *k, industry_set *ind, struct qb *q, int fts, char *why,
+                       size_t whycap)
 {
     q->len = 0;
     q->np = 0;
@@ -296,6 +364,18 @@ static int build_where(json_t *query, const dir_kind *k, industry_set *ind, stru
         if (strlen(text) > 200) {
             snprintf(why, whycap, "搜索词过长");
             return -1;
+        }
+        /* The trigram index finds every row where some searched column holds the text, folding case
+         * at least as widely as upper() does; the substring test below then keeps exactly the rows
+         * the scan would. Under three characters the index cannot answer: the test alone scans. */
+        if (fts && utf8_chars(text) >= 3) {
+            char *match = trigram_query(text);
+            if (!match) return -1;
+            int bad = qb_add(q, " AND (id IN (SELECT rowid FROM %s_fts WHERE %s_fts MATCH ?)", k->table, k->table) ||
+                      qb_param(q, match) ||
+                      qb_add(q, " OR id IN (SELECT id FROM %s_fts_pending))", k->table, NULL);
+            free(match);
+            if (bad) return -1;
         }
         qb_add(q, " AND (0", NULL, NULL);
         for (const char *const *c = k->search; *c; c++) {
@@ -465,7 +545,7 @@ char *dir_list(spot_ctx *c, const dir_kind *k, json_t *query, long long page, lo
             goto done;
         }
     }
-    if (build_where(query, k, ind, q, why, sizeof why) || build_order(query, k, order, sizeof order, why, sizeof why)) {
+    if (build_where(query, k, ind, q, has_fts(c->db, k), why, sizeof why) || build_order(query, k, order, sizeof order, why, sizeof why)) {
         spot_fail(e, SPOT_E_INPUT, "bad_request", "%s", why);
         goto done;
     }
@@ -542,7 +622,7 @@ char *dir_export(spot_ctx *c, const dir_kind *k, json_t *query, int xlsx, size_t
             goto done;
         }
     }
-    if (build_where(query, k, ind, q, why, sizeof why) || build_order(query, k, order, sizeof order, why, sizeof why)) {
+    if (build_where(query, k, ind, q, has_fts(c->db, k), why, sizeof why) || build_order(query, k, order, sizeof order, why, sizeof why)) {
         spot_fail(e, SPOT_E_INPUT, "bad_request", "%s", why);
         goto done;
     }
@@ -937,7 +1017,8 @@ json_t *dir_create(spot_ctx *c, const dir_kind *k, json_t *body, spot_err *e)
     obj = audit_object(k, c->db, id);
     char action[64];
     snprintf(action, sizeof action, "%s.create", k->audit_name);
-    if (audit_log(c->db, ctx_actor(c), action, obj, details, &err) != 0 || db_commit(c->db, &err) != 0) {
+    if (audit_log(c->db, ctx_actor(c), action, obj, details, &err) != 0 || dir_fts_flush(c->db, k, &err) != 0 ||
+        db_commit(c->db, &err) != 0) {
         spot_fail_db(e, k->table, err);
         err = NULL;
         goto done;
@@ -1143,7 +1224,7 @@ json_t *dir_update(spot_ctx *c, const dir_kind *k, const char *ref, json_t *body
         json_t *d = json_pack("{sI sO}", "id", (json_int_t)id, "changes", changes);
         int arc = audit_log(c->db, ctx_actor(c), action, obj, d, &err);
         json_decref(d);
-        if (arc != 0 || db_commit(c->db, &err) != 0) {
+        if (arc != 0 || dir_fts_flush(c->db, k, &err) != 0 || db_commit(c->db, &err) != 0) {
             spot_fail_db(e, k->table, err);
             err = NULL;
             goto done;

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "config.h"
 #include "db.h"
+#include "enterprises.h"
 #include "routes.h"
 
 #include <arpa/inet.h>
@@ -411,6 +412,67 @@ static const struct route *admit(conn_state *cs)
     return rt;
 }
 
+/* ---- reply cache of GET routes ------------------------------------------------------------------
+ * A GET's reply is a function of the route, its query arguments, the caller's session, the database
+ * and the clock. So a 200 JSON reply is kept in the process-wide cache (worker.h) keyed by the
+ * current second, the session (its CSRF token; "-" for anonymous callers), the path and the query
+ * arguments in order, stamped with the change epoch read before the handler ran, and stored only if
+ * the epoch did not move by the end of the request (a GET that commits, e.g. one that audits, is
+ * never cached). Any commit anywhere makes every entry stale (worker.h). Not cached: /api/health,
+ * ROUTE_LUA routes, replies with extra headers, requests in test mode. */
+
+struct key_buf {
+    char *p;
+    size_t len, cap;
+    int overflow;
+};
+
+/* Appends s (n bytes) to k. */
+static void key_add(struct key_buf *k, const char *s, size_t n)
+{
+    if (k->overflow || k->len + n + 1 > k->cap) { k->overflow = 1; return; }
+    memcpy(k->p + k->len, s, n);
+    k->len += n;
+    k->p[k->len] = 0;
+}
+
+/* MHD_get_connection_values callback: appends "&key=value" (value may be NULL). */
+static enum MHD_Result key_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct key_buf *k = cls;
+    key_add(k, "&", 1);
+    key_add(k, key ? key : "", key ? strlen(key) : 0);
+    if (value) {
+        key_add(k, "=", 1);
+        key_add(k, value, strlen(value));
+    }
+    return k->overflow ? MHD_NO : MHD_YES;
+}
+
+/* Writes r's cache key into key (cap bytes). Returns 1 if the request may use the reply cache. */
+static int reply_cache_key(conn_state *cs, const struct route *rt, char *key, size_t cap)
+{
+    req *r = &cs->r;
+    if (strcmp(r->method, "GET") || (rt->roles & ROUTE_LUA) || !strcmp(r->path, "/api/health") || !r->conn)
+        return 0;
+    struct key_buf k = {key, 0, cap, 0};
+    key[0] = 0;
+    char head[128];
+    int n = snprintf(head, sizeof head, "reply|%lld|%s|", clock_unix(), r->user ? cs->csrf : "-");
+    key_add(&k, head, (size_t)n);
+    key_add(&k, r->path, strlen(r->path));
+    key_add(&k, "?", 1);
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, key_arg, &k);
+    return !k.overflow;
+}
+
+/* Sets r's reply from cached bytes (a worker_cache_use callback). */
+static void reply_from_cache(void *arg, const char *data, size_t len)
+{
+    reply_bytes(arg, 200, "application/json; charset=utf-8", data, len);
+}
+
 /* Answers a complete request: a static file, or the route's handler once admit (again) lets it in
  * and the body parses. */
 static void dispatch(conn_state *cs)
@@ -425,6 +487,10 @@ static void dispatch(conn_state *cs)
         return;
     }
     const struct route *rt = admit(cs);
+    char ckey[2048];
+    int cacheable = rt && reply_cache_key(cs, rt, ckey, sizeof ckey);
+    unsigned long long epoch = r->w ? r->w->epoch : 0;
+    if (cacheable && worker_cache_use(ckey, epoch, reply_from_cache, r)) rt = NULL;
     if (rt) {
         const char *ct = req_header(r, "Content-Type");
         json_t *parsed = NULL;
@@ -445,10 +511,14 @@ static void dispatch(conn_state *cs)
             json_decref(parsed);
         }
     }
-    /* A GET commits nothing but, at most, a session's seen_at through this connection. */
+    /* A GET commits nothing but, at most, the deletion of an expired session (seen_at is in memory). */
     if (r->w) {
         if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) worker_sync_own(r->w);
         else worker_sync(r->w);
+        /* Kept only if nothing was committed since epoch was read (worker_cache_put checks). */
+        if (rt && cacheable && r->status == 200 && r->reply && r->nextra == 0 && r->content_type &&
+            !strncmp(r->content_type, "application/json", 16))
+            worker_cache_put(ckey, epoch, r->reply, r->reply_len);
     }
 }
 
@@ -857,6 +927,19 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+/* Moves rows written behind the server's back (the demo loader, sqlite3, the console's tools) into
+ * the directory's search index before serving (they are found meanwhile anyway: directory.h). */
+static void flush_search_index(void)
+{
+    char *ferr = NULL;
+    sqlite3 *db = db_open(spot_config.db_path, 0, &ferr);
+    if (!db || db_begin(db, &ferr) != 0 || dir_fts_flush(db, &enterprise_kind, &ferr) != 0 || db_commit(db, &ferr) != 0)
+        fprintf(stderr, "spotcheck: search index not brought up to date: %s\n", ferr ? ferr : "?");
+    if (db && !sqlite3_get_autocommit(db)) db_rollback(db);
+    free(ferr);
+    db_close(db);
+}
+
 int http_serve(char **err)
 {
     for (int t = 0; spot_route_tables[t]; t++)
@@ -865,6 +948,7 @@ int http_serve(char **err)
                 *err = xprintf("route %s %s declares no roles", rt->method, rt->pattern);
                 return -1;
             }
+    flush_search_index();
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
     socklen_t slen;
@@ -915,6 +999,13 @@ int http_serve(char **err)
     while (!stop_requested) pause();
     lane_stop(); /* every suspended request is answered and resumed before the daemon stops */
     MHD_stop_daemon(d);
+    /* Sessions' last-seen times live in memory while serving (auth.h); keep them for the next start. */
+    char *ferr = NULL;
+    sqlite3 *db = db_open(spot_config.db_path, 0, &ferr);
+    if (!db || auth_flush_seen(db, &ferr) != 0)
+        fprintf(stderr, "spotcheck: sessions' last-seen times not saved: %s\n", ferr ? ferr : "?");
+    free(ferr);
+    db_close(db);
     fprintf(stderr, "spotcheck: stopped\n");
     return 0;
 }
