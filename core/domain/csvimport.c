@@ -885,7 +885,7 @@ static int import_text(sqlite3 *db, lh_state *lua, const dir_kind *k, const char
                 goto done;
             }
         }
-        /* Likewise the trigram index (0008_fts.sql): no pending row per insert, one rebuild after. */
+        /* Likewise the trigram index (0016_fts.sql): no pending row per insert, one rebuild after. */
         char tname[64];
         snprintf(tname, sizeof tname, "%s_fts_ai", k->table);
         fts_trigger = db_text(db, NULL, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", "s", tname);

@@ -176,7 +176,7 @@ static int risk_rank(const char *code)
     return !strcmp(code, "red") ? 0 : !strcmp(code, "orange") ? 1 : !strcmp(code, "yellow") ? 2 : 3;
 }
 
-/* 1 if k's table has the trigram index <table>_fts of its searched columns (0008_fts.sql, which
+/* 1 if k's table has the trigram index <table>_fts of its searched columns (0016_fts.sql, which
  * creates <table>_fts_pending with it). Looks in the loaded schema, runs no statement. */
 static int has_fts(sqlite3 *db, const dir_kind *k)
 {

@@ -116,7 +116,7 @@ json_t *dir_create(spot_ctx *c, const dir_kind *k, json_t *body, spot_err *e);
  * with *e (404, 400, 422, 409 stale / conflict / key_locked). */
 json_t *dir_update(spot_ctx *c, const dir_kind *k, const char *ref, json_t *body, spot_err *e);
 
-/* Moves the rows the triggers of 0008_fts.sql left in <table>_fts_pending into the trigram index
+/* Moves the rows the triggers of 0016_fts.sql left in <table>_fts_pending into the trigram index
  * <table>_fts (enterprises only: name, uscc); call inside the write's transaction, before its
  * commit. Nothing to do (0) for a kind without an index. Returns 0, or -1 with *err (caller frees). */
 int dir_fts_flush(sqlite3 *db, const dir_kind *k, char **err);
