@@ -21,6 +21,11 @@ M.unit_fields = { "industry", "risk_level", "credit_level", "dishonest" }
 
 M.general_min_ratio = 0.05   -- 5.1.2: general items, at least 5% of the targets
 
+-- Draw algorithm (SPEC §12): false = every freeze must carry the witness's commitment and a named
+-- public beacon (spotcheck-draw-v2); true also accepts a freeze without them (spotcheck-draw-v1,
+-- which an operator and a colluding witness could grind). A local choice, not a guideline value.
+M.draw_v1_allowed = false
+
 -- Ordered: this is the order of strata in the draw (SPEC §4: strata in order).
 M.strata = {
   { name = "key_high",      category = "key",     high = true,  label = "重点行业·高风险或失信" },

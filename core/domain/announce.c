@@ -3,6 +3,7 @@
  * After lock (SPEC §8, verify.h):
  *   {"task": {…public fields…},
  *    "draw": {"algorithm","secret","witness","seed","commitment","candidates_hash","attempts",
+ *             v2 only: "witness_commitment","beacon_source" (also before lock), "beacon",
  *             "redraws": [{"attempt","reason"}],                 attempts 2…k with their reasons
  *             "previous_attempts": [{"attempt","secret","commitment","witness","seed","reason",
  *                                    "strata":[{"name","selected"}],"at"}],   superseded attempts
@@ -160,15 +161,23 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
         return NULL;
     }
     json_object_set_new(json_object_get(ann, "task"), "items", items);
-    json_object_set_new(draw, "algorithm", json_string(DRAW_ALGORITHM));
+    /* v2 (SPEC §12): the witness commitment and beacon source are public from the freeze on. */
+    const char *alg = json_string_value(json_object_get(t, "draw_algorithm"));
+    int v2 = alg && !strcmp(alg, DRAW_ALGORITHM_V2);
+    json_object_set_new(draw, "algorithm", json_string(v2 ? DRAW_ALGORITHM_V2 : DRAW_ALGORITHM));
+    if (v2) {
+        json_object_set(draw, "witness_commitment", json_object_get(t, "witness_commitment"));
+        json_object_set(draw, "beacon_source", json_object_get(t, "beacon_source"));
+    }
     json_t *strata = strata_rows(db, id, locked, err);
-    json_t *draws = strata ? db_rows(db, err, "SELECT attempt, secret, commitment, witness, seed, reason, selection, at "
+    json_t *draws = strata ? db_rows(db, err, "SELECT attempt, secret, commitment, witness, seed, reason, selection, at, beacon "
                                               "FROM task_draws WHERE task_id = ? ORDER BY attempt", "i", id) : NULL;
     json_t *byr = draws ? db_rows(db, err, "SELECT reason, clause, count(*) AS count FROM task_exclusions "
                                            "WHERE task_id = ? GROUP BY reason, clause ORDER BY min(pos)", "i", id) : NULL;
     /* Every freeze's commitment (a re-freeze is an attempt with its reason); the secrets of the
      * superseded ones only after lock. */
     json_t *freezes = byr ? db_rows(db, err, "SELECT attempt, commitment, candidates_hash, reason, at, "
+                                             "witness_commitment, beacon_source, "
                                              "CASE WHEN ?2 AND attempt < (SELECT max(attempt) FROM task_freezes "
                                              "WHERE task_id = ?1) THEN secret END AS secret "
                                              "FROM task_freezes WHERE task_id = ?1 ORDER BY attempt", "ii", id,
@@ -179,6 +188,8 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
         json_array_foreach(freezes, fi, fr) {
             if (json_is_null(json_object_get(fr, "secret"))) json_object_del(fr, "secret");
             if (json_is_null(json_object_get(fr, "reason"))) json_object_del(fr, "reason");
+            if (json_is_null(json_object_get(fr, "witness_commitment"))) json_object_del(fr, "witness_commitment");
+            if (json_is_null(json_object_get(fr, "beacon_source"))) json_object_del(fr, "beacon_source");
         }
         json_object_set_new(draw, "freeze_attempts", json_integer((json_int_t)json_array_size(freezes)));
         json_object_set_new(draw, "freezes", freezes);
@@ -199,7 +210,10 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
     size_t i;
     json_t *d;
     static const char *const sel[] = {"selection", NULL};
-    json_array_foreach(draws, i, d) spot_decode_json(d, sel);
+    json_array_foreach(draws, i, d) {
+        spot_decode_json(d, sel);
+        if (json_is_null(json_object_get(d, "beacon"))) json_object_del(d, "beacon");
+    }
     if (!locked) {
         /* Only commitments: secrets, witnesses and selections appear with the lock. */
         json_object_set(draw, "commitment", json_object_get(t, "commitment"));
@@ -216,6 +230,7 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
     json_t *final = json_array_get(draws, n - 1);
     static const char *const top[] = {"secret", "witness", "seed", "commitment"};
     for (int k = 0; k < 4; k++) json_object_set(draw, top[k], json_object_get(final, top[k]));
+    if (v2) json_object_set(draw, "beacon", json_object_get(final, "beacon"));
     json_t *redraws = json_array(), *prev = json_array();
     json_array_foreach(draws, i, d) {
         if (i > 0)

@@ -10,6 +10,11 @@
  *   with the reason, clause and rule sha; exclusions one row each with theirs. A fresh 32-byte
  *   secret is drawn; only its commitment is published. Re-freezing before any draw replaces all.
  * - draw {"witness"}: seed = SHA-256(secret || witness), selection per stratum by draw_select.
+ * - draw algorithm v2 (SPEC §12): freeze {"witness","beacon_source"} stores only SHA-256(witness)
+ *   and the named future beacon; draw {"witness","beacon"} refuses (422) a witness that does not
+ *   hash to it; seed = SHA-256(secret || SHA-256(witness) || SHA-256(beacon)). A freeze without
+ *   them is v1, only while rules/sampling.lua's draw_v1_allowed is true. A redraw reveals the same
+ *   witness and enters the beacon again (its own value if a new one is named in the reason).
  * - redraw policy (before lock): every draw also commits to the NEXT secret and returns its
  *   commitment ("next_commitment"), published before anyone can enter the next witness. A redraw
  *   {"witness","reason"} uses that pre-committed secret, so no one (the server included) can pick
@@ -776,12 +781,88 @@ static void *hc_thread(void *arg)
     return NULL;
 }
 
+/* ---- draw algorithm v2 parameters (issue 16, SPEC §12; owned by the public-disclosure work) ---- */
+
+/* A JSON text of 1..max bytes without NUL bytes, or NULL. Borrowed. */
+static const char *v2_text(json_t *in, const char *key, size_t max, size_t *len)
+{
+    json_t *v = in ? json_object_get(in, key) : NULL;
+    if (!json_is_string(v)) return NULL;
+    size_t n = json_string_length(v);
+    const char *s = json_string_value(v);
+    if (n == 0 || n > max || strlen(s) != n) return NULL;
+    if (len) *len = n;
+    return s;
+}
+
+/* Whether the active rules accept a freeze without v2's parameters (sampling.draw_v1_allowed,
+ * default false). Returns 1 or 0, or -1 with *e set (rule not loaded). */
+static int v1_allowed(spot_ctx *c, spot_err *e)
+{
+    json_t *v = NULL;
+    char *err = NULL;
+    if (lh_rule_value(c->w->lua, "sampling", "draw_v1_allowed", &v, NULL, &err) != 0) return spot_fail_rule(e, err);
+    int allowed = json_is_true(v);
+    json_decref(v);
+    return allowed;
+}
+
+/* The freeze's draw parameters from in {"witness","beacon_source"}: both present -> v2, *wc_hex gets
+ * SHA-256(witness) in hex and *source the beacon source (borrowed from in); both absent -> v1 if the
+ * rules allow it (*source NULL, *wc_hex empty). Returns 0, or -1 with *e (422, nothing changed). */
+static int freeze_v2_params(spot_ctx *c, json_t *in, char wc_hex[65], const char **source, spot_err *e)
+{
+    json_t *jw = in ? json_object_get(in, "witness") : NULL, *js = in ? json_object_get(in, "beacon_source") : NULL;
+    size_t wlen = 0;
+    const char *w = v2_text(in, "witness", WITNESS_MAX, &wlen), *src = v2_text(in, "beacon_source", WITNESS_MAX, NULL);
+    wc_hex[0] = 0;
+    *source = NULL;
+    if (!jw && !js) {
+        int ok = v1_allowed(c, e);
+        if (ok < 0) return -1;
+        if (!ok)
+            return spot_fail(e, SPOT_E_INVALID, "v2_required",
+                             "现行规则要求使用抽取算法 v2：冻结时须由监督人输入见证文字（witness，仅保存其哈希承诺值），"
+                             "并指定将来公开的随机数来源（beacon_source，如“福彩3D 2026058期开奖号码”）");
+        return 0;
+    }
+    if (!w) return spot_fail(e, SPOT_E_INVALID, "witness_required", "监督人见证文字（witness）须为非空文本（最多 %d 字节）", WITNESS_MAX);
+    if (!src)
+        return spot_fail(e, SPOT_E_INVALID, "beacon_source_required",
+                         "须指定将来公开的随机数来源（beacon_source，如“福彩3D 2026058期开奖号码”，最多 %d 字节）", WITNESS_MAX);
+    unsigned char wc[DRAW_HASH_LEN];
+    draw_witness_commitment(w, wlen, wc);
+    hex_encode(wc_hex, wc, DRAW_HASH_LEN);
+    *source = src;
+    return 0;
+}
+
+/* The draw's v2 check for task t: witness (wlen bytes) must hash to the task's witness_commitment
+ * and beacon be a non-empty text. Returns 0, or -1 with *e (422, nothing changed). */
+static int draw_v2_check(json_t *t, const char *witness, size_t wlen, const char *beacon, spot_err *e)
+{
+    unsigned char wc[DRAW_HASH_LEN];
+    char hex[65];
+    draw_witness_commitment(witness, wlen, wc);
+    hex_encode(hex, wc, DRAW_HASH_LEN);
+    const char *want = json_string_value(json_object_get(t, "witness_commitment"));
+    if (!want || strcmp(hex, want) != 0)
+        return spot_fail(e, SPOT_E_INVALID, "witness_mismatch",
+                         "监督人见证文字与冻结时公布的承诺值不符，未抽取；请由监督人输入冻结时的原文");
+    if (!beacon)
+        return spot_fail(e, SPOT_E_INVALID, "beacon_required",
+                         "须输入冻结时指定的公开随机数（beacon）的开奖值（最多 %d 字节）", WITNESS_MAX);
+    return 0;
+}
+
+/* ---- end of draw algorithm v2 parameters ---- */
+
 int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
 {
     json_t *t = task_or_404(c, id, e);
     if (!t) return -1;
     if (in && !json_is_object(in)) { json_decref(t); return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体须为 JSON 对象"); }
-    static const char *const freeze_fields[] = {"reason", NULL};
+    static const char *const freeze_fields[] = {"reason", "witness", "beacon_source", NULL};
     if (in && spot_check_fields(in, freeze_fields, e) != 0) { json_decref(t); return -1; }
     json_t *jreason = in ? json_object_get(in, "reason") : NULL;
     if (jreason && (!json_is_string(jreason) || json_string_length(jreason) > WITNESS_MAX)) {
@@ -800,6 +881,11 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
         return spot_fail(e, SPOT_E_INPUT, "reason_required", "重新冻结须说明理由（reason），每次冻结的承诺值及理由都将公开");
     }
     const char *freeze_reason = !strcmp(st, "frozen") ? json_string_value(jreason) : NULL;
+    /* Draw algorithm v2 (issue 16): the witness commitment and beacon source, or v1 if the rules allow. */
+    char wc_hex[65];
+    const char *beacon_source = NULL;
+    if (freeze_v2_params(c, in, wc_hex, &beacon_source, e) != 0) { json_decref(t); return -1; }
+    const char *algorithm = beacon_source ? DRAW_ALGORITHM_V2 : DRAW_ALGORITHM;
     double t0 = now_s();
     char *err = NULL;
     int out_rc = 0;
@@ -1031,12 +1117,18 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
                           "excluded", (json_int_t)nex, "units_checked", (json_int_t)scanned,
                           "attempt", (json_int_t)fattempt, "reason", freeze_reason);
     json_object_set(d, "rule_shas", shas);
+    json_object_set_new(d, "algorithm", json_string(algorithm));
+    if (beacon_source)
+        json_object_update_missing_new(d, json_pack("{ss ss}", "witness_commitment", wc_hex, "beacon_source", beacon_source));
     ok = ok && db_run(c->db, &err, "INSERT INTO task_freezes(task_id, attempt, commitment, secret, candidates_hash, reason, "
-                                   "actor, at) VALUES (?,?,?,?,?,?,?,?)", "iissssss", id, fattempt, com_hex, secret_hex,
-                      hc_hex, freeze_reason, ctx_actor(c), at) == 1 &&
+                                   "actor, at, witness_commitment, beacon_source) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                      "iissssssss", id, fattempt, com_hex, secret_hex, hc_hex, freeze_reason, ctx_actor(c), at,
+                      beacon_source ? wc_hex : NULL, beacon_source) == 1 &&
          db_run(c->db, &err, "UPDATE tasks SET status = 'frozen', candidates_hash = ?, secret = ?, commitment = ?, "
-                             "rule_shas = ?, excluded_count = ?, frozen_at = ?, freezes = ?, updated_at = ? WHERE id = ?",
-                "sssjisisi", hc_hex, secret_hex, com_hex, shas, (long long)nex, at, fattempt, at, id) == 1 &&
+                             "rule_shas = ?, excluded_count = ?, frozen_at = ?, freezes = ?, updated_at = ?, "
+                             "draw_algorithm = ?, witness_commitment = ?, beacon_source = ? WHERE id = ?",
+                "sssjisissssi", hc_hex, secret_hex, com_hex, shas, (long long)nex, at, fattempt, at, algorithm,
+                beacon_source ? wc_hex : NULL, beacon_source, id) == 1 &&
          audit_log(c->db, ctx_actor(c), "task.freeze", obj, d, &err) == 0 && db_commit(c->db, &err) == 0;
     sodium_memzero(secret_hex, sizeof secret_hex);
     json_decref(d);
@@ -1063,6 +1155,10 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
         "commitment", com_hex, "rule_shas", json_pack("{ss ss}", "eligibility", esha, "sampling", ssha),
         "units_checked", (json_int_t)scanned, "excluded_page_size", (json_int_t)EXCLUDED_PAGE,
         "freeze_attempt", (json_int_t)fattempt));
+    json_object_set_new(*out, "algorithm", json_string(algorithm));
+    if (beacon_source)
+        json_object_update_missing_new(*out, json_pack("{ss ss}", "witness_commitment", wc_hex, "beacon_source",
+                                                       beacon_source));
     ex_named = NULL;
 done:
     for (int s = 0; s < MAX_STRATA; s++) {
@@ -1142,7 +1238,7 @@ int tasks_draw(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
 {
     json_t *t = task_or_404(c, id, e);
     if (!t) return -1;
-    static const char *const fields[] = {"witness", "reason", NULL};
+    static const char *const fields[] = {"witness", "reason", "beacon", NULL};
     if (in && !json_is_object(in)) { json_decref(t); return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体须为 JSON 对象"); }
     if (in && spot_check_fields(in, fields, e) != 0) { json_decref(t); return -1; }
     json_t *jw = in ? json_object_get(in, "witness") : NULL, *jr = in ? json_object_get(in, "reason") : NULL;
@@ -1164,6 +1260,16 @@ int tasks_draw(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
     }
     const char *witness = jw ? json_string_value(jw) : "";
     size_t wlen = jw ? json_string_length(jw) : 0;
+    /* Draw algorithm v2 (issue 16): the revealed witness must match its commitment; the beacon counts. */
+    const char *alg = json_string_value(json_object_get(t, "draw_algorithm"));
+    int v2 = alg && !strcmp(alg, DRAW_ALGORITHM_V2);
+    size_t blen = 0;
+    const char *beacon = v2_text(in, "beacon", WITNESS_MAX, &blen);
+    if (!v2 && in && json_object_get(in, "beacon")) {
+        json_decref(t);
+        return spot_fail(e, SPOT_E_INVALID, "v1_task", "本任务冻结时未指定公开随机数来源（抽取算法 v1），不能输入 beacon");
+    }
+    if (v2 && draw_v2_check(t, witness, wlen, beacon, e) != 0) { json_decref(t); return -1; }
     long long attempt = json_integer_value(json_object_get(t, "attempts")) + 1;
     unsigned char secret[32], seed[DRAW_HASH_LEN], hc[DRAW_HASH_LEN], next[32], ncom[DRAW_HASH_LEN];
     const char *sh = json_string_value(json_object_get(t, "secret"));
@@ -1172,7 +1278,8 @@ int tasks_draw(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
         json_decref(t);
         return spot_fail_db(e, "tasks", strdup("task secret or candidates hash missing"));
     }
-    draw_seed(secret, witness, wlen, seed);
+    if (v2) draw_seed_v2(secret, witness, wlen, beacon, blen, seed);
+    else draw_seed(secret, witness, wlen, seed);
     sodium_memzero(secret, sizeof secret);
     char *err = NULL;
     json_t *selection = select_all(c->db, id, seed, hc, &err);
@@ -1190,6 +1297,7 @@ int tasks_draw(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
                           json_string_value(json_object_get(t, "commitment")), "witness", witness, wlen, "seed", seed_hex,
                           "reason", jr, "next_commitment", ncom_hex);
     json_object_set(d, "selection", selection);
+    if (v2) json_object_set_new(d, "beacon", json_stringn(beacon, blen));
     int ok = db_begin(c->db, &err) == 0;
     long long cur = ok ? db_int(c->db, &err, -1, "SELECT attempts FROM tasks WHERE id = ? AND status IN ('frozen','drawn')",
                                 "i", id) : -1;
@@ -1201,9 +1309,9 @@ int tasks_draw(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
     }
     ok = ok &&
         db_run(c->db, &err, "INSERT INTO task_draws(task_id, attempt, secret, commitment, witness, seed, reason, "
-                            "selection, actor, at) VALUES (?,?,?,?,?,?,?,?,?,?)", "iisstssjss", id, attempt, sh,
-               json_string_value(json_object_get(t, "commitment")), witness, (int)wlen, seed_hex,
-               redraw ? json_string_value(jr) : NULL, selection, ctx_actor(c), at) >= 0 &&
+                            "selection, actor, at, beacon) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "iisstssjsss", id, attempt,
+               sh, json_string_value(json_object_get(t, "commitment")), witness, (int)wlen, seed_hex,
+               redraw ? json_string_value(jr) : NULL, selection, ctx_actor(c), at, v2 ? beacon : NULL) >= 0 &&
         db_run(c->db, &err, "UPDATE tasks SET status = 'drawn', attempts = ?, secret = ?, commitment = ?, drawn_at = ?, "
                             "updated_at = ? WHERE id = ?", "issssi", attempt, next_hex, ncom_hex, at, at, id) == 1 &&
         audit_log(c->db, ctx_actor(c), redraw ? "task.redraw" : "task.draw", obj, d, &err) == 0 &&
@@ -1214,6 +1322,8 @@ int tasks_draw(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
     if (!ok) { json_decref(selection); return spot_fail_db(e, "tasks", err); }
     *out = (json_pack("{so sI ss ss% ss}", "strata", selection, "attempt", (json_int_t)attempt,
                                         "seed", seed_hex, "witness", witness, wlen, "next_commitment", ncom_hex));
+    json_object_set_new(*out, "algorithm", json_string(v2 ? DRAW_ALGORITHM_V2 : DRAW_ALGORITHM));
+    if (v2) json_object_set_new(*out, "beacon", json_stringn(beacon, blen));
     return 0;
 }
 

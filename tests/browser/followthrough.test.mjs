@@ -76,8 +76,8 @@ test('drawn units show company names before and after the lock', async () => {
   }), 'task');
   S.task = task.id;
   S.item = item;
-  must(await planner('POST', `/api/tasks/${task.id}/freeze`), 'freeze');
-  must(await planner('POST', `/api/tasks/${task.id}/draw`, { witness: '监督人' }), 'draw');
+  must(await planner('POST', `/api/tasks/${task.id}/freeze`, { witness: '监督人', beacon_source: '福彩3D 2026058期开奖号码' }), 'freeze');
+  must(await planner('POST', `/api/tasks/${task.id}/draw`, { witness: '监督人', beacon: '3 7 1' }), 'draw');
 
   await login(page, base);
   await page.goto(`${base}/#/tasks/${task.id}`);

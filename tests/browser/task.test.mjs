@@ -35,11 +35,23 @@ test('create, freeze, draw with a witness, lock', async () => {
   taskId = page.url().match(/#\/tasks\/(\d+)$/)[1];
   await waitStatus(page, '冻结');
 
+  // draw algorithm v2 (SPEC §12): the witness commits to a text, the planner names a future beacon
+  await page.fill('#f-freeze-witness', '监督人 王某 浏览器测试');
+  await page.fill('#f-freeze-beacon_source', '福彩3D 2026058期开奖号码');
   await page.click('#task-freeze');
   await waitStatus(page, '抽取');
   assert.match(await page.textContent('main'), /候选名单（已冻结）/);
   assert.match(await page.textContent('main'), /承诺值/);
+  // SHA-256("监督人 王某 浏览器测试"), computed outside the product
+  assert.equal(await page.textContent('#freeze-witness-commitment'), '24210e1d0b94706089ae35c61a445e7146b347e0a9b3ef1241ade715aebd4df9');
   await shot(page, 'task-frozen');
+
+  // a witness text that does not match its commitment is refused, nothing drawn
+  await page.fill('#f-draw-witness', '监督人 王某 改过的文字');
+  await page.fill('#f-draw-beacon', '3 7 1');
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('.form-msg:has-text("承诺值不符")', { timeout: 10000 });
+  assert.match(await page.textContent('ol.steps li.current'), /抽取/);
 
   await page.fill('#f-draw-witness', '监督人 王某 浏览器测试');
   await page.click('form button[type=submit]');
@@ -60,6 +72,9 @@ test('the public announcement verifies in the browser', async () => {
   const status = await page.textContent('#verify-status');
   const errs = await page.$eval('#verify-detail', (e) => e.textContent).catch(() => '');
   assert.match(status, /^已验证/, errs);
+  assert.equal(await page.textContent('#ann-beacon-source'), '福彩3D 2026058期开奖号码');
+  assert.equal(await page.textContent('#ann-beacon'), '3 7 1');
+  assert.equal(await page.textContent('#ann-witness-commitment'), '24210e1d0b94706089ae35c61a445e7146b347e0a9b3ef1241ade715aebd4df9');
   await shot(page, 'public-announcement', { full: false });
 });
 

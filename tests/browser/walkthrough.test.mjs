@@ -122,10 +122,13 @@ test('a newcomer runs a task through to a published, verified result using only 
   await page.waitForSelector('#task-freeze', T);
   await snap(page, 'planner-task-created', { full: false });
 
+  await page.fill('#f-freeze-witness', '监督人 王某 现场见证');
+  await page.fill('#f-freeze-beacon_source', '福彩3D 2026058期开奖号码');
   await page.click('#task-freeze');
   await page.waitForSelector('#f-draw-witness', T);
   await snap(page, 'planner-frozen', { full: false });
   await page.fill('#f-draw-witness', '监督人 王某 现场见证');
+  await page.fill('#f-draw-beacon', '3 7 1');
   await page.click('form button[type=submit]');
   await page.waitForSelector('#task-lock', T);
   await snap(page, 'planner-drawn', { full: false });

@@ -159,7 +159,8 @@ try:
             "directed": False, "lead_unit": "高青县应急管理局", "start_date": "2026-03-02", "end_date": "2026-03-20"})
         t.check("a task is created over https", st == 201, (st, task))
         tid = task.get("id") if isinstance(task, dict) else None
-        for step, body in (("freeze", None), ("draw", {"witness": "监督人"}), ("lock", None),
+        for step, body in (("freeze", {"witness": "监督人", "beacon_source": "福彩3D 2026058期开奖号码"}),
+                           ("draw", {"witness": "监督人", "beacon": "3 7 1"}), ("lock", None),
                            ("teams", {"witness": "监督人"})):
             st, b = c.request("POST", f"/api/tasks/{tid}/{step}", body)
             t.check(f"task {step} over https", st in (200, 201), (st, b))

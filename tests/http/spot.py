@@ -209,6 +209,26 @@ def staff_clients(s, admin):
     return tuple(s.login(u, u + "-password") for u in ("planner1", "head1", "auditor1"))
 
 
+# Draw algorithm v2 (SPEC §12): the shipped rules require it (sampling.draw_v1_allowed = false), so a
+# freeze carries the witness's text (only its SHA-256 is kept) and a named future beacon, and the draw
+# reveals the same text and enters the beacon's value.
+V2_WITNESS = "监督人：见证测试"
+V2_FREEZE = {"witness": V2_WITNESS, "beacon_source": "福彩3D 2026058期开奖号码"}
+V2_DRAW = {"witness": V2_WITNESS, "beacon": "3 7 1"}
+
+
+def allow_draw_v1(admin):
+    """Activates a sampling rule version with draw_v1_allowed = true (a fixture for v1 draws)."""
+    st, rule = admin.get("/api/rules/sampling")
+    assert st == 200, (st, rule)
+    src = rule["source"].replace("M.draw_v1_allowed = false", "M.draw_v1_allowed = true")
+    assert src != rule["source"], "sampling.lua has no draw_v1_allowed = false"
+    st, body = admin.put("/api/rules/sampling", {"source": src, "comment": "fixture: draw algorithm v1 allowed"})
+    assert st in (200, 201), (st, body)
+    st, act = admin.post("/api/rules/sampling/activate", {"version": body["version"]})
+    assert st == 200, (st, act)
+
+
 def dispatched_task(planner, name, start, end, industry):
     """A task through freeze, draw, lock and team draw; returns (task, item, teams)."""
     st, items = planner.get("/api/items")
@@ -219,7 +239,7 @@ def dispatched_task(planner, name, start, end, industry):
         "start_date": start, "end_date": end})
     assert st == 201, (st, task)
     tid = task["id"]
-    for path, body in (("freeze", None), ("draw", {"witness": "监督人"}), ("lock", None),
+    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", None),
                        ("teams", {"witness": "监督人"})):
         st, b = planner.post(f"/api/tasks/{tid}/{path}", body)
         assert st in (200, 201), (path, st, b)

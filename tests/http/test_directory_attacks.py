@@ -12,7 +12,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data"))
-from spot import Server, Suite, is_error_body, dispatched_task  # noqa: E402
+from spot import Server, Suite, is_error_body, dispatched_task, V2_FREEZE  # noqa: E402
 import gen_fixtures as fx  # noqa: E402
 
 sys.stdout.reconfigure(encoding="utf-8", errors="backslashreplace")
@@ -61,7 +61,7 @@ with Server(demo=True) as s:
         "name": "候选名单锁定", "item_ids": [item["id"]], "mode": "targeted", "filters": {"industry": ["冶金"]},
         "directed": False, "lead_unit": "高青县应急管理局", "joint_units": ["高青县市场监督管理局"],
         "start_date": "2026-12-10", "end_date": "2026-12-20"})
-    st, body = plan.post(f"/api/tasks/{t2['id']}/freeze")
+    st, body = plan.post(f"/api/tasks/{t2['id']}/freeze", V2_FREEZE)
     cand = [u for blob, in s.sql("SELECT CAST(candidates AS TEXT) FROM task_strata WHERE task_id = ?", t2["id"])
             for u in blob.split("\n") if u]
     free_cands = [u for u in cand if not s.sql("SELECT 1 FROM task_units WHERE uscc = ?", u)]

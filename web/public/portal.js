@@ -190,7 +190,13 @@ async function announcement(id) {
     })),
     section('抽取参数', kv({
       算法: d.algorithm, 承诺值_commitment: h('code', { class: 'hash' }, d.commitment || ''), 秘密值_secret: h('code', { class: 'hash' }, d.secret || ''),
-      监督人见证_witness: d.witness === '' ? '（空）' : d.witness, 种子_seed: h('code', { class: 'hash' }, d.seed || ''),
+      监督人见证_witness: d.witness === '' ? '（空）' : d.witness,
+      ...(d.witness_commitment ? {
+        见证文字承诺值_witness_commitment: h('code', { class: 'hash', id: 'ann-witness-commitment' }, d.witness_commitment),
+        公开随机数来源_beacon_source: h('span', { id: 'ann-beacon-source' }, d.beacon_source || ''),
+        公开随机数_beacon: h('span', { id: 'ann-beacon' }, d.beacon ?? '（抽取后公布）'),
+      } : {}),
+      种子_seed: h('code', { class: 'hash' }, d.seed || ''),
       候选名单散列_H_c: h('code', { class: 'hash' }, d.candidates_hash || ''), 抽取次数: d.attempts,
       重抽理由: Array.isArray(d.redraws) && d.redraws.length ? d.redraws.map((r, i) => `第 ${i + 1} 次：${r.reason}`).join('；') : '无',
     })),

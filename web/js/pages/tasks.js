@@ -101,10 +101,20 @@ async function taskPage(ctx, id) {
   let redrawNode = null;
   // Step 2: freeze
   if (st === 'draft' && canEdit) {
+    // Draw algorithm v2 (SPEC §12): the witness commits to a text now (only its SHA-256 is kept) and
+    // the planner names a future public random value; both are revealed / entered at the draw.
+    const fw = h('input', { id: 'f-freeze-witness', name: 'witness', type: 'text', autocomplete: 'off', placeholder: '例如：监督人 张某 自拟的一句话' });
+    const fb = h('input', { id: 'f-freeze-beacon_source', name: 'beacon_source', type: 'text', placeholder: '例如：福彩3D 2026058期开奖号码' });
     parts.push(section('冻结候选名单',
       h('p', { class: 'notice' }, '按规则确定每个抽查层的候选单位和抽取数量，排除 4.3 所列情形和每年一次的限制；随后服务器生成秘密值并公布其承诺值 commitment = SHA-256(secret)，此后名单和秘密值都不能再改。'),
+      h('p', { class: 'notice' }, '抽取算法 v2：请在场监督人现在输入一段见证文字（系统只保存并公布它的哈希承诺值，抽取时监督人须输入同一原文），并指定一个冻结之后才公布的公开随机数（如彩票开奖号码）；抽取种子由秘密值、见证文字和该随机数共同决定，任何一方都无法单独操纵抽取结果。'),
+      h('div', { class: 'fields' },
+        h('div', { class: 'field wide' }, h('label', { for: 'f-freeze-witness' }, '监督人见证文字（抽取时须输入同一原文）'), fw),
+        h('div', { class: 'field wide' }, h('label', { for: 'f-freeze-beacon_source' }, '公开随机数来源（将来公布的开奖号码及期号、日期）'), fb)),
       actionButton('冻结名单', async () => {
-        const r = await api('POST', `/api/tasks/${encodeURIComponent(id)}/freeze`, {});
+        const body = {};
+        if (fw.value || fb.value) Object.assign(body, { witness: fw.value, beacon_source: fb.value });
+        const r = await api('POST', `/api/tasks/${encodeURIComponent(id)}/freeze`, body);
         mount(out, freezeView(r));
         refresh();
         return '已冻结';
@@ -115,11 +125,15 @@ async function taskPage(ctx, id) {
   // Step 3: draw
   if ((st === 'frozen' || st === 'drawn') && canEdit) {
     const redraw = st === 'drawn';
+    const v2 = t.draw_algorithm === 'spotcheck-draw-v2';
     const f = form([
-      { name: 'witness', label: '监督人见证文字（由在场监督人现场输入，如姓名和时间）', wide: true, placeholder: '例如：监督人 张某 2025-03-01 09:30' },
+      v2 ? { name: 'witness', label: '监督人见证文字（冻结时输入的原文，须与公布的承诺值相符）', wide: true, required: true }
+        : { name: 'witness', label: '监督人见证文字（由在场监督人现场输入，如姓名和时间）', wide: true, placeholder: '例如：监督人 张某 2025-03-01 09:30' },
+      ...(v2 ? [{ name: 'beacon', label: `公开随机数的开奖值（来源：${t.beacon_source || ''}）`, wide: true, required: true, placeholder: '按公布的原样输入，例如：3 7 1' }] : []),
       ...(redraw ? [{ name: 'reason', label: '重新抽取的理由（必填，将在公告中公开）', required: true, wide: true }] : []),
     ], async (v) => {
       const body = { witness: v.witness };
+      if (v2) body.beacon = v.beacon;
       if (redraw) body.reason = v.reason;
       const r = await api('POST', `/api/tasks/${encodeURIComponent(id)}/draw`, body);
       mount(out, section('抽取结果', selectionView(r.strata || r.selection || [])));
@@ -145,6 +159,7 @@ async function taskPage(ctx, id) {
       parts.push(details(`抽取记录（共 ${draws.length} 次）`, table([
         { key: 'attempt', label: '次序' },
         { key: 'witness', label: '监督人见证' },
+        { key: 'beacon', label: '公开随机数', render: (d) => d.beacon || '' },
         { key: 'reason', label: '重抽理由', render: (d) => d.reason || '' },
         { key: 'seed', label: '种子', render: (d) => h('code', { title: d.seed }, (d.seed || '').slice(0, 16)) },
         { key: 'actor', label: '操作人' },
@@ -178,7 +193,8 @@ function freezeView(r, id) {
   const excluded = r.excluded || [];
   const box = h('div', null,
     section('候选名单（已冻结）',
-      kv({ 候选名单散列_H_c: h('code', { class: 'hash' }, r.candidates_hash || ''), 承诺值_commitment: h('code', { class: 'hash' }, r.commitment || '') }),
+      kv({ 候选名单散列_H_c: h('code', { class: 'hash' }, r.candidates_hash || ''), 承诺值_commitment: h('code', { class: 'hash' }, r.commitment || ''),
+        ...(r.witness_commitment ? { 见证文字承诺值: h('code', { class: 'hash', id: 'freeze-witness-commitment' }, r.witness_commitment), 公开随机数来源: r.beacon_source || '' } : {}) }),
       table([
         { key: 'name', label: '抽查层', render: (s) => `${s.label || ''} ${s.name}` },
         { key: 'size', label: '候选数' },
