@@ -1,11 +1,12 @@
-// A full task through the pages: create → freeze → draw (witness) → lock → public announcement
+// A full task through the pages: create → freeze (witness commitment, beacon source) → draw (witness
+// refused when it does not match, then the right one with the beacon, draw algorithm v2) → lock → public announcement
 // verified in the browser ("已验证") → inspector teams → announcement with teams still verifies →
 // result entry per checkpoint, sign-off, review, publication → public results.
 // Needs: /api/tasks (+freeze/draw/lock), /api/public/tasks/{id}, /api/tasks/{id}/teams, and for
 // the last test /api/tasks/{id}/results, /api/results/{id}/sign|review|publish, /api/public/results.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot } from './harness.mjs';
+import { start, stop, login, shot, allow } from './harness.mjs';
 
 let env;
 let taskId;
@@ -47,6 +48,7 @@ test('create, freeze, draw with a witness, lock', async () => {
   await shot(page, 'task-frozen');
 
   // a witness text that does not match its commitment is refused, nothing drawn
+  allow(env, 'POST', /^\/api\/tasks\/\d+\/draw$/, 422, { times: 1 });
   await page.fill('#f-draw-witness', '监督人 王某 改过的文字');
   await page.fill('#f-draw-beacon', '3 7 1');
   await page.click('form button[type=submit]');

@@ -166,8 +166,9 @@ try:
             t.check(f"task {step} over https", st in (200, 201), (st, b))
         url = f"https://127.0.0.1:{https_port}/api/public/tasks/{tid}"
         p = run([BIN, "verify", "--cacert", crt, url])
-        t.check("spotcheck verify --cacert CA https://… through nginx: verified, exit 0",
-                p.returncode == 0 and p.stdout.rstrip().endswith("verified") and "ok   selection" in p.stdout,
+        t.check("spotcheck verify --cacert CA https://… through nginx: a draw v2 announcement verified, exit 0",
+                p.returncode == 0 and p.stdout.rstrip().endswith("verified") and "ok   selection" in p.stdout and
+                "ok   witness_commitment" in p.stdout and "ok   beacon_source" in p.stdout,
                 (p.returncode, p.stdout[-800:], p.stderr))
         p = run([BIN, "verify", url])
         t.check("without --cacert the self-signed certificate is refused (exit 1, names the certificate)",
