@@ -1,6 +1,8 @@
 // app.js: the staff single-page app: session, navigation by role, hash routing to one module per page.
 import { api, setCsrf, h, mount, msg, errorText, parseHash } from './ui.js';
 import { ROLES, loadMeta } from './labels.js';
+import { setDraftUser } from './drafts.js';
+import { flush, queued } from './outbox.js';
 
 // Each route: hash path -> module (lazy), menu group, roles allowed (undefined = every staff role).
 const ROUTES = [
@@ -52,12 +54,22 @@ function renderNav(current) {
   mount(nav, items);
 }
 
+// The connection and the records waiting in this browser, in words (beside the user's name).
+function netStatus() {
+  const n = state.me ? queued().length : 0;
+  const off = navigator.onLine === false;
+  if (!off && !n) return null;
+  return h('span', { class: `net-status${off ? ' offline' : ''}`, id: 'net-status', role: 'status' },
+    off ? '离线' : '', off && n ? '，' : '', n ? `${n} 条记录待发送` : '');
+}
+
 function renderUser() {
+  setDraftUser(state.me ? state.me.username : null);
   if (!state.me) {
     mount(userBox);
     return;
   }
-  mount(userBox,
+  mount(userBox, netStatus(),
     h('span', { class: 'name' }, `${state.me.username}（${ROLES[state.me.role] || state.me.role}）`),
     h('a', { href: '#/password', id: 'change-password' }, '修改密码'),
     h('button', { type: 'button', id: 'logout', onclick: logout }, '退出'));
@@ -71,8 +83,20 @@ async function logout() {
   }
   state.me = null;
   setCsrf(null);
+  // the offline copies of this user's data leave with the user (drafts and queued records stay:
+  // they are the user's unsaved work, shown again at the next login)
+  if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage('clear-data');
   location.hash = '#/login';
   route();
+}
+
+// Sends the records queued offline; when something was sent or found in conflict, the page is
+// drawn again (the record page shows the outcome).
+async function sendQueued() {
+  if (!state.me) return;
+  const r = await flush().catch(() => null);
+  renderUser();
+  if (r && (r.sent || r.conflicts || r.failed) && /^#\/results\//.test(location.hash)) route();
 }
 
 async function loadMe() {
@@ -99,6 +123,7 @@ export async function onLogin(reply) {
   const target = state.me.must_change_password ? `#/password${next ? `?next=${encodeURIComponent(next)}` : ''}` : `#/${next || 'dashboard'}`;
   if (location.hash === target) route();
   else location.hash = target;
+  setTimeout(sendQueued, 300);
 }
 
 // A hash route to return to after login: an in-app path (never the login page itself), or null.
@@ -197,6 +222,10 @@ document.getElementById('nav-toggle').addEventListener('click', (ev) => {
   ev.currentTarget.setAttribute('aria-expanded', String(open));
 });
 window.addEventListener('hashchange', route);
+window.addEventListener('online', sendQueued);
+window.addEventListener('offline', renderUser);
+window.addEventListener('spot:outbox', renderUser);
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => { /* no offline copy */ });
 
 (async () => {
   try {
@@ -208,4 +237,5 @@ window.addEventListener('hashchange', route);
   }
   if (!location.hash || location.hash === '#' || location.hash === '#/') location.replace(state.me ? '#/dashboard' : '#/login');
   route();
+  if (state.me) sendQueued();
 })();

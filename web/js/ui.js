@@ -1,5 +1,6 @@
 // ui.js: small DOM and API helpers shared by every page (staff app and public portal).
 // No inline handlers anywhere (CSP script-src 'self'): events are attached with addEventListener.
+import { loadDraft, saveDraft, clearDraft, controlValues, restoreControls } from './drafts.js';
 
 // ---- API ----
 
@@ -185,6 +186,10 @@ export function reasonAction(label, fieldLabel, fn, attrs = {}) {
 // Returns {el, values(), setValues(obj), showError(err), clearErrors(), fieldEl(name)}.
 // onSubmit(values) may throw an ApiError; its message is shown next to the field it names (or
 // at the form), and every input is kept.
+// opts.draft: a key naming the form (e.g. 'task-new'): what is typed is kept in this browser as
+// it is typed (drafts.js), put back when the same user opens the form again (after a lost session
+// too) with a notice and a button to drop it, and removed when onSubmit succeeds. A caller that
+// fills the form itself (setValues) after a draft was restored should leave the draft alone.
 export function form(fields, onSubmit, opts = {}) {
   const inputs = {};
   const errs = {};
@@ -252,6 +257,19 @@ export function form(fields, onSubmit, opts = {}) {
     }
     mount(formMsg, msg('error', text));
   }
+  let draftBox = null;
+  if (opts.draft) {
+    draftBox = h('div', { class: 'draft-note' });
+    el.insertBefore(draftBox, el.firstChild);
+    const d = loadDraft(opts.draft);
+    if (d && restoreControls(inputs, d) > 0) {
+      mount(draftBox, msg('info', `已恢复未保存的草稿（${fmtTime(d._saved)}）。`),
+        h('button', { type: 'button', class: 'draft-drop', onclick: () => { clearDraft(opts.draft); el.reset(); for (const f of fields) if (f.value !== undefined) setInput(f, inputs[f.name], f.value); mount(draftBox); } }, '放弃草稿'));
+    }
+    const keep = () => saveDraft(opts.draft, controlValues(inputs));
+    el.addEventListener('input', keep);
+    el.addEventListener('change', keep);
+  }
   el.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearErrors();
@@ -266,6 +284,7 @@ export function form(fields, onSubmit, opts = {}) {
     submit.disabled = true;
     try {
       const r = await onSubmit(values());
+      if (opts.draft) { clearDraft(opts.draft); mount(draftBox); }
       if (typeof r === 'string') mount(formMsg, msg('ok', r));
       else if (r instanceof Node) mount(formMsg, r);
     } catch (e) {

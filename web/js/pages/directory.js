@@ -161,7 +161,7 @@ async function editPage(ctx, kind, id) {
     const created = await api('POST', `/api/${kind.api}`, v);
     setTimeout(() => { location.hash = `#/${kind.path}/${created.id}`; }, 700);
     return `已新增${kind.noun}`;
-  }, { idPrefix: kind.path, submitLabel: id ? '保存修改' : '新增' });
+  }, { idPrefix: kind.path, submitLabel: id ? '保存修改' : '新增', draft: canEdit ? `${kind.path}-${id || 'new'}` : null });
   if (!canEdit) for (const i of Object.values(f.inputs)) i.disabled = true;
   return h('div', null,
     h('h1', null, id ? `${kind.noun}：${row.name || row[kind.key] || id}` : `新增${kind.noun}`),

@@ -24,7 +24,7 @@ export async function render(ctx) {
     const r = await api('POST', '/api/items', v);
     setTimeout(() => { location.hash = `#/items/${r.id}`; }, 600);
     return '已新增抽查事项';
-  }, { idPrefix: 'newitem', submitLabel: '新增事项' });
+  }, { idPrefix: 'newitem', submitLabel: '新增事项', draft: 'item-new' });
   return h('div', null,
     h('h1', null, '抽查事项清单'),
     h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '/api/items?format=xlsx', download: '', id: 'items-export-xlsx' }, '导出 Excel')),

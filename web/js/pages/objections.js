@@ -33,7 +33,7 @@ export async function render(ctx) {
     }
     setTimeout(() => ctx.rerender(), 800);
     return '已登记';
-  }, { idPrefix: 'obj', submitLabel: '登记异议' });
+  }, { idPrefix: 'obj', submitLabel: '登记异议', draft: 'objection-new' });
   const isHead = ctx.me.role === 'head';
   const mayFeedback = ['admin', 'planner', 'head'].includes(ctx.me.role);
   return h('div', null,
@@ -104,7 +104,7 @@ async function objectionPage(ctx, id) {
         }
         setTimeout(() => ctx.rerender(), 1000);
         return v.decision === 'upheld' ? '已决定：异议成立，已生成待负责人批准的更正申请' : '已决定：异议不成立';
-      }, { idPrefix: 'objdec', submitLabel: '提交复核决定' });
+      }, { idPrefix: 'objdec', submitLabel: '提交复核决定', draft: `objection-decide-${id}` });
       decide.el.id = 'objection-decide';
       parts.push(section('复核决定（9.2，收到后 20 个工作日内）', decide.el));
     }

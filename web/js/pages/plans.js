@@ -63,7 +63,7 @@ export async function render(ctx) {
     const p = await api('POST', '/api/plans', toBody(v));
     setTimeout(() => { location.hash = `#/plans/${p.id}`; }, 600);
     return '已新建计划';
-  }, { idPrefix: 'newplan', submitLabel: '新建计划' });
+  }, { idPrefix: 'newplan', submitLabel: '新建计划', draft: canEdit ? 'plan-new' : null });
   return h('div', null,
     h('h1', null, '年度计划'),
     section(null, table([
@@ -89,7 +89,7 @@ async function planPage(ctx, id) {
     await api('PUT', `/api/plans/${encodeURIComponent(id)}`, body);
     setTimeout(() => ctx.rerender(), 900);
     return '已保存';
-  }, { idPrefix: 'plan', submitLabel: published ? '保存调整' : '保存' });
+  }, { idPrefix: 'plan', submitLabel: published ? '保存调整' : '保存', draft: canEdit ? `plan-${id}` : null });
   return h('div', null,
     h('h1', null, `${p.year ?? ''} 年度计划：${p.name ?? ''}`),
     h('p', null, h('a', { href: '#/plans' }, '← 返回计划列表')),

@@ -3,6 +3,8 @@
 // corrections of published results (head approval); follow-up of problems; attachments.
 import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, reasonAction, fmtTime, loading, pager } from '../ui.js';
 import { RESULT_CATEGORIES, RESULT_STATUS, TASK_STATUS, label } from '../labels.js';
+import { loadDraft, saveDraft, clearDraft, controlValues, restoreControls } from '../drafts.js';
+import { entryFor, queueRecord, signQueued, discardQueued, overrideConflict, retryQueued, flush } from '../outbox.js';
 
 const FOLLOWUP_KIND = { rectification: '责令改正', pending_case: '待后续处理', referral: '移送公安机关' };
 const FOLLOWUP_STATE = { ordered: '已责令改正', rectified: '已整改', open: '待处理', in_progress: '处理中', found: '待移送', referred: '已移送', closed: '已办结' };
@@ -65,9 +67,11 @@ async function unitPage(ctx, taskId, uscc) {
   const task = await api('GET', `/api/tasks/${encodeURIComponent(taskId)}`);
   let result = null;
   let unit = null;
+  let baseVersion = 0;   // the version of the unit's result this page started from (0: none yet)
   try {
     const reply = await api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results`);
     result = listOf(reply, 'results').find((r) => r.uscc === uscc) || null;
+    baseVersion = (result && result.version) || 0;
     unit = ((reply && reply.units) || []).find((u) => u.uscc === uscc) || null;
     if (result && result.id) result = await api('GET', `/api/results/${result.id}`).catch(() => result);
   } catch (e) {
@@ -112,6 +116,27 @@ async function unitPage(ctx, taskId, uscc) {
   }
   const summary = h('textarea', { id: 'result-summary', rows: 3, disabled: !editable, placeholder: '例如：发现消防通道堵塞，已责令当场改正' });
   summary.value = (result && (result.summary || result.note)) || '';
+  // What is typed is kept in this browser (a lost session or connection loses nothing); a record
+  // queued offline comes before a draft, a draft before the server's record.
+  const controls = { category: overall, summary };
+  for (const { c, cat, note } of rows) { controls[`cat-${c.id}`] = cat; controls[`note-${c.id}`] = note; }
+  const draftKey = `result:${taskId}:${uscc}`;
+  const pending = onTeam ? entryFor(taskId, uscc) : null;
+  let restored = null;
+  if (editable && pending) {
+    restoreControls(controls, bodyControls(pending.body));
+  } else if (editable) {
+    const d = loadDraft(draftKey);
+    if (d && restoreControls(controls, d) > 0) {
+      overallTouched = overallTouched || !!d.category;
+      restored = h('div', { class: 'draft-note', id: 'result-draft-note' }, msg('info', `已恢复未保存的检查记录草稿（${fmtTime(d._saved)}），请核对后提交。`),
+        h('button', { type: 'button', id: 'result-draft-drop', onclick: () => { clearDraft(draftKey); ctx.rerender(); } }, '放弃草稿'));
+    }
+  }
+  if (editable) {
+    const keep = () => saveDraft(draftKey, controlValues(controls));
+    for (const el of Object.values(controls)) { el.addEventListener('input', keep); el.addEventListener('change', keep); }
+  }
   const saveMsg = h('div', { class: 'form-msg', id: 'result-save-msg' });
   const save = h('button', { type: 'button', class: status ? null : 'primary', id: 'result-save', disabled: !editable }, !status ? '提交检查记录' : (result.signatures || []).length ? '保存修改（已有签名将被清除，需重新签名）' : '保存修改');
   save.addEventListener('click', async () => {
@@ -130,16 +155,29 @@ async function unitPage(ctx, taskId, uscc) {
       return;
     }
     save.disabled = true;
+    const body = {
+      uscc, category: overall.value, summary: summary.value,
+      records: rows.map(({ c, cat, note }) => ({ item_id: c.item_id, checkpoint_id: c.id, category: cat.value, finding: note.value })),
+    };
+    const keepOffline = () => {
+      queueRecord(taskId, uscc, body, pending ? pending.base_version : baseVersion, (unit && unit.name) || '');
+      clearDraft(draftKey);
+      mount(saveMsg, msg('ok', '当前没有网络：记录已保存在本机，联网后自动提交。可在上方“离线记录”处签名。'));
+      setTimeout(() => { ctx.rerender(); window.scrollTo(0, 0); }, 600);
+    };
     try {
-      const body = {
-        uscc, category: overall.value, summary: summary.value,
-        records: rows.map(({ c, cat, note }) => ({ item_id: c.item_id, checkpoint_id: c.id, category: cat.value, finding: note.value })),
-      };
+      if (navigator.onLine === false) {
+        keepOffline();
+        return;
+      }
       await api('POST', `/api/tasks/${encodeURIComponent(taskId)}/results`, body);
+      clearDraft(draftKey);
+      if (pending) discardQueued(taskId, uscc);
       mount(saveMsg, msg('ok', '已保存。请在页面上方“状态”处点击“本人签名确认”，并通知检查组其他成员登录签名。'));
       setTimeout(() => { ctx.rerender(); window.scrollTo(0, 0); }, 900);
     } catch (e) {
-      mount(saveMsg, msg('error', errorText(e)));
+      if (e && e.status === 0) keepOffline();
+      else mount(saveMsg, msg('error', errorText(e)));
     } finally {
       save.disabled = false;
     }
@@ -213,6 +251,7 @@ async function unitPage(ctx, taskId, uscc) {
     h('h1', null, `检查记录：${(unit && unit.name) || (result && result.name) || uscc}`),
     h('p', { class: 'notice' }, `统一社会信用代码 ${uscc}`),
     h('p', null, h('a', { href: `#/results/${taskId}` }, `← 返回 ${task.name}`)),
+    pending ? queuedSection(ctx, taskId, uscc, pending) : null,
     section('下一步', h('p', { id: 'result-next' }, next), flow),
     result ? section('状态', kvShown({
       状态: status === 'draft' && allSigned ? '已全部签名，待审核' : status === 'draft' && result.review && result.review.approve === false ? '已退回，待修改' : label(RESULT_STATUS, status), 检查组: team.map(who).join('、'), 签名: (result.signatures || []).map((s) => `${who(s.cert_no || s.username || s)}${s.at ? `（${fmtTime(s.at)}）` : ''}`).join('、') || '尚无',
@@ -227,10 +266,37 @@ async function unitPage(ctx, taskId, uscc) {
       : msg('warn', '任务的抽查事项没有检查要点'),
     h('div', { class: 'field' }, h('label', { for: 'result-category' }, '本单位检查结果类别（8.4）'), overall),
     h('div', { class: 'field' }, h('label', { for: 'result-summary' }, '检查结论'), summary),
-    editable ? save : null, saveMsg),
+    restored, editable ? save : null, saveMsg),
     followup ? followupsSection(ctx, result, followup, mayFollowUp) : null,
     attach,
     correction ? details('更正已公示的结果（9.1，须负责人批准）', correction.el) : null);
+}
+
+// A record body (as sent to the server) as the page's controls' values.
+function bodyControls(body) {
+  const out = { category: body.category || '', summary: body.summary || '' };
+  for (const r of body.records || []) { out[`cat-${r.checkpoint_id}`] = r.category || ''; out[`note-${r.checkpoint_id}`] = r.finding || ''; }
+  return out;
+}
+
+// The record of this unit waiting in this browser (entered offline): its state in words, the
+// inspector's signature, and — when the server's record changed meanwhile — the choice between
+// sending it over the server's version and dropping it.
+function queuedSection(ctx, taskId, uscc, q) {
+  const again = () => setTimeout(() => ctx.rerender(), 300);
+  let state;
+  if (q.conflict) state = `未提交：离线期间服务器上的检查记录已被修改（${q.conflict.status ? label(RESULT_STATUS, q.conflict.status) : '已删除'}），为避免覆盖他人的修改，本机记录没有发送。请核对后选择。`;
+  else if (q.error) state = `未提交：服务器拒绝了这条记录：${q.error}`;
+  else state = navigator.onLine === false ? '当前没有网络：记录保存在本机，联网后自动提交。' : '记录保存在本机，正在等待提交。';
+  return h('section', { class: 'card queued', id: 'result-queued' },
+    h('h2', null, '离线记录（待发送）'),
+    h('p', { id: 'result-queued-state' }, state),
+    h('p', null, `保存于 ${fmtTime(q.queued_at)}；`, q.sign ? `本人已签名确认（${fmtTime(q.signed_at)}），联网后随记录一并提交。` : '尚未签名。'),
+    h('div', { class: 'toolbar' },
+      !q.sign && !q.conflict ? h('button', { type: 'button', class: 'primary', id: 'result-queued-sign', onclick: () => { signQueued(taskId, uscc); again(); } }, '本人签名确认') : null,
+      q.conflict ? h('button', { type: 'button', id: 'result-queued-override', onclick: async () => { overrideConflict(taskId, uscc); await flush().catch(() => null); again(); } }, '以本机记录覆盖服务器上的记录') : null,
+      q.error ? h('button', { type: 'button', id: 'result-queued-retry', onclick: async () => { retryQueued(taskId, uscc); await flush().catch(() => null); again(); } }, '重新提交') : null,
+      q.conflict || q.error ? h('button', { type: 'button', id: 'result-queued-drop', onclick: () => { discardQueued(taskId, uscc); again(); } }, '放弃本机记录') : null));
 }
 
 // kv() without the empty entries.

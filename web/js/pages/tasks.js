@@ -68,7 +68,7 @@ async function createPage(ctx) {
     const t = await api('POST', '/api/tasks', body);
     setTimeout(() => { location.hash = `#/tasks/${t.id}`; }, 500);
     return `已创建任务 ${t.id}`;
-  }, { idPrefix: 'task', submitLabel: '创建任务' });
+  }, { idPrefix: 'task', submitLabel: '创建任务', draft: 'task-new' });
   f.inputs.item_ids.multiple = true;
   f.inputs.item_ids.size = Math.min(6, Math.max(2, items.length));
   return h('div', null, h('h1', null, '新建抽查任务'), h('p', null, h('a', { href: '#/tasks' }, '← 返回任务列表')), section(null, f.el));
