@@ -10,7 +10,8 @@
  *             "strata": [{"name","label","size","draw","reason","clause","rule_sha",
  *                         "candidates_hash","candidates","selected"}],
  *             "excluded_total", "excluded_by_reason": [{"reason","clause","count"}], "rule_shas"},
- *    "teams_commitment" | "teams_draw", "teams": [{…, "members":[{"cert_no","name"}], "leader_name"}],
+ *    "teams_commitment" (v2 also "teams_witness_commitment", "teams_beacon_source") | "teams_draw"
+ *    (v2: with "witness_commitment", "beacon_source", "beacon"), "teams": [{…, "members":[{"cert_no","name"}], "leader_name"}],
  *    "units": [{"uscc","name","stratum"}],                               dispatched units, in order
  *    "audit_head": {"id","hash"}}                                        the lock's audit record
  * "task" carries "items": [{"id","name"}]. Nothing personal: no 身份证号, phone, gender or unit.

@@ -24,6 +24,9 @@
  *   is refused), so a redraw can only re-roll in the open.
  * - lock: the final selection is dispatched (task_units, announcement order), the team secret is
  *   drawn and its commitment published with the announcement; freeze/draw are refused (409).
+ *   lock {"witness","beacon_source"} commits the team draw to v2 the same way as the freeze
+ *   (teams.c checks the revealed team witness and takes the team beacon); without them the team
+ *   draw is v1, only while draw_v1_allowed is true.
  */
 #include "tasks.h"
 #include "announce.h"
@@ -807,10 +810,12 @@ static int v1_allowed(spot_ctx *c, spot_err *e)
     return allowed;
 }
 
-/* The freeze's draw parameters from in {"witness","beacon_source"}: both present -> v2, *wc_hex gets
- * SHA-256(witness) in hex and *source the beacon source (borrowed from in); both absent -> v1 if the
- * rules allow it (*source NULL, *wc_hex empty). Returns 0, or -1 with *e (422, nothing changed). */
-static int freeze_v2_params(spot_ctx *c, json_t *in, char wc_hex[65], const char **source, spot_err *e)
+/* The draw parameters of a freeze (or of the team draw, at lock: step names it in the message) from
+ * in {"witness","beacon_source"}: both present -> v2, *wc_hex gets SHA-256(witness) in hex and
+ * *source the beacon source (borrowed from in); both absent -> v1 if the rules allow it (*source
+ * NULL, *wc_hex empty). Returns 0, or -1 with *e (422, nothing changed). */
+static int freeze_v2_params(spot_ctx *c, json_t *in, const char *step, char wc_hex[65], const char **source,
+                            spot_err *e)
 {
     json_t *jw = in ? json_object_get(in, "witness") : NULL, *js = in ? json_object_get(in, "beacon_source") : NULL;
     size_t wlen = 0;
@@ -822,8 +827,8 @@ static int freeze_v2_params(spot_ctx *c, json_t *in, char wc_hex[65], const char
         if (ok < 0) return -1;
         if (!ok)
             return spot_fail(e, SPOT_E_INVALID, "v2_required",
-                             "现行规则要求使用抽取算法 v2：冻结时须由监督人输入见证文字（witness，仅保存其哈希承诺值），"
-                             "并指定将来公开的随机数来源（beacon_source，如“福彩3D 2026058期开奖号码”）");
+                             "现行规则要求使用抽取算法 v2：%s时须由监督人输入见证文字（witness，仅保存其哈希承诺值），"
+                             "并指定将来公开的随机数来源（beacon_source，如“福彩3D 2026058期开奖号码”）", step);
         return 0;
     }
     if (!w) return spot_fail(e, SPOT_E_INVALID, "witness_required", "监督人见证文字（witness）须为非空文本（最多 %d 字节）", WITNESS_MAX);
@@ -884,7 +889,7 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
     /* Draw algorithm v2 (issue 16): the witness commitment and beacon source, or v1 if the rules allow. */
     char wc_hex[65];
     const char *beacon_source = NULL;
-    if (freeze_v2_params(c, in, wc_hex, &beacon_source, e) != 0) { json_decref(t); return -1; }
+    if (freeze_v2_params(c, in, "冻结候选名单", wc_hex, &beacon_source, e) != 0) { json_decref(t); return -1; }
     const char *algorithm = beacon_source ? DRAW_ALGORITHM_V2 : DRAW_ALGORITHM;
     double t0 = now_s();
     char *err = NULL;
@@ -1334,13 +1339,18 @@ int tasks_lock(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
     json_t *t = task_or_404(c, id, e);
     if (!t) return -1;
     if (in) {
-        static const char *const none[] = {NULL};
+        static const char *const team_v2[] = {"witness", "beacon_source", NULL};
         if (!json_is_object(in)) { json_decref(t); return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体须为 JSON 对象"); }
-        if (spot_check_fields(in, none, e) != 0) { json_decref(t); return -1; }
+        if (spot_check_fields(in, team_v2, e) != 0) { json_decref(t); return -1; }
     }
     const char *st = status_of(t);
     if (!strcmp(st, "dispatched")) { json_decref(t); return spot_fail(e, SPOT_E_CONFLICT, "locked", "任务已锁定并派发"); }
     if (strcmp(st, "drawn")) { json_decref(t); return spot_fail(e, SPOT_E_CONFLICT, "not_drawn", "任务尚未抽取，不能锁定"); }
+    /* Draw algorithm v2 for the team draw (issue 16): the team witness commits now, with the beacon. */
+    char twc_hex[65];
+    const char *team_source = NULL;
+    if (freeze_v2_params(c, in, "锁定（为检查组抽取）", twc_hex, &team_source, e) != 0) { json_decref(t); return -1; }
+    const char *team_alg = team_source ? DRAW_ALGORITHM_V2 : DRAW_ALGORITHM;
     char *err = NULL, at[32], obj[32], ts_hex[65], tc_hex[65], pool_hex[65];
     /* The inspector pool of the team draw is fixed now and its hash published with the lock. */
     json_t *pool = NULL, *rtask = tasks_rule_task(c->db, t, &err);
@@ -1387,12 +1397,17 @@ int tasks_lock(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
             if (ok == 0 && !err) err = xprintf("selected unit %s no longer in the directory", json_string_value(u));
         }
     }
-    json_t *d = json_pack("{sO sI ss ss sI}", "attempt", json_object_get(last, "attempt"), "units", (json_int_t)pos,
+    json_t *d = json_pack("{sO sI ss ss sI ss}", "attempt", json_object_get(last, "attempt"), "units", (json_int_t)pos,
                           "team_commitment", tc_hex, "team_pool_hash", pool_hex,
-                          "team_pool_size", (json_int_t)json_array_size(pool));
+                          "team_pool_size", (json_int_t)json_array_size(pool), "team_algorithm", team_alg);
+    if (team_source)
+        json_object_update_missing_new(d, json_pack("{ss ss}", "team_witness_commitment", twc_hex, "team_beacon_source",
+                                                    team_source));
     ok = ok && db_run(c->db, &err, "UPDATE tasks SET status = 'dispatched', locked_at = ?, team_secret = ?, "
-                                   "team_commitment = ?, team_pool = ?, team_pool_hash = ?, secret = NULL, updated_at = ? "
-                                   "WHERE id = ?", "sssjssi", at, ts_hex, tc_hex, pool, pool_hex, at, id) == 1 &&
+                                   "team_commitment = ?, team_pool = ?, team_pool_hash = ?, secret = NULL, updated_at = ?, "
+                                   "team_draw_algorithm = ?, team_witness_commitment = ?, team_beacon_source = ? "
+                                   "WHERE id = ?", "sssjsssssi", at, ts_hex, tc_hex, pool, pool_hex, at, team_alg,
+                      team_source ? twc_hex : NULL, team_source, id) == 1 &&
          audit_log(c->db, ctx_actor(c), "task.lock", obj, d, &err) == 0 && db_commit(c->db, &err) == 0;
     sodium_memzero(ts_hex, sizeof ts_hex);
     json_decref(d);

@@ -2,9 +2,12 @@
  * parses the requests, calls the teams_* functions below and maps their spot_err.
  *
  * Routes (api_teams.c)
- *   POST /api/tasks/{id}/teams {"witness"}                     admin, planner: draw every team once,
+ *   POST /api/tasks/{id}/teams {"witness", "beacon"?}          admin, planner: draw every team once,
  *        after lock; seed_t = SHA-256(team_secret || witness), the team secret's commitment having
  *        been published with the lock announcement. 409 before lock or when already drawn.
+ *        Draw algorithm v2 (when the lock carried {"witness","beacon_source"}, SPEC §12): the witness
+ *        must hash to the lock's team_witness_commitment (422 witness_mismatch), the beacon is required
+ *        and seed_t = SHA-256(team_secret || SHA-256(witness) || SHA-256(beacon)).
  *   GET  /api/tasks/{id}/teams                                 staff: teams, pending replacements.
  *   POST /api/conflicts {"task_id","uscc","cert_no","reason"}  recusal (回避) request: an inspector
  *        for themself (their account's cert_no), or admin/planner/head. Pending: it changes nothing.
@@ -369,7 +372,7 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
 {
     json_t *t = task_or_404(sc, id, e);
     if (!t) return -1;
-    static const char *const fields[] = {"witness", NULL};
+    static const char *const fields[] = {"witness", "beacon", NULL};
     json_t *jw = in ? json_object_get(in, "witness") : NULL;
     int out_rc = 0;
     char *err = NULL;
@@ -408,7 +411,40 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
     if (!sh || hex_decode(secret, 32, sh) != 0) { out_rc = spot_fail_db(e, "teams", strdup("team secret missing")); goto done; }
     const char *witness = jw ? json_string_value(jw) : "";
     size_t wlen = jw ? json_string_length(jw) : 0;
-    draw_seed(secret, witness, wlen, seed_t);
+    /* Draw algorithm v2 (issue 16, SPEC §12), committed at lock: the revealed team witness must hash
+     * to team_witness_commitment; seed_t = SHA-256(team_secret || SHA-256(witness) || SHA-256(beacon)). */
+    const char *talg = json_string_value(json_object_get(t, "team_draw_algorithm"));
+    int v2 = talg && !strcmp(talg, DRAW_ALGORITHM_V2);
+    json_t *jb = in ? json_object_get(in, "beacon") : NULL;
+    const char *beacon = json_is_string(jb) ? json_string_value(jb) : NULL;
+    size_t blen = beacon ? json_string_length(jb) : 0;
+    if (!v2 && jb) {
+        sodium_memzero(secret, sizeof secret);
+        out_rc = spot_fail(e, SPOT_E_INVALID, "v1_task", "本任务锁定时未指定检查组抽取的公开随机数来源（抽取算法 v1），不能输入 beacon");
+        goto done;
+    }
+    if (v2) {
+        unsigned char wc[DRAW_HASH_LEN];
+        char wc_hex[65];
+        draw_witness_commitment(witness, wlen, wc);
+        hex_encode(wc_hex, wc, DRAW_HASH_LEN);
+        const char *want = json_string_value(json_object_get(t, "team_witness_commitment"));
+        if (!want || strcmp(want, wc_hex)) {
+            sodium_memzero(secret, sizeof secret);
+            out_rc = spot_fail(e, SPOT_E_INVALID, "witness_mismatch",
+                               "监督人见证文字与锁定时公布的承诺值不符，未抽取；请由监督人输入锁定时的原文");
+            goto done;
+        }
+        if (!beacon || blen == 0 || blen > TEXT_MAX || strlen(beacon) != blen) {
+            sodium_memzero(secret, sizeof secret);
+            out_rc = spot_fail(e, SPOT_E_INVALID, "beacon_required",
+                               "须输入锁定时指定的公开随机数（beacon）的开奖值（最多 %d 字节）", TEXT_MAX);
+            goto done;
+        }
+        draw_seed_v2(secret, witness, wlen, beacon, blen, seed_t);
+    } else {
+        draw_seed(secret, witness, wlen, seed_t);
+    }
     sodium_memzero(secret, sizeof secret);
     char seed_hex[65], at[32], obj[32];
     hex_encode(seed_hex, seed_t, DRAW_HASH_LEN);
@@ -443,8 +479,10 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
     }
     json_t *d = json_pack("{ss% ss sI sO}", "witness", witness, wlen, "seed", seed_hex, "teams",
                           (json_int_t)json_array_size(rows), "workload_cap", c.cap_ret);
-    ok = ok && db_run(sc->db, &err, "UPDATE tasks SET team_witness = ?, team_seed = ?, teams_at = ?, updated_at = ? "
-                                   "WHERE id = ?", "tsssi", witness, (int)wlen, seed_hex, at, at, id) == 1 &&
+    if (v2) json_object_set_new(d, "beacon", json_stringn(beacon, blen));
+    ok = ok && db_run(sc->db, &err, "UPDATE tasks SET team_witness = ?, team_seed = ?, teams_at = ?, updated_at = ?, "
+                                   "team_beacon = ? WHERE id = ?", "tssssi", witness, (int)wlen, seed_hex, at, at,
+                      v2 ? beacon : NULL, id) == 1 &&
          audit_log(sc->db, ctx_actor(sc), "task.teams", obj, d, &err) == 0 && db_commit(sc->db, &err) == 0;
     json_decref(d);
     if (!ok) { out_rc = spot_fail_db(e, "teams", err); goto done; }
@@ -455,6 +493,8 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
             json_object_get(row, "method"), "reason", json_object_get(row, "reason"), "slots", json_object_get(row, "slots")));
     *out = json_pack("{so ss ss% sO}", "teams", view, "seed", seed_hex, "witness", witness, wlen,
                      "workload_cap", c.cap_ret);
+    json_object_set_new(*out, "algorithm", json_string(v2 ? DRAW_ALGORITHM_V2 : DRAW_ALGORITHM));
+    if (v2) json_object_set_new(*out, "beacon", json_stringn(beacon, blen));
 done:
     json_decref(rows);
     json_decref(units);
@@ -491,6 +531,11 @@ int teams_get(spot_ctx *sc, long long id, json_t **out, spot_err *e)
                             "team_commitment", json_object_get(t, "team_commitment"), "team_seed",
                             json_object_get(t, "team_seed") ? json_object_get(t, "team_seed") : json_null(),
                             "team_witness", json_object_get(t, "team_witness") ? json_object_get(t, "team_witness") : json_null());
+    /* draw algorithm v2 (issue 16): what the team draw form needs */
+    static const char *const v2keys[] = {"team_draw_algorithm", "team_witness_commitment", "team_beacon_source",
+                                         "team_beacon", NULL};
+    for (const char *const *k = v2keys; *k; k++)
+        json_object_set(*out, *k, json_object_get(t, *k) ? json_object_get(t, *k) : json_null());
     json_decref(t);
     return 0;
 }
@@ -896,13 +941,24 @@ int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
     if (json_is_array(pool))   /* committed at lock: every slot's pool is drawn from these */
         json_object_set_new(ann, "teams_pool", json_pack("{sO so}", "hash", json_object_get(task, "team_pool_hash"),
                                                          "inspectors", teampool_certs(pool)));
+    /* v2 (issue 16): the team witness commitment and beacon source are public from the lock on. */
+    const char *talg = json_string_value(json_object_get(task, "team_draw_algorithm"));
+    int v2 = talg && !strcmp(talg, DRAW_ALGORITHM_V2);
     if (!json_is_string(seed)) {
         json_object_set(ann, "teams_commitment", json_object_get(task, "team_commitment"));
+        if (v2) {
+            json_object_set(ann, "teams_witness_commitment", json_object_get(task, "team_witness_commitment"));
+            json_object_set(ann, "teams_beacon_source", json_object_get(task, "team_beacon_source"));
+        }
         return 0;
     }
-    json_object_set_new(ann, "teams_draw", json_pack("{ss sO sO sO sO}", "algorithm", DRAW_ALGORITHM, "commitment",
-        json_object_get(task, "team_commitment"), "secret", json_object_get(task, "team_secret"), "witness",
+    json_object_set_new(ann, "teams_draw", json_pack("{ss sO sO sO sO}", "algorithm", v2 ? DRAW_ALGORITHM_V2 : DRAW_ALGORITHM,
+        "commitment", json_object_get(task, "team_commitment"), "secret", json_object_get(task, "team_secret"), "witness",
         json_object_get(task, "team_witness"), "seed", seed));
+    if (v2)
+        json_object_update_missing_new(json_object_get(ann, "teams_draw"), json_pack("{sO sO sO}", "witness_commitment",
+            json_object_get(task, "team_witness_commitment"), "beacon_source", json_object_get(task, "team_beacon_source"),
+            "beacon", json_object_get(task, "team_beacon")));
     json_t *rows = team_rows(db, id, err);
     if (!rows) return -1;
     json_t *teams = json_array();

@@ -8,11 +8,14 @@
  *        required_level?, workload_cap?}       admin, planner: a draft task (201).
  *   GET  /api/tasks/{id}                       staff: the task with strata and draws.
  *   GET  /api/tasks/{id}/excluded?page=        staff: excluded units with reason, clause, rule sha.
- *   POST /api/tasks/{id}/freeze {reason?}      admin, planner: freeze the candidates (a re-freeze
- *        needs a reason; 409 once drawn or dispatched).
- *   POST /api/tasks/{id}/draw {witness?, reason?}   admin, planner: draw; a redraw needs a reason.
- *   POST /api/tasks/{id}/lock                  admin, planner, head: dispatch; replies the
- *        announcement.
+ *   POST /api/tasks/{id}/freeze {reason?, witness?, beacon_source?}   admin, planner: freeze the
+ *        candidates (a re-freeze needs a reason; 409 once drawn or dispatched). Draw algorithm v2
+ *        (SPEC §12): witness (only its SHA-256 is stored) and beacon_source; without them 422
+ *        v2_required unless the rules allow v1.
+ *   POST /api/tasks/{id}/draw {witness?, beacon?, reason?}   admin, planner: draw; a redraw needs a
+ *        reason; v2: 422 witness_mismatch when SHA-256(witness) is not the freeze's commitment.
+ *   POST /api/tasks/{id}/lock {witness?, beacon_source?}   admin, planner, head: dispatch; the
+ *        team draw's v2 commitment as for the freeze; replies the announcement.
  */
 #include "api_tasks.h"
 #include "tasks.h"

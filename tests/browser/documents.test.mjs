@@ -47,7 +47,7 @@ test('every document prints to an A4 PDF with the unit, every checkpoint and eve
     name: `${year}年烟花爆竹文书测试`, item_ids: [item.id], mode: 'targeted', filters: { industry: ['烟花爆竹'] },
     directed: false, lead_unit: '高青县应急管理局', joint_units: ['高青县市场监督管理局'], start_date: `${year}-01-05`, end_date: `${year}-01-20`,
   }), 'task');
-  for (const [step, body] of [['freeze', { witness: '监督人', beacon_source: '福彩3D 2026058期开奖号码' }], ['draw', { witness: '监督人', beacon: '3 7 1' }], ['lock'], ['teams', { witness: '监督人' }]]) {
+  for (const [step, body] of [['freeze', { witness: '监督人', beacon_source: '福彩3D 2026058期开奖号码' }], ['draw', { witness: '监督人', beacon: '3 7 1' }], ['lock', { witness: '纪检监督人', beacon_source: '福彩3D 2026059期开奖号码' }], ['teams', { witness: '纪检监督人', beacon: '5 2 8' }]]) {
     must(await planner('POST', `/api/tasks/${task.id}/${step}`, body), step);
   }
   const team = must(await planner('GET', `/api/tasks/${task.id}/teams`), 'teams').teams[0];

@@ -85,8 +85,8 @@ test('drawn units show company names before and after the lock', async () => {
   await checkNames(page, admin);
   await shot(page, 'followthrough-drawn-names', { full: false });
 
-  must(await planner('POST', `/api/tasks/${task.id}/lock`), 'lock');
-  must(await planner('POST', `/api/tasks/${task.id}/teams`, { witness: '监督人' }), 'teams');
+  must(await planner('POST', `/api/tasks/${task.id}/lock`, { witness: '纪检监督人', beacon_source: '福彩3D 2026059期开奖号码' }), 'lock');
+  must(await planner('POST', `/api/tasks/${task.id}/teams`, { witness: '纪检监督人', beacon: '5 2 8' }), 'teams');
   await page.goto(`${base}/#/tasks`);
   await page.goto(`${base}/#/tasks/${task.id}`);
   await page.waitForSelector('#task-announcement', T);

@@ -25,7 +25,7 @@ test('set up: two tasks locked (the later one is the latest announcement)', asyn
       directed: false, lead_unit: '高青县应急管理局', joint_units: [], start_date: `${year}-02-02`, end_date: `${year}-02-20`,
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    for (const [p, body] of [['freeze', { witness: '监督人', beacon_source: '福彩3D 2026058期开奖号码' }], ['draw', { witness: '监督人', beacon: '3 7 1' }], ['lock'], ['teams', { witness: '监督人' }]]) {
+    for (const [p, body] of [['freeze', { witness: '监督人', beacon_source: '福彩3D 2026058期开奖号码' }], ['draw', { witness: '监督人', beacon: '3 7 1' }], ['lock', { witness: '纪检监督人', beacon_source: '福彩3D 2026059期开奖号码' }], ['teams', { witness: '纪检监督人', beacon: '5 2 8' }]]) {
       const r = await api('POST', `/api/tasks/${created.body.id}/${p}`, body);
       assert.ok(r.status === 200 || r.status === 201, `${p}: ${JSON.stringify(r.body)}`);
     }

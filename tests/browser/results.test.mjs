@@ -36,7 +36,7 @@ test('set up: task dispatched, teams drawn, accounts for the team and a head', a
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   taskId = created.body.id;
-  for (const [p, body] of [['freeze', { witness: '监督人', beacon_source: '福彩3D 2026058期开奖号码' }], ['draw', { witness: '监督人', beacon: '3 7 1' }], ['lock'], ['teams', { witness: '监督人' }]]) {
+  for (const [p, body] of [['freeze', { witness: '监督人', beacon_source: '福彩3D 2026058期开奖号码' }], ['draw', { witness: '监督人', beacon: '3 7 1' }], ['lock', { witness: '纪检监督人', beacon_source: '福彩3D 2026059期开奖号码' }], ['teams', { witness: '纪检监督人', beacon: '5 2 8' }]]) {
     const r = await api('POST', `/api/tasks/${taskId}/${p}`, body);
     assert.ok(r.status === 200 || r.status === 201, `${p}: ${JSON.stringify(r.body)}`);
   }

@@ -61,6 +61,8 @@ test('create, freeze, draw with a witness, lock', async () => {
   await page.waitForSelector('ol.sel li');
   await shot(page, 'task-drawn', { full: false });
 
+  await page.fill('#f-lock-witness', '纪检监督人 李某');
+  await page.fill('#f-lock-beacon_source', '福彩3D 2026059期开奖号码');
   await page.click('#task-lock');
   await page.waitForSelector('#task-announcement', { timeout: 20000 });
   await shot(page, 'task-locked', { full: false });
@@ -84,7 +86,9 @@ test('inspector teams are drawn and the announcement still verifies', async () =
   const { page, base } = env;
   await page.goto(`${base}/#/tasks/${taskId}`);
   await page.waitForSelector('#f-teamdraw-witness', { timeout: 20000 });
-  await page.fill('#f-teamdraw-witness', '监督人 李某');
+  assert.equal(await page.textContent('#teamdraw-beacon-source'), '福彩3D 2026059期开奖号码');
+  await page.fill('#f-teamdraw-witness', '纪检监督人 李某');
+  await page.fill('#f-teamdraw-beacon', '5 2 8');
   await page.click('#teams-draw');
   await page.waitForSelector('#teams table', { timeout: 20000 });
   await shot(page, 'task-teams', { full: false });

@@ -132,9 +132,12 @@ test('a newcomer runs a task through to a published, verified result using only 
   await page.click('form button[type=submit]');
   await page.waitForSelector('#task-lock', T);
   await snap(page, 'planner-drawn', { full: false });
+  await page.fill('#f-lock-witness', '监督人 王某 检查组抽取见证');
+  await page.fill('#f-lock-beacon_source', '福彩3D 2026059期开奖号码');
   await page.click('#task-lock');
   await page.waitForSelector('#f-teamdraw-witness', T);
   await page.fill('#f-teamdraw-witness', '监督人 王某 检查组抽取见证');
+  await page.fill('#f-teamdraw-beacon', '5 2 8');
   await page.click('#teams-draw');
   await page.waitForSelector('#teams table', T);
   await page.waitForSelector('#task-results', T);

@@ -160,8 +160,9 @@ try:
         t.check("a task is created over https", st == 201, (st, task))
         tid = task.get("id") if isinstance(task, dict) else None
         for step, body in (("freeze", {"witness": "监督人", "beacon_source": "福彩3D 2026058期开奖号码"}),
-                           ("draw", {"witness": "监督人", "beacon": "3 7 1"}), ("lock", None),
-                           ("teams", {"witness": "监督人"})):
+                           ("draw", {"witness": "监督人", "beacon": "3 7 1"}),
+                           ("lock", {"witness": "纪检监督人", "beacon_source": "福彩3D 2026059期开奖号码"}),
+                           ("teams", {"witness": "纪检监督人", "beacon": "5 2 8"})):
             st, b = c.request("POST", f"/api/tasks/{tid}/{step}", body)
             t.check(f"task {step} over https", st in (200, 201), (st, b))
         url = f"https://127.0.0.1:{https_port}/api/public/tasks/{tid}"

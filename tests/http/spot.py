@@ -215,6 +215,10 @@ def staff_clients(s, admin):
 V2_WITNESS = "监督人：见证测试"
 V2_FREEZE = {"witness": V2_WITNESS, "beacon_source": "福彩3D 2026058期开奖号码"}
 V2_DRAW = {"witness": V2_WITNESS, "beacon": "3 7 1"}
+# The team draw the same way: committed at lock, revealed at the team draw.
+V2_TEAM_WITNESS = "纪检监督人：检查组见证"
+V2_LOCK = {"witness": V2_TEAM_WITNESS, "beacon_source": "福彩3D 2026059期开奖号码"}
+V2_TEAMS = {"witness": V2_TEAM_WITNESS, "beacon": "5 2 8"}
 
 
 def allow_draw_v1(admin):
@@ -239,8 +243,7 @@ def dispatched_task(planner, name, start, end, industry):
         "start_date": start, "end_date": end})
     assert st == 201, (st, task)
     tid = task["id"]
-    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", None),
-                       ("teams", {"witness": "监督人"})):
+    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK), ("teams", V2_TEAMS)):
         st, b = planner.post(f"/api/tasks/{tid}/{path}", body)
         assert st in (200, 201), (path, st, b)
     st, teams = planner.get(f"/api/tasks/{tid}/teams")

@@ -5,7 +5,7 @@ change made through the API (recusal, replacement approval, directory edit, role
 deactivation, logout) or behind the server's back by another process (sqlite3 edits, as a console
 or admin tool would) shows on every next request."""
 import json
-from spot import Server, Suite, V2_FREEZE, V2_DRAW
+from spot import Server, Suite, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
 
 t = Suite()
 N = 16  # requests per round; each opens its own connection
@@ -34,7 +34,7 @@ with Server(demo=True, threads=4) as s:
                                            "end_date": f"{YEAR}-12-20"})
     assert st == 201, (st, task)
     tid = task["id"]
-    for step, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", {}), ("teams", {"witness": "纪检"})):
+    for step, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK), ("teams", V2_TEAMS)):
         st, b = planner.post(f"/api/tasks/{tid}/{step}", body)
         assert st in (200, 201), (step, st, str(b)[:300])
     path = f"/api/public/tasks/{tid}"

@@ -2,7 +2,7 @@
 and admins find pending corrections without loading every result; inspectors and auditors are
 refused (403); the status filter keeps an approved one out of the pending list; newest first, paged;
 bad parameters refused with 400."""
-from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW
+from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
 
 t = Suite()
 YEAR = 2026
@@ -18,7 +18,7 @@ def published_result(s, admin, planner, head, name, industry, unit_index):
         "directed": False, "lead_unit": "高青县应急管理局", "start_date": f"{YEAR}-03-02", "end_date": f"{YEAR}-03-20"})
     assert st == 201, (st, task)
     tid = task["id"]
-    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", None), ("teams", {"witness": "监督人"})):
+    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK), ("teams", V2_TEAMS)):
         st, b = planner.post(f"/api/tasks/{tid}/{path}", body)
         assert st in (200, 201), (path, st, b)
     st, teams = planner.get(f"/api/tasks/{tid}/teams")

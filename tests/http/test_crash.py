@@ -12,7 +12,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "data"))
-from spot import Server, Suite, V2_FREEZE, V2_DRAW  # noqa: E402
+from spot import Server, Suite, V2_FREEZE, V2_DRAW, V2_LOCK  # noqa: E402
 import gen_fixtures as fx  # noqa: E402
 
 t = Suite()
@@ -89,7 +89,7 @@ def write_task(admin, planner):
             task_acks.append((body["id"], "create"))
         return
     step, body = {"draft": ("freeze", V2_FREEZE), "frozen": ("draw", V2_DRAW),
-                  "drawn": ("lock", {})}.get(status, (None, None))
+                  "drawn": ("lock", V2_LOCK)}.get(status, (None, None))
     if step is None:
         current_task[0] = None
         return

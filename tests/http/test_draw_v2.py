@@ -3,19 +3,23 @@ without a witness commitment and beacon source is refused (422, nothing changed)
 only SHA-256(witness); the draw refuses a witness text that does not match (422, nothing changed) or
 a missing beacon; the announcement carries witness_commitment, beacon_source and beacon under
 spotcheck-draw-v2 and verifies with `spotcheck verify` and web/js/verify.js, both failing by name when
-the beacon or the witness is changed; with rules that allow v1, a freeze without them is a v1 draw
+the beacon or the witness is changed; the team draw the same way (committed at lock, revealed at the
+team draw); with rules that allow v1, a freeze without them is a v1 draw
 that still verifies."""
 import hashlib
 import json
 import os
 import subprocess
 import tempfile
-from spot import Server, Suite, is_error_body, allow_draw_v1, V2_FREEZE, V2_DRAW, V2_WITNESS
+from spot import (Server, Suite, is_error_body, allow_draw_v1, V2_FREEZE, V2_DRAW, V2_WITNESS, V2_LOCK, V2_TEAMS,
+                  V2_TEAM_WITNESS)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VERIFY_JS = "file://" + os.path.join(HERE, "..", "..", "web", "js", "verify.js")
 # SHA-256("监督人：见证测试"), computed outside the product (python3 hashlib, once).
 WITNESS_COMMITMENT = "50cad1e1951ff2930b6346c3ec36baa96be147167ee9b5f7ee8714401a333444"
+# SHA-256("纪检监督人：检查组见证"), likewise.
+TEAM_WITNESS_COMMITMENT = "70b5cda44679aeb8fb0489600b60e8fb49862a51f981a5985b4a0443f907a9fb"
 
 t = Suite()
 
@@ -115,8 +119,32 @@ with Server(demo=True) as s:
     st, d = planner.post(f"/api/tasks/{tid}/draw", V2_DRAW)
     t.check("v2 draw", st == 200 and d["algorithm"] == "spotcheck-draw-v2" and d["beacon"] == "3 7 1" and
             d["attempt"] == 1, (st, d))
-    st, locked = planner.post(f"/api/tasks/{tid}/lock")
-    t.check("lock", st == 200, (st, locked))
+    before = counts(s, tid)
+    st, b = planner.post(f"/api/tasks/{tid}/lock")
+    t.check("lock without the team draw's v2 parameters refused (422 v2_required), nothing changed",
+            st == 422 and is_error_body(b, "v2_required") and "锁定" in b["message"] and counts(s, tid) == before, (st, b))
+    st, locked = planner.post(f"/api/tasks/{tid}/lock", V2_LOCK)
+    t.check("lock with the team witness commitment and beacon source", st == 200 and
+            locked["teams_witness_commitment"] == TEAM_WITNESS_COMMITMENT and
+            locked["teams_beacon_source"] == "福彩3D 2026059期开奖号码", (st, {k: locked.get(k) for k in locked
+                                                                              if k.startswith("teams")}))
+    t.check("the lock stores only the team witness commitment",
+            s.sql("SELECT team_draw_algorithm, team_witness_commitment FROM tasks WHERE id = ?", tid)[0] ==
+            ("spotcheck-draw-v2", TEAM_WITNESS_COMMITMENT) and
+            s.sql("SELECT count(*) FROM audit WHERE details LIKE ?", f"%{V2_TEAM_WITNESS}%")[0][0] == 0)
+    audit_n = s.sql("SELECT count(*) FROM audit")[0][0]
+    for what, body, code in [
+        ("another witness text", dict(V2_TEAMS, witness="纪检监督人"), "witness_mismatch"),
+        ("no beacon", {"witness": V2_TEAM_WITNESS}, "beacon_required"),
+    ]:
+        st, b = planner.post(f"/api/tasks/{tid}/teams", body)
+        t.check(f"v2 team draw refused: {what} (422 {code})", st == 422 and is_error_body(b, code), (st, b))
+    t.check("refused team draws changed nothing",
+            s.sql("SELECT team_seed FROM tasks WHERE id = ?", tid)[0][0] is None and
+            s.sql("SELECT count(*) FROM task_teams WHERE task_id = ?", tid)[0][0] == 0 and
+            s.sql("SELECT count(*) FROM audit")[0][0] == audit_n)
+    st, tb = planner.post(f"/api/tasks/{tid}/teams", V2_TEAMS)
+    t.check("v2 team draw", st == 201 and tb["algorithm"] == "spotcheck-draw-v2" and tb["beacon"] == "5 2 8", (st, tb))
 
     st, ann = anon.get(f"/api/public/tasks/{tid}")
     dr = ann["draw"]
@@ -129,9 +157,19 @@ with Server(demo=True) as s:
                           hashlib.sha256("3 7 1".encode()).digest()).hexdigest()
     t.check("seed = SHA-256(secret || SHA-256(witness) || SHA-256(beacon)), recomputed in Python",
             dr["seed"] == mine == d["seed"], (dr["seed"], mine))
+    td = ann["teams_draw"]
+    t.check("teams_draw names spotcheck-draw-v2 with the team witness, its commitment, beacon source and beacon",
+            td["algorithm"] == "spotcheck-draw-v2" and td["witness"] == V2_TEAM_WITNESS and
+            td["witness_commitment"] == TEAM_WITNESS_COMMITMENT and td["beacon"] == "5 2 8" and
+            td["beacon_source"] == "福彩3D 2026059期开奖号码", td)
+    mine_t = hashlib.sha256(bytes.fromhex(td["secret"]) + hashlib.sha256(V2_TEAM_WITNESS.encode()).digest() +
+                            hashlib.sha256("5 2 8".encode()).digest()).hexdigest()
+    t.check("team seed = SHA-256(team_secret || SHA-256(witness) || SHA-256(beacon)), recomputed in Python",
+            td["seed"] == mine_t == tb["seed"], (td["seed"], mine_t))
     rc, out = verify_c(s, ann)
     t.check("spotcheck verify: the v2 announcement verifies", rc == 0 and "ok   witness_commitment" in out and
-            "ok   seed" in out and out.rstrip().endswith("verified"), out[-1200:])
+            "ok   seed" in out and "ok   teams_witness_commitment" in out and "ok   teams_seed" in out and
+            out.rstrip().endswith("verified"), out[-1200:])
     r = verify_js(ann)
     t.check("web/js/verify.js: the v2 announcement verifies", r["ok"] and "witness_commitment" in r["checks"],
             r["errors"][:5])
@@ -152,6 +190,15 @@ with Server(demo=True) as s:
     r = verify_js(bad)
     t.check("a changed revealed witness fails verify.js naming witness_commitment",
             not r["ok"] and "witness_commitment" in r["failed"], r["failed"])
+
+    bad = json.loads(json.dumps(ann))
+    bad["teams_draw"]["beacon"] = "5 2 9"
+    rc, out = verify_c(s, bad)
+    t.check("a changed team beacon fails spotcheck verify naming teams_seed", rc == 1 and "FAIL teams_seed" in out,
+            out[-1200:])
+    r = verify_js(bad)
+    t.check("a changed team beacon fails verify.js naming teams_seed", not r["ok"] and "teams_seed" in r["failed"],
+            r["failed"])
 
     # ---- rules that allow v1: a freeze without the v2 parameters is a v1 draw, still verifiable ----
     tid1 = new_task(planner, "v1 抽取测试任务", item)

@@ -16,7 +16,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from spot import Server, Suite, V2_FREEZE, V2_DRAW  # noqa: E402
+from spot import Server, Suite, V2_FREEZE, V2_DRAW, V2_LOCK  # noqa: E402
 
 t = Suite()
 SECONDS = int(os.environ.get("SPOT_LOAD_SECONDS", "15"))
@@ -102,7 +102,7 @@ with Server(demo=True, threads=4, env={"SPOTCHECK_CONFIG": conf}) as s:
     st, task = planner.post("/api/tasks", {"name": "负载测试任务", "mode": "untargeted",
                                            "start_date": "2026-12-01", "end_date": "2026-12-20"})
     tid = task["id"]
-    for step, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", {})):
+    for step, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK)):
         st, b = planner.post(f"/api/tasks/{tid}/{step}", body)
         assert st == 200, (step, st, b)
     units = s.sql("SELECT max(id) FROM enterprises")[0][0]

@@ -6,7 +6,7 @@ excluded (with the public reason) and shows its published results; public result
 unit and show a correction's value before and after."""
 import json
 import urllib.parse
-from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW
+from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
 
 t = Suite()
 YEAR = 2026
@@ -32,7 +32,7 @@ with Server(demo=True) as s:
         "directed": False, "lead_unit": "高青县应急管理局", "start_date": f"{YEAR}-03-02", "end_date": f"{YEAR}-03-20"})
     assert st == 201, (st, task)
     tid = task["id"]
-    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", None), ("teams", {"witness": "监督人"})):
+    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK), ("teams", V2_TEAMS)):
         st, b = planner.post(f"/api/tasks/{tid}/{path}", body)
         assert st in (200, 201), (path, st, b)
 

@@ -12,7 +12,7 @@ import sys
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(__file__))
-from spot import Server, Suite, V2_FREEZE, V2_DRAW  # noqa: E402
+from spot import Server, Suite, V2_FREEZE, V2_DRAW, V2_LOCK  # noqa: E402
 
 t = Suite()
 q = urllib.parse.quote
@@ -85,7 +85,7 @@ with Server(demo=True, env={"SPOTCHECK_TRACE_SQL": trace}) as s:
     st, task = planner.post("/api/tasks", {"name": "查询计划任务", "mode": "untargeted",
                                            "start_date": "2026-12-01", "end_date": "2026-12-20"})
     tid = task["id"]
-    for step, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", {})):
+    for step, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK)):
         st, b = planner.post(f"/api/tasks/{tid}/{step}", body)
         assert st == 200, (step, st, b)
     uscc = s.sql("SELECT uscc FROM enterprises WHERE id = 5")[0][0]

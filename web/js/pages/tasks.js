@@ -169,11 +169,20 @@ async function taskPage(ctx, id) {
   }
   // Step 4: lock
   if (st === 'drawn' && ['admin', 'planner', 'head'].includes(ctx.me.role)) {
+    // The team draw's v2 commitment is made now, as the candidates' was at the freeze.
+    const lw = h('input', { id: 'f-lock-witness', name: 'witness', type: 'text', autocomplete: 'off', placeholder: '例如：纪检监督人 李某 自拟的一句话' });
+    const lb = h('input', { id: 'f-lock-beacon_source', name: 'beacon_source', type: 'text', placeholder: '例如：福彩3D 2026059期开奖号码' });
     parts.push(section('确认、锁定并派发',
       h('p', { class: 'notice' }, '锁定后名单不可再改，任务派发给检查组，抽取公告自动公开发布。'),
+      h('p', { class: 'notice' }, '检查组抽取同样使用抽取算法 v2：请监督人现在输入一段见证文字（只公布其哈希承诺值，抽取检查组时须输入同一原文），并指定一个锁定之后才公布的公开随机数。'),
+      h('div', { class: 'fields' },
+        h('div', { class: 'field wide' }, h('label', { for: 'f-lock-witness' }, '检查组抽取的监督人见证文字'), lw),
+        h('div', { class: 'field wide' }, h('label', { for: 'f-lock-beacon_source' }, '检查组抽取的公开随机数来源'), lb)),
       actionButton('锁定并发布公告', async () => {
         if (!window.confirm('确认锁定名单并发布公告？锁定后不能再重新抽取。')) return null;
-        await api('POST', `/api/tasks/${encodeURIComponent(id)}/lock`, {});
+        const body = {};
+        if (lw.value || lb.value) Object.assign(body, { witness: lw.value, beacon_source: lb.value });
+        await api('POST', `/api/tasks/${encodeURIComponent(id)}/lock`, body);
         refresh();
         return '已锁定，公告已发布';
       }, { class: 'primary', id: 'task-lock' })));
@@ -283,9 +292,13 @@ function teamsSection(ctx, id, canEdit) {
       return h('div', { class: 'member' }, nm ? `${nm} ` : '', h('code', null, cert), acc ? ' ' : null, acc);
     };
     const missing = account ? [...new Set(teams.flatMap((t) => t.inspectors || []))].filter((c) => !account.has(c)) : [];
+    const teamV2 = reply.team_draw_algorithm === 'spotcheck-draw-v2';
     const drawBtn = canEdit && !teams.length ? actionButton('抽取检查组', async () => {
       const f = document.getElementById('f-teamdraw-witness');
-      await api('POST', `/api/tasks/${encodeURIComponent(id)}/teams`, { witness: f ? f.value : '' });
+      const b = document.getElementById('f-teamdraw-beacon');
+      const body = { witness: f ? f.value : '' };
+      if (teamV2) body.beacon = b ? b.value : '';
+      await api('POST', `/api/tasks/${encodeURIComponent(id)}/teams`, body);
       const target = `#/tasks/${id}?at=teams`;
       if (location.hash !== target) location.hash = target;
       else ctx.rerender();
@@ -299,7 +312,10 @@ function teamsSection(ctx, id, canEdit) {
     return h('div', null,
       !teams.length ? h('div', null,
         h('p', { class: 'notice' }, '为每个被抽中的单位随机抽取检查人员（按规则 7.3 的名额和人员池，利害关系人回避）。请监督人在场输入见证文字后点击“抽取检查组”。'),
-        h('div', { class: 'field' }, h('label', { for: 'f-teamdraw-witness' }, '监督人见证文字（如姓名和时间）'), h('input', { id: 'f-teamdraw-witness', type: 'text', placeholder: '例如：监督人 张某 2025-03-01 10:00' })), drawBtn) : null,
+        teamV2 ? h('p', { class: 'notice' }, '抽取算法 v2：见证文字须与锁定时公布的承诺值相符；公开随机数来源：', h('span', { id: 'teamdraw-beacon-source' }, reply.team_beacon_source || '')) : null,
+        h('div', { class: 'field' }, h('label', { for: 'f-teamdraw-witness' }, teamV2 ? '监督人见证文字（锁定时输入的原文）' : '监督人见证文字（如姓名和时间）'), h('input', { id: 'f-teamdraw-witness', type: 'text', placeholder: teamV2 ? '' : '例如：监督人 张某 2025-03-01 10:00' })),
+        teamV2 ? h('div', { class: 'field' }, h('label', { for: 'f-teamdraw-beacon' }, '公开随机数的开奖值（按公布的原样输入）'), h('input', { id: 'f-teamdraw-beacon', type: 'text', placeholder: '例如：5 2 8' })) : null,
+        drawBtn) : null,
       missing.length ? msg('warn', `还有 ${missing.length} 名检查组成员没有登录账户。请点击表中的“开通账户”为其创建账户，检查人员才能登录录入结果。`) : null,
       table([
         { key: 'uscc', label: '被检查单位', render: (t) => h('span', null, t.name || unitNames.get(t.uscc) || '', ' ', h('code', null, t.uscc)) },
