@@ -29,7 +29,7 @@ test('set up: a dispatched task with teams and an account for a team member', as
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   taskId = created.body.id;
-  for (const [p, body] of [['freeze', { witness: '监督人', beacon_source: '福彩3D 2026058期开奖号码' }], ['draw', { witness: '监督人', beacon: '3 7 1' }], ['lock'], ['teams', { witness: '监督人' }]]) {
+  for (const [p, body] of [['freeze', { witness: '监督人', beacon_source: '福彩3D 2026058期开奖号码' }], ['draw', { witness: '监督人', beacon: '3 7 1' }], ['lock', { witness: '纪检监督人', beacon_source: '福彩3D 2026059期开奖号码' }], ['teams', { witness: '纪检监督人', beacon: '5 2 8' }]]) {
     const r = await admin('POST', `/api/tasks/${taskId}/${p}`, body);
     assert.ok(r.status === 200 || r.status === 201, `${p}: ${JSON.stringify(r.body)}`);
   }
