@@ -9,7 +9,7 @@
 //   a follow-up is moved to its next state with a note and its history shown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, allow, ADMIN_PASSWORD } from './harness.mjs';
+import { start, stop, login, shot, allow, confirmStep, ADMIN_PASSWORD } from './harness.mjs';
 
 let env;
 const dialogs = [];
@@ -156,6 +156,7 @@ test('objection decision and feedback through inline forms, errors next to the f
   await page.fill('#f-objdec-reason', '经复查，检查时消防通道确已清理');
   await page.fill('#f-objdec-decided', cst(3));
   await page.click('#objection-decide button[type=submit]');
+  await confirmStep(page, 'f-objdec', /异议成立：将生成一项更正申请/);
   await waitText(page, '#f-objdec-decided-err', /decided 应为.*不晚于今天/);
   assert.equal(await page.getAttribute('#f-objdec-decided', 'aria-invalid'), 'true');
   assert.equal(await page.inputValue('#f-objdec-reason'), '经复查，检查时消防通道确已清理', 'input kept');
@@ -164,6 +165,7 @@ test('objection decision and feedback through inline forms, errors next to the f
   await page.fill('#f-objdec-decided', cst(0));
   await page.selectOption('#f-objdec-category', 'a');
   await page.click('#objection-decide button[type=submit]');
+  await confirmStep(page, 'f-objdec', /须执行单位负责人批准后更正生效/);
   await waitText(page, '#objection-decide .form-msg', /已决定：异议成立/);
 
   // feedback: a date before the decision is refused next to the field

@@ -245,3 +245,14 @@ export async function hasEndpoint(base, method, p) {
     return false;
   }
 }
+
+// An inline confirmation (ui.js confirmBox) that must appear after clicking the button or form
+// with this id: checks that it states what will happen (re), then clicks 确认 (or 取消 with
+// {cancel: true}). Returns the text.
+export async function confirmStep(page, id, re, { cancel = false, timeout = 20000 } = {}) {
+  await page.waitForSelector(`#${id}-confirm`, { timeout });
+  const text = await page.textContent(`#${id}-confirm .confirm-text`);
+  if (re && !re.test(text)) throw new Error(`the confirmation of ${id} says "${text}", not ${re}`);
+  await page.click(`#${id}-${cancel ? 'no' : 'yes'}`);
+  return text;
+}

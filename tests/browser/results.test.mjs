@@ -5,7 +5,7 @@
 // approves (录入审核) and publishes, and the public results page shows it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, apiFromPage } from './harness.mjs';
+import { start, stop, login, shot, apiFromPage, confirmStep } from './harness.mjs';
 
 let env;
 let taskId;
@@ -118,8 +118,10 @@ test('result entry per checkpoint, sign-off, review and publication', async () =
   await page.waitForSelector('#result-approve', { timeout: 20000 });
   assert.match(await page.textContent('main'), /待签名/);
   await page.click('#result-approve');
+  await confirmStep(page, 'result-approve', /审核通过后.*向社会公示/);
   await page.waitForFunction(() => /已审核/.test(document.querySelector('main').textContent), null, { timeout: 20000 });
   await page.click('#result-publish');
+  await confirmStep(page, 'result-publish', /公开平台向社会公示.*只能通过更正申请修改/);
   await page.waitForFunction(() => /已公示/.test(document.querySelector('main').textContent), null, { timeout: 20000 });
   await shot(page, 'result-published');
 

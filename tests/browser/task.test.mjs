@@ -6,7 +6,7 @@
 // the last test /api/tasks/{id}/results, /api/results/{id}/sign|review|publish, /api/public/results.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, allow } from './harness.mjs';
+import { start, stop, login, shot, allow, confirmStep } from './harness.mjs';
 
 let env;
 let taskId;
@@ -29,7 +29,9 @@ test('create, freeze, draw with a witness, lock', async () => {
   await page.fill('#f-task-name', `${year}年浏览器测试抽查任务`);
   await page.fill('#f-task-start_date', `${year}-12-01`);
   await page.fill('#f-task-end_date', `${year}-12-20`);
-  await page.selectOption('#f-task-item_ids', { index: 0 });
+  // no item is chosen for the planner; the first one is ticked by hand (touch-friendly checkboxes)
+  assert.equal(await page.locator('#f-task-item_ids input:checked').count(), 0, 'no silent pre-selection');
+  await page.locator('#f-task-item_ids input[type=checkbox]').first().check();
   await shot(page, 'task-new');
   await page.click('form button[type=submit]');
   await page.waitForURL(/#\/tasks\/\d+$/, { timeout: 10000 });
@@ -39,7 +41,13 @@ test('create, freeze, draw with a witness, lock', async () => {
   // draw algorithm v2 (SPEC §12): the witness commits to a text, the planner names a future beacon
   await page.fill('#f-freeze-witness', '监督人 王某 浏览器测试');
   await page.fill('#f-freeze-beacon_source', '福彩3D 2026058期开奖号码');
+  // 取消 leaves the task as it was; 确认 freezes
   await page.click('#task-freeze');
+  await confirmStep(page, 'task-freeze', /候选名单、各层抽取数量和秘密值都不能再修改/, { cancel: true });
+  assert.equal(await page.$('#task-freeze-confirm'), null);
+  assert.match(await page.textContent('ol.steps li.current'), /冻结/);
+  await page.click('#task-freeze');
+  await confirmStep(page, 'task-freeze', /承诺值随即生成/);
   await waitStatus(page, '抽取');
   assert.match(await page.textContent('main'), /候选名单（已冻结）/);
   assert.match(await page.textContent('main'), /承诺值/);
@@ -52,11 +60,13 @@ test('create, freeze, draw with a witness, lock', async () => {
   await page.fill('#f-draw-witness', '监督人 王某 改过的文字');
   await page.fill('#f-draw-beacon', '3 7 1');
   await page.click('form button[type=submit]');
+  await confirmStep(page, 'f-draw', /抽取结果记录在案/);
   await page.waitForSelector('.form-msg:has-text("承诺值不符")', { timeout: 10000 });
   assert.match(await page.textContent('ol.steps li.current'), /抽取/);
 
   await page.fill('#f-draw-witness', '监督人 王某 浏览器测试');
   await page.click('form button[type=submit]');
+  await confirmStep(page, 'f-draw', /确认抽取/);
   await waitStatus(page, '锁定');
   await page.waitForSelector('ol.sel li');
   await shot(page, 'task-drawn', { full: false });
@@ -64,6 +74,7 @@ test('create, freeze, draw with a witness, lock', async () => {
   await page.fill('#f-lock-witness', '纪检监督人 李某');
   await page.fill('#f-lock-beacon_source', '福彩3D 2026059期开奖号码');
   await page.click('#task-lock');
+  await confirmStep(page, 'task-lock', /不能再重新抽取.*公开平台向社会公开/);
   await page.waitForSelector('#task-announcement', { timeout: 20000 });
   await shot(page, 'task-locked', { full: false });
 });
@@ -90,6 +101,7 @@ test('inspector teams are drawn and the announcement still verifies', async () =
   await page.fill('#f-teamdraw-witness', '纪检监督人 李某');
   await page.fill('#f-teamdraw-beacon', '5 2 8');
   await page.click('#teams-draw');
+  await confirmStep(page, 'teams-draw', /随机抽取检查组.*记录在案/);
   await page.waitForSelector('#teams table', { timeout: 20000 });
   await shot(page, 'task-teams', { full: false });
   await page.goto(`${base}/public/#/tasks/${taskId}`);

@@ -10,7 +10,7 @@
 // No API call is made except to read the final state. Screenshots: walkthrough-NN-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, shot, phone, ADMIN_PASSWORD } from './harness.mjs';
+import { start, stop, shot, phone, confirmStep, ADMIN_PASSWORD } from './harness.mjs';
 
 let env;
 before(async () => {
@@ -113,8 +113,8 @@ test('a newcomer runs a task through to a published, verified result using only 
   await page.selectOption('#f-task-mode', { label: '定向抽查' });
   await page.fill('#f-task-start_date', iso(new Date(Date.now() - 30 * day)));
   await page.fill('#f-task-end_date', iso(new Date(Date.now() - 24 * day)));
-  await page.fill('#f-task-industry', '烟花爆竹');
-  await page.selectOption('#f-task-item_ids', { label: '烟花爆竹经营单位安全检查' });
+  await page.locator('#f-task-industry').getByLabel('烟花爆竹', { exact: true }).check();
+  await page.locator('#f-task-item_ids').getByLabel('烟花爆竹经营单位安全检查', { exact: true }).check();
   await snap(page, 'planner-new-task');
   await page.click('form button[type=submit]');
   await page.waitForURL(/#\/tasks\/\d+$/, T);
@@ -125,20 +125,24 @@ test('a newcomer runs a task through to a published, verified result using only 
   await page.fill('#f-freeze-witness', '监督人 王某 现场见证');
   await page.fill('#f-freeze-beacon_source', '福彩3D 2026058期开奖号码');
   await page.click('#task-freeze');
+  await confirmStep(page, 'task-freeze', /确认冻结/);
   await page.waitForSelector('#f-draw-witness', T);
   await snap(page, 'planner-frozen', { full: false });
   await page.fill('#f-draw-witness', '监督人 王某 现场见证');
   await page.fill('#f-draw-beacon', '3 7 1');
   await page.click('form button[type=submit]');
+  await confirmStep(page, 'f-draw', /确认抽取/);
   await page.waitForSelector('#task-lock', T);
   await snap(page, 'planner-drawn', { full: false });
   await page.fill('#f-lock-witness', '监督人 王某 检查组抽取见证');
   await page.fill('#f-lock-beacon_source', '福彩3D 2026059期开奖号码');
   await page.click('#task-lock');
+  await confirmStep(page, 'task-lock', /确认锁定并发布公告/);
   await page.waitForSelector('#f-teamdraw-witness', T);
   await page.fill('#f-teamdraw-witness', '监督人 王某 检查组抽取见证');
   await page.fill('#f-teamdraw-beacon', '5 2 8');
   await page.click('#teams-draw');
+  await confirmStep(page, 'teams-draw', /确认抽取检查组/);
   await page.waitForSelector('#teams table', T);
   await page.waitForSelector('#task-results', T);
   await snap(page, 'planner-teams', { full: false });
@@ -218,8 +222,10 @@ test('a newcomer runs a task through to a published, verified result using only 
   await page.waitForSelector('#result-approve', T);
   await snap(page, 'head-review');
   await page.click('#result-approve');
+  await confirmStep(page, 'result-approve', /确认审核通过/);
   await page.waitForSelector('#result-publish', T);
   await page.click('#result-publish');
+  await confirmStep(page, 'result-publish', /向社会公示.*确认公示/);
   await page.waitForSelector('#result-public', T);
   await waitText(page, 'main', /已公示/);
   await snap(page, 'head-published', { full: false });

@@ -56,6 +56,7 @@ export function controlValues(els) {
   for (const [name, el] of Object.entries(els)) {
     if (!el) continue;
     if (el.type === 'checkbox') out[name] = el.checked;
+    else if (el.classList && el.classList.contains('checks')) out[name] = Array.from(el.querySelectorAll('input:checked')).map((c) => c.value);
     else if (el.tagName === 'SELECT' && el.multiple) out[name] = Array.from(el.selectedOptions).map((o) => o.value);
     else out[name] = el.value;
   }
@@ -70,7 +71,10 @@ export function restoreControls(els, draft) {
     if (!el || !draft || !(name in draft)) continue;
     const v = draft[name];
     if (el.type === 'checkbox') el.checked = !!v;
-    else if (el.tagName === 'SELECT' && el.multiple) {
+    else if (el.classList && el.classList.contains('checks')) {
+      const want = new Set([].concat(v ?? []).map(String));
+      for (const c of el.querySelectorAll('input[type=checkbox]')) c.checked = want.has(c.value);
+    } else if (el.tagName === 'SELECT' && el.multiple) {
       const want = new Set([].concat(v).map(String));
       for (const o of el.options) o.selected = want.has(o.value);
     } else el.value = v ?? '';

@@ -138,26 +138,67 @@ export function loading(fn) {
   return box;
 }
 
+// An inline confirmation (no browser dialog): what will happen, in words, with 确认 and 取消.
+// id names its parts: #{id}-confirm (the box), #{id}-yes, #{id}-no.
+export function confirmBox(id, text, yes, no, yesLabel = '确认') {
+  return h('div', { class: 'confirm', id: `${id}-confirm`, role: 'group', 'aria-label': '请确认' },
+    h('p', { class: 'confirm-text' }, text),
+    h('div', { class: 'toolbar' },
+      h('button', { type: 'button', class: 'primary', id: `${id}-yes`, onclick: yes }, yesLabel),
+      h('button', { type: 'button', id: `${id}-no`, onclick: no }, '取消')));
+}
+
+// Runs fn(); if it takes longer than a second, out shows a progress bar with `text` and the seconds
+// spent, until it ends. Resolves or rejects as fn does.
+export function withProgress(out, text, fn) {
+  const t0 = Date.now();
+  let bar = null;
+  const timer = setInterval(() => {
+    const sec = Math.floor((Date.now() - t0) / 1000);
+    if (sec < 1) return;
+    if (!bar) { bar = h('div', { class: 'progress', role: 'status' }, h('progress', { 'aria-label': text }), h('span')); mount(out, bar); }
+    bar.lastChild.textContent = ` ${text}（已用 ${sec} 秒）`;
+  }, 250);
+  return Promise.resolve().then(fn).finally(() => {
+    clearInterval(timer);
+    if (bar && bar.parentNode === out) mount(out);
+  });
+}
+
 // Button that runs an async action, disables itself meanwhile and reports errors next to itself.
+// attrs.confirm (text, or a function returning it): the action is irreversible or public; the
+// first click shows the text with 确认 / 取消 (confirmBox, id from attrs.id) and only 确认 runs it.
+// attrs.progress: what the progress bar says while the action runs longer than a second.
 export function actionButton(label, fn, attrs = {}) {
+  const { confirm, progress, ...rest } = attrs;
   const out = h('span', { class: 'action-msg' });
+  const ask = h('div', { class: 'confirm-host' });
+  const run = async () => {
+    mount(ask);
+    b.disabled = true;
+    mount(out);
+    try {
+      const r = await withProgress(out, progress || `正在${label}，请稍候…`, fn);
+      if (typeof r === 'string') mount(out, msg('ok', r));
+    } catch (e) {
+      mount(out, msg('error', errorText(e)));
+    } finally {
+      b.disabled = false;
+    }
+  };
   const b = h('button', {
     type: 'button',
-    ...attrs,
-    onclick: async () => {
-      b.disabled = true;
-      mount(out);
-      try {
-        const r = await fn();
-        if (typeof r === 'string') mount(out, msg('ok', r));
-      } catch (e) {
-        mount(out, msg('error', errorText(e)));
-      } finally {
-        b.disabled = false;
-      }
+    ...rest,
+    onclick: () => {
+      if (!confirm) return run();
+      const text = typeof confirm === 'function' ? confirm() : confirm;
+      mount(ask, confirmBox(rest.id || 'action', text, run, () => { mount(ask); b.focus(); }, `确认${label}`));
+      const yes = ask.querySelector('button.primary');
+      if (yes) yes.focus();
+      return null;
     },
   }, label);
-  return h('span', { class: 'action' }, b, out);
+  return h('span', { class: 'action' }, b, ask, out);
 }
 
 // Button that opens an inline form asking for a reason before it runs fn(reason) — instead of
@@ -186,6 +227,9 @@ export function reasonAction(label, fieldLabel, fn, attrs = {}) {
 // Returns {el, values(), setValues(obj), showError(err), clearErrors(), fieldEl(name)}.
 // onSubmit(values) may throw an ApiError; its message is shown next to the field it names (or
 // at the form), and every input is kept.
+// opts.confirm(values) -> text or null: an irreversible or public step; the text (what will happen)
+// is shown with 确认 / 取消 (confirmBox, id f-{idPrefix}) before onSubmit runs. opts.progress: what
+// the progress bar says while onSubmit takes longer than a second.
 // opts.draft: a key naming the form (e.g. 'task-new'): what is typed is kept in this browser as
 // it is typed (drafts.js), put back when the same user opens the form again (after a lost session
 // too) with a notice and a button to drop it, and removed when onSubmit succeeds. A caller that
@@ -197,7 +241,11 @@ export function form(fields, onSubmit, opts = {}) {
   const rows = fields.map((f) => {
     const id = `f-${opts.idPrefix || 'x'}-${f.name}`;
     let input;
-    if (f.type === 'select') {
+    if (f.type === 'checks') {
+      // a touch-friendly multiple choice: one checkbox per option, none chosen unless f.value says
+      input = h('div', { class: 'checks', id, role: 'group', 'aria-labelledby': `${id}-label` },
+        (f.options || []).map(([v, l]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: f.name, value: v }), h('span', null, l))));
+    } else if (f.type === 'select') {
       input = h('select', { id, name: f.name, required: f.required },
         (f.options || []).map(([v, l]) => h('option', { value: v }, l)));
     } else if (f.type === 'textarea' || f.type === 'list') {
@@ -211,7 +259,7 @@ export function form(fields, onSubmit, opts = {}) {
     errs[f.name] = h('div', { class: 'field-error', id: `${id}-err`, 'aria-live': 'polite' });
     if (f.value !== undefined) setInput(f, input, f.value);
     return h('div', { class: `field field-${f.type || 'text'}${f.wide ? ' wide' : ''}` },
-      h('label', { for: id }, f.label, f.required ? h('span', { class: 'req' }, ' *') : null),
+      h(f.type === 'checks' ? 'span' : 'label', f.type === 'checks' ? { id: `${id}-label`, class: 'label' } : { for: id }, f.label, f.required ? h('span', { class: 'req' }, ' *') : null),
       input, f.help ? h('div', { class: 'help' }, f.help) : null, errs[f.name]);
   });
   const submit = h('button', { type: 'submit', class: 'primary' }, opts.submitLabel || '保存');
@@ -219,7 +267,10 @@ export function form(fields, onSubmit, opts = {}) {
     h('div', { class: 'fields' }, rows), h('div', { class: 'form-actions' }, submit, opts.extraButtons || null), formMsg);
 
   function setInput(f, input, v) {
-    if (f.type === 'checkbox') input.checked = !!v && v !== '0' && v !== 'false';
+    if (f.type === 'checks') {
+      const want = new Set([].concat(v ?? []).map(String));
+      for (const c of input.querySelectorAll('input[type=checkbox]')) c.checked = want.has(c.value);
+    } else if (f.type === 'checkbox') input.checked = !!v && v !== '0' && v !== 'false';
     else if (f.type === 'list') input.value = Array.isArray(v) ? v.join('\n') : (v ?? '');
     else input.value = v ?? '';
   }
@@ -228,6 +279,7 @@ export function form(fields, onSubmit, opts = {}) {
     for (const f of fields) {
       const i = inputs[f.name];
       if (f.type === 'checkbox') out[f.name] = i.checked;
+      else if (f.type === 'checks') out[f.name] = Array.from(i.querySelectorAll('input:checked')).map((c) => c.value);
       else if (f.type === 'number') out[f.name] = i.value === '' ? null : Number(i.value);
       else if (f.type === 'list') out[f.name] = i.value.split(/[\n;；,，]/).map((s) => s.trim()).filter(Boolean);
       else out[f.name] = i.value;
@@ -270,20 +322,13 @@ export function form(fields, onSubmit, opts = {}) {
     el.addEventListener('input', keep);
     el.addEventListener('change', keep);
   }
-  el.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors();
-    for (const f of fields) {
-      if (f.required && f.type !== 'checkbox' && !inputs[f.name].value.trim()) {
-        mount(errs[f.name], `请填写${f.label}`);
-        inputs[f.name].setAttribute('aria-invalid', 'true');
-        inputs[f.name].focus();
-        return;
-      }
-    }
+  const confirmHost = h('div', { class: 'confirm-host' });
+  el.insertBefore(confirmHost, el.querySelector('.form-actions'));
+  const run = async (vals) => {
+    mount(confirmHost);
     submit.disabled = true;
     try {
-      const r = await onSubmit(values());
+      const r = await withProgress(formMsg, opts.progress || '正在提交，请稍候…', () => onSubmit(vals));
       if (opts.draft) { clearDraft(opts.draft); mount(draftBox); }
       if (typeof r === 'string') mount(formMsg, msg('ok', r));
       else if (r instanceof Node) mount(formMsg, r);
@@ -292,6 +337,25 @@ export function form(fields, onSubmit, opts = {}) {
     } finally {
       submit.disabled = false;
     }
+  };
+  el.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearErrors();
+    for (const f of fields) {
+      const empty = f.type === 'checks' ? !inputs[f.name].querySelector('input:checked') : f.type !== 'checkbox' && !inputs[f.name].value.trim();
+      if (f.required && empty) {
+        mount(errs[f.name], f.type === 'checks' ? `请选择${f.label}` : `请填写${f.label}`);
+        inputs[f.name].setAttribute('aria-invalid', 'true');
+        inputs[f.name].focus();
+        return;
+      }
+    }
+    const vals = values();
+    // An irreversible or public step: say what will happen and wait for 确认.
+    const text = opts.confirm ? opts.confirm(vals) : null;
+    if (!text) { await run(vals); return; }
+    mount(confirmHost, confirmBox(`f-${opts.idPrefix || 'x'}`, text, () => run(vals), () => { mount(confirmHost); submit.focus(); }, `确认${submit.textContent}`));
+    confirmHost.querySelector('button.primary').focus();
   });
   return {
     el,

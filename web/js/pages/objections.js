@@ -104,7 +104,9 @@ async function objectionPage(ctx, id) {
         }
         setTimeout(() => ctx.rerender(), 1000);
         return v.decision === 'upheld' ? '已决定：异议成立，已生成待负责人批准的更正申请' : '已决定：异议不成立';
-      }, { idPrefix: 'objdec', submitLabel: '提交复核决定', draft: `objection-decide-${id}` });
+      }, { idPrefix: 'objdec', submitLabel: '提交复核决定', draft: `objection-decide-${id}`,
+        confirm: (v) => (v.decision === 'upheld' ? '异议成立：将生成一项更正申请，须执行单位负责人批准后更正生效并公示；决定记录在案，须在 15 个工作日内反馈异议人。确认提交？'
+          : v.decision === 'rejected' ? '异议不成立：原检查结果维持不变；决定记录在案，须在 15 个工作日内反馈异议人。确认提交？' : null) });
       decide.el.id = 'objection-decide';
       parts.push(section('复核决定（9.2，收到后 20 个工作日内）', decide.el));
     }

@@ -101,7 +101,7 @@ async function planPage(ctx, id) {
           await api('POST', `/api/plans/${encodeURIComponent(id)}/publish`, {});
           setTimeout(() => ctx.rerender(), 900);
           return '已公示';
-        }, { class: 'primary', id: 'plan-publish' }) : null,
+        }, { class: 'primary', id: 'plan-publish', confirm: '年度计划将在公开平台向社会公示；公示后的调整须说明理由，调整记录同样公开。确认公示计划？' }) : null,
       h('a', { class: 'button', href: `#/tasks?plan_id=${encodeURIComponent(id)}` }, '查看本计划的任务')),
     canEdit ? section('编辑', f.el) : section('内容', kv(p, FIELD_LABELS)),
     p.adjustments ? section('调整记录', table([{ key: 'at', label: '时间', render: (a) => fmtTime(a.at) }, { key: 'reason', label: '理由' }, { key: 'changes', label: '变更' }], p.adjustments)) : null);

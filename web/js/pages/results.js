@@ -195,13 +195,13 @@ async function unitPage(ctx, taskId, uscc) {
   else if (status === 'published') next = '已公示。';
   const flow = rid ? h('div', { class: 'toolbar' },
     onTeam && status === 'draft' && !signedByMe ? actionButton('本人签名确认', async () => { await api('POST', `/api/results/${rid}/sign`, {}); setTimeout(() => ctx.rerender(), 800); return '已签名'; }, { id: 'result-sign', class: 'primary' }) : null,
-    isHead && status === 'draft' && allSigned ? actionButton('审核通过', async () => { await api('POST', `/api/results/${rid}/review`, { approve: true }); setTimeout(() => ctx.rerender(), 800); return '已审核'; }, { id: 'result-approve', class: 'primary' }) : null,
+    isHead && status === 'draft' && allSigned ? actionButton('审核通过', async () => { await api('POST', `/api/results/${rid}/review`, { approve: true }); setTimeout(() => ctx.rerender(), 800); return '已审核'; }, { id: 'result-approve', class: 'primary', confirm: '审核通过后，检查组或负责人即可将该结果向社会公示；如需修改须退回。确认审核通过？' }) : null,
     isHead && status === 'draft' && allSigned ? reasonAction('退回修改', '退回理由（检查组将看到）', async (reason) => {
       await api('POST', `/api/results/${rid}/review`, { approve: false, reason });
       setTimeout(() => ctx.rerender(), 800);
       return '已退回';
     }, { id: 'result-return' }) : null,
-    (isHead || onTeam) && status === 'approved' ? actionButton('公示结果', async () => { await api('POST', `/api/results/${rid}/publish`, {}); setTimeout(() => ctx.rerender(), 800); return '已公示'; }, { class: 'primary', id: 'result-publish' }) : null,
+    (isHead || onTeam) && status === 'approved' ? actionButton('公示结果', async () => { await api('POST', `/api/results/${rid}/publish`, {}); setTimeout(() => ctx.rerender(), 800); return '已公示'; }, { class: 'primary', id: 'result-publish', confirm: '检查结果将在公开平台向社会公示，并报送企业信用信息公示系统；公示后只能通过更正申请修改。确认公示？' }) : null,
     status === 'published' ? h('a', { class: 'button', href: `/public/#/results?task=${encodeURIComponent(taskId)}`, target: '_blank', rel: 'noopener', id: 'result-public' }, '在公开平台查看') : null) : null;
   const pendingCorr = ((result && result.correction_requests) || []).filter((c) => c.status === 'pending');
   const corrApprovals = pendingCorr.length ? section(`待批准的更正申请（${pendingCorr.length}）`, table([
@@ -210,7 +210,7 @@ async function unitPage(ctx, taskId, uscc) {
     { key: 'source', label: '来源', render: (c) => (c.source === 'objection' ? `异议 ${c.objection_id || ''}` : '申请') },
     { key: 'requested_by', label: '申请人', render: (c) => `${c.requested_by || ''} ${fmtTime(c.requested_at)}` },
     { key: 'op', label: '审批', render: (c) => (isHead ? h('span', null,
-      actionButton('批准更正', async () => { await api('POST', `/api/results/${rid}/corrections/${c.id}/approve`, {}); setTimeout(() => ctx.rerender(), 800); return '已批准，更正已公示'; }, { class: 'primary' }),
+      actionButton('批准更正', async () => { await api('POST', `/api/results/${rid}/corrections/${c.id}/approve`, {}); setTimeout(() => ctx.rerender(), 800); return '已批准，更正已公示'; }, { class: 'primary', id: `corr-approve-${c.id}`, confirm: '批准后更正立即生效并在公开平台公示，原结果和更正理由一并保留。确认批准更正？' }),
       reasonAction('驳回', '驳回理由（申请人将看到）', async (note) => {
         await api('POST', `/api/results/${rid}/corrections/${c.id}/reject`, { note });
         setTimeout(() => ctx.rerender(), 800);

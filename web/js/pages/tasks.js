@@ -41,36 +41,34 @@ async function createPage(ctx) {
     { name: 'mode', label: '抽查方式', type: 'select', options: Object.entries(MODE), required: true },
     { name: 'start_date', label: '开始日期', type: 'date', required: true },
     { name: 'end_date', label: '结束日期', type: 'date', required: true },
-    { name: 'industry', label: '定向：行业（多选用分号分隔）', help: INDUSTRIES.join('；') },
+    { name: 'industry', label: '定向：行业（可多选，不选为不限）', type: 'checks', wide: true, options: INDUSTRIES.map((x) => [x, x]) },
     { name: 'region', label: '定向：行政区划（分号分隔）' },
     { name: 'unit_type', label: '定向：单位类型（分号分隔）' },
-    { name: 'risk_level', label: '定向：风险等级（分号分隔，如 red;orange）', help: Object.entries(RISK).map(([k, v]) => `${k}=${v}`).join('，') },
-    { name: 'credit_level', label: '定向：信用等级（分号分隔）', help: Object.entries(CREDIT).map(([k, v]) => `${k}=${v}`).join('，') },
+    { name: 'risk_level', label: '定向：风险等级（可多选，不选为不限）', type: 'checks', options: Object.entries(RISK) },
+    { name: 'credit_level', label: '定向：信用等级（可多选，不选为不限）', type: 'checks', options: Object.entries(CREDIT) },
     { name: 'lead_unit', label: '牵头单位', value: '高青县应急管理局' },
     { name: 'joint_units', label: '联合检查单位（每行一个）', type: 'list', rows: 2 },
     { name: 'directed', label: '专项整治/特殊事件/上级指令（不受每年一次限制）', type: 'checkbox' },
     { name: 'directed_reason', label: '专项理由', wide: true },
     { name: 'team_size', label: '每组检查人员数（空则按规则）', type: 'number' },
     { name: 'require_expert', label: '每组须有专家', type: 'checkbox' },
-    { name: 'item_ids', label: '抽查事项', type: 'select', options: items.map((i) => [String(i.id), i.name]), help: '按住 Ctrl 可多选' },
+    { name: 'item_ids', label: '抽查事项（可多选）', type: 'checks', required: true, wide: true, options: items.map((i) => [String(i.id), i.name]) },
   ], async (v) => {
     const split = (s) => (s || '').split(/[;；,，\n]/).map((x) => x.trim()).filter(Boolean);
     const body = { name: v.name, mode: v.mode, start_date: v.start_date, end_date: v.end_date, lead_unit: v.lead_unit, joint_units: v.joint_units, directed: v.directed };
     if (v.plan_id) body.plan_id = Number(v.plan_id);
     if (v.directed) body.directed_reason = v.directed_reason;
     const filters = {};
-    for (const k of ['industry', 'region', 'unit_type', 'risk_level', 'credit_level']) if (split(v[k]).length) filters[k] = split(v[k]);
+    for (const k of ['region', 'unit_type']) if (split(v[k]).length) filters[k] = split(v[k]);
+    for (const k of ['industry', 'risk_level', 'credit_level']) if (v[k].length) filters[k] = v[k];
     if (Object.keys(filters).length) body.filters = filters;
     if (v.team_size) body.team_size = v.team_size;
     if (v.require_expert) body.require_expert = true;
-    const sel = Array.from(f.inputs.item_ids.selectedOptions).map((o) => Number(o.value));
-    body.item_ids = sel;
+    body.item_ids = v.item_ids.map(Number);
     const t = await api('POST', '/api/tasks', body);
     setTimeout(() => { location.hash = `#/tasks/${t.id}`; }, 500);
     return `已创建任务 ${t.id}`;
   }, { idPrefix: 'task', submitLabel: '创建任务', draft: 'task-new' });
-  f.inputs.item_ids.multiple = true;
-  f.inputs.item_ids.size = Math.min(6, Math.max(2, items.length));
   return h('div', null, h('h1', null, '新建抽查任务'), h('p', null, h('a', { href: '#/tasks' }, '← 返回任务列表')), section(null, f.el));
 }
 
@@ -118,7 +116,8 @@ async function taskPage(ctx, id) {
         mount(out, freezeView(r));
         refresh();
         return '已冻结';
-      }, { class: 'primary', id: 'task-freeze' })));
+      }, { class: 'primary', id: 'task-freeze', progress: '正在确定候选名单并冻结…',
+        confirm: '冻结后，候选名单、各层抽取数量和秘密值都不能再修改；承诺值随即生成，并将在抽取公告中公开。确认冻结？' })));
   }
   if (st !== 'draft') parts.push(loading(async () => freezeView(t.freeze || t, id)));
 
@@ -139,7 +138,9 @@ async function taskPage(ctx, id) {
       mount(out, section('抽取结果', selectionView(r.strata || r.selection || [])));
       refresh();
       return '已抽取';
-    }, { idPrefix: 'draw', submitLabel: redraw ? '重新抽取' : '抽取' });
+    }, { idPrefix: 'draw', submitLabel: redraw ? '重新抽取' : '抽取', progress: '正在抽取…',
+      confirm: (v) => (redraw ? `将作废上一次抽取结果并重新抽取；重抽理由“${v.reason}”和抽取次数将在公告中公开。确认重新抽取？`
+        : '将按冻结的名单和见证文字抽取被检查单位，抽取结果记录在案，锁定后在公告中公开。确认抽取？') });
     // After a draw the next step is to lock; a redraw is the exception, folded away below it.
     if (redraw) redrawNode = details('重新抽取（需说明理由，理由和次数将在公告中公开）', f.el);
     else parts.push(section('抽取', f.el));
@@ -179,13 +180,13 @@ async function taskPage(ctx, id) {
         h('div', { class: 'field wide' }, h('label', { for: 'f-lock-witness' }, '检查组抽取的监督人见证文字'), lw),
         h('div', { class: 'field wide' }, h('label', { for: 'f-lock-beacon_source' }, '检查组抽取的公开随机数来源'), lb)),
       actionButton('锁定并发布公告', async () => {
-        if (!window.confirm('确认锁定名单并发布公告？锁定后不能再重新抽取。')) return null;
         const body = {};
         if (lw.value || lb.value) Object.assign(body, { witness: lw.value, beacon_source: lb.value });
         await api('POST', `/api/tasks/${encodeURIComponent(id)}/lock`, body);
         refresh();
         return '已锁定，公告已发布';
-      }, { class: 'primary', id: 'task-lock' })));
+      }, { class: 'primary', id: 'task-lock', progress: '正在锁定并生成公告…',
+        confirm: '锁定后不能再重新抽取；任务派发给检查组，抽取公告（抽中单位、承诺值、种子）立即在公开平台向社会公开。确认锁定并发布公告？' })));
   }
   if (redrawNode) parts.push(redrawNode);
   if (st === 'dispatched') {
@@ -303,7 +304,8 @@ function teamsSection(ctx, id, canEdit) {
       if (location.hash !== target) location.hash = target;
       else ctx.rerender();
       return '已抽取';
-    }, { class: 'primary', id: 'teams-draw' }) : null;
+    }, { class: 'primary', id: 'teams-draw', progress: '正在为每个抽中单位抽取检查组（单位较多时需要一些时间）…',
+      confirm: '将为每个抽中单位从检查人员名录中随机抽取检查组，结果记录在案，不能重抽（个别人员可申请回避或替换）。确认抽取检查组？' }) : null;
     const unitNames = new Map();
     if (teams.length && teams.some((t) => !t.name)) {
       const r = await api('GET', `/api/tasks/${encodeURIComponent(id)}/results`).catch(() => null);
@@ -328,7 +330,7 @@ function teamsSection(ctx, id, canEdit) {
         { key: 'status', label: '状态', render: (x) => ({ pending: '待批准', approved: '已批准', rejected: '已驳回' }[x.status] || x.status) },
         { key: 'replacement', label: '替补人员' },
         { key: 'op', label: '审批', render: (x) => (x.status === 'pending' && ctx.me.role === 'head' ? h('span', null,
-          actionButton('批准', async () => { await api('POST', `/api/conflicts/${x.id}/approve`, {}); mount(box, loading(load)); return '已批准'; }, { class: 'primary' }),
+          actionButton('批准', async () => { await api('POST', `/api/conflicts/${x.id}/approve`, {}); mount(box, loading(load)); return '已批准'; }, { class: 'primary', id: `conflict-approve-${x.id}`, confirm: '批准后该人员回避，并按原随机流为该单位重抽一名检查人员，记录在案。确认批准回避？' }),
           actionButton('驳回', async () => { await api('POST', `/api/conflicts/${x.id}/reject`, {}); mount(box, loading(load)); return '已驳回'; })) : x.status === 'pending' ? '待执行单位负责人批准' : (x.decided_by ? `${x.decided_by} ${fmtTime(x.decided_at)}` : '')) }], reply.conflicts)) : null,
       teams.length ? teamChanges(ctx, id, teams, reply.replacements || [], canEdit, () => mount(box, loading(load))) : null);
   };
@@ -371,7 +373,7 @@ function teamChanges(ctx, id, teams, reps, canEdit, reload) {
     { key: 'replacement', label: '替补人员' },
     {
       key: 'op', label: '审批', render: (r) => (r.status === 'pending' && ctx.me.role === 'head' ? h('span', null,
-        actionButton('批准', async () => { await api('POST', `${rp(r)}/approve`, {}); reload(); return '已批准'; }, { class: 'primary' }),
+        actionButton('批准', async () => { await api('POST', `${rp(r)}/approve`, {}); reload(); return '已批准'; }, { class: 'primary', id: `replace-approve-${r.id}`, confirm: `批准后 ${r.cert_no || ''} 退出该单位的检查组，由随机抽取的人员替换，记录在案。确认批准替换？` }),
         actionButton('驳回', async () => { await api('POST', `${rp(r)}/reject`, {}); reload(); return '已驳回'; })) : r.status === 'pending' ? '待执行单位负责人批准' : (r.decided_by ? `${r.decided_by} ${fmtTime(r.decided_at)}` : '')),
     },
   ], reps, { empty: '没有替换申请' });
