@@ -110,6 +110,8 @@ test('drawn units show company names before and after the lock', async () => {
   must(await head('POST', `/api/results/${res.id}/review`, { approve: true }), 'review');
   must(await head('POST', `/api/results/${res.id}/publish`), 'publish');
   S.head = head;
+  S.planner = planner;
+  S.admin = admin;
 });
 
 test('after login the user lands on the page they asked for', async () => {
@@ -220,6 +222,58 @@ test('the pending correction is on the head\'s 下一步 list and the results pa
   assert.equal(c.status, 'rejected');
   assert.match(JSON.stringify(c), /材料不足/);
   assert.deepEqual(dialogs, [], 'no browser dialogs');
+});
+
+test('approving a correction asks first and says it will be published at once', async () => {
+  const { page, base } = env;
+  const req = must(await S.planner('POST', `/api/results/${S.result}/corrections`, { reason: '录入时误选类别，现场照片可证', changes: { category: 'a' } }), 'correction');
+  const cid = req.id;
+  await page.goto(`${base}/#/results/${S.task}/${S.uscc}`);
+  await page.waitForSelector(`#corr-approve-${cid}`, T);
+  await page.click(`#corr-approve-${cid}`);
+  await confirmStep(page, `corr-approve-${cid}`, /更正立即生效并在公开平台公示/, { cancel: true });
+  assert.equal(must(await S.head('GET', '/api/corrections?status=pending'), 'corrections').total, 1, '取消 sends nothing');
+  await page.click(`#corr-approve-${cid}`);
+  await confirmStep(page, `corr-approve-${cid}`, /确认批准更正/);
+  await waitText(page, 'main', /已批准，更正已公示|现行结果/);
+  assert.equal(must(await S.head('GET', '/api/corrections?status=pending'), 'corrections').total, 0);
+  const c = must(await S.head('GET', '/api/corrections?status=approved'), 'corrections').corrections.find((x) => x.id === cid);
+  assert.ok(c, 'approved');
+});
+
+test('approving a replacement of a drawn inspector asks first and names who leaves the team', async () => {
+  const { page, base } = env;
+  const teams = must(await S.head('GET', `/api/tasks/${S.task}/teams`), 'teams').teams;
+  const t = teams[teams.length - 1];
+  const cert = t.inspectors[t.inspectors.length - 1];
+  const r = must(await S.planner('POST', `/api/tasks/${S.task}/teams/${encodeURIComponent(t.uscc)}/replace`, { cert_no: cert, reason_code: 'health', reason: '住院治疗' }), 'replace');
+  await page.goto(`${base}/#/tasks/${S.task}`);
+  await page.waitForSelector(`#replace-approve-${r.id}`, T);
+  await page.click(`#replace-approve-${r.id}`);
+  const text = await confirmStep(page, `replace-approve-${r.id}`, /退出该单位的检查组.*确认批准替换/, { cancel: true });
+  assert.ok(text.includes(cert), 'names the inspector');
+  await page.click(`#replace-approve-${r.id}`);
+  await confirmStep(page, `replace-approve-${r.id}`, /确认批准替换/);
+  await waitText(page, 'main', /已批准/);
+  const after = must(await S.head('GET', `/api/tasks/${S.task}/teams`), 'teams').teams.find((x) => x.uscc === t.uscc);
+  assert.ok(!after.inspectors.includes(cert), 'replaced');
+});
+
+test('publishing the annual plan asks first and says it becomes public', async () => {
+  const { page, base } = env;
+  const year = new Date().getFullYear();
+  const plan = must(await S.planner('POST', '/api/plans', { year, name: `${year}年度确认测试计划`, scope: '全县工矿商贸企业',
+    ratios: { key_high: 0.3, general_other: 0.05 }, schedule: ['二季度'], estimated_count: 20, joint_checks: 1,
+    tasks: [{ name: '联合检查', joint: true, start_date: `${year}-05-01`, end_date: `${year}-05-31` }] }), 'plan');
+  await page.goto(`${base}/#/plans/${plan.id}`);
+  await page.waitForSelector('#plan-publish', T);
+  await page.click('#plan-publish');
+  await confirmStep(page, 'plan-publish', /在公开平台向社会公示/, { cancel: true });
+  assert.equal(must(await S.head('GET', `/api/plans/${plan.id}`), 'plan').published_at ?? null, null, '取消 publishes nothing');
+  await page.click('#plan-publish');
+  await confirmStep(page, 'plan-publish', /确认公示计划/);
+  await waitText(page, 'main', /已于 .* 公示/);
+  assert.ok(must(await S.head('GET', `/api/plans/${plan.id}`), 'plan').published_at);
 });
 
 test('a follow-up moves to its next state with a note, and its history is shown', async () => {

@@ -377,6 +377,11 @@ function teamChanges(ctx, id, teams, reps, canEdit, reload) {
         actionButton('驳回', async () => { await api('POST', `${rp(r)}/reject`, {}); reload(); return '已驳回'; })) : r.status === 'pending' ? '待执行单位负责人批准' : (r.decided_by ? `${r.decided_by} ${fmtTime(r.decided_at)}` : '')),
     },
   ], reps, { empty: '没有替换申请' });
-  if (!canEdit) return details('替换申请与审批', approvals);
-  return h('div', null, details('回避（利害冲突）', recusal.el), details(`替换检查人员（${Object.values(REPLACEMENT_REASONS).join('、')}，须批准）`, replace.el), details('替换申请与审批', approvals));
+  // a head with replacements waiting for approval sees them without opening anything
+  const waiting = ctx.me.role === 'head' && reps.some((r) => r.status === 'pending');
+  const approvalsBox = details(waiting ? `替换申请与审批（待批准 ${reps.filter((r) => r.status === 'pending').length}）` : '替换申请与审批', approvals);
+  approvalsBox.id = 'replace-approvals';
+  approvalsBox.open = waiting;
+  if (!canEdit) return approvalsBox;
+  return h('div', null, details('回避（利害冲突）', recusal.el), details(`替换检查人员（${Object.values(REPLACEMENT_REASONS).join('、')}，须批准）`, replace.el), approvalsBox);
 }
