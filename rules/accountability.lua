@@ -1,5 +1,6 @@
 -- accountability.lua: flags the 10.1 situations from the database state and decides 10.2
--- exemptions. Uses rules.deadlines (and through it rules.calendar) at call time.
+-- exemptions. Uses rules.deadlines (and through it rules.calendar), rules.sampling, rules.categories and
+-- rules.plans (min_joint_checks) at call time.
 --
 -- situations(state, today) -> list of { kind, object, reason, clause = "10.1", level }
 -- kinds:
@@ -13,6 +14,9 @@
 --   coverage_low    5.1.2 over the year: the general-industry units drawn by the year's dispatched tasks
 --                   are fewer than rules.sampling.general_min_ratio of the directory's active general
 --                   units: yellow from coverage_warning_month of that year, red once the year is over
+--   joint_missing   6.2 over the year: an org of a kind in joint_check_kinds led or joined no joint task
+--                   (a task with at least one joint org, frozen or later) that year: yellow from
+--                   coverage_warning_month, red once the year is over
 -- Only yellow and red situations are listed.
 
 local M = {}
@@ -29,7 +33,12 @@ M.kinds = {
   { code = "objection_late", label = "异议未按时复核" },
   { code = "feedback_late",  label = "复核结果未按时反馈" },
   { code = "coverage_low",   label = "一般检查对象年度抽查比例不足" },
+  { code = "joint_missing",  label = "未开展部门联合抽查" },
 }
+
+-- 6.2 "每年至少发起或参与一次部门联合抽查" binds the departments that draw (the bureau and the other
+-- county departments), not the bureau's divisions or the township offices, which act for the bureau.
+M.joint_check_kinds = { bureau = true, department = true }
 
 -- 5.1.2 "各级对管辖权限内的一般检查对象按不少于5%的比例抽查" is a yearly obligation over the whole
 -- directory, not a per-task floor only: from this month on, a shortfall of the current year shows.
@@ -162,8 +171,27 @@ local function coverage_situations(list, cov, today)
   }
 end
 
--- situations(state, today) -> list (tasks, then referrals, then objections, then coverage, each in
--- input order)
+local function joint_situations(list, jy, today)
+  local year, month = tonumber(today:sub(1, 4)), tonumber(today:sub(6, 7))
+  local level
+  if jy.year < year then level = "red"
+  elseif jy.year == year and month >= M.coverage_warning_month then level = "yellow"
+  else return end
+  local need = rules.plans.min_joint_checks
+  for _, o in ipairs(jy.orgs or {}) do
+    if M.joint_check_kinds[o.kind] and (o.joint_tasks or 0) < need then
+      list[#list + 1] = {
+        kind = "joint_missing", object = "org:" .. tostring(o.id) .. ":" .. tostring(jy.year), level = level,
+        clause = "6.2",
+        reason = string.format("%s：%s%d年发起或参与的部门联合抽查%d次，每年至少%d次%s", KIND.joint_missing.label,
+          o.name, jy.year, o.joint_tasks or 0, need, level == "red" and "，年度已结束" or "，年底前应安排"),
+      }
+    end
+  end
+end
+
+-- situations(state, today) -> list (tasks, then referrals, then objections, then coverage, then
+-- joint checks, each in input order)
 function M.situations(state, today)
   local dl, cal = rules.deadlines, rules.calendar
   cal.to_days(today)   -- validates today
@@ -172,6 +200,7 @@ function M.situations(state, today)
   for _, r in ipairs(state.referrals or {}) do referral_situations(list, r, today, cal) end
   for _, o in ipairs(state.objections or {}) do objection_situations(list, o, today, dl) end
   for _, cv in ipairs(state.coverage or {}) do coverage_situations(list, cv, today) end
+  for _, jy in ipairs(state.joint or {}) do joint_situations(list, jy, today) end
   return list
 end
 

@@ -7,19 +7,23 @@
 -- declared inputs, so the copy costs little).
 --
 -- check(unit, task, history) -> { ok, reason, clause }
---   unit.special_case: nil, or one of the 4.3 case codes "a".."e" when the unit is currently
---   handled by a non-random check; such a unit is not drawn at random.
---   history = { drawn_this_year = integer, last_drawn = "YYYY-MM-DD" | nil } (may be nil).
--- Order of the checks: closed (3.3) -> industry outside 3.2 -> 4.3 case -> once-a-year (6.2).
+--   history = { drawn_this_year = integer, last_drawn = "YYYY-MM-DD" | nil,
+--               open_case = "a".."e" | nil,       -- 4.3: a case on the unit's inspection record
+--                                                  -- (SPEC §11) that is still open
+--               overlapping_task = text | nil }    -- 8.2: another dispatched task whose dates
+--                                                  -- overlap this one's selected the unit
+--   (history may be nil).
+-- Order of the checks: closed (3.3) -> industry outside 3.2 -> open 4.3 case -> another task with
+-- overlapping dates (8.2) -> once-a-year (6.2).
 
 local M = {}
 
 -- The fields check reads, and nothing else (rules/README.md "Declared inputs"): in a freeze the
 -- unit and history tables hold only these, so check sees nil for any other field. Add a field
 -- here before reading it.
-M.unit_fields = { "status", "industry", "special_case", "complaints", "watchlist", "dishonest",
+M.unit_fields = { "status", "industry", "complaints", "watchlist", "dishonest",
                   "credit_level", "serious_violation" }
-M.history_fields = { "drawn_this_year", "last_drawn" }
+M.history_fields = { "drawn_this_year", "last_drawn", "open_case", "overlapping_task" }
 
 -- 6.2: a unit is drawn at most this many times in a year (outside the exceptions below).
 M.max_draws_per_year = 1
@@ -116,9 +120,16 @@ local function decide(unit, task, history)
   category_code = category_code or rules.categories.category_code
   local cat = category_code(unit.industry)
   if cat == nil then return OUT_OF_SCOPE end
-  local sc = unit.special_case
-  if sc ~= nil and sc ~= false and sc ~= "" then return CASE[sc] or BAD_CASE end
   if history then
+    local sc = history.open_case
+    if sc ~= nil and sc ~= "" then return CASE[sc] or BAD_CASE end
+    -- 8.2 "杜绝重复检查": one visit per unit; a department that also has items for it joins the
+    -- other task (POST /api/tasks/{id}/join) instead of drawing it again.
+    local other = history.overlapping_task
+    if type(other) == "string" and other ~= "" then
+      return { ok = false, clause = "8.2",
+               reason = "已在检查时间重叠的" .. other .. "中被抽中，同一单位不重复检查；如需检查本任务事项，可申请加入该任务" }
+    end
     local drawn = history.drawn_this_year or 0
     local last = history.last_drawn
     if drawn < max_draws and history.drawn_this_year == nil and type(last) == "string" and task.year then

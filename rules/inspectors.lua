@@ -221,4 +221,26 @@ for _, name in ipairs({ "eligible", "conflict" }) do
   M[name] = function(...) return fresh(f(...)) end
 end
 
+-- 7.2 任务执行单位 (SPEC §10): the org that carries out the inspection of one selected unit, decided
+-- at lock. unit = { uscc, name, region, industry }; task = { lead_org_id, joint, required_level, … };
+-- orgs = { { id, name, kind, level }, … } (active orgs). Returns { org_id, reason, clause }.
+-- The reading chosen here: 7.2 "抽查任务……由执行单位组织实施" leaves the choice to the bureau. A task
+-- whose teams are township-level (required_level = "township") is carried out where the unit lies
+-- (属地管理): by the township office whose name begins with the unit's 行政区划; every other task, and
+-- a joint task (one visit of all its departments, 8.2 "由牵头单位检查人员任组长"), by its lead org.
+function M.executing_org(unit, task, orgs)
+  local lead
+  for _, o in ipairs(orgs) do
+    if o.id == task.lead_org_id then lead = o end
+  end
+  if task.required_level == "township" and not task.joint and type(unit.region) == "string" and unit.region ~= "" then
+    for _, o in ipairs(orgs) do
+      if o.kind == "township" and o.name:sub(1, #unit.region) == unit.region then
+        return { o.id, string.format("乡镇级检查，按属地（行政区划：%s）由%s执行", unit.region, o.name), "7.2" }
+      end
+    end
+  end
+  return { task.lead_org_id, string.format("由牵头单位%s执行", lead and lead.name or ""), "7.2" }
+end
+
 return M

@@ -4,7 +4,13 @@
 -- validate(plan) -> { ok, problems = { { reason, clause }, … } }
 -- plan = { year, name, scope, ratios = { [stratum] = ratio }, schedule = { … } | "…",
 --          estimated_count, tasks = { { name, joint, start_date, end_date }, … }, joint_checks }
--- The number of joint checks is max(joint_checks, number of tasks with joint = true).
+-- warnings(plan) -> { { reason, clause }, … }: what the plan does not refuse but still lacks.
+-- plan = { year, tasks (as above), joint_tasks = the number of tasks of the year with at least one
+-- joint org, counted by the core from the tasks }.
+-- 6.2 "每年至少发起或参与一次部门联合抽查" is a fact about the year's tasks, not a number typed into
+-- the plan: joint_checks (kept for old plans) counts for nothing; a joint task planned in
+-- plan.tasks is an intention, so until a joint task exists the plan carries a warning, and
+-- accountability.lua flags an org with none by the end of the year.
 
 local M = {}
 
@@ -63,11 +69,9 @@ function M.validate(plan)
     end
   end
 
-  -- tasks: valid dates inside the plan year; joint checks
-  local joint_tasks = 0
+  -- tasks: valid dates inside the plan year (joint checks: warnings below)
   for i, t in ipairs(plan.tasks or {}) do
     local label = "任务" .. i .. "“" .. tostring(t.name) .. "”"
-    if t.joint then joint_tasks = joint_tasks + 1 end
     local ok_s, ok_e = valid_date(cal, t.start_date), valid_date(cal, t.end_date)
     if not ok_s or not ok_e then
       problem(label .. "的起止日期缺失或无效", "6.1")
@@ -79,14 +83,26 @@ function M.validate(plan)
       end
     end
   end
-  local joint = plan.joint_checks
-  if type(joint) ~= "number" then joint = 0 end
-  if joint_tasks > joint then joint = joint_tasks end
-  if joint < M.min_joint_checks then
-    problem(string.format("每年至少开展%d次部门联合抽查，计划中未安排联合抽查", M.min_joint_checks), "6.2")
-  end
-
   return { ok = #problems == 0, problems = problems }
+end
+
+function M.warnings(plan)
+  local out = {}
+  local created = type(plan.joint_tasks) == "number" and plan.joint_tasks or 0
+  if created < M.min_joint_checks then
+    local planned = 0
+    for _, t in ipairs(plan.tasks or {}) do
+      if t.joint then planned = planned + 1 end
+    end
+    if planned > 0 then
+      out[#out + 1] = { reason = string.format("计划安排了%d次部门联合抽查，但本年度尚未创建联合抽查任务（每年至少发起或参与%d次）",
+        planned, M.min_joint_checks), clause = "6.2" }
+    else
+      out[#out + 1] = { reason = string.format("本年度尚无部门联合抽查任务，计划中也未安排（每年至少发起或参与%d次）",
+        M.min_joint_checks), clause = "6.2" }
+    end
+  end
+  return out
 end
 
 return M

@@ -62,7 +62,20 @@ static json_t *state_of(sqlite3 *db, const char *today, char **err)
         json_array_append_new(cov, json_pack("{si so}", "year", y, "industries", ind));
     }
     if (!cov) { json_decref(tasks); json_decref(refs); json_decref(objs); return NULL; }
-    return json_pack("{so so so so}", "tasks", tasks, "referrals", refs, "objections", objs, "coverage", cov);
+    /* 6.2 over the year: per active org, the joint tasks (at least one joint org, frozen or later)
+     * it led or joined in that year (this year and the last); the rules decide which orgs owe one. */
+    json_t *joint = json_array();
+    for (int y = year - 1; y <= year && joint; y++) {
+        json_t *orgs = db_rows(db, err,
+            "SELECT o.id, o.name, o.kind, (SELECT count(*) FROM tasks t WHERE t.year = ?1 AND t.status <> 'draft' "
+            "AND t.joint_org_ids <> '[]' AND (t.lead_org_id = o.id OR EXISTS (SELECT 1 FROM json_each(t.joint_org_ids) j "
+            "WHERE j.value = o.id))) AS joint_tasks FROM orgs o WHERE o.active = 1 ORDER BY o.id", "i", (long long)y);
+        if (!orgs) { json_decref(joint); joint = NULL; break; }
+        json_array_append_new(joint, json_pack("{si so}", "year", y, "orgs", orgs));
+    }
+    if (!joint) { json_decref(tasks); json_decref(refs); json_decref(objs); json_decref(cov); return NULL; }
+    return json_pack("{so so so so so}", "tasks", tasks, "referrals", refs, "objections", objs, "coverage", cov,
+                     "joint", joint);
 }
 
 json_t *accountability_situations(spot_ctx *c, const char *q, spot_err *e)

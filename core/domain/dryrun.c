@@ -54,6 +54,7 @@ static json_t *unit_history(const hist *h, long long eid)
     const hist_row *r = hist_find(h, eid);
     json_t *o = json_pack("{sI}", "drawn_this_year", (json_int_t)(r ? r->n : 0));
     if (r && r->last) json_object_set_new(o, "last_drawn", json_string(r->last));
+    if (r && r->open_case) json_object_set_new(o, "open_case", json_string(r->open_case));
     return o;
 }
 
@@ -65,7 +66,7 @@ static int compare_units(sqlite3 *db, lh_state *cur, lh_state *cand, json_t *tas
     clock_today(today);
     long long year = json_is_integer(jyear) ? (long long)json_integer_value(jyear) : atoll(today);
     hist hs;
-    if (hist_load(db, year, 0, &hs, err) != 0) return -1;
+    if (hist_load(db, year, 0, NULL, NULL, &hs, err) != 0) return -1;
     sqlite3_stmt *st = db_prepare(db, err, UNITS_SQL, "");
     if (!st) {
         hist_free(&hs);

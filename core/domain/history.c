@@ -1,5 +1,6 @@
 /* history.c: the one query for a unit's draw history in a year (see history.h). */
 #include "history.h"
+#include "clock.h"
 #include "db.h"
 
 #include <stdlib.h>
@@ -7,21 +8,42 @@
 
 void hist_free(hist *h)
 {
-    for (size_t i = 0; i < h->n; i++) free(h->r[i].last);
+    for (size_t i = 0; i < h->n; i++) {
+        free(h->r[i].last);
+        free(h->r[i].overlap);
+        free(h->r[i].open_case);
+    }
     free(h->r);
     h->r = NULL;
     h->n = 0;
 }
 
-int hist_load(sqlite3 *db, long long year, long long exclude_task_id, hist *h, char **err)
+/* Duplicates s (may be NULL) into *out. Returns 0, or -1 when out of memory. */
+static int dup_or_null(const unsigned char *s, char **out)
+{
+    *out = s ? strdup((const char *)s) : NULL;
+    return s && !*out ? -1 : 0;
+}
+
+int hist_load(sqlite3 *db, long long year, long long exclude_task_id, const char *start, const char *end, hist *h,
+              char **err)
 {
     h->r = NULL;
     h->n = 0;
+    char today[16];
+    clock_today(today);
     sqlite3_stmt *q = db_prepare(db, err,
-        "SELECT u.enterprise_id, count(*), max(substr(t.locked_at, 1, 10))"
-        " FROM task_units u JOIN tasks t ON t.id = u.task_id"
-        " WHERE t.year = ? AND t.id <> ? AND t.status = 'dispatched'"
-        " GROUP BY u.enterprise_id ORDER BY u.enterprise_id", "ii", year, exclude_task_id);
+        "SELECT eid, sum(n), max(last), max(overlap), max(open_case) FROM ("
+        " SELECT u.enterprise_id AS eid, 1 AS n, substr(t.locked_at, 1, 10) AS last, NULL AS overlap, NULL AS open_case"
+        "  FROM task_units u JOIN tasks t ON t.id = u.task_id"
+        "  WHERE t.year = ?1 AND t.id <> ?2 AND t.status = 'dispatched'"
+        " UNION ALL"
+        " SELECT u.enterprise_id, 0, NULL, '任务编号 ' || t.id || '“' || t.name || '”', NULL"
+        "  FROM task_units u JOIN tasks t ON t.id = u.task_id"
+        "  WHERE ?3 IS NOT NULL AND t.id <> ?2 AND t.status = 'dispatched' AND t.start_date <= ?4 AND t.end_date >= ?3"
+        " UNION ALL"
+        " SELECT enterprise_id, 0, NULL, NULL, case_code FROM inspections WHERE closed IS NULL AND date <= ?5"
+        ") GROUP BY eid ORDER BY eid", "iisss", year, exclude_task_id, start && end ? start : NULL, end, today);
     if (!q) return -1;
     size_t cap = 0;
     int step, rc = 0;
@@ -34,12 +56,13 @@ int hist_load(sqlite3 *db, long long year, long long exclude_task_id, hist *h, c
             cap = nc;
         }
         hist_row *r = &h->r[h->n];
-        const char *last = (const char *)sqlite3_column_text(q, 2);
         r->eid = sqlite3_column_int64(q, 0);
         r->n = sqlite3_column_int64(q, 1);
-        r->last = last ? strdup(last) : NULL;
-        if (last && !r->last) { *err = xprintf("out of memory"); rc = -1; break; }
-        h->n++;
+        int bad = dup_or_null(sqlite3_column_text(q, 2), &r->last);
+        bad |= dup_or_null(sqlite3_column_text(q, 3), &r->overlap);
+        bad |= dup_or_null(sqlite3_column_text(q, 4), &r->open_case);
+        h->n++;   /* hist_free frees what was copied */
+        if (bad) { *err = xprintf("out of memory"); rc = -1; break; }
     }
     if (rc == 0 && step != SQLITE_DONE) {
         *err = xprintf("%s", sqlite3_errmsg(db));

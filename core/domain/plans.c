@@ -134,14 +134,39 @@ static json_t *with_adjustments(sqlite3 *db, json_t *plan, int public_only, char
     return plan;
 }
 
-/* The staff view of plan id with its adjustments (new reference), or NULL with *e. */
-static json_t *plan_view(sqlite3 *db, long long id, spot_err *e)
+/* Sets p's "warnings" to plans.warnings over p and the tasks of its year (joint_tasks: tasks with at
+ * least one joint org, 6.2 computed, not typed). Returns 0, or -1 with *e. */
+static int with_warnings(spot_ctx *c, json_t *p, spot_err *e)
 {
     char *err = NULL;
-    json_t *p = plans_load(db, id, &err);
-    if (!p || !with_adjustments(db, p, 0, &err)) {
+    long long joint = db_int(c->db, &err, 0, "SELECT count(*) FROM tasks WHERE year = ? AND joint_org_ids <> '[]'", "i",
+                             (long long)json_integer_value(json_object_get(p, "year")));
+    if (err) return spot_fail_db(e, "plans", err);
+    json_t *lp = json_pack("{sO? sO? sI}", "year", json_object_get(p, "year"), "tasks", json_object_get(p, "tasks"),
+                           "joint_tasks", (json_int_t)joint);
+    json_t *args = json_pack("[o]", lp), *ret = NULL;
+    int rc = lh_call(c->w->lua, "plans", "warnings", args, &ret, &err);
+    json_decref(args);
+    if (rc != 0) return spot_fail_rule(e, err);
+    json_t *w = json_array_get(ret, 0);
+    json_object_set_new(p, "joint_tasks", json_integer(joint));
+    json_object_set_new(p, "warnings", json_is_array(w) ? json_incref(w) : json_array());
+    json_decref(ret);
+    return 0;
+}
+
+/* The staff view of plan id with its adjustments and warnings (new reference), or NULL with *e. */
+static json_t *plan_view(spot_ctx *c, long long id, spot_err *e)
+{
+    char *err = NULL;
+    json_t *p = plans_load(c->db, id, &err);
+    if (!p || !with_adjustments(c->db, p, 0, &err)) {
         json_decref(p);
         spot_fail_db(e, "plans", err);
+        return NULL;
+    }
+    if (with_warnings(c, p, e) != 0) {
+        json_decref(p);
         return NULL;
     }
     return p;
@@ -207,7 +232,7 @@ json_t *plans_create(spot_ctx *c, json_t *in, json_t **problems, spot_err *e)
         return spot_fail_db(e, "plans", err), NULL;
     }
     json_decref(plan);
-    return plan_view(c->db, id, e);
+    return plan_view(c, id, e);
 }
 
 json_t *plans_get(spot_ctx *c, long long id, spot_err *e)
@@ -217,6 +242,10 @@ json_t *plans_get(spot_ctx *c, long long id, spot_err *e)
     if (p && !with_adjustments(c->db, p, 0, &err)) {
         json_decref(p);
         return spot_fail_db(e, "plans", err), NULL;
+    }
+    if (p && with_warnings(c, p, e) != 0) {
+        json_decref(p);
+        return NULL;
     }
     return p;
 }
@@ -280,7 +309,7 @@ json_t *plans_adjust(spot_ctx *c, long long id, json_t *body, json_t **problems,
     json_decref(next);
     json_decref(changes);
     if (!ok) { spot_fail_db(e, "plans", err); goto done; }
-    out = plan_view(c->db, id, e);
+    out = plan_view(c, id, e);
 done:
     json_decref(in);
     json_decref(reason);
@@ -309,7 +338,7 @@ json_t *plans_publish(spot_ctx *c, long long id, json_t **problems, spot_err *e)
              audit_log(c->db, ctx_actor(c), "plan.publish", obj, d, &err) == 0 && db_commit(c->db, &err) == 0;
     json_decref(d);
     if (!ok) return spot_fail_db(e, "plans", err ? err : strdup("plan changed concurrently")), NULL;
-    return plan_view(c->db, id, e);
+    return plan_view(c, id, e);
 }
 
 json_t *plans_public(spot_ctx *c, spot_err *e)

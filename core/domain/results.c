@@ -6,6 +6,7 @@
  * unit it is about (result_units, 0006), which the public results read.
  */
 #include "results.h"
+#include "taskorgs.h"
 #include "access.h"
 #include "attachments.h"
 #include "audit.h"
@@ -636,6 +637,8 @@ json_t *results_review(spot_ctx *c, long long id, json_t *in, spot_err *e)
         spot_fail(e, SPOT_E_INPUT, "bad_request", "需要 approve（true/false）；reason 或 opinion 为不超过 %d 字节的文字", REASON_MAX);
         goto done;
     }
+    /* SPEC §10: the head of the unit's executing org reviews */
+    if (taskorgs_may_decide(c, task_id_of(res), uscc_of(res), e) != 1) goto done;
     int approve = json_is_true(ap);
     const char *opinion = json_is_string(op) ? json_string_value(op) : "";
     if (!approve && !*opinion) { spot_fail(e, SPOT_E_INPUT, "reason_required", "退回须说明理由"); goto done; }
@@ -688,7 +691,10 @@ json_t *results_publish(spot_ctx *c, long long id, json_t *in, spot_err *e)
     }
     long long task_id = task_id_of(res);
     const char *uscc = uscc_of(res);
-    if (!ctx_has_role(c, ROLE_HEAD)) {
+    if (ctx_has_role(c, ROLE_HEAD)) {
+        /* SPEC §10: a head publishes for the units their org executes */
+        if (taskorgs_may_decide(c, task_id, uscc, e) != 1) goto done;
+    } else {
         int on = caller_on_team(c, res, e);
         if (on < 0) goto done;
         if (!on) {
@@ -839,6 +845,8 @@ json_t *results_decide_correction(spot_ctx *c, long long id, long long cid, json
         goto done;
     }
     if (strcmp(status_of(corr), "pending")) { spot_fail(e, SPOT_E_CONFLICT, "decided", "该更正申请已处理"); goto done; }
+    /* SPEC §10, 9.1: the head of the unit's executing org decides */
+    if (taskorgs_may_decide(c, task_id_of(res), uscc_of(res), e) != 1) goto done;
     changes = json_loads(json_string_value(json_object_get(corr, "changes")), 0, NULL);
     if (!changes) changes = json_object();
     if (approve && second_person(c, res, corr, in, changes, e) != 0) goto done;

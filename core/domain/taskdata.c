@@ -4,8 +4,8 @@
 #include "jsonutil.h"
 #include "plans.h"
 
-const char *const TASK_JSON_COLUMNS[] = {"item_ids", "filters", "joint_units", "options", "rule_shas", "team_pool",
-                                         NULL};
+const char *const TASK_JSON_COLUMNS[] = {"item_ids", "filters", "joint_units", "joint_org_ids", "options", "rule_shas",
+                                         "team_pool", NULL};
 
 json_t *tasks_load(sqlite3 *db, long long id, char **err)
 {

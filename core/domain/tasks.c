@@ -42,6 +42,7 @@
 #include "plans.h"
 #include "rules.h"
 #include "ruledata.h"
+#include "taskorgs.h"
 #include "teampool.h"
 #include "validate.h"
 #include "worker.h"
@@ -94,8 +95,8 @@ static int string_array(json_t *v, size_t maxlen)
 }
 
 static const char *const TASK_FIELDS[] = {"plan_id", "name", "item_ids", "mode", "filters", "directed",
-    "directed_reason", "lead_unit", "joint_units", "start_date", "end_date", "team_size", "require_expert",
-    "required_level", "workload_cap", NULL};
+    "directed_reason", "lead_unit", "joint_units", "lead_org_id", "joint_org_ids", "start_date", "end_date", "team_size",
+    "require_expert", "required_level", "workload_cap", NULL};
 
 /* Checks the body of POST /api/tasks; fills *filters (normalised, new ref) and *options (new ref).
  * Returns 0, or replies (400/422) and returns -1. */
@@ -121,10 +122,11 @@ static int check_task(spot_ctx *c, json_t *in, json_t **filters_out, json_t **op
         return bad(e, "bad_request", "directed_reason 须为文本");
     if (json_is_true(v) && (!json_is_string(dr) || json_string_length(dr) == 0))
         return bad(e, "bad_request", "定向检查须说明理由 directed_reason（如 专项整治、特殊事件、上级指令）");
+    /* lead_unit / joint_units: the orgs' names (before SPEC §10); taskorgs_resolve checks both forms */
     if ((v = json_object_get(in, "lead_unit")) && (!json_is_string(v) || json_string_length(v) > NAME_MAX_BYTES))
-        return bad(e, "bad_request", "lead_unit 须为文本");
-    if ((v = json_object_get(in, "joint_units")) && !string_array(v, NAME_MAX_BYTES))
-        return bad(e, "bad_request", "joint_units 须为文本数组");
+        return bad(e, "bad_request", "lead_unit 须为机构名称");
+    if ((v = json_object_get(in, "joint_units")) && json_array_size(v) > 0 && !string_array(v, NAME_MAX_BYTES))
+        return bad(e, "bad_request", "joint_units 须为机构名称数组");
     if ((v = json_object_get(in, "item_ids"))) {
         if (!json_is_array(v)) return bad(e, "bad_request", "item_ids 须为整数数组");
         size_t i;
@@ -234,27 +236,35 @@ static int check_task(spot_ctx *c, json_t *in, json_t **filters_out, json_t **op
 
 int tasks_create(spot_ctx *c, json_t *in, json_t **out, spot_err *e)
 {
-    json_t *filters = NULL, *opt = NULL;
+    json_t *filters = NULL, *opt = NULL, *joint_ids = NULL, *joint = NULL;
+    char *lead_name = NULL;
+    long long lead = 0;
     if (check_task(c, in, &filters, &opt, e) != 0) return -1;
+    if (taskorgs_resolve(c, in, &lead, &lead_name, &joint_ids, &joint, e) != 0) {
+        json_decref(filters);
+        json_decref(opt);
+        return -1;
+    }
     char *err = NULL, at[32], obj[32];
     clock_now_rfc3339(at);
     const char *sd = json_string_value(json_object_get(in, "start_date"));
-    json_t *items = json_object_get(in, "item_ids"), *joint = json_object_get(in, "joint_units");
+    json_t *items = json_object_get(in, "item_ids");
     json_t *empty = json_array();
     json_t *pid = json_object_get(in, "plan_id");
-    json_t *no_lead = json_string("");
     int directed = json_is_true(json_object_get(in, "directed"));
     int ok = db_begin(c->db, &err) == 0 &&
         db_run(c->db, &err, "INSERT INTO tasks(plan_id, year, name, item_ids, mode, filters, directed, directed_reason, "
-                            "lead_unit, joint_units, start_date, end_date, options, author, created_at, updated_at) "
-                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "jijjjjisjjssjsss",
+                            "lead_unit, joint_units, lead_org_id, joint_org_ids, start_date, end_date, options, author, "
+                            "created_at, updated_at) "
+                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "jijjjjissjijssjsss",
                json_is_null(pid) ? NULL : pid, (long long)atoi(sd), json_object_get(in, "name"),
                items ? items : empty, json_object_get(in, "mode"), filters, (long long)directed,
                directed ? json_string_value(json_object_get(in, "directed_reason")) : NULL,
-               json_object_get(in, "lead_unit") ? json_object_get(in, "lead_unit") : no_lead,
-               joint ? joint : empty, sd, json_string_value(json_object_get(in, "end_date")), opt, ctx_actor(c), at,
-               at) >= 0;
-    json_decref(no_lead);
+               lead_name, joint, lead, joint_ids, sd, json_string_value(json_object_get(in, "end_date")), opt,
+               ctx_actor(c), at, at) >= 0;
+    free(lead_name);
+    json_decref(joint);
+    json_decref(joint_ids);
     long long id = sqlite3_last_insert_rowid(c->db);
     snprintf(obj, sizeof obj, "task:%lld", id);
     json_t *d = json_deep_copy(in);
@@ -270,11 +280,23 @@ int tasks_create(spot_ctx *c, json_t *in, json_t **out, spot_err *e)
     return 0;
 }
 
-int tasks_list(spot_ctx *c, const char *status, const char *year, json_t **out, spot_err *e)
+int tasks_list(spot_ctx *c, const char *status, const char *year, long long page, long long per_page, json_t **out,
+               spot_err *e)
 {
     char *err = NULL;
-    json_t *rows = db_rows(c->db, &err, "SELECT id FROM tasks WHERE (?1 IS NULL OR status = ?1) AND "
-                                        "(?2 IS NULL OR year = CAST(?2 AS INTEGER)) ORDER BY id DESC", "ss", status, year);
+    /* staff other than admin and auditor see the tasks their org leads, joins or executes (SPEC §10) */
+    int all = taskorgs_sees_all(c);
+    char where[1024], sql[1200];
+    snprintf(where, sizeof where, " FROM tasks t WHERE (?1 IS NULL OR t.status = ?1) AND "
+                                  "(?2 IS NULL OR t.year = CAST(?2 AS INTEGER)) AND (?3 OR %s)", TASKORGS_VISIBLE_SQL);
+    long long org = c->user ? c->user->org_id : 0;
+    const char *cert = c->user ? c->user->cert_no : "";
+    snprintf(sql, sizeof sql, "SELECT count(*)%s", where);
+    long long total = db_int(c->db, &err, 0, sql, "ssiiiiiiis", status, year, (long long)all, 0LL, 0LL, 0LL, 0LL, 0LL,
+                             org, cert);
+    snprintf(sql, sizeof sql, "SELECT t.id%s ORDER BY t.id DESC LIMIT ?11 OFFSET ?12", where);
+    json_t *rows = err ? NULL : db_rows(c->db, &err, sql, "ssiiiiiiisii", status, year, (long long)all, 0LL, 0LL, 0LL,
+                                        0LL, 0LL, org, cert, per_page, (page - 1) * per_page);
     if (!rows) return spot_fail_db(e, "tasks", err);
     json_t *list = json_array();
     size_t i;
@@ -285,7 +307,8 @@ int tasks_list(spot_ctx *c, const char *status, const char *year, json_t **out, 
         json_array_append_new(list, task_view(t));
     }
     json_decref(rows);
-    *out = (json_pack("{so}", "tasks", list));
+    *out = json_pack("{so sI sI sI}", "tasks", list, "total", (json_int_t)total, "page", (json_int_t)page, "per_page",
+                     (json_int_t)per_page);
     return 0;
 }
 
@@ -293,6 +316,7 @@ int tasks_list(spot_ctx *c, const char *status, const char *year, json_t **out, 
 static json_t *task_or_404(spot_ctx *c, long long id, spot_err *e)
 {
     char *err = NULL;
+    if (id > 0 && c->user && taskorgs_may_see(c, id, e) != 1) return NULL;
     json_t *t = id > 0 ? tasks_load(c->db, id, &err) : NULL;
     if (!t) {
         if (err) spot_fail_db(e, "tasks", err);
@@ -386,7 +410,7 @@ typedef struct excl {
 
 /* The unit fields that eligibility.check and sampling.stratum may declare: ruledata_unit's fields
  * from RULEDATA_UNIT_COLUMNS (same names, types and order), then the history (drawn_this_year,
- * last_drawn). The rules get only the ones they declare. */
+ * last_drawn, overlapping_task, open_case: history.h). The rules get only the ones they declare. */
 static const lh_field FREEZE_FIELDS[] = {
     {"id", LH_FIELD_INT, RB_UNIT},
     {"uscc", LH_FIELD_TEXT, RB_UNIT},
@@ -405,6 +429,8 @@ static const lh_field FREEZE_FIELDS[] = {
     {"status", LH_FIELD_TEXT, RB_UNIT},
     {"drawn_this_year", LH_FIELD_INT, RB_HISTORY},
     {"last_drawn", LH_FIELD_TEXT, RB_HISTORY},
+    {"overlapping_task", LH_FIELD_TEXT, RB_HISTORY},
+    {"open_case", LH_FIELD_TEXT, RB_HISTORY},
 };
 #define FREEZE_NFIELDS ((int)(sizeof FREEZE_FIELDS / sizeof FREEZE_FIELDS[0]))
 #define FREEZE_NCOLUMNS 15         /* FREEZE_FIELDS[0 .. 14] are columns of enterprises */
@@ -413,6 +439,8 @@ static const lh_field FREEZE_FIELDS[] = {
 #define FREEZE_F_NAME 2
 #define FREEZE_F_DRAWN 15
 #define FREEZE_F_LAST 16
+#define FREEZE_F_OVERLAP 17
+#define FREEZE_F_CASE 18
 
 /* The scan query, after the column list: the task's filters, one USCC range [?7, ?8), in USCC
  * byte order. */
@@ -505,10 +533,12 @@ static int part_next(void *ud, lh_value *v, char **err)
             v[i].nil = 0;
         }
     }
-    if (p->used[FREEZE_F_DRAWN] || p->used[FREEZE_F_LAST]) {
+    if (p->used[FREEZE_F_DRAWN] || p->used[FREEZE_F_LAST] || p->used[FREEZE_F_OVERLAP] || p->used[FREEZE_F_CASE]) {
         const hist_row *h = hist_find(p->history, v[FREEZE_F_ID].i);
         v[FREEZE_F_DRAWN] = (lh_value){.i = h ? h->n : 0};
         v[FREEZE_F_LAST] = (lh_value){.s = h ? h->last : NULL, .len = h && h->last ? strlen(h->last) : 0};
+        v[FREEZE_F_OVERLAP] = (lh_value){.s = h ? h->overlap : NULL, .len = h && h->overlap ? strlen(h->overlap) : 0};
+        v[FREEZE_F_CASE] = (lh_value){.s = h ? h->open_case : NULL, .len = h && h->open_case ? strlen(h->open_case) : 0};
     }
     p->row = v;
     return 1;
@@ -866,6 +896,7 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
 {
     json_t *t = task_or_404(c, id, e);
     if (!t) return -1;
+    if (!taskorgs_may_lead(c, t, 0, e)) { json_decref(t); return -1; }
     if (in && !json_is_object(in)) { json_decref(t); return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体须为 JSON 对象"); }
     static const char *const freeze_fields[] = {"reason", "witness", "beacon_source", NULL};
     if (in && spot_check_fields(in, freeze_fields, e) != 0) { json_decref(t); return -1; }
@@ -933,7 +964,9 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
         err = NULL;
         goto done;
     }
-    if (hist_load(c->db, (long long)json_integer_value(json_object_get(t, "year")), id, &history, &err) != 0) {
+    if (hist_load(c->db, (long long)json_integer_value(json_object_get(t, "year")), id,
+                  json_string_value(json_object_get(t, "start_date")), json_string_value(json_object_get(t, "end_date")),
+                  &history, &err) != 0) {
         out_rc = spot_fail_db(e, "tasks", err);
         err = NULL;
         goto done;
@@ -1243,6 +1276,7 @@ int tasks_draw(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
 {
     json_t *t = task_or_404(c, id, e);
     if (!t) return -1;
+    if (!taskorgs_may_lead(c, t, 0, e)) { json_decref(t); return -1; }
     static const char *const fields[] = {"witness", "reason", "beacon", NULL};
     if (in && !json_is_object(in)) { json_decref(t); return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体须为 JSON 对象"); }
     if (in && spot_check_fields(in, fields, e) != 0) { json_decref(t); return -1; }
@@ -1338,6 +1372,7 @@ int tasks_lock(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
 {
     json_t *t = task_or_404(c, id, e);
     if (!t) return -1;
+    if (!taskorgs_may_lead(c, t, 1, e)) { json_decref(t); return -1; }
     if (in) {
         static const char *const team_v2[] = {"witness", "beacon_source", NULL};
         if (!json_is_object(in)) { json_decref(t); return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体须为 JSON 对象"); }
@@ -1397,9 +1432,24 @@ int tasks_lock(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
             if (ok == 0 && !err) err = xprintf("selected unit %s no longer in the directory", json_string_value(u));
         }
     }
-    json_t *d = json_pack("{sO sI ss ss sI ss}", "attempt", json_object_get(last, "attempt"), "units", (json_int_t)pos,
+    /* 7.2: each unit to its executing org (SPEC §10), in the same transaction */
+    long long dispatched = 0;
+    if (ok) {
+        json_t *tl = tasks_load(c->db, id, &err);
+        dispatched = tl ? taskorgs_dispatch(c, tl, e) : -1;
+        json_decref(tl);
+        if (dispatched < 0) {
+            json_decref(last);
+            json_decref(pool);
+            sodium_memzero(ts_hex, sizeof ts_hex);
+            db_rollback(c->db);
+            return err ? spot_fail_db(e, "tasks", err) : -1;
+        }
+    }
+    json_t *d = json_pack("{sO sI ss ss sI ss sI}", "attempt", json_object_get(last, "attempt"), "units", (json_int_t)pos,
                           "team_commitment", tc_hex, "team_pool_hash", pool_hex,
-                          "team_pool_size", (json_int_t)json_array_size(pool), "team_algorithm", team_alg);
+                          "team_pool_size", (json_int_t)json_array_size(pool), "team_algorithm", team_alg,
+                          "dispatched", (json_int_t)dispatched);
     if (team_source)
         json_object_update_missing_new(d, json_pack("{ss ss}", "team_witness_commitment", twc_hex, "team_beacon_source",
                                                     team_source));

@@ -16,8 +16,10 @@
  * unknown_plan, unknown_industry, bad_date). *out: the staff view. */
 int tasks_create(spot_ctx *c, json_t *in, json_t **out, spot_err *e);
 
-/* *out = {tasks:[…]} filtered by status and year (decimal string), either NULL for all. */
-int tasks_list(spot_ctx *c, const char *status, const char *year, json_t **out, spot_err *e);
+/* *out = {tasks:[…], total, page, per_page}: the tasks the caller may see (taskorgs.h), filtered by
+ * status and year (decimal string, either NULL for all), newest first, page (from 1) of per_page. */
+int tasks_list(spot_ctx *c, const char *status, const char *year, long long page, long long per_page, json_t **out,
+               spot_err *e);
 
 /* *out = task id with strata and draws (404 not_found). */
 int tasks_get(spot_ctx *c, long long id, json_t **out, spot_err *e);

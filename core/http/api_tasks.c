@@ -2,7 +2,8 @@
  * handler parses the request, calls tasks.c and maps its spot_err through reply_err.
  *
  * Routes
- *   GET  /api/tasks?status=&year=              staff: tasks, newest first.
+ *   GET  /api/tasks?status=&year=&page=&per_page=   staff: tasks, newest first, a page at a time
+ *        (per_page 1-200, default 100): {tasks, total, page, per_page}.
  *   POST /api/tasks {plan_id?, name, item_ids?, mode, filters?, directed?, directed_reason?,
  *        lead_unit?, joint_units?, start_date, end_date, team_size?, require_expert?,
  *        required_level?, workload_cap?}       admin, planner: a draft task (201).
@@ -16,8 +17,14 @@
  *        reason; v2: 422 witness_mismatch when SHA-256(witness) is not the freeze's commitment.
  *   POST /api/tasks/{id}/lock {witness?, beacon_source?}   admin, planner, head: dispatch; the
  *        team draw's v2 commitment as for the freeze; replies the announcement.
+ *   POST /api/tasks/{id}/join {item_ids, org_id?}   admin, planner: the caller's org joins a draft
+ *        task of another org with its items (8.2, SPEC §10).
+ *   GET  /api/inbox?page=&org_id=              staff: units executed by the caller's org.
+ * Planners act only on tasks their org leads; staff other than admin and auditor see only the tasks
+ * their org leads, joins or executes (taskorgs.h).
  */
 #include "api_tasks.h"
+#include "taskorgs.h"
 #include "tasks.h"
 
 /* Replies status with *out (stolen) when rc is 0, else the error e. Returns 0. */
@@ -39,7 +46,10 @@ static int h_list(req *r)
 {
     spot_err e;
     json_t *out = NULL;
-    int rc = tasks_list(&r->ctx, req_query(r, "status"), req_query(r, "year"), &out, &e);
+    long long page, per_page;
+    if (req_query_int(r, "page", 1, 1000000LL, 1, &page) != 0 || req_query_int(r, "per_page", 1, 200, 100, &per_page) != 0)
+        return 0;
+    int rc = tasks_list(&r->ctx, req_query(r, "status"), req_query(r, "year"), page, per_page, &out, &e);
     return answer(r, 200, rc, out, &e);
 }
 
@@ -85,6 +95,26 @@ static int h_lock(req *r)
     return answer(r, 200, rc, out, &e);
 }
 
+static int h_join(req *r)
+{
+    if (req_require_object(r)) return 0;
+    spot_err e;
+    json_t *out = NULL;
+    int rc = taskorgs_join(&r->ctx, req_param_id(r, 0), r->json, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+static int h_inbox(req *r)
+{
+    long long page, org;
+    if (req_query_int(r, "page", 1, 1000000LL, 1, &page) != 0 || req_query_int(r, "org_id", 0, 1LL << 50, 0, &org) != 0)
+        return 0;
+    spot_err e;
+    json_t *out = NULL;
+    int rc = taskorgs_inbox(&r->ctx, org, page, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
 const struct route tasks_routes[] = {
     {"GET", "/api/tasks", ROLE_STAFF, h_list},
     {"POST", "/api/tasks", ROLE_ADMIN | ROLE_PLANNER, h_create},
@@ -93,5 +123,7 @@ const struct route tasks_routes[] = {
     {"POST", "/api/tasks/{id}/freeze", ROLE_ADMIN | ROLE_PLANNER, h_freeze},
     {"POST", "/api/tasks/{id}/draw", ROLE_ADMIN | ROLE_PLANNER, h_draw},
     {"POST", "/api/tasks/{id}/lock", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, h_lock},
+    {"POST", "/api/tasks/{id}/join", ROLE_ADMIN | ROLE_PLANNER, h_join},
+    {"GET", "/api/inbox", ROLE_STAFF, h_inbox},
     {0},
 };

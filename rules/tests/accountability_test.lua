@@ -156,4 +156,23 @@ return {
     eq(y[1].reason, "一般检查对象年度抽查比例不足：2026年名录库一般行业检查对象57户，应抽查不少于5%（3户），已抽查2户，年底前应补足")
     eq(#A.situations({ coverage = { cov(2025, 3) } }, "2026-01-10"), 0)   -- 3 of 57 meets the floor
   end },
+
+  { "6.2: a department or the bureau with no joint task in a year is flagged; divisions and townships are not", function()
+    local orgs = {
+      { id = 1, name = "高青县应急管理局", kind = "bureau", joint_tasks = 0 },
+      { id = 2, name = "安全生产监督管理股", kind = "division", joint_tasks = 0 },
+      { id = 3, name = "青城镇应急管理办公室", kind = "township", joint_tasks = 0 },
+      { id = 4, name = "高青县市场监督管理局", kind = "department", joint_tasks = 1 },
+      { id = 5, name = "高青县生态环境分局", kind = "department", joint_tasks = 0 },
+    }
+    local l = A.situations({ joint = { { year = 2025, orgs = orgs } } }, "2026-01-10")
+    eq(#l, 2)
+    eq(l[1].kind, "joint_missing"); eq(l[1].object, "org:1:2025"); eq(l[1].level, "red"); eq(l[1].clause, "6.2")
+    eq(l[1].reason, "未开展部门联合抽查：高青县应急管理局2025年发起或参与的部门联合抽查0次，每年至少1次，年度已结束")
+    eq(l[2].object, "org:5:2025")
+    eq(#A.situations({ joint = { { year = 2026, orgs = orgs } } }, "2026-06-01"), 0)
+    local y = A.situations({ joint = { { year = 2026, orgs = orgs } } }, "2026-10-08")
+    eq(#y, 2); eq(y[1].level, "yellow")
+    eq(y[2].reason, "未开展部门联合抽查：高青县生态环境分局2026年发起或参与的部门联合抽查0次，每年至少1次，年底前应安排")
+  end },
 }

@@ -56,9 +56,9 @@ return {
     eq(r.ok, false); eq(r.clause, "3.2")
   end },
 
-  { "each 4.3 special case (a-e) is excluded from random draws", function()
+  { "each open 4.3 case (a-e) on the inspection record is excluded from random draws", function()
     for _, c in ipairs(E.special_cases) do
-      local r = E.check(unit({ special_case = c.code }), TASK, FRESH)
+      local r = E.check(unit(), TASK, { drawn_this_year = 0, open_case = c.code })
       eq(r.ok, false, c.code); eq(r.clause, "4.3", c.code)
       assert(r.reason:find(c.label, 1, true), r.reason)
     end
@@ -68,8 +68,17 @@ return {
   end },
 
   { "an invalid 4.3 code is refused, not ignored", function()
-    local r = E.check(unit({ special_case = "z" }), TASK, FRESH)
+    local r = E.check(unit(), TASK, { drawn_this_year = 0, open_case = "z" })
     eq(r.ok, false); eq(r.clause, "4.3")
+  end },
+
+  { "a unit selected by a dispatched task with overlapping dates is not drawn again (8.2)", function()
+    local r = E.check(unit(), TASK, { drawn_this_year = 1, overlapping_task = "任务编号 7“三季度危化抽查”" })
+    eq(r.ok, false); eq(r.clause, "8.2")
+    eq(r.reason, "已在检查时间重叠的任务编号 7“三季度危化抽查”中被抽中，同一单位不重复检查；如需检查本任务事项，可申请加入该任务")
+    -- even where 6.2 would allow a second draw (a directed task, a key-industry watchlist unit)
+    eq(E.check(unit({ watchlist = true }), task({ directed = true, directed_reason = "专项整治" }),
+               { drawn_this_year = 1, overlapping_task = "任务编号 7“x”" }).clause, "8.2")
   end },
 
   { "once a year: a unit already drawn this year is excluded (6.2)", function()
@@ -129,7 +138,7 @@ return {
   end },
 
   { "a 4.3 case is excluded even in a directed task", function()
-    eq(E.check(unit({ special_case = "b" }), task({ directed = true }), FRESH).ok, false)
+    eq(E.check(unit(), task({ directed = true }), { drawn_this_year = 0, open_case = "b" }).ok, false)
   end },
 
   { "check reads only its declared fields (unit_fields, history_fields)", function()
@@ -142,13 +151,15 @@ return {
     -- every outcome above, reached through views that refuse undeclared fields, gives the same
     -- decision as the full record
     local units = { unit(), unit({ status = "closed" }), unit({ status = "suspended" }), unit({ status = false }),
-                    unit({ industry = "房地产" }), unit({ special_case = "c" }), unit({ special_case = "z" }),
+                    unit({ industry = "房地产" }),
                     unit({ complaints = REPEATED }), unit({ industry = "机械", complaints = REPEATED + 3 }),
                     unit({ industry = "纺织", watchlist = true }), unit({ dishonest = true }),
                     unit({ industry = "商贸", credit_level = "dishonest" }),
                     unit({ industry = "建材", serious_violation = true }) }
     local histories = { FRESH, DRAWN, { last_drawn = "2026-02-01" }, { last_drawn = "2025-12-31" },
-                        { drawn_this_year = 2 }, nil }
+                        { drawn_this_year = 2 }, { drawn_this_year = 0, open_case = "c" },
+                        { drawn_this_year = 0, open_case = "z" }, { drawn_this_year = 1, overlapping_task = "任务编号 3“x”" },
+                        nil }
     local tasks = { TASK, task({ directed = true, directed_reason = "专项整治" }), task({ directed = true }) }
     for ui, u in ipairs(units) do
       for hi = 1, #histories + 1 do

@@ -36,19 +36,20 @@ return {
     eq(P.validate(plan()), { ok = true, problems = {} })
   end },
 
-  { "plan without a joint check is refused (6.2)", function()
-    local p = plan({ joint_checks = 0 })
+  { "6.2 joint checks are computed from tasks: a typed joint_checks count or a planned joint task does not satisfy them", function()
+    local p = plan({ joint_checks = 3 })
     p.tasks[2].joint = false
-    local r = P.validate(p)
-    eq(r.ok, false); assert(has(r, "6.2", "联合"), "expected a 6.2 problem")
-    local p2 = plan({ tasks = {} }); p2.joint_checks = nil
-    eq(P.validate(p2).ok, false)
+    eq(P.validate(p).ok, true)      -- not refused: a department may still join another's task
+    eq(P.warnings({ year = 2026, tasks = p.tasks, joint_tasks = 0 }), {
+      { reason = "本年度尚无部门联合抽查任务，计划中也未安排（每年至少发起或参与1次）", clause = "6.2" } })
+    eq(P.warnings({ year = 2026, tasks = plan().tasks, joint_tasks = 0 }), {
+      { reason = "计划安排了1次部门联合抽查，但本年度尚未创建联合抽查任务（每年至少发起或参与1次）", clause = "6.2" } })
+    eq(P.min_joint_checks, 1)
   end },
 
-  { "a joint task or a joint_checks count is enough", function()
-    eq(P.validate(plan({ joint_checks = 0 })).ok, true)        -- joint task
-    local p = plan({ joint_checks = 1 }); p.tasks[2].joint = false
-    eq(P.validate(p).ok, true)
+  { "one joint task of the year clears the 6.2 warning", function()
+    eq(P.warnings({ year = 2026, tasks = {}, joint_tasks = 1 }), {})
+    eq(P.warnings({ year = 2026, tasks = plan().tasks, joint_tasks = 2 }), {})
   end },
 
   { "general ratio below the floor is refused (5.1.2)", function()
@@ -90,8 +91,8 @@ return {
   end },
 
   { "several problems are all reported", function()
-    local r = P.validate(plan({ estimated_count = 0, joint_checks = 0, tasks = {} }))
+    local r = P.validate(plan({ estimated_count = 0, name = "", tasks = { { name = "x", joint = false } } }))
     eq(r.ok, false)
-    eq(#r.problems, 2)
+    eq(#r.problems, 3)
   end },
 }

@@ -247,7 +247,19 @@ with Server(demo=True) as s:
         uid = s.sql("SELECT id FROM enterprises WHERE uscc = ?", u)[0][0]
         st, b = planner.put(f"/api/enterprises/{uid}", {"watchlist": True})
         assert st == 200, (st, b)
-    st, task2 = planner.post("/api/tasks", dict(good, name="四季度第二次抽查", joint_units=[]))
+    # 8.2: a task whose dates overlap task 1's does not draw task 1's units again, and says which task
+    st, task1b = planner.post("/api/tasks", dict(good, name="同期重叠的抽查", joint_units=[],
+                                                 start_date=f"{YEAR}-12-10", end_date=f"{YEAR}-12-28"))
+    st, fr1b = planner.post(f"/api/tasks/{task1b['id']}/freeze")
+    excl1b = {x["uscc"]: x for x in excluded_all(planner, task1b["id"])}
+    t.check("a unit of task 1 is excluded from an overlapping task with clause 8.2, naming task 1",
+            st == 200 and excl1b.get(b_uscc, {}).get("clause") == "8.2" and
+            excl1b[b_uscc]["reason"] == f"已在检查时间重叠的任务编号 {tid}“四季度双随机抽查”中被抽中，同一单位不重复检查；"
+                                        "如需检查本任务事项，可申请加入该任务" and b_uscc not in candidates_of(s, task1b["id"]),
+            excl1b.get(b_uscc))
+    # 6.2 (once a year) is about later tasks of the same year: task 2 runs after task 1
+    st, task2 = planner.post("/api/tasks", dict(good, name="四季度第二次抽查", joint_units=[],
+                                                start_date=f"{YEAR}-12-21", end_date=f"{YEAR}-12-30"))
     st, fr2 = planner.post(f"/api/tasks/{task2['id']}/freeze")
     excl2 = {x["uscc"]: x for x in excluded_all(planner, task2["id"])}
     t.check("a unit drawn in task 1 is excluded from task 2 with clause 6.2",
@@ -259,7 +271,8 @@ with Server(demo=True) as s:
             c_uscc not in candidates_of(s, task2["id"]), excl2.get(c_uscc))
     ind = s.sql("SELECT industry FROM enterprises WHERE uscc = ?", a_uscc)[0][0]
     st, task3 = planner.post("/api/tasks", dict(good, name="专项整治定向检查", mode="targeted", directed=True,
-                                                directed_reason="专项整治", filters={"industry": [ind]}, joint_units=[]))
+                                                directed_reason="专项整治", filters={"industry": [ind]}, joint_units=[],
+                                                start_date=f"{YEAR}-12-21", end_date=f"{YEAR}-12-30"))
     st, fr3 = planner.post(f"/api/tasks/{task3['id']}/freeze")
     excl3 = {x["uscc"] for x in excluded_all(planner, task3["id"])}
     t.check("a directed task does not exclude a unit drawn this year", st == 200 and a_uscc not in excl3 and

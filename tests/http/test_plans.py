@@ -29,10 +29,22 @@ with Server() as s:
     st, b = planner.post("/api/plans", dict(PLAN, ratios={"general_other": floor / 2}))
     t.check("ratio below the rule's floor refused with clause 5.1.2", st == 422 and is_error_body(b, "plan_invalid") and
             any(p["clause"] == "5.1.2" for p in b["problems"]), (st, b))
-    st, b = planner.post("/api/plans", dict(PLAN, joint_checks=0, tasks=[]))
-    t.check("no joint check refused with clause 6.2", st == 422 and any(p["clause"] == "6.2" for p in b["problems"]),
-            (st, b))
     t.check("refused plans changed nothing", s.sql("SELECT count(*) FROM plans")[0][0] == n0)
+
+    # 6.2 joint checks are computed from the year's tasks (SPEC §10), not typed: a plan of 2025 with
+    # joint_checks = 3 and no joint task is accepted with a warning, which a joint task of 2025 clears
+    st, p25 = planner.post("/api/plans", dict(PLAN, year=2025, name="2025年度计划", joint_checks=3, tasks=[]))
+    t.check("no joint task: the plan is accepted with a 6.2 warning; a typed joint_checks count does not count",
+            st == 201 and p25["joint_tasks"] == 0 and p25["warnings"] == [
+                {"reason": "本年度尚无部门联合抽查任务，计划中也未安排（每年至少发起或参与1次）", "clause": "6.2"}], (st, p25))
+    st, dept = admin.post("/api/orgs", {"name": "高青县市场监督管理局", "kind": "department"})
+    st, tk = planner.post("/api/tasks", {"name": "2025联合抽查", "mode": "untargeted", "directed": False,
+                                         "joint_org_ids": [dept["id"]], "start_date": "2025-05-01", "end_date": "2025-05-20"})
+    t.check("a joint task of 2025 is created", st == 201 and tk["joint_org_ids"] == [dept["id"]], (st, tk))
+    st, p25b = planner.get(f"/api/plans/{p25['id']}")
+    t.check("a joint task of that year clears the warning", st == 200 and p25b["joint_tasks"] == 1 and
+            p25b["warnings"] == [], (st, p25b))
+    n0 = s.sql("SELECT count(*) FROM plans")[0][0]
 
     st, p = planner.post("/api/plans", PLAN)
     t.check("plan created as draft", st == 201 and p["status"] == "draft" and p["ratios"] == PLAN["ratios"] and

@@ -30,6 +30,11 @@ EXCEPTIONS = [
     (r"FROM item_adjustments a JOIN items i .* ORDER BY a\.id DESC LIMIT", r"a",
      "public adjustment list: walks item_adjustments backwards by rowid and stops at LIMIT"),
     (r"FROM plans WHERE \(", r"plans", "plan list is one row per year plan, read whole"),
+    (r"^SELECT t\.id FROM tasks t WHERE .* ORDER BY t\.id DESC LIMIT", r"t",
+     "task list page: walks tasks backwards by rowid (newest first) and stops at LIMIT; status, year and the "
+     "caller's org scope are conditions on each row"),
+    (r"^SELECT count\(\*\) FROM tasks t WHERE ", r"t",
+     "the task list's total: tasks are counted once per page (a county has hundreds a year, not millions)"),
     (r"FROM (item_checkpoints|item_adjustments)", r"item_checkpoints|item_adjustments",
      "read together with the whole item catalogue"),
 ]

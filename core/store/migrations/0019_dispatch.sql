@@ -1,0 +1,16 @@
+-- SPEC §10, 7.2: every unit of a locked task is assigned to its executing org (任务执行单位) by the
+-- rule inspectors.executing_org, with the reason, clause and rule version. That org's staff see the
+-- unit in their inbox; its head decides the unit's replacements (7.3) and corrections (9.1).
+-- Tasks locked before this version have no rows: their lead org acts for every unit.
+CREATE TABLE task_dispatch (
+  task_id       INTEGER NOT NULL REFERENCES tasks(id),
+  uscc          TEXT NOT NULL,
+  enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+  org_id        INTEGER NOT NULL REFERENCES orgs(id),
+  reason        TEXT NOT NULL,
+  clause        TEXT NOT NULL,
+  rule_sha      TEXT NOT NULL,
+  at            TEXT NOT NULL,
+  PRIMARY KEY (task_id, uscc)
+);
+CREATE INDEX task_dispatch_org ON task_dispatch(org_id, task_id);
