@@ -44,6 +44,7 @@
  * shows these without personal data, and "teams_pool" {"hash","inspectors"} (committed at lock).
  */
 #include "teams.h"
+#include "taskorgs.h"
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
@@ -356,10 +357,12 @@ done:
     return out;
 }
 
-/* The stored task id (new reference), or NULL with *e (not_found or a database error). */
+/* The stored task id (new reference), or NULL with *e (not_found, also for a task the caller's org
+ * takes no part in: taskorgs_may_see; or a database error). */
 static json_t *task_or_404(spot_ctx *sc, long long id, spot_err *e)
 {
     char *err = NULL;
+    if (id > 0 && sc->user && taskorgs_may_see(sc, id, e) != 1) return NULL;
     json_t *t = id > 0 ? tasks_load(sc->db, id, &err) : NULL;
     if (!t) {
         if (err) spot_fail_db(e, "teams", err);
@@ -372,6 +375,7 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
 {
     json_t *t = task_or_404(sc, id, e);
     if (!t) return -1;
+    if (!taskorgs_may_lead(sc, t, 1, e)) { json_decref(t); return -1; }   /* SPEC §10: the lead org draws */
     static const char *const fields[] = {"witness", "beacon", NULL};
     json_t *jw = in ? json_object_get(in, "witness") : NULL;
     int out_rc = 0;
@@ -773,6 +777,12 @@ int teams_conflict_decide(spot_ctx *sc, long long cid, int approve, json_t **out
         out_rc = spot_fail(e, SPOT_E_CONFLICT, "decided", "该回避申请已处理");
         goto done;
     }
+    /* SPEC §10: the head of the unit's executing org decides */
+    if (taskorgs_may_decide(sc, json_integer_value(json_object_get(cf, "task_id")),
+                            json_string_value(json_object_get(cf, "uscc")), e) != 1) {
+        out_rc = -1;
+        goto done;
+    }
     long long id = json_integer_value(json_object_get(cf, "task_id"));
     const char *uscc = json_string_value(json_object_get(cf, "uscc"));
     const char *cert = json_string_value(json_object_get(cf, "cert_no"));
@@ -890,6 +900,11 @@ int teams_replace_decide(spot_ctx *sc, long long id, const char *uscc, long long
     }
     if (strcmp(json_string_value(json_object_get(rep, "status")), "pending")) {
         out_rc = spot_fail(e, SPOT_E_CONFLICT, "decided", "该更换申请已处理");
+        goto done;
+    }
+    /* SPEC §10, 7.3: the head of the unit's executing org approves */
+    if (taskorgs_may_decide(sc, id, uscc, e) != 1) {
+        out_rc = -1;
         goto done;
     }
     const char *cert = json_string_value(json_object_get(rep, "cert_no"));

@@ -103,7 +103,18 @@ with Server(demo=True) as s:
     # ---- the executing org's head decides; another org's head gets 403 and changes nothing ----
     st, b = planA.post(f"/api/tasks/{tid}/teams", {"witness": "监督人：王五"})
     t.check("team draw", st in (200, 201), (st, b))
-    team = planA.get(f"/api/tasks/{tid}/teams")[1]["teams"][0]
+    teams = planA.get(f"/api/tasks/{tid}/teams")[1]["teams"]
+    team, other = teams[0], teams[-1]
+    t.check("the joint task has teams for more than one unit", len(teams) > 1, len(teams))
+    st, rq = planA.post(f"/api/tasks/{tid}/teams/{other['uscc']}/replace",
+                        {"cert_no": other["inspectors"][0], "reason_code": "health", "reason": "住院治疗"})
+    t.check("a replacement is requested", st == 201, (st, rq))
+    st, b = headB.post(f"/api/tasks/{tid}/teams/{other['uscc']}/replace/{rq['id']}/approve")
+    t.check("a head of B cannot approve a replacement in a unit executed by A: 403", st == 403 and
+            is_error_body(b, "forbidden"), (st, b))
+    t.check("... and nothing changed", s.sql("SELECT status FROM task_replacements WHERE id = ?", rq["id"])[0][0] == "pending")
+    st, b = headA.post(f"/api/tasks/{tid}/teams/{other['uscc']}/replace/{rq['id']}/approve")
+    t.check("A's head approves it", st == 200, (st, b))
     members = [user(s, admin, "i" + c.lower(), "inspector", A, cert_no=c) for c in team["inspectors"]]
     recs = [{"item_id": it["id"], "checkpoint_id": cp["id"], "category": "a", "finding": "符合要求"}
             for it in (itemA, itemB) for cp in (it["checkpoints"] if it is itemA else itemB["checkpoints"])]
