@@ -47,7 +47,8 @@ static void rollback_open(spot_ctx *c)
 static json_t *task_of(spot_ctx *c, long long task_id, spot_err *e)
 {
     char *err = NULL;
-    json_t *t = task_id > 0 ? db_row(c->db, &err, "SELECT id, status, end_date, lead_unit, item_ids FROM tasks WHERE id = ?",
+    json_t *t = task_id > 0 ? db_row(c->db, &err, "SELECT id, status, end_date, lead_unit, item_ids, "
+                                                  "joint_org_ids <> '[]' AS joint FROM tasks WHERE id = ?",
                                      "i", task_id) : NULL;
     if (!t) {
         if (err) fail_db(e, err);
@@ -177,6 +178,14 @@ static int text_ok(json_t *v, size_t max)
     return !v || json_is_null(v) || (json_is_string(v) && json_string_length(v) <= max);
 }
 
+/* SPEC §10 "分别填写检查记录表": in a joint task an inspector records the items of their own org. The
+ * caller's org when that applies (a joint task, an inspector with an org), else 0. */
+static long long own_items_org(spot_ctx *c, json_t *task)
+{
+    if (!json_integer_value(json_object_get(task, "joint")) || !c->user || !ctx_has_role(c, ROLE_INSPECTOR)) return 0;
+    return c->user->org_id > 0 ? c->user->org_id : 0;
+}
+
 /* Validates records for task (task_of row) and unit uscc. Returns a new normalised array, or NULL
  * with *e (400/422/500). */
 static json_t *check_records(spot_ctx *c, json_t *task, const char *uscc, json_t *recs, spot_err *e)
@@ -213,6 +222,17 @@ static json_t *check_records(spot_ctx *c, json_t *task, const char *uscc, json_t
             spot_fail(e, SPOT_E_INVALID, "unknown_item", "第 %zu 条记录：抽查事项 %lld 不属于本任务", i + 1,
                       (long long)json_integer_value(iid));
             goto fail;
+        }
+        long long mine = own_items_org(c, task);
+        if (mine > 0) {
+            long long owner = db_int(c->db, &err, 0, "SELECT coalesce(org_id, 0) FROM items WHERE id = ?", "i",
+                                     (long long)json_integer_value(iid));
+            if (err) { fail_db(e, err); goto fail; }
+            if (owner != mine) {
+                spot_fail(e, SPOT_E_INVALID, "foreign_item", "第 %zu 条记录：抽查事项 %lld 由其所属部门的检查人员填写（联合检查分别填写检查记录表）",
+                          i + 1, (long long)json_integer_value(iid));
+                goto fail;
+            }
         }
         if (json_is_integer(cid)) {
             cp_text = db_text(c->db, &err, "SELECT text FROM item_checkpoints WHERE id = ? AND item_id = ?", "ii",
@@ -457,6 +477,18 @@ json_t *results_enter(spot_ctx *c, long long task_id, json_t *in, int *created, 
     if (!recs) goto done;
     old = db_row(c->db, &err, "SELECT id, status, version FROM results WHERE task_id = ? AND uscc = ?", "is", task_id, uscc);
     if (!old && err) { fail_db(e, err); goto done; }
+    long long mine = own_items_org(c, task);
+    if (old && mine > 0) {
+        /* a joint task: the records of the other orgs' items stay as their inspectors entered them */
+        json_t *kept = db_rows(c->db, &err, "SELECT r.cert_no, r.item_id, r.checkpoint_id, r.checkpoint, r.category, r.finding "
+                                            "FROM result_records r JOIN items i ON i.id = r.item_id WHERE r.result_id = ? "
+                                            "AND coalesce(i.org_id, 0) <> ? ORDER BY r.pos", "ii",
+                               (long long)json_integer_value(json_object_get(old, "id")), mine);
+        if (!kept) { fail_db(e, err); goto done; }
+        json_array_extend(kept, recs);
+        json_decref(recs);
+        recs = kept;
+    }
     if (old && !strcmp(status_of(old), "published")) {
         spot_fail(e, SPOT_E_CONFLICT, "published", "检查结果已公示，不能修改；如需更正请提交更正申请（第9.1条）");
         goto done;

@@ -115,12 +115,25 @@ with Server(demo=True) as s:
     t.check("... and nothing changed", s.sql("SELECT status FROM task_replacements WHERE id = ?", rq["id"])[0][0] == "pending")
     st, b = headA.post(f"/api/tasks/{tid}/teams/{other['uscc']}/replace/{rq['id']}/approve")
     t.check("A's head approves it", st == 200, (st, b))
-    members = [user(s, admin, "i" + c.lower(), "inspector", A, cert_no=c) for c in team["inspectors"]]
-    recs = [{"item_id": it["id"], "checkpoint_id": cp["id"], "category": "a", "finding": "符合要求"}
-            for it in (itemA, itemB) for cp in (it["checkpoints"] if it is itemA else itemB["checkpoints"])]
-    st, res = members[0].post(f"/api/tasks/{tid}/results", {"uscc": team["uscc"], "category": "a", "summary": "未发现问题",
-                                                            "records": recs})
-    t.check("a result of a unit executed by A is entered", st == 201, (st, res))
+    org_of = dict(s.sql("SELECT cert_no, org_id FROM inspectors"))
+    team = next((x for x in teams[:-1] if any(org_of[c] == A for c in x["inspectors"])), team)
+    members = [user(s, admin, "i" + c.lower(), "inspector", org_of[c], cert_no=c) for c in team["inspectors"]]
+    of_a = [m for m, c in zip(members, team["inspectors"]) if org_of[c] == A]
+    of_b = [m for m, c in zip(members, team["inspectors"]) if org_of[c] == B]
+    recs = lambda it: [{"item_id": it["id"], "checkpoint_id": cp["id"], "category": "a", "finding": "符合要求"}
+                       for cp in it["checkpoints"]]
+    st, b = of_a[0].post(f"/api/tasks/{tid}/results", {"uscc": team["uscc"], "category": "a", "summary": "未发现问题",
+                                                       "records": recs(itemA) + recs(itemB)})
+    t.check("分别填写: an inspector of A cannot record B's item in a joint task (422 foreign_item)",
+            st == 422 and is_error_body(b, "foreign_item"), (st, b))
+    st, res = of_a[0].post(f"/api/tasks/{tid}/results", {"uscc": team["uscc"], "category": "a", "summary": "未发现问题",
+                                                         "records": recs(itemA)})
+    t.check("a result of a unit executed by A is entered with A's items", st == 201, (st, res))
+    if of_b:   # the team has B's inspector (per-org slots): B's records join A's, A's stay
+        st, res = of_b[0].post(f"/api/tasks/{tid}/results", {"uscc": team["uscc"], "category": "a",
+                                                             "summary": "未发现问题", "records": recs(itemB)})
+        t.check("B's inspector adds B's items; A's records stay", st == 200 and
+                sorted({r["item_id"] for r in res["records"]}) == sorted([itemA["id"], itemB["id"]]), (st, res))
     rid = res.get("id")
     for m in members:
         m.post(f"/api/results/{rid}/sign")
