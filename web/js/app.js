@@ -8,6 +8,7 @@ import { flush, queued } from './outbox.js';
 const ROUTES = [
   { path: 'dashboard', label: '工作台', group: '日常', mod: './pages/dashboard.js' },
   { path: 'tasks', label: '抽查任务', group: '日常', mod: './pages/tasks.js' },
+  { path: 'inbox', label: '本单位待办', group: '日常', mod: './pages/inbox.js' },
   { path: 'results', label: '检查结果', group: '日常', mod: './pages/results.js' },
   { path: 'objections', label: '异议处理', group: '日常', mod: './pages/objections.js' },
   { path: 'documents', label: '文书打印', group: '日常', mod: './pages/documents.js' },

@@ -84,7 +84,10 @@ async function unitPage(ctx, taskId, uscc) {
   const me = ctx.me || {};
   const onTeam = me.role === 'inspector' && !!me.cert_no && Array.isArray(team) && team.includes(me.cert_no);
   const items = await Promise.all((task.item_ids || []).map((iid) => api('GET', `/api/items/${iid}`).catch(() => null)));
-  const checkpoints = items.filter(Boolean).flatMap((it) => (it.checkpoints || []).map((c) => ({ item: it.name, item_id: it.id, id: c.id, text: c.text || c })));
+  // SPEC §10 "分别填写检查记录表": in a joint task an inspector records the items of their own org
+  const ownOrg = task.joint && me.role === 'inspector' && me.org_id ? me.org_id : null;
+  const checkpoints = items.filter((it) => it && (!ownOrg || it.org_id === ownOrg))
+    .flatMap((it) => (it.checkpoints || []).map((c) => ({ item: it.name, item_id: it.id, id: c.id, text: c.text || c })));
   const existing = new Map(((result && result.records) || []).map((r) => [r.checkpoint_id, r]));
   const status = result ? result.status : null;
   // "谁检查、谁录入": only a member of this unit's team enters or changes the record.

@@ -30,10 +30,15 @@ export async function render(ctx) {
 }
 
 async function createPage(ctx) {
-  const [items, plans] = await Promise.all([
+  const me = ctx.me || {};
+  const [items, plans, orgs] = await Promise.all([
     api('GET', '/api/items?active=1').then((r) => listOf(r, 'items')).catch(() => []),
     api('GET', '/api/plans').then((r) => listOf(r, 'plans')).catch(() => []),
+    api('GET', '/api/orgs').then((r) => listOf(r, 'orgs')).catch(() => []),
   ]);
+  // SPEC §10: the lead org is the planner's own (an admin chooses); other departments join
+  const active = orgs.filter((o) => o.active !== 0 && o.active !== false);
+  const leadOptions = (me.role === 'admin' ? active : active.filter((o) => o.id === me.org_id)).map((o) => [String(o.id), o.name]);
   const year = new Date().getFullYear();
   const f = form([
     { name: 'name', label: '任务名称', required: true, wide: true, placeholder: `${year}年第一批危险化学品企业双随机抽查` },
@@ -46,8 +51,8 @@ async function createPage(ctx) {
     { name: 'unit_type', label: '定向：单位类型（分号分隔）' },
     { name: 'risk_level', label: '定向：风险等级（可多选，不选为不限）', type: 'checks', options: Object.entries(RISK) },
     { name: 'credit_level', label: '定向：信用等级（可多选，不选为不限）', type: 'checks', options: Object.entries(CREDIT) },
-    { name: 'lead_unit', label: '牵头单位', value: '高青县应急管理局' },
-    { name: 'joint_units', label: '联合检查单位（每行一个）', type: 'list', rows: 2 },
+    { name: 'lead_org_id', label: '牵头单位', type: 'select', options: leadOptions, value: me.org_id ? String(me.org_id) : '' },
+    { name: 'joint_org_ids', label: '联合检查部门（可多选，不选为本单位单独检查）', type: 'checks', wide: true, options: active.filter((o) => o.kind === 'department' || o.kind === 'bureau').map((o) => [String(o.id), o.name]) },
     { name: 'directed', label: '专项整治/特殊事件/上级指令（不受每年一次限制）', type: 'checkbox' },
     { name: 'directed_reason', label: '专项理由', wide: true },
     { name: 'team_size', label: '每组检查人员数（空则按规则）', type: 'number' },
@@ -55,7 +60,9 @@ async function createPage(ctx) {
     { name: 'item_ids', label: '抽查事项（可多选）', type: 'checks', required: true, wide: true, options: items.map((i) => [String(i.id), i.name]) },
   ], async (v) => {
     const split = (s) => (s || '').split(/[;；,，\n]/).map((x) => x.trim()).filter(Boolean);
-    const body = { name: v.name, mode: v.mode, start_date: v.start_date, end_date: v.end_date, lead_unit: v.lead_unit, joint_units: v.joint_units, directed: v.directed };
+    const body = { name: v.name, mode: v.mode, start_date: v.start_date, end_date: v.end_date, directed: v.directed };
+    if (v.lead_org_id) body.lead_org_id = Number(v.lead_org_id);
+    body.joint_org_ids = (v.joint_org_ids || []).map(Number).filter((id) => id !== body.lead_org_id);
     if (v.plan_id) body.plan_id = Number(v.plan_id);
     if (v.directed) body.directed_reason = v.directed_reason;
     const filters = {};
