@@ -394,6 +394,73 @@ static int insert_dept_inspectors(sqlite3 *db, const industry_set *ind, char **e
     return rc;
 }
 
+/* The work on record (SPEC §10, §11): an item of 市场监管局, this year's plan (draft) with a joint
+ * task of the bureau and 市场监管局 (draft, fireworks units, one visit with both orgs' items); three
+ * 4.3 inspections of units (one case still open, so that unit is not drawn at random) and an
+ * incident at a unit inspected three months before it (10.2). */
+static int insert_work(sqlite3 *db, char **err)
+{
+    static const char *const cps[] = {"产品合格证明和进货查验记录", "烟花爆竹产品标识、警示语是否符合国家标准",
+                                      "是否销售超标、违禁烟花爆竹产品", NULL};
+    json_t *jc = json_array();
+    for (int i = 0; cps[i]; i++) json_array_append_new(jc, json_string(cps[i]));
+    json_t *o = json_pack("{ss ss ss ss ss ss ss so ss}", "name", "烟花爆竹产品质量监督检查", "target", "烟花爆竹经营单位",
+                          "category", "一般", "method", "现场检查、资料查阅", "department", DEPARTMENTS[0], "level", "县级",
+                          "basis", "《中华人民共和国产品质量法》《烟花爆竹安全管理条例》", "checkpoints", jc,
+                          "reason", "联合抽查事项");
+    spot_err e;
+    long long market_item = items_create(db, "system", o, &e);
+    json_decref(o);
+    if (market_item < 0) {
+        *err = xprintf("%s", e.message);
+        return -1;
+    }
+    long long bureau_item = db_int(db, err, -1, "SELECT id FROM items WHERE name LIKE '%烟花爆竹%' AND id <> ? ORDER BY id LIMIT 1",
+                                   "i", market_item);
+    long long bureau = db_int(db, err, -1, "SELECT id FROM orgs WHERE kind = 'bureau'", "");
+    long long market = db_int(db, err, -1, "SELECT id FROM orgs WHERE name = ?", "s", DEPARTMENTS[0]);
+    if (*err || bureau_item < 0 || bureau < 0 || market < 0) {
+        if (!*err) *err = xprintf("demo: the fireworks item or the orgs are missing");
+        return -1;
+    }
+    static const char at[] = "2026-01-05T01:00:00Z";
+    if (db_run(db, err, "INSERT INTO plans(year, name, scope, ratios, schedule, estimated_count, tasks, author, created_at, "
+                        "updated_at) VALUES (CAST(strftime('%Y', 'now') AS INTEGER), strftime('%Y', 'now') || '年度安全生产双随机抽查计划', "
+                        "'全县工矿商贸企业', '{\"key_high\":0.3,\"key_other\":0.1,\"general_high\":0.15,\"general_other\":0.05}', "
+                        "'[\"二季度\",\"四季度\"]', 300, json_array(json_object('name', '烟花爆竹经营单位联合抽查', 'joint', json('true'), "
+                        "'start_date', strftime('%Y', 'now') || '-12-14', 'end_date', strftime('%Y', 'now') || '-12-28')), "
+                        "'system', ?, ?)", "ss", at, at) < 0)
+        return -1;
+    long long plan = sqlite3_last_insert_rowid(db);
+    if (db_run(db, err, "INSERT INTO tasks(plan_id, year, name, item_ids, mode, filters, directed, lead_unit, joint_units, "
+                        "lead_org_id, joint_org_ids, start_date, end_date, options, author, created_at, updated_at) "
+                        "VALUES (?, CAST(strftime('%Y', 'now') AS INTEGER), '烟花爆竹经营单位联合抽查', json_array(?, ?), 'targeted', "
+                        "'{\"industry\":[\"烟花爆竹\"]}', 0, ?, json_array(?), ?, json_array(?), strftime('%Y', 'now') || '-12-14', "
+                        "strftime('%Y', 'now') || '-12-28', '{}', 'system', ?, ?)",
+               "iiissiiss", plan, bureau_item, market_item, DEMO_BUREAU, DEPARTMENTS[0], bureau, market, at, at) < 0)
+        return -1;
+    /* 4.3 cases: a (closed), b (closed), c (still open); an incident at the first unit */
+    static const char *const cases[][4] = {
+        {"a", "-100 days", "-95 days", "市应急管理局2026年危险化学品专项检查部署"},
+        {"b", "-60 days", "-58 days", "12345热线投诉（编号 GQ-0417）"},
+        {"c", "-20 days", NULL, "县安委办交办督办事项（高安委办〔2026〕12号）"},
+    };
+    for (int i = 0; i < 3; i++) {
+        if (db_run(db, err, "INSERT INTO inspections(enterprise_id, uscc, case_code, basis, date, closed, inspectors, summary, "
+                            "created_by, created_at) SELECT id, uscc, ?, ?, date('now', ?), CASE WHEN ? IS NULL THEN NULL "
+                            "ELSE date('now', ?) END, json_array((SELECT cert_no FROM inspectors ORDER BY id LIMIT 1 OFFSET ?)), "
+                            "'按第4.3条开展的检查', 'system', ? FROM enterprises WHERE status = 'active' ORDER BY id "
+                            "LIMIT 1 OFFSET ?", "sssssisi", cases[i][0], cases[i][3], cases[i][1], cases[i][2], cases[i][2],
+                   (long long)i, at, (long long)(10 + i)) != 1)
+            return *err ? -1 : (*err = xprintf("demo: inspection %d not stored", i), -1);
+    }
+    if (db_run(db, err, "INSERT INTO incidents(enterprise_id, uscc, date, description, created_by, created_at) "
+                        "SELECT id, uscc, date('now', '-10 days'), '储罐区发生一起泄漏事件，无人员伤亡', 'system', ? "
+                        "FROM enterprises WHERE status = 'active' ORDER BY id LIMIT 1 OFFSET 10", "s", at) != 1)
+        return *err ? -1 : (*err = xprintf("demo: incident not stored"), -1);
+    return 0;
+}
+
 int demo_populate(sqlite3 *db, const char *staff_password, char **err)
 {
     rng_state = 0x5EED0370322ULL; /* fixed: every demo database is the same */
@@ -405,7 +472,7 @@ int demo_populate(sqlite3 *db, const char *staff_password, char **err)
     if (industries_load(h, ind, err) != 0) goto done;
     if (insert_orgs(db, err) != 0 || insert_units(db, ind, err) != 0 || insert_inspectors(db, ind, err) != 0 ||
         insert_items(db, err) != 0 || insert_dept_inspectors(db, ind, err) != 0 ||
-        insert_staff(db, staff_password, err) != 0)
+        insert_staff(db, staff_password, err) != 0 || insert_work(db, err) != 0)
         goto done;
     json_t *d = json_pack("{si si si}", "enterprises", DEMO_UNITS, "inspectors",
                           DEMO_INSPECTORS + DEMO_DEPT_INSPECTORS * (int)(sizeof DEPARTMENTS / sizeof DEPARTMENTS[0]),

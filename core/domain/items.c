@@ -3,6 +3,8 @@
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
+#include "luahost.h"
+#include "worker.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,7 +84,7 @@ static int check_body(json_t *obj, int update, spot_err *e)
     json_t *v;
     json_object_foreach(obj, key, v) {
         int known = !strcmp(key, "checkpoints") || !strcmp(key, "reason") || !strcmp(key, "active") ||
-                    !strcmp(key, "id") || !strcmp(key, "version");
+                    !strcmp(key, "id") || !strcmp(key, "version") || !strcmp(key, "industries");
         for (int i = 0; i < N_ITEM_FIELDS && !known; i++) known = !strcmp(key, ITEM_FIELDS[i].name);
         if (!known) return spot_fail(e, SPOT_E_INPUT, "unknown_field", "未知字段：%.60s", key);
     }
@@ -98,6 +100,14 @@ static int check_body(json_t *obj, int update, spot_err *e)
             return spot_fail(e, SPOT_E_INVALID, "invalid", "%s（%s）：应为不超过 %d 字节的文本%s",
                              ITEM_FIELDS[i].label, ITEM_FIELDS[i].name, ITEM_FIELDS[i].maxlen,
                              ITEM_FIELDS[i].required ? "，且不能为空" : "");
+    }
+    v = json_object_get(obj, "industries");
+    if (v) {
+        size_t i;
+        json_t *x;
+        int ok = json_is_array(v) && json_array_size(v) <= 100;
+        if (ok) json_array_foreach(v, i, x) ok &= json_is_string(x) && json_string_length(x) > 0 && json_string_length(x) <= 100;
+        if (!ok) return spot_fail(e, SPOT_E_INVALID, "invalid", "适用行业（industries）应为行业名称的列表（空列表：适用于所有行业）");
     }
     v = json_object_get(obj, "active");
     if (v && !json_is_boolean(v))
@@ -188,17 +198,21 @@ static long long item_insert(sqlite3 *db, const char *actor, json_t *obj, spot_e
         v[i] = json_string_value(json_object_get(obj, ITEM_FIELDS[i].name));
         if (!v[i]) v[i] = "";
     }
-    json_t *act = json_object_get(obj, "active");
-    if (db_run(db, &err, "INSERT INTO items(name, target, category, method, department, level, basis, active, "
-                         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "sssssssiss",
-               v[0], v[1], v[2], v[3], v[4], v[5], v[6], (long long)(act ? json_is_true(act) : 1), at, at) < 0)
-        return spot_fail_db(e, "items", err);
+    json_t *act = json_object_get(obj, "active"), *ind = json_object_get(obj, "industries");
+    json_t *none = json_array();
+    int irc = db_run(db, &err, "INSERT INTO items(name, target, category, method, department, level, basis, active, "
+                               "industries, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "sssssssijss",
+                     v[0], v[1], v[2], v[3], v[4], v[5], v[6], (long long)(act ? json_is_true(act) : 1),
+                     ind ? ind : none, at, at);
+    json_decref(none);
+    if (irc < 0) return spot_fail_db(e, "items", err);
     long long id = sqlite3_last_insert_rowid(db);
     json_t *cps = json_object_get(obj, "checkpoints");
     if (cps && write_checkpoints(db, id, cps, e)) return -1;
     json_t *changes = json_object();
     for (int i = 0; i < N_ITEM_FIELDS; i++)
         json_object_set_new(changes, ITEM_FIELDS[i].name, json_pack("[ns]", v[i]));
+    if (json_array_size(ind)) json_object_set_new(changes, "industries", json_pack("[nO]", ind));
     json_object_set_new(changes, "checkpoints", json_pack("[no]", checkpoint_texts(db, id)));
     const char *reason = json_string_value(json_object_get(obj, "reason"));
     int rc = db_run(db, &err, "INSERT INTO item_adjustments(item_id, date, at, actor, kind, reason, changes) "
@@ -232,6 +246,8 @@ static json_t *item_json(sqlite3 *db, json_t *item, int staff)
         json_object_set_new(a, "changes", c ? c : json_object());
     }
     json_object_set_new(item, "adjustments", adj ? adj : json_array());
+    json_t *ind = json_loads(json_string_value(json_object_get(item, "industries")) ?: "[]", 0, NULL);
+    json_object_set_new(item, "industries", json_is_array(ind) ? ind : (json_decref(ind), json_array()));
     json_object_set_new(item, "active", json_boolean(json_integer_value(json_object_get(item, "active"))));
     return item;
 }
@@ -281,11 +297,57 @@ json_t *items_get(spot_ctx *c, long long id, spot_err *e)
     return item_json(c->db, row, 1);
 }
 
-json_t *items_add(spot_ctx *c, json_t *body, spot_err *e)
+/* Replaces the names in body's "industries" (if any) by the industries they name in
+ * rules/categories.lua (categories.canonical: aliases resolved; 422 unknown_industry for a name
+ * outside 3.2). Returns 0 or -1 with *e. */
+static int canon_industries(spot_ctx *c, json_t *body, spot_err *e)
+{
+    json_t *v = json_object_get(body, "industries");
+    if (!json_is_array(v)) return 0;   /* check_body reports the wrong type */
+    json_t *out = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) {
+        if (!json_is_string(x)) { json_decref(out); return 0; }
+        json_t *args = json_pack("[O]", x), *ret = NULL;
+        char *err = NULL;
+        int rc = lh_call(c->w->lua, "categories", "canonical", args, &ret, &err);
+        json_decref(args);
+        if (rc != 0) { json_decref(out); return spot_fail_rule(e, err); }
+        json_t *name = json_array_get(ret, 0);
+        if (!json_is_string(name)) {
+            spot_fail(e, SPOT_E_INVALID, "unknown_industry", "适用行业“%.60s”不在第3.2条所列工矿商贸行业范围内",
+                      json_string_value(x));
+            json_decref(ret);
+            json_decref(out);
+            return -1;
+        }
+        int dup = 0;
+        size_t k;
+        json_t *y;
+        json_array_foreach(out, k, y) dup |= json_equal(y, name);
+        if (!dup) json_array_append(out, name);
+        json_decref(ret);
+    }
+    json_object_set_new(body, "industries", out);
+    return 0;
+}
+
+json_t *items_add(spot_ctx *c, json_t *in, spot_err *e)
 {
     char *err = NULL;
-    if (db_begin(c->db, &err) != 0) return spot_fail_db(e, "items", err), NULL;
+    if (!json_is_object(in)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象"), NULL;
+    json_t *body = json_copy(in);
+    if (canon_industries(c, body, e) != 0) {
+        json_decref(body);
+        return NULL;
+    }
+    if (db_begin(c->db, &err) != 0) {
+        json_decref(body);
+        return spot_fail_db(e, "items", err), NULL;
+    }
     long long id = items_create(c->db, ctx_actor(c), body, e);
+    json_decref(body);
     if (id < 0 || db_commit(c->db, &err) != 0) {
         if (id >= 0) spot_fail_db(e, "items", err);
         db_rollback(c->db);
@@ -304,7 +366,7 @@ json_t *items_update(spot_ctx *c, long long id, json_t *in, spot_err *e)
     if (!old) return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个抽查事项"), NULL;
     json_t *changes = json_object(), *old_cps = NULL, *new_cps = NULL;
     json_t *body = with_org(c->db, in, e);
-    if (!body || check_body(body, 1, e)) goto done;
+    if (!body || canon_industries(c, body, e) != 0 || check_body(body, 1, e)) goto done;
     const char *reason = json_string_value(json_object_get(body, "reason"));
     if (!reason || !*reason) {
         spot_fail(e, SPOT_E_INVALID, "invalid", "调整抽查事项必须填写调整原因（reason）");
@@ -337,6 +399,18 @@ json_t *items_update(spot_ctx *c, long long id, json_t *in, spot_err *e)
             goto done;
         }
     }
+    json_t *ind = json_object_get(body, "industries");
+    json_t *old_ind = json_loads(json_string_value(json_object_get(old, "industries")) ?: "[]", 0, NULL);
+    if (ind && !json_equal(ind, old_ind)) {
+        json_object_set_new(changes, "industries", json_pack("[OO]", old_ind ? old_ind : json_null(), ind));
+        if (db_run(c->db, &err, "UPDATE items SET industries = ? WHERE id = ?", "ji", ind, id) < 0) {
+            json_decref(old_ind);
+            spot_fail_db(e, "items", err);
+            err = NULL;
+            goto done;
+        }
+    }
+    json_decref(old_ind);
     json_t *act = json_object_get(body, "active");
     if (act && json_is_true(act) != (json_integer_value(json_object_get(old, "active")) == 1)) {
         json_object_set_new(changes, "active", json_pack("[bb]", !json_is_true(act), json_is_true(act)));

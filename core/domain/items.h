@@ -10,7 +10,8 @@
 #include "err.h"
 
 /* Creates an item from a JSON object {name, target, category, method, department, level, basis,
- * checkpoints:[text|{text}…], reason?, org_id?} inside the caller's transaction and audits it as
+ * checkpoints:[text|{text}…], industries?:[industry…] (the industries it applies to; [] or absent:
+ * every industry), reason?, org_id?} inside the caller's transaction and audits it as
  * actor. SPEC §10: the 检查部门 is an org: org_id writes that org's name as department, a
  * department given must name an org (422 unknown_org), none given is the bureau's item; the row's
  * org_id follows the department (migration 0015). Returns the new id, or -1 with *e (400/422 for
@@ -27,8 +28,8 @@ json_t *items_public(spot_ctx *c, spot_err *e);
 /* The item id (staff view), or NULL with *e (404). New reference. */
 json_t *items_get(spot_ctx *c, long long id, spot_err *e);
 
-/* items_create in a transaction of its own as the caller; returns the new item (new reference) or
- * NULL with *e. */
+/* items_create in a transaction of its own as the caller, the industries named as in
+ * rules/categories.lua (422 unknown_industry); returns the new item (new reference) or NULL with *e. */
 json_t *items_add(spot_ctx *c, json_t *body, spot_err *e);
 
 /* Adjusts item id from body (fields, org_id as for items_create, active, checkpoints; reason

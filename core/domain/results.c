@@ -223,6 +223,16 @@ static json_t *check_records(spot_ctx *c, json_t *task, const char *uscc, json_t
                       (long long)json_integer_value(iid));
             goto fail;
         }
+        /* 5.1.1: an item that does not apply to the unit's industry has no place in its record */
+        long long fits = db_int(c->db, &err, 1, "SELECT json_array_length(i.industries) = 0 OR EXISTS (SELECT 1 FROM "
+                                                "json_each(i.industries) j, enterprises e WHERE e.uscc = ? AND j.value = e.industry) "
+                                                "FROM items i WHERE i.id = ?", "si", uscc, (long long)json_integer_value(iid));
+        if (err) { fail_db(e, err); goto fail; }
+        if (!fits) {
+            spot_fail(e, SPOT_E_INVALID, "item_not_applicable", "第 %zu 条记录：抽查事项 %lld 不适用于该单位的行业（第5.1.1条）",
+                      i + 1, (long long)json_integer_value(iid));
+            goto fail;
+        }
         long long mine = own_items_org(c, task);
         if (mine > 0) {
             long long owner = db_int(c->db, &err, 0, "SELECT coalesce(org_id, 0) FROM items WHERE id = ?", "i",

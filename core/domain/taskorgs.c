@@ -323,7 +323,7 @@ int taskorgs_may_decide(spot_ctx *c, long long task_id, const char *uscc, spot_e
     return 0;
 }
 
-int taskorgs_inbox(spot_ctx *c, long long org_id, long long page, json_t **out, spot_err *e)
+int taskorgs_inbox(spot_ctx *c, long long org_id, int mine, long long page, json_t **out, spot_err *e)
 {
     if (!taskorgs_sees_all(c)) {
         org_id = c->user ? c->user->org_id : 0;
@@ -331,19 +331,24 @@ int taskorgs_inbox(spot_ctx *c, long long org_id, long long page, json_t **out, 
     }
     if (page < 1 || page > 1000000) return spot_fail(e, SPOT_E_INPUT, "bad_parameter", "page 须为 1 至 1000000 的整数"), -1;
     char *err = NULL;
+    /* the org executes the unit, or joins its (joint) task; mine: the caller is on the unit's team */
     static const char FROM[] =
         " FROM task_dispatch d JOIN tasks t ON t.id = d.task_id JOIN enterprises e ON e.id = d.enterprise_id"
-        " JOIN orgs o ON o.id = d.org_id WHERE (?1 = 0 OR d.org_id = ?1)";
+        " JOIN orgs o ON o.id = d.org_id WHERE (?1 = 0 OR d.org_id = ?1 OR EXISTS (SELECT 1 FROM json_each(t.joint_org_ids) j"
+        " WHERE j.value = ?1)) AND (?4 = '' OR EXISTS (SELECT 1 FROM task_teams tt, json_each(tt.inspectors) m"
+        " WHERE tt.task_id = d.task_id AND tt.uscc = d.uscc AND m.value = ?4))";
     char sql_count[512], sql_rows[1024];
     snprintf(sql_count, sizeof sql_count, "SELECT count(*)%s", FROM);
     snprintf(sql_rows, sizeof sql_rows,
-             "SELECT d.task_id, t.name AS task_name, t.start_date, t.end_date, d.uscc, e.name, e.region, d.org_id,"
-             " o.name AS org_name, d.reason,"
+             "SELECT d.task_id, t.name AS task_name, t.start_date, t.end_date, d.uscc, e.name, e.region, e.address, d.org_id,"
+             " o.name AS org_name, d.reason, d.org_id = ?1 AS executing,"
              " (SELECT r.status FROM results r WHERE r.task_id = d.task_id AND r.uscc = d.uscc) AS result_status"
              "%s ORDER BY d.task_id DESC, d.uscc LIMIT ?2 OFFSET ?3", FROM);
-    long long total = db_int(c->db, &err, 0, sql_count, "i", org_id);
-    json_t *rows = err ? NULL : db_rows(c->db, &err, sql_rows, "iii", org_id, (long long)INBOX_PAGE,
-                                        (page - 1) * INBOX_PAGE);
+    const char *cert = mine && c->user ? c->user->cert_no : "";
+    if (mine && !*cert) cert = "-";   /* no linked inspector: nothing is "mine" */
+    long long total = db_int(c->db, &err, 0, sql_count, "iiis", org_id, 0LL, 0LL, cert);
+    json_t *rows = err ? NULL : db_rows(c->db, &err, sql_rows, "iiis", org_id, (long long)INBOX_PAGE,
+                                        (page - 1) * INBOX_PAGE, cert);
     if (!rows) return spot_fail_db(e, "tasks", err);
     *out = json_pack("{sI sI sI so}", "total", (json_int_t)total, "page", (json_int_t)page, "page_size",
                      (json_int_t)INBOX_PAGE, "units", rows);

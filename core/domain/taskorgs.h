@@ -54,10 +54,11 @@ long long taskorgs_executing_org(spot_ctx *c, long long task_id, const char *usc
  * the lead org's when the unit has none) or an admin. 1, or 0 with *e (403 forbidden), or -1. */
 int taskorgs_may_decide(spot_ctx *c, long long task_id, const char *uscc, spot_err *e);
 
-/* GET /api/inbox?page=&status=: the units of dispatched tasks executed by the caller's org (an
- * admin or auditor: org_id= or all), newest task first: {total, page, page_size, units:[{task_id,
- * task_name, start_date, end_date, uscc, name, region, org_id, org_name, reason, result_status}]}.
- * Returns 0 with *out, or -1 with *e. */
-int taskorgs_inbox(spot_ctx *c, long long org_id, long long page, json_t **out, spot_err *e);
+/* GET /api/inbox?page=&mine=: the units of dispatched tasks executed by the caller's org or of
+ * joint tasks it takes part in (an admin or auditor: org_id= or all); mine: only the units whose
+ * team the caller is on. Newest task first: {total, page, page_size, units:[{task_id, task_name,
+ * start_date, end_date, uscc, name, region, address, org_id, org_name (the executing org), reason,
+ * executing (1: the org executes it), result_status}]}. Returns 0 with *out, or -1 with *e. */
+int taskorgs_inbox(spot_ctx *c, long long org_id, int mine, long long page, json_t **out, spot_err *e);
 
 #endif

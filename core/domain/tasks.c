@@ -452,6 +452,7 @@ static const char FREEZE_SQL_FROM[] =
     "   AND (?4 IS NULL OR risk_level IN (SELECT value FROM json_each(?4)))"
     "   AND (?5 IS NULL OR credit_level IN (SELECT value FROM json_each(?5)))"
     "   AND (?6 IS NULL OR supervision_type IN (SELECT value FROM json_each(?6)))"
+    "   AND (?9 IS NULL OR industry IN (SELECT value FROM json_each(?9)))"
     " ORDER BY uscc";
 
 /* One part of the scan, and what it collected. */
@@ -660,6 +661,7 @@ static void part_run(freeze_part *p)
         return;
     }
     sqlite3_bind_text(p->q, 7, p->lo, -1, SQLITE_STATIC);
+    if (p->filters[6]) sqlite3_bind_text(p->q, 9, p->filters[6], -1, SQLITE_STATIC);
     if (p->hi) sqlite3_bind_text(p->q, 8, p->hi, -1, SQLITE_STATIC);
     else sqlite3_bind_blob(p->q, 8, "\xff", 1, SQLITE_STATIC);   /* every text sorts before a blob */
     rulebatch b = {.task = p->rtask, .fields = FREEZE_FIELDS, .nfields = FREEZE_NFIELDS, .strata = p->snames,
@@ -938,7 +940,7 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
     excl *ex = NULL;
     size_t nex = 0;
     json_t *reasons = json_array(), *ex_named = json_array();
-    char *fj[6] = {0};
+    char *fj[7] = {0};   /* the 6 filters, then the industries the task's items apply to */
     const char *snames[MAX_STRATA];
     json_t *rtask = tasks_rule_task(c->db, t, &err);
     int ns = rtask ? load_strata(c->w->lua, acc, &err) : -1;
@@ -949,6 +951,17 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
     for (int i = 0; i < 6; i++) {
         json_t *a = json_object_get(f, FILTER_KEYS[i]);
         if (json_array_size(a)) fj[i] = json_dumps(a, JSON_COMPACT);
+    }
+    /* 5.1.1: a unit is checked against the task's items, so only units of an industry one of them
+     * applies to are candidates (an item applying to every industry, or no item: no restriction) */
+    {
+        json_t *ids = json_object_get(t, "item_ids");
+        fj[6] = db_text(c->db, &err,
+            "SELECT CASE WHEN count(*) = 0 OR sum(json_array_length(industries) = 0) > 0 THEN NULL ELSE "
+            "(SELECT json_group_array(DISTINCT j.value) FROM items i2, json_each(i2.industries) j "
+            " WHERE i2.id IN (SELECT value FROM json_each(?1))) END FROM items WHERE id IN (SELECT value FROM json_each(?1))",
+            "j", ids);
+        if (err) { out_rc = spot_fail_db(e, "tasks", err); err = NULL; goto done; }
     }
     int can_split = helper_open(c, &hdb, &hlua) == 0;
     /* From here on the request's connection holds the write lock: everything read below, by both
@@ -1005,6 +1018,17 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
             out_rc = p->rc == FREEZE_E_RULE ? spot_fail_rule(e, p->err) : spot_fail_db(e, "tasks", p->err);
             p->err = NULL;
         }
+        goto done;
+    }
+    if (fj[6] && scanned == 0) {   /* 5.1.1: the task's items apply to none of the units its filters name */
+        char *names = db_text(c->db, &err, "SELECT group_concat(value, '、') FROM json_each(?)", "s", fj[6]);
+        free(err);
+        err = NULL;
+        db_rollback(c->db);
+        out_rc = spot_fail(e, SPOT_E_INVALID, "no_item_applies",
+                           "本任务的抽查事项只适用于%s，名录库中没有符合筛选条件的这些行业的检查对象（第5.1.1条）",
+                           names ? names : "");
+        free(names);
         goto done;
     }
     double t1 = now_s();
@@ -1204,7 +1228,7 @@ done:
         json_decref(acc[s].count_ret);
     }
     for (int k = 0; k < FREEZE_PARTS; k++) part_free(&part[k]);
-    for (int i = 0; i < 6; i++) free(fj[i]);
+    for (int i = 0; i < 7; i++) free(fj[i]);
     free(split);
     hist_free(&history);
     lh_free(hlua);

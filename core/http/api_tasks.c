@@ -19,7 +19,8 @@
  *        team draw's v2 commitment as for the freeze; replies the announcement.
  *   POST /api/tasks/{id}/join {item_ids, org_id?}   admin, planner: the caller's org joins a draft
  *        task of another org with its items (8.2, SPEC §10).
- *   GET  /api/inbox?page=&org_id=              staff: units executed by the caller's org.
+ *   GET  /api/inbox?page=&org_id=&mine=       staff: units executed by the caller's org or of joint
+ *        tasks it takes part in; mine=1: only those whose team the caller is on.
  * Planners act only on tasks their org leads; staff other than admin and auditor see only the tasks
  * their org leads, joins or executes (taskorgs.h).
  */
@@ -106,12 +107,13 @@ static int h_join(req *r)
 
 static int h_inbox(req *r)
 {
-    long long page, org;
-    if (req_query_int(r, "page", 1, 1000000LL, 1, &page) != 0 || req_query_int(r, "org_id", 0, 1LL << 50, 0, &org) != 0)
+    long long page, org, mine;
+    if (req_query_int(r, "page", 1, 1000000LL, 1, &page) != 0 || req_query_int(r, "org_id", 0, 1LL << 50, 0, &org) != 0 ||
+        req_query_int(r, "mine", 0, 1, 0, &mine) != 0)
         return 0;
     spot_err e;
     json_t *out = NULL;
-    int rc = taskorgs_inbox(&r->ctx, org, page, &out, &e);
+    int rc = taskorgs_inbox(&r->ctx, org, (int)mine, page, &out, &e);
     return answer(r, 200, rc, out, &e);
 }
 

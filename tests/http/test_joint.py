@@ -95,8 +95,13 @@ with Server(demo=True) as s:
     t.check("A's inbox lists the task's units with the reason", st == 200 and len(mine) == len(units) and
             mine[0]["org_name"] == "高青县应急管理局" and mine[0]["reason"] == "由牵头单位高青县应急管理局执行", (st, inbox))
     st, inbox = headB.get("/api/inbox")
-    t.check("B's inbox does not (B executes none of them)",
-            st == 200 and all(u["task_id"] != tid for u in inbox["units"]), inbox)
+    mine = [u for u in inbox.get("units", []) if u["task_id"] == tid]
+    t.check("B's inbox lists them too, as the joint department (A executes them)",
+            st == 200 and len(mine) == len(units) and all(u["executing"] == 0 and u["org_id"] == A for u in mine), inbox)
+    st, inbox = planC.get("/api/inbox")
+    t.check("C's inbox does not list them", st == 200 and all(u["task_id"] != tid for u in inbox["units"]), inbox)
+    st, inbox = planA.get("/api/inbox?mine=1")
+    t.check("mine=1 for a user who is on no team: empty", st == 200 and inbox["total"] == 0, inbox)
     st, b = planA.get("/api/inbox?page=0")
     t.check("inbox page 0: 400 bad_parameter", st == 400 and is_error_body(b, "bad_parameter"), (st, b))
 

@@ -86,7 +86,9 @@ async function unitPage(ctx, taskId, uscc) {
   const items = await Promise.all((task.item_ids || []).map((iid) => api('GET', `/api/items/${iid}`).catch(() => null)));
   // SPEC §10 "分别填写检查记录表": in a joint task an inspector records the items of their own org
   const ownOrg = task.joint && me.role === 'inspector' && me.org_id ? me.org_id : null;
-  const checkpoints = items.filter((it) => it && (!ownOrg || it.org_id === ownOrg))
+  // 5.1.1: only the items that apply to the unit's industry
+  const fits = (it) => !(it.industries || []).length || !unit || !unit.industry || it.industries.includes(unit.industry);
+  const checkpoints = items.filter((it) => it && fits(it) && (!ownOrg || it.org_id === ownOrg))
     .flatMap((it) => (it.checkpoints || []).map((c) => ({ item: it.name, item_id: it.id, id: c.id, text: c.text || c })));
   const existing = new Map(((result && result.records) || []).map((r) => [r.checkpoint_id, r]));
   const status = result ? result.status : null;

@@ -14,3 +14,8 @@ CREATE TABLE task_dispatch (
   PRIMARY KEY (task_id, uscc)
 );
 CREATE INDEX task_dispatch_org ON task_dispatch(org_id, task_id);
+
+-- Items match units (5.1.1, issue 15): the industries an item applies to (JSON array of the
+-- industry names of rules/categories.lua; [] = every industry). A task draws only units of an
+-- industry one of its items applies to, and a unit's record holds only the items that apply to it.
+ALTER TABLE items ADD COLUMN industries TEXT NOT NULL DEFAULT '[]';
