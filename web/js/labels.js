@@ -92,7 +92,7 @@ export const AUDIT_ACTIONS = {
 };
 
 export const FIELD_LABELS = {
-  id: '编号', uscc: '统一社会信用代码', name: '名称', unit_type: '单位类型', legal_rep: '法定代表人', address: '住所',
+  id: '编号', industries: '适用行业', lead_org_id: '牵头单位', joint_org_ids: '联合检查部门', uscc: '统一社会信用代码', name: '名称', unit_type: '单位类型', legal_rep: '法定代表人', address: '住所',
   business_scope: '经营范围', region: '行政区划', industry: '行业类别', supervision_type: '监管类型', risk_level: '风险等级',
   credit_level: '信用等级', complaints: '投诉举报次数', watchlist: '重点关注', dishonest: '失信记录', serious_violation: '严重违法记录',
   major_hazard: '重大危险源', status: '状态', version: '版本', created_at: '创建时间', updated_at: '更新时间',

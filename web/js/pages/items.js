@@ -1,7 +1,12 @@
 // 抽查事项清单 (clause 5.1.1): items with checkpoints (检查要点); every change needs a reason and is
 // published as an adjustment.
 import { api, h, mount, msg, table, section, form, fmtTime, listOf, details } from '../ui.js';
-import { FIELD_LABELS } from '../labels.js';
+import { FIELD_LABELS, INDUSTRIES } from '../labels.js';
+
+// 5.1.1: the industries an item applies to (names from the rules; none chosen: every industry)
+const industriesField = (value) => ({ name: 'industries', label: '适用行业（不选则适用于所有行业，可多选）', type: 'select',
+  options: INDUSTRIES.map((n) => [n, n]), value });
+const selected = (f) => Array.from(f.inputs.industries.selectedOptions).map((o) => o.value);
 
 const ITEM_FIELDS = [
   { name: 'name', label: '抽查事项', required: true, wide: true },
@@ -18,13 +23,15 @@ export async function render(ctx) {
   if (id) return itemPage(ctx, id);
   const items = listOf(await api('GET', '/api/items'), 'items');
   const canEdit = ['admin', 'planner'].includes(ctx.me.role);
-  const create = form([...ITEM_FIELDS, { name: 'checkpoints', label: '检查要点（每行一项）', type: 'list', rows: 5 },
+  const create = form([...ITEM_FIELDS, industriesField(), { name: 'checkpoints', label: '检查要点（每行一项）', type: 'list', rows: 5 },
     { name: 'reason', label: '新增理由（公开）', required: true, wide: true }], async (v) => {
     v.checkpoints = v.checkpoints.map((t) => t);
+    v.industries = selected(create);
     const r = await api('POST', '/api/items', v);
     setTimeout(() => { location.hash = `#/items/${r.id}`; }, 600);
     return '已新增抽查事项';
   }, { idPrefix: 'newitem', submitLabel: '新增事项', draft: 'item-new' });
+  create.inputs.industries.multiple = true;
   return h('div', null,
     h('h1', null, '抽查事项清单'),
     h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '/api/items?format=xlsx', download: '', id: 'items-export-xlsx' }, '导出 Excel')),
@@ -36,6 +43,7 @@ export async function render(ctx) {
       { key: 'method', label: '检查方式' },
       { key: 'department', label: '检查部门' },
       { key: 'level', label: '实施层级' },
+      { key: 'industries', label: '适用行业', render: (i) => ((i.industries || []).length ? i.industries.join('、') : '所有行业') },
       { key: 'checkpoints', label: '检查要点', render: (i) => `${(i.checkpoints || []).length} 项` },
       { key: 'active', label: '状态', render: (i) => h('span', { class: `badge ${i.active === false || i.active === 0 ? 'bad' : 'ok'}` }, i.active === false || i.active === 0 ? '已停用' : '有效') },
     ], items, { onRow: (i) => { location.hash = `#/items/${i.id}`; } })),
@@ -48,6 +56,7 @@ async function itemPage(ctx, id) {
   const cps = item.checkpoints || [];
   const f = form([
     ...ITEM_FIELDS.map((x) => ({ ...x, value: item[x.name] })),
+    industriesField(),
     { name: 'checkpoints', label: '检查要点（每行一项；保持行内容可保留原要点的记录）', type: 'list', rows: Math.max(4, cps.length + 1), value: cps.map((c) => (typeof c === 'string' ? c : c.text)) },
     { name: 'active', label: '有效', type: 'checkbox', value: item.active !== false && item.active !== 0 },
     { name: 'reason', label: '调整理由（必填，将随调整一并公开）', required: true, wide: true, placeholder: '例如：依据新修订的《危险化学品安全管理条例》增加检查要点' },
@@ -55,10 +64,13 @@ async function itemPage(ctx, id) {
     // Keep the ids of unchanged checkpoint texts so that recorded results still point to them.
     const byText = new Map(cps.filter((c) => typeof c === 'object').map((c) => [c.text, c.id]));
     v.checkpoints = v.checkpoints.map((t) => (byText.has(t) ? { id: byText.get(t), text: t } : { text: t }));
+    v.industries = selected(f);
     await api('PUT', `/api/items/${encodeURIComponent(id)}`, v);
     setTimeout(() => ctx.rerender(), 900);
     return '已保存调整，调整记录将在公开平台公布';
   }, { idPrefix: 'item', submitLabel: '保存调整' });
+  f.inputs.industries.multiple = true;
+  for (const o of f.inputs.industries.options) o.selected = (item.industries || []).includes(o.value);
   const adj = item.adjustments || [];
   return h('div', null,
     h('h1', null, `抽查事项：${item.name}`),
