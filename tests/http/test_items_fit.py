@@ -2,7 +2,7 @@
 rules, aliases resolved); a task draws only units of an industry one of its items applies to; a task
 whose items apply to none of the units its filters name is refused at freeze (422, nothing changed);
 a unit's record holds only the items that apply to it (422 item_not_applicable)."""
-from spot import Server, Suite, is_error_body
+from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW
 
 t = Suite()
 YEAR = 2026
@@ -33,7 +33,7 @@ with Server(demo=True) as s:
     # an untargeted task with only the hazchem item draws only hazchem units
     st, t1 = planner.post("/api/tasks", {"name": "危化品储存抽查", "item_ids": [hz["id"]], "mode": "untargeted",
                                          "directed": False, "start_date": f"{YEAR}-11-02", "end_date": f"{YEAR}-11-10"})
-    st, fr = planner.post(f"/api/tasks/{t1['id']}/freeze")
+    st, fr = planner.post(f"/api/tasks/{t1['id']}/freeze", V2_FREEZE)
     cands = candidates_of(s, t1["id"])
     inds = {i for (i,) in s.sql("SELECT DISTINCT industry FROM enterprises WHERE uscc IN (%s)" % ",".join("?" * len(cands)),
                                 *cands)} if cands else set()
@@ -47,7 +47,7 @@ with Server(demo=True) as s:
                                          "filters": {"industry": ["烟花爆竹"]}, "directed": False,
                                          "start_date": f"{YEAR}-11-02", "end_date": f"{YEAR}-11-10"})
     n_audit = s.sql("SELECT count(*) FROM audit")[0][0]
-    st, b = planner.post(f"/api/tasks/{t2['id']}/freeze")
+    st, b = planner.post(f"/api/tasks/{t2['id']}/freeze", V2_FREEZE)
     t.check("a task whose items apply to none of its units is refused at freeze (422 no_item_applies, 5.1.1)",
             st == 422 and is_error_body(b, "no_item_applies") and "危险化学品" in b["message"] and "5.1.1" in b["message"],
             (st, b))
@@ -62,7 +62,7 @@ with Server(demo=True) as s:
                                          "filters": {"industry": ["烟花爆竹"]}, "directed": False,
                                          "start_date": f"{YEAR}-10-02", "end_date": f"{YEAR}-10-10"})
     tid = t3["id"]
-    for path, body in (("freeze", None), ("draw", {"witness": "监督人"}), ("lock", None), ("teams", {"witness": "监督人"})):
+    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", None), ("teams", {"witness": "监督人"})):
         st, b = planner.post(f"/api/tasks/{tid}/{path}", body)
         assert st in (200, 201), (path, st, b)
     team = planner.get(f"/api/tasks/{tid}/teams")[1]["teams"][0]

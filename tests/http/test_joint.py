@@ -5,7 +5,7 @@ every unit to its executing org by rule (inbox); the executing org's head decide
 gets 403 and changes nothing; a unit of an overlapping task is excluded with clause 8.2 naming it; a
 department joins a draft task instead; the role x org x route matrix; 6.2 computed (plan warning,
 accountability)."""
-from spot import Server, Suite, is_error_body
+from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW
 
 t = Suite()
 YEAR = 2026
@@ -67,7 +67,7 @@ with Server(demo=True) as s:
             (st, task))
 
     # ---- who may see and act on it ----
-    st, b = planB.post(f"/api/tasks/{tid}/freeze")
+    st, b = planB.post(f"/api/tasks/{tid}/freeze", V2_FREEZE)
     t.check("a planner of B (joint org) cannot freeze A's task: 403", st == 403 and is_error_body(b, "forbidden"), (st, b))
     st, b = planC.get(f"/api/tasks/{tid}")
     t.check("a planner of an org not taking part does not see the task: 404", st == 404 and is_error_body(b, "not_found"),
@@ -78,7 +78,7 @@ with Server(demo=True) as s:
     t.check("the joint org's planner sees it in the list", st == 200 and any(x["id"] == tid for x in b["tasks"]), b)
     t.check("a refused freeze changed nothing", s.sql("SELECT status FROM tasks WHERE id = ?", tid)[0][0] == "draft")
 
-    for path, body in (("freeze", None), ("draw", {"witness": "监督人：王五"})):
+    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW)):
         st, b = planA.post(f"/api/tasks/{tid}/{path}", body)
         t.check(f"A's planner: {path}", st == 200, (st, b))
     st, b = headB.post(f"/api/tasks/{tid}/lock")
@@ -162,7 +162,7 @@ with Server(demo=True) as s:
     # ---- 8.2: an overlapping task does not draw the same units again ----
     st, t2 = planA.post("/api/tasks", dict(base, name="同期烟花爆竹抽查", joint_org_ids=[], item_ids=[itemA["id"]],
                                           start_date=f"{YEAR}-12-10", end_date=f"{YEAR}-12-20"))
-    st, fr = planA.post(f"/api/tasks/{t2['id']}/freeze")
+    st, fr = planA.post(f"/api/tasks/{t2['id']}/freeze", V2_FREEZE)
     st, ex = planA.get(f"/api/tasks/{t2['id']}/excluded")
     x82 = [x for x in ex.get("excluded", []) if x["clause"] == "8.2"]
     t.check("the second freeze excludes every unit of the first with clause 8.2 and the first task's name",
@@ -216,9 +216,9 @@ with Server(demo=True) as s:
             st, b = c.get(path) if method == "GET" else c.post(path, body)
             got.append(st)
         t.check(f"matrix {method} {path}: {dict(zip(clients, expect))}", got == expect, dict(zip(clients, got)))
-    st, b = planC.post(f"/api/tasks/{t4}/freeze")
+    st, b = planC.post(f"/api/tasks/{t4}/freeze", V2_FREEZE)
     t.check("matrix: C's planner cannot freeze (404: the task is not disclosed)", st == 404, (st, b))
-    st, b = planB.post(f"/api/tasks/{t4}/freeze")
+    st, b = planB.post(f"/api/tasks/{t4}/freeze", V2_FREEZE)
     t.check("matrix: B's planner cannot freeze (403)", st == 403, (st, b))
     t.check("the matrix changed no task state", s.sql("SELECT status FROM tasks WHERE id = ?", t4)[0][0] == "draft")
 
