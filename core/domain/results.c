@@ -47,7 +47,7 @@ static void rollback_open(spot_ctx *c)
 static json_t *task_of(spot_ctx *c, long long task_id, spot_err *e)
 {
     char *err = NULL;
-    json_t *t = task_id > 0 ? db_row(c->db, &err, "SELECT id, status, end_date, lead_unit, item_ids, "
+    json_t *t = task_id > 0 ? db_row(c->db, &err, "SELECT id, status, start_date, end_date, lead_unit, item_ids, "
                                                   "joint_org_ids <> '[]' AS joint FROM tasks WHERE id = ?",
                                      "i", task_id) : NULL;
     if (!t) {
@@ -458,8 +458,20 @@ json_t *results_enter(spot_ctx *c, long long task_id, json_t *in, int *created, 
     json_t *task = task_of(c, task_id, e), *recs = NULL, *label = NULL, *due = NULL, *old = NULL, *ad = NULL, *out = NULL;
     if (!task) return NULL;
     if (!json_is_object(in)) { spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象"); goto done; }
-    static const char *const fields[] = {"uscc", "category", "summary", "records", NULL};
+    static const char *const fields[] = {"uscc", "category", "summary", "records", "check_date", NULL};
     if (spot_check_fields(in, fields, e) != 0) goto done;
+    /* 8.1: the day of the inspection, from the task's start to today (default: today) */
+    char today_s[16];
+    clock_today(today_s);
+    json_t *jcd = json_object_get(in, "check_date");
+    const char *check_date = jcd && !json_is_null(jcd) ? json_string_value(jcd) : today_s;
+    const char *tstart = json_string_value(json_object_get(task, "start_date"));
+    if (!check_date || !clock_valid_date(check_date) || strcmp(check_date, today_s) > 0 ||
+        (tstart && strcmp(check_date, tstart) < 0)) {
+        spot_fail(e, SPOT_E_INPUT, "bad_date", "检查日期（check_date）应为任务开始（%s）至今天之间的 YYYY-MM-DD 日期",
+                  tstart ? tstart : "");
+        goto done;
+    }
     const char *uscc = json_string_value(json_object_get(in, "uscc"));
     const char *cat = json_string_value(json_object_get(in, "category"));
     json_t *summary = json_object_get(in, "summary");
@@ -520,19 +532,19 @@ json_t *results_enter(spot_ctx *c, long long task_id, json_t *in, int *created, 
              db_run(c->db, &err, "UPDATE results SET category = ?, category_label = ?, follow_up = ?, summary = ?, "
                                  "status = 'draft', version = version + 1, rule_sha = ?, due_date = ?, due_reason = ?, "
                                  "due_clause = ?, due_warning = ?, due_rule_sha = ?, updated_by = ?, updated_at = ?, "
-                                 "reviewed_by = NULL, reviewed_at = NULL WHERE id = ? AND status <> 'published'",
-                    "sjisssjjjsssi", cat, label, (long long)fu, sumtext, worker_rule_sha(c->w, "categories"),
+                                 "reviewed_by = NULL, reviewed_at = NULL, check_date = ? WHERE id = ? AND status <> 'published'",
+                    "sjisssjjjssssi", cat, label, (long long)fu, sumtext, worker_rule_sha(c->w, "categories"),
                     json_string_value(json_object_get(due, "date")), json_object_get(due, "reason"),
                     json_object_get(due, "clause"), json_object_get(due, "warning"),
-                    json_string_value(json_object_get(due, "rule_sha")), actor, at, id) == 1;
+                    json_string_value(json_object_get(due, "rule_sha")), actor, at, check_date, id) == 1;
     } else {
         ok = db_run(c->db, &err, "INSERT INTO results(task_id, uscc, lead_unit, category, category_label, follow_up, summary, "
                                  "rule_sha, due_date, due_reason, due_clause, due_warning, due_rule_sha, entered_by, entered_at, "
-                                 "updated_by, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    "isjsjisssjjjsssss", task_id, uscc, json_object_get(task, "lead_unit"), cat, label, (long long)fu,
+                                 "updated_by, updated_at, check_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    "isjsjisssjjjssssss", task_id, uscc, json_object_get(task, "lead_unit"), cat, label, (long long)fu,
                     sumtext, worker_rule_sha(c->w, "categories"), json_string_value(json_object_get(due, "date")),
                     json_object_get(due, "reason"), json_object_get(due, "clause"), json_object_get(due, "warning"),
-                    json_string_value(json_object_get(due, "rule_sha")), actor, at, actor, at) == 1;
+                    json_string_value(json_object_get(due, "rule_sha")), actor, at, actor, at, check_date) == 1;
         id = sqlite3_last_insert_rowid(c->db);
     }
     snprintf(obj, sizeof obj, "result:%lld", id);

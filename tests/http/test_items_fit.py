@@ -1,7 +1,8 @@
 """Items match units (clause 5.1.1, issue 15): an item names the industries it applies to (from the
 rules, aliases resolved); a task draws only units of an industry one of its items applies to; a task
 whose items apply to none of the units its filters name is refused at freeze (422, nothing changed);
-a unit's record holds only the items that apply to it (422 item_not_applicable)."""
+a unit's record holds only the items that apply to it (422 item_not_applicable); the record carries the
+check date (8.1), from the task's start to today."""
 from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW
 
 t = Suite()
@@ -76,8 +77,13 @@ with Server(demo=True) as s:
     t.check("a record of an item that does not apply to the unit's industry is refused (422 item_not_applicable)",
             st == 422 and is_error_body(b, "item_not_applicable"), (st, b))
     t.check("... nothing stored", s.sql("SELECT count(*) FROM results WHERE task_id = ?", tid)[0][0] == 0)
+    for name, d in (("before the task's start", f"{YEAR}-10-01"), ("in the future", "2999-01-01"), ("not a date", "10月3日")):
+        st, b = insp.post(f"/api/tasks/{tid}/results", {"uscc": team["uscc"], "category": "a", "summary": "x",
+                                                       "records": rec(general), "check_date": d})
+        t.check(f"8.1 check date {name}: 400 bad_date", st == 400 and is_error_body(b, "bad_date"), (st, b))
     st, b = insp.post(f"/api/tasks/{tid}/results", {"uscc": team["uscc"], "category": "a", "summary": "x",
-                                                   "records": rec(general)})
-    t.check("the items that apply are recorded", st == 201, (st, b))
+                                                   "records": rec(general), "check_date": f"{YEAR}-10-03"})
+    t.check("the items that apply are recorded, with the check date (8.1)", st == 201 and b.get("check_date") == f"{YEAR}-10-03",
+            (st, b))
 
 t.finish()

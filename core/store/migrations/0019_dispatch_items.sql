@@ -19,3 +19,7 @@ CREATE INDEX task_dispatch_org ON task_dispatch(org_id, task_id);
 -- industry names of rules/categories.lua; [] = every industry). A task draws only units of an
 -- industry one of its items applies to, and a unit's record holds only the items that apply to it.
 ALTER TABLE items ADD COLUMN industries TEXT NOT NULL DEFAULT '[]';
+
+-- 8.1: the date of the inspection (检查日期) on each result; NULL for results entered before this
+-- version (their entry date stands in: exchange.c).
+ALTER TABLE results ADD COLUMN check_date TEXT;

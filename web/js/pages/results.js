@@ -121,9 +121,13 @@ async function unitPage(ctx, taskId, uscc) {
   }
   const summary = h('textarea', { id: 'result-summary', rows: 3, disabled: !editable, placeholder: '例如：发现消防通道堵塞，已责令当场改正' });
   summary.value = (result && (result.summary || result.note)) || '';
+  // 8.1: the day of the inspection (from the task's start to today; the server checks it)
+  const checkDate = h('input', { type: 'date', id: 'result-check_date', disabled: !editable, min: task.start_date,
+    max: new Date().toISOString().slice(0, 10) });
+  checkDate.value = (result && result.check_date) || new Date().toISOString().slice(0, 10);
   // What is typed is kept in this browser (a lost session or connection loses nothing); a record
   // queued offline comes before a draft, a draft before the server's record.
-  const controls = { category: overall, summary };
+  const controls = { category: overall, summary, check_date: checkDate };
   for (const { c, cat, note } of rows) { controls[`cat-${c.id}`] = cat; controls[`note-${c.id}`] = note; }
   const draftKey = `result:${taskId}:${uscc}`;
   const pending = onTeam ? entryFor(taskId, uscc) : null;
@@ -161,7 +165,7 @@ async function unitPage(ctx, taskId, uscc) {
     }
     save.disabled = true;
     const body = {
-      uscc, category: overall.value, summary: summary.value,
+      uscc, category: overall.value, summary: summary.value, check_date: checkDate.value || undefined,
       records: rows.map(({ c, cat, note }) => ({ item_id: c.item_id, checkpoint_id: c.id, category: cat.value, finding: note.value })),
     };
     const keepOffline = () => {
@@ -270,6 +274,7 @@ async function unitPage(ctx, taskId, uscc) {
       h('tbody', null, rows.map(({ c, cat, note }) => h('tr', null, h('td', { 'data-label': '抽查事项' }, c.item), h('td', { 'data-label': '检查要点' }, c.text), h('td', { 'data-label': '结果类别' }, cat), h('td', { 'data-label': '检查情况' }, note))))))
       : msg('warn', '任务的抽查事项没有检查要点'),
     h('div', { class: 'field' }, h('label', { for: 'result-category' }, '本单位检查结果类别（8.4）'), overall),
+    h('div', { class: 'field' }, h('label', { for: 'result-check_date' }, '检查日期'), checkDate),
     h('div', { class: 'field' }, h('label', { for: 'result-summary' }, '检查结论'), summary),
     restored, editable ? save : null, saveMsg),
     followup ? followupsSection(ctx, result, followup, mayFollowUp) : null,
@@ -280,6 +285,7 @@ async function unitPage(ctx, taskId, uscc) {
 // A record body (as sent to the server) as the page's controls' values.
 function bodyControls(body) {
   const out = { category: body.category || '', summary: body.summary || '' };
+  if (body.check_date) out.check_date = body.check_date;
   for (const r of body.records || []) { out[`cat-${r.checkpoint_id}`] = r.category || ''; out[`note-${r.checkpoint_id}`] = r.finding || ''; }
   return out;
 }
