@@ -147,4 +147,17 @@ M.org_levels = {
   { code = "township", label = "乡镇级" },
 }
 
+-- 8.1 检查方式: "采取查阅资料、检查现场等方式" -- how a task's units are checked (a task without a
+-- choice uses every method listed here) -- and, for a joint task (部门联合), "采取综合联查、风险分类
+-- 联查、专项整治联查等方式" -- the kind of joint check.
+M.check_methods = {
+  { code = "documents", label = "查阅资料" },
+  { code = "site",      label = "检查现场" },
+}
+M.joint_check_types = {
+  { code = "comprehensive", label = "综合联查" },
+  { code = "risk",          label = "风险分类联查" },
+  { code = "special",       label = "专项整治联查" },
+}
+
 return M

@@ -41,7 +41,8 @@ static json_t *public_task(json_t *t)
 {
     static const char *const keys[] = {"id", "plan_id", "year", "name", "item_ids", "mode", "filters", "directed",
                                        "directed_reason", "lead_unit", "joint_units", "start_date", "end_date",
-                                       "status", "frozen_at", "drawn_at", "locked_at", NULL};
+                                       "status", "frozen_at", "drawn_at", "locked_at", "check_methods",
+                                       "joint_check_type", NULL};
     json_t *o = json_object();
     for (const char *const *k = keys; *k; k++) {
         json_t *v = json_object_get(t, *k);

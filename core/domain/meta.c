@@ -19,6 +19,8 @@ static const struct {
     {"unit_statuses", "categories", "unit_statuses"},
     {"org_kinds", "categories", "org_kinds"},               /* [{code, label}] (SPEC §10) */
     {"org_levels", "categories", "org_levels"},             /* [{code, label}] */
+    {"check_methods", "categories", "check_methods"},       /* [{code, label}] (8.1) */
+    {"joint_check_types", "categories", "joint_check_types"}, /* [{code, label}] (8.1) */
     {"strata", "sampling", "strata"},                       /* [{name, category, high, label}] */
     {"special_cases", "eligibility", "special_cases"},      /* [{code, label}] (4.3) */
     {"replacement_reasons", "inspectors", "replacement_reasons"}, /* {code: label} (7.3) */

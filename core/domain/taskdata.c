@@ -5,7 +5,7 @@
 #include "plans.h"
 
 const char *const TASK_JSON_COLUMNS[] = {"item_ids", "filters", "joint_units", "joint_org_ids", "options", "rule_shas",
-                                         "team_pool", NULL};
+                                         "team_pool", "check_methods", NULL};
 
 json_t *tasks_load(sqlite3 *db, long long id, char **err)
 {

@@ -96,7 +96,70 @@ static int string_array(json_t *v, size_t maxlen)
 
 static const char *const TASK_FIELDS[] = {"plan_id", "name", "item_ids", "mode", "filters", "directed",
     "directed_reason", "lead_unit", "joint_units", "lead_org_id", "joint_org_ids", "start_date", "end_date", "team_size",
-    "require_expert", "required_level", "workload_cap", NULL};
+    "require_expert", "required_level", "workload_cap", "check_methods", "joint_check_type", NULL};
+
+/* 8.1: the codes of rules/categories.lua's list `key` ([{code, label}]) as a new JSON array, or NULL
+ * with *e (a rule error). */
+static json_t *rule_codes(spot_ctx *c, const char *key, spot_err *e)
+{
+    json_t *list = NULL;
+    char *err = NULL;
+    if (lh_rule_value(c->w->lua, "categories", key, &list, NULL, &err) != 0) return spot_fail_rule(e, err), NULL;
+    json_t *out = json_array();
+    size_t i;
+    json_t *x;
+    json_array_foreach(list, i, x) {
+        json_t *code = json_object_get(x, "code");
+        if (json_is_string(code)) json_array_append(out, code);
+    }
+    json_decref(list);
+    return out;
+}
+
+/* Whether the JSON array codes holds v (a string). */
+static int has_code(json_t *codes, json_t *v)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(codes, i, x) if (json_equal(x, v)) return 1;
+    return 0;
+}
+
+/* 8.1 检查方式: the task's check_methods (codes of categories.check_methods; absent: all of them)
+ * into *methods (new reference) and its joint_check_type (a code of categories.joint_check_types,
+ * only for a joint task) into *jtype (borrowed from in, or NULL). 0, or -1 with *e (400/422). */
+static int check_methods_of(spot_ctx *c, json_t *in, int joint, json_t **methods, json_t **jtype, spot_err *e)
+{
+    json_t *all = rule_codes(c, "check_methods", e);
+    if (!all) return -1;
+    json_t *v = json_object_get(in, "check_methods");
+    if (v && !json_is_null(v)) {
+        size_t i;
+        json_t *x;
+        int ok = json_is_array(v) && json_array_size(v) > 0 && json_array_size(v) <= 20;
+        if (ok) json_array_foreach(v, i, x) ok &= json_is_string(x) && has_code(all, x);
+        json_decref(all);
+        if (!ok) return spot_fail(e, SPOT_E_INVALID, "bad_check_method", "检查方式（check_methods）应为规则所列方式的非空列表（第8.1条）"), -1;
+        *methods = json_incref(v);
+    } else {
+        *methods = all;
+    }
+    *jtype = NULL;
+    json_t *jt = json_object_get(in, "joint_check_type");
+    if (jt && !json_is_null(jt)) {
+        json_t *types = rule_codes(c, "joint_check_types", e);
+        if (!types) { json_decref(*methods); return -1; }
+        int known = json_is_string(jt) && has_code(types, jt);
+        json_decref(types);
+        if (!known || !joint) {
+            json_decref(*methods);
+            return spot_fail(e, SPOT_E_INVALID, "bad_check_method", known ? "只有联合抽查任务才有联查方式（joint_check_type）"
+                                                                          : "联查方式（joint_check_type）不是规则所列的方式（第8.1条）"), -1;
+        }
+        *jtype = jt;
+    }
+    return 0;
+}
 
 /* Checks the body of POST /api/tasks; fills *filters (normalised, new ref) and *options (new ref).
  * Returns 0, or replies (400/422) and returns -1. */
@@ -240,7 +303,16 @@ int tasks_create(spot_ctx *c, json_t *in, json_t **out, spot_err *e)
     char *lead_name = NULL;
     long long lead = 0;
     if (check_task(c, in, &filters, &opt, e) != 0) return -1;
+    json_t *methods = NULL, *jtype = NULL;
     if (taskorgs_resolve(c, in, &lead, &lead_name, &joint_ids, &joint, e) != 0) {
+        json_decref(filters);
+        json_decref(opt);
+        return -1;
+    }
+    if (check_methods_of(c, in, json_array_size(joint_ids) > 0, &methods, &jtype, e) != 0) {
+        free(lead_name);
+        json_decref(joint);
+        json_decref(joint_ids);
         json_decref(filters);
         json_decref(opt);
         return -1;
@@ -255,13 +327,14 @@ int tasks_create(spot_ctx *c, json_t *in, json_t **out, spot_err *e)
     int ok = db_begin(c->db, &err) == 0 &&
         db_run(c->db, &err, "INSERT INTO tasks(plan_id, year, name, item_ids, mode, filters, directed, directed_reason, "
                             "lead_unit, joint_units, lead_org_id, joint_org_ids, start_date, end_date, options, author, "
-                            "created_at, updated_at) "
-                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "jijjjjissjijssjsss",
+                            "created_at, updated_at, check_methods, joint_check_type) "
+                            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "jijjjjissjijssjsssjj",
                json_is_null(pid) ? NULL : pid, (long long)atoi(sd), json_object_get(in, "name"),
                items ? items : empty, json_object_get(in, "mode"), filters, (long long)directed,
                directed ? json_string_value(json_object_get(in, "directed_reason")) : NULL,
                lead_name, joint, lead, joint_ids, sd, json_string_value(json_object_get(in, "end_date")), opt,
-               ctx_actor(c), at, at) >= 0;
+               ctx_actor(c), at, at, methods, jtype) >= 0;
+    json_decref(methods);
     free(lead_name);
     json_decref(joint);
     json_decref(joint_ids);

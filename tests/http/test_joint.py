@@ -53,14 +53,26 @@ with Server(demo=True) as s:
         ("an unknown org name (legacy lead_unit)", planA, dict({k: v for k, v in base.items() if k != "lead_org_id"},
                                                                lead_unit="不存在的局"), 422, "unknown_org"),
         ("a planner of B leading a task for A", planB, base, 403, "forbidden"),
+        ("an unknown check method (8.1)", planA, dict(base, check_methods=["phone"]), 422, "bad_check_method"),
+        ("no check method (8.1)", planA, dict(base, check_methods=[]), 422, "bad_check_method"),
+        ("an unknown joint check type", planA, dict(base, joint_check_type="random"), 422, "bad_check_method"),
+        ("a joint check type on a task of one org", planA, dict(base, joint_org_ids=[], joint_check_type="special"), 422,
+         "bad_check_method"),
     ]:
         st, b = client.post("/api/tasks", body)
         t.check(f"bad task: {name} -> {code} {err}", st == code and is_error_body(b, err), (st, b))
     t.check("refused tasks stored nothing and audited nothing",
             s.sql("SELECT count(*) FROM tasks")[0][0] == n_tasks and s.sql("SELECT count(*) FROM audit")[0][0] == n_audit)
 
-    st, task = planA.post("/api/tasks", base)
+    st, meta = s.client().get("/api/public/meta")
+    t.check("8.1 check methods and joint check types come from the rules through meta",
+            [(x["code"], x["label"]) for x in meta["check_methods"]] == [("documents", "查阅资料"), ("site", "检查现场")] and
+            [(x["code"], x["label"]) for x in meta["joint_check_types"]] ==
+            [("comprehensive", "综合联查"), ("risk", "风险分类联查"), ("special", "专项整治联查")], meta.get("check_methods"))
+    st, task = planA.post("/api/tasks", dict(base, joint_check_type="special"))
     tid = task.get("id")
+    t.check("8.1: a task without a choice of methods uses every method; the joint task's joint check type is stored",
+            st == 201 and task["check_methods"] == ["documents", "site"] and task["joint_check_type"] == "special", task)
     t.check("joint task led by A with B: stored with org ids and the orgs' names",
             st == 201 and task["lead_org_id"] == A and task["joint_org_ids"] == [B] and
             task["lead_unit"] == "高青县应急管理局" and task["joint_units"] == ["高青县市场监督管理局"] and task["joint"] is True,
@@ -85,6 +97,9 @@ with Server(demo=True) as s:
     t.check("a head of B cannot lock A's task: 403", st == 403 and is_error_body(b, "forbidden"), (st, b))
     st, ann = headA.post(f"/api/tasks/{tid}/lock")
     t.check("A's head locks it", st == 200, (st, ann))
+    t.check("the announcement names the check methods and the joint check type (8.1)",
+            ann["task"]["check_methods"] == ["documents", "site"] and ann["task"]["joint_check_type"] == "special",
+            ann.get("task"))
     units = [u for (u,) in s.sql("SELECT uscc FROM task_units WHERE task_id = ? ORDER BY pos", tid)]
     disp = s.sql("SELECT uscc, org_id, reason, clause FROM task_dispatch WHERE task_id = ? ORDER BY uscc", tid)
     t.check("7.2: every unit is dispatched, to the lead org with the rule's reason (a joint task is one visit)",

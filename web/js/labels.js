@@ -20,6 +20,8 @@ export const ACCOUNTABILITY_KINDS = {}; // 10.1 situation code -> label
 export const EXEMPTION_REASONS = {};  // 10.2 exemption code -> label
 export const ORG_KINDS = {};          // SPEC §10 org kind code -> label
 export const ORG_LEVELS = {};         // org level code -> label
+export const CHECK_METHODS = {};      // 8.1 检查方式 code -> label
+export const JOINT_CHECK_TYPES = {};  // 8.1 联查方式 code -> label
 
 let metaPromise = null;
 
@@ -38,6 +40,8 @@ function fill(meta) {
   Object.assign(ACCOUNTABILITY_KINDS, pairs(meta.accountability_kinds));
   Object.assign(EXEMPTION_REASONS, pairs(meta.exemption_reasons));
   Object.assign(ORG_KINDS, pairs(meta.org_kinds));
+  Object.assign(CHECK_METHODS, pairs(meta.check_methods));
+  Object.assign(JOINT_CHECK_TYPES, pairs(meta.joint_check_types));
   Object.assign(ORG_LEVELS, pairs(meta.org_levels));
   return meta;
 }

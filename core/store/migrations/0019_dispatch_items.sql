@@ -23,3 +23,8 @@ ALTER TABLE items ADD COLUMN industries TEXT NOT NULL DEFAULT '[]';
 -- 8.1: the date of the inspection (检查日期) on each result; NULL for results entered before this
 -- version (their entry date stands in: exchange.c).
 ALTER TABLE results ADD COLUMN check_date TEXT;
+
+-- 8.1 检查方式 of a task: codes of rules/categories.lua check_methods (JSON array), and for a joint
+-- task the kind of joint check (joint_check_types code, or NULL).
+ALTER TABLE tasks ADD COLUMN check_methods TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE tasks ADD COLUMN joint_check_type TEXT;

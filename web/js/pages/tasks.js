@@ -2,7 +2,7 @@
 // freeze (candidates per stratum, exclusions with reasons, H_c, commitment) → draw (witness) →
 // lock (dispatch + announcement) → inspector teams (recusal, replacement with approval).
 import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, fmtTime, qs, loading } from '../ui.js';
-import { INDUSTRIES, RISK, CREDIT, MODE, TASK_STATUS, REPLACEMENT_REASONS, label, options } from '../labels.js';
+import { INDUSTRIES, RISK, CREDIT, MODE, TASK_STATUS, REPLACEMENT_REASONS, CHECK_METHODS, JOINT_CHECK_TYPES, label, options } from '../labels.js';
 
 const STEPS = [
   ['draft', '1. 创建'], ['frozen', '2. 冻结候选名单'], ['drawn', '3. 抽取'], ['dispatched', '4. 锁定、派发并公告'],
@@ -53,6 +53,8 @@ async function createPage(ctx) {
     { name: 'credit_level', label: '定向：信用等级（可多选，不选为不限）', type: 'checks', options: Object.entries(CREDIT) },
     { name: 'lead_org_id', label: '牵头单位', type: 'select', options: leadOptions, value: me.org_id ? String(me.org_id) : '' },
     { name: 'joint_org_ids', label: '联合检查部门（可多选，不选为本单位单独检查）', type: 'checks', wide: true, options: active.filter((o) => o.kind === 'department' || o.kind === 'bureau').map((o) => [String(o.id), o.name]) },
+    { name: 'check_methods', label: '检查方式（第8.1条，可多选；不选则全部采用）', type: 'checks', options: Object.entries(CHECK_METHODS) },
+    { name: 'joint_check_type', label: '联查方式（联合抽查时选择）', type: 'select', options: [['', '（不适用）'], ...Object.entries(JOINT_CHECK_TYPES)] },
     { name: 'directed', label: '专项整治/特殊事件/上级指令（不受每年一次限制）', type: 'checkbox' },
     { name: 'directed_reason', label: '专项理由', wide: true },
     { name: 'team_size', label: '每组检查人员数（空则按规则）', type: 'number' },
@@ -64,6 +66,8 @@ async function createPage(ctx) {
     if (v.lead_org_id) body.lead_org_id = Number(v.lead_org_id);
     body.joint_org_ids = (v.joint_org_ids || []).map(Number).filter((id) => id !== body.lead_org_id);
     if (v.plan_id) body.plan_id = Number(v.plan_id);
+    if ((v.check_methods || []).length) body.check_methods = v.check_methods;
+    if (v.joint_check_type) body.joint_check_type = v.joint_check_type;
     if (v.directed) body.directed_reason = v.directed_reason;
     const filters = {};
     for (const k of ['region', 'unit_type']) if (split(v[k]).length) filters[k] = split(v[k]);
@@ -100,6 +104,7 @@ async function taskPage(ctx, id) {
       编号: t.id, 状态: label(TASK_STATUS, st), 方式: label(MODE, t.mode), 专项: t.directed ? `是（${t.directed_reason || ''}）` : '否',
       起止日期: `${t.start_date} 至 ${t.end_date}`, 定向条件: t.filters && Object.keys(t.filters).length ? Object.entries(t.filters).map(([k, v]) => `${k}: ${[].concat(v).join('、')}`).join('；') : '（全部单位）',
       牵头单位: t.lead_unit, 联合单位: (t.joint_units || []).join('、'), 抽查事项: itemNames.join('、'),
+      检查方式: (t.check_methods || []).map((m) => CHECK_METHODS[m] || m).join('、') + (t.joint_check_type ? `（${JOINT_CHECK_TYPES[t.joint_check_type] || ''}）` : ''),
     })),
   ];
 
