@@ -5,7 +5,7 @@ every unit to its executing org by rule (inbox); the executing org's head decide
 gets 403 and changes nothing; a unit of an overlapping task is excluded with clause 8.2 naming it; a
 department joins a draft task instead; the role x org x route matrix; 6.2 computed (plan warning,
 accountability)."""
-from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW
+from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
 
 t = Suite()
 YEAR = 2026
@@ -93,9 +93,9 @@ with Server(demo=True) as s:
     for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW)):
         st, b = planA.post(f"/api/tasks/{tid}/{path}", body)
         t.check(f"A's planner: {path}", st == 200, (st, b))
-    st, b = headB.post(f"/api/tasks/{tid}/lock")
+    st, b = headB.post(f"/api/tasks/{tid}/lock", V2_LOCK)
     t.check("a head of B cannot lock A's task: 403", st == 403 and is_error_body(b, "forbidden"), (st, b))
-    st, ann = headA.post(f"/api/tasks/{tid}/lock")
+    st, ann = headA.post(f"/api/tasks/{tid}/lock", V2_LOCK)
     t.check("A's head locks it", st == 200, (st, ann))
     t.check("the announcement names the check methods and the joint check type (8.1)",
             ann["task"]["check_methods"] == ["documents", "site"] and ann["task"]["joint_check_type"] == "special",
@@ -121,7 +121,7 @@ with Server(demo=True) as s:
     t.check("inbox page 0: 400 bad_parameter", st == 400 and is_error_body(b, "bad_parameter"), (st, b))
 
     # ---- the executing org's head decides; another org's head gets 403 and changes nothing ----
-    st, b = planA.post(f"/api/tasks/{tid}/teams", {"witness": "监督人：王五"})
+    st, b = planA.post(f"/api/tasks/{tid}/teams", V2_TEAMS)
     t.check("team draw", st in (200, 201), (st, b))
     teams = planA.get(f"/api/tasks/{tid}/teams")[1]["teams"]
     team, other = teams[0], teams[-1]
