@@ -76,7 +76,28 @@ function M.team_size(unit, task)
   return min, string.format("每个检查对象至少派%d名执法检查人员", min), "7.3"
 end
 
--- slots(unit, task) -> ordered list of { name, count, label }
+-- SPEC §10, 8.2 (部门联合, 进一次门、查多项事): the joint orgs of a task whose items apply to the unit.
+-- task.orgs = { { id, name, lead, items, items_any_industry, industries }, … } (the core's count of
+-- the task's items of each org). An org applies when one of its items applies to every industry or
+-- names the unit's industry.
+local function joint_orgs(unit, task)
+  local out = {}
+  for _, o in ipairs(task and task.orgs or {}) do
+    if not o.lead and (o.items or 0) > 0 then
+      local applies = (o.items_any_industry or 0) > 0
+      for _, ind in ipairs(o.industries or {}) do
+        if ind == unit.industry then applies = true end
+      end
+      if applies then out[#out + 1] = o end
+    end
+  end
+  return out
+end
+M.joint_orgs = joint_orgs
+
+-- slots(unit, task) -> ordered list of { name, count, label, required? }
+-- A joint task adds one slot per joint org whose items apply to the unit ("org:<id>", one inspector
+-- of that org, required: no one else may stand in); the other slots are then the lead org's.
 function M.slots(unit, task)
   local n = M.team_size(unit, task)
   local list = {
@@ -85,6 +106,18 @@ function M.slots(unit, task)
   }
   if task and task.require_expert then
     list[#list + 1] = { name = "expert", count = 1, label = "专家库专家" }
+  end
+  local joint = joint_orgs(unit, task)
+  if #joint > 0 then
+    local lead
+    for _, o in ipairs(task.orgs) do if o.lead then lead = o end end
+    for _, s in ipairs(list) do
+      if s.name ~= "expert" then s.label = tostring(lead and lead.name or "牵头单位") .. "：" .. s.label end
+    end
+    for _, o in ipairs(joint) do
+      list[#list + 1] = { name = "org:" .. tostring(math.tointeger(o.id)), count = 1, required = true,
+                          label = tostring(o.name) .. "检查人员（联合检查，检查本部门事项）" }
+    end
   end
   return list
 end
@@ -116,6 +149,13 @@ function M.in_pool(slot_name, inspector, unit, task, context)
   if context then
     if context.last_team and contains(context.last_team, inspector.cert_no) then return false end
     if context.cap and (context.load or 0) >= context.cap then return false end
+  end
+  local org = type(slot_name) == "string" and slot_name:match("^org:(%d+)$")
+  if org then return inspector.org_id == tonumber(org) end
+  -- in a joint task (one with a joint org's slot for this unit) the other slots are the lead org's
+  if slot_name ~= "expert" and task and task.lead_org_id and #joint_orgs(unit, task) > 0
+     and inspector.org_id ~= task.lead_org_id then
+    return false
   end
   if slot_name == "expertise" then
     return M.has_expertise(inspector, unit.industry)
@@ -163,11 +203,14 @@ end
 -- team: inspector records in draw order. Preference: expertise matching the unit's industry,
 -- then county level, then not an added expert (is_expert without being in the enforcement slots is
 -- not known here, so experts rank last); ties keep the draw order. Deterministic.
+-- In a joint task the leader is of the lead org (8.2 "由牵头单位检查人员任组长").
 function M.leader(team, unit, task)
   local best, best_score, best_i
+  local lead_only = task and task.lead_org_id and unit and #joint_orgs(unit, task) > 0
   for i, insp in ipairs(team) do
     if type(insp) == "string" then insp = { cert_no = insp } end
     local score = 0
+    if lead_only and insp.org_id == task.lead_org_id then score = score + 8 end
     if unit and M.has_expertise(insp, unit.industry) then score = score + 4 end
     if insp.level == "county" then score = score + 2 end
     if not insp.is_expert then score = score + 1 end
@@ -177,6 +220,7 @@ function M.leader(team, unit, task)
   end
   if not best then error("检查组为空，无法确定组长", 2) end
   local why = {}
+  if lead_only and best_score >= 8 then why[#why + 1] = "牵头单位检查人员"; best_score = best_score - 8 end
   if best_score >= 4 then why[#why + 1] = "业务专长与企业行业相符" end
   if best_score % 4 >= 2 then why[#why + 1] = "县级执法人员" end
   local reason = string.format("%s（执法证号%s）任组长：%s同等条件下按抽取顺序（第%d位）确定",

@@ -33,5 +33,6 @@ json_t *ruledata_inspector(sqlite3_stmt *st)
     json_object_set_new(p, "level", text_col(st, 8));
     json_object_set_new(p, "is_expert", json_boolean(sqlite3_column_int(st, 9)));
     json_object_set_new(p, "status", text_col(st, 10));
+    json_object_set_new(p, "org_id", json_integer(sqlite3_column_int64(st, 11)));   /* SPEC §10; NULL: 0 */
     return p;
 }

@@ -16,7 +16,7 @@ json_t *ruledata_unit(sqlite3_stmt *st);
 
 /* Columns to select for ruledata_inspector, in this order (no 身份证号: rules never see it). */
 #define RULEDATA_INSPECTOR_COLUMNS \
-    "id, cert_no, name, gender, unit, title, cert_valid_until, expertise, level, is_expert, status"
+    "id, cert_no, name, gender, unit, title, cert_valid_until, expertise, level, is_expert, status, org_id"
 
 /* A new JSON object for the current row of st, which selected RULEDATA_INSPECTOR_COLUMNS first. */
 json_t *ruledata_inspector(sqlite3_stmt *st);

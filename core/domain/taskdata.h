@@ -15,8 +15,10 @@ extern const char *const TASK_JSON_COLUMNS[];
 json_t *tasks_load(sqlite3 *db, long long id, char **err);
 
 /* The task table that rules receive: {id, year, name, directed, directed_reason, mode, start_date,
- * end_date, ratios (from the plan), and the options team_size, require_expert, required_level,
- * workload_cap}. New reference, or NULL with *err. */
+ * end_date, ratios (from the plan), the options team_size, require_expert, required_level,
+ * workload_cap, joint, lead_org_id and orgs: the lead and joint orgs [{id, name, lead, items (the
+ * task's items of that org), items_any_industry, industries (named by its other items)}], lead
+ * first}. New reference, or NULL with *err. */
 json_t *tasks_rule_task(sqlite3 *db, json_t *task, char **err);
 
 /* The selected units of a dispatched task in announcement order: [{"uscc","stratum","enterprise_id"}].

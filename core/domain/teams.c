@@ -73,6 +73,7 @@ typedef struct tctx {
     json_t *load;       /* {cert_no: units in this task} */
     json_int_t cap;
     json_t *cap_ret;    /* [cap, reason, clause] */
+    char *refused;      /* a required slot without enough inspectors: its label (owned), or NULL */
 } tctx;
 
 static void tctx_free(tctx *c)
@@ -82,6 +83,7 @@ static void tctx_free(tctx *c)
     json_decref(c->elig);
     json_decref(c->load);
     json_decref(c->cap_ret);
+    free(c->refused);
 }
 
 /* rules.inspectors[fn](args) -> first result (new ref) or NULL with *err. args stolen. */
@@ -287,6 +289,15 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
             if (rc < 0) { json_decref(pool); goto done; }
             if (rc == 0) json_array_append(pool, json_object_get(p, "cert_no"));
         }
+        /* a required slot (SPEC §10: a joint org's own inspector) is never filled by appointment of
+         * someone else: the draw is refused, naming the slot */
+        if (json_is_true(json_object_get(sr, "required")) && (json_int_t)json_array_size(pool) < count) {
+            const char *label = json_string_value(json_object_get(sr, "label"));
+            c->refused = xprintf("%s（单位 %s）", label ? label : sname, uscc);
+            *err = xprintf("required slot %s has %zu of %lld", sname, json_array_size(pool), (long long)count);
+            json_decref(pool);
+            goto done;
+        }
         json_t *fb = rule1(c, "fallback", json_pack("[sII]", sname, (json_int_t)json_array_size(pool), count), NULL, err);
         if (!fb) { json_decref(pool); goto done; }
         const char *m = json_string_value(json_object_get(fb, "method"));
@@ -457,6 +468,11 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
     json_t *u;
     json_array_foreach(units, i, u) {
         json_t *row = draw_team(&c, json_string_value(json_object_get(u, "uscc")), seed_t, &err);
+        if (!row && c.refused) {
+            out_rc = spot_fail(e, SPOT_E_INVALID, "no_org_inspector", "没有可抽取的%s：请先在检查人员名录中为该部门登记有效的执法检查人员",
+                               c.refused);
+            goto done;
+        }
         if (!row) { out_rc = spot_fail_rule(e, err); goto done; }
         json_array_append_new(rows, row);
     }

@@ -491,7 +491,7 @@ static int l_dir_inspectors(lua_State *L)
     for (int i = 0; i < 4; i++) bind_opt_text(a->cur, i + 1, v[i]);
     if (expert >= 0) sqlite3_bind_int(a->cur, 5, expert);
     sqlite3_bind_int64(a->cur, 6, limit);
-    return push_directory(L, a, fn, ruledata_inspector, 11);
+    return push_directory(L, a, fn, ruledata_inspector, 12);
 }
 
 /* ------------------------------------------------------------------------------------------ */

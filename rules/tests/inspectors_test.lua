@@ -156,4 +156,39 @@ return {
     eq(I.replacement("vacation").ok, false)
     eq(I.replacement("vacation").reason, "已抽取的检查人员仅因工作岗位调整、工作冲突或身体健康原因方可更换（利益冲突应申请回避）")
   end },
+
+  { "joint task (SPEC §10): one required slot per joint org whose items apply; the other slots and the leader are the lead org's", function()
+    local task = { year = 2026, start_date = "2026-06-01", end_date = "2026-06-30", lead_org_id = 1, orgs = {
+      { id = 1, name = "高青县应急管理局", lead = true, items = 1, items_any_industry = 1, industries = {} },
+      { id = 2, name = "高青县市场监督管理局", lead = false, items = 1, items_any_industry = 0, industries = { "危险化学品" } },
+      { id = 3, name = "淄博市生态环境局高青分局", lead = false, items = 1, items_any_industry = 0, industries = { "烟花爆竹" } },
+      { id = 4, name = "高青县交通运输局", lead = false, items = 0, items_any_industry = 0, industries = {} },
+    } }
+    local s = I.slots(UNIT, task)
+    eq(#s, 3)
+    eq(s[1].name, "expertise"); eq(s[1].label, "高青县应急管理局：业务专长与企业行业（危险化学品）相符的检查人员")
+    eq(s[2].name, "general"); eq(s[2].count, 1)
+    eq(s[3], { name = "org:2", count = 1, required = true, label = "高青县市场监督管理局检查人员（联合检查，检查本部门事项）" })
+    local a = insp({ org_id = 1, expertise = { "危险化学品" } })
+    local b = insp({ cert_no = "B1", org_id = 2, expertise = { "危险化学品" } })
+    eq(I.in_pool("org:2", b, UNIT, task, {}), true)
+    eq(I.in_pool("org:2", a, UNIT, task, {}), false)
+    eq(I.in_pool("expertise", a, UNIT, task, {}), true)
+    eq(I.in_pool("expertise", b, UNIT, task, {}), false)   -- the lead org's slot
+    local leader, why = I.leader({ b, a }, UNIT, task)
+    eq(leader, a.cert_no); assert(why:find("牵头单位检查人员", 1, true), why)
+    -- a unit no joint org's item applies to: the usual slots, any org
+    local other = { uscc = "91370322MA3C000002", name = "某机械厂", industry = "机械" }
+    eq(#I.slots(other, task), 2)
+    eq(I.in_pool("general", b, other, task, {}), true)
+  end },
+
+  { "7.2 executing org: the lead org, or the township office of the unit's region for a township-level task", function()
+    local orgs = { { id = 1, name = "高青县应急管理局", kind = "bureau" }, { id = 7, name = "青城镇应急管理办公室", kind = "township" } }
+    eq(I.executing_org({ region = "青城镇" }, { lead_org_id = 1 }, orgs), { 1, "由牵头单位高青县应急管理局执行", "7.2" })
+    eq(I.executing_org({ region = "青城镇" }, { lead_org_id = 1, required_level = "township" }, orgs),
+       { 7, "乡镇级检查，按属地（行政区划：青城镇）由青城镇应急管理办公室执行", "7.2" })
+    eq(I.executing_org({ region = "花沟镇" }, { lead_org_id = 1, required_level = "township" }, orgs),
+       { 1, "由牵头单位高青县应急管理局执行", "7.2" })
+  end },
 }

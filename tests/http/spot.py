@@ -258,3 +258,25 @@ def inspector_clients(s, admin, certs):
         assert st == 201 or is_error_body(b), (st, b)
         out[c] = s.login(u, u + "-password")
     return out
+
+
+def announcement_checks(s, ann):
+    """The three independent checks of an announcement: `spotcheck verify` on it as a file,
+    web/js/verify.js under Node (the browser's check) and the SPEC §4 team-draw re-implementation
+    (teamdraw_spec.py). Returns (verify ok, verify output, js ok, js errors, team differences)."""
+    import json as _json
+    from teamdraw_spec import check_teams
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(tempfile.mkdtemp(prefix="ann-"), "announcement.json")
+    with open(path, "w") as f:
+        _json.dump(ann, f, ensure_ascii=False)
+    p = s.run("verify", path)
+    js = subprocess.run(["node", os.path.join(here, "verify_js.mjs"),
+                         "file://" + os.path.join(here, "..", "..", "web", "js", "verify.js"), path],
+                        capture_output=True, text=True)
+    js_ok, js_errors = False, [js.stderr[-500:]]
+    if js.returncode == 0:
+        r = _json.loads(js.stdout)
+        js_ok, js_errors = r["ok"], r["errors"]
+    return p.returncode == 0, p.stdout + p.stderr, js_ok, js_errors, check_teams(ann)
+

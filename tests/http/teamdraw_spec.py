@@ -4,7 +4,8 @@ recomputes the team commitment and seed, the committed pool's hash, every slot's
 picks (partial Fisher-Yates over the slot stream) and redraws (the next unused stream positions),
 and replays appointments, and returns a list of differences (empty when everything reproduces).
 
-SPEC §4: seed_t = SHA-256(team_secret || witness); H_i = SHA-256(concatenation of "cert_no\\n" of
+SPEC §4: seed_t = SHA-256(team_secret || witness) (v2, SPEC §12: SHA-256(team_secret ||
+SHA-256(witness) || SHA-256(beacon))); H_i = SHA-256(concatenation of "cert_no\\n" of
 the slot's pool); stream block j = SHA-256(seed_t || H_i || USCC || uint32_be(slot) || uint64_be(j)),
 four big-endian uint64 per block; uniform(m) rejects x >= 2^64 - (2^64 mod m); for i in 0..n-1:
 r = uniform(N - i), swap a[i], a[i + r]. A redraw continues the slot's shuffle (step k + j)."""
@@ -66,7 +67,14 @@ def check_teams(ann):
     secret = bytes.fromhex(td["secret"])
     if sha(secret).hex() != td["commitment"]:
         diffs.append("team commitment differs")
-    seed_t = sha(secret, td["witness"].encode())
+    if td.get("algorithm") == "spotcheck-draw-v2":
+        # SPEC §12 (the team draw "uses the v2 seed the same way"): the witness text hashes to the
+        # commitment published at lock; seed_t = SHA-256(secret || SHA-256(witness) || SHA-256(beacon))
+        if sha(td["witness"].encode()).hex() != td.get("witness_commitment"):
+            diffs.append("team witness does not match its commitment")
+        seed_t = sha(secret, sha(td["witness"].encode()), sha(td.get("beacon", "").encode()))
+    else:
+        seed_t = sha(secret, td["witness"].encode())
     if seed_t.hex() != td["seed"]:
         diffs.append("team seed differs")
     cset = set(committed)

@@ -5,7 +5,7 @@ every unit to its executing org by rule (inbox); the executing org's head decide
 gets 403 and changes nothing; a unit of an overlapping task is excluded with clause 8.2 naming it; a
 department joins a draft task instead; the role x org x route matrix; 6.2 computed (plan warning,
 accountability)."""
-from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
+from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS, announcement_checks
 
 t = Suite()
 YEAR = 2026
@@ -126,6 +126,19 @@ with Server(demo=True) as s:
     teams = planA.get(f"/api/tasks/{tid}/teams")[1]["teams"]
     team, other = teams[0], teams[-1]
     t.check("the joint task has teams for more than one unit", len(teams) > 1, len(teams))
+    org_of = dict(s.sql("SELECT cert_no, org_id FROM inspectors"))
+    t.check("SPEC §10: every unit's team has an inspector of A and one of B (B's own slot), and A's leader",
+            teams and all(any(org_of[c] == A for c in x["inspectors"]) and any(org_of[c] == B for c in x["inspectors"]) and
+                          org_of[x["leader"]] == A for x in teams), [(x["uscc"], x["inspectors"], x["leader"]) for x in teams[:3]])
+    t.check("B's slot is drawn from B's inspectors only, by the SPEC §4 stream", all(
+        any(sl["name"] == f"org:{B}" and sl["method"] == "random" and sl["pool"] and
+            all(org_of[c] == B for c in sl["pool"]) for sl in x["slots"]) for x in teams), teams[0]["slots"])
+    st, ann = s.client().get(f"/api/public/tasks/{tid}")
+    vok, vout, jok, jerr, diffs = announcement_checks(s, ann)
+    t.check("the announcement verifies with spotcheck verify", st == 200 and vok, vout[-1500:])
+    t.check("... and with the browser's check (web/js/verify.js)", jok, jerr[:5])
+    t.check("... and every team slot's pool and picks are re-checkable from the announcement alone (SPEC §4)", not diffs,
+            diffs[:5])
     st, rq = planA.post(f"/api/tasks/{tid}/teams/{other['uscc']}/replace",
                         {"cert_no": other["inspectors"][0], "reason_code": "health", "reason": "住院治疗"})
     t.check("a replacement is requested", st == 201, (st, rq))
@@ -211,6 +224,23 @@ with Server(demo=True) as s:
     t.check("joining twice: 422 already_joined", st == 422 and is_error_body(b, "already_joined"), (st, b))
     st, b = planB.post(f"/api/tasks/{t2['id']}/join", {"item_ids": [itemB["id"]]})
     t.check("joining a frozen task: 409 not_draft", st == 409 and is_error_body(b, "not_draft"), (st, b))
+
+    # ---- a joint org with no eligible inspector: the team draw is refused naming it, nothing stored ----
+    st, dept = admin.post("/api/orgs", {"name": "高青县交通运输局", "kind": "department"})
+    st, itemD = admin.post("/api/items", {"name": "道路运输企业安全检查", "target": "烟花爆竹运输单位", "category": "一般",
+                                          "method": "现场检查", "department": "高青县交通运输局", "level": "县级",
+                                          "basis": "《道路运输条例》", "checkpoints": ["运输资质"], "reason": "联合抽查事项"})
+    st, t5 = planA.post("/api/tasks", dict(base, name="无检查人员的联合抽查", joint_org_ids=[dept["id"]],
+                                          item_ids=[itemA["id"], itemD["id"]], start_date=f"{YEAR}-10-01",
+                                          end_date=f"{YEAR}-10-09"))
+    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK)):
+        st, b = planA.post(f"/api/tasks/{t5['id']}/{path}", body)
+        assert st == 200, (path, st, b)
+    st, b = planA.post(f"/api/tasks/{t5['id']}/teams", V2_TEAMS)
+    t.check("a joint org without eligible inspectors: the team draw is refused (422 no_org_inspector) naming the org",
+            st == 422 and is_error_body(b, "no_org_inspector") and "高青县交通运输局" in b["message"], (st, b))
+    t.check("... nothing stored", s.sql("SELECT count(*) FROM task_teams WHERE task_id = ?", t5["id"])[0][0] == 0 and
+            s.sql("SELECT team_seed FROM tasks WHERE id = ?", t5["id"])[0][0] is None)
 
     # ---- the role x org x route matrix (t3: led by A, joined by B, draft; C takes no part) ----
     t4 = planA.post("/api/tasks", dict(base, name="矩阵测试任务", joint_org_ids=[B], start_date=f"{YEAR}-11-01",
