@@ -86,4 +86,20 @@ with Server(demo=True) as s:
     t.check("the items that apply are recorded, with the check date (8.1)", st == 201 and b.get("check_date") == f"{YEAR}-10-03",
             (st, b))
 
+    # 4.3 from the inspection record (SPEC §11): a unit with a case still open is not drawn at random;
+    # one whose case is closed is a candidate again
+    (open_uscc, open_ind), = s.sql("SELECT e.uscc, e.industry FROM inspections i JOIN enterprises e ON e.id = i.enterprise_id "
+                                   "WHERE i.closed IS NULL AND e.status = 'active' LIMIT 1")
+    closed = s.sql("SELECT e.uscc FROM inspections i JOIN enterprises e ON e.id = i.enterprise_id "
+                   "WHERE i.closed IS NOT NULL AND e.status = 'active' AND e.industry = ?", open_ind)
+    st, t4 = planner.post("/api/tasks", {"name": "4.3 检查", "mode": "targeted", "filters": {"industry": [open_ind]},
+                                         "directed": False, "start_date": f"{YEAR}-09-01", "end_date": f"{YEAR}-09-09"})
+    st, fr = planner.post(f"/api/tasks/{t4['id']}/freeze", V2_FREEZE)
+    ex = {x["uscc"]: x for x in planner.get(f"/api/tasks/{t4['id']}/excluded")[1]["excluded"]}
+    t.check("a unit whose 4.3 case is open on the inspection record is excluded with clause 4.3",
+            st == 200 and ex.get(open_uscc, {}).get("clause") == "4.3" and open_uscc not in candidates_of(s, t4["id"]),
+            ex.get(open_uscc))
+    t.check("... a unit whose case is closed is not excluded for it",
+            all(ex.get(u, {}).get("clause") != "4.3" for (u,) in closed), [ex.get(u) for (u,) in closed])
+
 t.finish()

@@ -222,6 +222,14 @@ with Server(demo=True) as s:
                                          f"task:{t3['id']}")[0][0] == 1)
     st, b = planB.post(f"/api/tasks/{t3['id']}/join", {"item_ids": [itemB["id"]]})
     t.check("joining twice: 422 already_joined", st == 422 and is_error_body(b, "already_joined"), (st, b))
+    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK), ("teams", V2_TEAMS)):
+        st, b = planA.post(f"/api/tasks/{t3['id']}/{path}", body)
+        assert st in (200, 201), (path, st, b)
+    n3 = s.sql("SELECT count(*) FROM task_units WHERE task_id = ?", t3["id"])[0][0]
+    teams3 = planA.get(f"/api/tasks/{t3['id']}/teams")[1]["teams"]
+    t.check("the joined task runs as one visit: one team per unit, each with B's own slot",
+            n3 > 0 and len(teams3) == n3 and len({x["uscc"] for x in teams3}) == n3 and
+            all(any(sl["name"] == f"org:{B}" for sl in x["slots"]) for x in teams3), (n3, len(teams3)))
     st, b = planB.post(f"/api/tasks/{t2['id']}/join", {"item_ids": [itemB["id"]]})
     t.check("joining a frozen task: 409 not_draft", st == 409 and is_error_body(b, "not_draft"), (st, b))
 
