@@ -89,7 +89,7 @@ test('a joint task: the lead planner runs it on the pages; the joint department\
   assert.equal(task.lead_org_id, A.id);
   assert.deepEqual(task.joint_org_ids, [B.id]);
   const teams = (await planner('GET', `/api/tasks/${taskId}/teams`)).body.teams;
-  const orgOf = new Map((await planner('GET', '/api/inspectors?per_page=500')).body.inspectors.map((i) => [i.cert_no, i.org_id]));
+  const orgOf = new Map((await planner('GET', '/api/inspectors?per_page=500')).body.items.map((i) => [i.cert_no, i.org_id]));
   for (const t of teams) {
     assert.ok(t.inspectors.some((c) => orgOf.get(c) === A.id), `unit ${t.uscc}: an inspector of the lead org`);
     assert.ok(t.inspectors.some((c) => orgOf.get(c) === B.id), `unit ${t.uscc}: an inspector of 市场监管局`);
