@@ -57,10 +57,11 @@ test('a joint task: the lead planner runs it on the pages; the joint department\
   await page.selectOption('#f-task-mode', { label: '定向抽查' });
   await page.fill('#f-task-start_date', iso(new Date(Date.now() - 30 * day)));
   await page.fill('#f-task-end_date', iso(new Date(Date.now() - 24 * day)));
-  await page.fill('#f-task-industry', '烟花爆竹');
+  await page.locator('#f-task-industry').getByLabel('烟花爆竹', { exact: true }).check();
   assert.equal(await page.inputValue('#f-task-lead_org_id'), String(A.id), 'the lead org is the planner\'s own');
-  await page.selectOption('#f-task-joint_org_ids', [String(B.id)]);
-  await page.selectOption('#f-task-item_ids', [String(itemA.id), String(itemB.id)]);
+  await page.locator('#f-task-joint_org_ids').getByLabel(B.name, { exact: true }).check();
+  await page.locator('#f-task-item_ids').getByLabel(itemA.name, { exact: true }).check();
+  await page.locator('#f-task-item_ids').getByLabel(itemB.name, { exact: true }).check();
   await shot(page, 'joint-new-task');
   await page.click('form button[type=submit]');
   await page.waitForURL(/#\/tasks\/\d+$/, T);

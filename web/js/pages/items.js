@@ -4,9 +4,8 @@ import { api, h, mount, msg, table, section, form, fmtTime, listOf, details } fr
 import { FIELD_LABELS, INDUSTRIES } from '../labels.js';
 
 // 5.1.1: the industries an item applies to (names from the rules; none chosen: every industry)
-const industriesField = (value) => ({ name: 'industries', label: '适用行业（不选则适用于所有行业，可多选）', type: 'select',
-  options: INDUSTRIES.map((n) => [n, n]), value });
-const selected = (f) => Array.from(f.inputs.industries.selectedOptions).map((o) => o.value);
+const industriesField = (value) => ({ name: 'industries', label: '适用行业（不选则适用于所有行业，可多选）', type: 'checks',
+  wide: true, options: INDUSTRIES.map((n) => [n, n]), value });
 
 const ITEM_FIELDS = [
   { name: 'name', label: '抽查事项', required: true, wide: true },
@@ -26,12 +25,10 @@ export async function render(ctx) {
   const create = form([...ITEM_FIELDS, industriesField(), { name: 'checkpoints', label: '检查要点（每行一项）', type: 'list', rows: 5 },
     { name: 'reason', label: '新增理由（公开）', required: true, wide: true }], async (v) => {
     v.checkpoints = v.checkpoints.map((t) => t);
-    v.industries = selected(create);
     const r = await api('POST', '/api/items', v);
     setTimeout(() => { location.hash = `#/items/${r.id}`; }, 600);
     return '已新增抽查事项';
   }, { idPrefix: 'newitem', submitLabel: '新增事项', draft: 'item-new' });
-  create.inputs.industries.multiple = true;
   return h('div', null,
     h('h1', null, '抽查事项清单'),
     h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '/api/items?format=xlsx', download: '', id: 'items-export-xlsx' }, '导出 Excel')),
@@ -56,7 +53,7 @@ async function itemPage(ctx, id) {
   const cps = item.checkpoints || [];
   const f = form([
     ...ITEM_FIELDS.map((x) => ({ ...x, value: item[x.name] })),
-    industriesField(),
+    industriesField(item.industries || []),
     { name: 'checkpoints', label: '检查要点（每行一项；保持行内容可保留原要点的记录）', type: 'list', rows: Math.max(4, cps.length + 1), value: cps.map((c) => (typeof c === 'string' ? c : c.text)) },
     { name: 'active', label: '有效', type: 'checkbox', value: item.active !== false && item.active !== 0 },
     { name: 'reason', label: '调整理由（必填，将随调整一并公开）', required: true, wide: true, placeholder: '例如：依据新修订的《危险化学品安全管理条例》增加检查要点' },
@@ -64,13 +61,10 @@ async function itemPage(ctx, id) {
     // Keep the ids of unchanged checkpoint texts so that recorded results still point to them.
     const byText = new Map(cps.filter((c) => typeof c === 'object').map((c) => [c.text, c.id]));
     v.checkpoints = v.checkpoints.map((t) => (byText.has(t) ? { id: byText.get(t), text: t } : { text: t }));
-    v.industries = selected(f);
     await api('PUT', `/api/items/${encodeURIComponent(id)}`, v);
     setTimeout(() => ctx.rerender(), 900);
     return '已保存调整，调整记录将在公开平台公布';
   }, { idPrefix: 'item', submitLabel: '保存调整' });
-  f.inputs.industries.multiple = true;
-  for (const o of f.inputs.industries.options) o.selected = (item.industries || []).includes(o.value);
   const adj = item.adjustments || [];
   return h('div', null,
     h('h1', null, `抽查事项：${item.name}`),
