@@ -4,7 +4,7 @@
 // (分别填写检查记录表); what is saved holds only that item's checkpoints.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, apiFromPage, phone } from './harness.mjs';
+import { start, stop, login, shot, apiFromPage, phone, confirmStep } from './harness.mjs';
 
 let env;
 const T = { timeout: 30000 };
@@ -70,18 +70,22 @@ test('a joint task: the lead planner runs it on the pages; the joint department\
   await page.fill('#f-freeze-witness', '监督人 王某 现场见证');
   await page.fill('#f-freeze-beacon_source', '福彩3D 2026058期开奖号码');
   await page.click('#task-freeze');
+  await confirmStep(page, 'task-freeze', /确认冻结/);
   await page.waitForSelector('#f-draw-witness', T);
   await page.fill('#f-draw-witness', '监督人 王某 现场见证');
   await page.fill('#f-draw-beacon', '3 7 1');
   await page.click('form button[type=submit]');
+  await confirmStep(page, 'f-draw', /确认抽取/);
   await page.waitForSelector('#task-lock', T);
   await page.fill('#f-lock-witness', '监督人 王某 检查组抽取见证');
   await page.fill('#f-lock-beacon_source', '福彩3D 2026059期开奖号码');
   await page.click('#task-lock');
+  await confirmStep(page, 'task-lock', /确认锁定并发布公告/);
   await page.waitForSelector('#f-teamdraw-witness', T);
   await page.fill('#f-teamdraw-witness', '监督人 王某 检查组抽取见证');
   await page.fill('#f-teamdraw-beacon', '5 2 8');
   await page.click('#teams-draw');
+  await confirmStep(page, 'teams-draw', /确认抽取检查组/);
   await page.waitForSelector('#teams table', T);
   await shot(page, 'joint-teams', { full: false });
 

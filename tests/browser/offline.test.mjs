@@ -151,7 +151,8 @@ test('the task form keeps its draft across a new login, and 放弃草稿 forgets
   // 放弃草稿 empties the form and forgets the draft
   await page.click('.draft-note .draft-drop');
   assert.equal(await page.inputValue('#f-task-name'), '');
-  assert.equal(await page.inputValue('#f-task-lead_unit'), '高青县应急管理局', 'the default comes back');
+  const me = await page.evaluate(async () => (await fetch('/api/me')).json());
+  assert.equal(await page.inputValue('#f-task-lead_org_id'), String(me.org_id), 'the default (the user\'s own org) comes back');
   await page.reload();
   await page.waitForSelector('#f-task-name');
   assert.equal(await page.inputValue('#f-task-name'), '');
