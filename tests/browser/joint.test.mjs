@@ -48,6 +48,7 @@ test('a joint task: the lead planner runs it on the pages; the joint department\
   assert.ok(itemA && itemB, 'the demo has a fireworks item of each org');
 
   // ---- the bureau's planner: a joint task with 市场监管局, through to teams ----
+  await page.waitForLoadState('networkidle');   // the dashboard's requests answered before signing out
   await page.click('#logout');
   await signIn(page, base, 'lianhe', 'lianhe-pw-2026');
   await page.goto(`${base}/#/tasks/new`);
@@ -104,6 +105,7 @@ test('a joint task: the lead planner runs it on the pages; the joint department\
   const certB = team.inspectors.find((c) => orgOf.get(c) === B.id);
 
   // ---- an account for 市场监管局's inspector ----
+  await page.waitForLoadState('networkidle');
   await page.click('#logout');
   await login(page, base);
   r = await admin('POST', '/api/users', { username: `i${certB}`, password: `i${certB}-pw-2026`, role: 'inspector',
