@@ -29,6 +29,16 @@ M.replacement_reasons = {
 
 M.level_labels = { county = "县级", township = "乡镇级" }
 
+-- Declared inputs of the team draw (issue 19: it remembers answers per draw, like the freeze).
+-- These functions are pure; slots, in_pool and leader see only the unit fields listed here, and
+-- the core passes in_pool's context as two flags { on_last_team, at_cap } (the inspector was on
+-- this unit's previous team; has reached the workload cap in this task). conflict(inspector, unit)
+-- is asked only for the pairs conflict_keys(inspector) points at (the unit's name or USCC listed)
+-- or that a recorded recusal names (unit.conflicts).
+M.slot_unit_fields = { "industry" }
+M.pool_unit_fields = { "industry" }
+M.leader_unit_fields = { "industry" }
+
 local FROZEN_MT = {
   __newindex = function() error("inspectors: decision tables are shared and read-only", 2) end,
   __metatable = "frozen",
@@ -147,6 +157,7 @@ end
 --             load = units already assigned to this inspector in this task, cap = workload cap }
 function M.in_pool(slot_name, inspector, unit, task, context)
   if context then
+    if context.on_last_team or context.at_cap then return false end
     if context.last_team and contains(context.last_team, inspector.cert_no) then return false end
     if context.cap and (context.load or 0) >= context.cap then return false end
   end
@@ -180,6 +191,17 @@ function M.workload_cap(task, n_units, n_inspectors)
   local cap = math.tointeger((n_units * size + n_inspectors - 1) // n_inspectors + M.workload_slack)
   return cap, string.format("%d户×每户%d人÷%d名检查人员，向上取整后加%d，每人本次任务最多承担%d户",
     n_units, size, n_inspectors, M.workload_slack, cap), "7.3"
+end
+
+-- conflict_keys(inspector) -> { names = { unit name, … }, usccs = { uscc, … } }: the units this
+-- inspector is related to, the only ones (besides recorded recusals) conflict is asked about.
+function M.conflict_keys(inspector)
+  local names, usccs = {}, {}
+  if type(inspector.unit) == "string" and inspector.unit ~= "" then names[1] = inspector.unit end
+  if type(inspector.conflicts) == "table" then
+    for _, u in ipairs(inspector.conflicts) do usccs[#usccs + 1] = u end
+  end
+  return { names = names, usccs = usccs }
 end
 
 -- conflict(inspector, unit) -> { ok, conflict, reason, clause }

@@ -2,7 +2,8 @@
  * parses the requests, calls the teams_* functions below and maps their spot_err.
  *
  * Routes (api_teams.c)
- *   POST /api/tasks/{id}/teams {"witness", "beacon"?}          admin, planner: draw every team once,
+ *   POST /api/tasks/{id}/teams {"witness", "beacon"?}          admin, planner: draw every team once
+ *        (the reply gives each slot's pool_hash; the pools are in GET and the announcement),
  *        after lock; seed_t = SHA-256(team_secret || witness), the team secret's commitment having
  *        been published with the lock announcement. 409 before lock or when already drawn.
  *        Draw algorithm v2 (when the lock carried {"witness","beacon_source"}, SPEC §12): the witness
@@ -35,10 +36,20 @@
  * redraws, replacements that are on the team, recused or no longer in the pool; when the pool is
  * used up the slot is completed by appointment (team method "appointed").
  *
+ * Speed (issue 19): the rules' answers are remembered for the draw (tctx.memo, tctx.pm): slots and
+ * in_pool see only the unit fields inspectors.lua declares, in_pool's context is two flags
+ * (on_last_team, at_cap), so each distinct question is asked once; conflict is asked only for the
+ * pairs inspectors.conflict_keys or a recorded recusal points at. Statements are prepared once and
+ * the whole draw (reads and writes) is one transaction.
+ * Joint tasks (SPEC §10): the rule task carries lead_org_id and orgs (taskdata.c); inspectors.slots
+ * adds a required slot per joint org whose items apply; a required slot the pool cannot fill is a
+ * 422 no_org_inspector naming it, and nothing is stored (one transaction). A slot that names an
+ * org_id holds only inspectors of that org, also when appointed.
+ *
  * Stored slot JSON (task_teams.slots): [{"slot","name","label","count","method","reason","pool",
  * "pool_hash","picks","redraws":[{"position","removed","replacement","reason"}],"current",
  * "appointed":[cert_no…] (the draw's appointees, never changed), "appointments":[{"position",
- * "removed","replacement" (null: no one left to appoint),"reason"}], "exhausted"}]. A slot's members
+ * "removed","replacement" (null: no one left to appoint),"reason"}], "exhausted", "org_id" (org slots)}]. A slot's members
  * are: random: picks, each redraw replacing its position; appointed: pool then appointed; then each
  * appointment in order. The slots' members concatenated are the team. The public announcement
  * shows these without personal data, and "teams_pool" {"hash","inspectors"} (committed at lock).
@@ -63,27 +74,82 @@
 
 #define TEXT_MAX 1000
 
+/* Remembered in_pool answers: for each key (the slot and the unit's declared fields) a vector of
+ * 4 bytes per inspector (index i * 4 + on_last_team * 2 + at_cap): 0 not asked yet, 1 false,
+ * 2 true. Because in_pool is pure and sees only the slot, the inspector's record, the declared
+ * unit fields, the task and the two context flags, the answer for a key is the answer of a call. */
+typedef struct pool_memo {
+    json_t *index;            /* {key: integer position in vecs} */
+    unsigned char **vecs;
+    size_t n, cap;
+} pool_memo;
+
 /* What a team draw or redraw needs. */
 typedef struct tctx {
     spot_ctx *sc;       /* borrowed: the caller's context */
     long long task_id;
     json_t *task;       /* tasks_load row */
-    json_t *rtask;      /* rule task */
+    json_t *rtask;      /* rule task (with lead_org_id, joint and orgs for joint tasks) */
     json_t *elig;       /* eligible inspector records, sorted by cert_no */
-    json_t *load;       /* {cert_no: units in this task} */
+    size_t n;           /* json_array_size(elig) */
+    json_t *idx;        /* {cert_no: index in elig} */
+    json_int_t *load;   /* load[i]: units of inspector i in this task */
+    json_t *ckeys;      /* NULL (no inspectors.conflict_keys: conflict asked for every pair), or per
+                           inspector {names:[…], usccs:[…]} of inspectors.conflict_keys */
+    json_t *pool_fields;   /* inspectors.pool_unit_fields (NULL: in_pool gets the whole unit, no memo) */
+    json_t *slot_fields;   /* inspectors.slot_unit_fields (NULL: slots gets the whole unit, no memo) */
+    json_t *leader_fields; /* inspectors.leader_unit_fields (NULL: leader gets the whole unit) */
+    json_t *memo;       /* {key: first result} of slots and fallback */
+    pool_memo pm;
+    const char **certs; /* certs[i]: cert_no of elig[i] (borrowed from elig) */
+    sqlite3_stmt *q_unit, *q_conf, *q_last;   /* unitx_load's queries, prepared once */
     json_int_t cap;
     json_t *cap_ret;    /* [cap, reason, clause] */
     char *refused;      /* a required slot without enough inspectors: its label (owned), or NULL */
 } tctx;
+
+/* One unit during a draw or redraw. */
+typedef struct unitx {
+    const char *uscc;
+    json_t *unit;       /* rule record, with unit.conflicts (approved recusals in this task) */
+    json_t *last;       /* the unit's team in its previous task (rotation) */
+    json_t *pool_unit;  /* the unit's fields in_pool declares (or the whole unit) */
+    char *pool_key;     /* pool_unit dumped, sorted keys (NULL: no memo) */
+    unsigned char *rec; /* rec[i]: inspector i must recuse (inspectors.conflict) */
+} unitx;
+
+static void unitx_free(unitx *u)
+{
+    json_decref(u->unit);
+    json_decref(u->last);
+    json_decref(u->pool_unit);
+    free(u->pool_key);
+    free(u->rec);
+    memset(u, 0, sizeof *u);
+}
 
 static void tctx_free(tctx *c)
 {
     json_decref(c->task);
     json_decref(c->rtask);
     json_decref(c->elig);
-    json_decref(c->load);
+    json_decref(c->idx);
+    free(c->load);
+    json_decref(c->ckeys);
+    json_decref(c->pool_fields);
+    json_decref(c->slot_fields);
+    json_decref(c->leader_fields);
+    json_decref(c->memo);
+    json_decref(c->pm.index);
+    for (size_t i = 0; i < c->pm.n; i++) free(c->pm.vecs[i]);
+    free(c->pm.vecs);
+    free(c->certs);
+    sqlite3_finalize(c->q_unit);
+    sqlite3_finalize(c->q_conf);
+    sqlite3_finalize(c->q_last);
     json_decref(c->cap_ret);
     free(c->refused);
+    memset(c, 0, sizeof *c);
 }
 
 /* rules.inspectors[fn](args) -> first result (new ref) or NULL with *err. args stolen. */
@@ -100,14 +166,58 @@ static json_t *rule1(tctx *c, const char *fn, json_t *args, json_t **all, char *
     return first;
 }
 
-static json_int_t load_of(tctx *c, const char *cert)
+/* Index of cert in the committed pool, or -1. */
+static long long idx_of(tctx *c, const char *cert)
 {
-    return json_integer_value(json_object_get(c->load, cert));
+    json_t *v = json_object_get(c->idx, cert);
+    return v ? (long long)json_integer_value(v) : -1;
 }
 
 static void load_add(tctx *c, const char *cert, int d)
 {
-    json_object_set_new(c->load, cert, json_integer(load_of(c, cert) + d));
+    long long i = idx_of(c, cert);
+    if (i >= 0) c->load[i] += d;
+}
+
+static const char *cert_at(tctx *c, size_t i)
+{
+    return c->certs[i];
+}
+
+/* A declared field list of inspectors.lua (a sequence of names), or NULL when the rule does not
+ * declare it. New reference. Returns -1 with *err on a malformed list. */
+static int declared_fields(tctx *c, const char *key, json_t **out, char **err)
+{
+    json_t *v = NULL;
+    const char *type = NULL;
+    *out = NULL;
+    if (lh_rule_value(c->sc->w->lua, "inspectors", key, &v, &type, err) != 0) return -1;
+    if (!v) return 0;
+    size_t i;
+    json_t *x;
+    int ok = json_is_array(v);
+    json_array_foreach(v, i, x) ok = ok && json_is_string(x);
+    if (!ok) {
+        json_decref(v);
+        *err = xprintf("rules/inspectors.lua: %s 须为字段名列表", key);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* The unit's fields named in fields (a new object), or a new reference to unit when fields is NULL. */
+static json_t *unit_subset(json_t *unit, json_t *fields)
+{
+    if (!fields) return json_incref(unit);
+    json_t *o = json_object();
+    size_t i;
+    json_t *f;
+    json_array_foreach(fields, i, f) {
+        json_t *v = json_object_get(unit, json_string_value(f));
+        if (v) json_object_set(o, json_string_value(f), v);
+    }
+    return o;
 }
 
 /* Loads the context; n_units for the workload cap. Returns 0 or -1 with *err (rule or db error;
@@ -129,105 +239,234 @@ static int tctx_load(tctx *c, spot_ctx *sc, long long id, json_t *task, long lon
         return -1;
     }
     c->elig = json_deep_copy(pool);
+    c->n = json_array_size(c->elig);
+    c->idx = json_object();
+    c->load = calloc(c->n + 1, sizeof *c->load);
+    c->certs = calloc(c->n + 1, sizeof *c->certs);
+    c->memo = json_object();
+    c->pm.index = json_object();
+    if (!c->load || !c->certs) { *err = strdup("out of memory"); return -1; }
+    c->q_unit = db_prepare(sc->db, err, "SELECT " RULEDATA_UNIT_COLUMNS " FROM enterprises WHERE uscc = ?", "");
+    c->q_conf = c->q_unit ? db_prepare(sc->db, err, "SELECT cert_no FROM task_conflicts WHERE task_id = ? AND uscc = ? AND "
+                                                    "status = 'approved' ORDER BY id", "") : NULL;
+    c->q_last = c->q_conf ? db_prepare(sc->db, err, "SELECT tt.inspectors FROM task_teams tt JOIN tasks t ON t.id = tt.task_id "
+                                                    "WHERE tt.uscc = ? AND tt.task_id <> ? ORDER BY t.locked_at DESC, t.id DESC "
+                                                    "LIMIT 1", "") : NULL;
+    if (!c->q_last) return -1;
+    /* a pool committed before orgs were recorded in it: the inspectors' orgs now */
+    json_t *orgs = db_rows(sc->db, err, "SELECT cert_no, org_id FROM inspectors WHERE org_id IS NOT NULL", "");
+    if (!orgs) return -1;
+    json_t *org_of = json_object();
+    size_t i;
+    json_t *row;
+    json_array_foreach(orgs, i, row)
+        json_object_set(org_of, json_string_value(json_object_get(row, "cert_no")), json_object_get(row, "org_id"));
+    json_decref(orgs);
+    json_array_foreach(c->elig, i, row) {
+        const char *cert = json_string_value(json_object_get(row, "cert_no"));
+        c->certs[i] = cert ? cert : "";
+        json_object_set_new(c->idx, c->certs[i], json_integer((json_int_t)i));
+        if (!json_object_get(row, "org_id") && json_object_get(org_of, cert))
+            json_object_set(row, "org_id", json_object_get(org_of, cert));
+    }
+    json_decref(org_of);
     json_t *lr = db_rows(sc->db, err, "SELECT j.value AS cert, count(*) AS n FROM task_teams t, json_each(t.inspectors) j "
                                      "WHERE t.task_id = ? GROUP BY j.value", "i", id);
     if (!lr) return -1;
-    c->load = json_object();
-    size_t i;
-    json_t *row;
     json_array_foreach(lr, i, row)
-        json_object_set(c->load, json_string_value(json_object_get(row, "cert")), json_object_get(row, "n"));
+        load_add(c, json_string_value(json_object_get(row, "cert")), (int)json_integer_value(json_object_get(row, "n")));
     json_decref(lr);
-    json_t *cap = rule1(c, "workload_cap", json_pack("[OII]", c->rtask, (json_int_t)n_units,
-                                                     (json_int_t)json_array_size(c->elig)), &c->cap_ret, err);
-    if (!cap) { *is_rule = 1; return -1; }
+    *is_rule = 1;
+    if (declared_fields(c, "pool_unit_fields", &c->pool_fields, err) != 0 ||
+        declared_fields(c, "slot_unit_fields", &c->slot_fields, err) != 0 ||
+        declared_fields(c, "leader_unit_fields", &c->leader_fields, err) != 0)
+        return -1;
+    /* inspectors.conflict_keys: what each inspector is related to; conflict is asked only for the
+     * pairs these (or a recorded recusal) point at */
+    json_t *v = NULL;
+    const char *type = NULL;
+    if (lh_rule_value(sc->w->lua, "inspectors", "conflict_keys", &v, &type, err) != 0) return -1;
+    json_decref(v);
+    if (type && !strcmp(type, "function")) {
+        c->ckeys = json_array();
+        json_array_foreach(c->elig, i, row) {
+            json_t *k = rule1(c, "conflict_keys", json_pack("[O]", row), NULL, err);
+            if (!k) return -1;
+            if (!json_is_object(k)) { json_decref(k); k = json_object(); }
+            json_array_append_new(c->ckeys, k);
+        }
+    }
+    json_t *cap = rule1(c, "workload_cap", json_pack("[OII]", c->rtask, (json_int_t)n_units, (json_int_t)c->n),
+                        &c->cap_ret, err);
+    if (!cap) return -1;
     c->cap = json_integer_value(cap);
     if (json_is_real(cap)) c->cap = (json_int_t)json_real_value(cap);
     json_decref(cap);
+    *is_rule = 0;
     return 0;
 }
 
-/* The unit record for rules (with the recusals declared for it in this task as unit.conflicts) and
- * its previous team (rotation). New refs, or -1 with *err. */
-static int unit_load(tctx *c, const char *uscc, json_t **unit, json_t **last_team, char **err)
+static int str_in(json_t *list, const char *s)
 {
-    sqlite3_stmt *q = db_prepare(c->sc->db, err, "SELECT " RULEDATA_UNIT_COLUMNS " FROM enterprises WHERE uscc = ?", "s", uscc);
-    if (!q) return -1;
-    *unit = sqlite3_step(q) == SQLITE_ROW ? ruledata_unit(q) : json_pack("{ss}", "uscc", uscc);
-    sqlite3_finalize(q);
-    json_t *cf = db_rows(c->sc->db, err, "SELECT cert_no FROM task_conflicts WHERE task_id = ? AND uscc = ? AND status = 'approved' ORDER BY id",
-                         "is", c->task_id, uscc);
-    if (!cf) { json_decref(*unit); return -1; }
-    json_t *list = json_array();
     size_t i;
-    json_t *row;
-    json_array_foreach(cf, i, row) json_array_append(list, json_object_get(row, "cert_no"));
-    json_decref(cf);
-    json_object_set_new(*unit, "conflicts", list);
-    char *lt = db_text(c->sc->db, err, "SELECT tt.inspectors FROM task_teams tt JOIN tasks t ON t.id = tt.task_id "
-                                      "WHERE tt.uscc = ? AND tt.task_id <> ? ORDER BY t.locked_at DESC, t.id DESC LIMIT 1",
-                       "si", uscc, c->task_id);
-    *last_team = lt ? json_loads(lt, 0, NULL) : NULL;
-    if (!*last_team) *last_team = json_array();
-    free(lt);
+    json_t *x;
+    if (!s) return 0;
+    json_array_foreach(list, i, x)
+        if (json_is_string(x) && !strcmp(json_string_value(x), s)) return 1;
     return 0;
 }
 
 static int on_team(json_t *team, const char *cert)
 {
+    return str_in(team, cert);
+}
+
+/* Loads unit uscc into u: the rule record (with the recusals declared for it in this task as
+ * unit.conflicts), its previous team (rotation), its in_pool fields and who must recuse
+ * (inspectors.conflict, asked for the pairs conflict_keys or a recorded recusal point at).
+ * Returns 0, or -1 with *err (*is_rule tells a rule error). */
+static int unitx_load(tctx *c, const char *uscc, unitx *u, char **err, int *is_rule)
+{
+    memset(u, 0, sizeof *u);
+    u->uscc = uscc;
+    *is_rule = 0;
+    sqlite3_stmt *q = c->q_unit;
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, uscc, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) { *err = xprintf("%s", sqlite3_errmsg(c->sc->db)); return -1; }
+    u->unit = rc == SQLITE_ROW ? ruledata_unit(q) : json_pack("{ss}", "uscc", uscc);
+    sqlite3_reset(q);
+    json_t *list = json_array();
+    json_object_set_new(u->unit, "conflicts", list);
+    q = c->q_conf;
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, c->task_id);
+    sqlite3_bind_text(q, 2, uscc, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) json_array_append_new(list, json_string((const char *)sqlite3_column_text(q, 0)));
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) { *err = xprintf("%s", sqlite3_errmsg(c->sc->db)); return -1; }
+    q = c->q_last;
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, uscc, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, c->task_id);
+    rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) { *err = xprintf("%s", sqlite3_errmsg(c->sc->db)); sqlite3_reset(q); return -1; }
+    u->last = rc == SQLITE_ROW && sqlite3_column_text(q, 0) ? json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL) : NULL;
+    sqlite3_reset(q);
+    if (!u->last) u->last = json_array();
     size_t i;
-    json_t *x;
-    json_array_foreach(team, i, x)
-        if (!strcmp(json_string_value(x), cert)) return 1;
+    u->pool_unit = unit_subset(u->unit, c->pool_fields);
+    if (c->pool_fields) u->pool_key = json_dumps(u->pool_unit, JSON_COMPACT | JSON_SORT_KEYS);
+    u->rec = calloc(c->n + 1, 1);
+    if (!u->rec) { *err = strdup("out of memory"); return -1; }
+    const char *name = json_string_value(json_object_get(u->unit, "name"));
+    *is_rule = 1;
+    for (i = 0; i < c->n; i++) {
+        json_t *p = json_array_get(c->elig, i);
+        if (c->ckeys) {
+            json_t *k = json_array_get(c->ckeys, i);
+            if (!str_in(list, cert_at(c, i)) && !str_in(json_object_get(k, "names"), name) &&
+                !str_in(json_object_get(k, "usccs"), uscc))
+                continue;
+        }
+        json_t *d = rule1(c, "conflict", json_pack("[OO]", p, u->unit), NULL, err);
+        if (!d) return -1;
+        u->rec[i] = json_is_true(json_object_get(d, "conflict"));
+        json_decref(d);
+    }
+    *is_rule = 0;
     return 0;
 }
 
-/* Whether inspector p must recuse from unit (inspectors.conflict). -1 on a rule error. */
-static int recused(tctx *c, json_t *p, json_t *unit, char **err)
+/* The slot as in_pool sees it: {name, org_id?} (new object). */
+static json_t *slot_arg(json_t *slot)
 {
-    json_t *d = rule1(c, "conflict", json_pack("[OO]", p, unit), NULL, err);
-    if (!d) return -1;
-    int out = json_is_true(json_object_get(d, "conflict"));
-    json_decref(d);
-    return out;
+    json_t *o = json_pack("{sO}", "name", json_object_get(slot, "name"));
+    if (json_object_get(slot, "org_id")) json_object_set(o, "org_id", json_object_get(slot, "org_id"));
+    return o;
 }
 
-/* Whether p passes in_pool for slot. -1 on a rule error. */
-static int in_pool(tctx *c, const char *slot, json_t *p, json_t *unit, json_t *last_team, char **err)
+/* The memo vector of slot skey (a slot_arg dump) for unit u: NULL when not memoised (no declared
+ * fields); *err set on out of memory. Borrowed from c. */
+static unsigned char *pool_vec(tctx *c, unitx *u, const char *skey, char **err)
 {
-    const char *cert = json_string_value(json_object_get(p, "cert_no"));
-    json_t *ctx = json_pack("{sO sI sI}", "last_team", last_team, "load", load_of(c, cert), "cap", c->cap);
-    json_t *d = rule1(c, "in_pool", json_pack("[sOOOo]", slot, p, unit, c->rtask, ctx), NULL, err);
+    if (!skey || !u->pool_key) return NULL;
+    char *key = xprintf("%s\x1e%s", skey, u->pool_key);
+    json_t *pos = json_object_get(c->pm.index, key);
+    unsigned char *vec = NULL;
+    if (pos) {
+        vec = c->pm.vecs[json_integer_value(pos)];
+    } else {
+        if (c->pm.n == c->pm.cap) {
+            size_t nc = c->pm.cap ? c->pm.cap * 2 : 16;
+            unsigned char **nv = realloc(c->pm.vecs, nc * sizeof *nv);
+            if (!nv) { free(key); *err = strdup("out of memory"); return NULL; }
+            c->pm.vecs = nv;
+            c->pm.cap = nc;
+        }
+        vec = calloc(c->n * 4 + 1, 1);
+        if (!vec) { free(key); *err = strdup("out of memory"); return NULL; }
+        json_object_set_new(c->pm.index, key, json_integer((json_int_t)c->pm.n));
+        c->pm.vecs[c->pm.n++] = vec;
+    }
+    free(key);
+    return vec;
+}
+
+/* Whether inspector i passes in_pool(slot.name, inspector, unit, task, {on_last_team, at_cap},
+ * slot) for unit u; sarg from slot_arg, vec from pool_vec (NULL: no memo). 1, 0, or -1 with *err. */
+static int pool_ok(tctx *c, unitx *u, json_t *sarg, unsigned char *vec, size_t i, char **err)
+{
+    const char *cert = cert_at(c, i);
+    int last = json_array_size(u->last) && on_team(u->last, cert), at_cap = c->load[i] >= c->cap;
+    if (vec) {
+        unsigned char m = vec[i * 4 + (size_t)last * 2 + (size_t)at_cap];
+        if (m) return m == 2;
+    }
+    json_t *ctx = json_pack("{sb sb}", "on_last_team", last, "at_cap", at_cap);
+    json_t *d = rule1(c, "in_pool", json_pack("[OOOOoO]", json_object_get(sarg, "name"), json_array_get(c->elig, i),
+                                               u->pool_unit, c->rtask, ctx, sarg), NULL, err);
     if (!d) return -1;
     int out = json_is_true(d);
     json_decref(d);
+    if (vec) vec[i * 4 + (size_t)last * 2 + (size_t)at_cap] = out ? 2 : 1;
     return out;
+}
+
+/* Memoised rule call: rules.inspectors[fn](args) under key (args stolen); first result borrowed
+ * from the memo, or NULL with *err. */
+static json_t *rule_memo(tctx *c, const char *fn, const char *key, json_t *args, char **err)
+{
+    json_t *hit = key ? json_object_get(c->memo, key) : NULL;
+    if (hit) { json_decref(args); return hit; }
+    json_t *r = rule1(c, fn, args, NULL, err);
+    if (!r) return NULL;
+    char *k = key ? strdup(key) : xprintf("%s\x1e%zu", fn, json_object_size(c->memo));
+    json_object_set_new(c->memo, k, r);
+    free(k);
+    return r;
 }
 
 static json_t *record_of(tctx *c, const char *cert)
 {
-    size_t i;
-    json_t *p;
-    json_array_foreach(c->elig, i, p)
-        if (!strcmp(json_string_value(json_object_get(p, "cert_no")), cert)) return p;
-    return NULL;
+    long long i = idx_of(c, cert);
+    return i < 0 ? NULL : json_array_get(c->elig, (size_t)i);
 }
 
-/* Appoints one inspector for unit: eligible, not recused, not on team; fewest units in this task,
- * then cert_no. Returns a borrowed cert_no, NULL if none, or sets *err on a rule error. */
-static const char *appoint_one(tctx *c, json_t *unit, json_t *team, char **err)
+/* Appoints one inspector for unit u: eligible, not recused, not on team, of the slot's org when
+ * the slot names one (org_id); fewest units in this task, then cert_no. Returns a borrowed
+ * cert_no or NULL if none. */
+static const char *appoint_one(tctx *c, unitx *u, json_t *slot, json_t *team)
 {
     const char *best = NULL;
     json_int_t best_load = 0;
-    size_t i;
-    json_t *p;
-    json_array_foreach(c->elig, i, p) {
-        const char *cert = json_string_value(json_object_get(p, "cert_no"));
-        if (on_team(team, cert)) continue;
-        int rc = recused(c, p, unit, err);
-        if (rc < 0) return NULL;
-        if (rc) continue;
-        if (!best || load_of(c, cert) < best_load) { best = cert; best_load = load_of(c, cert); }
+    json_t *org = json_object_get(slot, "org_id");
+    for (size_t i = 0; i < c->n; i++) {
+        const char *cert = cert_at(c, i);
+        if (u->rec[i] || on_team(team, cert)) continue;
+        if (org && !json_equal(org, json_object_get(json_array_get(c->elig, i), "org_id"))) continue;
+        if (!best || c->load[i] < best_load) { best = cert; best_load = c->load[i]; }
     }
     return best;
 }
@@ -253,7 +492,7 @@ static int pick_leader(tctx *c, json_t *team, json_t *unit, json_t **leader, jso
         json_array_append_new(recs, p ? json_incref(p) : json_pack("{sO}", "cert_no", x));
     }
     json_t *all = NULL;
-    json_t *l = rule1(c, "leader", json_pack("[oOO]", recs, unit, c->rtask), &all, err);
+    json_t *l = rule1(c, "leader", json_pack("[ooO]", recs, unit_subset(unit, c->leader_fields), c->rtask), &all, err);
     if (!l) return -1;
     *leader = l;
     *reason = json_incref(json_array_get(all, 1));
@@ -262,33 +501,58 @@ static int pick_leader(tctx *c, json_t *team, json_t *unit, json_t **leader, jso
     return 0;
 }
 
-/* Draws the team of one unit. Returns a new row object {uscc, method, reason, inspectors, leader,
- * leader_reason, slots} or NULL with *err. */
-static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[DRAW_HASH_LEN], char **err)
+/* Name of org oid among rtask.orgs ("" when unknown). Borrowed. */
+static const char *org_name(tctx *c, json_t *oid)
 {
-    json_t *unit = NULL, *last = NULL, *slots_rule = NULL, *slots = json_array(), *team = json_array();
-    json_t *out = NULL, *method_reason = NULL;
-    int appointed = 0;
-    if (unit_load(c, uscc, &unit, &last, err) != 0) goto done;
-    slots_rule = rule1(c, "slots", json_pack("[OO]", unit, c->rtask), NULL, err);
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(c->rtask, "orgs"), i, o)
+        if (json_equal(json_object_get(o, "id"), oid)) return json_string_value(json_object_get(o, "name"));
+    return "";
+}
+
+/* Draws the team of one unit. Returns a new row object {uscc, method, reason, inspectors, leader,
+ * leader_reason, slots} or NULL with *err; *invalid is set when the error is the input's (an org
+ * slot that no inspector of the org can fill: *err is the Chinese message naming the org). */
+static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[DRAW_HASH_LEN], char **err, int *invalid)
+{
+    json_t *slots_rule = NULL, *slots = json_array(), *team = json_array();
+    json_t *out = NULL, *method_reason = NULL, *sunit = NULL;
+    char *sk = NULL;
+    int appointed = 0, is_rule = 0;
+    unitx u;
+    *invalid = 0;
+    if (unitx_load(c, uscc, &u, err, &is_rule) != 0) goto done;
+    sunit = unit_subset(u.unit, c->slot_fields);
+    if (c->slot_fields) {
+        char *d = json_dumps(sunit, JSON_COMPACT | JSON_SORT_KEYS);
+        sk = xprintf("slots\x1e%s", d ? d : "");
+        free(d);
+    }
+    slots_rule = json_incref(rule_memo(c, "slots", sk, json_pack("[OO]", sunit, c->rtask), err));
     if (!slots_rule) goto done;
+    if (!json_is_array(slots_rule)) { *err = strdup("rules/inspectors.lua: slots 须返回抽取位列表"); goto done; }
     size_t k;
     json_t *sr;
     json_array_foreach(slots_rule, k, sr) {
         const char *sname = json_string_value(json_object_get(sr, "name"));
         json_int_t count = json_integer_value(json_object_get(sr, "count"));
         if (!sname || count < 0) { *err = strdup("rules/inspectors.lua: slots 返回的抽取位无效"); goto done; }
+        json_t *sarg = slot_arg(sr);
+        char *skey = json_dumps(sarg, JSON_COMPACT | JSON_SORT_KEYS);
         json_t *pool = json_array();
-        size_t i;
-        json_t *p;
-        json_array_foreach(c->elig, i, p) {
-            const char *cert = json_string_value(json_object_get(p, "cert_no"));
-            if (on_team(team, cert)) continue;
-            int rc = recused(c, p, unit, err);
-            if (rc == 0) rc = in_pool(c, sname, p, unit, last, err) == 1 ? 0 : (*err ? -1 : 1);
-            if (rc < 0) { json_decref(pool); goto done; }
-            if (rc == 0) json_array_append(pool, json_object_get(p, "cert_no"));
+        unsigned char *vec = pool_vec(c, &u, skey, err);
+        int bad = *err != NULL;
+        for (size_t i = 0; i < c->n && !bad; i++) {
+            const char *cert = cert_at(c, i);
+            if (u.rec[i] || on_team(team, cert)) continue;
+            int rc = pool_ok(c, &u, sarg, vec, i, err);
+            if (rc < 0) bad = 1;
+            else if (rc) json_array_append(pool, json_object_get(json_array_get(c->elig, i), "cert_no"));
         }
+        json_decref(sarg);
+        free(skey);
+        if (bad) { json_decref(pool); goto done; }
         /* a required slot (SPEC §10: a joint org's own inspector) is never filled by appointment of
          * someone else: the draw is refused, naming the slot */
         if (json_is_true(json_object_get(sr, "required")) && (json_int_t)json_array_size(pool) < count) {
@@ -298,12 +562,17 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
             json_decref(pool);
             goto done;
         }
-        json_t *fb = rule1(c, "fallback", json_pack("[sII]", sname, (json_int_t)json_array_size(pool), count), NULL, err);
+        char fk[96];
+        snprintf(fk, sizeof fk, "fallback\x1e%s\x1e%zu\x1e%lld", sname, json_array_size(pool), (long long)count);
+        json_t *fb = json_incref(rule_memo(c, "fallback", fk, json_pack("[sII]", sname, (json_int_t)json_array_size(pool),
+                                                                         count), err));
         if (!fb) { json_decref(pool); goto done; }
         const char *m = json_string_value(json_object_get(fb, "method"));
         int random = m && !strcmp(m, "random");
         draw_list_hash lh;
         draw_list_init(&lh);
+        size_t i;
+        json_t *p;
         json_array_foreach(pool, i, p) draw_list_add(&lh, json_string_value(p), json_string_length(p));
         unsigned char hi[DRAW_HASH_LEN];
         char hi_hex[65];
@@ -327,13 +596,12 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
             json_array_extend(current, pool);
             json_array_extend(team, pool);
             while ((json_int_t)json_array_size(current) < count) {
-                const char *a = appoint_one(c, unit, team, err);
+                const char *a = appoint_one(c, &u, sr, team);
                 if (!a) break;
                 json_array_append_new(current, json_string(a));
                 json_array_append_new(appointees, json_string(a));
                 json_array_append_new(team, json_string(a));
             }
-            if (*err) { json_decref(pool); json_decref(fb); json_decref(picks); json_decref(current); json_decref(appointees); goto done; }
             /* team already holds this slot's members */
             json_t *tmp = team;
             team = json_array();
@@ -342,25 +610,37 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
             json_array_foreach(tmp, z, x) if (!on_team(current, json_string_value(x))) json_array_append(team, x);
             json_decref(tmp);
         }
+        json_t *org = json_object_get(sr, "org_id");
+        if (org && count > 0 && json_array_size(current) == 0) {
+            /* SPEC §10: every participating org whose items apply sends someone; none can */
+            *err = xprintf("参与单位“%s”没有可派出的检查人员（在职、执法证在任务期间有效且无需回避），"
+                           "无法组成联合检查组（%s）；请先补充该单位的检查人员", org_name(c, org), uscc);
+            *invalid = 1;
+            json_decref(pool); json_decref(fb); json_decref(picks); json_decref(current); json_decref(appointees);
+            goto done;
+        }
         json_array_extend(team, current);
         json_array_foreach(current, i, p) load_add(c, json_string_value(p), 1);
-        json_array_append_new(slots, json_pack("{sI sO sO sI sO sO so ss so s[] so so}", "slot", (json_int_t)k,
+        json_t *so = json_pack("{sI sO sO sI sO sO so ss so s[] so so}", "slot", (json_int_t)k,
             "name", json_object_get(sr, "name"), "label", json_object_get(sr, "label") ? json_object_get(sr, "label") : json_null(),
             "count", count, "method", json_object_get(fb, "method"), "reason", json_object_get(fb, "reason"),
-            "pool", pool, "pool_hash", hi_hex, "picks", picks, "redraws", "current", current, "appointed", appointees));
+            "pool", pool, "pool_hash", hi_hex, "picks", picks, "redraws", "current", current, "appointed", appointees);
+        if (org) json_object_set(so, "org_id", org);
+        json_array_append_new(slots, so);
         json_decref(fb);
     }
     json_t *leader = NULL, *lreason = NULL;
     if (json_array_size(team) == 0) { *err = xprintf("没有可派出的检查人员（%s）", uscc); goto done; }
-    if (pick_leader(c, team, unit, &leader, &lreason, err) != 0) goto done;
+    if (pick_leader(c, team, u.unit, &leader, &lreason, err) != 0) goto done;
     out = json_pack("{ss ss so so so so so}", "uscc", uscc, "method", appointed ? "appointed" : "random",
                     "reason", appointed ? json_incref(method_reason) : json_string(""), "leader", leader, "leader_reason", lreason,
                     "slots", slots, "inspectors", team);
     slots = NULL;
     team = NULL;
 done:
-    json_decref(unit);
-    json_decref(last);
+    unitx_free(&u);
+    free(sk);
+    json_decref(sunit);
     json_decref(slots_rule);
     json_decref(slots);
     json_decref(team);
@@ -463,40 +743,65 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
     sodium_memzero(secret, sizeof secret);
     char seed_hex[65], at[32], obj[32];
     hex_encode(seed_hex, seed_t, DRAW_HASH_LEN);
+    /* One transaction: the draw reads (units, recusals, previous teams) and every team's row, the
+     * task's seed and the audit record are one consistent step. */
+    int ok = db_begin(sc->db, &err) == 0 &&
+             db_int(sc->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ? AND team_seed IS NULL AND status = 'dispatched'",
+                    "i", id) == 1;
+    if (!ok) {
+        out_rc = err ? spot_fail_db(e, "teams", err) : spot_fail(e, SPOT_E_CONFLICT, "teams_drawn", "检查组已抽取");
+        goto done;
+    }
     rows = json_array();
     size_t i;
     json_t *u;
     json_array_foreach(units, i, u) {
-        json_t *row = draw_team(&c, json_string_value(json_object_get(u, "uscc")), seed_t, &err);
-        if (!row && c.refused) {
-            out_rc = spot_fail(e, SPOT_E_INVALID, "no_org_inspector", "没有可抽取的%s：请先在检查人员名录中为该部门登记有效的执法检查人员",
-                               c.refused);
+        int invalid = 0;
+        json_t *row = draw_team(&c, json_string_value(json_object_get(u, "uscc")), seed_t, &err, &invalid);
+        if (!row) {
+            if (c.refused) {
+                free(err);
+                out_rc = spot_fail(e, SPOT_E_INVALID, "no_org_inspector", "没有可抽取的%s：请先在检查人员名录中为该部门登记有效的执法检查人员",
+                                   c.refused);
+            } else if (invalid) {
+                out_rc = spot_fail(e, SPOT_E_INVALID, "org_no_inspector", "%s", err);
+                free(err);
+            } else {
+                out_rc = spot_fail_rule(e, err);
+            }
             goto done;
         }
-        if (!row) { out_rc = spot_fail_rule(e, err); goto done; }
         json_array_append_new(rows, row);
     }
     clock_now_rfc3339(at);
     snprintf(obj, sizeof obj, "task:%lld", id);
     const char *isha = worker_rule_sha(sc->w, "inspectors");
-    int ok = db_begin(sc->db, &err) == 0 &&
-             db_int(sc->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ? AND team_seed IS NULL AND status = 'dispatched'",
-                    "i", id) == 1;
-    if (!ok && !err) {
-        db_rollback(sc->db);
-        out_rc = spot_fail(e, SPOT_E_CONFLICT, "teams_drawn", "检查组已抽取");
-        goto done;
-    }
     json_t *row;
+    sqlite3_stmt *ins = db_prepare(sc->db, &err, "INSERT INTO task_teams(task_id, pos, uscc, method, reason, inspectors, "
+                                   "leader, leader_reason, slots, rule_sha, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "");
+    ok = ins != NULL;
     json_array_foreach(rows, i, row) {
         if (!ok) break;
         json_object_set_new(row, "rule_sha", json_string(isha));
-        ok = db_run(sc->db, &err, "INSERT INTO task_teams(task_id, pos, uscc, method, reason, inspectors, leader, "
-                                 "leader_reason, slots, rule_sha, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    "iijjjjjjjss", id, (long long)i, json_object_get(row, "uscc"), json_object_get(row, "method"),
-                    json_object_get(row, "reason"), json_object_get(row, "inspectors"), json_object_get(row, "leader"),
-                    json_object_get(row, "leader_reason"), json_object_get(row, "slots"), isha, at) >= 0;
+        static const char *const cols[] = {"uscc", "method", "reason", "inspectors", "leader", "leader_reason", "slots"};
+        sqlite3_reset(ins);
+        sqlite3_bind_int64(ins, 1, id);
+        sqlite3_bind_int64(ins, 2, (sqlite3_int64)i);
+        for (int k = 0; k < 7; k++) {
+            json_t *v = json_object_get(row, cols[k]);
+            if (json_is_string(v))
+                sqlite3_bind_text(ins, 3 + k, json_string_value(v), (int)json_string_length(v), SQLITE_STATIC);
+            else
+                sqlite3_bind_text(ins, 3 + k, json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS), -1, free);
+        }
+        sqlite3_bind_text(ins, 10, isha, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 11, at, -1, SQLITE_STATIC);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            err = xprintf("insert team: %s", sqlite3_errmsg(sc->db));
+            ok = 0;
+        }
     }
+    sqlite3_finalize(ins);
     json_t *d = json_pack("{ss% ss sI sO}", "witness", witness, wlen, "seed", seed_hex, "teams",
                           (json_int_t)json_array_size(rows), "workload_cap", c.cap_ret);
     if (v2) json_object_set_new(d, "beacon", json_stringn(beacon, blen));
@@ -506,16 +811,28 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
          audit_log(sc->db, ctx_actor(sc), "task.teams", obj, d, &err) == 0 && db_commit(sc->db, &err) == 0;
     json_decref(d);
     if (!ok) { out_rc = spot_fail_db(e, "teams", err); goto done; }
+    /* The reply names each slot's pool by its hash only: the pools themselves (executing
+     * O(units x inspectors) bytes) are in GET /api/tasks/{id}/teams and the announcement. */
     json_t *view = json_array();
-    json_array_foreach(rows, i, row)
-        json_array_append_new(view, json_pack("{sO sO sO sO sO sO}", "uscc", json_object_get(row, "uscc"), "inspectors",
+    json_array_foreach(rows, i, row) {
+        json_t *vs = json_array();
+        size_t k;
+        json_t *sl;
+        json_array_foreach(json_object_get(row, "slots"), k, sl) {
+            json_t *o = json_copy(sl);
+            json_object_del(o, "pool");
+            json_array_append_new(vs, o);
+        }
+        json_array_append_new(view, json_pack("{sO sO sO sO sO so}", "uscc", json_object_get(row, "uscc"), "inspectors",
             json_object_get(row, "inspectors"), "leader", json_object_get(row, "leader"), "method",
-            json_object_get(row, "method"), "reason", json_object_get(row, "reason"), "slots", json_object_get(row, "slots")));
+            json_object_get(row, "method"), "reason", json_object_get(row, "reason"), "slots", vs));
+    }
     *out = json_pack("{so ss ss% sO}", "teams", view, "seed", seed_hex, "witness", witness, wlen,
                      "workload_cap", c.cap_ret);
     json_object_set_new(*out, "algorithm", json_string(v2 ? DRAW_ALGORITHM_V2 : DRAW_ALGORITHM));
     if (v2) json_object_set_new(*out, "beacon", json_stringn(beacon, blen));
 done:
+    if (out_rc != 0 && !sqlite3_get_autocommit(sc->db)) db_rollback(sc->db);
     json_decref(rows);
     json_decref(units);
     tctx_free(&c);
@@ -574,7 +891,10 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
     if (!row) return *err ? -1 : 1;
     static const char *const keys[] = {"inspectors", "slots", NULL};
     spot_decode_json(row, keys);
-    json_t *slots = json_object_get(row, "slots"), *unit = NULL, *last = NULL, *slot = NULL;
+    json_t *slots = json_object_get(row, "slots"), *slot = NULL, *sarg = NULL;
+    char *skey = NULL;
+    unitx u;
+    memset(&u, 0, sizeof u);
     int rc = -1, pos = -1;
     size_t k;
     json_t *s;
@@ -585,10 +905,12 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
         if (slot) break;
     }
     if (!slot) { json_decref(row); return 1; }
-    if (unit_load(c, uscc, &unit, &last, err) != 0) goto done;
+    if (unitx_load(c, uscc, &u, err, is_rule) != 0) goto done;
     *is_rule = 1;
     json_t *current = json_object_get(slot, "current");
     const char *sname = json_string_value(json_object_get(slot, "name"));
+    sarg = slot_arg(slot);
+    skey = json_dumps(sarg, JSON_COMPACT | JSON_SORT_KEYS);
     load_add(c, cert, -1);
     const char *method = json_string_value(json_object_get(slot, "method"));
     char *why = strdup(reason);
@@ -628,15 +950,11 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
             free(why);
             why = NULL;
             /* suitable? on the team elsewhere, recused, or out of the pool now: record and go on */
-            json_t *p = record_of(c, cc);
-            int bad = on_team(team, cc) || !p;
+            long long pi = idx_of(c, cc);
+            int bad = on_team(team, cc) || pi < 0 || u.rec[pi];
             if (!bad) {
-                int rr = recused(c, p, unit, err);
-                if (rr < 0) { json_decref(team); goto done; }
-                bad = rr;
-            }
-            if (!bad) {
-                int ip = in_pool(c, sname, p, unit, last, err);
+                unsigned char *vec = pool_vec(c, &u, skey, err);
+                int ip = *err ? -1 : pool_ok(c, &u, sarg, vec, (size_t)pi, err);
                 if (ip < 0) { json_decref(team); goto done; }
                 bad = !ip;
             }
@@ -665,9 +983,8 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
         json_t *x;
         json_array_foreach(team, i, x) if (strcmp(json_string_value(x), cert)) json_array_append(without, x);
         json_array_append_new(without, json_string(cert));   /* never re-appoint the one leaving */
-        const char *a = appoint_one(c, unit, without, err);
+        const char *a = appoint_one(c, &u, slot, without);
         json_decref(without);
-        if (*err) { free(why); json_decref(team); goto done; }
         /* who holds the position now: cert, or the last unsuitable candidate of the redraws above */
         json_t *holder = json_incref(json_array_get(current, (size_t)pos));
         if (a) {
@@ -693,7 +1010,7 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
     json_decref(team);
     if (chosen) load_add(c, chosen, 1);
     json_t *newteam = team_of(slots), *leader = NULL, *lreason = NULL;
-    if (json_array_size(newteam) == 0 || pick_leader(c, newteam, unit, &leader, &lreason, err) != 0) {
+    if (json_array_size(newteam) == 0 || pick_leader(c, newteam, u.unit, &leader, &lreason, err) != 0) {
         if (!*err) *err = strdup("检查组已无成员");
         json_decref(newteam);
         goto done;
@@ -717,8 +1034,9 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
     if (chosen) *replacement = strdup(chosen);
     rc = 0;
 done:
-    json_decref(unit);
-    json_decref(last);
+    unitx_free(&u);
+    json_decref(sarg);
+    free(skey);
     json_decref(row);
     return rc;
 }
@@ -1004,6 +1322,7 @@ int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
                 "pool", json_object_get(s, "pool"), "pool_hash", json_object_get(s, "pool_hash"),
                 "picks", json_object_get(s, "picks"), "redraws", json_object_get(s, "redraws"));
             json_object_set(o, "appointed", json_object_get(s, "appointed"));
+            if (json_object_get(s, "org_id")) json_object_set(o, "org_id", json_object_get(s, "org_id"));   /* joint: the org's slot */
             if (json_object_get(s, "appointments")) json_object_set(o, "appointments", json_object_get(s, "appointments"));
             if (json_object_get(s, "exhausted")) json_object_set(o, "exhausted", json_object_get(s, "exhausted"));
             json_array_append_new(slots, o);

@@ -191,4 +191,18 @@ return {
     eq(I.executing_org({ region = "花沟镇" }, { lead_org_id = 1, required_level = "township" }, orgs),
        { 1, "由牵头单位高青县应急管理局执行", "7.2" })
   end },
+  { "in_pool with the core's context flags: rotation and the workload cap exclude", function()
+    eq(I.in_pool("general", insp(), UNIT, TASK, { on_last_team = true, at_cap = false }), false)
+    eq(I.in_pool("general", insp(), UNIT, TASK, { on_last_team = false, at_cap = true }), false)
+    eq(I.in_pool("general", insp(), UNIT, TASK, { on_last_team = false, at_cap = false }), true)
+  end },
+  { "declared unit fields of the team draw", function()
+    eq(I.slot_unit_fields, { "industry" })
+    eq(I.pool_unit_fields, { "industry" })
+    eq(I.leader_unit_fields, { "industry" })
+  end },
+  { "conflict_keys lists the inspector's own unit and declared units", function()
+    eq(I.conflict_keys(insp()), { names = { "高青县应急管理局" }, usccs = {} })
+    eq(I.conflict_keys(insp({ unit = "", conflicts = { "X1" } })), { names = {}, usccs = { "X1" } })
+  end },
 }

@@ -310,8 +310,13 @@ with Server(demo=True) as s:
     s.sql("UPDATE inspectors SET status = 'inactive' WHERE cert_no IN (%s)" % ",".join("?" * len(deact)), *deact)
     st, tb = planner.post(f"/api/tasks/{tid}/teams", {"witness": "纪检监督人：王五"})
     s.sql("UPDATE inspectors SET status = 'active' WHERE cert_no IN (%s)" % ",".join("?" * len(deact)), *deact)
-    in_pools = {c for team in tb.get("teams", []) for sl in team.get("slots", []) for c in sl.get("pool", [])}
+    # the draw's reply names each slot's pool by its hash; the pools are published in the announcement
     st_a, ann_t = s.client().get(f"/api/public/tasks/{tid}")
+    in_pools = {c for team in ann_t.get("teams", []) for sl in team.get("slots", []) for c in sl.get("pool", [])}
+    t.check("team draw reply: each slot's pool hash, the pool itself in the announcement",
+            st == 201 and all("pool_hash" in sl and "pool" not in sl for tm in tb["teams"] for sl in tm["slots"]) and
+            [sl["pool_hash"] for tm in tb["teams"] for sl in tm["slots"]] ==
+            [sl["pool_hash"] for tm in ann_t.get("teams", []) for sl in tm["slots"]], str(tb)[:300])
     t.check("deactivate inspectors before team draw cannot steer teams",
             len(committed.get("hash", "")) == 64 and deact and in_pools & set(deact) and ann_t.get("teams_pool") == committed, (committed, sorted(in_pools)[:10]))
     t.check("teams drawn", st == 201 and len(tb["teams"]) == s.sql("SELECT count(*) FROM task_units WHERE task_id = ?",
