@@ -43,13 +43,12 @@
  * the whole draw (reads and writes) is one transaction.
  * Joint tasks (SPEC §10): the rule task carries lead_org_id and orgs (taskdata.c); inspectors.slots
  * adds a required slot per joint org whose items apply; a required slot the pool cannot fill is a
- * 422 no_org_inspector naming it, and nothing is stored (one transaction). A slot that names an
- * org_id holds only inspectors of that org, also when appointed.
+ * 422 no_org_inspector naming it, and nothing is stored (one transaction).
  *
  * Stored slot JSON (task_teams.slots): [{"slot","name","label","count","method","reason","pool",
  * "pool_hash","picks","redraws":[{"position","removed","replacement","reason"}],"current",
  * "appointed":[cert_no…] (the draw's appointees, never changed), "appointments":[{"position",
- * "removed","replacement" (null: no one left to appoint),"reason"}], "exhausted", "org_id" (org slots)}]. A slot's members
+ * "removed","replacement" (null: no one left to appoint),"reason"}], "exhausted"}]. A slot's members
  * are: random: picks, each redraw replacing its position; appointed: pool then appointed; then each
  * appointment in order. The slots' members concatenated are the team. The public announcement
  * shows these without personal data, and "teams_pool" {"hash","inspectors"} (committed at lock).
@@ -379,11 +378,10 @@ static int unitx_load(tctx *c, const char *uscc, unitx *u, char **err, int *is_r
     return 0;
 }
 
-/* The slot as in_pool sees it: {name, org_id?} (new object). */
+/* The slot as in_pool sees it: {name} (new object). */
 static json_t *slot_arg(json_t *slot)
 {
     json_t *o = json_pack("{sO}", "name", json_object_get(slot, "name"));
-    if (json_object_get(slot, "org_id")) json_object_set(o, "org_id", json_object_get(slot, "org_id"));
     return o;
 }
 
@@ -454,18 +452,15 @@ static json_t *record_of(tctx *c, const char *cert)
     return i < 0 ? NULL : json_array_get(c->elig, (size_t)i);
 }
 
-/* Appoints one inspector for unit u: eligible, not recused, not on team, of the slot's org when
- * the slot names one (org_id); fewest units in this task, then cert_no. Returns a borrowed
- * cert_no or NULL if none. */
-static const char *appoint_one(tctx *c, unitx *u, json_t *slot, json_t *team)
+/* Appoints one inspector for unit u: eligible, not recused, not on team; fewest units in this
+ * task, then cert_no. Returns a borrowed cert_no or NULL if none. */
+static const char *appoint_one(tctx *c, unitx *u, json_t *team)
 {
     const char *best = NULL;
     json_int_t best_load = 0;
-    json_t *org = json_object_get(slot, "org_id");
     for (size_t i = 0; i < c->n; i++) {
         const char *cert = cert_at(c, i);
         if (u->rec[i] || on_team(team, cert)) continue;
-        if (org && !json_equal(org, json_object_get(json_array_get(c->elig, i), "org_id"))) continue;
         if (!best || c->load[i] < best_load) { best = cert; best_load = c->load[i]; }
     }
     return best;
@@ -501,27 +496,15 @@ static int pick_leader(tctx *c, json_t *team, json_t *unit, json_t **leader, jso
     return 0;
 }
 
-/* Name of org oid among rtask.orgs ("" when unknown). Borrowed. */
-static const char *org_name(tctx *c, json_t *oid)
-{
-    size_t i;
-    json_t *o;
-    json_array_foreach(json_object_get(c->rtask, "orgs"), i, o)
-        if (json_equal(json_object_get(o, "id"), oid)) return json_string_value(json_object_get(o, "name"));
-    return "";
-}
-
 /* Draws the team of one unit. Returns a new row object {uscc, method, reason, inspectors, leader,
- * leader_reason, slots} or NULL with *err; *invalid is set when the error is the input's (an org
- * slot that no inspector of the org can fill: *err is the Chinese message naming the org). */
-static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[DRAW_HASH_LEN], char **err, int *invalid)
+ * leader_reason, slots} or NULL with *err (c->refused set when a required slot cannot be filled). */
+static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[DRAW_HASH_LEN], char **err)
 {
     json_t *slots_rule = NULL, *slots = json_array(), *team = json_array();
     json_t *out = NULL, *method_reason = NULL, *sunit = NULL;
     char *sk = NULL;
     int appointed = 0, is_rule = 0;
     unitx u;
-    *invalid = 0;
     if (unitx_load(c, uscc, &u, err, &is_rule) != 0) goto done;
     sunit = unit_subset(u.unit, c->slot_fields);
     if (c->slot_fields) {
@@ -596,7 +579,7 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
             json_array_extend(current, pool);
             json_array_extend(team, pool);
             while ((json_int_t)json_array_size(current) < count) {
-                const char *a = appoint_one(c, &u, sr, team);
+                const char *a = appoint_one(c, &u, team);
                 if (!a) break;
                 json_array_append_new(current, json_string(a));
                 json_array_append_new(appointees, json_string(a));
@@ -610,22 +593,12 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
             json_array_foreach(tmp, z, x) if (!on_team(current, json_string_value(x))) json_array_append(team, x);
             json_decref(tmp);
         }
-        json_t *org = json_object_get(sr, "org_id");
-        if (org && count > 0 && json_array_size(current) == 0) {
-            /* SPEC §10: every participating org whose items apply sends someone; none can */
-            *err = xprintf("参与单位“%s”没有可派出的检查人员（在职、执法证在任务期间有效且无需回避），"
-                           "无法组成联合检查组（%s）；请先补充该单位的检查人员", org_name(c, org), uscc);
-            *invalid = 1;
-            json_decref(pool); json_decref(fb); json_decref(picks); json_decref(current); json_decref(appointees);
-            goto done;
-        }
         json_array_extend(team, current);
         json_array_foreach(current, i, p) load_add(c, json_string_value(p), 1);
         json_t *so = json_pack("{sI sO sO sI sO sO so ss so s[] so so}", "slot", (json_int_t)k,
             "name", json_object_get(sr, "name"), "label", json_object_get(sr, "label") ? json_object_get(sr, "label") : json_null(),
             "count", count, "method", json_object_get(fb, "method"), "reason", json_object_get(fb, "reason"),
             "pool", pool, "pool_hash", hi_hex, "picks", picks, "redraws", "current", current, "appointed", appointees);
-        if (org) json_object_set(so, "org_id", org);
         json_array_append_new(slots, so);
         json_decref(fb);
     }
@@ -756,16 +729,12 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
     size_t i;
     json_t *u;
     json_array_foreach(units, i, u) {
-        int invalid = 0;
-        json_t *row = draw_team(&c, json_string_value(json_object_get(u, "uscc")), seed_t, &err, &invalid);
+        json_t *row = draw_team(&c, json_string_value(json_object_get(u, "uscc")), seed_t, &err);
         if (!row) {
             if (c.refused) {
                 free(err);
                 out_rc = spot_fail(e, SPOT_E_INVALID, "no_org_inspector", "没有可抽取的%s：请先在检查人员名录中为该部门登记有效的执法检查人员",
                                    c.refused);
-            } else if (invalid) {
-                out_rc = spot_fail(e, SPOT_E_INVALID, "org_no_inspector", "%s", err);
-                free(err);
             } else {
                 out_rc = spot_fail_rule(e, err);
             }
@@ -983,7 +952,7 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
         json_t *x;
         json_array_foreach(team, i, x) if (strcmp(json_string_value(x), cert)) json_array_append(without, x);
         json_array_append_new(without, json_string(cert));   /* never re-appoint the one leaving */
-        const char *a = appoint_one(c, &u, slot, without);
+        const char *a = appoint_one(c, &u, without);
         json_decref(without);
         /* who holds the position now: cert, or the last unsuitable candidate of the redraws above */
         json_t *holder = json_incref(json_array_get(current, (size_t)pos));
@@ -1322,7 +1291,6 @@ int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
                 "pool", json_object_get(s, "pool"), "pool_hash", json_object_get(s, "pool_hash"),
                 "picks", json_object_get(s, "picks"), "redraws", json_object_get(s, "redraws"));
             json_object_set(o, "appointed", json_object_get(s, "appointed"));
-            if (json_object_get(s, "org_id")) json_object_set(o, "org_id", json_object_get(s, "org_id"));   /* joint: the org's slot */
             if (json_object_get(s, "appointments")) json_object_set(o, "appointments", json_object_get(s, "appointments"));
             if (json_object_get(s, "exhausted")) json_object_set(o, "exhausted", json_object_get(s, "exhausted"));
             json_array_append_new(slots, o);
