@@ -247,7 +247,12 @@ test('approving a replacement of a drawn inspector asks first and names who leav
   const t = teams[teams.length - 1];
   const cert = t.inspectors[t.inspectors.length - 1];
   const r = must(await S.planner('POST', `/api/tasks/${S.task}/teams/${encodeURIComponent(t.uscc)}/replace`, { cert_no: cert, reason_code: 'health', reason: '住院治疗' }), 'replace');
-  await page.goto(`${base}/#/tasks/${S.task}`);
+  // the head's to-do list names the waiting replacement and leads to it
+  await page.goto(`${base}/#/dashboard`);
+  const todo = page.locator('#next-steps a', { hasText: /批准或驳回检查人员替换申请/ });
+  await todo.waitFor(T);
+  assert.match(await page.textContent('#next-steps'), new RegExp(`被替换人员 ${cert}：住院治疗`));
+  await todo.click();
   await page.waitForSelector(`#replace-approve-${r.id}`, T);
   await page.click(`#replace-approve-${r.id}`);
   const text = await confirmStep(page, `replace-approve-${r.id}`, /退出该单位的检查组.*确认批准替换/, { cancel: true });
@@ -257,6 +262,9 @@ test('approving a replacement of a drawn inspector asks first and names who leav
   await waitText(page, 'main', /已批准/);
   const after = must(await S.head('GET', `/api/tasks/${S.task}/teams`), 'teams').teams.find((x) => x.uscc === t.uscc);
   assert.ok(!after.inspectors.includes(cert), 'replaced');
+  await page.goto(`${base}/#/dashboard`);
+  await page.waitForSelector('#next-steps', T);
+  assert.doesNotMatch(await page.textContent('#next-steps'), /检查人员替换申请/, 'gone from the to-do list once decided');
 });
 
 test('publishing the annual plan asks first and says it becomes public', async () => {
@@ -267,6 +275,10 @@ test('publishing the annual plan asks first and says it becomes public', async (
     tasks: [{ name: '联合检查', joint: true, start_date: `${year}-05-01`, end_date: `${year}-05-31` }] }), 'plan');
   await page.goto(`${base}/#/plans/${plan.id}`);
   await page.waitForSelector('#plan-publish', T);
+  // the ratios by the strata's labels, the plan's tasks as a table (no codes, no pipes)
+  assert.match(await page.textContent('#plan-ratios'), /重点行业·高风险或失信：30%/);
+  assert.match(await page.textContent('#plan-ratios'), /一般行业·其他：5%/);
+  assert.doesNotMatch(await page.textContent('main'), /key_high|general_other|\|/);
   await page.click('#plan-publish');
   await confirmStep(page, 'plan-publish', /在公开平台向社会公示/, { cancel: true });
   assert.equal(must(await S.head('GET', `/api/plans/${plan.id}`), 'plan').published_at ?? null, null, '取消 publishes nothing');
@@ -274,6 +286,22 @@ test('publishing the annual plan asks first and says it becomes public', async (
   await confirmStep(page, 'plan-publish', /确认公示计划/);
   await waitText(page, 'main', /已于 .* 公示/);
   assert.ok(must(await S.head('GET', `/api/plans/${plan.id}`), 'plan').published_at);
+});
+
+test('a photo filed on the record page shows as a thumbnail with its size in words', async () => {
+  const { page, base } = env;
+  // a 1×1 PNG
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+  await page.goto(`${base}/#/results/${S.task}/${S.uscc}`);
+  await page.waitForSelector('#attach-file', { state: 'attached', ...T });
+  assert.equal(await page.getAttribute('#attach-camera', 'capture'), 'environment', 'the camera is offered on a phone');
+  await page.click('summary:has-text("附件")');
+  await page.setInputFiles('#attach-file', { name: '现场照片.png', mimeType: 'image/png', buffer: png });
+  await page.click('#attach-file + button');
+  await page.waitForSelector('#attachments[open] img.thumb', T);
+  await page.waitForFunction(() => { const i = document.querySelector('img.thumb'); return i && i.complete && i.naturalWidth === 1; }, null, T);
+  assert.match(await page.textContent('main'), /现场照片\.png/);
+  assert.match(await page.textContent('main'), /1 KB/);
 });
 
 test('a follow-up moves to its next state with a note, and its history is shown', async () => {

@@ -49,6 +49,9 @@ test('a session that ends while a record is typed loses nothing: every field is 
   const { page, context } = await phone(env);
   const c = team.inspectors[0];
   await login(page, env.base, `i${c}`, `i${c}-offline-pw`);
+  // an inspector's menu offers no page an inspector cannot use
+  const menu = await page.textContent('#nav');
+  for (const x of ['规则管理', 'Lua 控制台', '用户管理', '操作留痕', '统计分析', '责任追究']) assert.ok(!menu.includes(x), `no ${x} for an inspector`);
   const url = `${env.base}/#/results/${taskId}/${encodeURIComponent(team.uscc)}`;
   await page.goto(url);
   await page.waitForSelector('#result-save');

@@ -123,6 +123,9 @@ test('a newcomer runs a task through to a published, verified result using only 
   const taskId = page.url().match(/#\/tasks\/(\d+)$/)[1];
   await page.waitForSelector('#task-freeze', T);
   await snap(page, 'planner-task-created', { full: false });
+  // the task's conditions in words (labels from the rules' meta data), no codes
+  assert.match(await page.textContent('main'), /行业类别：烟花爆竹/);
+  assert.doesNotMatch(await page.textContent('main'), /industry|risk_level/);
 
   await page.fill('#f-freeze-witness', '监督人 王某 现场见证');
   await page.fill('#f-freeze-beacon_source', '福彩3D 2026058期开奖号码');

@@ -19,7 +19,8 @@ const ROUTES = [
   { path: 'accountability', label: '责任追究', group: '监督', mod: './pages/accountability.js', roles: ['admin', 'auditor', 'head'] },
   { path: 'stats', label: '统计分析', group: '监督', mod: './pages/stats.js', roles: ['admin', 'auditor', 'head'] },
   { path: 'audit', label: '操作留痕', group: '监督', mod: './pages/audit.js', roles: ['admin', 'auditor', 'head'] },
-  { path: 'rules', label: '规则管理', group: '系统', mod: './pages/rules.js' },
+  // read by those who plan, approve or supervise (edited by admins); not an inspector's page
+  { path: 'rules', label: '规则管理', group: '系统', mod: './pages/rules.js', roles: ['admin', 'planner', 'head', 'auditor'] },
   { path: 'console', label: 'Lua 控制台', group: '系统', mod: './pages/console.js', roles: ['admin'] },
   { path: 'orgs', label: '机构管理', group: '系统', mod: './pages/orgs.js', roles: ['admin', 'auditor', 'head', 'planner'] },
   { path: 'users', label: '用户管理', group: '系统', mod: './pages/users.js', roles: ['admin'] },

@@ -109,6 +109,7 @@ export const FIELD_LABELS = {
   reason: '理由', clause: '条款', at: '时间', actor: '操作人', action: '操作', object: '对象', details: '详情', hash: '散列',
   username: '用户名', role: '角色', leader: '组长', inspectors: '检查人员', witness: '监督人见证文字', commitment: '承诺值',
   candidates_hash: '候选名单散列', seed: '种子', secret: '秘密值', selected: '抽中', strata: '分层', excluded: '排除',
+  joint_checks: '部门联合抽查次数', filed_at: '备案日期', filed_with: '备案机关', author: '编制人', tasks: '计划任务',
   task_id: '任务', result: '结果', comment: '说明', decision: '决定', received_at: '收到日期', note: '备注',
 };
 

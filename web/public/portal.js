@@ -116,9 +116,11 @@ async function plans() {
   const list = listOf(await api('GET', '/api/public/plans'), 'plans');
   return h('div', null, h('h1', null, '年度抽查计划'),
     list.length ? list.map((p) => section(`${p.year ?? ''} 年度：${p.name ?? ''}`, kv({
-      抽查范围: p.scope, 抽查比例: p.ratios ? Object.entries(p.ratios).map(([k, v]) => `${k}：${Math.round(v * 1000) / 10}%`).join('；') : '',
+      抽查范围: p.scope, 抽查比例: p.ratios ? Object.entries(p.ratios).map(([k, v]) => `${label(STRATA, k)}：${Math.round(v * 1000) / 10}%`).join('；') : '',
       时间安排: Array.isArray(p.schedule) ? p.schedule.join('；') : p.schedule, 预计抽查户数: p.estimated_count, 联合抽查次数: p.joint_checks,
-      计划任务: Array.isArray(p.tasks) ? p.tasks.map((t) => `${t.name}${t.joint ? '（联合）' : ''} ${t.start_date || ''}–${t.end_date || ''}`).join('；') : '',
+      计划任务: Array.isArray(p.tasks) && p.tasks.length ? table([
+        { key: 'name', label: '任务' }, { key: 'joint', label: '部门联合', render: (t) => (t.joint ? '是' : '否') },
+        { key: 'start_date', label: '开始日期' }, { key: 'end_date', label: '结束日期' }], p.tasks) : '',
       备案: p.filed_at ? `${p.filed_at} ${p.filed_with || ''}` : '', 公布时间: fmtTime(p.published_at),
     }), p.adjustments && p.adjustments.length ? details('计划调整', table([{ key: 'at', label: '时间', render: (a) => fmtTime(a.at) }, { key: 'reason', label: '理由' }, { key: 'changes', label: '内容', render: (a) => changesText(a.changes) }], p.adjustments)) : null))
       : msg('info', '尚无公开的计划'));

@@ -32,8 +32,13 @@ async function gather(me) {
   const tasks = listOf(tasksR, 'tasks');
   const dispatched = tasks.filter((t) => t.status === 'dispatched').slice(0, MAX_TASKS);
   const per = await Promise.all(dispatched.map(async (t) => {
-    const teams = t.teams_at ? listOf(await soft(`/api/tasks/${t.id}/teams`), 'teams') : [];
+    const teamsR = t.teams_at ? await soft(`/api/tasks/${t.id}/teams`) : null;
+    const teams = listOf(teamsR, 'teams');
     const teamsReply = teams;
+    // replacement and recusal requests waiting for the head's approval (7.3)
+    const waiting = (list) => (Array.isArray(list) ? list : []).filter((x) => x.status === 'pending');
+    const replacements = waiting(teamsR && teamsR.replacements);
+    const conflicts = waiting(teamsR && teamsR.conflicts);
     const mine = me.cert_no ? teams.filter((x) => (x.inspectors || []).includes(me.cert_no)) : [];
     let results = [];
     let units = [];
@@ -42,7 +47,7 @@ async function gather(me) {
       results = listOf(r, 'results');
       units = (r && r.units) || [];
     }
-    return { task: t, teams: teamsReply, mine, results, units };
+    return { task: t, teams: teamsReply, mine, results, units, replacements, conflicts };
   }));
   // Details (signatures, correction requests) only where the role acts on them.
   const detailIds = [];
@@ -103,6 +108,8 @@ function todo(me, d) {
       }
     }
     if (me.role === 'head') {
+      for (const x of p.replacements) add(`批准或驳回检查人员替换申请：${unitName(p, x.uscc)}（${p.task.name}）`, `#/tasks/${p.task.id}?at=teams`, `被替换人员 ${x.cert_no || ''}：${x.reason || ''}`);
+      for (const x of p.conflicts) add(`批准或驳回回避申请：${unitName(p, x.uscc)}（${p.task.name}）`, `#/tasks/${p.task.id}?at=teams`, `回避人员 ${x.cert_no || ''}：${x.reason || ''}`);
       for (const r of p.results) {
         const name = `${r.name || unitName(p, r.uscc)}（${p.task.name}）`;
         if (r.status === 'draft' && r.team_size && r.signed >= r.team_size) add(`审核检查结果：${name}`, resultHref(p.task.id, r.uscc), '检查组已全部签名', r.warning);

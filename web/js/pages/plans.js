@@ -1,14 +1,16 @@
 // 年度计划 (clause 6.1, 6.2): scope, ratios, schedule, estimated count, filing, publication,
 // adjustments (with a reason once published). plans.lua validates (e.g. one joint check a year).
 import { api, h, mount, msg, table, section, form, kv, listOf, details, actionButton, fmtTime } from '../ui.js';
-import { FIELD_LABELS, PLAN_STATUS, label } from '../labels.js';
+import { FIELD_LABELS, PLAN_STATUS, STRATA, label } from '../labels.js';
 
 function planFields(p = {}) {
   return [
     { name: 'year', label: '年度', type: 'number', required: true, value: p.year ?? new Date().getFullYear() },
     { name: 'name', label: '计划名称', required: true, value: p.name ?? '' , wide: true },
     { name: 'scope', label: '抽查范围', type: 'textarea', value: p.scope ?? '' },
-    { name: 'ratios', label: '抽查比例（每行“分层=比例”，如 key_high=0.3）', type: 'textarea', value: ratiosText(p.ratios) },
+    // one ratio per stratum, chosen by its label (the strata come from the rules' meta data), in %
+    ...Object.entries(STRATA).map(([name, lbl]) => ({ name: `ratio__${name}`, label: `抽查比例（%）：${lbl}`, type: 'number', step: 'any',
+      value: ratioOf(p.ratios, name) })),
     { name: 'schedule', label: '时间安排（每行一项）', type: 'list', value: Array.isArray(p.schedule) ? p.schedule : p.schedule ? [p.schedule] : [] },
     { name: 'estimated_count', label: '预计抽查户数', type: 'number', value: p.estimated_count },
     { name: 'joint_checks', label: '部门联合抽查次数', type: 'number', value: p.joint_checks },
@@ -18,10 +20,24 @@ function planFields(p = {}) {
   ];
 }
 
-function ratiosText(r) {
-  if (!r) return '';
-  const o = typeof r === 'string' ? JSON.parse(r) : r;
-  return Object.entries(o).map(([k, v]) => `${k}=${v}`).join('\n');
+// A plan's ratios in words: each stratum by its label with its percentage.
+function ratiosWords(r) {
+  const o = typeof r === 'string' ? JSON.parse(r) : r || {};
+  return h('ul', { class: 'plain', id: 'plan-ratios' }, Object.entries(o).map(([k, v]) => h('li', null, `${label(STRATA, k)}：${Math.round(v * 10000) / 100}%`)));
+}
+
+// A plan's tasks as a small table.
+function planTasksTable(t) {
+  return table([
+    { key: 'name', label: '任务' }, { key: 'joint', label: '部门联合', render: (x) => (x.joint ? '是' : '否') },
+    { key: 'start_date', label: '开始日期' }, { key: 'end_date', label: '结束日期' },
+  ], Array.isArray(t) ? t : typeof t === 'string' ? JSON.parse(t || '[]') : [], { empty: '未安排' });
+}
+
+// A stratum's ratio of a plan as a percentage for the form ('' when the plan names none).
+function ratioOf(r, name) {
+  const o = typeof r === 'string' ? JSON.parse(r) : r || {};
+  return typeof o[name] === 'number' ? Math.round(o[name] * 10000) / 100 : '';
 }
 
 function tasksText(t) {
@@ -36,10 +52,9 @@ function toBody(v) {
   if (v.joint_checks !== null) body.joint_checks = v.joint_checks;
   if (v.filed_at) body.filed_at = v.filed_at;
   const ratios = {};
-  for (const line of v.ratios.split('\n').map((s) => s.trim()).filter(Boolean)) {
-    const m = line.match(/^([^=：:]+)[=：:]\s*([0-9.]+%?)$/);
-    if (!m) throw Object.assign(new Error(`ratios 格式不正确：“${line}”，应为 分层=比例`), { body: { field: 'ratios' } });
-    ratios[m[1].trim()] = m[2].endsWith('%') ? parseFloat(m[2]) / 100 : parseFloat(m[2]);
+  for (const name of Object.keys(STRATA)) {
+    const x = v[`ratio__${name}`];
+    if (x !== null && x !== undefined && !Number.isNaN(x)) ratios[name] = Math.round(x * 100) / 10000;
   }
   if (Object.keys(ratios).length) body.ratios = ratios;
   const tasks = [];
@@ -103,6 +118,9 @@ async function planPage(ctx, id) {
           return '已公示';
         }, { class: 'primary', id: 'plan-publish', confirm: '年度计划将在公开平台向社会公示；公示后的调整须说明理由，调整记录同样公开。确认公示计划？' }) : null,
       h('a', { class: 'button', href: `#/tasks?plan_id=${encodeURIComponent(id)}` }, '查看本计划的任务')),
-    canEdit ? section('编辑', f.el) : section('内容', kv(p, FIELD_LABELS)),
+    canEdit ? section('编辑', f.el) : section('内容', kv(p, FIELD_LABELS, {
+      hide: ['id', 'adjustments', 'validation', 'warnings', 'rule_sha'],
+      render: { ratios: (r) => ratiosWords(r), tasks: (t) => planTasksTable(t), status: (x) => label(PLAN_STATUS, x), schedule: (x) => [].concat(x || []).join('、') },
+    })),
     p.adjustments ? section('调整记录', table([{ key: 'at', label: '时间', render: (a) => fmtTime(a.at) }, { key: 'reason', label: '理由' }, { key: 'changes', label: '变更' }], p.adjustments)) : null);
 }

@@ -254,7 +254,7 @@ async function unitPage(ctx, taskId, uscc) {
 
   // the archive: filed by the unit's team, heads and admins; read by them and auditors (api_attachments.c)
   const mayFile = onTeam || ['admin', 'head'].includes(me.role);
-  const attach = rid && (mayFile || me.role === 'auditor') ? attachments(rid, result, mayFile) : null;
+  const attach = rid && (mayFile || me.role === 'auditor') ? attachments(rid, result, mayFile, ctx) : null;
 
   return h('div', null,
     h('h1', null, `检查记录：${(unit && unit.name) || (result && result.name) || uscc}`),
@@ -324,27 +324,43 @@ function corrText(ch) {
   return out.join('；');
 }
 
-function attachments(rid, result, mayFile) {
-  const file = h('input', { type: 'file', id: 'attach-file' });
+// A file size in words (KB / MB).
+function sizeText(n) {
+  if (typeof n !== 'number') return '';
+  return n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function attachments(rid, result, mayFile, ctx) {
+  const file = h('input', { type: 'file', id: 'attach-file', accept: 'image/*,video/*,audio/*,application/pdf', 'aria-label': '选择文件' });
+  // on a phone: straight to the camera
+  const camera = h('input', { type: 'file', id: 'attach-camera', accept: 'image/*', capture: 'environment', class: 'visually-hidden', 'aria-label': '拍照' });
+  const cameraBtn = h('label', { for: 'attach-camera', class: 'button' }, '拍照上传');
   const out = h('div');
   const btn = h('button', { type: 'button' }, '上传');
+  camera.addEventListener('change', () => { if (camera.files && camera.files[0]) btn.click(); });
   btn.addEventListener('click', async () => {
-    const f = file.files && file.files[0];
+    const f = (camera.files && camera.files[0]) || (file.files && file.files[0]);
     if (!f) { mount(out, msg('error', '请选择文件')); return; }
     btn.disabled = true;
     try {
       await api('POST', `/api/results/${rid}/attachments?name=${encodeURIComponent(f.name)}`, await f.arrayBuffer(), { contentType: f.type || 'application/octet-stream' });
-      mount(out, msg('ok', `已上传 ${f.name}`));
+      mount(out, msg('ok', `已上传 ${f.name}（${sizeText(f.size)}）`));
+      camera.value = '';
+      if (ctx) setTimeout(() => ctx.rerender(), 800);
     } catch (e) {
       mount(out, msg('error', errorText(e)));
     } finally {
       btn.disabled = false;
     }
   });
-  return details('附件（文书、音视频记录，9.2 存档）',
-    table([{ key: 'name', label: '文件' }, { key: 'size', label: '大小' }, { key: 'sha256', label: 'SHA-256', render: (a) => h('code', null, (a.sha256 || '').slice(0, 12)) },
+  const box = details('附件（文书、照片、音视频记录，9.2 存档）',
+    table([{ key: 'thumb', label: '预览', render: (a) => (a.id && /^image\//.test(a.mime || '') ? h('a', { href: `/api/attachments/${a.id}` }, h('img', { class: 'thumb', src: `/api/attachments/${a.id}`, alt: a.name || '照片', loading: 'lazy' })) : '') },
+      { key: 'name', label: '文件' }, { key: 'size', label: '大小', render: (a) => sizeText(a.size) }, { key: 'sha256', label: 'SHA-256', render: (a) => h('code', null, (a.sha256 || '').slice(0, 12)) },
       { key: 'dl', label: '', render: (a) => (a.id ? h('a', { href: `/api/attachments/${a.id}` }, '下载') : '') }], (result && result.attachments) || [], { empty: '尚无附件' }),
-    mayFile ? h('div', { class: 'toolbar' }, file, btn) : null, out);
+    mayFile ? h('div', { class: 'toolbar' }, cameraBtn, camera, file, btn) : null, out);
+  box.id = 'attachments';
+  box.open = ((result && result.attachments) || []).length > 0;   // the photos in sight
+  return box;
 }
 
 // 后续处理 (9.2): each follow-up with its history (every state change with its note, date and

@@ -2,7 +2,7 @@
 // freeze (candidates per stratum, exclusions with reasons, H_c, commitment) → draw (witness) →
 // lock (dispatch + announcement) → inspector teams (recusal, replacement with approval).
 import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, fmtTime, qs, loading } from '../ui.js';
-import { INDUSTRIES, RISK, CREDIT, MODE, TASK_STATUS, REPLACEMENT_REASONS, CHECK_METHODS, JOINT_CHECK_TYPES, label, options } from '../labels.js';
+import { INDUSTRIES, RISK, CREDIT, MODE, TASK_STATUS, REPLACEMENT_REASONS, FIELD_LABELS, CHECK_METHODS, JOINT_CHECK_TYPES, label, options } from '../labels.js';
 
 const STEPS = [
   ['draft', '1. 创建'], ['frozen', '2. 冻结候选名单'], ['drawn', '3. 抽取'], ['dispatched', '4. 锁定、派发并公告'],
@@ -83,6 +83,12 @@ async function createPage(ctx) {
   return h('div', null, h('h1', null, '新建抽查任务'), h('p', null, h('a', { href: '#/tasks' }, '← 返回任务列表')), section(null, f.el));
 }
 
+// A task's filters in words: each condition by its label, codes by their labels (meta data).
+function filtersText(filters) {
+  const words = { risk_level: RISK, credit_level: CREDIT };
+  return Object.entries(filters).map(([k, v]) => `${FIELD_LABELS[k] || k}：${[].concat(v).map((x) => label(words[k] || {}, x)).join('、')}`).join('；');
+}
+
 function steps(status) {
   const idx = STEPS.findIndex(([s]) => s === status);
   return h('ol', { class: 'steps' }, STEPS.map(([s, l], i) => h('li', { class: i <= idx ? 'done' : i === idx + 1 ? 'current' : '', 'aria-current': i === idx + 1 ? 'step' : null }, l)));
@@ -102,7 +108,7 @@ async function taskPage(ctx, id) {
     steps(st),
     section('任务信息', kv({
       编号: t.id, 状态: label(TASK_STATUS, st), 方式: label(MODE, t.mode), 专项: t.directed ? `是（${t.directed_reason || ''}）` : '否',
-      起止日期: `${t.start_date} 至 ${t.end_date}`, 定向条件: t.filters && Object.keys(t.filters).length ? Object.entries(t.filters).map(([k, v]) => `${k}: ${[].concat(v).join('、')}`).join('；') : '（全部单位）',
+      起止日期: `${t.start_date} 至 ${t.end_date}`, 定向条件: t.filters && Object.keys(t.filters).length ? filtersText(t.filters) : '（全部单位）',
       牵头单位: t.lead_unit, 联合单位: (t.joint_units || []).join('、'), 抽查事项: itemNames.join('、'),
       检查方式: (t.check_methods || []).map((m) => CHECK_METHODS[m] || m).join('、') + (t.joint_check_type ? `（${JOINT_CHECK_TYPES[t.joint_check_type] || ''}）` : ''),
     })),
@@ -215,7 +221,7 @@ function freezeView(r, id) {
   const excluded = r.excluded || [];
   const box = h('div', null,
     section('候选名单（已冻结）',
-      kv({ 候选名单散列_H_c: h('code', { class: 'hash' }, r.candidates_hash || ''), 承诺值_commitment: h('code', { class: 'hash' }, r.commitment || ''),
+      kv({ '候选名单散列（H_c）': h('code', { class: 'hash' }, r.candidates_hash || ''), '承诺值（commitment）': h('code', { class: 'hash' }, r.commitment || ''),
         ...(r.witness_commitment ? { 见证文字承诺值: h('code', { class: 'hash', id: 'freeze-witness-commitment' }, r.witness_commitment), 公开随机数来源: r.beacon_source || '' } : {}) }),
       table([
         { key: 'name', label: '抽查层', render: (s) => `${s.label || ''} ${s.name}` },
