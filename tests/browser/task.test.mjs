@@ -82,8 +82,15 @@ test('create, freeze, draw with a witness, lock', async () => {
 test('the public announcement verifies in the browser', async () => {
   const { page, base } = env;
   assert.ok(taskId, 'task created');
+  const workers = [];
+  const onWorker = (w) => workers.push(new URL(w.url()).pathname);
+  page.on('worker', onWorker);
   await page.goto(`${base}/public/#/tasks/${taskId}`);
   await page.waitForSelector('#verify-status.ok, #verify-status.bad', { timeout: 30000 });
+  page.off('worker', onWorker);
+  // the announcement is fetched and re-checked in a Web Worker (the page never blocks on a large one)
+  assert.deepEqual(workers, ['/js/verify-worker.js']);
+  assert.equal(await page.$('#verify-progress'), null, 'the progress bar is gone once verified');
   const status = await page.textContent('#verify-status');
   const errs = await page.$eval('#verify-detail', (e) => e.textContent).catch(() => '');
   assert.match(status, /^已验证/, errs);

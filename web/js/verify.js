@@ -79,10 +79,12 @@ export function compareBytes(a, b) {
 // ---- list hash (H_c, H_i) ----
 
 // SHA-256 of "item\n" for each item. Also reports problems: empty/newline items and order breaks.
-export async function listHash(items) {
+// tick (optional) is called with the number of items done every 65536 items (progress of a large list).
+export async function listHash(items, tick) {
   const problems = [];
   const parts = [];
   for (let k = 0; k < items.length; k++) {
+    if (tick && k && (k & 0xffff) === 0) tick(k);
     const s = items[k];
     if (s === '' || s.includes('\n') || s.includes('\0')) {
       problems.push({ kind: 'bad_item', position: k, item: s });
@@ -281,8 +283,10 @@ export const CHECK_LABELS = {
 
 // Verifies an announcement (SPEC §8 / core/verify.h shape). Never throws for bad input:
 // returns {ok, malformed?, checks:[{check, ok, stratum?, name?, uscc?, slot?, label}], errors:[…]}.
-export async function verifyAnnouncement(ann) {
-  const v = { checks: [], errors: [] };
+// opts.onProgress (optional): called with ({ done, total }) in candidates of the draw as they are
+// hashed and drawn, so a page (or js/verify-worker.js) can show how far a large announcement is.
+export async function verifyAnnouncement(ann, opts = {}) {
+  const v = { checks: [], errors: [], progress: typeof opts.onProgress === 'function' ? opts.onProgress : null };
   const add = (c, ok) => {
     c.ok = !!ok;
     c.label = CHECK_LABELS[c.check] || c.check;
@@ -396,6 +400,10 @@ async function verifyDraw(v, add, err, d, selectedSet) {
 
   let stratumMismatch = false, hasStratumHashes = true;
   const allParts = [];
+  const total = strata.reduce((a, st) => a + (isObj(st) && Array.isArray(st.candidates) ? st.candidates.length : 0), 0);
+  let done = 0;
+  const tell = (k) => { if (v.progress) v.progress({ done: done + k, total }); };
+  tell(0);
   for (let s = 0; s < strata.length; s++) {
     const st = strata[s];
     const where = `draw.strata[${s}]`;
@@ -413,7 +421,7 @@ async function verifyDraw(v, add, err, d, selectedSet) {
       if (!sok) err(`${who}：公布的数量为 ${size}，但列出了 ${N} 个候选`);
       add({ check: 'size', stratum: s, name }, sok);
     }
-    const lh = await listHash(cands);
+    const lh = await listHash(cands, tell);
     allParts.push(lh.bytes);
     reportOrder(err, who, '候选名单', lh.problems);
     add({ check: 'candidates_order', stratum: s, name }, lh.problems.length === 0);
@@ -434,6 +442,8 @@ async function verifyDraw(v, add, err, d, selectedSet) {
       add({ check: 'selection', stratum: s, name, expected: indices.map((i) => cands[i]) }, diffs === 0);
     }
     for (const u of sel) selectedSet.add(u);
+    done += N;
+    tell(0);
   }
   const hc = await sha256(concatBytes(...allParts));
   const hok = bytesEqual(hc, hcAnn);

@@ -173,15 +173,54 @@ async function tasks(parts, query) {
     section('按编号查看', h('div', { class: 'toolbar' }, idInput, open)));
 }
 
+// Fetches, parses and re-checks an announcement in a Web Worker (js/verify-worker.js) so that the
+// page stays responsive however large it is; where workers are unavailable, on this thread.
+// Returns { summary, done }: promises of the announcement for display and of the report.
+function verifyRemote(url, onProgress) {
+  let okS, badS, okD, badD;
+  const summary = new Promise((a, b) => { okS = a; badS = b; });
+  const done = new Promise((a, b) => { okD = a; badD = b; });
+  let w = null;
+  try { w = new Worker('/js/verify-worker.js', { type: 'module' }); } catch (e) { w = null; }
+  if (!w) {
+    api('GET', url).then((ann) => {
+      okS(ann);
+      verifyAnnouncement(ann, { onProgress: (p) => onProgress({ ...p, phase: 'verify' }) }).then(okD, badD);
+    }, (e) => { badS(e); badD(e); });
+    return { summary, done };
+  }
+  const fail = (e) => { badS(e); badD(e); w.terminate(); };
+  w.onmessage = (ev) => {
+    const m = ev.data || {};
+    if (m.type === 'summary') okS(m.ann);
+    else if (m.type === 'progress') onProgress(m);
+    else if (m.type === 'done') { okD(m.rep); w.terminate(); } else if (m.type === 'error') fail(Object.assign(new Error(m.message), { status: m.status }));
+  };
+  w.onerror = (ev) => { ev.preventDefault(); fail(new Error(`核验出错：${ev.message || '无法启动核验'}`)); };
+  w.postMessage({ url });
+  return { summary, done };
+}
+
 async function announcement(id) {
-  const ann = await api('GET', `/api/public/tasks/${encodeURIComponent(id)}`);
+  const bar = h('progress', { id: 'verify-progress', max: 1, value: 0 });
+  const status = h('div', { class: 'verify-status pending', id: 'verify-status', role: 'status', 'aria-live': 'polite' }, '正在浏览器中核验抽取……');
+  const phaseText = { download: '正在下载公告……', parse: '正在读取公告……' };
+  const job = verifyRemote(`/api/public/tasks/${encodeURIComponent(id)}`, (p) => {
+    if (!status.classList.contains('pending')) return;
+    if (p.phase === 'verify' && p.total) {
+      bar.max = p.total;
+      bar.value = p.done;
+      status.textContent = `正在浏览器中核验抽取……已核对候选 ${p.done.toLocaleString('zh-CN')} / ${p.total.toLocaleString('zh-CN')}`;
+    } else if (phaseText[p.phase]) status.textContent = phaseText[p.phase];
+  });
+  job.done.catch(() => {});
+  const ann = await job.summary;
   const t = ann.task || {};
   const d = ann.draw || {};
-  const status = h('div', { class: 'verify-status pending', id: 'verify-status', role: 'status', 'aria-live': 'polite' }, '正在浏览器中核验抽取……');
   const detail = h('div', { id: 'verify-detail' });
   const page = h('div', null,
     h('h1', null, `抽取公告：${t.name || `任务 ${id}`}`),
-    section('核验结果', status, detail,
+    section('核验结果', status, bar, detail,
       h('p', { class: 'notice' }, '核验完全在您的浏览器中进行（WebCrypto SHA-256），不依赖服务器的说法。也可以下载本公告，用 ', h('code', null, `spotcheck verify ${location.origin}/api/public/tasks/${id}`), ' 核验。'),
       h('a', { class: 'button', href: `/api/public/tasks/${encodeURIComponent(id)}`, download: `task-${id}-announcement.json` }, '下载公告 JSON')),
     section('任务', kv({
@@ -203,9 +242,11 @@ async function announcement(id) {
       重抽理由: Array.isArray(d.redraws) && d.redraws.length ? d.redraws.map((r, i) => `第 ${i + 1} 次：${r.reason}`).join('；') : '无',
     })),
     section('各层抽取结果', (d.strata || []).map((s, i) => h('div', null,
-      h('h3', null, `第 ${i} 层 ${s.label || s.name}：候选 ${(s.candidates || []).length} 家，抽中 ${(s.selected || []).length} 家`),
+      h('h3', null, `第 ${i} 层 ${s.label || s.name}：候选 ${s.candidates_total ?? (s.candidates || []).length} 家，抽中 ${(s.selected || []).length} 家`),
       h('ol', { class: 'sel', start: 1 }, (s.selected || []).map((u) => h('li', null, h('code', null, u), unitName(ann, u)))),
-      details(`候选名单（${(s.candidates || []).length}，按信用代码字节序排列）`, h('pre', { class: 'block' }, (s.candidates || []).join('\n')))))),
+      details(`候选名单（${s.candidates_total ?? (s.candidates || []).length}，按信用代码字节序排列）`,
+        (s.candidates_total ?? 0) > (s.candidates || []).length ? h('p', { class: 'notice' }, `此处只列出前 ${(s.candidates || []).length} 家；完整名单见下载的公告 JSON（核验使用完整名单）。`) : null,
+        h('pre', { class: 'block' }, (s.candidates || []).join('\n')))))),
     ann.teams && ann.teams.length ? details(`检查组（${ann.teams.length} 个，${ann.teams.filter((x) => x.method === 'random').length} 个随机抽取）`, table([
       { key: 'uscc', label: '被检查单位' },
       { key: 'unit', label: '单位名称', render: (x) => unitName(ann, x.uscc).trim() },
@@ -215,16 +256,25 @@ async function announcement(id) {
       { key: 'slots', label: '各名额（人员池 → 抽中）', render: (x) => (x.slots || []).map((s) => `名额${s.slot}${s.name ? `(${s.name})` : ''}：池 ${(s.pool || []).length} 人 → ${(s.picks || []).join('、')}${(s.redraws || []).length ? `；重抽 ${s.redraws.map((r) => `${r.removed}→${r.replacement}（${r.reason}）`).join('；')}` : ''}`).join('\n') },
     ], ann.teams)) : null);
 
-  verifyAnnouncement(ann).then((rep) => showReport(status, detail, rep)).catch((e) => {
+  job.done.then((rep) => { bar.remove(); showReport(status, detail, rep); }).catch((e) => {
+    bar.remove();
     status.className = 'verify-status bad';
     mount(status, `核验出错：${errorText(e)}`);
   });
   return page;
 }
 
+// The unit's name from the announcement's "units", through a map built once per announcement (a
+// large draw has tens of thousands of selected units).
+const unitMaps = new WeakMap();
 function unitName(ann, uscc) {
-  const u = (ann.units || []).find((x) => x.uscc === uscc);
-  return u && u.name ? ` ${u.name}` : '';
+  let m = unitMaps.get(ann);
+  if (!m) {
+    m = new Map((ann.units || []).map((x) => [x.uscc, x.name]));
+    unitMaps.set(ann, m);
+  }
+  const name = m.get(uscc);
+  return name ? ` ${name}` : '';
 }
 
 export function showReport(status, detail, rep) {
