@@ -18,6 +18,19 @@ export function utf8(s) {
   return enc.encode(s);
 }
 
+// concatBytes over an array of any length.
+export function joinBytes(parts) {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 export function concatBytes(...parts) {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -82,7 +95,10 @@ export function compareBytes(a, b) {
 // tick (optional) is called with the number of items done every 65536 items (progress of a large list).
 export async function listHash(items, tick) {
   const problems = [];
-  const parts = [];
+  // Every item is encoded once, straight into one growing buffer; the order check compares the
+  // bytes already there (a stratum may hold 1,000,000 candidates).
+  let buf = new Uint8Array(Math.max(64, items.length * 20));
+  let o = 0, prevK = -1, prevStart = 0, prevEnd = 0;
   for (let k = 0; k < items.length; k++) {
     if (tick && k && (k & 0xffff) === 0) tick(k);
     const s = items[k];
@@ -90,10 +106,31 @@ export async function listHash(items, tick) {
       problems.push({ kind: 'bad_item', position: k, item: s });
       continue; // not hashed, as in draw_list_add
     }
-    if (k > 0 && compareBytes(items[k - 1], s) >= 0) problems.push({ kind: 'order', position: k, item: s, prev: items[k - 1] });
-    parts.push(utf8(s + '\n'));
+    if (o + s.length * 3 + 1 > buf.length) {
+      const bigger = new Uint8Array(Math.max(buf.length * 2, o + s.length * 3 + 1));
+      bigger.set(buf.subarray(0, o));
+      buf = bigger;
+    }
+    const start = o, end = o + enc.encodeInto(s, buf.subarray(o)).written;
+    if (k > 0) {
+      const c = prevK === k - 1 ? compareRanges(buf, prevStart, prevEnd, start, end) : compareBytes(items[k - 1], s);
+      if (c >= 0) problems.push({ kind: 'order', position: k, item: s, prev: items[k - 1] });
+    }
+    buf[end] = 10;
+    o = end + 1;
+    prevK = k;
+    prevStart = start;
+    prevEnd = end;
   }
-  return { hash: await sha256(concatBytes(...parts)), problems, bytes: concatBytes(...parts) };
+  const bytes = buf.subarray(0, o);
+  return { hash: await sha256(bytes), problems, bytes };
+}
+
+// compareBytes of two ranges of one buffer.
+function compareRanges(b, a0, a1, b0, b1) {
+  const n = Math.min(a1 - a0, b1 - b0);
+  for (let i = 0; i < n; i++) if (b[a0 + i] !== b[b0 + i]) return b[a0 + i] - b[b0 + i];
+  return (a1 - a0) - (b1 - b0);
 }
 
 // ---- stream, uniform, partial Fisher-Yates ----
@@ -445,7 +482,7 @@ async function verifyDraw(v, add, err, d, selectedSet) {
     done += N;
     tell(0);
   }
-  const hc = await sha256(concatBytes(...allParts));
+  const hc = await sha256(joinBytes(allParts));
   const hok = bytesEqual(hc, hcAnn);
   if (!hok) {
     err(`全部候选名单散列 H_c 不符：按各层列出的候选计算为 ${bytesToHex(hc)}，公告为 ${bytesToHex(hcAnn)}`);
