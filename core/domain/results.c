@@ -954,15 +954,22 @@ json_t *results_corrections(spot_ctx *c, const char *status, const char *page_s,
     if (parse_positive(page_s, 1, 1000000000LL, &page) ||
         parse_positive(per_page_s, CORRECTIONS_PAGE, CORRECTIONS_PAGE_MAX, &per_page))
         return spot_fail(e, SPOT_E_INPUT, "bad_request", "page 应为正整数，per_page 为 1 到 %d", CORRECTIONS_PAGE_MAX), NULL;
-    char *err = NULL;
-    long long total = db_int(c->db, &err, 0, "SELECT count(*) FROM result_corrections WHERE ?1 IS NULL OR status = ?1",
-                             "s", status);
-    json_t *rows = err ? NULL : db_rows(c->db, &err,
+    char *err = NULL, sql[1600];
+    /* SPEC §10: a planner or head sees the corrections of the tasks their org leads, joins or executes */
+    long long all = taskorgs_sees_all(c), org = c->user ? c->user->org_id : 0;
+    const char *cert = c->user ? c->user->cert_no : "";
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM result_corrections c JOIN results r ON r.id = c.result_id "
+                              "JOIN tasks t ON t.id = r.task_id WHERE (?1 IS NULL OR c.status = ?1) AND (?4 OR %s)",
+             TASKORGS_VISIBLE_SQL);
+    long long total = db_int(c->db, &err, 0, sql, "siiiiiiiis", status, 0LL, 0LL, all, 0LL, 0LL, 0LL, 0LL, org, cert);
+    snprintf(sql, sizeof sql,
         "SELECT c.id, c.result_id, r.uscc, e.name, r.task_id, t.name AS task_name, r.status AS result_status, c.reason, "
         "c.changes, c.source, c.objection_id, c.status, c.requested_by, c.requested_at, c.decided_by, c.decided_at, c.note "
         "FROM result_corrections c JOIN results r ON r.id = c.result_id JOIN tasks t ON t.id = r.task_id "
-        "JOIN result_units e ON e.result_id = r.id WHERE ?1 IS NULL OR c.status = ?1 "
-        "ORDER BY c.requested_at DESC, c.id DESC LIMIT ?2 OFFSET ?3", "sii", status, per_page, (page - 1) * per_page);
+        "JOIN result_units e ON e.result_id = r.id WHERE (?1 IS NULL OR c.status = ?1) AND (?4 OR %s) "
+        "ORDER BY c.requested_at DESC, c.id DESC LIMIT ?2 OFFSET ?3", TASKORGS_VISIBLE_SQL);
+    json_t *rows = err ? NULL : db_rows(c->db, &err, sql, "siiiiiiiis", status, per_page, (page - 1) * per_page, all, 0LL,
+                                        0LL, 0LL, 0LL, org, cert);
     if (!rows) return fail_db(e, err), NULL;
     size_t i;
     json_t *x;

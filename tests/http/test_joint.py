@@ -186,6 +186,11 @@ with Server(demo=True) as s:
     t.check("... and nothing changed", s.sql("SELECT status FROM result_corrections WHERE id = ?", corr["id"])[0][0] == "pending")
     st, b = headA.post(f"/api/results/{rid}/corrections/{corr['id']}/approve", {"note": "同意"})
     t.check("A's head approves it", st == 200, (st, b))
+    st, la = headA.get("/api/corrections?status=approved")
+    st2, lc = planC.get("/api/corrections?status=approved")
+    t.check("the corrections list is scoped by org: A's head sees it, C's planner does not",
+            st == 200 and any(x["id"] == corr["id"] for x in la["corrections"]) and
+            st2 == 200 and all(x["id"] != corr["id"] for x in lc["corrections"]) and lc["total"] == 0, (la, lc))
 
     # ---- 8.2: an overlapping task does not draw the same units again ----
     st, t2 = planA.post("/api/tasks", dict(base, name="同期烟花爆竹抽查", joint_org_ids=[], item_ids=[itemA["id"]],
