@@ -260,23 +260,36 @@ def inspector_clients(s, admin, certs):
     return out
 
 
+def save_announcement(ann):
+    """Writes ann to a new temporary file; returns its path."""
+    path = os.path.join(tempfile.mkdtemp(prefix="ann-"), "announcement.json")
+    with open(path, "w") as f:
+        json.dump(ann, f, ensure_ascii=False)
+    return path
+
+
+def verify_cli(s, ann):
+    """`spotcheck verify` on ann as a file: (exit status, output)."""
+    p = s.run("verify", save_announcement(ann))
+    return p.returncode, p.stdout + p.stderr
+
+
+def verify_js(ann):
+    """web/js/verify.js, the browser's check, on ann under Node: {ok, errors, checks, failed}."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = subprocess.run(["node", os.path.join(here, "verify_js.mjs"),
+                        "file://" + os.path.join(here, "..", "..", "web", "js", "verify.js"), save_announcement(ann)],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return {"ok": False, "errors": [p.stderr[-500:]], "checks": [], "failed": []}
+    return json.loads(p.stdout)
+
+
 def announcement_checks(s, ann):
     """The three independent checks of an announcement: `spotcheck verify` on it as a file,
     web/js/verify.js under Node (the browser's check) and the SPEC §4 team-draw re-implementation
     (teamdraw_spec.py). Returns (verify ok, verify output, js ok, js errors, team differences)."""
-    import json as _json
     from teamdraw_spec import check_teams
-    here = os.path.dirname(os.path.abspath(__file__))
-    path = os.path.join(tempfile.mkdtemp(prefix="ann-"), "announcement.json")
-    with open(path, "w") as f:
-        _json.dump(ann, f, ensure_ascii=False)
-    p = s.run("verify", path)
-    js = subprocess.run(["node", os.path.join(here, "verify_js.mjs"),
-                         "file://" + os.path.join(here, "..", "..", "web", "js", "verify.js"), path],
-                        capture_output=True, text=True)
-    js_ok, js_errors = False, [js.stderr[-500:]]
-    if js.returncode == 0:
-        r = _json.loads(js.stdout)
-        js_ok, js_errors = r["ok"], r["errors"]
-    return p.returncode == 0, p.stdout + p.stderr, js_ok, js_errors, check_teams(ann)
-
+    rc, out = verify_cli(s, ann)
+    js = verify_js(ann)
+    return rc == 0, out, js["ok"], js["errors"], check_teams(ann)

@@ -8,40 +8,15 @@ team draw); with rules that allow v1, a freeze without them is a v1 draw
 that still verifies."""
 import hashlib
 import json
-import os
-import subprocess
-import tempfile
 from spot import (Server, Suite, is_error_body, allow_draw_v1, V2_FREEZE, V2_DRAW, V2_WITNESS, V2_LOCK, V2_TEAMS,
-                  V2_TEAM_WITNESS)
+                  V2_TEAM_WITNESS, verify_cli as verify_c, verify_js)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-VERIFY_JS = "file://" + os.path.join(HERE, "..", "..", "web", "js", "verify.js")
 # SHA-256("监督人：见证测试"), computed outside the product (python3 hashlib, once).
 WITNESS_COMMITMENT = "50cad1e1951ff2930b6346c3ec36baa96be147167ee9b5f7ee8714401a333444"
 # SHA-256("纪检监督人：检查组见证"), likewise.
 TEAM_WITNESS_COMMITMENT = "70b5cda44679aeb8fb0489600b60e8fb49862a51f981a5985b4a0443f907a9fb"
 
 t = Suite()
-
-
-def save(ann):
-    path = os.path.join(tempfile.mkdtemp(prefix="ann-"), "announcement.json")
-    with open(path, "w") as f:
-        json.dump(ann, f, ensure_ascii=False)
-    return path
-
-
-def verify_c(s, ann):
-    p = s.run("verify", save(ann))
-    return p.returncode, p.stdout + p.stderr
-
-
-def verify_js(ann):
-    p = subprocess.run(["node", os.path.join(HERE, "verify_js.mjs"), VERIFY_JS, save(ann)], capture_output=True,
-                       text=True)
-    if p.returncode != 0:
-        return {"ok": False, "errors": [p.stderr[-500:]], "checks": [], "failed": []}
-    return json.loads(p.stdout)
 
 
 def new_task(planner, name, item):

@@ -6,47 +6,22 @@ exceptions in a second task; a locked task refuses a re-draw; teams of >= 2 cert
 a leader, recusal and replacement with head approval (all re-verified); bad input changes nothing."""
 import json
 import math
-import os
-import tempfile
 import urllib.parse
-import subprocess
-from spot import Server, Suite, is_error_body, allow_draw_v1
+from spot import Server, Suite, is_error_body, allow_draw_v1, verify_cli as verify, verify_js
 from teamdraw_spec import check_teams
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-VERIFY_JS = "file://" + os.path.join(HERE, "..", "..", "web", "js", "verify.js")
 
 t = Suite()
 YEAR = 2026
 START, END = f"{YEAR}-12-01", f"{YEAR}-12-20"
 
 
-def verify(s, ann):
-    path = os.path.join(tempfile.mkdtemp(prefix="ann-"), "announcement.json")
-    with open(path, "w") as f:
-        json.dump(ann, f, ensure_ascii=False)
-    p = s.run("verify", path)
-    return p.returncode, p.stdout + p.stderr
-
-
-def verify_js(ann):
-    """web/js/verify.js, the browser check, on ann under Node: (ok, errors, check names)."""
-    path = os.path.join(tempfile.mkdtemp(prefix="ann-"), "announcement.json")
-    with open(path, "w") as f:
-        json.dump(ann, f, ensure_ascii=False)
-    p = subprocess.run(["node", os.path.join(HERE, "verify_js.mjs"), VERIFY_JS, path], capture_output=True, text=True)
-    if p.returncode != 0:
-        return False, [p.stderr[-500:]], []
-    r = json.loads(p.stdout)
-    return r["ok"], r["errors"], r["checks"]
-
-
 def three_checks(t, s, ann, what):
     """spotcheck verify, web/js/verify.js and the independent SPEC §4 re-implementation all agree."""
     rc, out = verify(s, ann)
     t.check(f"{what}: spotcheck verify", rc == 0 and "team_committed_pool" in out, out[-1500:])
-    ok, errors, checks = verify_js(ann)
-    t.check(f"{what}: web/js/verify.js (browser check)", ok and "team_committed_pool" in checks, errors[:5])
+    js = verify_js(ann)
+    t.check(f"{what}: web/js/verify.js (browser check)", js["ok"] and "team_committed_pool" in js["checks"], js["errors"][:5])
     diffs = check_teams(ann)
     t.check(f"{what}: independent SPEC §4 re-implementation reproduces every team, slot, pick, redraw and "
             "appointment", not diffs, diffs[:5])
@@ -445,7 +420,8 @@ with Server(demo=True) as s:
     rc, out = verify(s, ann)
     t.check("the approved replacement verifies", rc == 0, out[-1500:])
     three_checks(t, s, ann, "after an approved replacement")
-    ok, errors, _ = verify_js(dict(ann, teams_pool=dict(ann["teams_pool"], inspectors=ann["teams_pool"]["inspectors"][1:])))
+    js = verify_js(dict(ann, teams_pool=dict(ann["teams_pool"], inspectors=ann["teams_pool"]["inspectors"][1:])))
+    ok, errors = js["ok"], js["errors"]
     t.check("a changed committed pool fails the browser check", not ok and errors, errors[:3])
     rc, out = verify(s, dict(ann, teams_pool=dict(ann["teams_pool"], inspectors=ann["teams_pool"]["inspectors"][1:])))
     t.check("a changed committed pool fails spotcheck verify", rc == 1 and "teams_pool" in out, out[-800:])
