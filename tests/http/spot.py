@@ -7,6 +7,7 @@ with a fresh database, and gives a small client (cookies, CSRF header, JSON). St
 """
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -161,6 +162,9 @@ class Server:
         self.stop()
         if exc[0] is not None:
             sys.stderr.write("---- server log (tail) ----\n" + self.logtext()[-4000:] + "\n")
+            sys.stderr.write("(kept for inspection: %s)\n" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Suite:
@@ -260,9 +264,9 @@ def inspector_clients(s, admin, certs):
     return out
 
 
-def save_announcement(ann):
-    """Writes ann to a new temporary file; returns its path."""
-    path = os.path.join(tempfile.mkdtemp(prefix="ann-"), "announcement.json")
+def save_announcement(ann, d):
+    """Writes ann to announcement.json in directory d; returns its path."""
+    path = os.path.join(d, "announcement.json")
     with open(path, "w") as f:
         json.dump(ann, f, ensure_ascii=False)
     return path
@@ -270,16 +274,19 @@ def save_announcement(ann):
 
 def verify_cli(s, ann):
     """`spotcheck verify` on ann as a file: (exit status, output)."""
-    p = s.run("verify", save_announcement(ann))
+    with tempfile.TemporaryDirectory(prefix="ann-") as d:
+        p = s.run("verify", save_announcement(ann, d))
     return p.returncode, p.stdout + p.stderr
 
 
 def verify_js(ann):
     """web/js/verify.js, the browser's check, on ann under Node: {ok, errors, checks, failed}."""
     here = os.path.dirname(os.path.abspath(__file__))
-    p = subprocess.run(["node", os.path.join(here, "verify_js.mjs"),
-                        "file://" + os.path.join(here, "..", "..", "web", "js", "verify.js"), save_announcement(ann)],
-                       capture_output=True, text=True)
+    with tempfile.TemporaryDirectory(prefix="ann-") as d:
+        p = subprocess.run(["node", os.path.join(here, "verify_js.mjs"),
+                            "file://" + os.path.join(here, "..", "..", "web", "js", "verify.js"),
+                            save_announcement(ann, d)],
+                           capture_output=True, text=True)
     if p.returncode != 0:
         return {"ok": False, "errors": [p.stderr[-500:]], "checks": [], "failed": []}
     return json.loads(p.stdout)

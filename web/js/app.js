@@ -1,5 +1,5 @@
 // app.js: the staff single-page app: session, navigation by role, hash routing to one module per page.
-import { api, setCsrf, h, mount, msg, errorText, parseHash } from './ui.js';
+import { api, setCsrf, setClosing, settled, h, mount, msg, errorText, parseHash } from './ui.js';
 import { ROLES, loadMeta } from './labels.js';
 import { setDraftUser } from './drafts.js';
 import { flush, queued } from './outbox.js';
@@ -78,8 +78,10 @@ function renderUser() {
 }
 
 async function logout() {
+  setClosing(true);
+  await settled();
   try {
-    await api('POST', '/api/logout', {});
+    await api('POST', '/api/logout', {}, { closing: true });
   } catch (e) {
     /* session may already be gone */
   }
@@ -90,6 +92,7 @@ async function logout() {
   if (navigator.serviceWorker && navigator.serviceWorker.controller) navigator.serviceWorker.controller.postMessage('clear-data');
   location.hash = '#/login';
   route();
+  setClosing(false);
 }
 
 // Sends the records queued offline; when something was sent or found in conflict, the page is

@@ -19,6 +19,19 @@ export function setCsrf(t) {
 }
 
 // api('GET', '/api/me'); api('POST', path, obj); api('POST', path, text, {contentType:'text/csv'})
+// Requests sent and not yet answered: signing out waits for them (settled), so a page's own requests
+// are answered under the session they were sent in, not refused after it ends.
+const inflight = new Set();
+let closing = false;   // signing out: the page's further requests are not sent
+
+// Begins (true) or ends (false) signing out; while it lasts api() sends only requests with opts.closing.
+export function setClosing(on) { closing = on; }
+
+// Resolves when every request sent so far is answered or failed, or after ms milliseconds.
+export function settled(ms = 5000) {
+  return Promise.race([Promise.allSettled([...inflight]), new Promise((res) => setTimeout(res, ms))]);
+}
+
 export async function api(method, path, body, opts = {}) {
   const headers = { Accept: 'application/json' };
   let data;
@@ -32,11 +45,16 @@ export async function api(method, path, body, opts = {}) {
     }
   }
   if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  if (closing && !opts.closing) throw new ApiError(0, { error: 'signed_out', message: '已退出登录' });
   let resp;
+  const sent = fetch(path, { method, headers, body: data, credentials: 'same-origin' });
+  inflight.add(sent);
   try {
-    resp = await fetch(path, { method, headers, body: data, credentials: 'same-origin' });
+    resp = await sent;
   } catch (e) {
     throw new ApiError(0, { error: 'network', message: '无法连接服务器，请检查网络后重试' });
+  } finally {
+    inflight.delete(sent);
   }
   const ct = resp.headers.get('Content-Type') || '';
   let payload = null;
