@@ -99,9 +99,7 @@ static int name_ok(const char *name)
     return strcmp(name, ".") && strcmp(name, "..");
 }
 
-/* Checks and stores the upload once the caller's right to file it was checked. */
-static json_t *store(spot_ctx *c, long long task_id, long long result_id, const char *name, const char *content_type,
-                     const char *body, size_t len, spot_err *e)
+const char *attachments_check(const char *name, const char *content_type, const char *body, size_t len, spot_err *e)
 {
     if (!name_ok(name))
         return spot_fail(e, SPOT_E_INPUT, "bad_name", "需要文件名 ?name=（不超过 %d 字节，不含引号、斜杠和控制字符）",
@@ -112,34 +110,61 @@ static json_t *store(spot_ctx *c, long long task_id, long long result_id, const 
         return spot_fail(e, SPOT_E_MEDIA, "unsupported_type",
                          "不接受的文件类型：%s（可上传 PDF、Office 文档、图片、音频、视频和纯文本）",
                          content_type ? "该类型" : "未声明"), NULL;
-    const char *mime = TYPES[t].mime;
     if (!content_matches(t, body, len))
-        return spot_fail(e, SPOT_E_INPUT, "type_mismatch", "文件内容与声明的类型 %s 不符", mime), NULL;
+        return spot_fail(e, SPOT_E_INPUT, "type_mismatch", "文件内容与声明的类型 %s 不符", TYPES[t].mime), NULL;
+    return TYPES[t].mime;
+}
+
+/* Inserts one checked file with its audit record into the caller's transaction. Returns the new
+ * row's metadata (new reference), or NULL with *err (malloc'd). */
+static json_t *insert_file(sqlite3 *db, const char *actor, long long task_id, long long result_id, long long objection_id,
+                           const char *name, const char *mime, const char *body, size_t len, char **err)
+{
     unsigned char h[crypto_hash_sha256_BYTES];
-    char hex[crypto_hash_sha256_BYTES * 2 + 1];
+    char hex[crypto_hash_sha256_BYTES * 2 + 1], at[32], obj[64];
     crypto_hash_sha256(h, (const unsigned char *)body, len);
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
-    char at[32], obj[64];
     clock_now_rfc3339(at);
-    char *err = NULL;
-    const char *actor = ctx_actor(c);
-    int ok = db_begin(c->db, &err) == 0 &&
-             db_run(c->db, &err, "INSERT INTO attachments(task_id, result_id, name, mime, size, sha256, content, uploaded_by, "
-                                 "uploaded_at) VALUES (?,NULLIF(?, 0),?,?,?,?,?,?,?)", "iissisbss", task_id,
-                    result_id > 0 ? result_id : 0, name, mime, (long long)len, hex, body, (int)len, actor, at) == 1;
-    long long id = sqlite3_last_insert_rowid(c->db);
+    if (db_run(db, err, "INSERT INTO attachments(task_id, result_id, objection_id, name, mime, size, sha256, content, "
+                        "uploaded_by, uploaded_at) VALUES (?,NULLIF(?, 0),NULLIF(?, 0),?,?,?,?,?,?,?)", "iiissisbss",
+               task_id, result_id > 0 ? result_id : 0, objection_id > 0 ? objection_id : 0, name, mime, (long long)len, hex,
+               body, (int)len, actor, at) != 1)
+        return NULL;
+    long long id = sqlite3_last_insert_rowid(db);
     snprintf(obj, sizeof obj, "attachment:%lld", id);
     json_t *ad = json_pack("{sI sI ss ss sI ss}", "task_id", (json_int_t)task_id, "result_id", (json_int_t)result_id, "name",
                            name, "mime", mime, "size", (json_int_t)len, "sha256", hex);
-    ok = ok && audit_log(c->db, actor, "attachment.upload", obj, ad, &err) == 0 && db_commit(c->db, &err) == 0;
+    if (objection_id > 0) json_object_set_new(ad, "objection_id", json_integer(objection_id));
+    int rc = audit_log(db, actor, "attachment.upload", obj, ad, err);
     json_decref(ad);
-    if (!ok) {
-        if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
-        return fail_db(e, err), NULL;
-    }
+    if (rc != 0) return NULL;
     return json_pack("{sI sI so ss ss sI ss ss ss}", "id", (json_int_t)id, "task_id", (json_int_t)task_id, "result_id",
                      result_id > 0 ? json_integer(result_id) : json_null(), "name", name, "mime", mime, "size",
                      (json_int_t)len, "sha256", hex, "uploaded_by", actor, "uploaded_at", at);
+}
+
+json_t *attachments_insert_objection_file(sqlite3 *db, const char *actor, long long task_id, long long result_id,
+                                          long long objection_id, const char *name, const char *mime, const char *body,
+                                          size_t len, char **err)
+{
+    return insert_file(db, actor, task_id, result_id, objection_id, name, mime, body, len, err);
+}
+
+/* Checks and stores the upload once the caller's right to file it was checked. */
+static json_t *store(spot_ctx *c, long long task_id, long long result_id, const char *name, const char *content_type,
+                     const char *body, size_t len, spot_err *e)
+{
+    const char *mime = attachments_check(name, content_type, body, len, e);
+    if (!mime) return NULL;
+    char *err = NULL;
+    json_t *out = NULL;
+    if (db_begin(c->db, &err) == 0 &&
+        (out = insert_file(c->db, ctx_actor(c), task_id, result_id, 0, name, mime, body, len, &err)) &&
+        db_commit(c->db, &err) == 0)
+        return out;
+    json_decref(out);
+    if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
+    return fail_db(e, err), NULL;
 }
 
 json_t *attachments_upload_result(spot_ctx *c, long long result_id, const char *name, const char *content_type,

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <jansson.h>
+#include <sqlite3.h>
 #include "ctx.h"
 #include "err.h"
 
@@ -26,6 +27,18 @@ json_t *attachments_upload_result(spot_ctx *c, long long result_id, const char *
                                   const char *body, size_t len, spot_err *e);
 json_t *attachments_upload_task(spot_ctx *c, long long task_id, const char *name, const char *content_type,
                                 const char *body, size_t len, spot_err *e);
+
+/* Checks an upload's file name, declared type and content as the upload routes do, storing
+ * nothing. Returns the allow-listed MIME type (static) or NULL with *e. */
+const char *attachments_check(const char *name, const char *content_type, const char *body, size_t len, spot_err *e);
+
+/* Inserts a file checked by attachments_check (mime as it returned) into the archive of result
+ * result_id of task task_id as filed with objection objection_id, with its audit record, inside the
+ * caller's open transaction. Returns the attachment's metadata (new reference) or NULL with *err
+ * (malloc'd); the caller rolls back then. */
+json_t *attachments_insert_objection_file(sqlite3 *db, const char *actor, long long task_id, long long result_id,
+                                          long long objection_id, const char *name, const char *mime, const char *body,
+                                          size_t len, char **err);
 
 /* The stored content of one attachment. */
 typedef struct attachment_file {

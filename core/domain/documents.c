@@ -10,6 +10,7 @@
  *   results [{no, uscc, name, category_label, published_date}]               (results)
  */
 #include "documents.h"
+#include "objections.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,11 @@ int documents_issue(spot_ctx *c, const char *kind, long long task_id, const char
     snprintf(cn, sizeof cn, "%.4s年%d月%d日", today, atoi(today + 5), atoi(today + 8));
     json_object_set_new(data, "doc", json_pack("{ss sI ss ss si ss}", "kind", kind, "id", (json_int_t)id, "date", today,
                                                "date_cn", cn, "year", atoi(today), "issued_by", ctx_actor(c)));
+    if (!strcmp(kind, "notice")) {   /* 9.2: the unit's one-time code for an online objection */
+        char code[16];
+        if (objections_code_issue(c->db, task_id, uscc, id, code, &err) != 0) goto db_fail;
+        json_object_set_new(data, "objection", json_pack("{ss}", "code", code));
+    }
     d->html = tmpl_render(body, strlen(body), data, &d->len, &err);
     if (!d->html) {
         spot_fail(e, SPOT_E_INVALID, "template_error", "文书模板无法生成：%s", err);

@@ -9,12 +9,14 @@
 #include "db.h"
 #include "decide.h"
 #include "jsonutil.h"
+#include "attachments.h"
 #include "results.h"
 #include "worker.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #define TEXT_MAX 8000
 
@@ -69,28 +71,19 @@ static json_t *objection_view(spot_ctx *c, long long id, spot_err *e)
     json_object_set(o, "review_warning", json_object_get(rv, "level"));
     json_object_set(o, "feedback_warning", json_object_get(fb, "level"));
     json_object_set_new(o, "deadlines", json_pack("{so so}", "review", rv, "feedback", fb));
+    json_t *files = db_rows(c->db, &err, "SELECT id, name, mime, size, sha256 FROM attachments WHERE objection_id = ? "
+                                         "ORDER BY id", "i", id);
+    if (!files) { json_decref(o); return fail_db(e, err), NULL; }
+    json_object_set_new(o, "attachments", files);
     return o;
 }
 
-json_t *objections_create(spot_ctx *c, json_t *in, spot_err *e)
+/* 9.2 checks of an objection to result result_id received on date received: the result is
+ * published and the objection lies within the rule's filing period. Returns the review deadline
+ * (decide_deadline's object, new reference) or NULL with *e. */
+static json_t *admissible(spot_ctx *c, long long result_id, const char *received, const char *today, spot_err *e)
 {
-    if (!json_is_object(in)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象"), NULL;
-    static const char *const fields[] = {"result_id", "received", "text", "applicant", NULL};
-    if (spot_check_fields(in, fields, e) != 0) return NULL;
-    json_t *rid = json_object_get(in, "result_id"), *app = json_object_get(in, "applicant");
-    const char *received = json_string_value(json_object_get(in, "received"));
-    const char *text = json_string_value(json_object_get(in, "text"));
-    if (!json_is_integer(rid) || !received || !text || !*text || strlen(text) > TEXT_MAX ||
-        (app && !(json_is_string(app) && json_string_length(app) <= 400)))
-        return spot_fail(e, SPOT_E_INPUT, "bad_request", "需要 result_id、received（收到日期）和 text（异议内容，不超过 %d 字节）",
-                         TEXT_MAX), NULL;
-    char today[16], at[32], obj[64];
-    clock_today(today);
-    clock_now_rfc3339(at);
-    if (!clock_valid_date(received) || strcmp(received, today) > 0)
-        return spot_fail(e, SPOT_E_INPUT, "bad_date", "收到日期应为不晚于今天的 YYYY-MM-DD 日期"), NULL;
     char *err = NULL;
-    long long result_id = json_integer_value(rid);
     json_t *res = db_row(c->db, &err, "SELECT status, coalesce(published_date, '') AS published_date FROM results "
                                       "WHERE id = ?", "i", result_id);
     if (err) return fail_db(e, err), NULL;
@@ -118,29 +111,276 @@ json_t *objections_create(spot_ctx *c, json_t *in, spot_err *e)
         return NULL;
     }
     json_decref(adm);
-    json_t *due = decide_deadline(c, "objection_review_due", received, today, e);
-    if (!due) return NULL;
-    const char *actor = ctx_actor(c);
-    int ok = db_begin(c->db, &err) == 0 &&
-             db_run(c->db, &err, "INSERT INTO objections(result_id, applicant, received, text, review_due, review_reason, "
-                                 "review_clause, review_warning, review_rule_sha, created_by, created_at) "
-                                 "VALUES (?,?,?,?,?,?,?,?,?,?,?)", "isssjjjjjss", result_id,
-                    json_is_string(app) ? json_string_value(app) : "", received, text, json_object_get(due, "date"),
-                    json_object_get(due, "reason"), json_object_get(due, "clause"), json_object_get(due, "warning"),
-                    json_object_get(due, "rule_sha"), actor, at) == 1;
-    long long id = sqlite3_last_insert_rowid(c->db);
+    return decide_deadline(c, "objection_review_due", received, today, e);
+}
+
+/* Inserts the objection with its audit record (action) into the caller's transaction. Returns its
+ * id, or -1 with *err. */
+static long long insert_objection(sqlite3 *db, const char *actor, const char *action, long long result_id,
+                                  const char *applicant, const char *contact, const char *received, const char *text,
+                                  const char *source, json_t *due, char **err)
+{
+    char at[32], obj[64];
+    clock_now_rfc3339(at);
+    if (db_run(db, err, "INSERT INTO objections(result_id, applicant, contact, received, text, source, review_due, "
+                        "review_reason, review_clause, review_warning, review_rule_sha, created_by, created_at) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", "isssssjjjjjss", result_id, applicant, contact, received, text,
+               source, json_object_get(due, "date"), json_object_get(due, "reason"), json_object_get(due, "clause"),
+               json_object_get(due, "warning"), json_object_get(due, "rule_sha"), actor, at) != 1)
+        return -1;
+    long long id = sqlite3_last_insert_rowid(db);
     snprintf(obj, sizeof obj, "objection:%lld", id);
-    json_t *ad = json_pack("{sI ss sO sO sO}", "result_id", (json_int_t)result_id, "received", received, "review_due",
-                           json_object_get(due, "date"), "reason", json_object_get(due, "reason"), "rule_sha",
+    json_t *ad = json_pack("{sI ss ss sO sO sO}", "result_id", (json_int_t)result_id, "received", received, "source", source,
+                           "review_due", json_object_get(due, "date"), "reason", json_object_get(due, "reason"), "rule_sha",
                            json_object_get(due, "rule_sha"));
-    ok = ok && audit_log(c->db, actor, "objection.create", obj, ad, &err) == 0 && db_commit(c->db, &err) == 0;
+    int rc = audit_log(db, actor, action, obj, ad, err);
     json_decref(ad);
+    return rc == 0 ? id : -1;
+}
+
+json_t *objections_create(spot_ctx *c, json_t *in, spot_err *e)
+{
+    if (!json_is_object(in)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象"), NULL;
+    static const char *const fields[] = {"result_id", "received", "text", "applicant", NULL};
+    if (spot_check_fields(in, fields, e) != 0) return NULL;
+    json_t *rid = json_object_get(in, "result_id"), *app = json_object_get(in, "applicant");
+    const char *received = json_string_value(json_object_get(in, "received"));
+    const char *text = json_string_value(json_object_get(in, "text"));
+    if (!json_is_integer(rid) || !received || !text || !*text || strlen(text) > TEXT_MAX ||
+        (app && !(json_is_string(app) && json_string_length(app) <= 400)))
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "需要 result_id、received（收到日期）和 text（异议内容，不超过 %d 字节）",
+                         TEXT_MAX), NULL;
+    char today[16];
+    clock_today(today);
+    if (!clock_valid_date(received) || strcmp(received, today) > 0)
+        return spot_fail(e, SPOT_E_INPUT, "bad_date", "收到日期应为不晚于今天的 YYYY-MM-DD 日期"), NULL;
+    long long result_id = json_integer_value(rid);
+    json_t *due = admissible(c, result_id, received, today, e);
+    if (!due) return NULL;
+    char *err = NULL;
+    long long id = -1;
+    if (db_begin(c->db, &err) == 0)
+        id = insert_objection(c->db, ctx_actor(c), "objection.create", result_id, json_is_string(app) ? json_string_value(app) : "",
+                              "", received, text, "staff", due, &err);
+    int ok = id > 0 && db_commit(c->db, &err) == 0;
     json_decref(due);
     if (!ok) {
         if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
         return fail_db(e, err), NULL;
     }
     return objection_view(c, id, e);
+}
+
+/* ---- online objections (9.2, SPEC §12) ---------------------------------------------------------
+ * The code: 12 characters of Crockford's base32 alphabet (60 random bits), shown as XXXX-XXXX-XXXX;
+ * stored as SHA-256 over "USCC:CODE". Ten wrong codes for a unit lock its codes for an hour; thirty
+ * wrong tries from one address within the hour refuse that address for the rest of it. */
+#define CODE_LEN 12
+#define CODE_TRIES 10
+#define CODE_LOCK_SECONDS 3600
+#define IP_TRIES 30
+#define ONLINE_FILES_MAX 5
+
+static const char CODE_ALPHABET[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/* Hex SHA-256 of "uscc:code" into hex (65 bytes). */
+static void code_hash(const char *uscc, const char *code, char hex[65])
+{
+    crypto_hash_sha256_state st;
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)uscc, strlen(uscc));
+    crypto_hash_sha256_update(&st, (const unsigned char *)":", 1);
+    crypto_hash_sha256_update(&st, (const unsigned char *)code, strlen(code));
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+int objections_code_issue(sqlite3 *db, long long task_id, const char *uscc, long long document_id, char code[16],
+                          char **err)
+{
+    char raw[CODE_LEN + 1], hex[65], at[32];
+    for (int i = 0; i < CODE_LEN; i++) raw[i] = CODE_ALPHABET[randombytes_uniform(32)];
+    raw[CODE_LEN] = 0;
+    code_hash(uscc, raw, hex);
+    clock_now_rfc3339(at);
+    snprintf(code, 16, "%.4s-%.4s-%.4s", raw, raw + 4, raw + 8);
+    sodium_memzero(raw, sizeof raw);
+    return db_run(db, err, "INSERT INTO objection_codes(task_id, uscc, code_sha256, document_id, issued_at) VALUES (?,?,?,?,?) "
+                           "ON CONFLICT(task_id, uscc) DO UPDATE SET code_sha256 = excluded.code_sha256, "
+                           "document_id = excluded.document_id, issued_at = excluded.issued_at, objection_id = NULL",
+                  "issis", task_id, uscc, hex, document_id, at) == 1 ? 0 : -1;
+}
+
+/* The code as typed, upper-cased without spaces and dashes, into out (CODE_LEN + 1). 0 when it has
+ * the form of a code, -1 otherwise. */
+static int code_normal(const char *typed, char out[CODE_LEN + 1])
+{
+    size_t n = 0;
+    for (const char *p = typed; *p; p++) {
+        char ch = *p;
+        if (ch == '-' || ch == ' ') continue;
+        if (ch >= 'a' && ch <= 'z') ch = (char)(ch - 'a' + 'A');
+        if (ch == 'O') ch = '0';
+        if (ch == 'I' || ch == 'L') ch = '1';
+        if (!strchr(CODE_ALPHABET, ch) || n == CODE_LEN) return -1;
+        out[n++] = ch;
+    }
+    out[n] = 0;
+    return n == CODE_LEN ? 0 : -1;
+}
+
+/* Records a wrong try for uscc from ip in its own transaction: counts toward the unit's lock and the
+ * address's limit. */
+static void record_wrong(sqlite3 *db, const char *uscc, const char *ip, long long now)
+{
+    if (db_begin(db, NULL) != 0) return;
+    db_run(db, NULL, "UPDATE objection_codes SET failures = CASE WHEN failures + 1 >= ? THEN 0 ELSE failures + 1 END, "
+                     "locked_until = CASE WHEN failures + 1 >= ? THEN ? ELSE locked_until END WHERE uscc = ?",
+           "iiis", (long long)CODE_TRIES, (long long)CODE_TRIES, now + CODE_LOCK_SECONDS, uscc);
+    db_run(db, NULL, "INSERT INTO objection_failures(ip, at) VALUES (?, ?)", "si", ip, now);
+    db_run(db, NULL, "DELETE FROM objection_failures WHERE at < ?", "i", now - 86400);
+    db_commit(db, NULL);
+}
+
+/* The decoded attachments of an online objection, checked like uploads. */
+struct online_file {
+    const char *name, *mime;
+    unsigned char *data;
+    size_t len;
+};
+
+/* Decodes and checks in's "attachments" ([{name, content_type, data (base64)}], at most
+ * ONLINE_FILES_MAX) into files; returns their count, or -1 with *e. The caller frees each data. */
+static int online_files(json_t *list, struct online_file files[ONLINE_FILES_MAX], spot_err *e)
+{
+    if (!list) return 0;
+    if (!json_is_array(list) || json_array_size(list) > ONLINE_FILES_MAX)
+        return spot_fail(e, SPOT_E_INPUT, "bad_attachments", "attachments 应为不超过 %d 个附件的数组", ONLINE_FILES_MAX);
+    size_t i;
+    json_t *f;
+    int n = 0;
+    json_array_foreach(list, i, f) {
+        static const char *const fields[] = {"name", "content_type", "data", NULL};
+        if (!json_is_object(f) || spot_check_fields(f, fields, e) != 0) {
+            if (json_is_object(f)) return -1;
+            return spot_fail(e, SPOT_E_INPUT, "bad_attachments", "第 %zu 个附件应为 {name, content_type, data}", i + 1);
+        }
+        const char *data = json_string_value(json_object_get(f, "data"));
+        const char *ct = json_string_value(json_object_get(f, "content_type"));
+        if (!data) return spot_fail(e, SPOT_E_INPUT, "bad_attachments", "第 %zu 个附件缺少内容（data，Base64）", i + 1);
+        size_t cap = strlen(data) / 4 * 3 + 3, len = 0;
+        unsigned char *bin = malloc(cap ? cap : 1);
+        if (!bin) return spot_fail_db(e, "objections", strdup("out of memory"));
+        if (sodium_base642bin(bin, cap, data, strlen(data), " \r\n", &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+            free(bin);
+            return spot_fail(e, SPOT_E_INPUT, "bad_attachments", "第 %zu 个附件的内容不是有效的 Base64", i + 1);
+        }
+        files[n] = (struct online_file){.name = json_string_value(json_object_get(f, "name")), .data = bin, .len = len};
+        n++;
+        files[n - 1].mime = attachments_check(files[n - 1].name, ct, (const char *)bin, len, e);
+        if (!files[n - 1].mime) {
+            for (int k = 0; k < n; k++) free(files[k].data);
+            return -1;
+        }
+    }
+    return n;
+}
+
+json_t *objections_file_online(spot_ctx *c, json_t *in, spot_err *e)
+{
+    if (!json_is_object(in)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象"), NULL;
+    static const char *const fields[] = {"uscc", "code", "text", "applicant", "contact", "attachments", NULL};
+    if (spot_check_fields(in, fields, e) != 0) return NULL;
+    const char *uscc = json_string_value(json_object_get(in, "uscc"));
+    const char *typed = json_string_value(json_object_get(in, "code"));
+    const char *text = json_string_value(json_object_get(in, "text"));
+    const char *applicant = json_string_value(json_object_get(in, "applicant"));
+    json_t *contact = json_object_get(in, "contact");
+    if (!uscc || !*uscc || strlen(uscc) > 64 || !typed || strlen(typed) > 64)
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "请填写统一社会信用代码和异议查询码"), NULL;
+    if (!text || !*text || strlen(text) > TEXT_MAX)
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "请填写异议内容（不超过 %d 字节）", TEXT_MAX), NULL;
+    if (!applicant || !*applicant || strlen(applicant) > 400 ||
+        (contact && !(json_is_string(contact) && json_string_length(contact) <= 100)))
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "请填写提出人（单位或姓名，不超过 400 字节）；联系方式不超过 100 字节"), NULL;
+
+    struct online_file files[ONLINE_FILES_MAX];
+    int nfiles = online_files(json_object_get(in, "attachments"), files, e);
+    if (nfiles < 0) return NULL;
+
+    json_t *out = NULL, *code_row = NULL, *due = NULL, *res = NULL;
+    char *err = NULL, code[CODE_LEN + 1], hex[65], today[16];
+    const char *ip = c->client_ip ? c->client_ip : "";
+    long long now = clock_unix();
+    clock_today(today);
+    if (db_int(c->db, NULL, 0, "SELECT count(*) FROM objection_failures WHERE ip = ? AND at > ?", "si", ip,
+               now - CODE_LOCK_SECONDS) >= IP_TRIES) {
+        spot_fail(e, SPOT_E_LIMIT, "throttled", "错误次数过多，请 1 小时后再试");
+        goto done;
+    }
+    if (db_int(c->db, NULL, 0, "SELECT count(*) FROM objection_codes WHERE uscc = ? AND locked_until > ?", "si", uscc, now) > 0) {
+        fprintf(stderr, "security: objection code locked: ip=%s\n", ip);
+        spot_fail(e, SPOT_E_LIMIT, "locked", "该单位的异议查询码错误次数过多，已锁定 1 小时，请稍后再试");
+        goto done;
+    }
+    if (code_normal(typed, code) == 0) {
+        code_hash(uscc, code, hex);
+        sodium_memzero(code, sizeof code);
+        code_row = db_row(c->db, &err, "SELECT task_id FROM objection_codes WHERE uscc = ? AND code_sha256 = ? "
+                                       "AND objection_id IS NULL", "ss", uscc, hex);
+        if (err) { fail_db(e, err); goto done; }
+    }
+    if (!code_row) {
+        record_wrong(c->db, uscc, ip, now);
+        fprintf(stderr, "security: objection code refused: ip=%s\n", ip);
+        spot_fail(e, SPOT_E_FORBIDDEN, "bad_code", "统一社会信用代码或异议查询码不正确（查询码见随机抽查通知书；每个查询码只能提交一次异议）");
+        goto done;
+    }
+    long long task_id = json_integer_value(json_object_get(code_row, "task_id"));
+    res = db_row(c->db, &err, "SELECT id FROM results WHERE task_id = ? AND uscc = ?", "is", task_id, uscc);
+    if (err) { fail_db(e, err); goto done; }
+    if (!res) { spot_fail(e, SPOT_E_CONFLICT, "not_published", "该单位的检查结果尚未公示，公示后才能提出异议"); goto done; }
+    long long result_id = json_integer_value(json_object_get(res, "id"));
+    due = admissible(c, result_id, today, today, e);
+    if (!due) {
+        if (!strcmp(e->code, "not_published")) spot_fail(e, SPOT_E_CONFLICT, "not_published", "该单位的检查结果尚未公示，公示后才能提出异议");
+        goto done;
+    }
+    char actor[96];
+    snprintf(actor, sizeof actor, "online:%s", uscc);
+    json_t *stored = json_array();
+    long long id = -1;
+    int ok = db_begin(c->db, &err) == 0 &&
+             (id = insert_objection(c->db, actor, "objection.file_online", result_id, applicant,
+                                    json_is_string(contact) ? json_string_value(contact) : "", today, text, "online", due,
+                                    &err)) > 0;
+    for (int i = 0; ok && i < nfiles; i++) {
+        json_t *a = attachments_insert_objection_file(c->db, actor, task_id, result_id, id, files[i].name, files[i].mime,
+                                                      (const char *)files[i].data, files[i].len, &err);
+        if (a) json_array_append_new(stored, json_pack("{sO sO sO}", "name", json_object_get(a, "name"), "size",
+                                                       json_object_get(a, "size"), "sha256", json_object_get(a, "sha256")));
+        ok = a != NULL;
+        json_decref(a);
+    }
+    ok = ok && db_run(c->db, &err, "UPDATE objection_codes SET objection_id = ?, failures = 0 WHERE task_id = ? AND uscc = ? "
+                                   "AND objection_id IS NULL", "iis", id, task_id, uscc) == 1 &&
+         db_commit(c->db, &err) == 0;
+    if (!ok) {
+        json_decref(stored);
+        fail_db(e, err ? err : strdup("objection code changed"));
+        goto done;
+    }
+    out = json_pack("{sI ss ss sO? sO? ss so}", "id", (json_int_t)id, "uscc", uscc, "received", today, "review_due",
+                    json_object_get(due, "date"), "review_clause", json_object_get(due, "clause"), "status", "received",
+                    "attachments", stored);
+done:
+    if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
+    for (int i = 0; i < nfiles; i++) free(files[i].data);
+    json_decref(res);
+    json_decref(due);
+    json_decref(code_row);
+    return out;
 }
 
 /* The certificate an inspector caller is limited by (objections of tasks with them on a team), or

@@ -15,13 +15,20 @@
  *        correction of the result (source "objection", with the decision's reason and the optional
  *        changes) that a head approves like any other correction.
  *   POST /api/objections/{id}/feedback {sent}   admin, planner, head: the date feedback was given.
+ *   POST /api/public/objections {uscc, code, text, applicant, contact?, attachments?}   anyone
+ *        (the inspected unit, with the one-time code of its 随机抽查通知书): files an objection online
+ *        (201), received today; JSON only (415 otherwise, so no cross-site form can post it); a wrong
+ *        USCC or code is refused alike (403 bad_code), ten lock the unit's codes for an hour (429).
  */
 #include "api_objections.h"
 #include "objections.h"
 #include "download.h"
 #include "xlsx.h"
 
+#include <strings.h>
+
 static const char *const OBJECTION_STATUS[] = {"received", "已受理", "decided", "已决定", "closed", "已反馈", NULL};
+static const char *const OBJECTION_SOURCE[] = {"staff", "书面提出", "online", "网上提出", NULL};
 static const char *const OBJECTION_DECISION[] = {"upheld", "异议成立", "rejected", "异议不成立", NULL};
 
 /* The columns of the objection list as .xlsx. */
@@ -31,6 +38,7 @@ static const struct xcol objection_cols[] = {
     {"applicant", "异议人", XLSX_TEXT, NULL, NULL},
     {"received", "收到日期", XLSX_DATE, NULL, NULL},
     {"text", "异议内容", XLSX_TEXT, NULL, NULL},
+    {"source", "提出方式", XLSX_TEXT, NULL, OBJECTION_SOURCE},
     {"status", "状态", XLSX_TEXT, NULL, OBJECTION_STATUS},
     {"review_due", "复核期限", XLSX_DATE, NULL, NULL},
     {"decision", "复核决定", XLSX_TEXT, NULL, OBJECTION_DECISION},
@@ -82,7 +90,17 @@ static int h_feedback(req *r)
     return answer(r, 200, objections_feedback(&r->ctx, req_param_id(r, 0), r->json, &e), &e);
 }
 
+static int h_file_online(req *r)
+{
+    const char *ct = req_header(r, "Content-Type");
+    if (!ct || strncasecmp(ct, "application/json", 16))
+        return reply_error(r, 415, "unsupported_media_type", "请以 JSON（application/json）提交异议");
+    spot_err e;
+    return answer(r, 201, objections_file_online(&r->ctx, r->json, &e), &e);
+}
+
 const struct route objections_routes[] = {
+    {"POST", "/api/public/objections", ROLE_PUBLIC, h_file_online},
     {"POST", "/api/objections", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, h_create},
     {"GET", "/api/objections", ROLE_STAFF, h_list},
     {"GET", "/api/objections/{id}", ROLE_STAFF, h_get},

@@ -5,6 +5,7 @@ with a fresh database, and gives a small client (cookies, CSRF header, JSON). St
         admin = s.login("admin")
         st, body = admin.post("/api/users", {...})
 """
+import atexit
 import json
 import os
 import shutil
@@ -78,11 +79,36 @@ class Client:
         return self
 
 
+# The servers' temporary folders: removed when the test exits after passing, kept (and named) when
+# a check failed or an exception ended it, for inspection.
+_made = []
+_state = {"failed": False}
+_hook = sys.excepthook
+
+
+def _on_exception(*a):
+    _state["failed"] = True
+    _hook(*a)
+
+
+def _cleanup():
+    for d in _made:
+        if _state["failed"]:
+            sys.stderr.write("(kept for inspection: %s)\n" % d)
+        else:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+sys.excepthook = _on_exception
+atexit.register(_cleanup)
+
+
 class Server:
     """A spotcheck process on a free loopback port with a fresh database in a temporary folder."""
 
     def __init__(self, demo=False, env=None, threads=2, init=True):
         self.dir = tempfile.mkdtemp(prefix="spotcheck-test-")
+        _made.append(self.dir)
         self.db = os.path.join(self.dir, "test.db")
         self.port = free_port()
         self.env = dict(os.environ, SPOTCHECK_ADMIN_PASSWORD=ADMIN_PASSWORD, SPOTCHECK_DB=self.db)
@@ -162,9 +188,6 @@ class Server:
         self.stop()
         if exc[0] is not None:
             sys.stderr.write("---- server log (tail) ----\n" + self.logtext()[-4000:] + "\n")
-            sys.stderr.write("(kept for inspection: %s)\n" % self.dir)
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class Suite:
@@ -180,10 +203,13 @@ class Suite:
             print(f"ok   {name}")
         else:
             self.failed += 1
+            _state["failed"] = True
             print(f"FAIL {name} {detail}")
 
     def finish(self):
         print(f"{self.passed} passed, {self.failed} failed")
+        if self.failed or not self.passed:
+            _state["failed"] = True
         sys.exit(1 if self.failed or not self.passed else 0)
 
 

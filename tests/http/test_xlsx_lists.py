@@ -78,11 +78,11 @@ with Server(demo=True) as s:
     due = s.sql("SELECT review_due FROM objections")[0][0]
     st, rows = book(planner, "/api/objections?format=xlsx")
     t.check("objections xlsx: headers", st == 200 and rows[0] == [
-        "异议编号", "检查结果编号", "异议人", "收到日期", "异议内容", "状态", "复核期限", "复核决定", "决定理由", "决定日期", "反馈期限",
-        "反馈日期"], (st, rows and rows[0]))
+        "异议编号", "检查结果编号", "异议人", "收到日期", "异议内容", "提出方式", "状态", "复核期限", "复核决定", "决定理由", "决定日期",
+        "反馈期限", "反馈日期"], (st, rows and rows[0]))
     t.check("objections xlsx: the row (status in words, dates as dates)",
             st == 200 and rows[1] == [ob["id"], rid, "被检查单位", datetime.datetime.combine(today, datetime.time()), "请求复核",
-                                      "已受理", datetime.datetime.strptime(due, "%Y-%m-%d"), None, None, None, None, None], rows)
+                                      "书面提出", "已受理", datetime.datetime.strptime(due, "%Y-%m-%d"), None, None, None, None, None], rows)
     st, body = planner.get("/api/objections?format=csv")
     t.check("objections: format=csv is not offered (400)", st == 400 and is_error_body(body, "bad_parameter"), (st, body))
 

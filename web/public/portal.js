@@ -1,7 +1,7 @@
 // portal.js: the public disclosure portal (no login): item list with adjustments, plans, task
 // announcements (each re-checks its own draw in the browser, js/verify.js), results, and how
 // anyone can re-check a draw.
-import { api, h, mount, msg, errorText, table, section, kv, listOf, fmtTime, details, parseHash, pager, qs } from '/js/ui.js';
+import { api, h, mount, msg, errorText, table, section, kv, listOf, fmtTime, details, parseHash, pager, qs, form } from '/js/ui.js';
 import { verifyAnnouncement, selfTest, selfTestV2, CHECK_LABELS } from '/js/verify.js';
 import { RESULT_CATEGORIES, MODE, STRATA, INDUSTRIES, label, loadMeta } from '/js/labels.js';
 import { changesText } from '/js/pages/items.js';
@@ -10,7 +10,7 @@ const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 
 const PAGES = {
-  '': home, items, plans, tasks, results, units, 'how-to-verify': howTo,
+  '': home, items, plans, tasks, results, units, objection, 'how-to-verify': howTo,
 };
 
 async function route() {
@@ -91,7 +91,62 @@ async function units(parts) {
         { key: 'reason', label: '排除理由', render: (x) => (x.reason ? `${x.reason}${x.clause ? `（${x.clause}）` : ''}` : '') },
         { key: 'locked_at', label: '公告时间', render: (x) => fmtTime(x.locked_at) },
       ], tasksOf, { empty: '无' })),
-    section('已公示的检查结果', resultTable(u.results || [], '尚无公示的检查结果')));
+    section('已公示的检查结果', resultTable(u.results || [], '尚无公示的检查结果'),
+      (u.results || []).length ? h('p', null, '对检查结果有异议？', h('a', { href: `#/objection?uscc=${encodeURIComponent(u.uscc)}`, id: 'unit-objection' }, '在线提出异议')) : null));
+}
+
+// A file as base64 (without the data: prefix), for the JSON body of an online objection.
+function fileBase64(file) {
+  return new Promise((resolve, reject) => {
+    const rd = new FileReader();
+    rd.onload = () => resolve(String(rd.result).replace(/^data:[^,]*,/, ''));
+    rd.onerror = () => reject(new Error('无法读取文件'));
+    rd.readAsDataURL(file);
+  });
+}
+
+const FILES_MAX = 5;
+
+// 9.2: an inspected unit files an objection to its published result with the one-time code
+// printed on its 随机抽查通知书 (POST /api/public/objections).
+async function objection(parts, query) {
+  const done = h('div', { id: 'objection-done' });
+  const files = h('input', { type: 'file', id: 'f-objection-files', multiple: true,
+    accept: 'application/pdf,image/jpeg,image/png,image/gif,image/webp,.doc,.docx,.xls,.xlsx,.ofd,text/plain' });
+  const f = form([
+    { name: 'uscc', label: '统一社会信用代码', required: true, value: query.uscc || '', placeholder: '18 位统一社会信用代码' },
+    { name: 'code', label: '异议查询码', required: true, placeholder: '见随机抽查通知书，如 AB12-CD34-EF56',
+      help: '每个查询码只能提交一次异议；连续输错 10 次将锁定 1 小时。' },
+    { name: 'applicant', label: '提出人（单位或姓名）', required: true },
+    { name: 'contact', label: '联系电话', help: '仅供执法部门联系反馈，不会公开。' },
+    { name: 'text', label: '异议内容和理由', type: 'textarea', required: true, wide: true },
+  ], async (v) => {
+    const list = Array.from(files.files || []);
+    if (list.length > FILES_MAX) throw new Error(`最多上传 ${FILES_MAX} 个附件`);
+    const attachments = [];
+    for (const file of list) {
+      attachments.push({ name: file.name, content_type: file.type || 'application/octet-stream', data: await fileBase64(file) });
+    }
+    const body = { uscc: v.uscc.trim().toUpperCase(), code: v.code.trim(), applicant: v.applicant.trim(), text: v.text };
+    if (v.contact.trim()) body.contact = v.contact.trim();
+    if (attachments.length) body.attachments = attachments;
+    const r = await api('POST', '/api/public/objections', body);
+    mount(done, msg('ok', `异议已提交（编号 ${r.id}），收到日期 ${r.received}。执法部门将于 ${r.review_due} 前作出复核决定（第 9.2 条），并向您反馈。`));
+    f.el.hidden = true;
+    return null;
+  }, {
+    idPrefix: 'objection', submitLabel: '提交异议',
+    confirm: (v) => `将以“${v.applicant}”的名义对统一社会信用代码为 ${v.uscc.trim().toUpperCase()} 的单位已公示的检查结果提出异议；提交后查询码即失效，不能撤回或修改。`,
+    progress: '正在提交异议，请稍候…',
+  });
+  const fileRow = h('div', { class: 'field wide' }, h('label', { for: 'f-objection-files' }, `附件（可选，最多 ${FILES_MAX} 个：PDF、图片、Office 文档）`), files);
+  f.el.querySelector('.fields').appendChild(fileRow);
+  return h('div', null,
+    h('h1', null, '异议申请'),
+    section(null,
+      h('p', null, '被检查单位对本平台公示的检查结果有异议的，可在结果公示之日起规定期限内，凭统一社会信用代码和随机抽查通知书上的异议查询码在此提出。'),
+      h('p', null, '也可以先', h('a', { href: '#/units' }, '查询本单位的抽查情况和检查结果'), '。')),
+    section('填写异议', f.el, done));
 }
 
 async function items() {

@@ -42,7 +42,7 @@ export async function render(ctx) {
     section(null, table([
       { key: 'id', label: '编号', render: (o) => h('a', { href: `#/objections/${o.id}` }, String(o.id)) },
       { key: 'result_id', label: '检查结果', render: (o) => (o.task_id && o.uscc ? h('a', { href: `#/results/${o.task_id}/${encodeURIComponent(o.uscc)}` }, `${o.result_id}（${o.uscc}）`) : o.result_id) },
-      { key: 'applicant', label: '异议人' },
+      { key: 'applicant', label: '异议人', render: (o) => `${o.applicant || ''}${o.source === 'online' ? '（网上）' : ''}` },
       { key: 'received', label: '收到日期' },
       { key: 'review_due', label: '复核期限', render: (o) => h('span', { class: `badge ${o.review_warning || ''}`, title: (o.deadlines && o.deadlines.review && o.deadlines.review.reason) || '' }, o.review_due || '') },
       { key: 'feedback_due', label: '反馈期限', render: (o) => (o.feedback_due ? h('span', { class: `badge ${o.feedback_warning || ''}`, title: (o.deadlines && o.deadlines.feedback && o.deadlines.feedback.reason) || '' }, o.feedback_due) : '') },
@@ -67,7 +67,11 @@ async function objectionPage(ctx, id) {
   const info = kv({
     编号: o.id,
     检查结果: o.task_id && o.uscc ? h('a', { href: `#/results/${o.task_id}/${encodeURIComponent(o.uscc)}`, id: 'objection-result' }, `${o.result_id}（${o.uscc}）`) : o.result_id,
-    异议人: o.applicant, 收到日期: o.received, 异议内容: o.text, 状态: label(OBJ_STATUS, o.status),
+    异议人: o.applicant, 提出方式: o.source === 'online' ? '被检查单位网上提出（凭异议查询码）' : '书面提出（工作人员登记）',
+    联系电话: o.contact || '', 收到日期: o.received, 异议内容: o.text,
+    附件: (o.attachments || []).length ? h('ul', { id: 'objection-files' }, o.attachments.map((a) => h('li', null,
+      h('a', { href: `/api/attachments/${a.id}` }, a.name), h('span', { class: 'muted' }, `　SHA-256 ${String(a.sha256).slice(0, 16)}…`)))) : '无',
+    状态: label(OBJ_STATUS, o.status),
     复核期限: o.review_due ? `${o.review_due}${dl.review && dl.review.reason ? `（${dl.review.reason}）` : ''}` : '',
     复核决定: o.decision ? `${DECISION[o.decision] || o.decision}：${o.decision_reason || ''}（${o.decided_by || ''}，${o.decided || ''}）` : '尚未决定',
     反馈期限: o.feedback_due ? `${o.feedback_due}${dl.feedback && dl.feedback.reason ? `（${dl.feedback.reason}）` : ''}` : '',
@@ -105,10 +109,10 @@ async function objectionPage(ctx, id) {
         setTimeout(() => ctx.rerender(), 1000);
         return v.decision === 'upheld' ? '已决定：异议成立，已生成待负责人批准的更正申请' : '已决定：异议不成立';
       }, { idPrefix: 'objdec', submitLabel: '提交复核决定', draft: `objection-decide-${id}`,
-        confirm: (v) => (v.decision === 'upheld' ? '异议成立：将生成一项更正申请，须执行单位负责人批准后更正生效并公示；决定记录在案，须在 15 个工作日内反馈异议人。确认提交？'
-          : v.decision === 'rejected' ? '异议不成立：原检查结果维持不变；决定记录在案，须在 15 个工作日内反馈异议人。确认提交？' : null) });
+        confirm: (v) => (v.decision === 'upheld' ? '异议成立：将生成一项更正申请，须执行单位负责人批准后更正生效并公示；决定记录在案，须在反馈期限内告知异议人。确认提交？'
+          : v.decision === 'rejected' ? '异议不成立：原检查结果维持不变；决定记录在案，须在反馈期限内告知异议人。确认提交？' : null) });
       decide.el.id = 'objection-decide';
-      parts.push(section('复核决定（9.2，收到后 20 个工作日内）', decide.el));
+      parts.push(section(`复核决定（9.2，期限 ${o.review_due || ''}）`, decide.el));
     }
   }
   if (o.status === 'decided' && !o.feedback_sent && mayFeedback) {
@@ -124,7 +128,7 @@ async function objectionPage(ctx, id) {
       return '已登记反馈';
     }, { idPrefix: 'objfb', submitLabel: '登记反馈' });
     fb.el.id = 'objection-feedback';
-    parts.push(section('登记反馈（9.2，决定后 15 个工作日内）', fb.el));
+    parts.push(section(`登记反馈（9.2，期限 ${o.feedback_due || ''}）`, fb.el));
   }
   if (o.decision === 'upheld' && o.task_id && o.uscc) {
     parts.push(msg('info', '异议成立后生成的更正申请须由执行单位负责人在检查记录页批准后生效。'));

@@ -24,7 +24,7 @@ export async function render(ctx) {
           h('a', { class: 'button', href: '/api/exchange/results?format=xlsx', download: '', id: 'exchange-xlsx' }, '导出交换数据（Excel）'),
           h('a', { class: 'button', href: '/api/exchange/results?format=json', download: '', id: 'exchange-json' }, '导出交换数据（JSON）'))) : null,
       mayListCorrections(ctx.me) ? pendingCorrections(ctx) : null,
-      h('p', { class: 'notice' }, '“谁检查、谁录入、谁公示”：检查结束后 20 个工作日内录入并公示（9.1）。选择已派发的任务：'),
+      h('p', { class: 'notice' }, '“谁检查、谁录入、谁公示”：检查结束后在规定期限内录入并公示（9.1）。选择已派发的任务：'),
       section(null, table([
         { key: 'id', label: '编号' },
         { key: 'name', label: '任务', render: (t) => h('a', { href: `#/results/${t.id}` }, t.name) },
