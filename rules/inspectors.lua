@@ -26,6 +26,9 @@ M.replacement_reasons = {
   conflict = "工作冲突",
   health = "身体健康原因",
 }
+-- 7.3 lists its reasons with "等" (and similar): a reason outside the three is accepted only as
+-- "other" (其他原因), described by the requester and approved with the head's own written reason.
+M.other_reason = { code = "other", label = "其他原因（须由执行单位负责人书面说明批准理由）" }
 
 M.level_labels = { county = "县级", township = "乡镇级" }
 
@@ -264,15 +267,20 @@ function M.fallback(slot_name, pool_size, needed)
            clause = "7.3" }
 end
 
--- replacement(code) -> { ok, reason, clause }: whether a drawn inspector may be replaced.
+-- replacement(code) -> { ok, reason, clause, head_reason_required? }: whether a drawn inspector
+-- may be replaced. A replacement is refused once the unit's result is signed or published (core).
 function M.replacement(code)
   local label = M.replacement_reasons[code]
   if label then
     return { ok = true, clause = "7.3",
              reason = "因" .. label .. "可更换检查人员，须经执行单位批准，从其他持证人员中重新抽取" }
   end
+  if code == M.other_reason.code then
+    return { ok = true, clause = "7.3", head_reason_required = true,
+             reason = "因其他原因更换检查人员，须由执行单位负责人书面说明理由后批准，从其他持证人员中重新抽取" }
+  end
   return { ok = false, clause = "7.3",
-           reason = "已抽取的检查人员仅因工作岗位调整、工作冲突或身体健康原因方可更换（利益冲突应申请回避）" }
+           reason = "已抽取的检查人员仅因工作岗位调整、工作冲突、身体健康等原因方可更换，其他原因须选“其他原因”并由执行单位负责人书面批准（利益冲突应申请回避）" }
 end
 
 -- Decisions are returned as fresh copies of the shared constants above, so a caller that

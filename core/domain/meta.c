@@ -24,6 +24,7 @@ static const struct {
     {"strata", "sampling", "strata"},                       /* [{name, category, high, label}] */
     {"special_cases", "eligibility", "special_cases"},      /* [{code, label}] (4.3) */
     {"replacement_reasons", "inspectors", "replacement_reasons"}, /* {code: label} (7.3) */
+    {"replacement_other", "inspectors", "other_reason"},    /* {code, label}: other, head's reason (7.3) */
     {"inspector_levels", "inspectors", "level_labels"},     /* {county, township} */
     {"accountability_kinds", "accountability", "kinds"},    /* [{code, label}] (10.1) */
     {"exemption_reasons", "accountability", "exemption_reasons"}, /* [{code, label, clause, applies_to}] */
@@ -46,6 +47,13 @@ json_t *meta_build(lh_state *h, long long gen, spot_err *e)
         if (lh_rule_value(h, META_FIELDS[i].rule, META_FIELDS[i].field, &v, NULL, &err) != 0) {
             spot_fail_rule(e, err);
             goto fail;
+        }
+        /* A field the active version of its rule does not define (a database whose rules were
+         * installed before the field existed: upgrades keep the administrator's rule versions) is
+         * left out, not an error that would take every page's labels with it. */
+        if (!v || json_is_null(v)) {
+            json_decref(v);
+            continue;
         }
         if (!json_is_array(v) && !json_is_object(v)) {
             json_decref(v);

@@ -452,6 +452,25 @@ fail:
 
 /* ---- entry ---- */
 
+/* 7.3 "每个检查对象至少派2名执法检查人员": the unit's team holds every position its slots
+ * (inspectors.slots at the team draw) call for. A position left open (no one could be drawn or
+ * appointed, or a member left and no one replaced them) refuses the record and its publication:
+ * 409 team_incomplete naming how many are missing. 0 when complete, -1 with *e. */
+static int team_complete(spot_ctx *c, long long task_id, const char *uscc, spot_err *e)
+{
+    char *err = NULL;
+    json_t *row = db_row(c->db, &err, "SELECT coalesce(sum(json_extract(s.value, '$.count')), 0) AS want, "
+                                      "json_array_length(t.inspectors) AS have FROM task_teams t, json_each(t.slots) s "
+                                      "WHERE t.task_id = ? AND t.uscc = ? GROUP BY t.task_id", "is", task_id, uscc);
+    if (!row) return err ? fail_db(e, err) : 0;   /* no team drawn: the on-team checks refuse */
+    long long want = json_integer_value(json_object_get(row, "want")), have = json_integer_value(json_object_get(row, "have"));
+    json_decref(row);
+    if (have >= want) return 0;
+    return spot_fail(e, SPOT_E_CONFLICT, "team_incomplete",
+                     "该单位的检查组只有 %lld 名检查人员，少于规定的 %lld 名（第7.3条），不能录入或公示检查结果；"
+                     "须由执行单位补足检查人员", have, want);
+}
+
 json_t *results_enter(spot_ctx *c, long long task_id, json_t *in, int *created, spot_err *e)
 {
     char *err = NULL;
@@ -493,6 +512,7 @@ json_t *results_enter(spot_ctx *c, long long task_id, json_t *in, int *created, 
         spot_fail(e, SPOT_E_FORBIDDEN, "not_on_team", "“谁检查、谁录入”：只有该单位检查组的成员可以录入检查结果");
         goto done;
     }
+    if (team_complete(c, task_id, uscc, e) != 0) goto done;
     int fu = 0;
     if (category_of(c, cat, &label, &fu, e) != 0) goto done;
     recs = check_records(c, task, uscc, json_object_get(in, "records"), e);
@@ -765,6 +785,7 @@ json_t *results_publish(spot_ctx *c, long long id, json_t *in, spot_err *e)
         goto done;
     }
     if (strcmp(status, "approved")) { spot_fail(e, SPOT_E_CONFLICT, "not_reviewed", "检查结果尚未通过录入审核，不能公示"); goto done; }
+    if (team_complete(c, task_id, uscc, e) != 0) goto done;
     task = task_of(c, task_id, e);
     if (!task) { if (e->kind == SPOT_E_NOTFOUND) fail_db(e, strdup("task missing")); goto done; }
     char today[16], at[32], obj[64];

@@ -1064,6 +1064,8 @@ int teams_conflict(spot_ctx *sc, json_t *in, json_t **out, spot_err *e)
 
 /* POST /api/conflicts/{id}/approve|reject (head): approving makes the recusal count for the pools
  * and, when the inspector is on that unit's team, redraws the slot (next unused stream position). */
+static int result_fixed(spot_ctx *sc, long long id, const char *uscc, spot_err *e);
+
 int teams_conflict_decide(spot_ctx *sc, long long cid, int approve, json_t **out, spot_err *e)
 {
     char *err = NULL, *repl = NULL;
@@ -1097,6 +1099,7 @@ int teams_conflict_decide(spot_ctx *sc, long long cid, int approve, json_t **out
                                          "AND t.uscc = ? AND j.value = ?", "iss", id, uscc, cert);
         long long n_units = err ? 0 : db_int(sc->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
         if (err) { out_rc = spot_fail_db(e, "teams", err); goto done; }
+        if (on && result_fixed(sc, id, uscc, e) != 0) { out_rc = -1; goto done; }
         if (on && tctx_load(&c, sc, id, t, n_units, &err, &is_rule) != 0) {
             out_rc = is_rule ? spot_fail_rule(e, err) : spot_fail_db(e, "teams", err);
             goto done;
@@ -1139,6 +1142,22 @@ done:
 }
 
 /* POST /api/tasks/{id}/teams/{uscc}/replace */
+/* 7.3, 9.1: once a member of the unit's team has signed its result, or the result is published,
+ * the team that inspected stands: no replacement (a correction of the result instead). Returns 1
+ * (and sets *e: 409 result_signed), 0 when the team may still change, -1 with *e. */
+static int result_fixed(spot_ctx *sc, long long id, const char *uscc, spot_err *e)
+{
+    char *err = NULL;
+    long long n = db_int(sc->db, &err, 0, "SELECT count(*) FROM results r WHERE r.task_id = ? AND r.uscc = ? AND "
+                                        "(r.status = 'published' OR EXISTS (SELECT 1 FROM result_signatures s "
+                                        "WHERE s.result_id = r.id))", "is", id, uscc);
+    if (err) return spot_fail_db(e, "teams", err);
+    if (!n) return 0;
+    spot_fail(e, SPOT_E_CONFLICT, "result_signed",
+              "该单位的检查结果已有检查人员签名或已公示，检查组不能再更换人员（第7.3条）；如结果有误，请申请更正（第9.1条）");
+    return 1;
+}
+
 int teams_replace(spot_ctx *sc, long long id, const char *uscc, json_t *in, json_t **out, spot_err *e)
 {
     json_t *t = task_or_404(sc, id, e);
@@ -1157,6 +1176,7 @@ int teams_replace(spot_ctx *sc, long long id, const char *uscc, json_t *in, json
                                           "AND t.uscc = ? AND j.value = ?", "iss", id, uscc, cert);
     if (err) return spot_fail_db(e, "teams", err);
     if (!on) return spot_fail(e, SPOT_E_INVALID, "not_on_team", "执法证号 %s 不在 %s 的检查组中", cert, uscc);
+    if (result_fixed(sc, id, uscc, e) != 0) return -1;
     json_t *args = json_pack("[s]", code), *ret = NULL;
     int rc = lh_call(sc->w->lua, "inspectors", "replacement", args, &ret, &err);
     json_decref(args);
@@ -1186,9 +1206,16 @@ int teams_replace(spot_ctx *sc, long long id, const char *uscc, json_t *in, json
     return 0;
 }
 
-int teams_replace_decide(spot_ctx *sc, long long id, const char *uscc, long long rid, int approve, json_t **out,
-                         spot_err *e)
+int teams_replace_decide(spot_ctx *sc, long long id, const char *uscc, long long rid, int approve, json_t *in,
+                         json_t **out, spot_err *e)
 {
+    static const char *const fields[] = {"reason", NULL};
+    if (in && !json_is_object(in)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象");
+    if (in && spot_check_fields(in, fields, e) != 0) return -1;
+    json_t *jnote = in ? json_object_get(in, "reason") : NULL;
+    if (jnote && !(json_is_string(jnote) && json_string_length(jnote) <= TEXT_MAX))
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "reason（负责人的书面理由）应为不超过 %d 字节的文字", TEXT_MAX);
+    const char *note = jnote ? json_string_value(jnote) : "";
     json_t *t = task_or_404(sc, id, e);
     if (!t) return -1;
     char *err = NULL, *repl = NULL;
@@ -1211,6 +1238,22 @@ int teams_replace_decide(spot_ctx *sc, long long id, const char *uscc, long long
         goto done;
     }
     const char *cert = json_string_value(json_object_get(rep, "cert_no"));
+    if (approve) {
+        int fixed = result_fixed(sc, id, uscc, e);
+        if (fixed != 0) { out_rc = -1; goto done; }
+        /* 7.3 "等原因": a reason outside the listed ones needs the head's written reason */
+        json_t *args = json_pack("[O]", json_object_get(rep, "reason_code")), *ret = NULL;
+        int rc = lh_call(sc->w->lua, "inspectors", "replacement", args, &ret, &err);
+        json_decref(args);
+        if (rc != 0) { out_rc = spot_fail_rule(e, err); goto done; }
+        int need = json_is_true(json_object_get(json_array_get(ret, 0), "head_reason_required"));
+        json_decref(ret);
+        if (need && !*note) {
+            out_rc = spot_fail(e, SPOT_E_INVALID, "reason_required",
+                               "该更换不属于工作岗位调整、工作冲突或身体健康原因，须由执行单位负责人写明批准理由（第7.3条）");
+            goto done;
+        }
+    }
     long long n_units = db_int(sc->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
     if (approve && tctx_load(&c, sc, id, t, n_units, &err, &is_rule) != 0) {
         out_rc = is_rule ? spot_fail_rule(e, err) : spot_fail_db(e, "teams", err);
@@ -1221,8 +1264,11 @@ int teams_replace_decide(spot_ctx *sc, long long id, const char *uscc, long long
     snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
     if (db_begin(sc->db, &err) != 0) { out_rc = spot_fail_db(e, "teams", err); goto done; }
     if (approve) {
-        char *why = xprintf("%s；%s（已经执行单位负责人批准）", json_string_value(json_object_get(rep, "rule_reason")),
-                            json_string_value(json_object_get(rep, "reason")));
+        char *why = *note ? xprintf("%s；%s（已经执行单位负责人批准，批准理由：%s）",
+                                    json_string_value(json_object_get(rep, "rule_reason")),
+                                    json_string_value(json_object_get(rep, "reason")), note)
+                          : xprintf("%s；%s（已经执行单位负责人批准）", json_string_value(json_object_get(rep, "rule_reason")),
+                                    json_string_value(json_object_get(rep, "reason")));
         int rc = redraw(&c, uscc, cert, why, "team.replace", &repl, &err, &is_rule);
         free(why);
         if (rc < 0) { out_rc = is_rule ? spot_fail_rule(e, err) : spot_fail_db(e, "teams", err); goto done; }
@@ -1232,8 +1278,8 @@ int teams_replace_decide(spot_ctx *sc, long long id, const char *uscc, long long
             goto done;
         }
     }
-    json_t *d = json_pack("{sI ss so?}", "replacement_id", (json_int_t)rid, "cert_no", cert, "replacement",
-                          repl ? json_string(repl) : NULL);
+    json_t *d = json_pack("{sI ss so? ss}", "replacement_id", (json_int_t)rid, "cert_no", cert, "replacement",
+                          repl ? json_string(repl) : NULL, "head_reason", note);
     int ok = db_run(sc->db, &err, "UPDATE task_replacements SET status = ?, decided_by = ?, decided_at = ?, replacement = ? "
                                  "WHERE id = ? AND status = 'pending'", "ssssi", approve ? "approved" : "rejected",
                     ctx_actor(sc), at, repl, rid) == 1 &&

@@ -34,8 +34,11 @@ int teams_conflict_decide(spot_ctx *sc, long long cid, int approve, json_t **out
 /* Records a pending replacement of in {cert_no, reason_code, reason} at unit uscc of task id. */
 int teams_replace(spot_ctx *sc, long long id, const char *uscc, json_t *in, json_t **out, spot_err *e);
 
-/* Approves (redraws the slot) or rejects replacement rid at unit uscc of task id. */
-int teams_replace_decide(spot_ctx *sc, long long id, const char *uscc, long long rid, int approve, json_t **out,
-                         spot_err *e);
+/* Approves (redraws the slot) or rejects replacement rid at unit uscc of task id. in (borrowed, may
+ * be NULL): {reason?}, the head's written reason, required when inspectors.replacement says
+ * head_reason_required. An approval is refused (409 result_signed) once the unit's result is signed
+ * or published. */
+int teams_replace_decide(spot_ctx *sc, long long id, const char *uscc, long long rid, int approve, json_t *in,
+                         json_t **out, spot_err *e);
 
 #endif

@@ -23,7 +23,6 @@ static void worker_free(void *p)
     worker *w = p;
     if (!w) return;
     lh_free(w->lua);
-    sqlite3_finalize(w->dv_stmt);
     db_close(w->db);
     json_decref(w->rule_versions);
     free(w);
@@ -44,28 +43,53 @@ worker *worker_get(char **err)
     w->lua = lh_new(&spot_config.lua, err);
     if (!w->lua) { db_close(w->db); free(w); return NULL; }
     w->rules_gen = -1;
-    w->data_version = -1; /* the first sync always bumps: nothing is known yet of this connection */
+    w->total_changes = sqlite3_total_changes64(w->db); /* a fresh connection: nothing committed yet */
     tls_worker = w;
     pthread_once(&worker_key_once, make_key);
     pthread_setspecific(worker_key, w);
     return w;
 }
 
+/* Commits by other connections and processes, seen through one process-wide connection that reads
+ * only PRAGMA data_version (under watch_lock): a worker's own connection would first have to learn
+ * a baseline, and a new worker (each thread's first request) could then only assume a change. */
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static sqlite3 *watch_db;
+static sqlite3_stmt *watch_stmt;
+static long long watch_dv = -1;
+
+/* PRAGMA data_version of the watching connection, opened on first use; -1 when unreadable. Under
+ * watch_lock. */
+static long long watch_data_version(void)
+{
+    if (!watch_db) {
+        char *err = NULL;
+        watch_db = db_open(spot_config.db_path, 0, &err);
+        free(err);
+        if (watch_db && sqlite3_prepare_v3(watch_db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT, &watch_stmt,
+                                           NULL) != SQLITE_OK)
+            watch_stmt = NULL;
+    }
+    long long dv = -1;
+    if (watch_stmt) {
+        if (sqlite3_step(watch_stmt) == SQLITE_ROW) dv = sqlite3_column_int64(watch_stmt, 0);
+        sqlite3_reset(watch_stmt); /* ends the read transaction the pragma opened */
+    }
+    return dv;
+}
+
 unsigned long long worker_sync(worker *w)
 {
-    long long dv = -1;
-    if (!w->dv_stmt) sqlite3_prepare_v3(w->db, "PRAGMA data_version", -1, SQLITE_PREPARE_PERSISTENT, &w->dv_stmt, NULL);
-    if (w->dv_stmt) {
-        if (sqlite3_step(w->dv_stmt) == SQLITE_ROW) dv = sqlite3_column_int64(w->dv_stmt, 0);
-        sqlite3_reset(w->dv_stmt); /* ends the read transaction the pragma opened */
-    }
     long long tc = sqlite3_total_changes64(w->db);
+    int changed = tc != w->total_changes;
+    w->total_changes = tc;
+    pthread_mutex_lock(&watch_lock);
+    long long dv = watch_data_version();
     /* An unreadable data_version counts as a change: a cache must never outlive a commit. */
-    if (dv < 0 || dv != w->data_version || tc != w->total_changes) {
-        w->data_version = dv;
-        w->total_changes = tc;
-        atomic_fetch_add(&change_epoch, 1);
-    }
+    if (dv < 0 || dv != watch_dv) changed = 1;
+    watch_dv = dv;
+    pthread_mutex_unlock(&watch_lock);
+    if (changed) atomic_fetch_add(&change_epoch, 1);
     w->epoch = atomic_load(&change_epoch);
     return w->epoch;
 }
@@ -136,6 +160,9 @@ struct cache_entry {
 };
 
 static struct cache_entry cache[CACHE_SLOTS];
+/* One entry beyond the byte budget (worker_cache_put_large): the compressed bytes of the largest
+ * public reply, a big task's announcement, which would otherwise be rebuilt for every visitor. */
+static struct cache_entry large;
 static size_t cache_bytes;
 static _Atomic unsigned long long cache_clock;
 static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -158,6 +185,10 @@ static void drop_stale(unsigned long long now)
 {
     for (int i = 0; i < CACHE_SLOTS; i++)
         if (cache[i].key && cache[i].epoch != now) entry_drop(&cache[i]);
+    if (large.key && large.epoch != now) {
+        cache_bytes += large.len;   /* entry_drop subtracts; the large entry is outside the budget */
+        entry_drop(&large);
+    }
 }
 
 int worker_cache_use(const char *key, unsigned long long epoch,
@@ -167,8 +198,8 @@ int worker_cache_use(const char *key, unsigned long long epoch,
     unsigned long long now = atomic_load(&change_epoch);
     if (epoch != now) return 0;
     pthread_rwlock_rdlock(&cache_lock);
-    for (int i = 0; i < CACHE_SLOTS; i++) {
-        struct cache_entry *e = &cache[i];
+    for (int i = 0; i <= CACHE_SLOTS; i++) {
+        struct cache_entry *e = i < CACHE_SLOTS ? &cache[i] : &large;
         if (!e->key || strcmp(e->key, key)) continue;
         if (e->epoch != now) {
             stale = 1;
@@ -186,6 +217,29 @@ int worker_cache_use(const char *key, unsigned long long epoch,
         pthread_rwlock_unlock(&cache_lock);
     }
     return found;
+}
+
+void worker_cache_put_large(const char *key, unsigned long long epoch, const char *data, size_t len)
+{
+    if (len > WORKER_CACHE_LARGE_MAX || epoch != atomic_load(&change_epoch)) return;
+    char *k = strdup(key), *d = malloc(len + 1);
+    if (!k || !d) { free(k); free(d); return; }
+    memcpy(d, data, len);
+    d[len] = 0;
+    pthread_rwlock_wrlock(&cache_lock);
+    if (epoch == atomic_load(&change_epoch)) {
+        free(large.key);
+        free(large.data);
+        large.key = k;
+        large.data = d;
+        large.len = len;
+        large.epoch = epoch;
+        atomic_store(&large.used, atomic_fetch_add(&cache_clock, 1) + 1);
+        k = d = NULL;
+    }
+    pthread_rwlock_unlock(&cache_lock);
+    free(k);
+    free(d);
 }
 
 void worker_cache_put(const char *key, unsigned long long epoch, const char *data, size_t len)

@@ -5,7 +5,8 @@
  *
  * Change epoch: worker_sync notices every commit made since this worker last looked, by its own
  * connection (sqlite3_total_changes64) or by any other connection or process (PRAGMA data_version,
- * which reads no page), and then bumps one process-wide counter. The server syncs at the start of
+ * which reads no page, on one process-wide watching connection), and then bumps one process-wide
+ * counter. A new worker does not bump it: its fresh connection has committed nothing. The server syncs at the start of
  * every request and again after the handler, before the reply is sent, so a request that starts
  * after a commit was acknowledged always sees an epoch newer than any cached before the commit.
  * Anything derived from the database may be cached stamped with the epoch read at the start of the
@@ -25,8 +26,7 @@ typedef struct worker {
     json_t *rule_versions; /* {name: {"version", "sha256"}} of the loaded set */
     unsigned long long epoch;       /* the change epoch at this worker's last sync */
     unsigned long long rules_epoch; /* the epoch at which rules_gen was last checked */
-    sqlite3_stmt *dv_stmt;          /* PRAGMA data_version, prepared once */
-    long long data_version, total_changes; /* as seen at the last sync */
+    long long total_changes;        /* of this connection, as seen at the last sync */
 } worker;
 
 /* This thread's worker, created on first use from spot_config. Returns NULL with *err set. */
@@ -65,5 +65,10 @@ void worker_release(void);
 int worker_cache_use(const char *key, unsigned long long epoch,
                      void (*use)(void *arg, const char *data, size_t len), void *arg);
 void worker_cache_put(const char *key, unsigned long long epoch, const char *data, size_t len);
+/* Like worker_cache_put for one entry larger than WORKER_CACHE_ENTRY_MAX (up to
+ * WORKER_CACHE_LARGE_MAX), kept outside the byte budget; a new one replaces the previous one. For
+ * the compressed announcement of a big task (a 1,000,000-unit draw: about 7 MB). */
+#define WORKER_CACHE_LARGE_MAX (64u << 20)
+void worker_cache_put_large(const char *key, unsigned long long epoch, const char *data, size_t len);
 
 #endif

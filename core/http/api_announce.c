@@ -95,7 +95,8 @@ static void reply_gz(req *r, const char *gzkey, unsigned long long epoch, const 
         return;
     }
     reply_cached_gz(r, (const char *)z, zlen);
-    worker_cache_put(gzkey, epoch, (const char *)z, zlen);
+    if (zlen > WORKER_CACHE_ENTRY_MAX) worker_cache_put_large(gzkey, epoch, (const char *)z, zlen);
+    else worker_cache_put(gzkey, epoch, (const char *)z, zlen);
     free(z);
 }
 

@@ -59,7 +59,8 @@ static int decide(req *r, int approve)
 {
     spot_err e;
     json_t *out = NULL;
-    int rc = teams_replace_decide(&r->ctx, req_param_id(r, 0), r->params[1], req_param_id(r, 2), approve, &out, &e);
+    int rc = teams_replace_decide(&r->ctx, req_param_id(r, 0), r->params[1], req_param_id(r, 2), approve, r->json,
+                                  &out, &e);
     return answer(r, 200, rc, out, &e);
 }
 

@@ -154,7 +154,15 @@ return {
     eq(I.replacement("conflict").ok, true)
     eq(I.replacement("health").ok, true)
     eq(I.replacement("vacation").ok, false)
-    eq(I.replacement("vacation").reason, "已抽取的检查人员仅因工作岗位调整、工作冲突或身体健康原因方可更换（利益冲突应申请回避）")
+    eq(I.replacement("vacation").reason, "已抽取的检查人员仅因工作岗位调整、工作冲突、身体健康等原因方可更换，其他原因须选“其他原因”并由执行单位负责人书面批准（利益冲突应申请回避）")
+    eq(I.replacement("job_change").head_reason_required, nil)
+  end },
+
+  { "7.3 \"等原因\": other reasons only as 'other', approved with the head's written reason", function()
+    eq(I.other_reason, { code = "other", label = "其他原因（须由执行单位负责人书面说明批准理由）" })
+    local r = I.replacement("other")
+    eq(r.ok, true); eq(r.head_reason_required, true); eq(r.clause, "7.3")
+    eq(r.reason, "因其他原因更换检查人员，须由执行单位负责人书面说明理由后批准，从其他持证人员中重新抽取")
   end },
 
   { "joint task (SPEC §10): one required slot per joint org whose items apply; the other slots and the leader are the lead org's", function()

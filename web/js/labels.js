@@ -16,6 +16,7 @@ export const ENT_STATUS = {};
 export const LEVEL = {};               // inspector level code -> label
 export const STRATA = {};              // stratum name -> label
 export const REPLACEMENT_REASONS = {}; // 7.3 reasons a drawn inspector may be replaced
+export const REPLACEMENT_OTHER = {};   // 7.3 {code, label}: any other reason, approved with the head's written reason
 export const ACCOUNTABILITY_KINDS = {}; // 10.1 situation code -> label
 export const EXEMPTION_REASONS = {};  // 10.2 exemption code -> label
 export const ORG_KINDS = {};          // SPEC §10 org kind code -> label
@@ -37,6 +38,7 @@ function fill(meta) {
   Object.assign(LEVEL, meta.inspector_levels || {});
   Object.assign(STRATA, pairs(meta.strata, 'name'));
   Object.assign(REPLACEMENT_REASONS, meta.replacement_reasons || {});
+  Object.assign(REPLACEMENT_OTHER, meta.replacement_other || {});
   Object.assign(ACCOUNTABILITY_KINDS, pairs(meta.accountability_kinds));
   Object.assign(EXEMPTION_REASONS, pairs(meta.exemption_reasons));
   Object.assign(ORG_KINDS, pairs(meta.org_kinds));

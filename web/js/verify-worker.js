@@ -11,14 +11,40 @@ import { verifyAnnouncement } from './verify.js';
 
 const SUMMARY_CANDIDATES = 2000;
 
+// What the page shows, small enough to hand over without blocking it: the candidate lists cut to
+// SUMMARY_CANDIDATES, each stratum's selected units as one text "USCC\tname" per line
+// (selected_lines), the teams as one JSON object per line (teams_lines, with unit_name), and no
+// "units" list (the names are in those lines). One long string crosses to the page in a moment;
+// tens of thousands of objects would not.
 function summary(ann) {
-  const draw = ann && typeof ann === 'object' ? ann.draw : null;
-  if (!draw || !Array.isArray(draw.strata)) return ann;
-  const strata = draw.strata.map((s) => {
-    if (!s || typeof s !== 'object' || !Array.isArray(s.candidates)) return s;
-    return { ...s, candidates: s.candidates.slice(0, SUMMARY_CANDIDATES), candidates_total: s.candidates.length };
-  });
-  return { ...ann, draw: { ...draw, strata } };
+  if (!ann || typeof ann !== 'object') return ann;
+  const names = new Map((Array.isArray(ann.units) ? ann.units : []).map((x) => [x && x.uscc, x && x.name]));
+  const out = { ...ann };
+  delete out.units;
+  const draw = ann.draw;
+  if (draw && typeof draw === 'object' && Array.isArray(draw.strata)) {
+    out.draw = { ...draw, strata: draw.strata.map((s) => {
+      if (!s || typeof s !== 'object') return s;
+      const t = { ...s };
+      if (Array.isArray(s.candidates)) {
+        t.candidates = s.candidates.slice(0, SUMMARY_CANDIDATES);
+        t.candidates_total = s.candidates.length;
+      }
+      if (Array.isArray(s.selected)) {
+        t.selected_lines = s.selected.map((u) => `${u}\t${names.get(u) || ''}`).join('\n');
+        t.selected_total = s.selected.length;
+        delete t.selected;
+      }
+      return t;
+    }) };
+  }
+  if (Array.isArray(ann.teams)) {
+    out.teams_lines = ann.teams.map((x) => JSON.stringify({ ...x, unit_name: names.get(x && x.uscc) || '' })).join('\n');
+    out.teams_total = ann.teams.length;
+    out.teams_random = ann.teams.filter((x) => x && x.method === 'random').length;
+    delete out.teams;
+  }
+  return out;
 }
 
 self.onmessage = async (ev) => {
@@ -45,6 +71,9 @@ self.onmessage = async (ev) => {
         self.postMessage({ type: 'progress', phase: 'verify', done, total });
       },
     });
+    // the page shows checks and errors; a stratum's recomputed selection (expected) of tens of
+    // thousands of units is only sent when it is short enough to show
+    rep.checks = rep.checks.map((c) => (Array.isArray(c.expected) && c.expected.length > 100 ? { ...c, expected: undefined } : c));
     self.postMessage({ type: 'done', rep });
   } catch (e) {
     self.postMessage({ type: 'error', message: `核验出错：${e && e.message ? e.message : e}` });

@@ -74,6 +74,76 @@ export async function sha256(bytes) {
   return new Uint8Array(d);
 }
 
+// ---- SHA-256 of short messages, synchronously (FIPS 180-4) ----
+// The counter stream hashes one short block per four draws: WebCrypto's digest is asynchronous and,
+// in a browser worker, costs a round trip to another thread per call (a 1,000,000-unit draw needs
+// tens of thousands), so the stream uses this plain implementation; long inputs (the candidate
+// lists) still go through WebCrypto (sha256 above). selfTest and selfTestV2 check both against the
+// SPEC test vectors.
+const K256 = new Uint32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+const W256 = new Uint32Array(64);
+
+// SHA-256 of bytes (a Uint8Array) as eight big-endian 32-bit words in out (a Uint32Array(8)).
+export function sha256Words(bytes, out) {
+  const n = bytes.length, blocks = Math.ceil((n + 9) / 64);
+  const m = new Uint8Array(blocks * 64);
+  m.set(bytes);
+  m[n] = 0x80;
+  const bits = n * 8, end = blocks * 64;
+  m[end - 5] = Math.floor(bits / 0x100000000) & 0xff;
+  m[end - 4] = (bits >>> 24) & 0xff;
+  m[end - 3] = (bits >>> 16) & 0xff;
+  m[end - 2] = (bits >>> 8) & 0xff;
+  m[end - 1] = bits & 0xff;
+  let h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a;
+  let h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
+  const w = W256;
+  for (let b = 0; b < end; b += 64) {
+    for (let i = 0; i < 16; i++) {
+      const j = b + 4 * i;
+      w[i] = (m[j] << 24) | (m[j + 1] << 16) | (m[j + 2] << 8) | m[j + 3];
+    }
+    for (let i = 16; i < 64; i++) {
+      const x = w[i - 15], y = w[i - 2];
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+    }
+    let a = h0, bb = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
+    for (let i = 0; i < 64; i++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      const ch = (e & f) ^ (~e & g);
+      const t1 = (h + S1 + ch + K256[i] + w[i]) | 0;
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      const maj = (a & bb) ^ (a & c) ^ (bb & c);
+      const t2 = (S0 + maj) | 0;
+      h = g; g = f; f = e; e = (d + t1) | 0; d = c; c = bb; bb = a; a = (t1 + t2) | 0;
+    }
+    h0 = (h0 + a) | 0; h1 = (h1 + bb) | 0; h2 = (h2 + c) | 0; h3 = (h3 + d) | 0;
+    h4 = (h4 + e) | 0; h5 = (h5 + f) | 0; h6 = (h6 + g) | 0; h7 = (h7 + h) | 0;
+  }
+  out[0] = h0; out[1] = h1; out[2] = h2; out[3] = h3; out[4] = h4; out[5] = h5; out[6] = h6; out[7] = h7;
+  return out;
+}
+
+// sha256Words as 32 bytes.
+export function sha256Sync(bytes) {
+  const w = sha256Words(bytes, new Uint32Array(8)), out = new Uint8Array(32);
+  for (let i = 0; i < 8; i++) {
+    out[4 * i] = w[i] >>> 24; out[4 * i + 1] = (w[i] >>> 16) & 0xff; out[4 * i + 2] = (w[i] >>> 8) & 0xff; out[4 * i + 3] = w[i] & 0xff;
+  }
+  return out;
+}
+
 function bytesEqual(a, b) {
   if (a.length !== b.length) return false;
   let d = 0;
@@ -111,7 +181,16 @@ export async function listHash(items, tick) {
       bigger.set(buf.subarray(0, o));
       buf = bigger;
     }
-    const start = o, end = o + enc.encodeInto(s, buf.subarray(o)).written;
+    // ASCII (every USCC) is copied byte by byte here: a TextEncoder call per item costs more than
+    // the copy in a browser; anything else goes through the encoder.
+    const start = o;
+    let end = o, n = s.length;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) { end = -1; break; }
+      buf[end++] = c;
+    }
+    if (end < 0) end = o + enc.encodeInto(s, buf.subarray(o)).written;
     if (k > 0) {
       const c = prevK === k - 1 ? compareRanges(buf, prevStart, prevEnd, start, end) : compareBytes(items[k - 1], s);
       if (c >= 0) problems.push({ kind: 'order', position: k, item: s, prev: items[k - 1] });
@@ -136,32 +215,52 @@ function compareRanges(b, a0, a1, b0, b1) {
 // ---- stream, uniform, partial Fisher-Yates ----
 
 // The SHA-256 counter stream over prefix: block j = SHA-256(prefix || uint64_be(j)),
-// four big-endian u64 per block.
+// four big-endian u64 per block. Synchronous (sha256Words); next() and uniform() return plain
+// values (callers that await them still work).
 export class Stream {
   constructor(prefix) {
-    this.prefix = prefix;
+    this.msg = new Uint8Array(prefix.length + 8);
+    this.msg.set(prefix);
+    this.ctr = new DataView(this.msg.buffer, prefix.length, 8);
     this.block = -1;
-    this.words = [];
+    this.words = new Uint32Array(8);
     this.pos = 4;
     this.consumed = 0;
   }
-  async next() {
+  // The next u64 as its two 32-bit halves in this.hi, this.lo.
+  next32() {
     if (this.pos >= 4) {
       this.block += 1;
-      const b = await sha256(concatBytes(this.prefix, u64be(this.block)));
-      const dv = new DataView(b.buffer);
-      this.words = [0, 1, 2, 3].map((i) => dv.getBigUint64(8 * i, false));
+      this.ctr.setUint32(0, Math.floor(this.block / 0x100000000), false);
+      this.ctr.setUint32(4, this.block >>> 0, false);
+      sha256Words(this.msg, this.words);
       this.pos = 0;
     }
     this.consumed += 1;
-    return this.words[this.pos++];
+    this.hi = this.words[2 * this.pos] >>> 0;
+    this.lo = this.words[2 * this.pos + 1] >>> 0;
+    this.pos += 1;
   }
-  // uniform(m), m >= 1: rejection sampling with limit = 2^64 - (2^64 mod m).
-  async uniform(m) {
+  next() {
+    this.next32();
+    return (BigInt(this.hi) << 32n) | BigInt(this.lo);
+  }
+  // uniform(m), m >= 1: rejection sampling with limit = 2^64 - (2^64 mod m). For m <= 2^21 the
+  // arithmetic is exact in doubles: t = 2^32 mod m, r = 2^64 mod m = t*t mod m, x >= 2^64 - r only
+  // when hi = 2^32 - 1 and lo >= 2^32 - r, and x mod m = ((hi mod m) * t + lo) mod m.
+  uniform(m) {
+    if (m <= 0x200000) {
+      const t = 0x100000000 % m, r = (t * t) % m;
+      for (;;) {
+        this.next32();
+        if (r !== 0 && this.hi === 0xffffffff && this.lo >= 0x100000000 - r) continue;
+        return ((this.hi % m) * t + this.lo) % m;
+      }
+    }
     const M = BigInt(m);
     const limit = TWO64 - (TWO64 % M);
     for (;;) {
-      const x = await this.next();
+      const x = this.next();
       if (x < limit) return Number(x % M);
     }
   }
@@ -176,7 +275,7 @@ export async function selectIndices(prefix, N, k) {
   const get = (i) => (a.has(i) ? a.get(i) : i);
   const out = [];
   for (let i = 0; i < k; i++) {
-    const r = await st.uniform(N - i);
+    const r = st.uniform(N - i);
     const ai = get(i), aj = get(i + r);
     a.set(i, aj);
     a.set(i + r, ai);

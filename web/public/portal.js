@@ -297,19 +297,22 @@ async function announcement(id) {
       重抽理由: Array.isArray(d.redraws) && d.redraws.length ? d.redraws.map((r, i) => `第 ${i + 1} 次：${r.reason}`).join('；') : '无',
     })),
     section('各层抽取结果', (d.strata || []).map((s, i) => h('div', null,
-      h('h3', null, `第 ${i} 层 ${s.label || s.name}：候选 ${s.candidates_total ?? (s.candidates || []).length} 家，抽中 ${(s.selected || []).length} 家`),
-      h('ol', { class: 'sel', start: 1 }, (s.selected || []).map((u) => h('li', null, h('code', null, u), unitName(ann, u)))),
+      h('h3', null, `第 ${i} 层 ${s.label || s.name}：候选 ${s.candidates_total ?? (s.candidates || []).length} 家，抽中 ${s.selected_total ?? (s.selected || []).length} 家`),
+      pagedList(`sel-${i}`, selectedLines(ann, s), (line) => {
+        const [u, name] = line.split('\t');
+        return h('li', null, h('code', null, u), name ? ` ${name}` : '');
+      }, (line) => line, { cls: 'sel', label: '在抽中名单中查找（信用代码或名称）' }),
       details(`候选名单（${s.candidates_total ?? (s.candidates || []).length}，按信用代码字节序排列）`,
         (s.candidates_total ?? 0) > (s.candidates || []).length ? h('p', { class: 'notice' }, `此处只列出前 ${(s.candidates || []).length} 家；完整名单见下载的公告 JSON（核验使用完整名单）。`) : null,
         h('pre', { class: 'block' }, (s.candidates || []).join('\n')))))),
-    ann.teams && ann.teams.length ? details(`检查组（${ann.teams.length} 个，${ann.teams.filter((x) => x.method === 'random').length} 个随机抽取）`, table([
+    teamLines(ann).length ? details(`检查组（${teamLines(ann).length} 个，${ann.teams_random ?? (ann.teams || []).filter((x) => x.method === 'random').length} 个随机抽取）`, pagedTable('teams', [
       { key: 'uscc', label: '被检查单位' },
-      { key: 'unit', label: '单位名称', render: (x) => unitName(ann, x.uscc).trim() },
+      { key: 'unit', label: '单位名称', render: (x) => x.unit_name ?? unitName(ann, x.uscc).trim() },
       { key: 'inspectors', label: '检查人员（姓名 执法证号）', render: (x) => (x.members || (x.inspectors || []).map((c) => ({ cert_no: c }))).map((m) => `${m.name || ''} ${m.cert_no}`.trim()).join('、') },
       { key: 'leader', label: '组长', render: (x) => `${x.leader_name || ''} ${x.leader || ''}`.trim() },
       { key: 'method', label: '产生方式', render: (x) => (x.method === 'appointed' ? `直接指定：${x.reason || ''}` : '随机抽取') },
       { key: 'slots', label: '各名额（人员池 → 抽中）', render: (x) => (x.slots || []).map((s) => `名额${s.slot}${s.name ? `(${s.name})` : ''}：池 ${(s.pool || []).length} 人 → ${(s.picks || []).join('、')}${(s.redraws || []).length ? `；重抽 ${s.redraws.map((r) => `${r.removed}→${r.replacement}（${r.reason}）`).join('；')}` : ''}`).join('\n') },
-    ], ann.teams)) : null);
+    ], teamLines(ann), (line) => line)) : null);
 
   job.done.then((rep) => { bar.remove(); showReport(status, detail, rep); }).catch((e) => {
     bar.remove();
@@ -317,6 +320,88 @@ async function announcement(id) {
     mount(status, `核验出错：${errorText(e)}`);
   });
   return page;
+}
+
+// A long list (tens of thousands of drawn units) shown a page at a time, with a filter: only one
+// page is ever in the document, so the page stays quick however large the draw.
+const LIST_PAGE = 100;
+function pagedList(id, items, renderItem, textOf, { cls = '', label = '查找' } = {}) {
+  const list = h('ol', { class: cls, id: `${id}-list` });
+  const info = h('span', { class: 'muted', id: `${id}-info` });
+  const prev = h('button', { type: 'button', id: `${id}-prev` }, '上一页');
+  const next = h('button', { type: 'button', id: `${id}-next` }, '下一页');
+  const filter = h('input', { type: 'search', id: `${id}-filter`, placeholder: label, 'aria-label': label });
+  let shown = items, page = 0;
+  const draw = () => {
+    const pages = Math.max(1, Math.ceil(shown.length / LIST_PAGE));
+    page = Math.min(page, pages - 1);
+    list.setAttribute('start', String(page * LIST_PAGE + 1));
+    mount(list, ...shown.slice(page * LIST_PAGE, (page + 1) * LIST_PAGE).map(renderItem));
+    info.textContent = shown.length > LIST_PAGE ? `第 ${page + 1} / ${pages} 页，共 ${shown.length} 项` : `共 ${shown.length} 项`;
+    prev.hidden = page === 0;
+    next.hidden = page >= pages - 1;
+  };
+  prev.onclick = () => { page -= 1; draw(); };
+  next.onclick = () => { page += 1; draw(); };
+  filter.oninput = () => {
+    const q = filter.value.trim();
+    shown = q ? items.filter((x) => textOf(x).includes(q)) : items;
+    page = 0;
+    draw();
+  };
+  draw();
+  return h('div', { class: 'paged-list', id },
+    items.length > LIST_PAGE ? h('div', { class: 'toolbar' }, filter) : null, list,
+    h('div', { class: 'toolbar' }, prev, next, info));
+}
+
+// table() a page at a time with a filter, for the announcement's teams: rows are JSON texts, one per
+// team (teamLines), parsed only when their page is shown.
+function pagedTable(id, columns, rows, textOf) {
+  const box = h('div');
+  const info = h('span', { class: 'muted', id: `${id}-info` });
+  const prev = h('button', { type: 'button', id: `${id}-prev` }, '上一页');
+  const next = h('button', { type: 'button', id: `${id}-next` }, '下一页');
+  const filter = h('input', { type: 'search', id: `${id}-filter`, placeholder: '查找（信用代码或名称）', 'aria-label': '查找检查组' });
+  let shown = rows, page = 0;
+  const draw = () => {
+    const pages = Math.max(1, Math.ceil(shown.length / LIST_PAGE));
+    page = Math.min(page, pages - 1);
+    mount(box, table(columns, shown.slice(page * LIST_PAGE, (page + 1) * LIST_PAGE).map((line) => JSON.parse(line))));
+    info.textContent = shown.length > LIST_PAGE ? `第 ${page + 1} / ${pages} 页，共 ${shown.length} 个` : `共 ${shown.length} 个`;
+    prev.hidden = page === 0;
+    next.hidden = page >= pages - 1;
+  };
+  prev.onclick = () => { page -= 1; draw(); };
+  next.onclick = () => { page += 1; draw(); };
+  filter.oninput = () => {
+    const q = filter.value.trim();
+    shown = q ? rows.filter((x) => textOf(x).includes(q)) : rows;
+    page = 0;
+    draw();
+  };
+  draw();
+  return h('div', { class: 'paged-list', id }, rows.length > LIST_PAGE ? h('div', { class: 'toolbar' }, filter) : null, box,
+    h('div', { class: 'toolbar' }, prev, next, info));
+}
+
+// A stratum's selected units as "USCC\tname" lines: from the worker's summary (selected_lines), or
+// built here from an announcement fetched on this thread.
+function selectedLines(ann, s) {
+  if (typeof s.selected_lines === 'string') return s.selected_lines ? s.selected_lines.split('\n') : [];
+  return (s.selected || []).map((u) => `${u}\t${unitName(ann, u).trim()}`);
+}
+
+// The teams as JSON lines, one per team (the worker's teams_lines, or built here).
+const teamLineCache = new WeakMap();
+function teamLines(ann) {
+  let t = teamLineCache.get(ann);
+  if (!t) {
+    t = typeof ann.teams_lines === 'string' ? (ann.teams_lines ? ann.teams_lines.split('\n') : [])
+      : (ann.teams || []).map((x) => JSON.stringify({ ...x, unit_name: unitName(ann, x.uscc).trim() }));
+    teamLineCache.set(ann, t);
+  }
+  return t;
 }
 
 // The unit's name from the announcement's "units", through a map built once per announcement (a

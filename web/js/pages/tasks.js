@@ -1,8 +1,8 @@
 // 抽查任务 (clauses 6.2, 7.1–7.3): list and create; per task the flow
 // freeze (candidates per stratum, exclusions with reasons, H_c, commitment) → draw (witness) →
 // lock (dispatch + announcement) → inspector teams (recusal, replacement with approval).
-import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, fmtTime, qs, loading } from '../ui.js';
-import { INDUSTRIES, RISK, CREDIT, MODE, TASK_STATUS, REPLACEMENT_REASONS, FIELD_LABELS, CHECK_METHODS, JOINT_CHECK_TYPES, label, options } from '../labels.js';
+import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, reasonAction, fmtTime, qs, loading } from '../ui.js';
+import { INDUSTRIES, RISK, CREDIT, MODE, TASK_STATUS, REPLACEMENT_REASONS, REPLACEMENT_OTHER, FIELD_LABELS, CHECK_METHODS, JOINT_CHECK_TYPES, label, options } from '../labels.js';
 
 const STEPS = [
   ['draft', '1. 创建'], ['frozen', '2. 冻结候选名单'], ['drawn', '3. 抽取'], ['dispatched', '4. 锁定、派发并公告'],
@@ -373,10 +373,11 @@ function teamChanges(ctx, id, teams, reps, canEdit, reload) {
     reload();
     return '已提交回避申请，经执行单位负责人批准后按原随机流重抽该名额';
   }, { idPrefix: 'recusal', submitLabel: '登记回避' });
+  const allReasons = { ...REPLACEMENT_REASONS, ...(REPLACEMENT_OTHER.code ? { [REPLACEMENT_OTHER.code]: REPLACEMENT_OTHER.label } : {}) };
   const replace = form([
     { name: 'uscc', label: '被检查单位', type: 'select', options: unitOpts, required: true },
     { name: 'cert_no', label: '需替换人员执法证号', required: true },
-    { name: 'reason_code', label: '替换原因', type: 'select', options: options(REPLACEMENT_REASONS), required: true },
+    { name: 'reason_code', label: '替换原因', type: 'select', options: options(allReasons), required: true },
     { name: 'reason', label: '说明', required: true, wide: true },
   ], async (v) => {
     await api('POST', `/api/tasks/${encodeURIComponent(id)}/teams/${encodeURIComponent(v.uscc)}/replace`, { cert_no: v.cert_no, reason_code: v.reason_code, reason: v.reason });
@@ -386,12 +387,14 @@ function teamChanges(ctx, id, teams, reps, canEdit, reload) {
   const rp = (r) => `/api/tasks/${encodeURIComponent(id)}/teams/${encodeURIComponent(r.uscc)}/replace/${r.id}`;
   const approvals = table([
     { key: 'uscc', label: '单位' }, { key: 'cert_no', label: '被替换人员' },
-    { key: 'reason', label: '理由', render: (r) => `${label(REPLACEMENT_REASONS, r.reason_code)}：${r.reason || ''}${r.rule_reason ? `（规则：${r.rule_reason}）` : ''}` },
+    { key: 'reason', label: '理由', render: (r) => `${label(allReasons, r.reason_code)}：${r.reason || ''}${r.rule_reason ? `（规则：${r.rule_reason}）` : ''}` },
     { key: 'status', label: '状态', render: (r) => ({ pending: '待批准', approved: '已批准', rejected: '已驳回' }[r.status] || r.status) },
     { key: 'replacement', label: '替补人员' },
     {
       key: 'op', label: '审批', render: (r) => (r.status === 'pending' && ctx.me.role === 'head' ? h('span', null,
-        actionButton('批准', async () => { await api('POST', `${rp(r)}/approve`, {}); reload(); return '已批准'; }, { class: 'primary', id: `replace-approve-${r.id}`, confirm: `批准后 ${r.cert_no || ''} 退出该单位的检查组，由随机抽取的人员替换，记录在案。确认批准替换？` }),
+        r.reason_code === REPLACEMENT_OTHER.code
+          ? reasonAction('批准', '批准理由（其他原因须由负责人书面说明）', async (reason) => { await api('POST', `${rp(r)}/approve`, { reason }); reload(); return '已批准'; }, { class: 'primary', id: `replace-approve-${r.id}` })
+          : actionButton('批准', async () => { await api('POST', `${rp(r)}/approve`, {}); reload(); return '已批准'; }, { class: 'primary', id: `replace-approve-${r.id}`, confirm: `批准后 ${r.cert_no || ''} 退出该单位的检查组，由随机抽取的人员替换，记录在案。确认批准替换？` }),
         actionButton('驳回', async () => { await api('POST', `${rp(r)}/reject`, {}); reload(); return '已驳回'; })) : r.status === 'pending' ? '待执行单位负责人批准' : (r.decided_by ? `${r.decided_by} ${fmtTime(r.decided_at)}` : '')),
     },
   ], reps, { empty: '没有替换申请' });
@@ -401,5 +404,5 @@ function teamChanges(ctx, id, teams, reps, canEdit, reload) {
   approvalsBox.id = 'replace-approvals';
   approvalsBox.open = waiting;
   if (!canEdit) return approvalsBox;
-  return h('div', null, details('回避（利害冲突）', recusal.el), details(`替换检查人员（${Object.values(REPLACEMENT_REASONS).join('、')}，须批准）`, replace.el), approvalsBox);
+  return h('div', null, details('回避（利害冲突）', recusal.el), details(`替换检查人员（${Object.values(REPLACEMENT_REASONS).join('、')}等，须批准）`, replace.el), approvalsBox);
 }
