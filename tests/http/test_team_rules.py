@@ -1,0 +1,94 @@
+"""Clause 7.3 over HTTP (issue 15): a team below the size its slots call for never gets a result
+entered or published (a directory with one usable inspector yields a one-person team, and its record
+is refused with the clause); replacement reasons are the three of 7.3 or "other" with the head's
+written reason; no replacement or recusal once the unit's result is signed (a correction instead).
+Every refusal changes nothing."""
+from spot import (Server, Suite, staff_clients, inspector_clients, is_error_body, V2_FREEZE, V2_DRAW, V2_LOCK,
+                  V2_TEAMS)
+
+t = Suite()
+
+
+def task_through_teams(planner, name, industry, start, end):
+    st, items = planner.get("/api/items")
+    item = next(i for i in items["items"] if i["checkpoints"] and (not i.get("industries") or industry in i["industries"]))
+    st, task = planner.post("/api/tasks", {
+        "name": name, "item_ids": [item["id"]], "mode": "targeted", "filters": {"industry": [industry]},
+        "directed": False, "lead_unit": "高青县应急管理局", "joint_units": [], "start_date": start, "end_date": end})
+    assert st == 201, (st, task)
+    for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK), ("teams", V2_TEAMS)):
+        st, b = planner.post(f"/api/tasks/{task['id']}/{path}", body)
+        assert st in (200, 201), (path, st, b)
+    st, teams = planner.get(f"/api/tasks/{task['id']}/teams")
+    return task["id"], teams["teams"]
+
+
+with Server(demo=True) as s:
+    admin = s.login()
+    planner, head, auditor = staff_clients(s, admin)
+
+    # ---- replacement reasons and signed results (a full directory) ----
+    tid, teams = task_through_teams(planner, "检查组规则测试任务", "烟花爆竹", "2026-03-02", "2026-03-20")
+    team = teams[0]
+    m0, m1 = team["inspectors"][0], team["inspectors"][1]
+
+    def reps():
+        return s.sql("SELECT count(*), coalesce(sum(status = 'approved'), 0) FROM task_replacements WHERE task_id = ?", tid)[0]
+
+    before = reps()
+    st, b = planner.post(f"/api/tasks/{tid}/teams/{team['uscc']}/replace", {"cert_no": m0, "reason_code": "vacation", "reason": "休假"})
+    t.check("a reason outside 7.3's list is refused (422) and names the way for others",
+            st == 422 and is_error_body(b, "replacement_refused") and "其他原因" in b["message"], (st, b))
+    t.check("  nothing recorded", reps() == before)
+    st, rq = planner.post(f"/api/tasks/{tid}/teams/{team['uscc']}/replace", {"cert_no": m0, "reason_code": "other", "reason": "参加上级组织的集中培训"})
+    t.check("'other' with the requester's description is recorded as pending (201)", st == 201 and rq["status"] == "pending", (st, rq))
+    st, b = head.post(f"/api/tasks/{tid}/teams/{team['uscc']}/replace/{rq['id']}/approve", {})
+    t.check("the head's approval of 'other' without a written reason is refused (422 reason_required)",
+            st == 422 and is_error_body(b, "reason_required") and "7.3" in b["message"], (st, b))
+    t.check("  still pending, the team unchanged",
+            s.sql("SELECT status FROM task_replacements WHERE id = ?", rq["id"]) == [("pending",)] and
+            m0 in s.sql("SELECT inspectors FROM task_teams WHERE task_id = ? AND uscc = ?", tid, team["uscc"])[0][0])
+    st, ok = head.post(f"/api/tasks/{tid}/teams/{team['uscc']}/replace/{rq['id']}/approve", {"reason": "培训与检查时间冲突，同意更换"})
+    t.check("with the head's written reason it is approved and someone replaces the member",
+            st == 200 and ok["status"] == "approved" and ok["replacement"] and ok["replacement"] != m0, (st, ok))
+    audit = s.sql("SELECT details FROM audit WHERE action = 'team.replace_approve' ORDER BY id DESC LIMIT 1")
+    t.check("  the head's reason is in the audit record", audit and "培训与检查时间冲突，同意更换" in audit[0][0], audit)
+    st, teams_now = planner.get(f"/api/tasks/{tid}/teams")
+    members = next(x for x in teams_now["teams"] if x["uscc"] == team["uscc"])["inspectors"]
+    t.check("  and the team is the new one", m0 not in members and ok["replacement"] in members and len(members) == 2, members)
+
+    ins = inspector_clients(s, admin, members)
+    a = ins[members[0]]
+    st, res = a.post(f"/api/tasks/{tid}/results", {"uscc": team["uscc"], "category": "a", "summary": "未发现问题"})
+    assert st == 201, (st, res)
+    st, b = a.post(f"/api/results/{res['id']}/sign")
+    assert st == 200, (st, b)
+    before = reps()
+    st, b = planner.post(f"/api/tasks/{tid}/teams/{team['uscc']}/replace", {"cert_no": members[1], "reason_code": "health", "reason": "生病住院"})
+    t.check("after a member signed the result no replacement is taken (409 result_signed, 9.1 named)",
+            st == 409 and is_error_body(b, "result_signed") and "9.1" in b["message"], (st, b))
+    t.check("  nothing recorded", reps() == before)
+    st, cf = planner.post("/api/conflicts", {"task_id": tid, "uscc": team["uscc"], "cert_no": members[1], "reason": "与企业负责人系近亲属"})
+    assert st in (200, 201), (st, cf)
+    st, b = head.post(f"/api/conflicts/{cf['id']}/approve")
+    t.check("nor a recusal that would change the team (409 result_signed)", st == 409 and is_error_body(b, "result_signed"), (st, b))
+    t.check("  the recusal stays pending and the team as it was",
+            s.sql("SELECT status FROM task_conflicts WHERE id = ?", cf["id"]) == [("pending",)] and
+            sorted(next(x for x in planner.get(f"/api/tasks/{tid}/teams")[1]["teams"] if x["uscc"] == team["uscc"])["inspectors"]) == sorted(members))
+
+    # ---- a directory with one usable inspector ----
+    (only,) = s.sql("SELECT cert_no FROM inspectors WHERE status = 'active' ORDER BY cert_no LIMIT 1")[0]
+    s.sql("UPDATE inspectors SET status = 'inactive' WHERE cert_no <> ?", only)   # scenario: one usable inspector
+    tid2, teams2 = task_through_teams(planner, "只有一名可用检查人员的任务", "危险化学品", "2026-04-01", "2026-04-20")
+    t.check("with one usable inspector every team has one member, recorded as appointed with the rule's reason",
+            teams2 and all(x["inspectors"] == [only] and x["method"] == "appointed" and x["reason"] for x in teams2), teams2[:2])
+    one = inspector_clients(s, admin, [only])[only]
+    before = s.sql("SELECT count(*) FROM results")[0][0]
+    st, b = one.post(f"/api/tasks/{tid2}/results", {"uscc": teams2[0]["uscc"], "category": "a", "summary": "未发现问题"})
+    t.check("its result cannot be entered: 409 team_incomplete naming 7.3 and the numbers",
+            st == 409 and is_error_body(b, "team_incomplete") and "7.3" in b["message"] and "1 名" in b["message"]
+            and "2 名" in b["message"], (st, b))
+    t.check("  nothing stored, so nothing can be published", s.sql("SELECT count(*) FROM results")[0][0] == before and
+            s.sql("SELECT count(*) FROM results WHERE task_id = ?", tid2)[0][0] == 0)
+
+t.finish()
