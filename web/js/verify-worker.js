@@ -47,12 +47,37 @@ function summary(ann) {
   return out;
 }
 
+// The body as text, read as a stream (progress: bytes so far) into one buffer and decoded once:
+// in a browser this is several times quicker than Response.text() for tens of MB.
+async function readText(r) {
+  if (!r.body || !r.body.getReader) return r.text();
+  const reader = r.body.getReader();
+  let buf = new Uint8Array(1 << 20), n = 0, last = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (n + value.length > buf.length) {
+      const bigger = new Uint8Array(Math.max(buf.length * 2, n + value.length));
+      bigger.set(buf.subarray(0, n));
+      buf = bigger;
+    }
+    buf.set(value, n);
+    n += value.length;
+    const now = Date.now();
+    if (now - last >= 100) {
+      last = now;
+      self.postMessage({ type: 'progress', phase: 'download', done: n, total: 0 });
+    }
+  }
+  return new TextDecoder().decode(buf.subarray(0, n));
+}
+
 self.onmessage = async (ev) => {
   const { url } = ev.data || {};
   try {
     self.postMessage({ type: 'progress', phase: 'download', done: 0, total: 0 });
     const r = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-    const text = await r.text();
+    const text = await readText(r);
     if (!r.ok) {
       let message = `HTTP ${r.status}`;
       try { message = JSON.parse(text).message || message; } catch (e) { /* not JSON */ }

@@ -266,6 +266,8 @@ async function announcement(id) {
       bar.max = p.total;
       bar.value = p.done;
       status.textContent = `正在浏览器中核验抽取……已核对候选 ${p.done.toLocaleString('zh-CN')} / ${p.total.toLocaleString('zh-CN')}`;
+    } else if (p.phase === 'download' && p.done) {
+      status.textContent = `正在下载公告……已下载 ${(p.done / 1048576).toFixed(1)} MB`;
     } else if (phaseText[p.phase]) status.textContent = phaseText[p.phase];
   });
   job.done.catch(() => {});
