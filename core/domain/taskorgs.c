@@ -184,6 +184,10 @@ int taskorgs_join(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err 
         err ? spot_fail_db(e, "tasks", err) : spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个任务");
         goto done;
     }
+    if (json_is_string(json_object_get(t, "cancelled_at"))) {
+        spot_fail(e, SPOT_E_CONFLICT, "cancelled", "任务已取消，不能加入");
+        goto done;
+    }
     if (strcmp(json_string_value(json_object_get(t, "status")), "draft")) {
         spot_fail(e, SPOT_E_CONFLICT, "not_draft", "任务已冻结名单，不能再加入；请另建任务或联系牵头单位");
         goto done;

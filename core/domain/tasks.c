@@ -353,6 +353,108 @@ int tasks_create(spot_ctx *c, json_t *in, json_t **out, spot_err *e)
     return 0;
 }
 
+static json_t *task_or_404(spot_ctx *c, long long id, spot_err *e);
+
+/* The draft task id for an edit or a cancellation by the caller: 404 unseen, 403 not the lead
+ * org's planner (or an admin), 409 cancelled or past draft. New reference or NULL with *e. */
+static json_t *editable_draft(spot_ctx *c, long long id, spot_err *e)
+{
+    json_t *t = task_or_404(c, id, e);
+    if (!t) return NULL;
+    if (!taskorgs_may_lead(c, t, 0, e)) { json_decref(t); return NULL; }
+    if (json_is_string(json_object_get(t, "cancelled_at"))) {
+        json_decref(t);
+        return spot_fail(e, SPOT_E_CONFLICT, "cancelled", "任务已取消"), NULL;
+    }
+    if (strcmp(json_string_value(json_object_get(t, "status")), "draft")) {
+        json_decref(t);
+        return spot_fail(e, SPOT_E_CONFLICT, "not_draft", "任务已冻结候选名单，不能再修改或取消（抽取过程已记录在案）"), NULL;
+    }
+    return t;
+}
+
+int tasks_update(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
+{
+    json_t *t = editable_draft(c, id, e);
+    if (!t) return -1;
+    json_t *filters = NULL, *opt = NULL, *joint_ids = NULL, *joint = NULL, *methods = NULL, *jtype = NULL;
+    char *lead_name = NULL, *err = NULL, at[32], obj[32];
+    long long lead = 0;
+    int rc = -1;
+    if (check_task(c, in, &filters, &opt, e) != 0) goto done;
+    if (taskorgs_resolve(c, in, &lead, &lead_name, &joint_ids, &joint, e) != 0) goto done;
+    if (check_methods_of(c, in, json_array_size(joint_ids) > 0, &methods, &jtype, e) != 0) goto done;
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld", id);
+    const char *sd = json_string_value(json_object_get(in, "start_date"));
+    json_t *items = json_object_get(in, "item_ids"), *pid = json_object_get(in, "plan_id");
+    json_t *empty = json_array();
+    int directed = json_is_true(json_object_get(in, "directed"));
+    /* the record before and after, so the trail shows what changed */
+    json_t *d = json_pack("{sO s O}", "before", t, "after", in);
+    int ok = db_begin(c->db, &err) == 0 &&
+        db_run(c->db, &err, "UPDATE tasks SET plan_id = ?, year = ?, name = ?, item_ids = ?, mode = ?, filters = ?, "
+                            "directed = ?, directed_reason = ?, lead_unit = ?, joint_units = ?, lead_org_id = ?, "
+                            "joint_org_ids = ?, start_date = ?, end_date = ?, options = ?, updated_at = ?, "
+                            "check_methods = ?, joint_check_type = ? WHERE id = ? AND status = 'draft' AND cancelled_at IS NULL",
+               "jijjjjissjijssjsjji", pid && !json_is_null(pid) ? pid : NULL, (long long)atoi(sd), json_object_get(in, "name"),
+               items ? items : empty, json_object_get(in, "mode"), filters, (long long)directed,
+               directed ? json_string_value(json_object_get(in, "directed_reason")) : NULL, lead_name, joint, lead,
+               joint_ids, sd, json_string_value(json_object_get(in, "end_date")), opt, at, methods, jtype, id) == 1 &&
+        audit_log(c->db, ctx_actor(c), "task.update", obj, d, &err) == 0 && db_commit(c->db, &err) == 0;
+    json_decref(d);
+    json_decref(empty);
+    if (!ok) {
+        if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
+        spot_fail_db(e, "tasks", err ? err : strdup("task changed meanwhile"));
+        goto done;
+    }
+    json_t *nt = tasks_load(c->db, id, &err);
+    if (!nt) { spot_fail_db(e, "tasks", err); goto done; }
+    *out = task_view(nt);
+    rc = 0;
+done:
+    free(lead_name);
+    json_decref(methods);
+    json_decref(joint);
+    json_decref(joint_ids);
+    json_decref(filters);
+    json_decref(opt);
+    json_decref(t);
+    return rc;
+}
+
+int tasks_cancel(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
+{
+    static const char *const fields[] = {"reason", NULL};
+    if (!json_is_object(in)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体须为 JSON 对象");
+    if (spot_check_fields(in, fields, e) != 0) return -1;
+    json_t *jr = json_object_get(in, "reason");
+    if (!json_is_string(jr) || json_string_length(jr) == 0 || json_string_length(jr) > 2000)
+        return spot_fail(e, SPOT_E_INPUT, "reason_required", "取消任务须说明理由（reason，不超过 2000 字节）");
+    json_t *t = editable_draft(c, id, e);
+    if (!t) return -1;
+    char *err = NULL, at[32], obj[32];
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld", id);
+    json_t *d = json_pack("{sO sO}", "name", json_object_get(t, "name"), "reason", jr);
+    int ok = db_begin(c->db, &err) == 0 &&
+             db_run(c->db, &err, "UPDATE tasks SET cancelled_at = ?, cancelled_by = ?, cancel_reason = ?, updated_at = ? "
+                                 "WHERE id = ? AND status = 'draft' AND cancelled_at IS NULL", "ssssi", at, ctx_actor(c),
+                    json_string_value(jr), at, id) == 1 &&
+             audit_log(c->db, ctx_actor(c), "task.cancel", obj, d, &err) == 0 && db_commit(c->db, &err) == 0;
+    json_decref(d);
+    json_decref(t);
+    if (!ok) {
+        if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
+        return spot_fail_db(e, "tasks", err ? err : strdup("task changed meanwhile"));
+    }
+    json_t *nt = tasks_load(c->db, id, &err);
+    if (!nt) return spot_fail_db(e, "tasks", err);
+    *out = task_view(nt);
+    return 0;
+}
+
 int tasks_list(spot_ctx *c, const char *status, const char *year, long long page, long long per_page, json_t **out,
                spot_err *e)
 {
@@ -360,16 +462,20 @@ int tasks_list(spot_ctx *c, const char *status, const char *year, long long page
     /* staff other than admin and auditor see the tasks their org leads, joins or executes (SPEC §10) */
     int all = taskorgs_sees_all(c);
     char where[1024], sql[1200];
+    /* status "cancelled": the cancelled drafts (issue 18); any other filter leaves them out */
+    long long cancelled = status && !strcmp(status, "cancelled");
+    if (cancelled) status = NULL;
     snprintf(where, sizeof where, " FROM tasks t WHERE (?1 IS NULL OR t.status = ?1) AND "
-                                  "(?2 IS NULL OR t.year = CAST(?2 AS INTEGER)) AND (?3 OR %s)", TASKORGS_VISIBLE_SQL);
+                                  "(?2 IS NULL OR t.year = CAST(?2 AS INTEGER)) AND (?3 OR %s) AND "
+                                  "((t.cancelled_at IS NOT NULL) = ?13)", TASKORGS_VISIBLE_SQL);
     long long org = c->user ? c->user->org_id : 0;
     const char *cert = c->user ? c->user->cert_no : "";
     snprintf(sql, sizeof sql, "SELECT count(*)%s", where);
-    long long total = db_int(c->db, &err, 0, sql, "ssiiiiiiis", status, year, (long long)all, 0LL, 0LL, 0LL, 0LL, 0LL,
-                             org, cert);
+    long long total = db_int(c->db, &err, 0, sql, "ssiiiiiiisiii", status, year, (long long)all, 0LL, 0LL, 0LL, 0LL, 0LL,
+                             org, cert, 0LL, 0LL, cancelled);
     snprintf(sql, sizeof sql, "SELECT t.id%s ORDER BY t.id DESC LIMIT ?11 OFFSET ?12", where);
-    json_t *rows = err ? NULL : db_rows(c->db, &err, sql, "ssiiiiiiisii", status, year, (long long)all, 0LL, 0LL, 0LL,
-                                        0LL, 0LL, org, cert, per_page, (page - 1) * per_page);
+    json_t *rows = err ? NULL : db_rows(c->db, &err, sql, "ssiiiiiiisiii", status, year, (long long)all, 0LL, 0LL, 0LL,
+                                        0LL, 0LL, org, cert, per_page, (page - 1) * per_page, cancelled);
     if (!rows) return spot_fail_db(e, "tasks", err);
     json_t *list = json_array();
     size_t i;
@@ -981,6 +1087,10 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
         return spot_fail(e, SPOT_E_INPUT, "bad_request", "reason 须为文本");
     }
     const char *st = status_of(t);
+    if (json_is_string(json_object_get(t, "cancelled_at"))) {
+        json_decref(t);
+        return spot_fail(e, SPOT_E_CONFLICT, "cancelled", "任务已取消，不能冻结名单");
+    }
     if (!strcmp(st, "dispatched")) { json_decref(t); return spot_fail(e, SPOT_E_CONFLICT, "locked", "任务已锁定并派发，不能重新冻结"); }
     if (!strcmp(st, "drawn")) {
         json_decref(t);

@@ -16,6 +16,15 @@
  * unknown_plan, unknown_industry, bad_date). *out: the staff view. */
 int tasks_create(spot_ctx *c, json_t *in, json_t **out, spot_err *e);
 
+/* PUT /api/tasks/{id}: replaces a draft task's fields with in (the body of POST /api/tasks, checked
+ * the same way), by the lead org's planner or an admin; 409 not_draft / cancelled otherwise. The
+ * audit record holds the task before and the body. *out = the task's view. */
+int tasks_update(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e);
+
+/* POST /api/tasks/{id}/cancel {reason}: cancels a draft task (reason required, audited); it leaves
+ * the task list (GET /api/tasks?status=cancelled lists it) and cannot be edited, frozen or joined. */
+int tasks_cancel(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e);
+
 /* *out = {tasks:[…], total, page, per_page}: the tasks the caller may see (taskorgs.h), filtered by
  * status and year (decimal string, either NULL for all), newest first, page (from 1) of per_page. */
 int tasks_list(spot_ctx *c, const char *status, const char *year, long long page, long long per_page, json_t **out,

@@ -9,7 +9,9 @@
  *        Draw algorithm v2 (when the lock carried {"witness","beacon_source"}, SPEC §12): the witness
  *        must hash to the lock's team_witness_commitment (422 witness_mismatch), the beacon is required
  *        and seed_t = SHA-256(team_secret || SHA-256(witness) || SHA-256(beacon)).
- *   GET  /api/tasks/{id}/teams                                 staff: teams, pending replacements.
+ *   GET  /api/tasks/{id}/teams[?page=&per_page=&q=&mine=1]   staff: teams, pending replacements;
+ *        with page (or mine=1) one page of the teams (per_page 1-200, default 50) filtered by q (USCC
+ *        or unit name) and mine (teams with the caller on them), with total.
  *   POST /api/conflicts {"task_id","uscc","cert_no","reason"}  recusal (回避) request: an inspector
  *        for themself (their account's cert_no), or admin/planner/head. Pending: it changes nothing.
  *   POST /api/conflicts/{id}/approve, /reject                  head only: an approved recusal counts
@@ -820,12 +822,37 @@ static json_t *team_rows(sqlite3 *db, long long id, char **err)
     return rows;
 }
 
-int teams_get(spot_ctx *sc, long long id, json_t **out, spot_err *e)
+/* One page of the task's teams (issue 18: a 13,000-unit task): filtered by q (in the USCC or the
+ * unit's name) and by cert (teams with that member); *total receives the filtered count. */
+static json_t *team_page(sqlite3 *db, long long id, const teams_query *q, long long *total, char **err)
+{
+    static const char *const where =
+        " FROM task_teams t LEFT JOIN task_units u ON u.task_id = t.task_id AND u.uscc = t.uscc "
+        "LEFT JOIN enterprises e ON e.id = u.enterprise_id WHERE t.task_id = ?1 "
+        "AND (?2 IS NULL OR instr(t.uscc, ?2) > 0 OR instr(coalesce(e.name, ''), ?2) > 0) "
+        "AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.inspectors) j WHERE j.value = ?3))";
+    char sql[900];
+    const char *qq = q->q && *q->q ? q->q : NULL, *cert = q->cert && *q->cert ? q->cert : NULL;
+    snprintf(sql, sizeof sql, "SELECT count(*)%s", where);
+    *total = db_int(db, err, 0, sql, "iss", id, qq, cert);
+    if (*err) return NULL;
+    snprintf(sql, sizeof sql, "SELECT t.uscc, e.name AS unit_name, t.method, t.reason, t.inspectors, t.leader, t.leader_reason, "
+                              "t.slots, t.rule_sha, t.updated_at%s ORDER BY t.pos LIMIT ?4 OFFSET ?5", where);
+    json_t *rows = db_rows(db, err, sql, "issii", id, qq, cert, q->per_page, (q->page - 1) * q->per_page);
+    static const char *const keys[] = {"inspectors", "slots", NULL};
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) spot_decode_json(row, keys);
+    return rows;
+}
+
+int teams_get(spot_ctx *sc, long long id, const teams_query *q, json_t **out, spot_err *e)
 {
     json_t *t = task_or_404(sc, id, e);
     if (!t) return -1;
     char *err = NULL;
-    json_t *rows = team_rows(sc->db, id, &err);
+    long long total = -1;
+    json_t *rows = q && q->page > 0 ? team_page(sc->db, id, q, &total, &err) : team_rows(sc->db, id, &err);
     json_t *pend = rows ? db_rows(sc->db, &err, "SELECT id, uscc, cert_no, reason_code, reason, rule_reason, status, "
                                                "requested_by, requested_at, decided_by, decided_at, replacement "
                                                "FROM task_replacements WHERE task_id = ? ORDER BY id", "i", id) : NULL;
@@ -838,6 +865,11 @@ int teams_get(spot_ctx *sc, long long id, json_t **out, spot_err *e)
                             json_object_get(t, "team_seed") ? json_object_get(t, "team_seed") : json_null(),
                             "team_witness", json_object_get(t, "team_witness") ? json_object_get(t, "team_witness") : json_null());
     /* draw algorithm v2 (issue 16): what the team draw form needs */
+    if (total >= 0) {
+        json_object_set_new(*out, "total", json_integer(total));
+        json_object_set_new(*out, "page", json_integer(q->page));
+        json_object_set_new(*out, "per_page", json_integer(q->per_page));
+    }
     static const char *const v2keys[] = {"team_draw_algorithm", "team_witness_commitment", "team_beacon_source",
                                          "team_beacon", NULL};
     for (const char *const *k = v2keys; *k; k++)

@@ -21,7 +21,17 @@ int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err);
 int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e);
 
 /* *out = {teams, replacements, conflicts, team_commitment, team_seed, team_witness} of task id. */
-int teams_get(spot_ctx *sc, long long id, json_t **out, spot_err *e);
+/* A page of the teams (GET …/teams?page=&per_page=&q=&mine=1): page 1…, per_page 1…200; q: part of
+ * the USCC or the unit's name; cert: only teams with this member. */
+typedef struct teams_query {
+    long long page, per_page;
+    const char *q, *cert;
+} teams_query;
+
+/* GET /api/tasks/{id}/teams: {teams, replacements, conflicts, team_commitment, …}; q NULL or page 0:
+ * every team (each with its slots and pools); else one page of them ({total, page, per_page} added,
+ * each team with unit_name). */
+int teams_get(spot_ctx *sc, long long id, const teams_query *q, json_t **out, spot_err *e);
 
 /* Records a pending recusal from in {task_id, uscc, cert_no, reason} (an object); an inspector only
  * for their own cert_no (403). *out = the request. */

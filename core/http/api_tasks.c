@@ -8,6 +8,10 @@
  *        lead_unit?, joint_units?, start_date, end_date, team_size?, require_expert?,
  *        required_level?, workload_cap?}       admin, planner: a draft task (201).
  *   GET  /api/tasks/{id}                       staff: the task with strata and draws.
+ *   PUT  /api/tasks/{id} {as POST}             admin, lead org's planner: edits a draft task (409
+ *        not_draft once frozen, cancelled); audited with the task before and the body.
+ *   POST /api/tasks/{id}/cancel {reason}       admin, lead org's planner: cancels a draft task
+ *        (reason required); GET /api/tasks?status=cancelled lists the cancelled ones.
  *   GET  /api/tasks/{id}/excluded?page=        staff: excluded units with reason, clause, rule sha.
  *   POST /api/tasks/{id}/freeze {reason?, witness?, beacon_source?}   admin, planner: freeze the
  *        candidates (a re-freeze needs a reason; 409 once drawn or dispatched). Draw algorithm v2
@@ -96,6 +100,24 @@ static int h_lock(req *r)
     return answer(r, 200, rc, out, &e);
 }
 
+static int h_update(req *r)
+{
+    if (req_require_object(r)) return 0;
+    spot_err e;
+    json_t *out = NULL;
+    int rc = tasks_update(&r->ctx, req_param_id(r, 0), r->json, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+static int h_cancel(req *r)
+{
+    if (req_require_object(r)) return 0;
+    spot_err e;
+    json_t *out = NULL;
+    int rc = tasks_cancel(&r->ctx, req_param_id(r, 0), r->json, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
 static int h_join(req *r)
 {
     if (req_require_object(r)) return 0;
@@ -121,6 +143,8 @@ const struct route tasks_routes[] = {
     {"GET", "/api/tasks", ROLE_STAFF, h_list},
     {"POST", "/api/tasks", ROLE_ADMIN | ROLE_PLANNER, h_create},
     {"GET", "/api/tasks/{id}", ROLE_STAFF, h_get},
+    {"PUT", "/api/tasks/{id}", ROLE_ADMIN | ROLE_PLANNER, h_update},
+    {"POST", "/api/tasks/{id}/cancel", ROLE_ADMIN | ROLE_PLANNER, h_cancel},
     {"GET", "/api/tasks/{id}/excluded", ROLE_STAFF, h_excluded},
     {"POST", "/api/tasks/{id}/freeze", ROLE_ADMIN | ROLE_PLANNER, h_freeze},
     {"POST", "/api/tasks/{id}/draw", ROLE_ADMIN | ROLE_PLANNER, h_draw},

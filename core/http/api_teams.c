@@ -5,6 +5,8 @@
 #include "api_teams.h"
 #include "teams.h"
 
+#include <string.h>
+
 /* Replies status with out (stolen) when rc is 0, else the error e. Returns 0. */
 static int answer(req *r, int status, int rc, json_t *out, const spot_err *e)
 {
@@ -21,9 +23,18 @@ static int h_draw(req *r)
 
 static int h_get(req *r)
 {
+    teams_query q = {0, 50, req_query(r, "q"), NULL};
+    if (req_query(r, "page") && req_query_int(r, "page", 1, 1000000000LL, 1, &q.page) != 0) return 0;
+    if (req_query_int(r, "per_page", 1, 200, 50, &q.per_page) != 0) return 0;
+    const char *mine = req_query(r, "mine");
+    if (mine && !strcmp(mine, "1")) {
+        if (!q.page) q.page = 1;
+        q.cert = r->user ? r->user->cert_no : "";
+    }
+    if (q.q && strlen(q.q) > 200) return reply_error(r, 400, "bad_parameter", "q 不超过 200 字节");
     spot_err e;
     json_t *out = NULL;
-    int rc = teams_get(&r->ctx, req_param_id(r, 0), &out, &e);
+    int rc = teams_get(&r->ctx, req_param_id(r, 0), &q, &out, &e);
     return answer(r, 200, rc, out, &e);
 }
 

@@ -54,6 +54,9 @@ async function loginAs(username, password) {
 // Every drawn unit on the task page has a name, and the first one is the directory's name.
 async function checkNames(page, admin) {
   await page.waitForSelector('ol.sel li', T);
+  // the units show at once, their names follow from one request
+  await page.waitForFunction(() => [...document.querySelectorAll('ol.sel li')].every((li) => li.querySelector('.unit-name')), null, T)
+    .catch(() => {});   // the assertion below names the units without one
   const lis = await page.$$eval('ol.sel li', (els) => els.map((e) => ({ uscc: e.dataset.uscc, name: (e.querySelector('.unit-name') || {}).textContent || '' })));
   assert.ok(lis.length >= 2, 'drawn units listed');
   assert.ok(lis.every((x) => x.name.trim().length > 0), `every unit has a name: ${JSON.stringify(lis.filter((x) => !x.name.trim()))}`);

@@ -72,7 +72,7 @@ function renderUser() {
     return;
   }
   mount(userBox, netStatus(),
-    h('span', { class: 'name' }, `${state.me.username}（${ROLES[state.me.role] || state.me.role}）`),
+    h('span', { class: 'name' }, h('span', { class: 'username' }, state.me.username), `（${ROLES[state.me.role] || state.me.role}）`),
     h('a', { href: '#/password', id: 'change-password' }, '修改密码'),
     h('button', { type: 'button', id: 'logout', onclick: logout }, '退出'));
 }

@@ -94,8 +94,49 @@ export const AUDIT_ACTIONS = {
   'inspector.create': '新增检查人员', 'inspector.update': '修改检查人员', 'inspector.import': '导入检查人员',
   'item.create': '新增抽查事项', 'item.update': '调整抽查事项', 'plan.create': '新建计划', 'plan.publish': '公布计划',
   'task.create': '新建任务', 'task.freeze': '冻结名单', 'task.draw': '抽取', 'task.lock': '锁定并公告', 'task.teams': '抽取检查组',
-  'console.eval': '控制台执行',
+  'console.eval': '控制台执行', 'console.run': '控制台执行',
+  'session.login': '登录', 'session.logout': '退出', 'user.password': '修改密码', 'rule.install': '安装规则',
+  'task.update': '修改任务', 'task.cancel': '取消任务', 'task.join': '加入联合检查', 'task.redraw': '重新抽取',
+  'team.replace_request': '申请更换检查人员', 'team.replace_approve': '批准更换检查人员', 'team.replace_reject': '驳回更换申请',
+  'team.replace': '更换检查人员', 'team.recusal': '回避后重抽', 'team.conflict_request': '申请回避',
+  'team.conflict_approve': '批准回避', 'team.conflict_reject': '驳回回避',
+  'result.create': '录入检查结果', 'result.update': '修改检查结果', 'result.sign': '签名', 'result.approve': '审核通过',
+  'result.return': '退回修改', 'result.publish': '公示结果', 'result.correction_request': '申请更正',
+  'result.correction_approve': '批准更正', 'result.correction_reject': '驳回更正',
+  'objection.create': '登记异议', 'objection.file_online': '网上提出异议', 'objection.decide': '异议复核决定',
+  'objection.feedback': '异议反馈', 'followup.create': '登记后续处理', 'followup.update': '更新后续处理',
+  'inspection.create': '登记检查', 'inspection.close': '办结检查', 'incident.create': '登记事故或问题',
+  'incident.claim': '申请免责', 'incident.decide': '免责决定', 'accountability.exempt': '免责',
+  'attachment.upload': '上传附件', 'document.issue': '出具文书', 'document_template.store': '保存文书模板',
+  'document_template.activate': '启用文书模板', 'org.create': '新建机构', 'org.update': '修改机构', 'org.accounts': '生成机构账号',
+  'plan.adjust': '调整计划', 'document_template.install': '安装文书模板', 'demo.populate': '生成演示数据',
 };
+
+// The rule scripts by what they decide (their file names are shown in code type beside these).
+export const RULE_TITLES = {
+  categories: '行业与分类', calendar: '工作日历', deadlines: '期限', eligibility: '抽查对象资格', sampling: '抽取比例',
+  inspectors: '检查人员与检查组', plans: '年度计划', accountability: '责任追究',
+};
+const DOC_KINDS = { notice: '随机抽查通知书', record: '检查记录表', rectification: '责令限期整改指令书', announcement: '抽查任务公告', results: '抽查结果公示' };
+const OBJECT_KINDS = {
+  task: '任务', result: '检查结果', objection: '异议', user: '用户', org: '机构', plan: '计划', item: '抽查事项',
+  enterprise: '检查对象', inspector: '检查人员', document: '文书', attachment: '附件', incident: '事故或问题',
+  inspection: '检查记录', followup: '后续处理', correction: '更正', session: '登录会话', conflict: '回避申请',
+};
+// An audit or situation object ("task:12", "task:12:USCC", "year:2026", "document_template:results", a
+// rule's name) in words.
+export function objectText(o) {
+  if (typeof o !== 'string' || !o) return o == null ? '' : String(o);
+  if (RULE_TITLES[o]) return `规则：${RULE_TITLES[o]}`;
+  const [kind, a, b] = o.split(':');
+  if (kind === 'year' && a) return `${a}年度`;
+  if (kind === 'demo') return `演示数据（${a || ''}）`;
+  if (kind === 'document_template') return `文书模板：${DOC_KINDS[a] || a}`;
+  if (kind === 'rule' && a) return `规则：${RULE_TITLES[a] || a}`;
+  if (OBJECT_KINDS[kind]) return `${OBJECT_KINDS[kind]}${a ? ` ${a}` : ''}${b ? `（单位 ${b}）` : ''}`;
+  return o;
+}
+export const OBJECT_KIND_OPTIONS = Object.entries(OBJECT_KINDS);
 
 export const FIELD_LABELS = {
   id: '编号', industries: '适用行业', lead_org_id: '牵头单位', joint_org_ids: '联合检查部门', uscc: '统一社会信用代码', name: '名称', unit_type: '单位类型', legal_rep: '法定代表人', address: '住所',

@@ -386,9 +386,9 @@ function getHash(obj, key, where, required, n = 32) {
 // Human labels of the checks (check names are those of core/verify.c).
 export const CHECK_LABELS = {
   algorithm: '算法名称',
-  commitment: '承诺值 commitment = SHA-256(secret)',
-  seed: '种子 seed',
-  witness_commitment: '见证承诺值 SHA-256(witness)',
+  commitment: '承诺值等于秘密值的 SHA-256 散列',
+  seed: '种子',
+  witness_commitment: '见证文字与事先公布的见证承诺值相符',
   beacon_source: '事先公布的公共随机数来源',
   attempts: '抽取次数与重抽理由',
   size: '候选数量',

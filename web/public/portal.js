@@ -287,15 +287,15 @@ async function announcement(id) {
       锁定时间: fmtTime(t.locked_at),
     })),
     section('抽取参数', kv({
-      算法: d.algorithm, 承诺值_commitment: h('code', { class: 'hash' }, d.commitment || ''), 秘密值_secret: h('code', { class: 'hash' }, d.secret || ''),
-      监督人见证_witness: d.witness === '' ? '（空）' : d.witness,
+      算法: h('code', null, d.algorithm || ''), 承诺值: h('code', { class: 'hash' }, d.commitment || ''), 秘密值: h('code', { class: 'hash' }, d.secret || ''),
+      监督人见证文字: d.witness === '' ? '（空）' : d.witness,
       ...(d.witness_commitment ? {
-        见证文字承诺值_witness_commitment: h('code', { class: 'hash', id: 'ann-witness-commitment' }, d.witness_commitment),
-        公开随机数来源_beacon_source: h('span', { id: 'ann-beacon-source' }, d.beacon_source || ''),
-        公开随机数_beacon: h('span', { id: 'ann-beacon' }, d.beacon ?? '（抽取后公布）'),
+        见证文字承诺值: h('code', { class: 'hash', id: 'ann-witness-commitment' }, d.witness_commitment),
+        公开随机数来源: h('span', { id: 'ann-beacon-source' }, d.beacon_source || ''),
+        公开随机数: h('span', { id: 'ann-beacon' }, d.beacon ?? '（抽取后公布）'),
       } : {}),
-      种子_seed: h('code', { class: 'hash' }, d.seed || ''),
-      候选名单散列_H_c: h('code', { class: 'hash' }, d.candidates_hash || ''), 抽取次数: d.attempts,
+      种子: h('code', { class: 'hash' }, d.seed || ''),
+      '候选名单散列 H_c': h('code', { class: 'hash' }, d.candidates_hash || ''), 抽取次数: d.attempts,
       重抽理由: Array.isArray(d.redraws) && d.redraws.length ? d.redraws.map((r, i) => `第 ${i + 1} 次：${r.reason}`).join('；') : '无',
     })),
     section('各层抽取结果', (d.strata || []).map((s, i) => h('div', null,
@@ -313,7 +313,7 @@ async function announcement(id) {
       { key: 'inspectors', label: '检查人员（姓名 执法证号）', render: (x) => (x.members || (x.inspectors || []).map((c) => ({ cert_no: c }))).map((m) => `${m.name || ''} ${m.cert_no}`.trim()).join('、') },
       { key: 'leader', label: '组长', render: (x) => `${x.leader_name || ''} ${x.leader || ''}`.trim() },
       { key: 'method', label: '产生方式', render: (x) => (x.method === 'appointed' ? `直接指定：${x.reason || ''}` : '随机抽取') },
-      { key: 'slots', label: '各名额（人员池 → 抽中）', render: (x) => (x.slots || []).map((s) => `名额${s.slot}${s.name ? `(${s.name})` : ''}：池 ${(s.pool || []).length} 人 → ${(s.picks || []).join('、')}${(s.redraws || []).length ? `；重抽 ${s.redraws.map((r) => `${r.removed}→${r.replacement}（${r.reason}）`).join('；')}` : ''}`).join('\n') },
+      { key: 'slots', label: '各名额（人员池 → 抽中）', render: (x) => (x.slots || []).map((s) => `名额${s.slot}${s.label ? `（${s.label}）` : ''}：池 ${(s.pool || []).length} 人 → ${(s.picks || []).join('、')}${(s.redraws || []).length ? `；重抽 ${s.redraws.map((r) => `${r.removed}→${r.replacement}（${r.reason}）`).join('；')}` : ''}`).join('\n') },
     ], teamLines(ann), (line) => line)) : null);
 
   job.done.then((rep) => { bar.remove(); showReport(status, detail, rep); }).catch((e) => {
@@ -428,7 +428,7 @@ export function showReport(status, detail, rep) {
     status.className = 'verify-status bad';
     mount(status, rep.malformed ? '无法核验：公告格式不完整' : '核验未通过');
   }
-  const where = (c) => [c.stratum !== undefined ? `第 ${c.stratum} 层${c.name ? `（${c.name}）` : ''}` : '', c.uscc ? `检查组 ${c.uscc}` : '', c.slot !== undefined ? `名额 ${c.slot}` : ''].filter(Boolean).join(' ');
+  const where = (c) => [c.stratum !== undefined ? `第 ${c.stratum} 层${c.name ? `（${STRATA[c.name] || c.name}）` : ''}` : '', c.uscc ? `检查组 ${c.uscc}` : '', c.slot !== undefined ? `名额 ${c.slot}` : ''].filter(Boolean).join(' ');
   mount(detail,
     rep.errors.length ? h('div', { class: 'msg msg-error', role: 'alert', id: 'verify-errors' }, h('strong', null, '不符之处：'), h('ul', null, rep.errors.map((e) => h('li', null, e)))) : null,
     details(`检查明细（${rep.checks.filter((c) => c.ok).length}/${rep.checks.length} 通过）`,
@@ -501,14 +501,14 @@ function howTo() {
     mount(selfBox, '计算中……');
     const r = await selfTest();
     mount(selfBox, h('div', { class: `verify-status ${r.ok ? 'ok' : 'bad'}` }, r.ok ? '测试向量通过' : '测试向量未通过'),
-      kv({ commitment: h('code', { class: 'hash' }, r.commitment), seed: h('code', { class: 'hash' }, r.seed), H_c: h('code', { class: 'hash' }, r.candidates_hash), 计算结果: r.selected.join(', '), 应为: r.expected.join(', ') }));
+      kv({ 承诺值: h('code', { class: 'hash' }, r.commitment), 种子: h('code', { class: 'hash' }, r.seed), 'H_c': h('code', { class: 'hash' }, r.candidates_hash), 计算结果: r.selected.join(', '), 应为: r.expected.join(', ') }));
   };
   const selfBoxV2 = h('div', { id: 'selftest-v2-result' });
   const runSelfV2 = async () => {
     mount(selfBoxV2, '计算中……');
     const r = await selfTestV2();
     mount(selfBoxV2, h('div', { class: `verify-status ${r.ok ? 'ok' : 'bad'}` }, r.ok ? '测试向量通过' : '测试向量未通过'),
-      kv({ witness_commitment: h('code', { class: 'hash' }, r.witness_commitment), seed: h('code', { class: 'hash' }, r.seed), 计算结果: r.selected.join(', '), 应为: r.expected.join(', ') }));
+      kv({ 见证承诺值: h('code', { class: 'hash' }, r.witness_commitment), 种子: h('code', { class: 'hash' }, r.seed), 计算结果: r.selected.join(', '), 应为: r.expected.join(', ') }));
   };
   const runPaste = async () => {
     let text = pasteBox.value.trim();
@@ -529,31 +529,31 @@ function howTo() {
     section('为什么可以核验',
       h('p', null, '每次抽取之前，系统先把候选名单固定下来，并公布一个“承诺值”。承诺值是一个随机秘密值的 SHA-256 散列：它锁定了秘密值，却不泄露秘密值。抽取时，在场的监督人输入一段见证文字（例如姓名和时间），系统用“秘密值 + 见证文字”产生随机种子，再按固定算法抽出单位。'),
       h('p', null, '抽取后，公告会公开秘密值、见证文字、种子、全部候选名单和抽取结果。任何人都可以重新计算：秘密值是否与事先公布的承诺值相符、种子是否由秘密值和见证文字得出、抽中名单是否正是算法给出的结果。事先不知道见证文字，系统无法预先挑选结果；事先公布了承诺值，系统也无法事后换一个秘密值重抽而不被发现。如确需重抽，重抽次数和理由都会在公告中公开。')),
-    section('算法（spotcheck-draw-v1）',
-      h('p', null, '所有散列均为 SHA-256，以小写十六进制公布。uint32_be(x)、uint64_be(x) 表示把 x 写成 4 或 8 个字节、高位在前。'),
+    section(h('span', null, '算法（', h('code', null, 'spotcheck-draw-v1'), '）'),
+      h('p', null, '所有散列均为 SHA-256，以小写十六进制公布。', h('code', null, 'uint32_be(x)'), '、', h('code', null, 'uint64_be(x)'), ' 表示把 x 写成 4 或 8 个字节、高位在前。'),
       h('ol', null,
         h('li', null, '候选名单：每个抽查层的候选单位按统一社会信用代码的字节顺序排列，不重复。H_c = SHA-256(把所有层的所有信用代码依次写成“信用代码+换行符”后连接起来)，各层按公告中的顺序。公告还给出每一层自己的名单散列，便于指出是哪一层被改动。'),
-        h('li', null, '承诺值 commitment = SHA-256(secret)，secret 为 32 字节随机数；冻结名单时与 H_c 一同公布。'),
-        h('li', null, '种子 seed = SHA-256(secret ‖ witness)，witness 为监督人见证文字的 UTF-8 字节（可以为空）。'),
-        h('li', null, '随机数流：第 s 层（从 0 起数）使用前缀 P = seed ‖ H_c ‖ uint32_be(s)；第 j 块（j = 0, 1, 2, …）为 SHA-256(P ‖ uint64_be(j))，每块按顺序读出 4 个高位在前的 64 位无符号整数。'),
-        h('li', null, 'uniform(m)：从流中取下一个整数 x；若 x ≥ 2^64 − (2^64 mod m) 则舍弃再取；返回 x mod m。这样每个结果的概率完全相等。'),
-        h('li', null, '部分 Fisher–Yates 洗牌：该层有 N 个候选、要抽 n 个时，令 a = (候选 0, …, 候选 N−1)，对 i = 0 … n−1：r = uniform(N − i)，交换 a[i] 与 a[i + r]。抽中名单就是 a[0 … n−1]，按此顺序公布。'),
-        h('li', null, '检查组：锁定后用另一个秘密值（其承诺值随锁定公告公布）和见证文字得到 seed_t。每个被抽中单位的每个名额有自己的人员池（执法证号，按字节序），H_i = 人员池的名单散列，前缀为 seed_t ‖ H_i ‖ 信用代码 ‖ uint32_be(名额编号)，同样用部分 Fisher–Yates 抽取。回避或经批准的替换继续同一个洗牌的下一步，并在公告中注明。'))),
-    section('算法第 2 版（spotcheck-draw-v2）',
+        h('li', null, '承诺值 ', h('code', null, 'commitment = SHA-256(secret)'), '，', h('code', null, 'secret'), ' 为 32 字节随机数；冻结名单时与 H_c 一同公布。'),
+        h('li', null, '种子 ', h('code', null, 'seed = SHA-256(secret ‖ witness)'), '，', h('code', null, 'witness'), ' 为监督人见证文字的 UTF-8 字节（可以为空）。'),
+        h('li', null, '随机数流：第 s 层（从 0 起数）使用前缀 ', h('code', null, 'P = seed ‖ H_c ‖ uint32_be(s)'), '；第 j 块（j = 0, 1, 2, …）为 ', h('code', null, 'SHA-256(P ‖ uint64_be(j))'), '，每块按顺序读出 4 个高位在前的 64 位无符号整数。'),
+        h('li', null, h('code', null, 'uniform(m)'), '：从流中取下一个整数 x；若 ', h('code', null, 'x ≥ 2^64 − (2^64 mod m)'), ' 则舍弃再取；返回 ', h('code', null, 'x mod m'), '。这样每个结果的概率完全相等。'),
+        h('li', null, '部分 Fisher–Yates 洗牌：该层有 N 个候选、要抽 n 个时，令 a = (候选 0, …, 候选 N−1)，对 i = 0 … n−1：', h('code', null, 'r = uniform(N − i)'), '，交换 a[i] 与 a[i + r]。抽中名单就是 a[0 … n−1]，按此顺序公布。'),
+        h('li', null, '检查组：锁定后用另一个秘密值（其承诺值随锁定公告公布）和见证文字得到 ', h('code', null, 'seed_t'), '。每个被抽中单位的每个名额有自己的人员池（执法证号，按字节序），H_i = 人员池的名单散列，前缀为 ', h('code', null, 'seed_t ‖ H_i ‖ 信用代码 ‖ uint32_be(名额编号)'), '，同样用部分 Fisher–Yates 抽取。回避或经批准的替换继续同一个洗牌的下一步，并在公告中注明。'))),
+    section(h('span', null, '算法第 2 版（', h('code', null, 'spotcheck-draw-v2'), '）'),
       h('p', null, '第 1 版中，知道秘密值的操作人员如果与监督人串通，可以反复尝试不同的见证文字，直到得到想要的结果。第 2 版堵住了这个漏洞：'),
       h('ol', null,
-        h('li', null, '冻结名单时，监督人就输入见证文字，但只公布它的散列 witness_commitment = SHA-256(witness)；同时由计划编制人员指定一个将来才公布的公共随机数来源 beacon_source（例如“福彩3D 某期开奖号码”）。'),
-        h('li', null, '抽取时揭示见证文字（其散列必须与事先公布的 witness_commitment 相同），并录入该期公开的随机数 beacon（UTF-8 文字）。'),
-        h('li', null, '种子 seed = SHA-256(secret ‖ SHA-256(witness) ‖ SHA-256(beacon))；其余步骤与第 1 版相同。')),
-      h('p', null, '冻结时谁也不知道将来的公共随机数，因此操作人员和监督人都无法预先挑选结果。公告中的 algorithm 字段写明所用版本，第 1 版的公告仍可核验。')),
+        h('li', null, '冻结名单时，监督人就输入见证文字，但只公布它的散列 ', h('code', null, 'witness_commitment = SHA-256(witness)'), '；同时由计划编制人员指定一个将来才公布的公共随机数来源 ', h('code', null, 'beacon_source'), '（例如“福彩3D 某期开奖号码”）。'),
+        h('li', null, '抽取时揭示见证文字（其散列必须与事先公布的 ', h('code', null, 'witness_commitment'), ' 相同），并录入该期公开的随机数 ', h('code', null, 'beacon'), '（UTF-8 文字）。'),
+        h('li', null, '种子 ', h('code', null, 'seed = SHA-256(secret ‖ SHA-256(witness) ‖ SHA-256(beacon))'), '；其余步骤与第 1 版相同。')),
+      h('p', null, '冻结时谁也不知道将来的公共随机数，因此操作人员和监督人都无法预先挑选结果。公告中的 ', h('code', null, 'algorithm'), ' 字段写明所用版本，第 1 版的公告仍可核验。')),
     section('用命令行核验',
       h('p', null, '安装本系统后，可以对下载的公告文件或公告地址运行：'),
       h('pre', { class: 'block' }, 'spotcheck verify task-12-announcement.json\nspotcheck verify http://服务器地址/api/public/tasks/12'),
       h('p', null, '全部相符时命令以状态 0 退出；否则逐项列出不符之处（哪一项检查、哪一层、第几位）并以非零状态退出。算法很短，也可以用任何编程语言按上面的步骤独立实现。')),
     section('测试向量',
-      h('p', null, 'secret = 字节 0x00 0x01 … 0x1f（32 字节），witness = "witness"，一个抽查层，候选为 "A000" … "A049"（50 个），抽 5 个，结果依次为 A031、A044、A028、A042、A043。'),
+      h('p', null, h('code', null, 'secret = 0x00 0x01 … 0x1f'), '（32 字节），', h('code', null, 'witness = "witness"'), '，一个抽查层，候选为 "A000" … "A049"（50 个），抽 5 个，结果依次为 A031、A044、A028、A042、A043。'),
       h('button', { type: 'button', id: 'selftest', onclick: runSelf }, '在本浏览器中计算测试向量'), selfBox,
-      h('p', null, '第 2 版：同样的 secret 和候选，witness = "witness"，beacon = "福彩3D 2026058期 开奖号码 3 7 1"，抽 5 个，结果依次为 A041、A044、A024、A005、A047。'),
+      h('p', null, '第 2 版：同样的秘密值和候选，', h('code', null, 'witness = "witness"'), '，', h('code', null, 'beacon = "福彩3D 2026058期 开奖号码 3 7 1"'), '，抽 5 个，结果依次为 A041、A044、A024、A005、A047。'),
       h('button', { type: 'button', id: 'selftest-v2', onclick: runSelfV2 }, '在本浏览器中计算第 2 版测试向量'), selfBoxV2),
     section('核验任意公告',
       pasteBox, h('p', null, h('button', { type: 'button', class: 'primary', id: 'verify-paste', onclick: runPaste }, '核验')), pasteStatus, pasteDetail));

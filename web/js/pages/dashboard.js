@@ -11,7 +11,7 @@ export async function render(ctx) {
   const data = gather(ctx.me);
   return h('div', null,
     h('h1', null, '工作台'),
-    h('p', { class: 'notice' }, `${ctx.me.username}（${ROLES[ctx.me.role] || ctx.me.role}）${ctx.me.cert_no ? `，执法证号 ${ctx.me.cert_no}` : ''}`),
+    h('p', { class: 'notice' }, h('span', { class: 'username' }, ctx.me.username), `（${ROLES[ctx.me.role] || ctx.me.role}）${ctx.me.cert_no ? `，执法证号 ${ctx.me.cert_no}` : ''}`),
     loading(async () => nextSteps(ctx.me, await data)),
     loading(async () => deadlines(await data)),
     h('div', { class: 'row' },

@@ -105,7 +105,7 @@ function importSection(kind) {
   const tpl = (format, label) => h('a', { class: 'button', href: `/api/${kind.api}/import/template?format=${format}`, download: '',
     id: `${kind.path}-template-${format}` }, label);
   return details(`从 CSV / Excel 导入${kind.noun}`,
-    h('p', { class: 'notice' }, kind.importHelp, ' 也可上传 Excel 工作簿（.xlsx，读取第一个工作表，行号即工作表行号）。'),
+    h('p', { class: 'notice' }, kind.importHelp, ' 也可上传 Excel 工作簿（读取第一个工作表，行号即工作表行号）。'),
     h('div', { class: 'toolbar' }, tpl('xlsx', '下载导入模板（Excel）'), tpl('csv', '下载导入模板（CSV）')),
     h('div', { class: 'toolbar' }, file, btn),
     report);

@@ -45,7 +45,7 @@ export const kind = {
     { name: 'serious_violation', label: '严重违法记录', type: 'checkbox' },
     { name: 'major_hazard', label: '重大危险源', type: 'checkbox' },
   ],
-  importHelp: 'UTF-8（或 GB18030）CSV，首行为表头，列名可用中文或英文，顺序不限：统一社会信用代码/uscc、单位名称/name、单位类型/unit_type、法定代表人/legal_rep、住所/address、经营范围/business_scope、行政区划/region、行业类别/industry、监管类型/supervision_type、风险等级/risk_level（重大/较大/一般/低）、信用等级/credit_level（守信/一般/失信）、投诉举报次数/complaints、重点关注/watchlist、失信记录/dishonest、严重违法记录/serious_violation、重大危险源/major_hazard（是/否）、状态/status（正常/注销）。信用代码校验位错误等问题行会被拒绝并列出行号，其余行照常导入；已有的信用代码会更新并保留旧版本。',
+  importHelp: 'UTF-8（或 GB18030）CSV，首行为表头，列名用中文（与下载的导入模板一致），顺序不限：统一社会信用代码、单位名称、单位类型、法定代表人、住所、经营范围、行政区划、行业类别、监管类型、风险等级（重大/较大/一般/低）、信用等级（守信/一般/失信）、投诉举报次数、重点关注、失信记录、严重违法记录、重大危险源（是/否）、状态（正常/注销）。信用代码校验位错误等问题行会被拒绝并列出行号，其余行照常导入；已有的信用代码会更新并保留旧版本。',
 };
 
 export function render(ctx) {

@@ -44,7 +44,7 @@ export const kind = {
     { name: 'status', label: '状态', type: 'select', options: options(INSP_STATUS) },
     { name: 'is_expert', label: '专家库成员', type: 'checkbox' },
   ],
-  importHelp: 'UTF-8（或 GB18030）CSV，首行为表头，列名可用中文或英文：身份证号/id_number、姓名/name、性别/gender、联系方式/phone、所在单位/unit、职务或职称/title、执法证号/cert_no、执法证有效期至/cert_valid_until（YYYY-MM-DD）、业务专长/expertise（多项用分号分隔）、层级/level（县/乡）、专家/is_expert、状态/status（在职/离岗）。身份证号校验位错误等问题行会被拒绝并列出行号，其余行照常导入。',
+  importHelp: 'UTF-8（或 GB18030）CSV，首行为表头，列名用中文（与下载的导入模板一致）：身份证号、姓名、性别、联系方式、所在单位、职务或职称、执法证号、执法证有效期至（年-月-日）、业务专长（多项用分号分隔）、层级（县/乡）、专家、状态（在职/离岗）。身份证号校验位错误等问题行会被拒绝并列出行号，其余行照常导入。',
 };
 
 export function render(ctx) {

@@ -19,7 +19,7 @@ export async function render(ctx) {
     const mayExchange = ['admin', 'planner', 'head', 'auditor'].includes(ctx.me.role);
     return h('div', null, h('h1', null, '检查结果'),
       mayExchange ? section('交换数据（报送省级平台 / 企业信用信息公示系统）',
-        h('p', { class: 'notice' }, '已公示的检查结果（含已批准的更正），不含人员信息；字段说明见 docs/EXCHANGE.md。'),
+        h('p', { class: 'notice' }, '已公示的检查结果（含已批准的更正），不含人员信息；字段说明见随软件提供的《交换数据格式说明》。'),
         h('div', { class: 'toolbar' },
           h('a', { class: 'button', href: '/api/exchange/results?format=xlsx', download: '', id: 'exchange-xlsx' }, '导出交换数据（Excel）'),
           h('a', { class: 'button', href: '/api/exchange/results?format=json', download: '', id: 'exchange-json' }, '导出交换数据（JSON）'))) : null,

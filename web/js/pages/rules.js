@@ -3,6 +3,7 @@
 // dry run, activation and rollback (activating an older version).
 import { api, h, mount, msg, errorText, table, section, kv, fmtTime, actionButton } from '../ui.js';
 import { diffLines, hunks } from '../diff.js';
+import { RULE_TITLES } from '../labels.js';
 
 export async function render(ctx) {
   const name = ctx.parts[1];
@@ -13,11 +14,11 @@ export async function render(ctx) {
     h('h1', null, '规则管理'),
     h('p', { class: 'notice' }, '每个规则文件对应一项政策（抽样比例、排除条件、检查组组成、期限等）。新版本必须编译通过并通过规则测试后才能启用；启用与回滚都会留痕，并在所有工作线程中立即生效。'),
     section(null, table([
-      { key: 'name', label: '规则', render: (r) => h('a', { href: `#/rules/${encodeURIComponent(r.name)}` }, `${r.name}.lua`) },
+      { key: 'name', label: '规则', render: (r) => h('a', { href: `#/rules/${encodeURIComponent(r.name)}` }, RULE_TITLES[r.name] || '', ' ', h('code', null, `${r.name}.lua`)) },
       { key: 'active_version', label: '启用版本' },
       { key: 'latest_version', label: '最新版本', render: (r) => r.latest_version > r.active_version ? h('span', null, String(r.latest_version), ' ', h('span', { class: 'badge yellow' }, '有未启用的新版本')) : String(r.latest_version) },
       { key: 'sha256', label: 'SHA-256', render: (r) => h('code', { title: r.sha256 }, (r.sha256 || '').slice(0, 12)) },
-      { key: 'author', label: '作者' },
+      { key: 'author', label: '作者', render: (r) => (r.author === 'system' ? '系统（随软件安装）' : h('span', { class: 'username' }, r.author)) },
       { key: 'created_at', label: '时间', render: (r) => fmtTime(r.created_at) },
     ], rules, { onRow: (r) => { location.hash = `#/rules/${encodeURIComponent(r.name)}`; } })));
 }
@@ -111,7 +112,7 @@ async function editorPage(ctx, name) {
   const errorsBox = h('div', { id: 'rule-errors', 'aria-live': 'polite' });
   const outBox = h('div', { id: 'rule-output' });
   const page = h('div', null,
-    h('h1', null, `规则 ${name}.lua`),
+    h('h1', null, `规则：${RULE_TITLES[name] || ''} `, h('code', null, `${name}.lua`)),
     h('p', null, h('a', { href: '#/rules' }, '← 返回规则列表')),
     cmError ? msg('warn', `代码编辑器未能加载（${errorText(cmError)}），改用纯文本框。`) : null,
     section(`正在编辑：基于版本 ${cur.version}${cur.active ? '（启用中）' : ''}`,
@@ -133,7 +134,7 @@ async function editorPage(ctx, name) {
     return table([
       { key: 'version', label: '版本', render: (v) => h('span', null, String(v.version), v.active ? h('span', { class: 'badge ok' }, ' 启用中') : null) },
       { key: 'sha256', label: 'SHA-256', render: (v) => h('code', { title: v.sha256 }, (v.sha256 || '').slice(0, 12)) },
-      { key: 'author', label: '作者' },
+      { key: 'author', label: '作者', render: (r) => (r.author === 'system' ? '系统（随软件安装）' : h('span', { class: 'username' }, r.author)) },
       { key: 'created_at', label: '时间', render: (v) => fmtTime(v.created_at) },
       {
         key: 'ops', label: '操作', render: (v) => h('span', { class: 'action' },

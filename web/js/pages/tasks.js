@@ -13,12 +13,14 @@ TASK_STATUS.dispatched = '已锁定并派发';
 export async function render(ctx) {
   const id = ctx.parts[1];
   if (id === 'new') return createPage(ctx);
+  if (id && ctx.parts[2] === 'edit') return createPage(ctx, await api('GET', `/api/tasks/${encodeURIComponent(id)}`));
   if (id) return taskPage(ctx, id);
   const tasks = listOf(await api('GET', `/api/tasks${qs({ status: ctx.query.status, year: ctx.query.year })}`), 'tasks');
   const canEdit = ['admin', 'planner'].includes(ctx.me.role);
   return h('div', null,
     h('h1', null, '抽查任务'),
-    canEdit ? h('p', null, h('a', { class: 'button primary', href: '#/tasks/new', id: 'task-new' }, '新建抽查任务')) : null,
+    canEdit ? h('p', null, h('a', { class: 'button primary', href: '#/tasks/new', id: 'task-new' }, '新建抽查任务'), '　',
+      ctx.query.status === 'cancelled' ? h('a', { href: '#/tasks' }, '返回全部任务') : h('a', { href: '#/tasks?status=cancelled', id: 'tasks-cancelled' }, '已取消的任务')) : null,
     section(null, table([
       { key: 'id', label: '编号' },
       { key: 'name', label: '任务名称', render: (t) => h('a', { href: `#/tasks/${t.id}` }, t.name) },
@@ -29,8 +31,11 @@ export async function render(ctx) {
     ], tasks, { onRow: (t) => { location.hash = `#/tasks/${t.id}`; }, empty: '尚无任务' })));
 }
 
-async function createPage(ctx) {
+// The task form: a new task, or (t given) the edit of draft task t (PUT, issue 18).
+async function createPage(ctx, t = null) {
   const me = ctx.me || {};
+  const fl = (t && t.filters) || {};
+  const val = (x) => (t ? x : undefined);
   const [items, plans, orgs] = await Promise.all([
     api('GET', '/api/items?active=1').then((r) => listOf(r, 'items')).catch(() => []),
     api('GET', '/api/plans').then((r) => listOf(r, 'plans')).catch(() => []),
@@ -41,25 +46,25 @@ async function createPage(ctx) {
   const leadOptions = (me.role === 'admin' ? active : active.filter((o) => o.id === me.org_id)).map((o) => [String(o.id), o.name]);
   const year = new Date().getFullYear();
   const f = form([
-    { name: 'name', label: '任务名称', required: true, wide: true, placeholder: `${year}年第一批危险化学品企业双随机抽查` },
-    { name: 'plan_id', label: '所属年度计划', type: 'select', options: [['', '（无）'], ...plans.map((p) => [String(p.id), `${p.year} ${p.name}`])] },
-    { name: 'mode', label: '抽查方式', type: 'select', options: Object.entries(MODE), required: true },
-    { name: 'start_date', label: '开始日期', type: 'date', required: true },
-    { name: 'end_date', label: '结束日期', type: 'date', required: true },
-    { name: 'industry', label: '定向：行业（可多选，不选为不限）', type: 'checks', wide: true, options: INDUSTRIES.map((x) => [x, x]) },
-    { name: 'region', label: '定向：行政区划（分号分隔）' },
-    { name: 'unit_type', label: '定向：单位类型（分号分隔）' },
-    { name: 'risk_level', label: '定向：风险等级（可多选，不选为不限）', type: 'checks', options: Object.entries(RISK) },
-    { name: 'credit_level', label: '定向：信用等级（可多选，不选为不限）', type: 'checks', options: Object.entries(CREDIT) },
-    { name: 'lead_org_id', label: '牵头单位', type: 'select', options: leadOptions, value: me.org_id ? String(me.org_id) : '' },
-    { name: 'joint_org_ids', label: '联合检查部门（可多选，不选为本单位单独检查）', type: 'checks', wide: true, options: active.filter((o) => o.kind === 'department' || o.kind === 'bureau').map((o) => [String(o.id), o.name]) },
-    { name: 'check_methods', label: '检查方式（第8.1条，可多选；不选则全部采用）', type: 'checks', options: Object.entries(CHECK_METHODS) },
-    { name: 'joint_check_type', label: '联查方式（联合抽查时选择）', type: 'select', options: [['', '（不适用）'], ...Object.entries(JOINT_CHECK_TYPES)] },
-    { name: 'directed', label: '专项整治/特殊事件/上级指令（不受每年一次限制）', type: 'checkbox' },
-    { name: 'directed_reason', label: '专项理由', wide: true },
-    { name: 'team_size', label: '每组检查人员数（空则按规则）', type: 'number' },
-    { name: 'require_expert', label: '每组须有专家', type: 'checkbox' },
-    { name: 'item_ids', label: '抽查事项（可多选）', type: 'checks', required: true, wide: true, options: items.map((i) => [String(i.id), i.name]) },
+    { name: 'name', label: '任务名称', required: true, wide: true, placeholder: `${year}年第一批危险化学品企业双随机抽查`, value: val(t && t.name) },
+    { name: 'plan_id', label: '所属年度计划', type: 'select', options: [['', '（无）'], ...plans.map((p) => [String(p.id), `${p.year} ${p.name}`])], value: val(t && t.plan_id ? String(t.plan_id) : '') },
+    { name: 'mode', label: '抽查方式', type: 'select', options: Object.entries(MODE), required: true, value: val(t && t.mode) },
+    { name: 'start_date', label: '开始日期', type: 'date', required: true, value: val(t && t.start_date) },
+    { name: 'end_date', label: '结束日期', type: 'date', required: true, value: val(t && t.end_date) },
+    { name: 'industry', label: '定向：行业（可多选，不选为不限）', type: 'checks', wide: true, options: INDUSTRIES.map((x) => [x, x]), value: val(fl.industry || []) },
+    { name: 'region', label: '定向：行政区划（分号分隔）', value: val((fl.region || []).join('；')) },
+    { name: 'unit_type', label: '定向：单位类型（分号分隔）', value: val((fl.unit_type || []).join('；')) },
+    { name: 'risk_level', label: '定向：风险等级（可多选，不选为不限）', type: 'checks', options: Object.entries(RISK), value: val(fl.risk_level || []) },
+    { name: 'credit_level', label: '定向：信用等级（可多选，不选为不限）', type: 'checks', options: Object.entries(CREDIT), value: val(fl.credit_level || []) },
+    { name: 'lead_org_id', label: '牵头单位', type: 'select', options: leadOptions, value: t && t.lead_org_id ? String(t.lead_org_id) : me.org_id ? String(me.org_id) : '' },
+    { name: 'joint_org_ids', label: '联合检查部门（可多选，不选为本单位单独检查）', type: 'checks', wide: true, options: active.filter((o) => o.kind === 'department' || o.kind === 'bureau').map((o) => [String(o.id), o.name]), value: val((t && t.joint_org_ids || []).map(String)) },
+    { name: 'check_methods', label: '检查方式（第8.1条，可多选；不选则全部采用）', type: 'checks', options: Object.entries(CHECK_METHODS), value: val(t && t.check_methods || []) },
+    { name: 'joint_check_type', label: '联查方式（联合抽查时选择）', type: 'select', options: [['', '（不适用）'], ...Object.entries(JOINT_CHECK_TYPES)], value: val(t && t.joint_check_type || '') },
+    { name: 'directed', label: '专项整治/特殊事件/上级指令（不受每年一次限制）', type: 'checkbox', value: val(!!(t && t.directed)) },
+    { name: 'directed_reason', label: '专项理由', wide: true, value: val(t && t.directed_reason || '') },
+    { name: 'team_size', label: '每组检查人员数（空则按规则）', type: 'number', value: val(t && t.team_size ? String(t.team_size) : '') },
+    { name: 'require_expert', label: '每组须有专家', type: 'checkbox', value: val(!!(t && t.require_expert)) },
+    { name: 'item_ids', label: '抽查事项（可多选）', type: 'checks', required: true, wide: true, options: items.map((i) => [String(i.id), i.name]), value: val((t && t.item_ids || []).map(String)) },
   ], async (v) => {
     const split = (s) => (s || '').split(/[;；,，\n]/).map((x) => x.trim()).filter(Boolean);
     const body = { name: v.name, mode: v.mode, start_date: v.start_date, end_date: v.end_date, directed: v.directed };
@@ -76,11 +81,12 @@ async function createPage(ctx) {
     if (v.team_size) body.team_size = v.team_size;
     if (v.require_expert) body.require_expert = true;
     body.item_ids = v.item_ids.map(Number);
-    const t = await api('POST', '/api/tasks', body);
-    setTimeout(() => { location.hash = `#/tasks/${t.id}`; }, 500);
-    return `已创建任务 ${t.id}`;
-  }, { idPrefix: 'task', submitLabel: '创建任务', draft: 'task-new' });
-  return h('div', null, h('h1', null, '新建抽查任务'), h('p', null, h('a', { href: '#/tasks' }, '← 返回任务列表')), section(null, f.el));
+    const saved = t ? await api('PUT', `/api/tasks/${t.id}`, body) : await api('POST', '/api/tasks', body);
+    setTimeout(() => { location.hash = `#/tasks/${saved.id}`; }, 500);
+    return t ? `已保存任务 ${saved.id} 的修改` : `已创建任务 ${saved.id}`;
+  }, { idPrefix: 'task', submitLabel: t ? '保存修改' : '创建任务', draft: t ? `task-edit-${t.id}` : 'task-new' });
+  return h('div', null, h('h1', null, t ? `修改抽查任务：${t.name}` : '新建抽查任务'),
+    h('p', null, h('a', { href: t ? `#/tasks/${t.id}` : '#/tasks' }, t ? '← 返回任务' : '← 返回任务列表')), section(null, f.el));
 }
 
 // A task's filters in words: each condition by its label, codes by their labels (meta data).
@@ -114,6 +120,23 @@ async function taskPage(ctx, id) {
     })),
   ];
 
+  if (t.cancelled_at) {
+    parts.push(msg('info', `本任务已于 ${fmtTime(t.cancelled_at)} 取消：${t.cancel_reason || ''}`));
+    return h('div', null, parts);
+  }
+  // a draft can still be changed or cancelled (issue 18), until its candidates are frozen
+  if (st === 'draft' && canEdit) {
+    parts.push(section('修改或取消',
+      h('p', null, '冻结候选名单之前，可以修改任务或取消任务；取消须说明理由，记录在案。'),
+      h('div', { class: 'toolbar' },
+        h('a', { class: 'button', href: `#/tasks/${encodeURIComponent(id)}/edit`, id: 'task-edit' }, '修改任务'),
+        reasonAction('取消任务', '取消理由（记录在案）', async (reason) => {
+          await api('POST', `/api/tasks/${encodeURIComponent(id)}/cancel`, { reason });
+          refresh();
+          return '任务已取消';
+        }, { id: 'task-cancel' }))));
+  }
+
   let redrawNode = null;
   // Step 2: freeze
   if (st === 'draft' && canEdit) {
@@ -122,7 +145,7 @@ async function taskPage(ctx, id) {
     const fw = h('input', { id: 'f-freeze-witness', name: 'witness', type: 'text', autocomplete: 'off', placeholder: '例如：监督人 张某 自拟的一句话' });
     const fb = h('input', { id: 'f-freeze-beacon_source', name: 'beacon_source', type: 'text', placeholder: '例如：福彩3D 2026058期开奖号码' });
     parts.push(section('冻结候选名单',
-      h('p', { class: 'notice' }, '按规则确定每个抽查层的候选单位和抽取数量，排除 4.3 所列情形和每年一次的限制；随后服务器生成秘密值并公布其承诺值 commitment = SHA-256(secret)，此后名单和秘密值都不能再改。'),
+      h('p', { class: 'notice' }, '按规则确定每个抽查层的候选单位和抽取数量，排除 4.3 所列情形和每年一次的限制；随后服务器生成秘密值并公布其承诺值（秘密值的 SHA-256 散列），此后名单和秘密值都不能再改。'),
       h('p', { class: 'notice' }, '抽取算法 v2：请在场监督人现在输入一段见证文字（系统只保存并公布它的哈希承诺值，抽取时监督人须输入同一原文），并指定一个冻结之后才公布的公开随机数（如彩票开奖号码）；抽取种子由秘密值、见证文字和该随机数共同决定，任何一方都无法单独操纵抽取结果。'),
       h('div', { class: 'fields' },
         h('div', { class: 'field wide' }, h('label', { for: 'f-freeze-witness' }, '监督人见证文字（抽取时须输入同一原文）'), fw),
@@ -169,10 +192,13 @@ async function taskPage(ctx, id) {
     const sel = t.selection || (last && last.selection) || (t.draw && t.draw.strata);
     const labels = new Map((t.strata || []).map((x) => [x.name, x.label]));
     if (sel) {
-      const names = await unitNames(t, id, sel);
-      parts.push(section('抽中单位',
-        names.note ? h('p', { class: 'notice', id: 'sel-names-note' }, names.note) : null,
-        selectionView(sel.map((x) => (x && typeof x === 'object' && !x.label && labels.get(x.name) ? { ...x, label: labels.get(x.name) } : x)), names.map)));
+      // the units show at once; their names follow when they arrive (one request, however many units)
+      const names = unitNames(t, id, sel);
+      const note = h('div');
+      names.then((n) => { if (n.note) mount(note, h('p', { class: 'notice', id: 'sel-names-note' }, n.note)); });
+      parts.push(section('抽中单位', note,
+        selectionView(sel.map((x) => (x && typeof x === 'object' && !x.label && labels.get(x.name) ? { ...x, label: labels.get(x.name) } : x)),
+          names.then((n) => n.map))));
     }
     if (draws.length) {
       parts.push(details(`抽取记录（共 ${draws.length} 次）`, table([
@@ -181,7 +207,7 @@ async function taskPage(ctx, id) {
         { key: 'beacon', label: '公开随机数', render: (d) => d.beacon || '' },
         { key: 'reason', label: '重抽理由', render: (d) => d.reason || '' },
         { key: 'seed', label: '种子', render: (d) => h('code', { title: d.seed }, (d.seed || '').slice(0, 16)) },
-        { key: 'actor', label: '操作人' },
+        { key: 'actor', label: '操作人', render: (x) => h('span', { class: 'username' }, x.actor || '') },
         { key: 'at', label: '时间', render: (d) => fmtTime(d.at) },
       ], draws)));
     }
@@ -221,10 +247,10 @@ function freezeView(r, id) {
   const excluded = r.excluded || [];
   const box = h('div', null,
     section('候选名单（已冻结）',
-      kv({ '候选名单散列（H_c）': h('code', { class: 'hash' }, r.candidates_hash || ''), '承诺值（commitment）': h('code', { class: 'hash' }, r.commitment || ''),
+      kv({ '候选名单散列（H_c）': h('code', { class: 'hash' }, r.candidates_hash || ''), 承诺值: h('code', { class: 'hash' }, r.commitment || ''),
         ...(r.witness_commitment ? { 见证文字承诺值: h('code', { class: 'hash', id: 'freeze-witness-commitment' }, r.witness_commitment), 公开随机数来源: r.beacon_source || '' } : {}) }),
       table([
-        { key: 'name', label: '抽查层', render: (s) => `${s.label || ''} ${s.name}` },
+        { key: 'name', label: '抽查层', render: (s) => s.label || s.name },
         { key: 'size', label: '候选数' },
         { key: 'draw', label: '抽取数' },
         { key: 'reason', label: '抽取数依据', render: (s) => `${s.reason || ''}${s.clause ? `（第 ${s.clause} 条）` : ''}` },
@@ -271,22 +297,56 @@ async function unitNames(t, id, sel) {
   return { map };
 }
 
+// The drawn units of each stratum, 100 at a time with a filter (a task may draw 13,000 units).
+// names: a Map uscc -> name, or a promise of one (the page is drawn again when it arrives).
+const SEL_PAGE = 100;
 function selectionView(strata, names = new Map()) {
-  return h('div', { class: 'selection' }, strata.map((s) => h('div', null,
-    h('h3', null, `${s.label || s.name}：抽中 ${(s.selected || []).length} 家`),
-    h('ol', { class: 'sel' }, (s.selected || []).map((u) => {
+  const known = names instanceof Map ? names : new Map();
+  return h('div', { class: 'selection' }, strata.map((s, k) => {
+    const all = (s.selected || []).map((u) => {
       const uscc = typeof u === 'string' ? u : u.uscc;
-      const name = (typeof u === 'object' && u.name) || names.get(uscc) || '';
-      return h('li', { 'data-uscc': uscc }, h('code', null, uscc), name ? h('span', { class: 'unit-name' }, ` ${name}`) : '');
-    })))));
+      return { uscc, name: (typeof u === 'object' && u.name) || known.get(uscc) || '' };
+    });
+    if (!(names instanceof Map) && names && names.then) {
+      names.then((m) => { for (const u of all) if (!u.name) u.name = (m && m.get(u.uscc)) || ''; draw(); }).catch(() => {});
+    }
+    const list = h('ol', { class: 'sel' });
+    const info = h('span', { class: 'muted' });
+    const prev = h('button', { type: 'button', id: `sel-${k}-prev` }, '上一页');
+    const next = h('button', { type: 'button', id: `sel-${k}-next` }, '下一页');
+    const filter = h('input', { type: 'search', id: `sel-${k}-filter`, placeholder: '按信用代码或名称查找', 'aria-label': '在抽中名单中查找' });
+    let shown = all, page = 0;
+    const draw = () => {
+      const pages = Math.max(1, Math.ceil(shown.length / SEL_PAGE));
+      page = Math.min(page, pages - 1);
+      list.setAttribute('start', String(page * SEL_PAGE + 1));
+      mount(list, ...shown.slice(page * SEL_PAGE, (page + 1) * SEL_PAGE).map((u) => h('li', { 'data-uscc': u.uscc }, h('code', null, u.uscc),
+        u.name ? h('span', { class: 'unit-name' }, ` ${u.name}`) : '')));
+      info.textContent = shown.length > SEL_PAGE ? `第 ${page + 1} / ${pages} 页，共 ${shown.length} 家` : '';
+      prev.hidden = page === 0;
+      next.hidden = page >= pages - 1;
+    };
+    prev.onclick = () => { page -= 1; draw(); };
+    next.onclick = () => { page += 1; draw(); };
+    filter.oninput = () => { const q = filter.value.trim(); shown = q ? all.filter((u) => u.uscc.includes(q) || u.name.includes(q)) : all; page = 0; draw(); };
+    draw();
+    return h('div', null,
+      h('h3', null, `${s.label || s.name}：抽中 ${all.length} 家`),
+      all.length > SEL_PAGE ? h('div', { class: 'toolbar' }, filter) : null,
+      list, all.length > SEL_PAGE ? h('div', { class: 'toolbar' }, prev, next, info) : null);
+  }));
 }
+
+const TEAM_PAGE = 50;
 
 function teamsSection(ctx, id, canEdit) {
   const box = h('div', { id: 'teams' });
+  // one page of the teams at a time (a task may have 13,000 units), filtered on the server
+  const view = { page: 1, q: '', mine: ctx.me.role === 'inspector' };
   const load = async () => {
     let teams, reply;
     try {
-      reply = await api('GET', `/api/tasks/${encodeURIComponent(id)}/teams`);
+      reply = await api('GET', `/api/tasks/${encodeURIComponent(id)}/teams${qs({ page: view.page, per_page: TEAM_PAGE, q: view.q, mine: view.mine ? 1 : '' })}`);
       teams = listOf(reply, 'teams');
     } catch (e) {
       teams = [];
@@ -312,7 +372,18 @@ function teamsSection(ctx, id, canEdit) {
     };
     const missing = account ? [...new Set(teams.flatMap((t) => t.inspectors || []))].filter((c) => !account.has(c)) : [];
     const teamV2 = reply.team_draw_algorithm === 'spotcheck-draw-v2';
-    const drawBtn = canEdit && !teams.length ? actionButton('抽取检查组', async () => {
+    const drawn = !!reply.team_seed || teams.length > 0;
+    const total = typeof reply.total === 'number' ? reply.total : teams.length;
+    const pages = Math.max(1, Math.ceil(total / TEAM_PAGE));
+    const reload = () => mount(box, loading(load));
+    const filter = h('input', { type: 'search', id: 'teams-q', value: view.q, placeholder: '按信用代码或单位名称查找', 'aria-label': '查找检查组' });
+    const mineBox = h('input', { type: 'checkbox', id: 'teams-mine', checked: view.mine });
+    const finder = drawn ? h('form', { class: 'toolbar', onsubmit: (e) => { e.preventDefault(); view.q = filter.value.trim(); view.mine = mineBox.checked; view.page = 1; reload(); } },
+      filter, h('label', { for: 'teams-mine' }, mineBox, ' 只看我的'), h('button', { type: 'submit' }, '查找'),
+      h('span', { class: 'muted', id: 'teams-info' }, `共 ${total} 个检查组${pages > 1 ? `，第 ${view.page} / ${pages} 页` : ''}`),
+      view.page > 1 ? h('button', { type: 'button', id: 'teams-prev', onclick: () => { view.page -= 1; reload(); } }, '上一页') : null,
+      view.page < pages ? h('button', { type: 'button', id: 'teams-next', onclick: () => { view.page += 1; reload(); } }, '下一页') : null) : null;
+    const drawBtn = canEdit && !drawn ? actionButton('抽取检查组', async () => {
       const f = document.getElementById('f-teamdraw-witness');
       const b = document.getElementById('f-teamdraw-beacon');
       const body = { witness: f ? f.value : '' };
@@ -324,33 +395,29 @@ function teamsSection(ctx, id, canEdit) {
       return '已抽取';
     }, { class: 'primary', id: 'teams-draw', progress: '正在为每个抽中单位抽取检查组（单位较多时需要一些时间）…',
       confirm: '将为每个抽中单位从检查人员名录中随机抽取检查组，结果记录在案，不能重抽（个别人员可申请回避或替换）。确认抽取检查组？' }) : null;
-    const unitNames = new Map();
-    if (teams.length && teams.some((t) => !t.name)) {
-      const r = await api('GET', `/api/tasks/${encodeURIComponent(id)}/results`).catch(() => null);
-      for (const u of (r && r.units) || []) unitNames.set(u.uscc, u.name);
-    }
     return h('div', null,
-      !teams.length ? h('div', null,
+      !drawn ? h('div', null,
         h('p', { class: 'notice' }, '为每个被抽中的单位随机抽取检查人员（按规则 7.3 的名额和人员池，利害关系人回避）。请监督人在场输入见证文字后点击“抽取检查组”。'),
         teamV2 ? h('p', { class: 'notice' }, '抽取算法 v2：见证文字须与锁定时公布的承诺值相符；公开随机数来源：', h('span', { id: 'teamdraw-beacon-source' }, reply.team_beacon_source || '')) : null,
         h('div', { class: 'field' }, h('label', { for: 'f-teamdraw-witness' }, teamV2 ? '监督人见证文字（锁定时输入的原文）' : '监督人见证文字（如姓名和时间）'), h('input', { id: 'f-teamdraw-witness', type: 'text', placeholder: teamV2 ? '' : '例如：监督人 张某 2025-03-01 10:00' })),
         teamV2 ? h('div', { class: 'field' }, h('label', { for: 'f-teamdraw-beacon' }, '公开随机数的开奖值（按公布的原样输入）'), h('input', { id: 'f-teamdraw-beacon', type: 'text', placeholder: '例如：5 2 8' })) : null,
         drawBtn) : null,
       missing.length ? msg('warn', `还有 ${missing.length} 名检查组成员没有登录账户。请点击表中的“开通账户”为其创建账户，检查人员才能登录录入结果。`) : null,
+      finder,
       table([
-        { key: 'uscc', label: '被检查单位', render: (t) => h('span', null, t.name || unitNames.get(t.uscc) || '', ' ', h('code', null, t.uscc)) },
+        { key: 'uscc', label: '被检查单位', render: (t) => h('span', null, t.name || t.unit_name || '', ' ', h('code', null, t.uscc)) },
         { key: 'inspectors', label: '检查人员（执法证号）', render: (t) => h('div', { class: 'members' }, (t.inspectors || []).map(member)) },
         { key: 'leader', label: '组长', render: (t) => (typeof t.leader === 'object' ? `${t.leader.name || ''} ${t.leader.cert_no}` : `${names.get(t.leader) || ''} ${t.leader || ''}`) },
         { key: 'method', label: '方式', render: (t) => (t.method === 'appointed' ? `直接指定：${t.reason || ''}` : '随机抽取') },
-      ], teams, { empty: '尚未抽取检查组' }),
+      ], teams, { empty: drawn ? '没有符合条件的检查组' : '尚未抽取检查组' }),
       reply.team_commitment ? h('p', { class: 'notice' }, '检查组抽取承诺值：', h('code', { class: 'hash' }, reply.team_commitment), reply.team_witness ? `；监督人见证：${reply.team_witness}` : '') : null,
-      (reply.conflicts || []).length ? details(`回避记录（${reply.conflicts.length}）`, table([{ key: 'uscc', label: '单位' }, { key: 'cert_no', label: '回避人员' }, { key: 'reason', label: '理由' }, { key: 'actor', label: '申请人' }, { key: 'at', label: '时间', render: (x) => fmtTime(x.at) },
+      (reply.conflicts || []).length ? details(`回避记录（${reply.conflicts.length}）`, table([{ key: 'uscc', label: '单位' }, { key: 'cert_no', label: '回避人员' }, { key: 'reason', label: '理由' }, { key: 'actor', label: '申请人', render: (x) => h('span', { class: 'username' }, x.actor || '') }, { key: 'at', label: '时间', render: (x) => fmtTime(x.at) },
         { key: 'status', label: '状态', render: (x) => ({ pending: '待批准', approved: '已批准', rejected: '已驳回' }[x.status] || x.status) },
         { key: 'replacement', label: '替补人员' },
         { key: 'op', label: '审批', render: (x) => (x.status === 'pending' && ctx.me.role === 'head' ? h('span', null,
           actionButton('批准', async () => { await api('POST', `/api/conflicts/${x.id}/approve`, {}); mount(box, loading(load)); return '已批准'; }, { class: 'primary', id: `conflict-approve-${x.id}`, confirm: '批准后该人员回避，并按原随机流为该单位重抽一名检查人员，记录在案。确认批准回避？' }),
-          actionButton('驳回', async () => { await api('POST', `/api/conflicts/${x.id}/reject`, {}); mount(box, loading(load)); return '已驳回'; })) : x.status === 'pending' ? '待执行单位负责人批准' : (x.decided_by ? `${x.decided_by} ${fmtTime(x.decided_at)}` : '')) }], reply.conflicts)) : null,
-      teams.length ? teamChanges(ctx, id, teams, reply.replacements || [], canEdit, () => mount(box, loading(load))) : null);
+          actionButton('驳回', async () => { await api('POST', `/api/conflicts/${x.id}/reject`, {}); mount(box, loading(load)); return '已驳回'; })) : x.status === 'pending' ? '待执行单位负责人批准' : (x.decided_by ? h('span', null, h('span', { class: 'username' }, x.decided_by), ` ${fmtTime(x.decided_at)}`) : '')) }], reply.conflicts)) : null,
+      drawn ? teamChanges(ctx, id, teams, reply.replacements || [], canEdit, () => mount(box, loading(load))) : null);
   };
   mount(box, loading(async () => {
     const node = await load();
@@ -363,7 +430,7 @@ function teamsSection(ctx, id, canEdit) {
 }
 
 function teamChanges(ctx, id, teams, reps, canEdit, reload) {
-  const unitOpts = teams.map((t) => [t.uscc, t.uscc + (t.name ? ` ${t.name}` : '')]);
+  const unitOpts = teams.map((t) => [t.uscc, t.uscc + (t.name || t.unit_name ? ` ${t.name || t.unit_name}` : '')]);
   const recusal = form([
     { name: 'uscc', label: '被检查单位', type: 'select', options: unitOpts, required: true },
     { name: 'cert_no', label: '回避人员执法证号', required: true },
@@ -395,7 +462,7 @@ function teamChanges(ctx, id, teams, reps, canEdit, reload) {
         r.reason_code === REPLACEMENT_OTHER.code
           ? reasonAction('批准', '批准理由（其他原因须由负责人书面说明）', async (reason) => { await api('POST', `${rp(r)}/approve`, { reason }); reload(); return '已批准'; }, { class: 'primary', id: `replace-approve-${r.id}` })
           : actionButton('批准', async () => { await api('POST', `${rp(r)}/approve`, {}); reload(); return '已批准'; }, { class: 'primary', id: `replace-approve-${r.id}`, confirm: `批准后 ${r.cert_no || ''} 退出该单位的检查组，由随机抽取的人员替换，记录在案。确认批准替换？` }),
-        actionButton('驳回', async () => { await api('POST', `${rp(r)}/reject`, {}); reload(); return '已驳回'; })) : r.status === 'pending' ? '待执行单位负责人批准' : (r.decided_by ? `${r.decided_by} ${fmtTime(r.decided_at)}` : '')),
+        actionButton('驳回', async () => { await api('POST', `${rp(r)}/reject`, {}); reload(); return '已驳回'; })) : r.status === 'pending' ? '待执行单位负责人批准' : (r.decided_by ? h('span', null, h('span', { class: 'username' }, r.decided_by), ` ${fmtTime(r.decided_at)}`) : '')),
     },
   ], reps, { empty: '没有替换申请' });
   // a head with replacements waiting for approval sees them without opening anything

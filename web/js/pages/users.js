@@ -82,7 +82,7 @@ export async function render(ctx) {
   function userTable(rows) {
     return table([
       { key: 'id', label: '编号' },
-      { key: 'username', label: '用户名' },
+      { key: 'username', label: '用户名', render: (u) => h('span', { class: 'username' }, u.username) },
       { key: 'real_name', label: '姓名' },
       { key: 'org_name', label: '所属机构' },
       { key: 'role', label: '角色', render: (u) => ROLES[u.role] || u.role },
