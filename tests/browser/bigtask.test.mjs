@@ -2,10 +2,10 @@
 // API), a plan draws all of them, the task is locked and its teams drawn; the task page then shows
 // its first screen (title, task information and the first page of the drawn units and of the
 // teams) within a second, one page of 100 units and 50 teams at a time, and the filters find a
-// unit on a later page.
+// unit on a later page. The team draw of the 13,000 units runs on the page and shows its progress.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, apiFromPage, shot } from './harness.mjs';
+import { start, stop, login, apiFromPage, shot, confirmStep } from './harness.mjs';
 
 let env;
 const T = { timeout: 120000 };
@@ -46,12 +46,24 @@ test('a task of 13,000 drawn units opens its first screen within a second, a pag
   assert.equal(task.status, 201, JSON.stringify(task.body));
   const id = task.body.id;
   for (const [p, b] of [['freeze', { witness: '监督人', beacon_source: '福彩3D 2026058期开奖号码' }], ['draw', { witness: '监督人', beacon: '3 7 1' }],
-    ['lock', { witness: '纪检监督人', beacon_source: '福彩3D 2026059期开奖号码' }], ['teams', { witness: '纪检监督人', beacon: '5 2 8' }]]) {
+    ['lock', { witness: '纪检监督人', beacon_source: '福彩3D 2026059期开奖号码' }]]) {
     const r = await api('POST', `/api/tasks/${id}/${p}`, b);
     assert.ok(r.status === 200 || r.status === 201, `${p}: ${JSON.stringify(r.body).slice(0, 300)}`);
   }
   const units = (await api('GET', `/api/tasks/${id}`)).body.draws.at(-1).selection.flatMap((s) => s.selected || []);
   assert.ok(units.length >= N, `all ${N} units drawn (${units.length})`);
+
+  // the team draw of 13,000 units on the page: it shows its progress while it runs and finishes
+  await page.goto(`${base}/#/tasks/${id}?at=teams`);
+  await page.waitForSelector('#f-teamdraw-witness', T);
+  await page.fill('#f-teamdraw-witness', '纪检监督人');
+  await page.fill('#f-teamdraw-beacon', '5 2 8');
+  await page.click('#teams-draw');
+  await confirmStep(page, 'teams-draw', /确认抽取检查组/);
+  await page.waitForSelector('.action-msg .progress', T);
+  assert.match(await page.textContent('.action-msg .progress'), /正在为每个抽中单位抽取检查组.*已用 \d+ 秒/);
+  await shot(page, 'bigtask-team-draw-progress', { full: false });
+  await page.waitForSelector('#teams table tbody tr', T);
 
   await page.goto(`${base}/#/dashboard`);
   await page.waitForSelector('#logout');
