@@ -23,16 +23,22 @@ json_t *system_health(spot_ctx *c, spot_err *e)
         "active_rules", json_integer(rules), "audit_head", head ? head : json_null());
 }
 
-json_t *system_audit_list(spot_ctx *c, const char *action, const char *object, const char *actor,
-                          long long before, long long limit, spot_err *e)
+json_t *system_audit_list(spot_ctx *c, const char *action, const char *object, const char *actor, const char *from,
+                          const char *to, long long before, long long limit, spot_err *e)
 {
     char *err = NULL;
+    if ((from && !clock_valid_date(from)) || (to && !clock_valid_date(to)))
+        return spot_fail(e, SPOT_E_INPUT, "bad_date", "from 和 to 须为 YYYY-MM-DD 日期"), NULL;
+    /* from/to are days in China time (UTC+8); a.at is UTC */
     json_t *rows = db_rows(c->db, &err,
         "SELECT a.id, a.at, a.actor, (SELECT nullif(u.real_name, '') FROM users u WHERE u.username = a.actor) "
         "AS actor_name, a.action, a.object, json(a.details) AS details, a.hash FROM audit a "
         "WHERE a.id < ? AND (?2 IS NULL OR a.action = ?2) AND (?3 IS NULL OR a.object = ?3) "
-        "AND (?4 IS NULL OR a.actor = ?4) ORDER BY a.id DESC LIMIT ?5",
-        "isssi", before, action, object, actor, limit);
+        "AND (?4 IS NULL OR a.actor = ?4) "
+        "AND (?6 IS NULL OR a.at >= strftime('%Y-%m-%dT%H:%M:%SZ', ?6, '-8 hours')) "
+        "AND (?7 IS NULL OR a.at < strftime('%Y-%m-%dT%H:%M:%SZ', ?7, '+1 day', '-8 hours')) "
+        "ORDER BY a.id DESC LIMIT ?5",
+        "isssiss", before, action, object, actor, limit, from, to);
     if (!rows) {
         spot_fail_db(e, "audit", err);
         return NULL;

@@ -14,9 +14,10 @@
 json_t *system_health(spot_ctx *c, spot_err *e);
 
 /* Audit records newest first, with id < before, at most limit, filtered by action, object and actor
- * when not NULL; details decoded. Returns a new reference to an array or NULL with *e. */
-json_t *system_audit_list(spot_ctx *c, const char *action, const char *object, const char *actor,
-                          long long before, long long limit, spot_err *e);
+ * and by the days from..to (YYYY-MM-DD, China time; 400 bad_date otherwise) when not NULL; details
+ * decoded. Returns a new reference to an array or NULL with *e. */
+json_t *system_audit_list(spot_ctx *c, const char *action, const char *object, const char *actor, const char *from,
+                          const char *to, long long before, long long limit, spot_err *e);
 
 /* Re-computes the chain: {"ok","checked"} plus "first_broken" and "message" when broken. A new
  * reference, or NULL with *e when the records cannot be read. */

@@ -26,6 +26,8 @@ export async function render(ctx) {
     { name: 'object_kind', label: '对象类别', type: 'select', options: [['', '（全部）'], ...OBJECT_KIND_OPTIONS], value: (q.object || '').split(':')[0] || '' },
     { name: 'object_id', label: '对象编号', value: (q.object || '').split(':').slice(1).join(':') },
     { name: 'actor', label: '操作人', value: q.actor || '' },
+    { name: 'from', label: '自（日期）', type: 'date', value: q.from || '' },
+    { name: 'to', label: '至（日期）', type: 'date', value: q.to || '' },
     { name: 'limit', label: '每页条数', type: 'number', value: q.limit || 100 },
   ], async (v) => {
     const { object_kind: kind, object_id: oid, ...rest } = v;
@@ -33,7 +35,7 @@ export async function render(ctx) {
   }, { submitLabel: '查询', idPrefix: 'audit', class: 'toolbar-form' });
 
   async function load(before) {
-    const params = { action: q.action, object: q.object, actor: q.actor, limit: q.limit || 100, before };
+    const params = { action: q.action, object: q.object, actor: q.actor, from: q.from, to: q.to, limit: q.limit || 100, before };
     const r = await api('GET', `/api/audit${qs(params)}`);
     const rows = r.records || [];
     mount(list, table([
@@ -54,7 +56,7 @@ export async function render(ctx) {
 
   return h('div', null,
     h('h1', null, '操作留痕'),
-    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: `/api/audit${qs({ action: q.action, object: q.object, actor: q.actor, format: 'xlsx' })}`, download: '', id: 'audit-export-xlsx' }, '按当前条件导出 Excel（最多 50,000 条）')),
+    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: `/api/audit${qs({ action: q.action, object: q.object, actor: q.actor, from: q.from, to: q.to, format: 'xlsx' })}`, download: '', id: 'audit-export-xlsx' }, '按当前条件导出 Excel（最多 50,000 条）')),
     section('哈希链校验',
       h('p', { class: 'notice' }, '每条记录包含前一条记录的散列；任何记录被改动或删除都会使校验失败，并指出第一条断开的记录。'),
       actionButton('校验全部记录', async () => {
