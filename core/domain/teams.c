@@ -11,7 +11,8 @@
  *        and seed_t = SHA-256(team_secret || SHA-256(witness) || SHA-256(beacon)).
  *   GET  /api/tasks/{id}/teams[?page=&per_page=&q=&mine=1]   staff: teams, pending replacements;
  *        with page (or mine=1) one page of the teams (per_page 1-200, default 50) filtered by q (USCC
- *        or unit name) and mine (teams with the caller on them), with total.
+ *        or unit name) and mine (teams with the caller on them), with total; format=xlsx: every
+ *        team as a workbook (单位, 检查人员, 组长, 产生方式).
  *   POST /api/conflicts {"task_id","uscc","cert_no","reason"}  recusal (回避) request: an inspector
  *        for themself (their account's cert_no), or admin/planner/head. Pending: it changes nothing.
  *   POST /api/conflicts/{id}/approve, /reject                  head only: an approved recusal counts

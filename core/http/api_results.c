@@ -9,6 +9,8 @@
  *        signatures and any approval (back to draft). 409 once published (use a correction).
  *   GET  /api/tasks/{id}/results[?format=xlsx]   staff of the task: results and dispatched units
  *        (format=xlsx: the results as a workbook).
+ *   GET  /api/tasks/{id}/units[?format=xlsx]     staff of the task: the drawn units (抽中名单) in draw
+ *        order with their teams (format=xlsx: as a workbook).
  *   GET  /api/results/{id}                    staff of the task: the result with signatures, reviews,
  *        corrections, follow-ups, attachments, objections and its 9.1 deadline.
  *   POST /api/results/{id}/sign               an inspector on the team signs the current version.
@@ -84,6 +86,35 @@ static int h_task_results(req *r)
     return 0;
 }
 
+/* The columns of a task's drawn units (抽中名单) as .xlsx. */
+static const struct xcol unit_cols[] = {
+    {"uscc", "统一社会信用代码", XLSX_TEXT, NULL, NULL},
+    {"name", "单位名称", XLSX_TEXT, NULL, NULL},
+    {"region", "行政区划", XLSX_TEXT, NULL, NULL},
+    {"industry", "行业类别", XLSX_TEXT, NULL, NULL},
+    {"inspectors", "检查人员（执法证号）", XLSX_TEXT, NULL, NULL},
+    {"leader", "组长（执法证号）", XLSX_TEXT, NULL, NULL},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+/* GET /api/tasks/{id}/units[?format=xlsx]: the task's drawn units in draw order with their teams. */
+static int h_task_units(req *r)
+{
+    int fmt = req_format(r, 0);
+    if (fmt < 0) return 0;
+    spot_err e;
+    json_t *v = results_of_task(&r->ctx, req_param_id(r, 0), &e);
+    if (!v) return reply_err(r, &e);
+    if (fmt == FMT_JSON) {
+        json_t *out = json_pack("{sO}", "units", json_object_get(v, "units"));
+        json_decref(v);
+        return reply_json(r, 200, out);
+    }
+    reply_items_xlsx(r, json_object_get(v, "units"), unit_cols, "task-units", "抽中名单");
+    json_decref(v);
+    return 0;
+}
+
 static int h_get(req *r)
 {
     spot_err e;
@@ -147,6 +178,7 @@ static int h_public(req *r)
 const struct route results_routes[] = {
     {"POST", "/api/tasks/{id}/results", ROLE_INSPECTOR, h_enter},
     {"GET", "/api/tasks/{id}/results", ROLE_STAFF, h_task_results},
+    {"GET", "/api/tasks/{id}/units", ROLE_STAFF, h_task_units},
     {"GET", "/api/results/{id}", ROLE_STAFF, h_get},
     {"POST", "/api/results/{id}/sign", ROLE_INSPECTOR, h_sign},
     {"POST", "/api/results/{id}/review", ROLE_HEAD, h_review},

@@ -4,6 +4,8 @@
  */
 #include "api_teams.h"
 #include "teams.h"
+#include "download.h"
+#include "xlsx.h"
 
 #include <string.h>
 
@@ -21,8 +23,32 @@ static int h_draw(req *r)
     return answer(r, 201, rc, out, &e);
 }
 
+static const char *const TEAM_METHOD[] = {"random", "随机抽取", "appointed", "直接指定", NULL};
+
+/* The columns of a task's teams as .xlsx (SPEC §13). */
+static const struct xcol team_cols[] = {
+    {"uscc", "统一社会信用代码", XLSX_TEXT, NULL, NULL},
+    {"unit_name", "单位名称", XLSX_TEXT, NULL, NULL},
+    {"inspectors", "检查人员（执法证号）", XLSX_TEXT, NULL, NULL},
+    {"leader", "组长（执法证号）", XLSX_TEXT, NULL, NULL},
+    {"method", "产生方式", XLSX_TEXT, NULL, TEAM_METHOD},
+    {"reason", "说明", XLSX_TEXT, NULL, NULL},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
 static int h_get(req *r)
 {
+    int fmt = req_format(r, 0);
+    if (fmt < 0) return 0;
+    if (fmt == FMT_XLSX) {   /* every team, with the unit's name */
+        teams_query all = {1, 1LL << 40, NULL, NULL};
+        spot_err e;
+        json_t *out = NULL;
+        if (teams_get(&r->ctx, req_param_id(r, 0), &all, &out, &e) != 0) return reply_err(r, &e);
+        reply_items_xlsx(r, json_object_get(out, "teams"), team_cols, "task-teams", "检查组");
+        json_decref(out);
+        return 0;
+    }
     teams_query q = {0, 50, req_query(r, "q"), NULL};
     if (req_query(r, "page") && req_query_int(r, "page", 1, 1000000000LL, 1, &q.page) != 0) return 0;
     if (req_query_int(r, "per_page", 1, 200, 50, &q.per_page) != 0) return 0;

@@ -55,6 +55,26 @@ with Server(demo=True) as s:
     pub_date = s.sql("SELECT published_date FROM results WHERE id = ?", rid)[0][0]
     entered = s.sql("SELECT date(entered_at, '+8 hours') FROM results WHERE id = ?", rid)[0][0]
 
+    # ---- a task's drawn units and teams (SPEC §13) ------------------------------------------------------
+    st, units_json = planner.get(f"/api/tasks/{tid}/units")
+    st, rows = book(planner, f"/api/tasks/{tid}/units?format=xlsx")
+    t.check("drawn units xlsx: headers", st == 200 and rows[0] == ["统一社会信用代码", "单位名称", "行政区划", "行业类别",
+                                                                  "检查人员（执法证号）", "组长（执法证号）"], (st, rows and rows[0]))
+    t.check("drawn units xlsx: one row per drawn unit in draw order, members joined by ；",
+            [r[0] for r in rows[1:]] == [u["uscc"] for u in units_json["units"]] and len(rows) - 1 == len(teams) and
+            rows[1][1] == units_json["units"][0]["name"] and rows[1][4] == "；".join(units_json["units"][0]["inspectors"]),
+            (rows[:3], units_json["units"][:1]))
+    st, rows = book(planner, f"/api/tasks/{tid}/teams?format=xlsx")
+    t.check("teams xlsx: headers", st == 200 and rows[0] == ["统一社会信用代码", "单位名称", "检查人员（执法证号）", "组长（执法证号）",
+                                                             "产生方式", "说明"], (st, rows and rows[0]))
+    by = {r[0]: r for r in rows[1:]}
+    t.check("teams xlsx: every team with its unit's name, members, leader and method in words",
+            len(rows) - 1 == len(teams) and all(by[x["uscc"]][2] == "；".join(x["inspectors"]) and by[x["uscc"]][3] == x["leader"]
+                                                and by[x["uscc"]][4] in ("随机抽取", "直接指定") and by[x["uscc"]][1] for x in teams),
+            rows[:3])
+    st, b = s.client().get(f"/api/tasks/{tid}/teams?format=xlsx")
+    t.check("teams xlsx without a session: 401", st == 401 and is_error_body(b), (st, b))
+
     # ---- a task's results ----------------------------------------------------------------------------
     st, rows = book(planner, f"/api/tasks/{tid}/results?format=xlsx")
     t.check("task results xlsx: headers", st == 200 and rows[0] == [

@@ -197,6 +197,7 @@ async function taskPage(ctx, id) {
       const note = h('div');
       names.then((n) => { if (n.note) mount(note, h('p', { class: 'notice', id: 'sel-names-note' }, n.note)); });
       parts.push(section('抽中单位', note,
+        st === 'dispatched' ? h('p', null, h('a', { class: 'button', href: `/api/tasks/${encodeURIComponent(id)}/units?format=xlsx`, download: '', id: 'units-export-xlsx' }, '导出抽中名单 Excel')) : null,
         selectionView(sel.map((x) => (x && typeof x === 'object' && !x.label && labels.get(x.name) ? { ...x, label: labels.get(x.name) } : x)),
           names.then((n) => n.map))));
     }
@@ -382,7 +383,8 @@ function teamsSection(ctx, id, canEdit) {
       filter, h('label', { for: 'teams-mine' }, mineBox, ' 只看我的'), h('button', { type: 'submit' }, '查找'),
       h('span', { class: 'muted', id: 'teams-info' }, `共 ${total} 个检查组${pages > 1 ? `，第 ${view.page} / ${pages} 页` : ''}`),
       view.page > 1 ? h('button', { type: 'button', id: 'teams-prev', onclick: () => { view.page -= 1; reload(); } }, '上一页') : null,
-      view.page < pages ? h('button', { type: 'button', id: 'teams-next', onclick: () => { view.page += 1; reload(); } }, '下一页') : null) : null;
+      view.page < pages ? h('button', { type: 'button', id: 'teams-next', onclick: () => { view.page += 1; reload(); } }, '下一页') : null,
+      h('a', { class: 'button', href: `/api/tasks/${encodeURIComponent(id)}/teams?format=xlsx`, download: '', id: 'teams-export-xlsx' }, '导出全部检查组 Excel')) : null;
     const drawBtn = canEdit && !drawn ? actionButton('抽取检查组', async () => {
       const f = document.getElementById('f-teamdraw-witness');
       const b = document.getElementById('f-teamdraw-beacon');
