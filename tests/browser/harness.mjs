@@ -17,6 +17,7 @@
 // page). A request aborted by a navigation (net::ERR_ABORTED) is not a failure.
 import { spawn, execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -60,6 +61,27 @@ async function waitHealthy(base, proc, logs) {
   throw new Error(`server did not become healthy:\n${logs.join('')}`);
 }
 
+// A fresh demo database is the same for every test file of one run (the same binary, rules and day):
+// it is made once (`spotcheck init --demo`, about a second) in the temporary folder under a name
+// that says so, and each test copies it; an older template is removed when a new one is made.
+function demoTemplate(env) {
+  const st = fs.statSync(BIN);
+  const day = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  const key = crypto.createHash('sha256').update(`${BIN}|${st.size}|${st.mtimeMs}|${ROOT}|${ADMIN_PASSWORD}|${day}`).digest('hex').slice(0, 16);
+  const tpl = path.join(os.tmpdir(), `spot-browser-demo-${key}.db`);
+  if (!fs.existsSync(tpl)) {
+    for (const f of fs.readdirSync(os.tmpdir())) if (/^spot-browser-demo-[0-9a-f]{16}\.db/.test(f)) fs.rmSync(path.join(os.tmpdir(), f), { force: true });
+    const part = `${tpl}.${process.pid}.part`;
+    execFileSync(BIN, ['--db', part, 'init', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // the last connection's close checkpoints the log into the file; a log left over would hold data
+    if (fs.existsSync(`${part}-wal`) && fs.statSync(`${part}-wal`).size > 0) throw new Error('init --demo left a write-ahead log');
+    fs.rmSync(`${part}-wal`, { force: true });
+    fs.rmSync(`${part}-shm`, { force: true });
+    fs.renameSync(part, tpl);
+  }
+  return tpl;
+}
+
 export async function start({ viewport = { width: 1366, height: 768 }, isMobile = false } = {}) {
   if (!fs.existsSync(BIN)) throw new Error(`spotcheck binary not found at ${BIN} (build it, or set SPOTCHECK_BIN)`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'spot-browser-'));
@@ -71,7 +93,7 @@ export async function start({ viewport = { width: 1366, height: 768 }, isMobile 
     SPOTCHECK_RULES_DIR: path.join(ROOT, 'rules'),
     SPOTCHECK_EXPORT_DIR: path.join(tmp, 'exports'),
   };
-  execFileSync(BIN, ['--db', db, 'init', '--demo'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  fs.copyFileSync(demoTemplate(env), db);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const logs = [];
