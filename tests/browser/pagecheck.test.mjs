@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { start, stop, login, apiFromPage, ROOT } from './harness.mjs';
+import { start, stop, login, apiFromPage, shot, ROOT } from './harness.mjs';
 
 let env;
 const T = { timeout: 30000 };
@@ -98,6 +98,7 @@ test('every staff and public page fits a 390 px phone, shows no raw codes and pa
     await settle(page);
     const { overflow, raw } = await inspect(page);
     const ax = await axe(page);
+    for (const x of await page.$$eval('main .msg-error', (es) => es.map((e) => e.textContent))) problems.push(`${where}: error message "${x}"`);
     for (const x of overflow) problems.push(`${where}: wider than the screen: ${x}`);
     for (const x of raw) problems.push(`${where}: raw text ${x}`);
     for (const x of ax) problems.push(`${where}: axe ${x}`);
@@ -150,9 +151,13 @@ test('every staff and public page fits a 390 px phone, shows no raw codes and pa
   await page.goto(`${base}/#/tasks`);
   await settle(page);
   const taskLinks = await page.$$eval('main a[href^="#/tasks/"]', (as) => [...new Set(as.map((a) => a.getAttribute('href')))]);
-  for (const href of taskLinks.slice(0, 4)) {
+  for (const href of [...taskLinks.slice(0, 4), '#/tasks/new', '#/enterprises/1', '#/inspectors/1', '#/items/1', '#/rules/sampling']) {
     await page.goto(`${base}/${href}`);
     await check(`staff ${href}`);
   }
+  // the menu opens on the phone
+  await page.click('#nav-toggle');
+  await page.waitForSelector('#nav.open', T);
+  await shot(page, 'phone-menu-open', { full: false });
   assert.deepEqual(problems, [], problems.join('\n'));
 });

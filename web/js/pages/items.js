@@ -75,7 +75,7 @@ async function itemPage(ctx, id) {
       { key: 'date', label: '日期', render: (a) => a.date || fmtTime(a.at) },
       { key: 'kind', label: '类型', render: (a) => ({ create: '新增', update: '调整', deactivate: '停用' }[a.kind] || a.kind) },
       { key: 'reason', label: '理由' },
-      { key: 'actor', label: '操作人' },
+      { key: 'actor', label: '操作人', render: (x) => (x.actor === 'system' ? '系统' : h('span', { class: 'username' }, x.actor || '')) },
       { key: 'changes', label: '变更', render: (a) => changesText(a.changes) },
     ], adj, { empty: '尚无调整' })));
 }

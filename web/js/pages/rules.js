@@ -58,6 +58,10 @@ function makeEditor(parent, text, CM) {
       gutters: ['CodeMirror-linenumbers', 'errors'], lineWrapping: false, viewportMargin: 50,
       extraKeys: { Tab: (c) => c.replaceSelection('  ') },
     });
+    // accessible names for the editor's own input and scroll area
+    cm.getInputField().setAttribute('aria-label', '规则源代码');
+    cm.getScrollerElement().setAttribute('tabindex', '0');
+    cm.getScrollerElement().setAttribute('aria-label', '规则源代码（可滚动）');
     let marked = [];
     return {
       cm,
