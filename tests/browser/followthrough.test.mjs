@@ -238,7 +238,8 @@ test('approving a correction asks first and says it will be published at once', 
   assert.equal(must(await S.head('GET', '/api/corrections?status=pending'), 'corrections').total, 1, '取消 sends nothing');
   await page.click(`#corr-approve-${cid}`);
   await confirmStep(page, `corr-approve-${cid}`, /确认批准更正/);
-  await waitText(page, 'main', /已批准，更正已公示|现行结果/);
+  // the answer of the approval itself (the page shows 现行结果 before it, too)
+  await waitText(page, 'main', /已批准，更正已公示/);
   assert.equal(must(await S.head('GET', '/api/corrections?status=pending'), 'corrections').total, 0);
   const c = must(await S.head('GET', '/api/corrections?status=approved'), 'corrections').corrections.find((x) => x.id === cid);
   assert.ok(c, 'approved');
