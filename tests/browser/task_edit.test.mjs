@@ -1,6 +1,6 @@
 // A draft task edited and cancelled on the task page (issue 18): the new-task form preselects no
 // item; 修改任务 opens the form filled with the task, the change is saved; 取消任务 asks for the reason
-// in place, and the cancelled task shows the reason and leaves the task list.
+// in place, and the cancelled task shows the reason and leaves the task list and the to-do list.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, stop, login, shot } from './harness.mjs';
@@ -35,6 +35,16 @@ test('a draft task is edited and then cancelled with a reason', async () => {
   await page.waitForURL(new RegExp(`#/tasks/${id}$`), T);
   await page.waitForFunction(() => /修改后的草稿任务/.test((document.querySelector('main h1') || {}).textContent || ''), null, T);
 
+  // the draft is on the to-do list until it is cancelled
+  const nextSteps = async () => {
+    await page.goto(`${base}/#/dashboard`);
+    await page.waitForSelector('#next-steps', T);
+    return page.textContent('#next-steps');
+  };
+  assert.match(await nextSteps(), /冻结候选名单：修改后的草稿任务/);
+  await page.goto(`${base}/#/tasks/${id}`);
+  await page.waitForSelector('#task-cancel', T);
+
   await page.click('#task-cancel');
   await page.waitForSelector('#f-task-cancel-reason', T);
   await page.fill('#f-task-cancel-reason', '与联合抽查任务重复');
@@ -47,4 +57,5 @@ test('a draft task is edited and then cancelled with a reason', async () => {
   assert.ok(!(await page.textContent('main')).includes('修改后的草稿任务'), 'not in the task list');
   await page.click('#tasks-cancelled');
   await page.waitForFunction(() => /修改后的草稿任务/.test((document.querySelector('main') || {}).textContent || ''), null, T);
+  assert.doesNotMatch(await nextSteps(), /修改后的草稿任务/, 'a cancelled task leaves the to-do list');
 });
