@@ -231,8 +231,8 @@ int console_main(int argc, char **argv)
         stifle_history(CONSOLE_HISTORY);
         hist = history_path();
         if (hist) read_history(hist);
-        printf("spotcheck console — Lua 5.4 in the server's sandbox, read-only data access.\n"
-               "help() lists the admin API; Ctrl-C stops a running chunk; Ctrl-D leaves.\n");
+        printf("spotcheck 控制台：Lua 5.4，运行在与服务器规则相同的沙箱中，数据只读。\n"
+               "help() 列出管理接口；Ctrl-C 中止正在运行的代码；Ctrl-D 退出。\n");
         fflush(stdout);
     }
     install_sigint();

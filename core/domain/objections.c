@@ -391,15 +391,25 @@ static const char *inspector_scope(spot_ctx *c)
     return c->user->cert_no;
 }
 
-json_t *objections_list(spot_ctx *c, const char *status, spot_err *e)
+json_t *objections_list(spot_ctx *c, const char *status, const char *q, long long page, long long per_page, spot_err *e)
 {
     if (status && !*status) status = NULL;
+    if (q && !*q) q = NULL;
+    if (status && strcmp(status, "received") && strcmp(status, "decided") && strcmp(status, "closed"))
+        return spot_fail(e, SPOT_E_INPUT, "bad_parameter", "status 应为 received（已受理）、decided（已决定）或 closed（已反馈）"), NULL;
     char *err = NULL;
-    json_t *ids = db_rows(c->db, &err, "SELECT o.id FROM objections o WHERE (?1 IS NULL OR o.status = ?1) AND (?2 IS NULL OR "
-                                       "EXISTS (SELECT 1 FROM results r JOIN task_teams t ON t.task_id = r.task_id, "
-                                       "json_each(t.inspectors) j WHERE r.id = o.result_id AND j.value = ?2)) "
-                                       "ORDER BY o.id DESC LIMIT 500", "ss", status, inspector_scope(c));
-    if (!ids) return fail_db(e, err), NULL;
+    /* q: literally part of the unit's USCC or name, or of the applicant */
+    static const char where[] =
+        "FROM objections o JOIN results r ON r.id = o.result_id LEFT JOIN result_units ru ON ru.result_id = r.id "
+        "WHERE (?1 IS NULL OR o.status = ?1) AND (?2 IS NULL OR EXISTS (SELECT 1 FROM task_teams t, "
+        "json_each(t.inspectors) j WHERE t.task_id = r.task_id AND j.value = ?2)) AND (?3 IS NULL OR "
+        "instr(r.uscc, ?3) > 0 OR instr(ru.name, ?3) > 0 OR instr(o.applicant, ?3) > 0) ";
+    char sql[800];
+    snprintf(sql, sizeof sql, "SELECT o.id %sORDER BY o.id DESC LIMIT ?4 OFFSET ?5", where);
+    json_t *ids = db_rows(c->db, &err, sql, "sssii", status, inspector_scope(c), q, per_page, (page - 1) * per_page);
+    snprintf(sql, sizeof sql, "SELECT count(*) %s", where);
+    long long total = ids ? db_int(c->db, &err, 0, sql, "sss", status, inspector_scope(c), q) : 0;
+    if (!ids || err) return json_decref(ids), fail_db(e, err), NULL;
     json_t *list = json_array();
     size_t i;
     json_t *x;
@@ -413,7 +423,8 @@ json_t *objections_list(spot_ctx *c, const char *status, spot_err *e)
         json_array_append_new(list, o);
     }
     json_decref(ids);
-    return json_pack("{so}", "objections", list);
+    return json_pack("{so sI sI sI}", "objections", list, "total", (json_int_t)total, "page", (json_int_t)page,
+                     "per_page", (json_int_t)per_page);
 }
 
 json_t *objections_get(spot_ctx *c, long long id, spot_err *e)

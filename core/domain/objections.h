@@ -30,8 +30,11 @@ json_t *objections_file_online(spot_ctx *c, json_t *in, spot_err *e);
 int objections_code_issue(sqlite3 *db, long long task_id, const char *uscc, long long document_id, char code[16],
                           char **err);
 
-/* {objections:[…]} (status: NULL or "" for all), newest first. New reference or NULL with *e. */
-json_t *objections_list(spot_ctx *c, const char *status, spot_err *e);
+/* {objections:[…], total, page, per_page}: one page (page ≥ 1) of objections, newest first
+ * (status: NULL or "" for all; q: NULL or literally part of the unit's USCC or name or the
+ * applicant). New reference or NULL with *e. */
+json_t *objections_list(spot_ctx *c, const char *status, const char *q, long long page, long long per_page,
+                        spot_err *e);
 
 /* One objection with its deadlines. New reference or NULL with *e (404). */
 json_t *objections_get(spot_ctx *c, long long id, spot_err *e);

@@ -588,7 +588,7 @@ done:
     return out;
 }
 
-json_t *results_of_task(spot_ctx *c, long long task_id, spot_err *e)
+json_t *results_of_task(spot_ctx *c, long long task_id, const results_query *q, spot_err *e)
 {
     json_t *task = task_of(c, task_id, e);
     if (!task) return NULL;
@@ -596,8 +596,41 @@ json_t *results_of_task(spot_ctx *c, long long task_id, spot_err *e)
     int staff = access_task_staff(c, task_id, ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD | ROLE_AUDITOR, e);
     if (staff < 0) return NULL;
     if (!staff) return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务的工作人员可以查看检查结果"), NULL;
+    int paged = q && q->page > 0;
+    const char *status = paged && q->status && *q->status ? q->status : NULL;
+    if (status && strcmp(status, "none") && strcmp(status, "draft") && strcmp(status, "approved") && strcmp(status, "published"))
+        return spot_fail(e, SPOT_E_INPUT, "bad_parameter", "status 应为 none（未录入）、draft、approved 或 published"), NULL;
+    const char *qq = paged && q->q && *q->q ? q->q : NULL, *uscc = paged && q->uscc && *q->uscc ? q->uscc : NULL;
+    const char *cert = paged ? q->cert : NULL;
+    long long limit = paged ? q->per_page : -1, offset = paged ? (q->page - 1) * q->per_page : 0;
     char *err = NULL;
-    json_t *rows = db_rows(c->db, &err,
+    /* the units first (the page's, in draw order), then the results of exactly those units */
+    static const char where[] =
+        "WHERE u.task_id = ?1 AND (?2 IS NULL OR u.uscc = ?2) AND (?3 IS NULL OR instr(u.uscc, ?3) > 0 OR "
+        "instr(e.name, ?3) > 0) AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.inspectors) j WHERE j.value = ?4)) "
+        "AND (?5 IS NULL OR (?5 = 'none' AND r.id IS NULL) OR r.status = ?5) ";
+    static const char from[] = "FROM task_units u LEFT JOIN enterprises e ON e.id = u.enterprise_id "
+                               "LEFT JOIN task_teams t ON t.task_id = u.task_id AND t.uscc = u.uscc "
+                               "LEFT JOIN results r ON r.task_id = u.task_id AND r.uscc = u.uscc ";
+    char sql[1400];
+    snprintf(sql, sizeof sql, "SELECT u.uscc, e.name, e.industry, e.region, t.leader, t.inspectors %s%s"
+             "ORDER BY u.pos LIMIT ?6 OFFSET ?7", from, where);
+    json_t *units = db_rows(c->db, &err, sql, "issssii", task_id, uscc, qq, cert, status, limit, offset);
+    long long total = 0;
+    if (units && paged) {
+        snprintf(sql, sizeof sql, "SELECT count(*) %s%s", from, where);
+        total = db_int(c->db, &err, 0, sql, "issss", task_id, uscc, qq, cert, status);
+    }
+    json_t *wanted = NULL;
+    if (units && paged) {
+        wanted = json_array();
+        size_t k;
+        json_t *u;
+        json_array_foreach(units, k, u) json_array_append(wanted, json_object_get(u, "uscc"));
+    }
+    char *wanted_s = wanted ? json_dumps(wanted, JSON_COMPACT) : NULL;
+    json_decref(wanted);
+    json_t *rows = units && !err ? db_rows(c->db, &err,
         "SELECT r.id, r.uscc, coalesce(ru.name, e.name) AS name, r.category, r.category_label, r.status, r.version, "
         "r.due_date AS deadline, "
         "r.published_at, r.published_late, (SELECT count(*) FROM result_signatures s WHERE s.result_id = r.id) AS signed, "
@@ -605,12 +638,10 @@ json_t *results_of_task(spot_ctx *c, long long task_id, spot_err *e)
         "(SELECT count(*) FROM result_corrections c WHERE c.result_id = r.id AND c.status = 'approved') AS corrections "
         "FROM results r LEFT JOIN result_units ru ON ru.result_id = r.id LEFT JOIN task_units tu ON "
         "tu.task_id = r.task_id AND tu.uscc = r.uscc LEFT JOIN enterprises e ON e.id = tu.enterprise_id "
-        "WHERE r.task_id = ? ORDER BY r.id", "i", task_id);
-    json_t *units = rows ? db_rows(c->db, &err, "SELECT u.uscc, e.name, e.industry, e.region, t.leader, t.inspectors "
-                                                "FROM task_units u LEFT JOIN enterprises e ON e.id = u.enterprise_id "
-                                                "LEFT JOIN task_teams t ON t.task_id = u.task_id AND t.uscc = u.uscc "
-                                                "WHERE u.task_id = ? ORDER BY u.pos", "i", task_id) : NULL;
-    if (!units) { json_decref(rows); return fail_db(e, err), NULL; }
+        "WHERE r.task_id = ?1 AND (?2 IS NULL OR r.uscc IN (SELECT value FROM json_each(?2))) ORDER BY r.id", "is",
+        task_id, wanted_s) : NULL;
+    free(wanted_s);
+    if (!rows) { json_decref(units); return fail_db(e, err ? err : strdup("out of memory")), NULL; }
     size_t i;
     json_t *x;
     static const char *const keys[] = {"inspectors", NULL};
@@ -625,7 +656,13 @@ json_t *results_of_task(spot_ctx *c, long long task_id, spot_err *e)
             json_decref(lv);
         }
     }
-    return json_pack("{so so}", "results", rows, "units", units);
+    json_t *out = json_pack("{so so}", "results", rows, "units", units);
+    if (paged) {
+        json_object_set_new(out, "total", json_integer(total));
+        json_object_set_new(out, "page", json_integer(q->page));
+        json_object_set_new(out, "per_page", json_integer(q->per_page));
+    }
+    return out;
 }
 
 json_t *results_get(spot_ctx *c, long long id, spot_err *e)

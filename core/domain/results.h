@@ -30,8 +30,17 @@ json_t *results_check_changes(spot_ctx *c, json_t *res, json_t *changes, spot_er
  * view (new reference) or NULL with *e. */
 json_t *results_enter(spot_ctx *c, long long task_id, json_t *in, int *created, spot_err *e);
 
-/* {results, units} of a task for its staff. New reference or NULL with *e. */
-json_t *results_of_task(spot_ctx *c, long long task_id, spot_err *e);
+/* Which units of a task results_of_task returns: page 0 every unit; else one page of per_page
+ * units in draw order, filtered by q (literal part of the USCC or name), uscc (exactly), cert (on
+ * the unit's team) and status ("none": no result yet, or a result status). */
+typedef struct results_query {
+    long long page, per_page;
+    const char *q, *uscc, *cert, *status;
+} results_query;
+
+/* {results, units} of a task for its staff; q NULL: every unit, else the page's units and their
+ * results with {total, page, per_page}. New reference or NULL with *e. */
+json_t *results_of_task(spot_ctx *c, long long task_id, const results_query *q, spot_err *e);
 
 /* The staff view of result id (signatures, reviews, corrections, follow-ups, attachments (empty for
  * a caller who may not read the archive), objections, deadline). New reference or NULL with *e. */

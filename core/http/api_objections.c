@@ -5,9 +5,10 @@
  *        objection to a published result (201); review deadline = deadlines.objection_review_due
  *        (received), stored with its reason, clause, warning and rule sha. received may not be in
  *        the future.
- *   GET  /api/objections[?status=][&format=xlsx]   staff: list with deadlines and warning levels; an
- *        inspector sees only the objections of tasks with them on a team. format=xlsx: the same list
- *        as a workbook.
+ *   GET  /api/objections[?status=&q=&page=&per_page=][&format=xlsx]   staff: one page (per_page ≤ 500,
+ *        default 50) of objections, newest first, with deadlines and warning levels, {total, page,
+ *        per_page}; q: part of the unit's USCC or name or the applicant. An inspector sees only the
+ *        objections of tasks with them on a team. format=xlsx: every matching objection as a workbook.
  *   GET  /api/objections/{id}                   staff: one objection (403 for an inspector on none of
  *        the task's teams).
  *   POST /api/objections/{id}/decide {decision: upheld|rejected, reason, decided, changes?}   head:
@@ -25,6 +26,7 @@
 #include "download.h"
 #include "xlsx.h"
 
+#include <string.h>
 #include <strings.h>
 
 static const char *const OBJECTION_STATUS[] = {"received", "已受理", "decided", "已决定", "closed", "已反馈", NULL};
@@ -64,8 +66,13 @@ static int h_list(req *r)
 {
     int fmt = req_format(r, 0);
     if (fmt < 0) return 0;
+    long long page = 1, per_page = 1LL << 40;   /* a workbook holds every objection */
+    const char *q = req_query(r, "q");
+    if (fmt == FMT_JSON && (req_query_int(r, "page", 1, 1000000000LL, 1, &page) != 0 ||
+                            req_query_int(r, "per_page", 1, 500, 50, &per_page) != 0)) return 0;
+    if (q && strlen(q) > 200) return reply_error(r, 400, "bad_parameter", "q 不超过 200 字节");
     spot_err e;
-    json_t *v = objections_list(&r->ctx, req_query(r, "status"), &e);
+    json_t *v = objections_list(&r->ctx, req_query(r, "status"), q, page, per_page, &e);
     if (!v || fmt == FMT_JSON) return answer(r, 200, v, &e);
     reply_items_xlsx(r, json_object_get(v, "objections"), objection_cols, "objections", "异议处理");
     json_decref(v);

@@ -7,8 +7,12 @@
  *        (200) the draft result of one unit (one combined record per unit, 8.2; the team is led by the
  *        task's lead unit). A record's cert_no defaults to the caller's. Changing a draft clears its
  *        signatures and any approval (back to draft). 409 once published (use a correction).
- *   GET  /api/tasks/{id}/results[?format=xlsx]   staff of the task: results and dispatched units
- *        (format=xlsx: the results as a workbook).
+ *   GET  /api/tasks/{id}/results[?page=&per_page=&q=&uscc=&status=&mine=1][&format=xlsx]   staff of
+ *        the task: results and dispatched units. With any of page, per_page (≤ 500, default 50), q
+ *        (part of the USCC or name), uscc, status (none: no result yet; draft, approved, published)
+ *        or mine=1 (units whose team the caller is on): one page of units in draw order, the
+ *        results of those units and {total, page, per_page}; without them every unit (format=xlsx:
+ *        every result as a workbook).
  *   GET  /api/tasks/{id}/units[?format=xlsx]     staff of the task: the drawn units (抽中名单) in draw
  *        order with their teams (format=xlsx: as a workbook).
  *   GET  /api/results/{id}                    staff of the task: the result with signatures, reviews,
@@ -41,6 +45,8 @@
 #include "results.h"
 #include "download.h"
 #include "xlsx.h"
+
+#include <string.h>
 
 static const char *const RESULT_STATUS[] = {"draft", "草稿", "approved", "已审核", "published", "已公示", NULL};
 
@@ -78,8 +84,18 @@ static int h_task_results(req *r)
 {
     int fmt = req_format(r, 0);
     if (fmt < 0) return 0;
+    results_query q = {0, 50, req_query(r, "q"), req_query(r, "uscc"), NULL, req_query(r, "status")};
+    if (fmt == FMT_JSON) {   /* page, per_page, q, uscc, status or mine=1: one page of units */
+        const char *mine = req_query(r, "mine");
+        if (req_query(r, "page") && req_query_int(r, "page", 1, 1000000000LL, 1, &q.page) != 0) return 0;
+        if (req_query_int(r, "per_page", 1, 500, 50, &q.per_page) != 0) return 0;
+        if (mine && !strcmp(mine, "1")) q.cert = r->user ? r->user->cert_no : "";
+        if (!q.page && (req_query(r, "per_page") || q.q || q.uscc || q.cert || q.status)) q.page = 1;
+        if ((q.q && strlen(q.q) > 200) || (q.uscc && strlen(q.uscc) > 64))
+            return reply_error(r, 400, "bad_parameter", "q 不超过 200 字节，uscc 不超过 64 字节");
+    }
     spot_err e;
-    json_t *v = results_of_task(&r->ctx, req_param_id(r, 0), &e);
+    json_t *v = results_of_task(&r->ctx, req_param_id(r, 0), &q, &e);
     if (!v || fmt == FMT_JSON) return answer(r, 200, v, &e);
     reply_items_xlsx(r, json_object_get(v, "results"), result_cols, "task-results", "检查结果");
     json_decref(v);
@@ -103,7 +119,7 @@ static int h_task_units(req *r)
     int fmt = req_format(r, 0);
     if (fmt < 0) return 0;
     spot_err e;
-    json_t *v = results_of_task(&r->ctx, req_param_id(r, 0), &e);
+    json_t *v = results_of_task(&r->ctx, req_param_id(r, 0), NULL, &e);
     if (!v) return reply_err(r, &e);
     if (fmt == FMT_JSON) {
         json_t *out = json_pack("{sO}", "units", json_object_get(v, "units"));

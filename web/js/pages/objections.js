@@ -3,7 +3,7 @@
 // The list links each objection to its page (#/objections/{id}), where a head records the decision
 // (异议成立/不成立, reason, decision date) and staff record the feedback date, in inline forms that
 // show the server's message next to the field it concerns and keep what was typed.
-import { api, h, table, section, form, listOf, details, kv, msg } from '../ui.js';
+import { api, h, table, section, form, listOf, details, kv, msg, qs, pager } from '../ui.js';
 import { OBJ_STATUS, RESULT_CATEGORIES, label } from '../labels.js';
 
 const DECISION = { upheld: '异议成立', rejected: '异议不成立' };
@@ -19,7 +19,17 @@ function onField(e, byCode) {
 
 export async function render(ctx) {
   if (ctx.parts[1]) return objectionPage(ctx, ctx.parts[1]);
-  const list = listOf(await api('GET', '/api/objections'), 'objections');
+  // One page of the list, filtered on the server (#/objections?status=&q=&page=)
+  const PER = 50;
+  const q = { status: ctx.query.status || '', q: ctx.query.q || '', page: Number(ctx.query.page) || 1 };
+  const reply = await api('GET', `/api/objections${qs({ ...q, per_page: PER })}`);
+  const list = listOf(reply, 'objections');
+  const go = (page) => { location.hash = `#/objections${qs({ ...q, page })}`; };
+  const filter = form([
+    { name: 'status', label: '状态', type: 'select', value: q.status, options: [['', '全部'], ...['received', 'decided', 'closed'].map((k) => [k, OBJ_STATUS[k]])] },
+    { name: 'q', label: '单位名称、信用代码或异议人', value: q.q },
+  ], async (v) => { location.hash = `#/objections${qs({ ...v, page: 1 })}`; },
+  { submitLabel: '查询', idPrefix: 'obj-filter', extraButtons: h('a', { class: 'button', href: '#/objections' }, '清空条件') });
   const create = form([
     { name: 'result_id', label: '针对的检查结果编号', type: 'number', required: true },
     { name: 'applicant', label: '异议人', required: true },
@@ -38,7 +48,8 @@ export async function render(ctx) {
   const mayFeedback = ['admin', 'planner', 'head'].includes(ctx.me.role);
   return h('div', null,
     h('h1', null, '异议处理'),
-    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '/api/objections?format=xlsx', download: '', id: 'objections-export-xlsx' }, '导出 Excel')),
+    section('筛选', filter.el),
+    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: `/api/objections${qs({ status: q.status, q: q.q, format: 'xlsx' })}`, download: '', id: 'objections-export-xlsx' }, '按当前条件导出 Excel')),
     section(null, table([
       { key: 'id', label: '编号', render: (o) => h('a', { href: `#/objections/${o.id}` }, String(o.id)) },
       { key: 'result_id', label: '检查结果', render: (o) => (o.task_id && o.uscc ? h('a', { href: `#/results/${o.task_id}/${encodeURIComponent(o.uscc)}` }, `${o.result_id}（${o.uscc}）`) : o.result_id) },
@@ -55,7 +66,8 @@ export async function render(ctx) {
           return d + (o.feedback_sent ? `（${o.feedback_sent} 已反馈）` : '');
         },
       },
-    ], list, { empty: '没有异议', onRow: (o) => { location.hash = `#/objections/${o.id}`; }, rowClass: (o) => { const w = o.status === 'decided' ? o.feedback_warning : o.review_warning; return w === 'red' ? 'warn-red' : w === 'yellow' ? 'warn-yellow' : null; } })),
+    ], list, { empty: q.status || q.q ? '没有符合条件的异议' : '没有异议', onRow: (o) => { location.hash = `#/objections/${o.id}`; }, rowClass: (o) => { const w = o.status === 'decided' ? o.feedback_warning : o.review_warning; return w === 'red' ? 'warn-red' : w === 'yellow' ? 'warn-yellow' : null; } }),
+    reply.total > PER ? pager(q.page, PER, reply.total, go) : null),
     details('登记新的异议', create.el));
 }
 

@@ -1,7 +1,7 @@
 // 检查结果 (clauses 8.3, 8.4, 9.1, 9.2): per task and unit, a record per item checkpoint with a
 // result category a–h; sign-off by every team member; review (approve / return); publication;
 // corrections of published results (head approval); follow-up of problems; attachments.
-import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, reasonAction, fmtTime, loading, pager } from '../ui.js';
+import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, reasonAction, fmtTime, loading, pager, qs } from '../ui.js';
 import { RESULT_CATEGORIES, RESULT_STATUS, TASK_STATUS, label } from '../labels.js';
 import { loadDraft, saveDraft, clearDraft, controlValues, restoreControls } from '../drafts.js';
 import { entryFor, queueRecord, signQueued, discardQueued, overrideConflict, retryQueued, flush } from '../outbox.js';
@@ -34,13 +34,16 @@ export async function render(ctx) {
   }
   const uscc = ctx.parts[2];
   if (uscc) return unitPage(ctx, taskId, uscc);
+  // One page of the task's units with their results, filtered on the server
+  // (#/results/{task}?q=&status=&mine=1&page=)
+  const PER = 50;
+  const q = { q: ctx.query.q || '', status: ctx.query.status || '', mine: ctx.query.mine === '1' ? '1' : '', page: Number(ctx.query.page) || 1 };
   const [task, reply] = await Promise.all([
     api('GET', `/api/tasks/${encodeURIComponent(taskId)}`),
-    api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results`).catch((e) => ({ error: e })),
+    api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results${qs({ ...q, per_page: PER })}`).catch((e) => ({ error: e })),
   ]);
   const results = reply.error ? reply : listOf(reply, 'results');
-  const lastDraw = Array.isArray(task.draws) && task.draws.length ? task.draws[task.draws.length - 1] : null;
-  const units = (reply && Array.isArray(reply.units) && reply.units) || (task.selection || (lastDraw && lastDraw.selection) || []).flatMap((s) => (s.selected || []).map((u) => (typeof u === 'string' ? { uscc: u } : u)));
+  const units = (reply && Array.isArray(reply.units) && reply.units) || [];
   const byUnit = new Map((Array.isArray(results) ? results : []).map((r) => [r.uscc, r]));
   // Pending correction requests of this task's results (one request for every task's).
   const pendingBy = new Map();
@@ -48,11 +51,21 @@ export async function render(ctx) {
     const c = await api('GET', '/api/corrections?status=pending&per_page=200').catch(() => null);
     for (const x of listOf(c, 'corrections')) if (String(x.task_id) === String(taskId)) pendingBy.set(x.uscc, (pendingBy.get(x.uscc) || 0) + 1);
   }
+  const here = `#/results/${encodeURIComponent(taskId)}`;
+  const go = (page) => { location.hash = `${here}${qs({ ...q, page })}`; };
+  const filter = form([
+    { name: 'q', label: '单位名称或信用代码', value: q.q },
+    { name: 'status', label: '结果状态', type: 'select', value: q.status, options: [['', '全部'], ['none', '未录入'], ...Object.entries(RESULT_STATUS)] },
+    ctx.me.cert_no ? { name: 'mine', label: '只看我的检查组', type: 'checkbox', value: q.mine === '1' } : null,
+  ].filter(Boolean), async (v) => { location.hash = `${here}${qs({ q: v.q, status: v.status, mine: v.mine ? '1' : '', page: 1 })}`; },
+  { submitLabel: '查询', idPrefix: 'results-filter', extraButtons: h('a', { class: 'button', href: here }, '清空条件') });
+  const filtered = q.q || q.status || q.mine;
   return h('div', null,
     h('h1', null, `检查结果：${task.name}`),
     h('div', { class: 'toolbar' }, h('a', { class: 'button', href: `/api/tasks/${encodeURIComponent(taskId)}/results?format=xlsx`, download: '', id: 'results-export-xlsx' }, '导出 Excel')),
     h('p', null, h('a', { href: '#/results' }, '← 返回'), ' ', h('a', { href: `#/tasks/${taskId}` }, '任务详情')),
     results.error ? msg('warn', `检查结果接口尚不可用：${errorText(results.error)}`) : null,
+    section('筛选', filter.el),
     section('被检查单位', table([
       { key: 'uscc', label: '统一社会信用代码', render: (u) => h('a', { href: `#/results/${taskId}/${encodeURIComponent(u.uscc)}` }, u.uscc) },
       { key: 'name', label: '单位名称' },
@@ -60,7 +73,8 @@ export async function render(ctx) {
       { key: 'status', label: '结果状态', render: (u) => { const r = byUnit.get(u.uscc); const n = pendingBy.get(u.uscc); return r ? h('span', null, h('span', { class: `badge ${r.status === 'published' ? 'ok' : ''}` }, label(RESULT_STATUS, r.status)), n ? h('span', { class: 'badge yellow', 'data-pending-corrections': n }, ` 待批准更正 ${n}`) : null) : '未录入'; } },
       { key: 'category', label: '结果类别', render: (u) => { const r = byUnit.get(u.uscc); return r && r.category ? `${r.category}. ${RESULT_CATEGORIES[r.category] || ''}` : ''; } },
       { key: 'deadline', label: '公示期限', render: (u) => { const r = byUnit.get(u.uscc); const w = r && r.warning; return r && r.deadline ? h('span', { class: `badge ${w || ''}` }, r.deadline) : ''; } },
-    ], units, { onRow: (u) => { location.hash = `#/results/${taskId}/${encodeURIComponent(u.uscc)}`; }, empty: '任务尚无派发的单位' })));
+    ], units, { onRow: (u) => { location.hash = `#/results/${taskId}/${encodeURIComponent(u.uscc)}`; }, empty: filtered ? '没有符合条件的单位' : '任务尚无派发的单位' }),
+    reply.total > PER ? pager(q.page, PER, reply.total, go) : null));
 }
 
 async function unitPage(ctx, taskId, uscc) {
@@ -69,7 +83,7 @@ async function unitPage(ctx, taskId, uscc) {
   let unit = null;
   let baseVersion = 0;   // the version of the unit's result this page started from (0: none yet)
   try {
-    const reply = await api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results`);
+    const reply = await api('GET', `/api/tasks/${encodeURIComponent(taskId)}/results${qs({ uscc })}`);
     result = listOf(reply, 'results').find((r) => r.uscc === uscc) || null;
     baseVersion = (result && result.version) || 0;
     unit = ((reply && reply.units) || []).find((u) => u.uscc === uscc) || null;
