@@ -108,6 +108,15 @@ json_t *accountability_situations(spot_ctx *c, const char *q, spot_err *e)
                 json_equal(json_object_get(x, "object"), json_object_get(s, "object"))) found = x;
         json_object_set_new(s, "exempted", json_boolean(found != NULL));
         json_object_set(s, "exemption", found ? found : json_null());
+        /* a referral is shown on its result's page: name the task and the unit */
+        const char *obj = json_string_value(json_object_get(s, "object"));
+        if (obj && !strncmp(obj, "referral:", 9)) {
+            json_t *where = db_row(c->db, &err, "SELECT r.id AS result_id, r.task_id, r.uscc FROM followups f JOIN results r "
+                                                "ON r.id = f.result_id WHERE f.id = ?", "i", atoll(obj + 9));
+            if (err) { json_decref(list); json_decref(ex); return fail_db(e, err), NULL; }
+            if (where) json_object_update(s, where);
+            json_decref(where);
+        }
     }
     return json_pack("{ss so so ss}", "today", today, "situations", list, "exemptions", ex, "rule_sha",
                      worker_rule_sha(c->w, "accountability"));

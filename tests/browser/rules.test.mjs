@@ -1,8 +1,9 @@
 // Rule editor: a syntax error is reported at its line and the line is marked in CodeMirror; the
-// diff against the active version shows the change; a good edit is saved as a new version.
+// diff against the active version shows the change; a good edit is saved as a new version; enabling
+// it and rolling back each ask first on the page (no browser dialog) and say what will happen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, allow } from './harness.mjs';
+import { start, stop, login, shot, allow, confirmStep } from './harness.mjs';
 
 let env;
 before(async () => {
@@ -62,4 +63,25 @@ test('a valid edit is saved as a new version', async () => {
   await page.click('#rule-save');
   await page.waitForSelector('#rule-errors .msg-ok', { timeout: 20000 });
   assert.match(await page.textContent('#rule-errors'), /已保存为版本 2/);
+});
+
+test('enabling a version and rolling back ask first, on the page', async () => {
+  const { page, base } = env;
+  const dialogs = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+  await page.goto(`${base}/#/rules/calendar`);
+  await page.waitForSelector('#rule-activate-2', { timeout: 20000 });
+  // cancelled: nothing changes
+  await page.click('#rule-activate-2');
+  await confirmStep(page, 'rule-activate-2', /启用后.*calendar\.lua 的版本 2/, { cancel: true });
+  let r = await page.evaluate(async () => (await fetch('/api/rules/calendar')).json());
+  assert.equal(r.versions.find((v) => v.active).version, 1, 'cancelled: version 1 still active');
+  await page.click('#rule-activate-2');
+  await confirmStep(page, 'rule-activate-2', /启用后/);
+  await page.waitForFunction(() => /已启用：版本 2/.test(document.body.textContent), null, { timeout: 20000 });
+  await page.waitForSelector('#rule-activate-1', { timeout: 20000 });
+  await page.click('#rule-activate-1');
+  await confirmStep(page, 'rule-activate-1', /回滚后.*calendar\.lua 的版本 1/);
+  await page.waitForFunction(() => /已回滚：版本 1/.test(document.body.textContent), null, { timeout: 20000 });
+  assert.deepEqual(dialogs, [], 'no browser dialogs');
 });

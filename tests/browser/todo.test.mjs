@@ -153,4 +153,18 @@ test('each to-do item shows for the role that acts and leaves when done', async 
   // the task ended in February with most units unrecorded: accountability situations (10.1)
   assert.match(await todos('tdauditor', PW.tdauditor), /查看 \d+ 项责任追究情形/, 'the auditor sees the accountability situations');
   await shot(env.page, 'todo-auditor');
+  // the situations link to their objects: the late task opens its page
+  await page.click('#next-steps a:has-text("责任追究情形")');
+  await page.waitForSelector(`a.object-link[href="#/tasks/${tid}"]`, T);
+  await page.click(`a.object-link[href="#/tasks/${tid}"]`);
+  await page.waitForFunction(() => /待办测试任务/.test((document.querySelector('main h1') || {}).textContent || ''), null, T);
+
+  // ---- more pending corrections than the to-do list shows: a link to all of them ----
+  for (let i = 1; i <= 51; i++) await planner('POST', `/api/results/${res.id}/corrections`, { reason: `更正申请 ${i}`, changes: { summary: `更正后的检查情况 ${i}` } });
+  text = await asHead();
+  assert.match(text, /批准或驳回更正申请（50）：/, 'the newest 50 under their result');
+  assert.match(text, /查看全部 51 项待批准的更正申请/);
+  await page.click('#next-steps a:has-text("查看全部 51 项待批准的更正申请")');
+  await page.waitForFunction(() => /共 51 条/.test((document.getElementById('pending-corrections') || {}).textContent || ''), null, T);
+  assert.equal(await page.locator('#pending-corrections tbody tr').count(), 20, 'the first page of 20');
 });

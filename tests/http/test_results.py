@@ -257,6 +257,9 @@ with Server(demo=True, env={"SPOTCHECK_UPLOAD_MAX": str(UPLOAD_MAX)}) as s:
     t.check("an unreferred suspected crime appears in accountability (10.1)",
             any(x["kind"] == "not_referred" and x["object"] == f"referral:{ref['id']}" and x["level"] == "red"
                 for x in acc["situations"]), acc)
+    sit = next((x for x in acc["situations"] if x["object"] == f"referral:{ref['id']}"), {})
+    t.check("the referral's situation names its result, task and unit (the page it links to)",
+            sit.get("result_id") == rid and sit.get("task_id") == tid and sit.get("uscc") == uscc, sit)
     st, body = a.put(f"/api/followups/{ref['id']}", {"state": "referred", "note": "已移送县公安局",
                                                      "date": f"{YEAR}-03-12", "receiving_unit": "高青县公安局"})
     t.check("referred with date and receiving unit", st == 200 and body["referred_date"] == f"{YEAR}-03-12" and

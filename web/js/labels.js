@@ -137,6 +137,24 @@ export function objectText(o) {
   return o;
 }
 export const OBJECT_KIND_OPTIONS = Object.entries(OBJECT_KINDS);
+// The page of an audit or situation object, or null; x: the row, which may name the task and the
+// unit (a referral's result).
+export function objectHref(o, x) {
+  if (typeof o !== 'string' || !o) return null;
+  const [kind, a, b] = o.split(':');
+  const id = /^\d+$/.test(a || '') ? a : null;
+  if (x && x.task_id && x.uscc) return `#/results/${x.task_id}/${encodeURIComponent(x.uscc)}`;
+  if (kind === 'task' && id) return b ? `#/results/${id}/${encodeURIComponent(b)}` : `#/tasks/${id}`;
+  if (kind === 'objection' && id) return `#/objections/${id}`;
+  if (kind === 'plan' && id) return `#/plans/${id}`;
+  if (kind === 'item' && id) return `#/items/${id}`;
+  if (kind === 'enterprise' && id) return `#/enterprises/${id}`;
+  if (kind === 'inspector' && id) return `#/inspectors/${id}`;
+  if (kind === 'year' && a) return `#/stats?year=${encodeURIComponent(a)}`;
+  if (kind === 'org' && b) return `#/stats?year=${encodeURIComponent(b)}`;
+  if (kind === 'org' && id) return '#/orgs';
+  return null;
+}
 
 export const FIELD_LABELS = {
   id: '编号', industries: '适用行业', lead_org_id: '牵头单位', joint_org_ids: '联合检查部门', uscc: '统一社会信用代码', name: '名称', unit_type: '单位类型', legal_rep: '法定代表人', address: '住所',

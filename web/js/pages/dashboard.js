@@ -22,8 +22,9 @@ export async function render(ctx) {
 // Everything the lists need, read once. Unreadable parts (403 for a role) are left empty.
 async function gather(me) {
   const soft = (p) => api('GET', p).catch(() => null);
-  const [tasksR, objR, accR, usersR, corrR] = await Promise.all([
-    soft('/api/tasks'), soft('/api/objections'),
+  const [tasksR, objR, objDecidedR, accR, usersR, corrR] = await Promise.all([
+    // the objections someone still acts on: to review, and decided without feedback yet
+    soft('/api/tasks'), soft('/api/objections?status=received&per_page=500'), soft('/api/objections?status=decided&per_page=500'),
     ['admin', 'head', 'auditor'].includes(me.role) ? soft('/api/accountability') : null,
     me.role === 'admin' ? soft('/api/users') : null,
     // Pending corrections in one request (heads approve them), not by loading every result.
@@ -58,7 +59,7 @@ async function gather(me) {
     }
   }
   const details = new Map((await Promise.all(detailIds.slice(0, 60).map((id) => soft(`/api/results/${id}`)))).filter(Boolean).map((d) => [d.id, d]));
-  return { tasks, per, details, objections: listOf(objR, 'objections'), acc: accR, users: Array.isArray(usersR) ? usersR : listOf(usersR, 'users'),
+  return { tasks, per, details, objections: [...listOf(objR, 'objections'), ...listOf(objDecidedR, 'objections')], acc: accR, users: Array.isArray(usersR) ? usersR : listOf(usersR, 'users'),
     corrections: listOf(corrR, 'corrections'), correctionsTotal: (corrR && corrR.total) || 0 };
 }
 

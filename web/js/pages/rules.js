@@ -143,7 +143,11 @@ async function editorPage(ctx, name) {
       {
         key: 'ops', label: '操作', render: (v) => h('span', { class: 'action' },
           h('a', { class: 'button', href: `#/rules/${encodeURIComponent(name)}?version=${v.version}` }, '打开'),
-          v.active ? null : actionButton(v.version < active.version ? '回滚到此版本' : '启用', () => activate(v.version), { class: v.version < active.version ? 'danger' : 'primary', dataset: { version: v.version } }),
+          v.active ? null : actionButton(v.version < active.version ? '回滚到此版本' : '启用', () => activate(v.version), {
+            class: v.version < active.version ? 'danger' : 'primary', dataset: { version: v.version }, id: `rule-activate-${v.version}`,
+            confirm: v.version < active.version ? `回滚后，所有工作线程立即改用 ${name}.lua 的版本 ${v.version}，此后的抽取、期限和判定都按该版本执行（可再启用其他版本）。`
+              : `启用后，所有工作线程立即改用 ${name}.lua 的版本 ${v.version}，此后的抽取、期限和判定都按该版本执行（可再回滚）。`,
+          }),
           actionButton('试运行', () => dryRun({ version: v.version }))),
       },
     ], vs);
@@ -151,7 +155,6 @@ async function editorPage(ctx, name) {
 
   async function activate(version) {
     const older = version < active.version;
-    if (!window.confirm(older ? `确定回滚 ${name}.lua 到版本 ${version}？所有工作线程将立即使用该版本。` : `确定启用 ${name}.lua 版本 ${version}？`)) return null;
     const r = await api('POST', `/api/rules/${encodeURIComponent(name)}/activate`, { version });
     setTimeout(() => ctx.rerender(), 1200);
     return `已${older ? '回滚' : '启用'}：版本 ${r.version}（此前为 ${r.previous}）${r.tests ? `，规则测试通过 ${r.tests.passed} 项` : ''}`;
