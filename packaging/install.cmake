@@ -95,8 +95,9 @@ else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
       "libc6, liblua5.4-0, libsqlite3-0, libmicrohttpd12, libjansson4, libsodium23, libcsv3, libedit2, libxlsxwriter4, libzip4, libexpat1, libcurl4, zlib1g, ${SPOT_DEB_TOOLS}")
 endif()
-# /vendor/codemirror/ is served from Debian's libjs-codemirror (the rule editor); TLS proxy example.
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libjs-codemirror")
+# /vendor/codemirror/ and /vendor/chart.js/ are served from Debian's libjs-codemirror (the rule editor)
+# and libjs-chart.js (the charts); TLS proxy example.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libjs-codemirror, libjs-chart.js")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nginx-light | nginx")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${SPOT_PKG_DIR}/debian/conffiles ${SPOT_PKG_DIR}/debian/postinst

@@ -4,9 +4,10 @@
 SPOT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Debian packages building and running need (scripts/start): compiler and CMake, the libraries,
-# cmocka and python3 (CMake configures the tests too), Debian's CodeMirror (served to the rule editor).
+# cmocka and python3 (CMake configures the tests too), Debian's CodeMirror (served to the rule editor)
+# and Chart.js (the statistics and dashboard charts).
 SPOT_PACKAGES="build-essential cmake pkg-config libsqlite3-dev liblua5.4-dev libmicrohttpd-dev \
-libjansson-dev libcmocka-dev libsodium-dev libcsv-dev libedit-dev libxlsxwriter-dev libzip-dev libexpat1-dev libcurl4-openssl-dev zlib1g-dev python3 libjs-codemirror"
+libjansson-dev libcmocka-dev libsodium-dev libcsv-dev libedit-dev libxlsxwriter-dev libzip-dev libexpat1-dev libcurl4-openssl-dev zlib1g-dev python3 libjs-codemirror libjs-chart.js"
 
 # Only the tests and benchmarks (scripts/test, scripts/bench) need these: sanitizers (clang), browser
 # tests (chromium, nodejs/npm, a CJK font, poppler-utils to read the printed documents' PDFs),

@@ -300,7 +300,8 @@ static const char *content_type_for(const char *path)
     return "application/octet-stream";
 }
 
-/* Static files from web_dir (and /vendor/codemirror/ from Debian's libjs-codemirror). */
+/* Static files from web_dir (and /vendor/codemirror/, /vendor/chart.js/ from Debian's libjs-codemirror
+ * and libjs-chart.js). */
 static void serve_static(req *r)
 {
     const char *path = r->path;
@@ -313,6 +314,8 @@ static void serve_static(req *r)
     char file[2048];
     if (!strncmp(path, "/vendor/codemirror/", 19))
         snprintf(file, sizeof file, "/usr/share/javascript/codemirror/%s", path + 19);
+    else if (!strncmp(path, "/vendor/chart.js/", 17))
+        snprintf(file, sizeof file, "/usr/share/javascript/chart.js/%s", path + 17);
     else
         snprintf(file, sizeof file, "%s%s", spot_config.web_dir, path);
     struct stat sb;

@@ -2,8 +2,11 @@
 database (by org, township, industry and result category; joint checks; overdue work; problem-found
 rate; monthly trend; 5.1.2 coverage of the general units against the 5% floor), the drill-down rows
 add up to the figures, and only leaders (admin, head, auditor) see them."""
+import io
 import math
 from urllib.parse import quote
+import xlsxbook  # noqa: F401  (re-runs under Debian python3 for openpyxl)
+import openpyxl
 from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body
 
 t = Suite()
@@ -140,6 +143,35 @@ with Server(demo=True) as s:
             [(r["uscc"], r["category"]) for r in rows["rows"]] == [(teams[0]["uscc"], "e")], (st, rows))
     st, rows = head.get(f"/api/stats/rows?year={YEAR}&dim=month&key={YEAR}-03")
     t.check("drill-down by month", st == 200 and len(rows["rows"]) == n_units, (st, rows))
+
+    # ---- the figures and the drill-down rows as .xlsx ----
+    st, body = head.get(f"/api/stats?year={YEAR}&format=xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(body)).active if st == 200 else None
+    rows = [list(r) for r in ws.iter_rows(values_only=True)] if ws else []
+    t.check("statistics .xlsx: Chinese headers", rows and rows[0] == ["分组", "项目", "检查单位（户次）", "已录入结果", "已公示",
+                                                                  "发现问题", "问题发现率", "说明"], rows[:1])
+    total_row = next((r for r in rows if r[0] == "总体"), None)
+    t.check("statistics .xlsx: the totals row equals the JSON (and so SQL)", total_row is not None and
+            total_row[2:7] == [tot["units"], tot["results"], tot["published"], tot["problems"], "50.0%"], total_row)
+    by_ind = {r[1]: r[2:6] for r in rows if r[0] == "按行业"}
+    t.check("statistics .xlsx: one row per industry with its figures",
+            by_ind == {x["key"] or "（未填）": [x["units"], x["results"], x["published"], x["problems"]] for x in got["by_industry"]},
+            (by_ind, got["by_industry"]))
+    t.check("statistics .xlsx: twelve months, the year's overdue work and the 5.1.2 coverage",
+            len([r for r in rows if r[0] == "月度趋势"]) == 12 and
+            [r[2] for r in rows if r[0] == "逾期工作"] == [got["overdue"]["no_result"], got["overdue"]["unpublished_past_due"],
+                                                       got["overdue"]["published_late"]] and
+            any(r[0] == "一般行业检查对象覆盖" and r[1] == "合计" and r[2] == got["coverage"]["drawn"] and "第5.1.2条" in r[7]
+                for r in rows), rows)
+    st, body = head.get(f"/api/stats/rows?year={YEAR}&dim=all&format=xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(body)).active if st == 200 else None
+    drows = [list(r) for r in ws.iter_rows(values_only=True)] if ws else []
+    problem_col = drows[0].index("发现问题") if drows else None
+    t.check("drill-down .xlsx: one row per checked unit, the problem one marked 是",
+            len(drows) == n_units + 1 and drows[0][:3] == ["任务编号", "任务", "牵头单位"] and
+            [r[5] for r in drows[1:] if r[problem_col] == "是"] == [teams[0]["uscc"]], drows[:3])
+    st, b = head.get(f"/api/stats?year={YEAR}&format=pdf")
+    t.check("an unknown format is 400", st == 400 and is_error_body(b, "bad_parameter"), (st, b))
 
     # ---- who and bad input ----
     st, b = auditor.get(f"/api/stats?year={YEAR}")

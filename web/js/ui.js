@@ -427,6 +427,17 @@ export function kv(obj, labels = {}, opts = {}) {
   return h('dl', { class: 'kv' }, keys.map((k) => [h('dt', null, labels[k] || k), h('dd', null, cell(opts.render && opts.render[k] ? opts.render[k](obj[k], obj) : obj[k]))]));
 }
 
+// A classic script (a Debian libjs-* file under /vendor/), once loaded.
+export function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = src;
+    s.onload = resolve;
+    s.onerror = () => reject(new Error(`无法加载 ${src}`));
+    document.head.appendChild(s);
+  });
+}
+
 export function pager(page, perPage, total, go) {
   const pages = total ? Math.max(1, Math.ceil(total / perPage)) : null;
   return h('div', { class: 'pager' },

@@ -1,8 +1,9 @@
 // Dashboard: "下一步" (what the logged-in role should do now, each with a link that opens the page
 // where it is done), deadlines due and overdue with warning colours (results' 9.1 deadlines,
 // objections' 9.2 deadlines, accountability situations of 10.1), and counts of published results by
-// industry and by result category as plain SVG bar charts.
+// industry and by result category as Chart.js bar charts (charts.js).
 import { api, h, msg, errorText, section, table, listOf, loading } from '../ui.js';
+import { chartBox } from '../charts.js';
 import { INDUSTRIES, RESULT_CATEGORIES, ACCOUNTABILITY_KINDS, TASK_STATUS, WARNING, ROLES, label } from '../labels.js';
 
 const MAX_TASKS = 20; // dispatched tasks looked at for the lists below (newest first)
@@ -242,14 +243,8 @@ async function resultsBy(what) {
   return h('div', null, barChart(data, id), h('p', { class: 'notice' }, `共 ${total} 条已公示结果${rows.length < total ? `（按最近 ${rows.length} 条统计）` : ''}`));
 }
 
-// Horizontal bar chart of plain elements (readable at any width; no chart library). Each row:
-// label, bar, count; the whole chart is labelled for screen readers.
-export function barChart(data, id) {
-  if (!data.length) return h('p', { class: 'empty' }, '暂无数据');
-  const max = Math.max(1, ...data.map(([, n]) => n));
-  return h('div', { class: 'bars chart', id, role: 'img', 'aria-label': data.map(([l, n]) => `${l}：${n}`).join('；') },
-    data.map(([l, n]) => h('div', { class: 'bar', title: `${l}：${n}` },
-      h('span', { class: 'l' }, l),
-      h('span', { class: 'track' }, h('span', { class: 'fill', style: { width: `${(n / max) * 100}%` } })),
-      h('span', { class: 'v' }, String(n)))));
+// A horizontal bar chart of [label, count] pairs.
+function barChart(data, id) {
+  return chartBox(id, { type: 'bar', horizontal: true, title: id === 'chart-industry' ? '已公示结果（按行业）' : '已公示结果（按结果类别）',
+    labels: data.map(([l]) => l), series: [{ label: '已公示结果', data: data.map(([, n]) => n) }] });
 }

@@ -1,7 +1,7 @@
 // Rule management: list of rule files with versions; editor (CodeMirror 5, Lua mode, line numbers)
 // with diff against the active version, save (compile + rule tests, errors marked at their line),
 // dry run, activation and rollback (activating an older version).
-import { api, h, mount, msg, errorText, table, section, kv, fmtTime, actionButton } from '../ui.js';
+import { api, h, mount, msg, errorText, table, section, kv, fmtTime, actionButton, loadScript } from '../ui.js';
 import { diffLines, hunks } from '../diff.js';
 import { RULE_TITLES } from '../labels.js';
 
@@ -26,15 +26,6 @@ export async function render(ctx) {
 // ---- CodeMirror loading (classic scripts from Debian's libjs-codemirror) ----
 
 let cmLoading = null;
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = src;
-    s.onload = resolve;
-    s.onerror = () => reject(new Error(`无法加载 ${src}`));
-    document.head.appendChild(s);
-  });
-}
 export function loadCodeMirror() {
   if (window.CodeMirror && window.CodeMirror.modes && window.CodeMirror.modes.lua) return Promise.resolve(window.CodeMirror);
   if (!cmLoading) {

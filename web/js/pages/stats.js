@@ -1,8 +1,10 @@
 // 统计分析 (SPEC §13): the year's figures for leaders -- units checked by org (lead unit), township,
 // industry and result category, joint checks, overdue work, the problem-found rate, the monthly
 // trend and 5.1.2 coverage of the general units against the floor of the rules -- each row opens
-// the units behind it (drill-down), and every figure downloads as JSON from its GET endpoint.
+// the units behind it (drill-down), the groups and the trend are also charts (Chart.js, charts.js)
+// whose bars and points open the same rows, and every figure downloads as Excel or JSON.
 import { api, h, mount, table, section, qs, loading } from '../ui.js';
+import { chartBox } from '../charts.js';
 
 const pct = (x) => `${(Math.round((x || 0) * 1000) / 10).toFixed(1)}%`;
 const GROUPS = [
@@ -23,7 +25,8 @@ export async function render(ctx) {
   const open = (dim, key, title) => {
     const path = `/api/stats/rows${qs({ year, dim, key })}`;
     mount(drill, section(`明细：${title}`,
-      h('p', null, h('a', { href: path, download: `统计明细-${year}-${dim}.json` }, '导出明细（JSON）')),
+      h('p', { class: 'toolbar' }, h('a', { class: 'button', id: 'stats-drill-xlsx', href: `/api/stats/rows${qs({ year, dim, key, format: 'xlsx' })}`, download: '' }, '导出明细（Excel）'),
+        ' ', h('a', { href: path, download: `统计明细-${year}-${dim}.json` }, '导出明细（JSON）')),
       loading(async () => rowsTable((await api('GET', path)).rows))));
     drill.scrollIntoView({ block: 'start' });
   };
@@ -40,6 +43,7 @@ export async function render(ctx) {
   return h('div', null,
     h('h1', null, `统计分析（${year}年）`),
     h('p', { class: 'toolbar' }, h('label', { for: 'stats-year' }, '年度 '), yearInput, ' ', go, ' ',
+      h('a', { class: 'button', id: 'stats-xlsx', href: `/api/stats${qs({ year, format: 'xlsx' })}`, download: '' }, '导出全部数字（Excel）'), ' ',
       h('a', { href: `/api/stats${qs({ year })}`, download: `统计-${year}.json` }, '导出全部数字（JSON）')),
     section('总体',
       table([{ key: 'k', label: '指标' }, { key: 'v', label: '数值' }], [
@@ -60,9 +64,21 @@ export async function render(ctx) {
         { k: '已过公示期限仍未公示的结果', v: s.overdue.unpublished_past_due },
         { k: '逾期公示的结果', v: s.overdue.published_late },
       ], { class: 'grid' })),
-    GROUPS.map(([key, dim, title]) => section(title,
-      table(figures(dim, title.replace(/^按/, '')), s[key], { onRow: (x) => open(dim, x.key, `${title} · ${dim === 'category' ? x.label : dim === 'joint' ? JOINT[x.key] : x.key || '（未填）'}`) }))),
+    GROUPS.map(([key, dim, title]) => {
+      const name = (x) => (dim === 'category' ? x.label : dim === 'joint' ? JOINT[x.key] : x.key || '（未填）');
+      const pick = (x) => open(dim, x.key, `${title} · ${name(x)}`);
+      const rows = s[key] || [];
+      return section(title,
+        rows.length ? chartBox(`chart-${dim}`, { type: 'bar', horizontal: true, title, labels: rows.map(name),
+          series: [{ label: '检查单位', data: rows.map((x) => x.units) }, { label: '发现问题', data: rows.map((x) => x.problems) }],
+          onPick: (i) => pick(rows[i]) }) : null,
+        table(figures(dim, title.replace(/^按/, '')), rows, { onRow: pick }));
+    }),
     section('月度趋势',
+      chartBox('chart-month', { type: 'line', title: '月度趋势', labels: s.monthly.map((x) => x.month),
+        series: [{ label: '检查单位', data: s.monthly.map((x) => x.units) }, { label: '公示结果', data: s.monthly.map((x) => x.published) },
+          { label: '发现问题', data: s.monthly.map((x) => x.problems) }],
+        onPick: (i) => open('month', s.monthly[i].month, `月份 · ${s.monthly[i].month}`) }),
       table([{ key: 'month', label: '月份' }, { key: 'units', label: '检查单位（按任务开始月份）' }, { key: 'published', label: '公示结果' },
         { key: 'problems', label: '发现问题' }], s.monthly, { onRow: (x) => open('month', x.month, `月份 · ${x.month}`) })),
     drill);
