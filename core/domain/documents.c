@@ -5,12 +5,15 @@
  *   items [{name, basis, method, department, checkpoints:[{no, text}]}]
  *   unit  {uscc, name, address, legal_rep, region, industry, unit_type}      (unit kinds)
  *   team  {members:[{name, cert_no, unit, title, leader}], leader_name}      (unit kinds)
- *   result {category, category_label, summary, status, findings:[{checkpoint, finding}]} (if any)
+ *   result {category, category_label, summary, status, findings:[{checkpoint, finding}], corrected,
+ *           correction_note}   (if any; with every approved correction applied, 9.1)
  *   units [{no, uscc, name, region, industry, members:[{name, cert_no, leader}]}] (announcement)
- *   results [{no, uscc, name, category_label, published_date}]               (results)
+ *   results [{no, uscc, name, category_label, published_date, corrected, correction_note}]  (results;
+ *           approved corrections applied, correction_note naming what was published before)
  */
 #include "documents.h"
 #include "objections.h"
+#include "results.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +136,32 @@ static void number(json_t *rows)
 }
 
 /* Everything the template of kind sees, as a new object, or NULL with *e. */
+/* Applies the approved corrections of result row x ({id, category, category_label, summary, records?})
+ * and adds corrected and correction_note ("已更正：原检查结果为…（日期更正，理由）" for each
+ * correction that changed the category, else its date and reason). 0 or -1 with *e. */
+static int corrected_view(spot_ctx *c, json_t *x, spot_err *e)
+{
+    if (results_apply_corrections(c, x, e) != 0) return -1;
+    json_t *cs = json_object_get(x, "corrections"), *k;
+    size_t i;
+    char *note = NULL;
+    json_array_foreach(cs, i, k) {
+        const char *was = json_string_value(json_object_get(json_object_get(k, "before"), "category_label"));
+        const char *date = json_string_value(json_object_get(k, "date"));
+        const char *why = json_string_value(json_object_get(k, "reason"));
+        char *part = was ? xprintf("原检查结果为“%s”，%s更正（%s）", was, date ? date : "", why ? why : "")
+                         : xprintf("%s更正（%s）", date ? date : "", why ? why : "");
+        char *joined = note ? xprintf("%s；%s", note, part) : xprintf("已更正：%s", part);
+        free(part);
+        free(note);
+        note = joined;
+    }
+    if (note) json_object_set_new(x, "correction_note", json_string(note));
+    free(note);
+    json_object_del(x, "corrections");
+    return 0;
+}
+
 static json_t *document_data(spot_ctx *c, const char *kind, long long task_id, const char *uscc, spot_err *e)
 {
     char *err = NULL;
@@ -188,13 +217,26 @@ static json_t *document_data(spot_ctx *c, const char *kind, long long task_id, c
         if (!res && err) goto db_fail;
         if (res) {
             json_t *f = db_rows(c->db, &err, "SELECT checkpoint, finding FROM result_records WHERE result_id = ? "
-                                             "AND finding <> '' ORDER BY pos",
+                                             "ORDER BY pos",
                                 "i", (long long)json_integer_value(json_object_get(res, "id")));
             if (!f) {
                 json_decref(res);
                 goto db_fail;
             }
-            json_object_set_new(res, "findings", f);
+            json_object_set_new(res, "records", f);
+            if (corrected_view(c, res, e) != 0) {
+                json_decref(res);
+                goto fail;
+            }
+            /* the findings of the (corrected) records, each with its checkpoint's text */
+            json_t *findings = json_array(), *r;
+            json_array_foreach(json_object_get(res, "records"), k, r) {
+                const char *fd = json_string_value(json_object_get(r, "finding"));
+                const char *cp = json_string_value(json_object_get(r, "checkpoint"));
+                if (fd && *fd) json_array_append_new(findings, json_pack("{ss ss}", "checkpoint", cp ? cp : "", "finding", fd));
+            }
+            json_object_del(res, "records");
+            json_object_set_new(res, "findings", findings);
             json_object_set_new(data, "result", res);
         }
     } else if (!strcmp(kind, "announcement")) {
@@ -212,10 +254,19 @@ static json_t *document_data(spot_ctx *c, const char *kind, long long task_id, c
             json_decref(team);
         }
     } else {
-        json_t *rows = db_rows(c->db, &err, "SELECT ru.uscc, ru.name, r.category_label, r.published_date FROM results r "
+        json_t *rows = db_rows(c->db, &err, "SELECT r.id, ru.uscc, ru.name, r.category, r.category_label, r.summary, "
+                                            "r.published_date FROM results r "
                                             "JOIN result_units ru ON ru.result_id = r.id WHERE r.task_id = ? AND "
                                             "r.status = 'published' ORDER BY r.published_date, ru.uscc", "i", task_id);
         if (!rows) goto db_fail;
+        json_t *x;
+        json_array_foreach(rows, k, x) {
+            if (corrected_view(c, x, e) != 0) {
+                json_decref(rows);
+                goto fail;
+            }
+            json_object_del(x, "id");
+        }
         number(rows);
         json_object_set_new(data, "results", rows);
     }

@@ -135,6 +135,37 @@ with Server(demo=True) as s:
             st == 200 and "责令限期整改指令书" in body and unit_name in body and uscc in body and
             "消防通道堆放杂物" in body and "发现问题已责令改正" in body, (st, html[:300]))
 
+    # ---- 9.1: a published result, then corrected: the documents show the corrected result and what it was ----
+    for _, c in members:
+        st, b = ins[c].post(f"/api/results/{res['id']}/sign")
+        assert st == 200, (st, b)
+    st, b = head.post(f"/api/results/{res['id']}/review", {"approve": True})
+    assert st == 200, (st, b)
+    st, b = head.post(f"/api/results/{res['id']}/publish")
+    assert st == 200, (st, b)
+    st, lst = head.get(f"/api/documents/results?task={tid}")
+    t.check("the results document lists the published result as e, not yet corrected",
+            st == 200 and "发现问题已责令改正" in text(lst) and "已更正" not in text(lst), (st, text(lst)[:400]))
+    st, corr = a.post(f"/api/results/{res['id']}/corrections", {"reason": "复核：通道杂物系临时装卸，非堆放",
+                                                               "changes": {"category": "a", "summary": "未发现问题"}})
+    assert st == 201, (st, corr)
+    st, lst = head.get(f"/api/documents/results?task={tid}")
+    t.check("a pending correction changes nothing in the documents", st == 200 and "已更正" not in text(lst), st)
+    st, b = head.post(f"/api/results/{res['id']}/corrections/{corr['id']}/approve", {})
+    assert st == 200, (st, b)
+    st, lst = head.get(f"/api/documents/results?task={tid}")
+    body = text(lst) if st == 200 else ""
+    t.check("the results document shows the corrected category and what was published before, with the reason",
+            st == 200 and "未发现问题" in body and "已更正：原检查结果为“发现问题已责令改正”" in body and
+            "通道杂物系临时装卸" in body, body[:600])
+    st, rec = a.get(f"/api/documents/record?task={tid}&uscc={uscc}")
+    body = text(rec) if st == 200 else ""
+    t.check("the record shows the corrected result and the note", st == 200 and "检查结果：未发现问题" in body and
+            "已更正：原检查结果为“发现问题已责令改正”" in body, body[:800])
+    st, b = a.get(f"/api/documents/rectification?task={tid}&uscc={uscc}")
+    t.check("no new rectification order once the result is corrected to a (no problem)",
+            st == 409 and is_error_body(b, "not_applicable"), (st, b))
+
     # ---- who may see ----
     other = next((x for x in teams if not set(x["inspectors"]) & {c for _, c in members}), None)
     if other:
