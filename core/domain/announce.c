@@ -20,6 +20,7 @@
 #include "announce.h"
 #include "fetch.h"
 #include "audit.h"
+#include "buf.h"
 #include "db.h"
 #include "draw.h"
 #include "taskdata.h"
@@ -52,11 +53,17 @@ static json_t *public_task(json_t *t)
     return o;
 }
 
-/* The strata rows; with_lists adds the candidate lists. New array or NULL with *err. */
+/* Where the big lists of an announcement go: nowhere (the lock's reply), or a placeholder string
+ * that announce_text replaces with the list written straight from the database. */
+enum lists { LISTS_NONE, LISTS_PLACEHOLDER };
+#define PH_MARK '\x01'   /* a placeholder is "\x01" kind number "\x01"; no stored text holds U+0001 */
+
+/* The strata rows; with_lists adds each stratum's candidate list as a placeholder. New array or
+ * NULL with *err. */
 static json_t *strata_rows(sqlite3 *db, long long id, int with_lists, char **err)
 {
-    sqlite3_stmt *q = db_prepare(db, err, "SELECT name, label, size, draw, reason, clause, rule_sha, candidates_hash, "
-                                          "candidates FROM task_strata WHERE task_id = ? ORDER BY pos", "i", id);
+    sqlite3_stmt *q = db_prepare(db, err, "SELECT name, label, size, draw, reason, clause, rule_sha, candidates_hash "
+                                          "FROM task_strata WHERE task_id = ? ORDER BY pos", "i", id);
     if (!q) return NULL;
     json_t *out = json_array();
     int step;
@@ -68,16 +75,9 @@ static json_t *strata_rows(sqlite3 *db, long long id, int with_lists, char **err
                               "rule_sha", (const char *)sqlite3_column_text(q, 6),
                               "candidates_hash", (const char *)sqlite3_column_text(q, 7));
         if (with_lists) {
-            json_t *c = json_array();
-            const char *b = sqlite3_column_blob(q, 8);
-            size_t len = (size_t)sqlite3_column_bytes(q, 8), p = 0;
-            while (b && p < len) {
-                const char *nl = memchr(b + p, '\n', len - p);
-                if (!nl) break;
-                json_array_append_new(c, json_stringn(b + p, (size_t)(nl - (b + p))));
-                p = (size_t)(nl - b) + 1;
-            }
-            json_object_set_new(s, "candidates", c);
+            char ph[32];
+            snprintf(ph, sizeof ph, "%cC%zu%c", PH_MARK, json_array_size(out), PH_MARK);
+            json_object_set_new(s, "candidates", json_string(ph));
         }
         json_array_append_new(out, s);
     }
@@ -101,16 +101,17 @@ static json_t *task_items(sqlite3 *db, json_t *ids, char **err)
 }
 
 /* Names the public sees in a locked announcement (SPEC §12): "units" = the dispatched units as
- * [{"uscc","name","stratum"}] in announcement order (统一社会信用代码 and 单位名称 are public
+ * [{"uscc","name","stratum"}] in announcement order (a placeholder for announce_text, or left out) (统一社会信用代码 and 单位名称 are public
  * registration data), and on every team "members" = [{"cert_no","name"}] and "leader_name"
  * (姓名 + 执法证号, 行政执法公示). Nothing else about a person. Returns 0, or -1 with *err. */
-static int name_public(sqlite3 *db, long long id, json_t *ann, char **err)
+static int name_public(sqlite3 *db, long long id, json_t *ann, int lists, char **err)
 {
-    json_t *units = db_rows(db, err, "SELECT u.uscc, x.name, u.stratum FROM task_units u "
-                                     "JOIN enterprises x ON x.id = u.enterprise_id WHERE u.task_id = ? ORDER BY u.pos",
-                            "i", id);
-    if (!units) return -1;
-    json_object_set_new(ann, "units", units);
+    (void)id;
+    if (lists == LISTS_PLACEHOLDER) {
+        char ph[8];
+        snprintf(ph, sizeof ph, "%cU0%c", PH_MARK, PH_MARK);
+        json_object_set_new(ann, "units", json_string(ph));
+    }
     json_t *teams = json_object_get(ann, "teams");
     if (!json_array_size(teams)) return 0;
     json_t *certs = json_array();
@@ -140,8 +141,15 @@ static int name_public(sqlite3 *db, long long id, json_t *ann, char **err)
     return 0;
 }
 
+static json_t *build(sqlite3 *db, long long id, int lists, int *found, char **err);
+
 /* announce_build: see announce.h. */
 json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
+{
+    return build(db, id, LISTS_NONE, found, err);
+}
+
+static json_t *build(sqlite3 *db, long long id, int lists, int *found, char **err)
 {
     *found = 0;
     json_t *t = tasks_load(db, id, err);
@@ -171,7 +179,7 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
         json_object_set(draw, "witness_commitment", json_object_get(t, "witness_commitment"));
         json_object_set(draw, "beacon_source", json_object_get(t, "beacon_source"));
     }
-    json_t *strata = strata_rows(db, id, locked, err);
+    json_t *strata = strata_rows(db, id, locked && lists == LISTS_PLACEHOLDER, err);
     json_t *draws = strata ? db_rows(db, err, "SELECT attempt, secret, commitment, witness, seed, reason, selection, at, beacon "
                                               "FROM task_draws WHERE task_id = ? ORDER BY attempt", "i", id) : NULL;
     json_t *byr = draws ? db_rows(db, err, "SELECT reason, clause, count(*) AS count FROM task_exclusions "
@@ -262,13 +270,145 @@ json_t *announce_build(sqlite3 *db, long long id, int *found, char **err)
     snprintf(lock_obj, sizeof lock_obj, "task:%lld", id);
     if (audit_find(db, "task.lock", lock_obj, &head_id, head_hash) == 1)
         json_object_set_new(ann, "audit_head", json_pack("{sI ss}", "id", (json_int_t)head_id, "hash", head_hash));
-    if (teams_announce(db, t, ann, err) != 0 || name_public(db, id, ann, err) != 0) {
+    if (teams_announce(db, t, ann, err) != 0 || name_public(db, id, ann, lists, err) != 0) {
         json_decref(ann);
         json_decref(t);
         return NULL;
     }
     json_decref(t);
     return ann;
+}
+
+/* Appends s (n bytes) as a JSON string, escaped as jansson escapes (", \\, control characters;
+ * UTF-8 as it is). Returns 0 or -1 out of memory. */
+static int put_json_string(spot_buf *b, const char *s, size_t n)
+{
+    if (spot_buf_put(b, "\"", 1)) return -1;
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+        if (spot_buf_put(b, s + run, i - run)) return -1;
+        char esc[8];
+        switch (ch) {
+        case '"': memcpy(esc, "\\\"", 3); break;
+        case '\\': memcpy(esc, "\\\\", 3); break;
+        case '\b': memcpy(esc, "\\b", 3); break;
+        case '\f': memcpy(esc, "\\f", 3); break;
+        case '\n': memcpy(esc, "\\n", 3); break;
+        case '\r': memcpy(esc, "\\r", 3); break;
+        case '\t': memcpy(esc, "\\t", 3); break;
+        default: snprintf(esc, sizeof esc, "\\u%04X", ch);
+        }
+        if (spot_buf_put(b, esc, strlen(esc))) return -1;
+        run = i + 1;
+    }
+    if (spot_buf_put(b, s + run, n - run) || spot_buf_put(b, "\"", 1)) return -1;
+    return 0;
+}
+
+/* Appends the candidate list of the k-th stratum (in order) of task id: its stored text, one USCC
+ * per line, as a JSON array of strings. 0, or -1 with *err. */
+static int put_candidates(sqlite3 *db, long long id, long long k, spot_buf *b, char **err)
+{
+    sqlite3_stmt *q = db_prepare(db, err, "SELECT candidates FROM task_strata WHERE task_id = ? ORDER BY pos "
+                                          "LIMIT 1 OFFSET ?", "ii", id, k);
+    if (!q) return -1;
+    int rc = sqlite3_step(q), ok = spot_buf_put(b, "[", 1) == 0;
+    if (rc == SQLITE_ROW) {
+        const char *c = sqlite3_column_blob(q, 0);
+        size_t len = (size_t)sqlite3_column_bytes(q, 0), p = 0;
+        int first = 1;
+        while (ok && c && p < len) {
+            const char *nl = memchr(c + p, '\n', len - p);
+            if (!nl) break;
+            ok = (first || spot_buf_put(b, ",", 1) == 0) && put_json_string(b, c + p, (size_t)(nl - (c + p))) == 0;
+            first = 0;
+            p = (size_t)(nl - c) + 1;
+        }
+    } else if (rc != SQLITE_DONE) {
+        *err = xprintf("%s", sqlite3_errmsg(db));
+        ok = 0;
+    }
+    sqlite3_finalize(q);
+    if (ok && spot_buf_put(b, "]", 1)) ok = 0;
+    if (!ok && !*err) *err = xprintf("out of memory");
+    return ok ? 0 : -1;
+}
+
+/* Appends the dispatched units of task id as [{"uscc","name","stratum"}] in order. 0, or -1. */
+static int put_units(sqlite3 *db, long long id, spot_buf *b, char **err)
+{
+    sqlite3_stmt *q = db_prepare(db, err, "SELECT u.uscc, x.name, u.stratum FROM task_units u "
+                                          "JOIN enterprises x ON x.id = u.enterprise_id WHERE u.task_id = ? ORDER BY u.pos",
+                                 "i", id);
+    if (!q) return -1;
+    static const char *const keys[] = {"{\"uscc\":", ",\"name\":", ",\"stratum\":"};
+    int rc, ok = spot_buf_put(b, "[", 1) == 0, first = 1;
+    while (ok && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        ok = first || spot_buf_put(b, ",", 1) == 0;
+        for (int i = 0; ok && i < 3; i++) {
+            const char *v = (const char *)sqlite3_column_text(q, i);
+            ok = spot_buf_put(b, keys[i], strlen(keys[i])) == 0 &&
+                 (v ? put_json_string(b, v, (size_t)sqlite3_column_bytes(q, i)) : spot_buf_put(b, "null", 4)) == 0;
+        }
+        ok = ok && spot_buf_put(b, "}", 1) == 0;
+        first = 0;
+    }
+    if (ok && rc != SQLITE_DONE) {
+        *err = xprintf("%s", sqlite3_errmsg(db));
+        ok = 0;
+    }
+    sqlite3_finalize(q);
+    if (ok && spot_buf_put(b, "]", 1)) ok = 0;
+    if (!ok && !*err) *err = xprintf("out of memory");
+    return ok ? 0 : -1;
+}
+
+/* announce_text: see announce.h. The announcement is built with placeholders for its big lists
+ * (the candidates of every stratum and the dispatched units), serialized, and the placeholders
+ * replaced by the lists written straight from their rows: no JSON value per candidate is ever
+ * made, so a 1,000,000-unit announcement costs its text and little more. */
+char *announce_text(sqlite3 *db, long long id, int *found, size_t *len, char **err)
+{
+    json_t *ann = build(db, id, LISTS_PLACEHOLDER, found, err);
+    if (!ann) return NULL;
+    char *small = json_dumps(ann, JSON_COMPACT);
+    json_decref(ann);
+    if (!small) {
+        *err = xprintf("cannot encode the announcement");
+        return NULL;
+    }
+    spot_buf b = {NULL, 0, 0};
+    long long total = db_int(db, err, 0, "SELECT coalesce(sum(length(candidates)), 0) + (SELECT count(*) * 64 FROM "
+                                         "task_units WHERE task_id = ?1) FROM task_strata WHERE task_id = ?1", "i", id);
+    size_t want = strlen(small) + (size_t)(total > 0 ? total : 0) * 3 / 2 + 1;
+    if (!*err && (b.p = malloc(want)) != NULL) b.cap = want;   /* one allocation for most announcements */
+    static const char mark[] = "\"\\u0001";
+    const char *p = small;
+    int ok = !*err;
+    while (ok) {
+        const char *m = strstr(p, mark);
+        if (!m) {
+            ok = spot_buf_put(&b, p, strlen(p)) == 0;
+            break;
+        }
+        const char *kind = m + sizeof mark - 1, *end = strstr(kind, "\\u0001\"");
+        if (!end) { *err = xprintf("announcement placeholder not closed"); ok = 0; break; }
+        ok = spot_buf_put(&b, p, (size_t)(m - p)) == 0;
+        if (ok && *kind == 'C') ok = put_candidates(db, id, strtoll(kind + 1, NULL, 10), &b, err) == 0;
+        else if (ok && *kind == 'U') ok = put_units(db, id, &b, err) == 0;
+        else if (ok) { *err = xprintf("unknown announcement placeholder"); ok = 0; }
+        p = end + 7;
+    }
+    free(small);
+    if (!ok) {
+        if (!*err) *err = xprintf("out of memory");
+        free(b.p);
+        return NULL;
+    }
+    *len = b.len;
+    return b.p;
 }
 
 /* ---- spotcheck verify ---- */

@@ -13,12 +13,18 @@
 #define ANNOUNCE_PAGE 20      /* tasks per page of the public list */
 #define ANNOUNCE_Q_MAX 200    /* bytes of a search text */
 
-/* The announcement of task id as a new JSON object. Before lock it holds only what the freeze
+/* The announcement of task id as a new JSON object, without its big lists (the strata's candidates
+ * and the dispatched units; announce_text has them). Before lock it holds only what the freeze
  * published (commitment, H_c, strata names and sizes, the commitments of attempts made); after lock
- * the full draw proof, the team commitment or team draw, and the teams (cert_no only).
+ * the draw proof, the team commitment or team draw, and the teams (cert_no and name).
  * Returns NULL with *found = 0 for an unknown or draft task (and *err NULL), or NULL with *err on a
  * database error. */
 json_t *announce_build(sqlite3 *db, long long id, int *found, char **err);
+
+/* The whole announcement of task id as compact JSON text (malloc'd, *len bytes, NUL-terminated):
+ * announce_build's object with every stratum's "candidates" and the "units" after lock, written
+ * from their rows as they are read. NULL as announce_build. */
+char *announce_text(sqlite3 *db, long long id, int *found, size_t *len, char **err);
 
 /* `spotcheck verify [--cacert FILE] FILE|URL` (http or https, any host, fetch.h): prints each check
  * and "verified", or what differs. Returns the exit status: 0 verified, 1 not verified or

@@ -72,71 +72,85 @@ static unsigned char *gzip_bytes(const char *data, size_t len, size_t *out_len)
     return out;
 }
 
-/* Copies cached bytes out (a worker_cache_use callback; arg: struct copy). The cache's lock is
- * held during the call, so nothing here may use the cache. */
 struct copy { char *data; size_t len; };
-static void copy_cached(void *arg, const char *data, size_t len)
+
+/* The plain bytes of gzip data (a worker_cache_use callback; arg: struct copy): a large
+ * announcement is kept only compressed, and a client that does not take gzip gets it inflated. */
+static void inflate_cached(void *arg, const char *data, size_t len)
 {
     struct copy *c = arg;
-    c->data = malloc(len + 1);
-    if (!c->data) return;
-    memcpy(c->data, data, len + 1);
-    c->len = len;
-}
-
-/* Sets the reply to the gzip of data (status 200) and keeps it in the cache under gzkey; the plain
- * bytes when they are small or compression fails. */
-static void reply_gz(req *r, const char *gzkey, unsigned long long epoch, const char *data, size_t len)
-{
-    size_t zlen = 0;
-    unsigned char *z = len >= GZIP_MIN ? gzip_bytes(data, len, &zlen) : NULL;
-    if (!z) {
-        reply_cached(r, data, len);
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit2(&zs, 15 + 16) != Z_OK) return;
+    size_t cap = len * 4 + 1024, n = 0;
+    char *out = malloc(cap);
+    int rc = Z_OK;
+    zs.next_in = (Bytef *)(uintptr_t)data;
+    zs.avail_in = (uInt)len;
+    while (out && rc == Z_OK) {
+        if (n == cap) {
+            char *grown = realloc(out, cap * 2);
+            if (!grown) break;
+            out = grown;
+            cap *= 2;
+        }
+        zs.next_out = (Bytef *)out + n;
+        zs.avail_out = (uInt)(cap - n);
+        rc = inflate(&zs, Z_NO_FLUSH);
+        n = zs.total_out;
+    }
+    inflateEnd(&zs);
+    if (rc != Z_STREAM_END) {
+        free(out);
         return;
     }
-    reply_cached_gz(r, (const char *)z, zlen);
-    if (zlen > WORKER_CACHE_ENTRY_MAX) worker_cache_put_large(gzkey, epoch, (const char *)z, zlen);
-    else worker_cache_put(gzkey, epoch, (const char *)z, zlen);
-    free(z);
+    c->data = out;
+    c->len = n;
 }
 
 /* GET /api/public/tasks/{id}. A published announcement changes only when something is committed
  * (a draw, a lock, teams, an approved change), and every commit moves the change epoch: its bytes
- * are kept per task and epoch, so a repeated GET is a lookup and a copy. */
+ * are kept per task and epoch (gzip, and the plain text too when it is small), so a repeated GET
+ * is a lookup and a copy. The text is written by announce_text straight from the rows. */
 static int h_public_task(req *r)
 {
     long long id = req_param_id(r, 0);
     char *err = NULL, key[48], gzkey[48];
     int found = 0, gz = accepts_gzip(r);
     unsigned long long epoch = r->w->epoch;
-    struct copy plain = {NULL, 0};
     snprintf(key, sizeof key, "announce:%lld", id);
     snprintf(gzkey, sizeof gzkey, "announce.gz:%lld", id);
     reply_header(r, "Vary", "Accept-Encoding");
     if (id > 0 && gz && worker_cache_use(gzkey, epoch, reply_cached_gz, r)) return 0;
-    if (id > 0 && !gz && worker_cache_use(key, epoch, reply_cached, r)) return 0;
-    if (id > 0 && gz && worker_cache_use(key, epoch, copy_cached, &plain) && plain.data) {
-        reply_gz(r, gzkey, epoch, plain.data, plain.len);
-        free(plain.data);
-        return 0;
+    if (id > 0 && worker_cache_use(key, epoch, reply_cached, r)) return 0;
+    if (id > 0 && !gz) {
+        struct copy plain = {NULL, 0};
+        if (worker_cache_use(gzkey, epoch, inflate_cached, &plain) && plain.data) {
+            reply_take(r, 200, "application/json; charset=utf-8", plain.data, plain.len);
+            return 0;
+        }
     }
-    json_t *ann = id > 0 ? announce_build(r->db, id, &found, &err) : NULL;
-    if (!ann) {
+    size_t len = 0;
+    char *text = id > 0 ? announce_text(r->db, id, &found, &len, &err) : NULL;
+    if (!text) {
         if (err) return reply_db_error(r, err);
         return reply_error(r, 404, "not_found", "没有这个任务公告");
     }
-    reply_json(r, 200, ann);
-    if (r->status != 200) return 0;
-    worker_cache_put(key, epoch, r->reply, r->reply_len);
-    if (gz) {
-        /* reply_gz replaces the reply: the plain bytes are taken over first */
-        char *bytes = r->reply;
-        size_t len = r->reply_len;
-        r->reply = NULL;
-        r->reply_len = 0;
-        reply_gz(r, gzkey, epoch, bytes, len);
-        free(bytes);
+    if (len <= WORKER_CACHE_ENTRY_MAX) worker_cache_put(key, epoch, text, len);
+    size_t zlen = 0;
+    unsigned char *z = len >= GZIP_MIN ? gzip_bytes(text, len, &zlen) : NULL;
+    if (z) {
+        if (zlen > WORKER_CACHE_ENTRY_MAX) worker_cache_put_large(gzkey, epoch, (const char *)z, zlen);
+        else worker_cache_put(gzkey, epoch, (const char *)z, zlen);
     }
+    if (gz && z) {
+        free(text);
+        reply_take(r, 200, "application/json; charset=utf-8", (char *)z, zlen);
+        reply_header(r, "Content-Encoding", "gzip");
+        return 0;
+    }
+    free(z);
+    reply_take(r, 200, "application/json; charset=utf-8", text, len);
     return 0;
 }
 

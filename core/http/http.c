@@ -114,6 +114,12 @@ int reply_bytes(req *r, int status, const char *ctype, const void *data, size_t 
     return 0;
 }
 
+int reply_take(req *r, int status, const char *ctype, char *data, size_t len)
+{
+    set_reply(r, status, ctype, data, len);
+    return 0;
+}
+
 void reply_header(req *r, const char *name, const char *value)
 {
     if (r->nextra < (int)(sizeof r->extra_headers / sizeof r->extra_headers[0]))

@@ -85,6 +85,9 @@ int req_check_fields(req *r, json_t *obj, const char *const *allowed);
 /* Reply with raw bytes (copied). */
 int reply_bytes(req *r, int status, const char *content_type, const void *data, size_t len);
 
+/* Reply with data (malloc'd, len bytes), which the reply takes over (freed with it). */
+int reply_take(req *r, int status, const char *content_type, char *data, size_t len);
+
 /* Adds a response header (copied). */
 void reply_header(req *r, const char *name, const char *value);
 
