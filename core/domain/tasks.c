@@ -579,6 +579,12 @@ typedef struct stratum_acc {
     long long draw;
     json_t *count_ret;         /* [n, reason, clause] */
     char hash[65];
+    /* merged lists only: the parts' buffers in order, taken over (never copied into one) */
+    char *piece[FREEZE_PARTS];
+    size_t piece_len[FREEZE_PARTS];
+    int npieces;
+    const char *tail;          /* the last item so far and its length */
+    size_t tail_len;
 } stratum_acc;
 
 typedef struct excl {
@@ -990,7 +996,8 @@ static void *hc_thread(void *arg)
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
     for (int s = 0; s < j->ns; s++)
-        if (j->acc[s].len) crypto_hash_sha256_update(&st, (const unsigned char *)j->acc[s].buf, j->acc[s].len);
+        for (int k = 0; k < j->acc[s].npieces; k++)
+            crypto_hash_sha256_update(&st, (const unsigned char *)j->acc[s].piece[k], j->acc[s].piece_len[k]);
     crypto_hash_sha256_final(&st, j->hc);
     return NULL;
 }
@@ -1222,28 +1229,22 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
         for (int k = 0; k < nparts; k++) {
             stratum_acc *pa = &part[k].acc[s];
             if (!pa->count) continue;
-            if (a->count && item_cmp(a->buf + a->last, a->len - 1 - a->last, pa->buf, (size_t)((char *)memchr(pa->buf, '\n', pa->len) - pa->buf)) >= 0) {
+            size_t first_len = (size_t)((char *)memchr(pa->buf, '\n', pa->len) - pa->buf);
+            if (a->count && item_cmp(a->tail, a->tail_len, pa->buf, first_len) >= 0) {
                 db_rollback(c->db);
                 out_rc = spot_fail(e, SPOT_E_INVALID, "bad_candidates", "候选名单无效（统一社会信用代码为空、重复或含换行）：%.*s",
-                                     (int)((char *)memchr(pa->buf, '\n', pa->len) - pa->buf), pa->buf);
+                                     (int)first_len, pa->buf);
                 goto done;
             }
-            if (!a->buf) {   /* take the first part's buffer as it is */
-                a->buf = pa->buf;
-                a->len = pa->len;
-                a->cap = pa->cap;
-                pa->buf = NULL;
-            } else {
-                if (a->len + pa->len > a->cap) {
-                    char *nb = realloc(a->buf, a->len + pa->len);
-                    if (!nb) { out_rc = spot_fail_db(e, "tasks", strdup("out of memory")); goto done; }
-                    a->buf = nb;
-                    a->cap = a->len + pa->len;
-                }
-                memcpy(a->buf + a->len, pa->buf, pa->len);
-                a->len += pa->len;
-            }
-            a->last = a->len - pa->len + pa->last;
+            /* the part's buffer, trimmed to its length, becomes the next piece of the list */
+            char *trimmed = realloc(pa->buf, pa->len);
+            a->piece[a->npieces] = trimmed ? trimmed : pa->buf;
+            a->piece_len[a->npieces] = pa->len;
+            pa->buf = NULL;
+            a->tail = a->piece[a->npieces] + pa->last;
+            a->tail_len = pa->len - 1 - pa->last;
+            a->npieces++;
+            a->len += pa->len;
             a->count += pa->count;
         }
     }
@@ -1290,7 +1291,11 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
     pthread_t hcth;
     int hc_started = pthread_create(&hcth, NULL, hc_thread, &job) == 0;
     for (int s = 0; s < ns; s++) {
-        crypto_hash_sha256(sh, (const unsigned char *)(acc[s].buf ? acc[s].buf : ""), acc[s].len);
+        crypto_hash_sha256_state hs;
+        crypto_hash_sha256_init(&hs);
+        for (int k = 0; k < acc[s].npieces; k++)
+            crypto_hash_sha256_update(&hs, (const unsigned char *)acc[s].piece[k], acc[s].piece_len[k]);
+        crypto_hash_sha256_final(&hs, sh);
         hex_encode(acc[s].hash, sh, DRAW_HASH_LEN);
     }
     if (hc_started) pthread_join(hcth, NULL);
@@ -1334,12 +1339,30 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
     }
     int ok = db_run(c->db, &err, "DELETE FROM task_strata WHERE task_id = ?", "i", id) >= 0 &&
          db_run(c->db, &err, "DELETE FROM task_exclusions WHERE task_id = ?", "i", id) >= 0;
-    for (int s = 0; ok && s < ns; s++)
+    /* each list goes in as a zeroblob that its pieces are then written into: no copy of a list
+     * is made on the way (a bound blob is copied, and again into the record) */
+    for (int s = 0; ok && s < ns; s++) {
         ok = db_run(c->db, &err, "INSERT INTO task_strata(task_id, pos, name, label, size, draw, reason, clause, "
-                                 "rule_sha, candidates_hash, candidates) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "iissiijjssb",
-                    id, (long long)s, acc[s].name, acc[s].label, (long long)acc[s].count, acc[s].draw,
+                                 "rule_sha, candidates_hash, candidates) VALUES (?,?,?,?,?,?,?,?,?,?,zeroblob(?))",
+                    "iissiijjssi", id, (long long)s, acc[s].name, acc[s].label, (long long)acc[s].count, acc[s].draw,
                     json_array_get(acc[s].count_ret, 1), json_array_get(acc[s].count_ret, 2), ssha, acc[s].hash,
-                    acc[s].buf ? acc[s].buf : "", (int)acc[s].len) >= 0;
+                    (long long)acc[s].len) >= 0;
+        sqlite3_blob *blob = NULL;
+        if (ok && acc[s].len &&
+            sqlite3_blob_open(c->db, "main", "task_strata", "candidates", sqlite3_last_insert_rowid(c->db), 1, &blob) != SQLITE_OK) {
+            err = xprintf("%s", sqlite3_errmsg(c->db));
+            ok = 0;
+        }
+        size_t off = 0;
+        for (int k = 0; ok && blob && k < acc[s].npieces; k++) {
+            if (sqlite3_blob_write(blob, acc[s].piece[k], (int)acc[s].piece_len[k], (int)off) != SQLITE_OK) {
+                err = xprintf("%s", sqlite3_errmsg(c->db));
+                ok = 0;
+            }
+            off += acc[s].piece_len[k];
+        }
+        if (blob) sqlite3_blob_close(blob);
+    }
     if (ok && nex) {
         sqlite3_stmt *ins = db_prepare(c->db, &err, "INSERT INTO task_exclusions(task_id, pos, enterprise_id, uscc, "
                                                     "reason, clause, rule_sha) VALUES (?,?,?,?,?,?,?)", "");
@@ -1408,6 +1431,7 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
 done:
     for (int s = 0; s < MAX_STRATA; s++) {
         free(acc[s].buf);
+        for (int k = 0; k < acc[s].npieces; k++) free(acc[s].piece[k]);
         json_decref(acc[s].count_ret);
     }
     for (int k = 0; k < FREEZE_PARTS; k++) part_free(&part[k]);
