@@ -523,6 +523,7 @@ char *dir_list(spot_ctx *c, const dir_kind *k, json_t *query, long long page, lo
     struct qb *q = calloc(1, sizeof *q);
     char why[256], order[256], *err = NULL;
     char *sql = NULL, *key = NULL, *ckey = NULL;
+    char *page_ids = NULL;   /* a text search: the page's ids, found in the one pass that counts */
     sqlite3_stmt *st = NULL;
     json_t *rows = NULL;
     struct textbuf out = {0};
@@ -552,7 +553,42 @@ char *dir_list(spot_ctx *c, const dir_kind *k, json_t *query, long long page, lo
     sql = xprintf("SELECT count(*) FROM %s%s", k->table, q->where);
     ckey = count_key(sql, q);
     long long total = -1;
-    if (!ckey || !worker_cache_use(ckey, epoch, read_count, &total) || total < 0) {
+    const char *text = json_string_value(json_object_get(query, "q"));
+    if (text && *text && has_fts(c->db, k)) {
+        /* The rows of a text search are few next to the directory, and finding each one costs
+         * reading it (the substring test): one pass reads them all in order, counts them and
+         * keeps the page's ids, instead of a count and a page query that would read them twice. */
+        free(sql);
+        sql = xprintf("SELECT id FROM %s%s%s", k->table, q->where, order);
+        if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK || bind_params(st, q, 1)) {
+            spot_fail_db(e, k->table, xprintf("search: %s", sqlite3_errmsg(c->db)));
+            goto done;
+        }
+        spot_buf ids = {NULL, 0, 0};
+        long long n = 0, from = (page - 1) * per_page;
+        int rc, oom = spot_buf_put(&ids, "[", 1);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (n >= from && n < from + per_page) {
+                char num[32];
+                int m = snprintf(num, sizeof num, "%s%lld", n > from ? "," : "", (long long)sqlite3_column_int64(st, 0));
+                oom |= spot_buf_put(&ids, num, (size_t)m);
+            }
+            n++;
+        }
+        oom |= spot_buf_put(&ids, "]", 1);
+        if (rc != SQLITE_DONE || oom) {
+            free(ids.p);
+            spot_fail_db(e, k->table, xprintf("search: %s", oom ? "out of memory" : sqlite3_errmsg(c->db)));
+            goto done;
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+        page_ids = ids.p;
+        total = n;
+        char num[24];
+        int m = snprintf(num, sizeof num, "%lld", total);
+        if (ckey) worker_cache_put(ckey, epoch, num, (size_t)m);
+    } else if (!ckey || !worker_cache_use(ckey, epoch, read_count, &total) || total < 0) {
         if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK || bind_params(st, q, 1) ||
             sqlite3_step(st) != SQLITE_ROW) {
             spot_fail_db(e, k->table, xprintf("count: %s", sqlite3_errmsg(c->db)));
@@ -566,9 +602,13 @@ char *dir_list(spot_ctx *c, const dir_kind *k, json_t *query, long long page, lo
         if (ckey) worker_cache_put(ckey, epoch, num, (size_t)n);
     }
     free(sql);
-    sql = xprintf("SELECT * FROM %s%s%s LIMIT %lld OFFSET %lld", k->table, q->where, order, per_page,
-                  (page - 1) * per_page);
-    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK || bind_params(st, q, 1) ||
+    if (page_ids)   /* the page's rows by id, in the same order */
+        sql = xprintf("SELECT * FROM %s WHERE id IN (SELECT value FROM json_each(?1))%s", k->table, order);
+    else
+        sql = xprintf("SELECT * FROM %s%s%s LIMIT %lld OFFSET %lld", k->table, q->where, order, per_page,
+                      (page - 1) * per_page);
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK ||
+        (page_ids ? sqlite3_bind_text(st, 1, page_ids, -1, SQLITE_STATIC) != SQLITE_OK : bind_params(st, q, 1) != 0) ||
         !(rows = stmt_rows(st))) {
         spot_fail_db(e, k->table, xprintf("list: %s", sqlite3_errmsg(c->db)));
         goto done;
@@ -588,6 +628,7 @@ char *dir_list(spot_ctx *c, const dir_kind *k, json_t *query, long long page, lo
     out.len = strlen(out.p);
     if (key) worker_cache_put(key, epoch, out.p, out.len);
 done:
+    free(page_ids);
     sqlite3_finalize(st);
     json_decref(rows);
     free(sql);
