@@ -259,25 +259,29 @@ long long taskorgs_dispatch(spot_ctx *c, json_t *task, spot_err *e)
     char *err = NULL, at[32];
     long long id = json_integer_value(json_object_get(task, "id")), n = 0;
     json_t *orgs = db_rows(c->db, &err, "SELECT id, name, kind, level FROM orgs WHERE active = 1 ORDER BY id", "");
-    json_t *units = orgs ? db_rows(c->db, &err, "SELECT u.uscc, u.enterprise_id, e.name, e.region, e.industry "
-                                                "FROM task_units u JOIN enterprises e ON e.id = u.enterprise_id "
-                                                "WHERE u.task_id = ? ORDER BY u.pos", "i", id) : NULL;
-    json_t *rt = units ? tasks_rule_task(c->db, task, &err) : NULL;
-    if (!rt) {
+    json_t *rt = orgs ? tasks_rule_task(c->db, task, &err) : NULL;
+    /* the units one row at a time (a task may dispatch 100,000 units: no list of them is held) */
+    sqlite3_stmt *q = rt ? db_prepare(c->db, &err, "SELECT u.uscc, u.enterprise_id, e.name, e.region, e.industry "
+                                                   "FROM task_units u JOIN enterprises e ON e.id = u.enterprise_id "
+                                                   "WHERE u.task_id = ? ORDER BY u.pos", "i", id) : NULL;
+    if (!q) {
         json_decref(orgs);
-        json_decref(units);
+        json_decref(rt);
         return spot_fail_db(e, "tasks", err);
     }
     json_object_set(rt, "lead_org_id", json_object_get(task, "lead_org_id"));
     const char *sha = worker_rule_sha(c->w, "inspectors");
     clock_now_rfc3339(at);
-    size_t i;
-    json_t *u;
-    json_array_foreach(units, i, u) {
-        json_t *args = json_pack("[OOO]", u, rt, orgs), *ret = NULL;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *col[5];
+        for (int k = 0; k < 5; k++) col[k] = (const char *)sqlite3_column_text(q, k);
+        json_t *u = json_pack("{ss sI ss? ss? ss?}", "uscc", col[0] ? col[0] : "", "enterprise_id",
+                              (json_int_t)sqlite3_column_int64(q, 1), "name", col[2], "region", col[3], "industry", col[4]);
+        if (!u) { n = -1; spot_fail_db(e, "tasks", xprintf("out of memory")); break; }
+        json_t *args = json_pack("[oOO]", u, rt, orgs), *ret = NULL;
         int rc = lh_call(c->w->lua, "inspectors", "executing_org", args, &ret, &err);
-        json_decref(args);
-        if (rc != 0) { n = -1; spot_fail_rule(e, err); err = NULL; break; }
+        if (rc != 0) { json_decref(args); n = -1; spot_fail_rule(e, err); err = NULL; break; }
         json_t *d = json_array_get(ret, 0);
         json_t *oid = json_array_get(d, 0);
         const char *reason = json_string_value(json_array_get(d, 1)), *clause = json_string_value(json_array_get(d, 2));
@@ -288,8 +292,9 @@ long long taskorgs_dispatch(spot_ctx *c, json_t *task, spot_err *e)
         json_array_foreach(orgs, k, o) known |= json_integer_value(json_object_get(o, "id")) == org;
         if (!known || !reason || !clause) {
             json_decref(ret);
+            json_decref(args);
             spot_fail(e, SPOT_E_RULE, "rule_error", "规则 inspectors.executing_org 应返回 {机构编号, 理由, 条款}（单位 %s）",
-                      json_string_value(json_object_get(u, "uscc")));
+                      col[0] ? col[0] : "");
             n = -1;
             break;
         }
@@ -298,12 +303,14 @@ long long taskorgs_dispatch(spot_ctx *c, json_t *task, spot_err *e)
                         (long long)json_integer_value(json_object_get(u, "enterprise_id")), org, reason, clause,
                         sha ? sha : "", at) == 1;
         json_decref(ret);
+        json_decref(args);
         if (!ok) { n = -1; spot_fail_db(e, "tasks", err); err = NULL; break; }
         n++;
     }
+    if (n >= 0 && step != SQLITE_DONE) { n = -1; spot_fail_db(e, "tasks", xprintf("%s", sqlite3_errmsg(c->db))); }
+    sqlite3_finalize(q);
     free(err);
     json_decref(orgs);
-    json_decref(units);
     json_decref(rt);
     return n;
 }

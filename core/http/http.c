@@ -957,6 +957,10 @@ int http_serve(char **err)
                 *err = xprintf("route %s %s declares no roles", rt->method, rt->pattern);
                 return -1;
             }
+    /* Blocks of 1 MiB and more (an announcement's text, its gzip, a workbook) are mapped on their
+     * own and go back to the system when freed: glibc's default threshold rises to the size of the
+     * largest block freed, after which such blocks stay in the heap and the process keeps them. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     flush_search_index();
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
