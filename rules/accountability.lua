@@ -1,28 +1,28 @@
--- accountability.lua: flags the 10.1 situations from the database state and decides 10.2
--- exemptions. Uses rules.deadlines (and through it rules.calendar), rules.sampling, rules.categories and
--- rules.plans (min_joint_checks) at call time.
+-- accountability.lua：根据数据库的状态标出第10.1条所列情形，并判断第10.2条的免责。
+-- 调用时使用 rules.deadlines（并经由它使用 rules.calendar）、rules.sampling、rules.categories 和
+-- rules.plans（min_joint_checks）。
 --
--- situations(state, today) -> list of { kind, object, reason, clause = "10.1", level }
--- kinds:
---   not_checked     task ended, its publication deadline (9.1) has passed and results are missing (red)
---   delayed         task ended, results still missing, publication deadline not yet passed (yellow)
---   not_published   results not all published: yellow within warning_days of the 9.1 deadline, red after
---   not_referred    suspected crime not referred to the police: yellow within referral_days of the
---                   finding, red after
---   objection_late  objection not decided: yellow near the 9.2 review deadline, red after
---   feedback_late   decision made, feedback not sent: yellow near the 9.2 feedback deadline, red after
---   coverage_low    5.1.2 over the year: the general-industry units drawn by the year's dispatched tasks
---                   are fewer than rules.sampling.general_min_ratio of the directory's active general
---                   units: yellow from coverage_warning_month of that year, red once the year is over
---   joint_missing   6.2 over the year: an org of a kind in joint_check_kinds led or joined no joint task
---                   (a task with at least one joint org, frozen or later) that year: yellow from
---                   coverage_warning_month, red once the year is over
--- Only yellow and red situations are listed.
+-- situations(state, today) -> { kind, object, reason, clause = "10.1", level } 的列表
+-- 情形（kind）：
+--   not_checked     任务已结束，已过公示期限（9.1），仍有结果未录入（红）
+--   delayed         任务已结束，仍有结果未录入，尚未到公示期限（黄）
+--   not_published   结果未全部公示：距 9.1 期限 warning_days 以内为黄，过期为红
+--   not_referred    涉嫌犯罪未移送公安机关：发现后 referral_days 以内为黄，
+--                   超过为红
+--   objection_late  异议未作出复核决定：临近 9.2 复核期限为黄，过期为红
+--   feedback_late   已作出决定但未反馈：临近 9.2 反馈期限为黄，过期为红
+--   coverage_low    按年度计算的 5.1.2：该年度已派发任务抽取的一般行业单位，少于名录库中有效
+--                   一般行业单位的 rules.sampling.general_min_ratio：自该年 coverage_warning_month
+--                   起为黄，年度结束后为红
+--   joint_missing   按年度计算的 6.2：joint_check_kinds 所列类别的机构当年没有牵头或参加任何联合
+--                   任务（至少有一个联合部门、已冻结或之后阶段的任务）：自 coverage_warning_month
+--                   起为黄，年度结束后为红
+-- 只列出黄色和红色的情形。
 
 local M = {}
 
--- Days (calendar) to decide and make a referral of a suspected crime, after the finding
--- (参照《行政执法机关移送涉嫌犯罪案件的规定》：接到报告之日起3日内作出是否移送的决定).
+-- 发现涉嫌犯罪后作出并办理移送的天数（自然日）
+-- （参照《行政执法机关移送涉嫌犯罪案件的规定》：接到报告之日起3日内作出是否移送的决定）。
 M.referral_days = 3
 
 M.kinds = {
@@ -36,17 +36,17 @@ M.kinds = {
   { code = "joint_missing",  label = "未开展部门联合抽查" },
 }
 
--- 6.2 "每年至少发起或参与一次部门联合抽查" binds the departments that draw (the bureau and the other
--- county departments), not the bureau's divisions or the township offices, which act for the bureau.
+-- 6.2“每年至少发起或参与一次部门联合抽查”约束的是开展抽取的部门（本局和县里的其他部门），
+-- 不是代表本局工作的各股室和乡镇应急管理办公室。
 M.joint_check_kinds = { bureau = true, department = true }
 
--- 5.1.2 "各级对管辖权限内的一般检查对象按不少于5%的比例抽查" is a yearly obligation over the whole
--- directory, not a per-task floor only: from this month on, a shortfall of the current year shows.
+-- 5.1.2“各级对管辖权限内的一般检查对象按不少于5%的比例抽查”是覆盖整个名录库的年度义务，
+-- 不只是每个任务的下限：从该月起，当年的不足会显示出来。
 M.coverage_warning_month = 10
 local KIND = {}
 for _, k in ipairs(M.kinds) do KIND[k.code] = k end
 
--- 10.2 exemptions. applies_to = nil: every kind; otherwise only the listed kinds.
+-- 10.2 免责情形。applies_to = nil：适用于所有情形；否则只适用于所列情形。
 M.exemption_reasons = {
   { code = "plan_followed", label = "已按照抽查计划和工作细则依法履行检查职责", clause = "10.2" },
   { code = "technical_limits", label = "因现有检查手段或技术条件限制无法发现问题", clause = "10.2" },
@@ -190,11 +190,11 @@ local function joint_situations(list, jy, today)
   end
 end
 
--- situations(state, today) -> list (tasks, then referrals, then objections, then coverage, then
--- joint checks, each in input order)
+-- situations(state, today) -> 列表（依次为任务、移送、异议、覆盖率、联合检查，各自按输入
+-- 顺序）
 function M.situations(state, today)
   local dl, cal = rules.deadlines, rules.calendar
-  cal.to_days(today)   -- validates today
+  cal.to_days(today)   -- 校验 today
   local list = {}
   for _, t in ipairs(state.tasks or {}) do task_situations(list, t, today, dl, cal) end
   for _, r in ipairs(state.referrals or {}) do referral_situations(list, r, today, cal) end
@@ -204,9 +204,9 @@ function M.situations(state, today)
   return list
 end
 
--- ---- 10.2: an inspected unit later has an accident or a problem is found (SPEC §11) ----
--- 10.2 protects the inspectors who checked the unit before: their responsibility is exempted when one
--- of these grounds holds. Staff choose a ground and explain it; a head decides.
+-- ---- 10.2：被检查单位后来发生事故或发现问题（SPEC §11） ----
+-- 10.2 保护此前检查过该单位的检查人员：符合下列情形之一的，免除其责任。工作人员选择情形并
+-- 说明理由，由负责人决定。
 M.incident_grounds = {
   { code = "a", label = "已按照抽查计划和工作细则依法履行检查职责", needs_inspection = true },
   { code = "b", label = "因现有检查手段或技术条件限制无法发现问题", needs_inspection = true },
@@ -214,16 +214,16 @@ M.incident_grounds = {
   { code = "d", label = "因第三方提供虚假材料、报告导致检查结论失实", needs_inspection = true },
   { code = "e", label = "法律法规规定的其他可以免责的情形", needs_inspection = false },
 }
--- How far back an inspection counts as "before the incident" (calendar days). Not a guideline value:
--- one year, the period of 6.2's once-a-year draw.
+-- 事故之前多久以内的检查算作“事故之前的检查”（自然日）。不是指引规定的数值：一年，即 6.2
+-- 每年抽查一次的周期。
 M.incident_lookback_days = 365
 local GROUND = {}
 for _, g in ipairs(M.incident_grounds) do GROUND[g.code] = g end
 
 -- incident_review(incident, inspections) -> { inspections, grounds, reason, clause = "10.2" }
--- incident = { date = "YYYY-MM-DD" }; inspections = the unit's inspection record, each
--- { ref, origin, date, end_date?, name?, result? }. Lists the inspections dated before the incident
--- within incident_lookback_days (newest first) and, for every ground a–e, whether it can be claimed.
+-- incident = { date = "YYYY-MM-DD" }；inspections = 该单位的检查记录，每项为
+-- { ref, origin, date, end_date?, name?, result? }。列出事故日期之前 incident_lookback_days 以内的
+-- 检查（最新的在前），并对 a–e 每一项情形说明能否主张。
 function M.incident_review(incident, inspections)
   local cal = rules.calendar
   local day = cal.to_days(incident.date)
@@ -254,8 +254,8 @@ function M.incident_review(incident, inspections)
   return { inspections = json_array(before), grounds = grounds, reason = reason, clause = "10.2" }
 end
 
--- incident_ground(code, review) -> { ok, reason, clause = "10.2" }: whether ground `code` may be
--- claimed for an incident with this review (from incident_review).
+-- incident_ground(code, review) -> { ok, reason, clause = "10.2" }：对依此审查结果（incident_review）
+-- 的事故，能否主张 `code` 情形。
 function M.incident_ground(code, review)
   local g = GROUND[code]
   if not g then

@@ -1,10 +1,10 @@
--- calendar.lua: statutory holidays and adjusted working days (调休) per year, as data, from the
--- State Council General Office notices (国务院办公厅关于…年部分节假日安排的通知), plus the date
--- arithmetic the other rules use. Used by deadlines.lua (9.1, 9.2) and accountability.lua.
+-- calendar.lua：每年的法定节假日和调休上班日（数据），来自国务院办公厅的通知（国务院办公厅
+-- 关于…年部分节假日安排的通知），以及其他规则使用的日期计算。由 deadlines.lua（9.1、9.2）和
+-- accountability.lua 使用。
 --
--- To add a year: add `years[YYYY] = { notice = "…", published = "YYYY-MM-DD", off = {…},
--- working = {…} }` with every day off listed ("off") and every 调休 Saturday/Sunday ("working").
--- Dates are plain strings "YYYY-MM-DD". No os.time: the arithmetic below is exact and time-zone free.
+-- 增加一个年度：添加 `years[YYYY] = { notice = "…", published = "YYYY-MM-DD", off = {…},
+-- working = {…} }`，列出每个放假日（"off"）和每个调休上班的周六、周日（"working"）。
+-- 日期为 "YYYY-MM-DD" 字符串。不用 os.time：下面的计算是精确的，与时区无关。
 
 local M = {}
 
@@ -51,7 +51,7 @@ M.years = {
   },
 }
 
--- Sets built once at load time: date string -> true.
+-- 载入时构造一次的集合：日期字符串 -> true。
 local OFF, WORKING = {}, {}
 for _, y in pairs(M.years) do
   for _, d in ipairs(y.off) do OFF[d] = true end
@@ -64,7 +64,7 @@ local function is_leap(y)
   return (y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0
 end
 
--- parse(date) -> y, m, d (integers); raises "日期格式错误" for anything but a real YYYY-MM-DD date.
+-- parse(date) -> y, m, d（整数）；不是真实的 YYYY-MM-DD 日期时报错“日期格式错误”。
 local function parse(date)
   if type(date) == "string" and #date == 10 then
     local y, m, d = date:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
@@ -80,7 +80,7 @@ local function parse(date)
   error("日期格式错误（应为YYYY-MM-DD的有效日期）：" .. tostring(date), 3)
 end
 
--- Days since 1970-01-01 of a civil date (H. Hinnant's days_from_civil).
+-- 公历日期距 1970-01-01 的天数（H. Hinnant 的 days_from_civil 算法）。
 local function days_from_civil(y, m, d)
   if m <= 2 then y = y - 1 end
   local era = (y >= 0 and y or y - 399) // 400
@@ -105,41 +105,41 @@ local function civil_from_days(z)
   return y, m, d
 end
 
--- to_days(date) -> integer day number (1970-01-01 = 0).
+-- to_days(date) -> 整数天数（1970-01-01 = 0）。
 function M.to_days(date)
   return days_from_civil(parse(date))
 end
 
--- from_days(n) -> "YYYY-MM-DD".
+-- from_days(n) -> "YYYY-MM-DD"。
 function M.from_days(n)
   local y, m, d = civil_from_days(n)
   return string.format("%04d-%02d-%02d", y, m, d)
 end
 
--- add_days(date, n) -> "YYYY-MM-DD", n calendar days later (n may be negative).
+-- add_days(date, n) -> "YYYY-MM-DD"，n 个自然日之后（n 可为负数）。
 function M.add_days(date, n)
   return M.from_days(days_from_civil(parse(date)) + n)
 end
 
--- weekday(date) -> 1 (Monday) … 7 (Sunday).
+-- weekday(date) -> 1（星期一）… 7（星期日）。
 function M.weekday(date)
   local n = days_from_civil(parse(date))
-  return (n + 3) % 7 + 1            -- 1970-01-01 was a Thursday
+  return (n + 3) % 7 + 1            -- 1970-01-01 是星期四
 end
 
--- year_of(date) -> integer year (validated).
+-- year_of(date) -> 整数年份（经校验）。
 function M.year_of(date)
   local y = parse(date)
   return y
 end
 
--- known_year(y) -> true when the holiday arrangement of year y is recorded.
+-- known_year(y) -> 已录入 y 年节假日安排时为 true。
 function M.known_year(y)
   return M.years[y] ~= nil
 end
 
--- is_working_day(date) -> is_working (bool), known (bool: false when the year has no data, in which
--- case only Saturdays and Sundays count as days off).
+-- is_working_day(date) -> 是否工作日（bool）, 是否已知（bool：该年度没有数据时为 false，此时只把
+-- 周六、周日算作休息日）。
 function M.is_working_day(date)
   local y, m, d = parse(date)
   local known = M.years[y] ~= nil

@@ -1,16 +1,16 @@
--- categories.lua: industry categories (clauses 3.2, 5.1.2), result categories (8.4) and the
--- code lists of SPEC §8 (risk level, credit level, unit status).
+-- categories.lua：行业类别（第3.2、5.1.2条）、检查结果类别（8.4）以及 SPEC §8 的代码表
+-- （风险等级、信用等级、单位状态）。
 --
--- Decision on 化工 and 医药: clause 3.2 lists them as targets but 5.1.2 classifies neither.
--- Both are treated as "key": 化工(含石油化工) is where 危险化学品 are produced, stored and used,
--- and 医药 manufacturing (原料药、中间体) handles hazardous chemicals in the same way, so they
--- are placed with 危险化学品 under 5.1.2's key items. To change it, edit `category` below.
+-- 关于化工和医药的取舍：第3.2条把它们列为检查对象，但第5.1.2条未对二者分类。
+-- 二者都按“重点”处理：化工（含石油化工）是危险化学品生产、储存和使用的行业，医药制造
+-- （原料药、中间体）同样涉及危险化学品，因此归入第5.1.2条的危险化学品重点事项。要改变
+-- 这一取舍，修改下面的 `category`。
 --
--- Pure data plus two lookups; no other rule is used.
+-- 只有数据和两个查找函数；不调用其他规则。
 
 local M = {}
 
--- The 3.2 list, in the order of the guideline. `clause` is where the category comes from.
+-- 第3.2条所列行业，按指引的顺序。`clause` 为该类别的依据条款。
 M.industries = {
   { name = "非煤矿山", category = "key",     clause = "5.1.2" },
   { name = "化工",     category = "key",     clause = "3.2"   },
@@ -27,7 +27,7 @@ M.industries = {
   { name = "商贸",     category = "general", clause = "5.1.2" },
 }
 
--- Other spellings accepted for an industry (as written in 3.2, or common short forms).
+-- 行业的其他写法（3.2 原文写法或常用简称）。
 M.aliases = {
   ["非煤矿山(含地质勘探)"] = "非煤矿山",
   ["非煤矿山（含地质勘探）"] = "非煤矿山",
@@ -41,7 +41,7 @@ M.aliases = {
 
 M.category_labels = { key = "重点", general = "一般" }
 
--- Why each category applies (reason strings for bureau staff).
+-- 各类别的适用理由（给工作人员看的理由文字）。
 local REASONS = {
   ["5.1.2"] = {
     key = "属于第5.1.2条所列重点抽查事项行业（危险化学品、非煤矿山、烟花爆竹、冶金、有色），抽查比例不设上限",
@@ -53,7 +53,7 @@ local REASONS = {
   },
 }
 
--- Lookup tables built once at load time: name (or alias) -> canonical name / category.
+-- 载入时构造一次的查找表：名称（或别名）-> 规范名称 / 类别。
 local canonical, category_of, entry_of = {}, {}, {}
 for _, e in ipairs(M.industries) do
   canonical[e.name] = e.name
@@ -65,24 +65,24 @@ for alias, name in pairs(M.aliases) do
   category_of[alias] = category_of[name]
 end
 
--- Fast maps for other rules (read them field by field; do not iterate them with pairs).
-M.category_of = category_of    -- industry name or alias -> "key" | "general"
-M.canonical_of = canonical     -- industry name or alias -> name in `industries`
+-- 供其他规则使用的快速映射（逐个字段读取；不要用 pairs 遍历）。
+M.category_of = category_of    -- 行业名称或别名 -> "key" | "general"
+M.canonical_of = canonical     -- 行业名称或别名 -> `industries` 中的名称
 
--- canonical(name) -> the 3.2 industry name for a listed name or an accepted alias, or nil.
--- The core asks this (never the reason text of category) to store an industry as one spelling.
+-- canonical(name) -> 所列名称或认可的别名对应的第3.2条行业名称，否则为 nil。
+-- 核心程序用它（而不是 category 的理由文字）把行业统一存为一种写法。
 function M.canonical(name)
   if type(name) ~= "string" then return nil end
   return canonical[name]
 end
 
--- category_code(industry) -> "key" | "general" | nil: the bare lookup, for per-unit hot paths
--- (eligibility.check and sampling.stratum run once per unit of a million-unit directory).
+-- category_code(industry) -> "key" | "general" | nil：仅查表，用于逐单位的热点路径
+-- （eligibility.check 和 sampling.stratum 对百万单位名录库的每个单位各运行一次）。
 function M.category_code(industry)
   return category_of[industry]
 end
 
--- category(industry) -> "key" | "general", reason, clause; unknown industry -> nil, reason, "3.2".
+-- category(industry) -> "key" | "general", 理由, 条款；未知行业 -> nil, 理由, "3.2"。
 function M.category(industry)
   local name = canonical[industry]
   if not name then
@@ -92,9 +92,8 @@ function M.category(industry)
   return e.category, name .. "：" .. REASONS[e.clause][e.category], e.clause
 end
 
--- 8.4 result categories. follow_up = the result needs follow-up handling (9.2) before the case
--- is closed: every problem found (b–g) does; (a) no problem and (h) no such business activity do not
--- ((h) only triggers a directory update under 3.3).
+-- 8.4 检查结果类别。follow_up = 该结果在结案前需要后续处理（9.2）：凡发现问题（b–g）都需要；
+-- (a) 未发现问题和 (h) 未发现该类生产经营活动不需要（(h) 只引起第3.3条的名录库更新）。
 M.result_categories = {
   { code = "a", label = "未发现问题", follow_up = false },
   { code = "b", label = "未按规定公示应当公示的信息", follow_up = true },
@@ -109,12 +108,12 @@ M.result_categories = {
 local result_by_code = {}
 for _, r in ipairs(M.result_categories) do result_by_code[r.code] = r end
 
--- result_category(code) -> the entry of result_categories, or nil.
+-- result_category(code) -> result_categories 中的条目，或 nil。
 function M.result_category(code)
   return result_by_code[code]
 end
 
--- SPEC §8 code lists (JSON/CSV codes with their Chinese labels), ordered from high to low.
+-- SPEC §8 代码表（JSON/CSV 代码及其中文名称），由高到低排列。
 M.risk_levels = {
   { code = "red",    label = "重大" },
   { code = "orange", label = "较大" },
@@ -133,8 +132,8 @@ M.unit_statuses = {
   { code = "closed", label = "注销" },
 }
 
--- SPEC §10: the kinds and levels of organisations (orgs). The codes are the schema's
--- (migration 0013); the labels are what pages, lists and messages show.
+-- SPEC §10：机构的类别和层级。代码为数据库结构所用（迁移 0013）；名称为页面、列表和提示
+-- 所显示的文字。
 M.org_kinds = {
   { code = "bureau",     label = "本局" },
   { code = "division",   label = "内设股室" },
@@ -147,9 +146,9 @@ M.org_levels = {
   { code = "township", label = "乡镇级" },
 }
 
--- 8.1 检查方式: "采取查阅资料、检查现场等方式" -- how a task's units are checked (a task without a
--- choice uses every method listed here) -- and, for a joint task (部门联合), "采取综合联查、风险分类
--- 联查、专项整治联查等方式" -- the kind of joint check.
+-- 8.1 检查方式：“采取查阅资料、检查现场等方式”——任务中单位的检查方式（任务未选择时，
+-- 适用此处所列的全部方式）——以及部门联合任务的“采取综合联查、风险分类联查、专项整治联查
+-- 等方式”——联合检查的类型。
 M.check_methods = {
   { code = "documents", label = "查阅资料" },
   { code = "site",      label = "检查现场" },

@@ -1,21 +1,20 @@
--- deadlines.lua: working-day deadlines of clauses 9.1 (result entry and publication) and 9.2
--- (objection review, feedback), and the warning level of a deadline. Uses rules.calendar at call
--- time. Counting starts the day after the event; the result is the last day allowed.
--- To change a period, edit the one constant below.
+-- deadlines.lua：第9.1条（结果录入和公示）、第9.2条（异议复核、反馈）的工作日期限，以及期限的
+-- 预警等级。调用时使用 rules.calendar。从事件发生的次日起算；结果为允许的最后一天。
+-- 要改期限，改下面对应的一个常量。
 
 local M = {}
 
-M.publication_days = 20        -- 9.1: results entered and published within 20 working days of task end
-M.objection_review_days = 20   -- 9.2: objection reviewed within 20 working days of receipt
-M.feedback_days = 15           -- 9.2: feedback within 15 working days of the decision
-M.warning_days = 5             -- yellow when the deadline is this many working days away or fewer
--- 9.2 "对抽查结果有异议的……" sets review and feedback periods but no period for filing an objection.
--- This county's choice: an objection is admissible from the day the result is published until
--- this many working days after it (the same length as the review period). Edit to change.
+M.publication_days = 20        -- 9.1：任务结束后 20 个工作日内录入并公示结果
+M.objection_review_days = 20   -- 9.2：收到异议后 20 个工作日内复核
+M.feedback_days = 15           -- 9.2：作出决定后 15 个工作日内反馈
+M.warning_days = 5             -- 距期限不超过此工作日数时为黄色预警
+-- 9.2“对抽查结果有异议的……”规定了复核和反馈期限，但没有规定提出异议的期限。
+-- 本县的选择：自结果公示之日起，至其后此工作日数内（与复核期限等长），可以提出异议。
+-- 修改此数即可改变。
 M.objection_filing_days = 20
 
--- Not a guideline value: the largest count add_working_days accepts (about 14 years), so that a
--- mistyped or hostile count (1e12) fails at once instead of looping until the call's budget ends.
+-- 不是指引规定的数值：add_working_days 接受的最大天数（约 14 年），使误输或恶意的天数（1e12）
+-- 立即报错，而不是循环到调用预算耗尽。
 M.max_working_days = 3660
 
 local function unknown_years_warning(years)
@@ -28,11 +27,10 @@ local function unknown_years_warning(years)
 end
 
 -- add_working_days(date, n) -> { date = "YYYY-MM-DD", warning = nil | "2027年节假日安排未录入，按周末计算" }
--- The n-th working day after `date` (n >= 1; n = 0 returns date itself); n above
--- max_working_days raises.
+-- `date` 之后的第 n 个工作日（n >= 1；n = 0 返回 date 本身）；n 超过 max_working_days 时报错。
 function M.add_working_days(date, n)
   local cal = rules.calendar
-  local count = type(n) == "number" and math.tointeger(n) or nil   -- 20.0 from JSON is accepted
+  local count = type(n) == "number" and math.tointeger(n) or nil   -- 接受来自 JSON 的 20.0
   if count == nil or count < 0 then
     error("工作日数应为非负整数：" .. tostring(n), 2)
   end
@@ -67,8 +65,8 @@ function M.publication_due(task_end)
 end
 
 -- objection_admissible(published, received) -> { ok, reason, clause = "9.2" }
--- An objection lies only against a published result (9.2 follows 9.1's publication), so it cannot
--- be received before the publication date, nor after the filing period above.
+-- 异议只能针对已公示的结果提出（9.2 承接 9.1 的公示），因此收到日期不能早于公示日期，也不能
+-- 晚于上述提出期限。
 function M.objection_admissible(published, received)
   if type(published) ~= "string" or type(received) ~= "string" then
     error("需要公示日期和异议收到日期（YYYY-MM-DD）", 2)
@@ -99,9 +97,9 @@ function M.feedback_due(decision)
   return due(decision, M.feedback_days, "复核结果应于作出复核决定", "9.2")
 end
 
--- warning_level(due_date, today) -> "green" | "yellow" | "red", reason, clause
--- red: today is after the deadline; yellow: the deadline is at most warning_days working days
--- away (today itself is not counted; the deadline day is); green otherwise.
+-- warning_level(due_date, today) -> "green" | "yellow" | "red", 理由, 条款
+-- red：今天已过期限；yellow：距期限不超过 warning_days 个工作日（不计今天，计期限当天）；
+-- 其余为 green。
 function M.warning_level(due_date, today)
   local cal = rules.calendar
   local d_due, d_today = cal.to_days(due_date), cal.to_days(today)

@@ -1,43 +1,39 @@
--- eligibility.lua: whether a unit of the directory may be a candidate of a random draw.
--- Clauses: 3.2 (scope of industries), 3.3 (directory dynamically maintained: closed units leave the
--- pool), 4.3 (cases handled outside random draws), 6.2 (at most once a year, and its exceptions).
--- Uses rules.categories at call time. Runs once per unit per task (up to 1,000,000 units): every
--- outcome is a constant built at load time, and check returns a fresh copy of it, so a caller that
--- modifies a returned decision changes nothing else (the freeze calls Lua once per distinct tuple of
--- declared inputs, so the copy costs little).
+-- eligibility.lua：名录库中的某个单位能否作为随机抽取的候选对象。
+-- 条款：3.2（行业范围）、3.3（名录库动态维护：已注销的单位移出候选范围）、4.3（不适用随机
+-- 抽查、另行处理的情形）、6.2（每年至多一次及其例外）。
+-- 调用时使用 rules.categories。每次任务对每个单位运行一次（最多 1,000,000 个单位）：所有结果
+-- 都是载入时构造好的常量，check 返回其副本，调用方改动返回的结果不会影响其他单位（冻结时对
+-- 声明输入的每一种取值组合只调用一次 Lua，复制的开销很小）。
 --
 -- check(unit, task, history) -> { ok, reason, clause }
 --   history = { drawn_this_year = integer, last_drawn = "YYYY-MM-DD" | nil,
---               open_case = "a".."e" | nil,       -- 4.3: a case on the unit's inspection record
---                                                  -- (SPEC §11) that is still open
---               overlapping_task = text | nil }    -- 8.2: another dispatched task whose dates
---                                                  -- overlap this one's selected the unit
---   (history may be nil).
--- Order of the checks: closed (3.3) -> industry outside 3.2 -> open 4.3 case -> another task with
--- overlapping dates (8.2) -> once-a-year (6.2).
+--               open_case = "a".."e" | nil,       -- 4.3：单位检查记录（SPEC §11）中尚未
+--                                                  -- 办结的情形
+--               overlapping_task = text | nil }    -- 8.2：检查时间重叠的另一个已派发任务
+--                                                  -- 已抽中该单位
+--   （history 可为 nil。）
+-- 检查顺序：已注销（3.3）-> 行业不在 3.2 范围内 -> 有未办结的 4.3 情形 -> 时间重叠的其他
+-- 任务（8.2）-> 每年一次（6.2）。
 
 local M = {}
 
--- The fields check reads, and nothing else (rules/README.md "Declared inputs"): in a freeze the
--- unit and history tables hold only these, so check sees nil for any other field. Add a field
--- here before reading it.
+-- check 读取的字段（仅此而已，见 rules/README.md“声明输入”）：冻结时 unit 和 history 表只含
+-- 这些字段，其他字段在 check 中都是 nil。读取新字段之前，先在这里添加。
 M.unit_fields = { "status", "industry", "complaints", "watchlist", "dishonest",
                   "credit_level", "serious_violation" }
 M.history_fields = { "drawn_this_year", "last_drawn", "open_case", "overlapping_task" }
 
--- 6.2: a unit is drawn at most this many times in a year (outside the exceptions below).
+-- 6.2：除下列例外情形外，同一单位每年至多被抽取的次数。
 M.max_draws_per_year = 1
--- 6.2 "投诉举报多": this many complaints or more count as repeated complaints.
+-- 6.2“投诉举报多”：投诉举报达到此次数即视为投诉举报多。
 M.repeated_complaints = 2
--- 6.2 exceptions that apply only to key-industry units (true) or to units of any industry (false).
--- The sentence of 6.2 reads: "对危险化学品、非煤矿山、烟花爆竹、冶金、有色等重点行业领域投诉举报多、
--- 列入重点关注名单、存在失信行为或严重违法违规记录等情况的检查对象，可增加抽查频次" -- the industries
--- qualify every case it lists, so repeated complaints, the key-attention list and serious-violation
--- records lift the once-a-year limit for key-industry units only (a general-industry unit on the
--- watchlist is drawn at most once a year).
--- Choice for 失信: it also applies to units of any industry. The preceding sentence of 6.2 ("对失信
--- 市场主体……提高抽查比例和频次") raises ratio and frequency for dishonest market entities without
--- naming industries, so a dishonest unit of a general industry may be drawn again too.
+-- 6.2 的例外情形是只适用于重点行业单位（true），还是适用于所有行业的单位（false）。
+-- 6.2 原文：“对危险化学品、非煤矿山、烟花爆竹、冶金、有色等重点行业领域投诉举报多、
+-- 列入重点关注名单、存在失信行为或严重违法违规记录等情况的检查对象，可增加抽查频次”——
+-- 行业限定修饰所列的每一种情形，因此投诉举报多、列入重点关注名单和严重违法违规记录只对
+-- 重点行业单位解除每年一次的限制（一般行业单位即使列入重点关注名单，每年也至多抽取一次）。
+-- 对“失信”的取舍：适用于所有行业。6.2 前一句（“对失信市场主体……提高抽查比例和频次”）
+-- 对失信市场主体提高抽查比例和频次，未限定行业，因此一般行业的失信单位也可再次抽取。
 M.key_industry_only = {
   complaints = true,
   watchlist = true,
@@ -45,7 +41,7 @@ M.key_industry_only = {
   serious_violation = true,
 }
 
--- 4.3 cases not subject to random draws.
+-- 4.3：不纳入随机抽查的情形。
 M.special_cases = {
   { code = "a", label = "上级部门专项部署的检查" },
   { code = "b", label = "投诉举报、大数据监测预警、履职中发现违法行为等引发的检查" },
@@ -92,7 +88,7 @@ local max_draws = M.max_draws_per_year
 local threshold = M.repeated_complaints
 local key_only = M.key_industry_only
 
--- The 6.2 exception that applies, or nil. `is_key` is the unit's key-industry flag.
+-- 适用的 6.2 例外情形，没有则为 nil。`is_key` 表示该单位是否属于重点行业。
 local function exception(unit, task, is_key)
   if task.directed then
     return EXC_DIRECTED[task.directed_reason] or EXC_DIRECTED_OTHER
@@ -107,15 +103,15 @@ local function exception(unit, task, is_key)
   return nil
 end
 
--- rules.categories.category_code, looked up at the first call. A rule set is always loaded (and
--- reloaded) as a whole, so this never outlives the categories rule it came from.
+-- rules.categories.category_code，首次调用时查找。规则总是整体载入（和重新载入），
+-- 所以它不会比其来源的 categories 规则存活更久。
 local category_code
 
 local function decide(unit, task, history)
   local status = unit.status
   if status ~= "active" then
     if status == "closed" then return CLOSED end
-    if status ~= nil then return NOT_ACTIVE end   -- a missing status counts as active
+    if status ~= nil then return NOT_ACTIVE end   -- 缺少状态时视为正常
   end
   category_code = category_code or rules.categories.category_code
   local cat = category_code(unit.industry)
@@ -123,8 +119,8 @@ local function decide(unit, task, history)
   if history then
     local sc = history.open_case
     if sc ~= nil and sc ~= "" then return CASE[sc] or BAD_CASE end
-    -- 8.2 "杜绝重复检查": one visit per unit; a department that also has items for it joins the
-    -- other task (POST /api/tasks/{id}/join) instead of drawing it again.
+    -- 8.2“杜绝重复检查”：每个单位只检查一次；另一部门也有该单位适用的事项时，加入对方的
+    -- 任务（POST /api/tasks/{id}/join），而不是再抽取一次。
     local other = history.overlapping_task
     if type(other) == "string" and other ~= "" then
       return { ok = false, clause = "8.2",
@@ -133,7 +129,7 @@ local function decide(unit, task, history)
     local drawn = history.drawn_this_year or 0
     local last = history.last_drawn
     if drawn < max_draws and history.drawn_this_year == nil and type(last) == "string" and task.year then
-      -- only the date of the last draw is known: count it if it falls in the task's year
+      -- 只知道上次抽取的日期：若在任务年度内，则计为一次
       if tonumber(last:sub(1, 4)) == task.year then drawn = 1 end
     end
     if drawn >= max_draws then
@@ -143,7 +139,7 @@ local function decide(unit, task, history)
   return OK
 end
 
--- check(unit, task, history) -> a new { ok, reason, clause } table (see the header).
+-- check(unit, task, history) -> 新的 { ok, reason, clause } 表（见文件开头说明）。
 function M.check(unit, task, history)
   local d = decide(unit, task, history)
   return { ok = d.ok, reason = d.reason, clause = d.clause }

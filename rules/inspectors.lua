@@ -1,43 +1,42 @@
--- inspectors.lua: who may inspect and how teams are formed (clause 7.3; directory 3.4/5.2.2).
--- Uses rules.categories at call time (industry names and aliases).
+-- inspectors.lua：谁可以参加检查，以及检查组如何组成（第7.3条；名录库 3.4/5.2.2）。
+-- 调用时使用 rules.categories（行业名称和别名）。
 --
--- Team drawing (SPEC §4): for each selected unit the core asks slots(unit, task); for each slot it
--- builds the pool of inspectors with eligible(...).ok, not conflict(...).conflict, not already on
--- the team, and in_pool(slot, ...); if the pool is smaller than the slot's count it asks
--- fallback(...) (direct appointment, recorded); it draws, then asks leader(team, unit, task).
+-- 检查组抽取（SPEC §4）：对每个抽中单位，核心程序调用 slots(unit, task)；对每个抽取位，用
+-- eligible(...).ok 为真、conflict(...).conflict 为假、尚未在组内、且 in_pool(slot, ...) 为真的
+-- 检查人员组成候选池；候选池人数少于该抽取位所需人数时调用 fallback(...)（直接指定，记录在案）；
+-- 抽取后调用 leader(team, unit, task) 确定组长。
 --
--- Team size counts certified law-enforcement inspectors (>= 2, 7.3). When task.require_expert is
--- set, one expert (an inspector of the directory marked is_expert) is drawn IN ADDITION.
--- Task fields read here: start_date, end_date, team_size (optional, a larger team),
--- required_level ("county" | "township", optional), require_expert (bool, optional),
--- workload_cap (optional fixed cap).
+-- 检查组人数只计持证执法检查人员（>= 2，7.3）。设置了 task.require_expert 时，另外抽取一名
+-- 专家（名录库中标记 is_expert 的人员），不计入上述人数。
+-- 此处读取的任务字段：start_date、end_date、team_size（可选，更大的检查组）、
+-- required_level（"county" | "township"，可选）、require_expert（bool，可选）、
+-- workload_cap（可选，固定的工作量上限）。
 
 local M = {}
 
-M.min_team_size = 2     -- 7.3: at least 2 inspectors per target
-M.workload_slack = 1    -- cap = ceil(units * team_size / inspectors) + slack
+M.min_team_size = 2     -- 7.3：每个检查对象至少 2 名检查人员
+M.workload_slack = 1    -- 上限 = ceil(单位数 × 组人数 / 检查人员数) + slack
 
--- 7.3: the only reasons a drawn inspector may be replaced.
--- 7.3 "因工作岗位调整、工作冲突、身体健康等原因无法参加检查的……经执行单位批准后更换": the code
--- `conflict` is a clash of work (工作冲突, e.g. another duty on the same days), not a conflict of
--- interest -- that is recusal (回避, POST /api/conflicts, rules.inspectors.conflict).
+-- 7.3：已抽中的检查人员可以更换的理由（仅限这些）。
+-- 7.3“因工作岗位调整、工作冲突、身体健康等原因无法参加检查的……经执行单位批准后更换”：代码
+-- `conflict` 指工作冲突（如同一时间另有任务），不是利益冲突——利益冲突属于回避
+-- （POST /api/conflicts，rules.inspectors.conflict）。
 M.replacement_reasons = {
   job_change = "工作岗位调整",
   conflict = "工作冲突",
   health = "身体健康原因",
 }
--- 7.3 lists its reasons with "等" (and similar): a reason outside the three is accepted only as
--- "other" (其他原因), described by the requester and approved with the head's own written reason.
+-- 7.3 列举理由时用了“等”：三项以外的理由只能作为“other”（其他原因）提出，由申请人说明，
+-- 执行单位负责人批准时须写明自己的理由。
 M.other_reason = { code = "other", label = "其他原因（须由执行单位负责人书面说明批准理由）" }
 
 M.level_labels = { county = "县级", township = "乡镇级" }
 
--- Declared inputs of the team draw (issue 19: it remembers answers per draw, like the freeze).
--- These functions are pure; slots, in_pool and leader see only the unit fields listed here, and
--- the core passes in_pool's context as two flags { on_last_team, at_cap } (the inspector was on
--- this unit's previous team; has reached the workload cap in this task). conflict(inspector, unit)
--- is asked only for the pairs conflict_keys(inspector) points at (the unit's name or USCC listed)
--- or that a recorded recusal names (unit.conflicts).
+-- 检查组抽取的声明输入（issue 19：与冻结一样，同一次抽取中记住已得到的答案）。
+-- 这些函数都是纯函数；slots、in_pool 和 leader 只看到这里列出的单位字段，核心程序把 in_pool 的
+-- 上下文作为两个标志 { on_last_team, at_cap } 传入（该人员上次在该单位的检查组中；在本任务中已
+-- 达到工作量上限）。conflict(inspector, unit) 只对 conflict_keys(inspector) 指向的组合（列出了
+-- 单位名称或信用代码）或已登记回避所指的组合（unit.conflicts）调用。
 M.slot_unit_fields = { "industry" }
 M.pool_unit_fields = { "industry" }
 M.leader_unit_fields = { "industry" }
@@ -89,10 +88,9 @@ function M.team_size(unit, task)
   return min, string.format("每个检查对象至少派%d名执法检查人员", min), "7.3"
 end
 
--- SPEC §10, 8.2 (部门联合, 进一次门、查多项事): the joint orgs of a task whose items apply to the unit.
--- task.orgs = { { id, name, lead, items, items_any_industry, industries }, … } (the core's count of
--- the task's items of each org). An org applies when one of its items applies to every industry or
--- names the unit's industry.
+-- SPEC §10、8.2（部门联合，进一次门、查多项事）：任务中事项适用于该单位的联合部门。
+-- task.orgs = { { id, name, lead, items, items_any_industry, industries }, … }（核心程序按机构统计的
+-- 任务事项数）。某机构有一项事项适用于所有行业、或列明了该单位的行业时，该机构适用。
 local function joint_orgs(unit, task)
   local out = {}
   for _, o in ipairs(task and task.orgs or {}) do
@@ -108,9 +106,9 @@ local function joint_orgs(unit, task)
 end
 M.joint_orgs = joint_orgs
 
--- slots(unit, task) -> ordered list of { name, count, label, required? }
--- A joint task adds one slot per joint org whose items apply to the unit ("org:<id>", one inspector
--- of that org, required: no one else may stand in); the other slots are then the lead org's.
+-- slots(unit, task) -> 有序的 { name, count, label, required? } 列表
+-- 联合任务对每个事项适用于该单位的联合部门增加一个抽取位（"org:<id>"，该部门一名检查人员，
+-- required：不得由他人代替）；其余抽取位属于牵头单位。
 function M.slots(unit, task)
   local n = M.team_size(unit, task)
   local list = {
@@ -143,7 +141,7 @@ local function contains(list, value)
   return false
 end
 
--- has_expertise(inspector, industry) -> bool (industry names and aliases are matched as one).
+-- has_expertise(inspector, industry) -> bool（行业名称与其别名视为同一）。
 function M.has_expertise(inspector, industry)
   local tags = inspector.expertise
   if type(tags) ~= "table" then return false end
@@ -156,8 +154,8 @@ function M.has_expertise(inspector, industry)
 end
 
 -- in_pool(slot_name, inspector, unit, task, context) -> bool
--- context = { last_team = { cert_no, … } (team at this unit last time: rotation),
---             load = units already assigned to this inspector in this task, cap = workload cap }
+-- context = { last_team = { cert_no, … }（上次该单位的检查组：轮换），
+--             load = 本任务已分配给该人员的单位数, cap = 工作量上限 }
 function M.in_pool(slot_name, inspector, unit, task, context)
   if context then
     if context.on_last_team or context.at_cap then return false end
@@ -166,7 +164,7 @@ function M.in_pool(slot_name, inspector, unit, task, context)
   end
   local org = type(slot_name) == "string" and slot_name:match("^org:(%d+)$")
   if org then return inspector.org_id == tonumber(org) end
-  -- in a joint task (one with a joint org's slot for this unit) the other slots are the lead org's
+  -- 联合任务中（该单位有联合部门的抽取位时），其余抽取位属于牵头单位
   if slot_name ~= "expert" and task and task.lead_org_id and #joint_orgs(unit, task) > 0
      and inspector.org_id ~= task.lead_org_id then
     return false
@@ -196,8 +194,8 @@ function M.workload_cap(task, n_units, n_inspectors)
     n_units, size, n_inspectors, M.workload_slack, cap), "7.3"
 end
 
--- conflict_keys(inspector) -> { names = { unit name, … }, usccs = { uscc, … } }: the units this
--- inspector is related to, the only ones (besides recorded recusals) conflict is asked about.
+-- conflict_keys(inspector) -> { names = { 单位名称, … }, usccs = { 信用代码, … } }：与该人员有关的
+-- 单位；除已登记的回避外，只对这些单位调用 conflict。
 function M.conflict_keys(inspector)
   local names, usccs = {}, {}
   if type(inspector.unit) == "string" and inspector.unit ~= "" then names[1] = inspector.unit end
@@ -208,9 +206,9 @@ function M.conflict_keys(inspector)
 end
 
 -- conflict(inspector, unit) -> { ok, conflict, reason, clause }
--- ok = true / conflict = false: may inspect this unit. ok = false / conflict = true: must recuse.
--- Checked: the inspector works at the unit (inspector.unit == unit.name); recusals declared on
--- the unit (unit.conflicts = { cert_no, … }); or by the inspector (inspector.conflicts = { uscc, … }).
+-- ok = true / conflict = false：可以检查该单位。ok = false / conflict = true：必须回避。
+-- 检查：该人员在该单位工作（inspector.unit == unit.name）；单位上登记的回避
+-- （unit.conflicts = { cert_no, … }）；或人员自己申报的回避（inspector.conflicts = { uscc, … }）。
 function M.conflict(inspector, unit)
   if inspector.unit and unit.name and inspector.unit == unit.name then
     return decision(false, "检查人员所在单位即被检查企业，应当回避", "7.3", { conflict = true })
@@ -225,10 +223,9 @@ function M.conflict(inspector, unit)
 end
 
 -- leader(team, unit, task) -> cert_no, reason, clause
--- team: inspector records in draw order. Preference: expertise matching the unit's industry,
--- then county level, then not an added expert (is_expert without being in the enforcement slots is
--- not known here, so experts rank last); ties keep the draw order. Deterministic.
--- In a joint task the leader is of the lead org (8.2 "由牵头单位检查人员任组长").
+-- team：按抽取顺序的人员记录。优先：业务专长与单位行业相符，其次县级，其次不是另加的专家
+-- （此处不知道 is_expert 的人员是否在执法抽取位中，所以专家排在最后）；相同时保持抽取顺序。
+-- 结果确定。联合任务的组长由牵头单位人员担任（8.2“由牵头单位检查人员任组长”）。
 function M.leader(team, unit, task)
   local best, best_score, best_i
   local lead_only = task and task.lead_org_id and unit and #joint_orgs(unit, task) > 0
@@ -267,8 +264,8 @@ function M.fallback(slot_name, pool_size, needed)
            clause = "7.3" }
 end
 
--- replacement(code) -> { ok, reason, clause, head_reason_required? }: whether a drawn inspector
--- may be replaced. A replacement is refused once the unit's result is signed or published (core).
+-- replacement(code) -> { ok, reason, clause, head_reason_required? }：已抽中的检查人员能否更换。
+-- 该单位的结果一经签名或公示即不能更换（由核心程序检查）。
 function M.replacement(code)
   local label = M.replacement_reasons[code]
   if label then
@@ -283,8 +280,7 @@ function M.replacement(code)
            reason = "已抽取的检查人员仅因工作岗位调整、工作冲突、身体健康等原因方可更换，其他原因须选“其他原因”并由执行单位负责人书面批准（利益冲突应申请回避）" }
 end
 
--- Decisions are returned as fresh copies of the shared constants above, so a caller that
--- modifies a returned decision changes no later one.
+-- 返回的决定是上面共享常量的新副本，调用方改动返回的决定不会影响之后的决定。
 local function fresh(d)
   local t = {}
   for k, v in pairs(d) do t[k] = v end
@@ -295,13 +291,13 @@ for _, name in ipairs({ "eligible", "conflict" }) do
   M[name] = function(...) return fresh(f(...)) end
 end
 
--- 7.2 任务执行单位 (SPEC §10): the org that carries out the inspection of one selected unit, decided
--- at lock. unit = { uscc, name, region, industry }; task = { lead_org_id, joint, required_level, … };
--- orgs = { { id, name, kind, level }, … } (active orgs). Returns { org_id, reason, clause }.
--- The reading chosen here: 7.2 "抽查任务……由执行单位组织实施" leaves the choice to the bureau. A task
--- whose teams are township-level (required_level = "township") is carried out where the unit lies
--- (属地管理): by the township office whose name begins with the unit's 行政区划; every other task, and
--- a joint task (one visit of all its departments, 8.2 "由牵头单位检查人员任组长"), by its lead org.
+-- 7.2 任务执行单位（SPEC §10）：负责检查某一抽中单位的机构，锁定时确定。
+-- unit = { uscc, name, region, industry }；task = { lead_org_id, joint, required_level, … }；
+-- orgs = { { id, name, kind, level }, … }（有效机构）。返回 { org_id, reason, clause }。
+-- 此处采用的理解：7.2“抽查任务……由执行单位组织实施”把选择留给本局。检查组为乡镇级的任务
+-- （required_level = "township"）由单位所在地实施（属地管理）：名称以单位行政区划开头的乡镇
+-- 应急管理办公室；其他任务、以及联合任务（所有部门一次进门，8.2“由牵头单位检查人员任组长”），
+-- 由牵头单位实施。
 function M.executing_org(unit, task, orgs)
   local lead
   for _, o in ipairs(orgs) do

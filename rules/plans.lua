@@ -1,20 +1,19 @@
--- plans.lua: validation of the annual spot-check plan (clauses 6.1, 6.2, 5.1.2).
--- Uses rules.sampling (strata, floors) and rules.calendar (dates) at call time.
+-- plans.lua：年度抽查计划的校验（第6.1、6.2、5.1.2条）。
+-- 调用时使用 rules.sampling（分层、下限）和 rules.calendar（日期）。
 --
 -- validate(plan) -> { ok, problems = { { reason, clause }, … } }
--- plan = { year, name, scope, ratios = { [stratum] = ratio }, schedule = { … } | "…",
+-- plan = { year, name, scope, ratios = { [层] = 比例 }, schedule = { … } | "…",
 --          estimated_count, tasks = { { name, joint, start_date, end_date }, … }, joint_checks }
--- warnings(plan) -> { { reason, clause }, … }: what the plan does not refuse but still lacks.
--- plan = { year, tasks (as above), joint_tasks = the number of tasks of the year with at least one
--- joint org, counted by the core from the tasks }.
--- 6.2 "每年至少发起或参与一次部门联合抽查" is a fact about the year's tasks, not a number typed into
--- the plan: joint_checks (kept for old plans) counts for nothing; a joint task planned in
--- plan.tasks is an intention, so until a joint task exists the plan carries a warning, and
--- accountability.lua flags an org with none by the end of the year.
+-- warnings(plan) -> { { reason, clause }, … }：计划中不致被拒绝、但仍有欠缺的地方。
+-- plan = { year, tasks（同上）, joint_tasks = 该年度至少有一个联合部门的任务数，由核心程序根据
+-- 任务统计 }。
+-- 6.2“每年至少发起或参与一次部门联合抽查”是该年度任务的事实，而不是计划里填写的数字：
+-- joint_checks（为旧计划保留）不起作用；plan.tasks 中计划的联合任务只是打算，因此在联合任务
+-- 实际存在之前，计划带有一条提醒，到年底仍没有联合任务的机构由 accountability.lua 标出。
 
 local M = {}
 
-M.min_joint_checks = 1   -- 6.2: at least one joint (部门联合) check a year
+M.min_joint_checks = 1   -- 6.2：每年至少一次部门联合抽查
 
 local function blank(v)
   return v == nil or v == "" or (type(v) == "table" and next(v) == nil)
@@ -45,7 +44,7 @@ function M.validate(plan)
     problem("计划应写明预计抽查数量（大于0）", "6.1")
   end
 
-  -- ratios: every stratum named, each within [0, 1], none below its floor
+  -- ratios：每一层都要列出，比例在 [0, 1] 之内，不低于该层下限
   local ratios = plan.ratios
   if type(ratios) ~= "table" or next(ratios) == nil then
     problem("计划应写明抽查比例", "6.1")
@@ -69,7 +68,7 @@ function M.validate(plan)
     end
   end
 
-  -- tasks: valid dates inside the plan year (joint checks: warnings below)
+  -- tasks：日期有效且在计划年度内（联合检查：见下面的提醒）
   for i, t in ipairs(plan.tasks or {}) do
     local label = "任务" .. i .. "“" .. tostring(t.name) .. "”"
     local ok_s, ok_e = valid_date(cal, t.start_date), valid_date(cal, t.end_date)

@@ -1,32 +1,30 @@
--- sampling.lua: strata of a task and how many units to draw from each (clauses 5.1.2, 6.2).
--- Uses rules.categories at call time.
+-- sampling.lua：任务的抽查层，以及每层抽取多少个单位（第5.1.2、6.2条）。
+-- 调用时使用 rules.categories。
 --
--- Strata: industry category (5.1.2 key / general) x risk (6.2: units with risk level red/orange
--- or a dishonesty record are "high" and get a higher ratio).
--- Ratios: task.ratios[stratum] (from the plan) if given, else `ratios` below; never below the
--- floor `general_min_ratio` (5.1.2: general items at least 5%; key strata get the same floor, as
--- a key industry must not be checked less than a general one); a "high" stratum never gets a lower
--- ratio than the "other" stratum of its category (6.2); key strata have no upper ratio (up to all).
--- n = ceil(size * ratio), at most size.
+-- 分层：行业类别（5.1.2 重点 / 一般）× 风险（6.2：风险等级为红、橙或有失信记录的单位为
+-- “高”，适用更高的比例）。
+-- 比例：任务给出 task.ratios[层]（来自计划）时用它，否则用下面的 `ratios`；不低于下限
+-- `general_min_ratio`（5.1.2：一般事项不少于 5%；重点层适用同一下限，因为重点行业的抽查
+-- 不应少于一般行业）；“高”层的比例不低于同类别“其他”层（6.2）；重点层没有比例上限（可至
+-- 全部）。
+-- n = ceil(规模 × 比例)，不超过规模。
 --
--- To change the 5% floor, edit general_min_ratio (one number). To change a default ratio, edit
--- `ratios`.
+-- 要改 5% 下限，改 general_min_ratio（一个数字）。要改默认比例，改 `ratios`。
 
 local M = {}
 
--- The unit fields stratum reads, and nothing else (rules/README.md "Declared inputs"): in a
--- freeze the unit table holds only these, so stratum sees nil for any other field. Add a field
--- here before reading it.
+-- stratum 读取的单位字段（仅此而已，见 rules/README.md“声明输入”）：冻结时 unit 表只含
+-- 这些字段，其他字段在 stratum 中都是 nil。读取新字段之前，先在这里添加。
 M.unit_fields = { "industry", "risk_level", "credit_level", "dishonest" }
 
-M.general_min_ratio = 0.05   -- 5.1.2: general items, at least 5% of the targets
+M.general_min_ratio = 0.05   -- 5.1.2：一般事项，抽查比例不少于检查对象的 5%
 
--- Draw algorithm (SPEC §12): false = every freeze must carry the witness's commitment and a named
--- public beacon (spotcheck-draw-v2); true also accepts a freeze without them (spotcheck-draw-v1,
--- which an operator and a colluding witness could grind). A local choice, not a guideline value.
+-- 抽取算法（SPEC §12）：false = 每次冻结都必须带有监督人见证文字的承诺值和指定的公开随机数
+-- 来源（spotcheck-draw-v2）；true 时也接受不带它们的冻结（spotcheck-draw-v1，操作人员与串通的
+-- 监督人有可能反复尝试以操纵结果）。这是本地选择，不是指引规定的数值。
 M.draw_v1_allowed = false
 
--- Ordered: this is the order of strata in the draw (SPEC §4: strata in order).
+-- 有序：这就是抽取时各层的顺序（SPEC §4：各层依次抽取）。
 M.strata = {
   { name = "key_high",      category = "key",     high = true,  label = "重点行业·高风险或失信" },
   { name = "key_other",     category = "key",     high = false, label = "重点行业·其他" },
@@ -34,7 +32,7 @@ M.strata = {
   { name = "general_other", category = "general", high = false, label = "一般行业·其他" },
 }
 
--- Default ratios per stratum (6.2: higher for high risk and dishonest units).
+-- 各层的默认比例（6.2：高风险和失信单位比例更高）。
 M.ratios = {
   key_high = 0.30,
   key_other = 0.15,
@@ -42,7 +40,7 @@ M.ratios = {
   general_other = 0.05,
 }
 
--- Risk levels counted as "high" (SPEC §8 codes).
+-- 计为“高”风险的风险等级（SPEC §8 代码）。
 M.high_risk_levels = { red = true, orange = true }
 
 local by_name = {}
@@ -50,10 +48,10 @@ for _, s in ipairs(M.strata) do by_name[s.name] = s end
 local other_of = { key_high = "key_other", general_high = "general_other" }
 local high_levels = M.high_risk_levels
 
--- stratum(unit, task) -> stratum name, or nil when the industry is not in 3.2 (eligibility
--- excludes such units before this is called).
--- rules.categories.category_code, looked up at the first call. A rule set is always loaded (and
--- reloaded) as a whole, so this never outlives the categories rule it came from.
+-- stratum(unit, task) -> 层名；行业不在 3.2 范围内时为 nil（eligibility 在此之前已排除这些
+-- 单位）。
+-- rules.categories.category_code，首次调用时查找。规则总是整体载入（和重新载入），所以它
+-- 不会比其来源的 categories 规则存活更久。
 local category_code
 
 function M.stratum(unit, task)
@@ -67,12 +65,12 @@ function M.stratum(unit, task)
   return high and "general_high" or "general_other"
 end
 
--- floor(stratum_name) -> the minimum ratio of that stratum.
+-- floor(层名) -> 该层的最低比例。
 function M.floor(stratum_name)
   return M.general_min_ratio
 end
 
--- effective_ratio(stratum_name, task) -> ratio, source text, clause
+-- effective_ratio(层名, task) -> 比例, 来源说明, 条款
 function M.effective_ratio(stratum_name, task)
   local s = by_name[stratum_name]
   if not s then error("未知抽查层：" .. tostring(stratum_name), 2) end
@@ -104,9 +102,9 @@ local function pct(r)
   return s .. "%"
 end
 
--- count(stratum_name, size, task) -> n, reason, clause
+-- count(层名, 规模, task) -> n, 理由, 条款
 function M.count(stratum_name, size, task)
-  size = type(size) == "number" and math.tointeger(size) or nil     -- 12.0 from JSON is accepted
+  size = type(size) == "number" and math.tointeger(size) or nil     -- 接受来自 JSON 的 12.0
   if size == nil or size < 0 then
     error("抽查层规模应为非负整数", 2)
   end
@@ -116,7 +114,7 @@ function M.count(stratum_name, size, task)
   if size == 0 then
     return 0, s.label .. "：本层无符合条件的企业", clause
   end
-  -- the small epsilon keeps float noise (0.07 * 100 = 7.000000000000001) from adding one unit
+  -- 一个很小的 epsilon，避免浮点误差（0.07 * 100 = 7.000000000000001）多抽一个单位
   local n = math.ceil(size * ratio - 1e-9)
   if n > size then n = size end
   if n < 0 then n = 0 end
