@@ -9,19 +9,22 @@
 --   history = { drawn_this_year = integer, last_drawn = "YYYY-MM-DD" | nil,
 --               open_case = "a".."e" | nil,       -- 4.3：单位检查记录（SPEC §11）中尚未
 --                                                  -- 办结的情形
---               overlapping_task = text | nil }    -- 8.2：检查时间重叠的另一个已派发任务
+--               overlapping_task = text | nil,     -- 8.2：检查时间重叠的另一个已派发任务
 --                                                  -- 已抽中该单位
+--               drawn_last_year = integer,          -- 上一年度被已派发任务抽中的次数
+--               cases_this_year = integer }         -- 本年度开始的第4.3条情形检查次数
 --   （history 可为 nil。）
 -- 检查顺序：已注销（3.3）-> 行业不在 3.2 范围内 -> 有未办结的 4.3 情形 -> 时间重叠的其他
--- 任务（8.2）-> 每年一次（6.2）。
+-- 任务（8.2）-> 每年一次（6.2）-> 每年检查次数上限 -> 风险低、信用好的降低频次（6.2）。
 
 local M = {}
 
 -- check 读取的字段（仅此而已，见 rules/README.md“声明输入”）：冻结时 unit 和 history 表只含
 -- 这些字段，其他字段在 check 中都是 nil。读取新字段之前，先在这里添加。
 M.unit_fields = { "status", "industry", "complaints", "watchlist", "dishonest",
-                  "credit_level", "serious_violation" }
-M.history_fields = { "drawn_this_year", "last_drawn", "open_case", "overlapping_task" }
+                  "credit_level", "serious_violation", "risk_level" }
+M.history_fields = { "drawn_this_year", "last_drawn", "open_case", "overlapping_task",
+                     "drawn_last_year", "cases_this_year" }
 
 -- 6.2：除下列例外情形外，同一单位每年至多被抽取的次数。
 M.max_draws_per_year = 1
@@ -40,6 +43,17 @@ M.key_industry_only = {
   dishonest = false,
   serious_violation = true,
 }
+
+-- 6.2“对风险低、信用好的检查对象，合理降低抽查比例和频次”（降低频次的部分）。本县的选择：
+-- 风险等级为“低”且信用等级为“守信”的单位，上一年度已被随机抽取的，本年度不再列为候选，
+-- 即至多每两年抽取一次（定向检查和下面的 6.2 例外情形不受此限）。
+M.low_risk_levels = { blue = true }
+M.good_credit_levels = { good = true }
+
+-- 每个单位每年接受检查的次数上限：本年度已被随机抽取的次数加上本年度开始的第4.3条情形检查
+-- （单位检查记录，SPEC §11）达到此数的，不再列入随机抽查，避免重复检查、干扰企业正常生产经营。
+-- 本县的选择，不是指引规定的数值；定向检查和 6.2 例外情形不受此限。
+M.max_inspections_per_year = 2
 
 -- 4.3：不纳入随机抽查的情形。
 M.special_cases = {
@@ -84,7 +98,12 @@ local EXC_WATCHLIST = decision(true, "本年度已被抽查，但属重点行业
 local EXC_DISHONEST = decision(true, "本年度已被抽查，但属失信市场主体，可提高抽查频次", "6.2")
 local EXC_SERIOUS = decision(true, "本年度已被抽查，但属重点行业且有严重违法违规记录，可增加抽查频次", "6.2")
 
+local LOW_RISK = decision(false,
+  "风险低、信用好，上一年度已被抽查，按第6.2条降低抽查频次，本年度不列为候选", "6.2")
+
 local max_draws = M.max_draws_per_year
+local max_inspections = M.max_inspections_per_year
+local low_risk, good_credit = M.low_risk_levels, M.good_credit_levels
 local threshold = M.repeated_complaints
 local key_only = M.key_industry_only
 
@@ -134,6 +153,16 @@ local function decide(unit, task, history)
     end
     if drawn >= max_draws then
       return exception(unit, task, cat == "key") or ALREADY
+    end
+    local cases = history.cases_this_year or 0
+    if drawn + cases >= max_inspections then
+      return exception(unit, task, cat == "key") or { ok = false, clause = "6.2", reason = string.format(
+        "本年度已接受检查%d次（含第4.3条情形检查%d次），达到每年%d次的上限，不再列入随机抽查",
+        drawn + cases, cases, max_inspections) }
+    end
+    if low_risk[unit.risk_level] and good_credit[unit.credit_level] and (history.drawn_last_year or 0) > 0
+       and not exception(unit, task, cat == "key") then
+      return LOW_RISK
     end
   end
   return OK

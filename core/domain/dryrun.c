@@ -55,6 +55,8 @@ static json_t *unit_history(const hist *h, long long eid)
     json_t *o = json_pack("{sI}", "drawn_this_year", (json_int_t)(r ? r->n : 0));
     if (r && r->last) json_object_set_new(o, "last_drawn", json_string(r->last));
     if (r && r->open_case) json_object_set_new(o, "open_case", json_string(r->open_case));
+    json_object_set_new(o, "drawn_last_year", json_integer(r ? r->prev : 0));
+    json_object_set_new(o, "cases_this_year", json_integer(r ? r->cases : 0));
     return o;
 }
 

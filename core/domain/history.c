@@ -3,6 +3,7 @@
 #include "clock.h"
 #include "db.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,20 +31,29 @@ int hist_load(sqlite3 *db, long long year, long long exclude_task_id, const char
 {
     h->r = NULL;
     h->n = 0;
-    char today[16];
+    char today[16], from[32], to[32];
     clock_today(today);
+    snprintf(from, sizeof from, "%04lld-01-01", year);
+    snprintf(to, sizeof to, "%04lld-01-01", year + 1);
     sqlite3_stmt *q = db_prepare(db, err,
-        "SELECT eid, sum(n), max(last), max(overlap), max(open_case) FROM ("
-        " SELECT u.enterprise_id AS eid, 1 AS n, substr(t.locked_at, 1, 10) AS last, NULL AS overlap, NULL AS open_case"
+        "SELECT eid, sum(n), max(last), max(overlap), max(open_case), sum(prev), sum(cases) FROM ("
+        " SELECT u.enterprise_id AS eid, 1 AS n, substr(t.locked_at, 1, 10) AS last, NULL AS overlap, NULL AS open_case,"
+        "  0 AS prev, 0 AS cases"
         "  FROM task_units u JOIN tasks t ON t.id = u.task_id"
         "  WHERE t.year = ?1 AND t.id <> ?2 AND t.status = 'dispatched'"
         " UNION ALL"
-        " SELECT u.enterprise_id, 0, NULL, '任务编号 ' || t.id || '“' || t.name || '”', NULL"
+        " SELECT u.enterprise_id, 0, NULL, '任务编号 ' || t.id || '“' || t.name || '”', NULL, 0, 0"
         "  FROM task_units u JOIN tasks t ON t.id = u.task_id"
         "  WHERE ?3 IS NOT NULL AND t.id <> ?2 AND t.status = 'dispatched' AND t.start_date <= ?4 AND t.end_date >= ?3"
         " UNION ALL"
-        " SELECT enterprise_id, 0, NULL, NULL, case_code FROM inspections WHERE closed IS NULL AND date <= ?5"
-        ") GROUP BY eid ORDER BY eid", "iisss", year, exclude_task_id, start && end ? start : NULL, end, today);
+        " SELECT enterprise_id, 0, NULL, NULL, case_code, 0, 0 FROM inspections WHERE closed IS NULL AND date <= ?5"
+        " UNION ALL"
+        " SELECT u.enterprise_id, 0, NULL, NULL, NULL, 1, 0"
+        "  FROM task_units u JOIN tasks t ON t.id = u.task_id WHERE t.year = ?1 - 1 AND t.status = 'dispatched'"
+        " UNION ALL"
+        " SELECT enterprise_id, 0, NULL, NULL, NULL, 0, 1 FROM inspections WHERE date >= ?6 AND date < ?7"
+        ") GROUP BY eid ORDER BY eid", "iisssss", year, exclude_task_id, start && end ? start : NULL, end, today,
+        from, to);
     if (!q) return -1;
     size_t cap = 0;
     int step, rc = 0;
@@ -58,6 +68,8 @@ int hist_load(sqlite3 *db, long long year, long long exclude_task_id, const char
         hist_row *r = &h->r[h->n];
         r->eid = sqlite3_column_int64(q, 0);
         r->n = sqlite3_column_int64(q, 1);
+        r->prev = sqlite3_column_int64(q, 5);
+        r->cases = sqlite3_column_int64(q, 6);
         int bad = dup_or_null(sqlite3_column_text(q, 2), &r->last);
         bad |= dup_or_null(sqlite3_column_text(q, 3), &r->overlap);
         bad |= dup_or_null(sqlite3_column_text(q, 4), &r->open_case);

@@ -595,7 +595,8 @@ typedef struct excl {
 
 /* The unit fields that eligibility.check and sampling.stratum may declare: ruledata_unit's fields
  * from RULEDATA_UNIT_COLUMNS (same names, types and order), then the history (drawn_this_year,
- * last_drawn, overlapping_task, open_case: history.h). The rules get only the ones they declare. */
+ * last_drawn, overlapping_task, open_case, drawn_last_year, cases_this_year: history.h). The
+ * rules get only the ones they declare. */
 static const lh_field FREEZE_FIELDS[] = {
     {"id", LH_FIELD_INT, RB_UNIT},
     {"uscc", LH_FIELD_TEXT, RB_UNIT},
@@ -616,6 +617,8 @@ static const lh_field FREEZE_FIELDS[] = {
     {"last_drawn", LH_FIELD_TEXT, RB_HISTORY},
     {"overlapping_task", LH_FIELD_TEXT, RB_HISTORY},
     {"open_case", LH_FIELD_TEXT, RB_HISTORY},
+    {"drawn_last_year", LH_FIELD_INT, RB_HISTORY},
+    {"cases_this_year", LH_FIELD_INT, RB_HISTORY},
 };
 #define FREEZE_NFIELDS ((int)(sizeof FREEZE_FIELDS / sizeof FREEZE_FIELDS[0]))
 #define FREEZE_NCOLUMNS 15         /* FREEZE_FIELDS[0 .. 14] are columns of enterprises */
@@ -626,6 +629,8 @@ static const lh_field FREEZE_FIELDS[] = {
 #define FREEZE_F_LAST 16
 #define FREEZE_F_OVERLAP 17
 #define FREEZE_F_CASE 18
+#define FREEZE_F_PREV 19
+#define FREEZE_F_CASES 20
 
 /* The scan query, after the column list: the task's filters, one USCC range [?7, ?8), in USCC
  * byte order. */
@@ -719,12 +724,15 @@ static int part_next(void *ud, lh_value *v, char **err)
             v[i].nil = 0;
         }
     }
-    if (p->used[FREEZE_F_DRAWN] || p->used[FREEZE_F_LAST] || p->used[FREEZE_F_OVERLAP] || p->used[FREEZE_F_CASE]) {
+    if (p->used[FREEZE_F_DRAWN] || p->used[FREEZE_F_LAST] || p->used[FREEZE_F_OVERLAP] || p->used[FREEZE_F_CASE] ||
+        p->used[FREEZE_F_PREV] || p->used[FREEZE_F_CASES]) {
         const hist_row *h = hist_find(p->history, v[FREEZE_F_ID].i);
         v[FREEZE_F_DRAWN] = (lh_value){.i = h ? h->n : 0};
         v[FREEZE_F_LAST] = (lh_value){.s = h ? h->last : NULL, .len = h && h->last ? strlen(h->last) : 0};
         v[FREEZE_F_OVERLAP] = (lh_value){.s = h ? h->overlap : NULL, .len = h && h->overlap ? strlen(h->overlap) : 0};
         v[FREEZE_F_CASE] = (lh_value){.s = h ? h->open_case : NULL, .len = h && h->open_case ? strlen(h->open_case) : 0};
+        v[FREEZE_F_PREV] = (lh_value){.i = h ? h->prev : 0};
+        v[FREEZE_F_CASES] = (lh_value){.i = h ? h->cases : 0};
     }
     p->row = v;
     return 1;

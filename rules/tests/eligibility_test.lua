@@ -173,6 +173,36 @@ return {
     end
   end },
 
+  { "6.2 lower frequency: a low-risk, good-credit unit drawn last year is not a candidate this year", function()
+    eq(E.low_risk_levels, { blue = true }); eq(E.good_credit_levels, { good = true })
+    local good = unit({ risk_level = "blue", credit_level = "good" })
+    local r = E.check(good, TASK, { drawn_this_year = 0, drawn_last_year = 1 })
+    eq(r.ok, false); eq(r.clause, "6.2")
+    eq(r.reason, "风险低、信用好，上一年度已被抽查，按第6.2条降低抽查频次，本年度不列为候选")
+    -- not drawn last year: a candidate
+    eq(E.check(good, TASK, { drawn_this_year = 0, drawn_last_year = 0 }).ok, true)
+    eq(E.check(good, TASK, FRESH).ok, true)
+    -- normal credit, or a higher risk level: the usual once a year
+    eq(E.check(unit({ risk_level = "blue", credit_level = "normal" }), TASK, { drawn_this_year = 0, drawn_last_year = 1 }).ok, true)
+    eq(E.check(unit({ risk_level = "yellow", credit_level = "good" }), TASK, { drawn_this_year = 0, drawn_last_year = 1 }).ok, true)
+    -- a directed task and a 6.2 exception (key industry on the watchlist) are not limited
+    eq(E.check(good, task({ directed = true, directed_reason = "专项整治" }), { drawn_this_year = 0, drawn_last_year = 1 }).ok, true)
+    eq(E.check(unit({ risk_level = "blue", credit_level = "good", watchlist = true }), TASK,
+               { drawn_this_year = 0, drawn_last_year = 1 }).ok, true)
+  end },
+
+  { "at most 2 inspections a year: random draws and 4.3 cases begun in the year count", function()
+    eq(E.max_inspections_per_year, 2)
+    local r = E.check(unit({ industry = "商贸" }), TASK, { drawn_this_year = 0, cases_this_year = 2 })
+    eq(r.ok, false); eq(r.clause, "6.2")
+    eq(r.reason, "本年度已接受检查2次（含第4.3条情形检查2次），达到每年2次的上限，不再列入随机抽查")
+    eq(E.check(unit({ industry = "商贸" }), TASK, { drawn_this_year = 0, cases_this_year = 1 }).ok, true)
+    -- a directed task is not limited; nor a key-industry unit with repeated complaints (6.2)
+    eq(E.check(unit({ industry = "商贸" }), task({ directed = true, directed_reason = "上级指令" }),
+               { drawn_this_year = 0, cases_this_year = 2 }).ok, true)
+    eq(E.check(unit({ complaints = REPEATED }), TASK, { drawn_this_year = 0, cases_this_year = 3 }).ok, true)
+  end },
+
   { "a caller modifying a returned decision changes no later decision", function()
     local a = E.check(unit(), TASK, FRESH)
     a.ok, a.reason, a.clause = false, "tampered", "0"
