@@ -6,7 +6,8 @@
 --          estimated_count, tasks = { { name, joint, start_date, end_date }, … }, joint_checks }
 -- warnings(plan) -> { { reason, clause }, … }：计划中不致被拒绝、但仍有欠缺的地方。
 -- plan = { year, tasks（同上）, joint_tasks = 该年度至少有一个联合部门的任务数，由核心程序根据
--- 任务统计 }。
+-- 任务统计, coverage = { general_units = 名录库有效一般行业单位数, drawn = 本年度已派发任务抽取
+-- 的其中户数 } }。
 -- 6.2“每年至少发起或参与一次部门联合抽查”是该年度任务的事实，而不是计划里填写的数字：
 -- joint_checks（为旧计划保留）不起作用；plan.tasks 中计划的联合任务只是打算，因此在联合任务
 -- 实际存在之前，计划带有一条提醒，到年底仍没有联合任务的机构由 accountability.lua 标出。
@@ -99,6 +100,19 @@ function M.warnings(plan)
     else
       out[#out + 1] = { reason = string.format("本年度尚无部门联合抽查任务，计划中也未安排（每年至少发起或参与%d次）",
         M.min_joint_checks), clause = "6.2" }
+    end
+  end
+  -- 5.1.2“各级对管辖权限内的一般检查对象按不少于5%的比例抽查”：按本年度已派发任务实际抽取的
+  -- 一般行业单位计算，不足时提前提醒（年底仍不足的，由 accountability.lua 列为责任追究情形）。
+  local cov = plan.coverage
+  if type(cov) == "table" and type(cov.general_units) == "number" and cov.general_units > 0 then
+    local floor = rules.sampling.general_min_ratio
+    local need = math.ceil(cov.general_units * floor - 1e-9)
+    local drawn = cov.drawn or 0
+    if drawn < need then
+      out[#out + 1] = { reason = string.format(
+        "本年度已抽查一般行业检查对象%d户，名录库共%d户，按不少于%s的比例应至少抽查%d户，还差%d户",
+        drawn, cov.general_units, string.format("%g%%", floor * 100), need, need - drawn), clause = "5.1.2" }
     end
   end
   return out

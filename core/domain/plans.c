@@ -3,6 +3,7 @@
  * plan_invalid with its problems, each with reason and clause). Every change of a stored plan keeps
  * the previous version and the reason in plan_adjustments; those made after publication are public. */
 #include "plans.h"
+#include "stats.h"
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
@@ -135,15 +136,21 @@ static json_t *with_adjustments(sqlite3 *db, json_t *plan, int public_only, char
 }
 
 /* Sets p's "warnings" to plans.warnings over p and the tasks of its year (joint_tasks: tasks with at
- * least one joint org, 6.2 computed, not typed). Returns 0, or -1 with *e. */
+ * least one joint org, 6.2 computed, not typed; coverage: the year's general units and how many
+ * were drawn, 5.1.2). Returns 0, or -1 with *e. */
 static int with_warnings(spot_ctx *c, json_t *p, spot_err *e)
 {
     char *err = NULL;
     long long joint = db_int(c->db, &err, 0, "SELECT count(*) FROM tasks WHERE year = ? AND joint_org_ids <> '[]'", "i",
                              (long long)json_integer_value(json_object_get(p, "year")));
     if (err) return spot_fail_db(e, "plans", err);
-    json_t *lp = json_pack("{sO? sO? sI}", "year", json_object_get(p, "year"), "tasks", json_object_get(p, "tasks"),
-                           "joint_tasks", (json_int_t)joint);
+    /* 5.1.2 over the year so far: the rule warns ahead of the year's end (accountability flags it after) */
+    json_t *cov = stats_coverage(c, (long long)json_integer_value(json_object_get(p, "year")), e);
+    if (!cov) return -1;
+    json_t *lp = json_pack("{sO? sO? sI s{sO sO}}", "year", json_object_get(p, "year"), "tasks", json_object_get(p, "tasks"),
+                           "joint_tasks", (json_int_t)joint, "coverage", "general_units",
+                           json_object_get(cov, "general_units"), "drawn", json_object_get(cov, "drawn"));
+    json_decref(cov);
     json_t *args = json_pack("[o]", lp), *ret = NULL;
     int rc = lh_call(c->w->lua, "plans", "warnings", args, &ret, &err);
     json_decref(args);

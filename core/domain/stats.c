@@ -67,8 +67,8 @@ static void zeroes(json_t *o)
     json_object_foreach(o, k, v) if (json_is_null(v)) json_object_set_new(o, k, json_integer(0));
 }
 
-/* 5.1.2 coverage of year: new object or NULL with *e. */
-static json_t *coverage(spot_ctx *c, long long year, spot_err *e)
+/* stats_coverage: see stats.h. */
+json_t *stats_coverage(spot_ctx *c, long long year, spot_err *e)
 {
     char *err = NULL;
     json_t *ind = db_rows(c->db, &err,
@@ -157,7 +157,7 @@ json_t *stats_year(spot_ctx *c, long long year, spot_err *e)
         zeroes(row);
         json_array_append_new(months, row);
     }
-    json_t *cov = coverage(c, year, e);
+    json_t *cov = stats_coverage(c, year, e);
     if (!cov) goto fail;
     json_object_set_new(out, "coverage", cov);
     return out;

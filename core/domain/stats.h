@@ -10,6 +10,11 @@
 #include "ctx.h"
 #include "err.h"
 
+/* 5.1.2 coverage of year: {general_units (active units of general industries), drawn (those a
+ * dispatched task of the year drew), floor (rules.sampling.floor of general_other), need, ratio, met,
+ * industries}. New reference or NULL with *e. */
+json_t *stats_coverage(spot_ctx *c, long long year, spot_err *e);
+
 /* GET /api/stats?year=: every figure of year (definitions in stats.c). New ref or NULL with *e. */
 json_t *stats_year(spot_ctx *c, long long year, spot_err *e);
 

@@ -90,6 +90,15 @@ return {
     eq(P.validate(p).ok, false)
   end },
 
+  { "5.1.2 over the year: the general units drawn so far against ceil(5%) of the directory's", function()
+    eq(P.warnings({ year = 2026, tasks = {}, joint_tasks = 1, coverage = { general_units = 41, drawn = 1 } }), {
+      { reason = "本年度已抽查一般行业检查对象1户，名录库共41户，按不少于5%的比例应至少抽查3户，还差2户", clause = "5.1.2" } })
+    eq(P.warnings({ year = 2026, tasks = {}, joint_tasks = 1, coverage = { general_units = 41, drawn = 3 } }), {})
+    eq(P.warnings({ year = 2026, tasks = {}, joint_tasks = 1, coverage = { general_units = 0, drawn = 0 } }), {})
+    eq(P.warnings({ year = 2026, tasks = {}, joint_tasks = 1, coverage = { general_units = 20, drawn = 0 } }), {
+      { reason = "本年度已抽查一般行业检查对象0户，名录库共20户，按不少于5%的比例应至少抽查1户，还差1户", clause = "5.1.2" } })
+  end },
+
   { "several problems are all reported", function()
     local r = P.validate(plan({ estimated_count = 0, name = "", tasks = { { name = "x", joint = false } } }))
     eq(r.ok, false)

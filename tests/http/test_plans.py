@@ -44,6 +44,16 @@ with Server() as s:
     st, p25b = planner.get(f"/api/plans/{p25['id']}")
     t.check("a joint task of that year clears the warning", st == 200 and p25b["joint_tasks"] == 1 and
             p25b["warnings"] == [], (st, p25b))
+    # 5.1.2 over the year, ahead of its end: 41 active units of a general industry (商贸), none drawn in
+    # 2025 -> at least 3 (ceil 5% of 41) still to draw; the warning goes once they are
+    for i in range(41):
+        s.sql("INSERT INTO enterprises(uscc, name, region, industry, risk_level, credit_level, status, created_at, "
+              "updated_at) VALUES (?, ?, '青城镇', '商贸', 'yellow', 'normal', 'active', '2025-01-01T00:00:00Z', "
+              "'2025-01-01T00:00:00Z')", "91370322MA3G%06d" % i, "商贸单位%d" % i)
+    st, p25c = planner.get(f"/api/plans/{p25['id']}")
+    t.check("5.1.2 warned ahead: the year's general coverage so far, with what is still missing",
+            st == 200 and p25c["warnings"] == [{"reason": "本年度已抽查一般行业检查对象0户，名录库共41户，按不少于5%的比例"
+                                                         "应至少抽查3户，还差3户", "clause": "5.1.2"}], (st, p25c.get("warnings")))
     n0 = s.sql("SELECT count(*) FROM plans")[0][0]
 
     st, p = planner.post("/api/plans", PLAN)
