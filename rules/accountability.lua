@@ -17,6 +17,7 @@
 --   joint_missing   按年度计算的 6.2：joint_check_kinds 所列类别的机构当年没有牵头或参加任何联合
 --                   任务（至少有一个联合部门、已冻结或之后阶段的任务）：自 coverage_warning_month
 --                   起为黄，年度结束后为红
+--   other           10.1（五）其他：工作人员登记的情形（state.records），办结之前一直为红
 -- 只列出黄色和红色的情形。
 
 local M = {}
@@ -34,6 +35,7 @@ M.kinds = {
   { code = "feedback_late",  label = "复核结果未按时反馈" },
   { code = "coverage_low",   label = "一般检查对象年度抽查比例不足" },
   { code = "joint_missing",  label = "未开展部门联合抽查" },
+  { code = "other",          label = "其他违反抽查工作规定的情形" },
 }
 
 -- 6.2“每年至少发起或参与一次部门联合抽查”约束的是开展抽取的部门（本局和县里的其他部门），
@@ -190,8 +192,8 @@ local function joint_situations(list, jy, today)
   end
 end
 
--- situations(state, today) -> 列表（依次为任务、移送、异议、覆盖率、联合检查，各自按输入
--- 顺序）
+-- situations(state, today) -> 列表（依次为任务、移送、异议、覆盖率、联合检查、登记的其他情形，
+-- 各自按输入顺序）
 function M.situations(state, today)
   local dl, cal = rules.deadlines, rules.calendar
   cal.to_days(today)   -- 校验 today
@@ -201,6 +203,11 @@ function M.situations(state, today)
   for _, o in ipairs(state.objections or {}) do objection_situations(list, o, today, dl) end
   for _, cv in ipairs(state.coverage or {}) do coverage_situations(list, cv, today) end
   for _, jy in ipairs(state.joint or {}) do joint_situations(list, jy, today) end
+  -- 10.1（五）其他：规则无法从数据中看出、由工作人员登记的情形，办结之前一直列出
+  for _, r in ipairs(state.records or {}) do
+    list[#list + 1] = { kind = "other", object = "record:" .. tostring(r.id), level = "red", clause = "10.1",
+      reason = string.format("%s（%s登记）：%s", KIND.other.label, tostring(r.actor or ""), tostring(r.reason or "")) }
+  end
   return list
 end
 

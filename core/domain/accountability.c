@@ -74,8 +74,12 @@ static json_t *state_of(sqlite3 *db, const char *today, char **err)
         json_array_append_new(joint, json_pack("{si so}", "year", y, "orgs", orgs));
     }
     if (!joint) { json_decref(tasks); json_decref(refs); json_decref(objs); json_decref(cov); return NULL; }
-    return json_pack("{so so so so so}", "tasks", tasks, "referrals", refs, "objections", objs, "coverage", cov,
-                     "joint", joint);
+    /* 10.1 (五): the open situations recorded by hand */
+    json_t *recs = db_rows(db, err, "SELECT id, object, reason, actor, at FROM accountability_records "
+                                    "WHERE closed_at IS NULL ORDER BY id", "");
+    if (!recs) { json_decref(tasks); json_decref(refs); json_decref(objs); json_decref(cov); json_decref(joint); return NULL; }
+    return json_pack("{so so so so so so}", "tasks", tasks, "referrals", refs, "objections", objs, "coverage", cov,
+                     "joint", joint, "records", recs);
 }
 
 json_t *accountability_situations(spot_ctx *c, const char *q, spot_err *e)
@@ -118,8 +122,12 @@ json_t *accountability_situations(spot_ctx *c, const char *q, spot_err *e)
             json_decref(where);
         }
     }
-    return json_pack("{ss so so ss}", "today", today, "situations", list, "exemptions", ex, "rule_sha",
-                     worker_rule_sha(c->w, "accountability"));
+    /* the situations recorded by hand (10.1 五), open and closed, newest first */
+    json_t *recs = db_rows(c->db, &err, "SELECT id, object, reason, actor, at, closed_at, closed_by, close_reason "
+                                        "FROM accountability_records ORDER BY id DESC LIMIT 200", "");
+    if (!recs) { json_decref(list); json_decref(ex); return fail_db(e, err), NULL; }
+    return json_pack("{ss so so so ss}", "today", today, "situations", list, "exemptions", ex, "records", recs,
+                     "rule_sha", worker_rule_sha(c->w, "accountability"));
 }
 
 /* Whether object ("task:N", "referral:N", "objection:N") exists: 1, 0, -1 with *e. */
@@ -129,6 +137,7 @@ static int object_exists(spot_ctx *c, const char *object, spot_err *e)
         {"task:", "SELECT count(*) FROM tasks WHERE id = ?"},
         {"referral:", "SELECT count(*) FROM followups WHERE id = ? AND kind = 'referral'"},
         {"objection:", "SELECT count(*) FROM objections WHERE id = ?"},
+        {"record:", "SELECT count(*) FROM accountability_records WHERE id = ?"},
         {"year:", "SELECT ? BETWEEN 2000 AND 2999"},
     };
     for (size_t i = 0; i < sizeof KINDS / sizeof KINDS[0]; i++) {
@@ -160,7 +169,7 @@ json_t *accountability_exempt(spot_ctx *c, json_t *in, spot_err *e)
     int ex = object_exists(c, object, e);
     if (ex < 0) return NULL;
     if (!ex)
-        return spot_fail(e, SPOT_E_INVALID, "unknown_object", "对象“%s”不存在（应为 task:编号、referral:编号 或 objection:编号）",
+        return spot_fail(e, SPOT_E_INVALID, "unknown_object", "对象“%s”不存在（应为 task:编号、referral:编号、objection:编号 或 record:编号）",
                          object), NULL;
     json_t *ret = decide_call(c, "accountability", "exempt", json_pack("[ss]", kind, code), e), *ad = NULL, *out = NULL;
     if (!ret) return NULL;
@@ -200,4 +209,72 @@ done:
     json_decref(ad);
     json_decref(ret);
     return out;
+}
+
+/* ---- 10.1 (五) 其他: situations recorded by hand ---- */
+
+json_t *accountability_record(spot_ctx *c, json_t *in, spot_err *e)
+{
+    if (!json_is_object(in)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象"), NULL;
+    static const char *const fields[] = {"object", "reason", NULL};
+    if (spot_check_fields(in, fields, e) != 0) return NULL;
+    json_t *jr = json_object_get(in, "reason"), *jo = json_object_get(in, "object");
+    const char *reason = json_string_value(jr), *object = jo && !json_is_null(jo) ? json_string_value(jo) : "";
+    if (!reason || !*reason || json_string_length(jr) > REASON_MAX)
+        return spot_fail(e, SPOT_E_INPUT, "reason_required", "须说明情形（1 至 %d 字节）", REASON_MAX), NULL;
+    if (!object || strlen(object) > 200)
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "object 应为文本（至多 200 字节），如 task:12"), NULL;
+    char *err = NULL, at[32];
+    clock_now_rfc3339(at);
+    json_t *d = json_pack("{ss ss}", "object", object, "reason", reason);
+    long long id = -1;
+    int ok = db_begin(c->db, &err) == 0 &&
+             db_run(c->db, &err, "INSERT INTO accountability_records(object, reason, actor, at) VALUES (?,?,?,?)", "ssss",
+                    object, reason, ctx_actor(c), at) == 1;
+    if (ok) {
+        id = sqlite3_last_insert_rowid(c->db);
+        char obj[48];
+        snprintf(obj, sizeof obj, "record:%lld", id);
+        ok = audit_log(c->db, ctx_actor(c), "accountability.record", obj, d, &err) == 0 && db_commit(c->db, &err) == 0;
+    }
+    json_decref(d);
+    if (!ok) {
+        if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
+        return fail_db(e, err), NULL;
+    }
+    return json_pack("{sI ss ss ss ss}", "id", (json_int_t)id, "object", object, "reason", reason, "actor", ctx_actor(c),
+                     "at", at);
+}
+
+json_t *accountability_record_close(spot_ctx *c, long long id, json_t *in, spot_err *e)
+{
+    if (!json_is_object(in)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象"), NULL;
+    static const char *const fields[] = {"reason", NULL};
+    if (spot_check_fields(in, fields, e) != 0) return NULL;
+    json_t *jr = json_object_get(in, "reason");
+    const char *reason = json_string_value(jr);
+    if (!reason || !*reason || json_string_length(jr) > REASON_MAX)
+        return spot_fail(e, SPOT_E_INPUT, "reason_required", "须说明处理结果（1 至 %d 字节）", REASON_MAX), NULL;
+    char *err = NULL, at[32], obj[48];
+    json_t *row = db_row(c->db, &err, "SELECT id, closed_at FROM accountability_records WHERE id = ?", "i", id);
+    if (!row) {
+        if (err) return fail_db(e, err), NULL;
+        return spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这项登记的情形"), NULL;
+    }
+    int closed = !json_is_null(json_object_get(row, "closed_at"));
+    json_decref(row);
+    if (closed) return spot_fail(e, SPOT_E_CONFLICT, "closed", "这项情形已办结"), NULL;
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "record:%lld", id);
+    json_t *d = json_pack("{ss}", "reason", reason);
+    int ok = db_begin(c->db, &err) == 0 &&
+             db_run(c->db, &err, "UPDATE accountability_records SET closed_at = ?, closed_by = ?, close_reason = ? "
+                                 "WHERE id = ? AND closed_at IS NULL", "sssi", at, ctx_actor(c), reason, id) == 1 &&
+             audit_log(c->db, ctx_actor(c), "accountability.close", obj, d, &err) == 0 && db_commit(c->db, &err) == 0;
+    json_decref(d);
+    if (!ok) {
+        if (!sqlite3_get_autocommit(c->db)) db_rollback(c->db);
+        return fail_db(e, err ? err : strdup("record changed")), NULL;
+    }
+    return db_row(c->db, &err, "SELECT * FROM accountability_records WHERE id = ?", "i", id);
 }

@@ -18,4 +18,13 @@ json_t *accountability_situations(spot_ctx *c, const char *today, spot_err *e);
  * Returns the new exemption or NULL with *e; nothing changed then. */
 json_t *accountability_exempt(spot_ctx *c, json_t *in, spot_err *e);
 
+/* 10.1 (五) 其他: records a situation {object?, reason} by hand (an auditor, a head or an
+ * administrator: the route checks), audited; it is listed as kind "other" until closed. The new
+ * record, or NULL with *e (400 for bad input). */
+json_t *accountability_record(spot_ctx *c, json_t *in, spot_err *e);
+
+/* Closes recorded situation id with {reason} (404 unknown, 409 already closed). The record, or NULL
+ * with *e. */
+json_t *accountability_record_close(spot_ctx *c, long long id, json_t *in, spot_err *e);
+
 #endif

@@ -5,10 +5,14 @@
  *        object, reason, clause, level, exempted, exemption}], exemptions, rule_sha}. today defaults
  *        to the bureau's date (a past or future date shows the situations as of that day).
  *        format=xlsx: the situations as a workbook.
+ *   POST /api/accountability/situations {object?, reason}   auditor, head, admin: records a 10.1 (五)
+ *        situation by hand (201): listed as kind "other" (object "record:N") until closed; the reply
+ *        of GET /api/accountability lists the recorded ones, open and closed, as "records".
+ *   POST /api/accountability/situations/{id}/close {reason}   head, admin: closes one (409 if closed).
  *   POST /api/accountability/exemptions {kind, object, code, reason}   head, admin: records a 10.2
  *        exemption (201) when accountability.exempt(kind, code) allows it, with the rule's reason,
- *        clause and sha; 422 exemption_refused otherwise. object is "task:N", "referral:N" or
- *        "objection:N" and must exist.
+ *        clause and sha; 422 exemption_refused otherwise. object is "task:N", "referral:N",
+ *        "objection:N" or "record:N" and must exist.
  */
 #include "api_accountability.h"
 #include "accountability.h"
@@ -47,8 +51,26 @@ static int h_exempt(req *r)
     return v ? reply_json(r, 201, v) : reply_err(r, &e);
 }
 
+static int h_record(req *r)
+{
+    if (req_require_object(r)) return 0;
+    spot_err e;
+    json_t *v = accountability_record(&r->ctx, r->json, &e);
+    return v ? reply_json(r, 201, v) : reply_err(r, &e);
+}
+
+static int h_record_close(req *r)
+{
+    if (req_require_object(r)) return 0;
+    spot_err e;
+    json_t *v = accountability_record_close(&r->ctx, req_param_id(r, 0), r->json, &e);
+    return v ? reply_json(r, 200, v) : reply_err(r, &e);
+}
+
 const struct route accountability_routes[] = {
     {"GET", "/api/accountability", ROLE_ADMIN | ROLE_HEAD | ROLE_AUDITOR, h_list},
     {"POST", "/api/accountability/exemptions", ROLE_ADMIN | ROLE_HEAD, h_exempt},
+    {"POST", "/api/accountability/situations", ROLE_ADMIN | ROLE_HEAD | ROLE_AUDITOR, h_record},
+    {"POST", "/api/accountability/situations/{id}/close", ROLE_ADMIN | ROLE_HEAD, h_record_close},
     {0},
 };

@@ -175,4 +175,15 @@ return {
     eq(#y, 2); eq(y[1].level, "yellow")
     eq(y[2].reason, "未开展部门联合抽查：高青县生态环境分局2026年发起或参与的部门联合抽查0次，每年至少1次，年底前应安排")
   end },
+
+  { "10.1 (5) other: each recorded situation is listed, red, until closed", function()
+    local l = A.situations({ records = {
+      { id = 3, object = "task:12", reason = "检查人员与被检查单位负责人系亲属，未申请回避", actor = "auditor1" },
+      { id = 4, object = "", reason = "现场检查记录补签", actor = "head1" } } }, "2026-06-01")
+    eq(#l, 2)
+    eq(l[1].kind, "other"); eq(l[1].object, "record:3"); eq(l[1].level, "red"); eq(l[1].clause, "10.1")
+    eq(l[1].reason, "其他违反抽查工作规定的情形（auditor1登记）：检查人员与被检查单位负责人系亲属，未申请回避")
+    eq(l[2].reason, "其他违反抽查工作规定的情形（head1登记）：现场检查记录补签")
+    eq(A.kinds[#A.kinds], { code = "other", label = "其他违反抽查工作规定的情形" })
+  end },
 }

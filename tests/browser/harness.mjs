@@ -67,7 +67,17 @@ async function waitHealthy(base, proc, logs) {
 function demoTemplate(env) {
   const st = fs.statSync(BIN);
   const day = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-  const key = crypto.createHash('sha256').update(`${BIN}|${st.size}|${st.mtimeMs}|${ROOT}|${ADMIN_PASSWORD}|${day}`).digest('hex').slice(0, 16);
+  // the rules and document templates go into the database at init: a change to them is a new template
+  const rules = crypto.createHash('sha256');
+  const walk = (d) => {
+    for (const f of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(d, f.name);
+      if (f.isDirectory()) walk(p);
+      else rules.update(`${p}\0`).update(fs.readFileSync(p));
+    }
+  };
+  walk(path.join(ROOT, 'rules'));
+  const key = crypto.createHash('sha256').update(`${BIN}|${st.size}|${st.mtimeMs}|${ROOT}|${ADMIN_PASSWORD}|${day}|${rules.digest('hex')}`).digest('hex').slice(0, 16);
   const tpl = path.join(os.tmpdir(), `spot-browser-demo-${key}.db`);
   if (!fs.existsSync(tpl)) {
     for (const f of fs.readdirSync(os.tmpdir())) if (/^spot-browser-demo-[0-9a-f]{16}\.db/.test(f)) fs.rmSync(path.join(os.tmpdir(), f), { force: true });

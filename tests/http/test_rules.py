@@ -225,7 +225,7 @@ with Server(demo=True) as s:
             meta["category_labels"] == {"key": "重点", "general": "一般"} and
             [x["code"] for x in meta["special_cases"]] == ["a", "b", "c", "d", "e"] and
             [x["code"] for x in meta["accountability_kinds"]] == ["not_checked", "delayed", "not_published", "not_referred",
-                                                                  "objection_late", "feedback_late", "coverage_low", "joint_missing"] and
+                                                                  "objection_late", "feedback_late", "coverage_low", "joint_missing", "other"] and
             len(meta["exemption_reasons"]) == 5 and
             meta["generation"] == admin.get("/api/rules")[1]["generation"], meta)
     st2, meta2 = admin.get("/api/public/meta")

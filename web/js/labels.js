@@ -106,7 +106,7 @@ export const AUDIT_ACTIONS = {
   'objection.create': '登记异议', 'objection.file_online': '网上提出异议', 'objection.decide': '异议复核决定',
   'objection.feedback': '异议反馈', 'followup.create': '登记后续处理', 'followup.update': '更新后续处理',
   'inspection.create': '登记检查', 'inspection.close': '办结检查', 'incident.create': '登记事故或问题',
-  'incident.claim': '申请免责', 'incident.decide': '免责决定', 'accountability.exempt': '免责',
+  'incident.claim': '申请免责', 'incident.decide': '免责决定', 'accountability.exempt': '免责', 'accountability.record': '登记责任追究情形', 'accountability.close': '办结登记的情形',
   'attachment.upload': '上传附件', 'document.issue': '出具文书', 'document_template.store': '保存文书模板',
   'document_template.activate': '启用文书模板', 'org.create': '新建机构', 'org.update': '修改机构', 'org.accounts': '生成机构账号',
   'plan.adjust': '调整计划', 'document_template.install': '安装文书模板', 'demo.populate': '生成演示数据',
@@ -121,7 +121,7 @@ const DOC_KINDS = { notice: '随机抽查通知书', record: '检查记录表', 
 const OBJECT_KINDS = {
   task: '任务', result: '检查结果', objection: '异议', user: '用户', org: '机构', plan: '计划', item: '抽查事项',
   enterprise: '检查对象', inspector: '检查人员', document: '文书', attachment: '附件', incident: '事故或问题',
-  inspection: '检查记录', followup: '后续处理', correction: '更正', session: '登录会话', conflict: '回避申请',
+  inspection: '检查记录', followup: '后续处理', correction: '更正', session: '登录会话', conflict: '回避申请', record: '登记的情形',
 };
 // An audit or situation object ("task:12", "task:12:USCC", "year:2026", "document_template:results", a
 // rule's name) in words.
@@ -133,6 +133,7 @@ export function objectText(o) {
   if (kind === 'demo') return `演示数据（${a || ''}）`;
   if (kind === 'document_template') return `文书模板：${DOC_KINDS[a] || a}`;
   if (kind === 'rule' && a) return `规则：${RULE_TITLES[a] || a}`;
+  if (kind === 'org' && /^\d{4}$/.test(b || '')) return `${OBJECT_KINDS.org} ${a}（${b}年度）`;
   if (OBJECT_KINDS[kind]) return `${OBJECT_KINDS[kind]}${a ? ` ${a}` : ''}${b ? `（单位 ${b}）` : ''}`;
   return o;
 }

@@ -1,6 +1,6 @@
 // 责任追究 (clauses 10.1, 10.2): open situations flagged by accountability.lua with their reasons,
 // and the recorded exemptions.
-import { api, h, table, section, listOf, form, details } from '../ui.js';
+import { api, h, table, section, listOf, form, details, reasonAction, fmtTime } from '../ui.js';
 import { ACCOUNTABILITY_KINDS as KIND, EXEMPTION_REASONS, options, objectText, objectHref, label } from '../labels.js';
 
 // The object in words, a link to its page where it has one.
@@ -21,6 +21,33 @@ export async function render(ctx) {
     setTimeout(() => ctx.rerender(), 800);
     return '已记录';
   }, { idPrefix: 'exempt', submitLabel: '记录免责' });
+  // 10.1（五）其他：规则看不出、由工作人员登记的情形
+  const records = (r && r.records) || [];
+  const mayRecord = ['admin', 'head', 'auditor'].includes(ctx.me.role);
+  const mayClose = ['admin', 'head'].includes(ctx.me.role);
+  const recordForm = form([
+    { name: 'object', label: '涉及的对象（可选，如 任务 12 填 task:12）', placeholder: 'task:12' },
+    { name: 'reason', label: '情形说明', type: 'textarea', required: true, wide: true },
+  ], async (v) => {
+    await api('POST', '/api/accountability/situations', { object: (v.object || '').trim(), reason: v.reason.trim() });
+    setTimeout(() => ctx.rerender(), 800);
+    return '已登记';
+  }, { idPrefix: 'acc-record', submitLabel: '登记情形', draft: 'accountability-record',
+    confirm: (v) => `将登记一项责任追究情形（第10.1条第五项“其他”），在办结之前一直列为待处理情形，并记入操作留痕：${v.reason}` });
+  const recordsSection = records.length ? section('登记的其他情形（第10.1条第五项）', table([
+    { key: 'id', label: '编号' },
+    { key: 'object', label: '涉及', render: (x) => (x.object ? objectCell(x.object) : '') },
+    { key: 'reason', label: '情形说明' },
+    { key: 'actor', label: '登记人、时间', render: (x) => `${x.actor || ''} ${fmtTime(x.at)}` },
+    {
+      key: 'closed', label: '办结', render: (x) => (x.closed_at ? `${x.closed_by || ''} ${fmtTime(x.closed_at)}：${x.close_reason || ''}`
+        : (mayClose ? reasonAction('办结', '处理结果', async (reason) => {
+          await api('POST', `/api/accountability/situations/${x.id}/close`, { reason });
+          setTimeout(() => ctx.rerender(), 800);
+          return '已办结';
+        }, { id: `record-close-${x.id}`, class: 'small' }) : '未办结')),
+    },
+  ], records, { rowClass: (x) => (x.closed_at ? null : 'warn-red') })) : null;
   return h('div', null,
     h('h1', null, '责任追究'),
     h('div', { class: 'toolbar' }, h('a', { class: 'button', href: '/api/accountability?format=xlsx', download: '', id: 'accountability-export-xlsx' }, '导出 Excel')),
@@ -30,9 +57,11 @@ export async function render(ctx) {
       { key: 'object', label: '对象', render: (x) => objectCell(x.object, x) },
       { key: 'reason', label: '规则理由' },
       { key: 'clause', label: '条款' },
-      { key: 'level', label: '等级', render: (x) => h('span', { class: `badge ${x.level}` }, x.level === 'red' ? '已逾期' : '临近期限') },
+      { key: 'level', label: '等级', render: (x) => h('span', { class: `badge ${x.level}` }, x.kind === 'other' ? '待处理' : x.level === 'red' ? '已逾期' : '临近期限') },
       { key: 'exempted', label: '免责', render: (x) => (x.exempted ? `已免责（${x.exemption.code}）` : '') },
     ], open, { empty: '没有待处理的情形', rowClass: (x) => (x.exempted ? null : x.level === 'red' ? 'warn-red' : 'warn-yellow') })),
     exemptions.length ? section('已记录的免责', table([{ key: 'kind', label: '情形', render: (x) => KIND[x.kind] || x.kind }, { key: 'object', label: '对象', render: (x) => objectCell(x.object) }, { key: 'code', label: '免责情形', render: (x) => label(EXEMPTION_REASONS, x.code) }, { key: 'rule_reason', label: '规则理由' }, { key: 'reason', label: '说明' }, { key: 'actor', label: '记录人' }], exemptions)) : null,
+    recordsSection,
+    mayRecord ? details('登记其他情形（第10.1条第五项）', recordForm.el) : null,
     canRecord && open.length ? details('记录免责情形（10.2）', f.el) : null);
 }
