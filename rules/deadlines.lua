@@ -126,4 +126,31 @@ function M.warning_level(due_date, today)
   return "green", string.format("期限为%s，剩余超过%d个工作日%s", due_date, M.warning_days, suffix), "10.1"
 end
 
+-- 9.2 归档：抽查文书和检查结果附件的保管期限（年），自形成之日起算。指引只要求“记录归档”，
+-- 没有规定期限；本县的选择参照《机关档案管理规定》的保管期限（永久、定期30年、定期10年）：
+-- 记载检查结果的文书（检查记录、整改指令、结果公示）和检查中形成的附件 30 年，通知书和任务
+-- 公告 10 年。要改某一类的期限，改这里的数字。
+M.archive_retention_years = {
+  notice = 10,         -- 随机抽查通知书
+  record = 30,         -- 检查记录表
+  rectification = 30,  -- 责令限期整改指令书
+  announcement = 10,   -- 抽查任务公告
+  results = 30,        -- 抽查结果公示
+  attachment = 30,     -- 照片、录音录像、其他附件
+}
+
+-- retention(kind, date) -> { years, until = "YYYY-MM-DD", reason, clause = "9.2" }
+-- date：文书出具或附件上传的日期；until：保管到期的日期（同月同日；2月29日到期于2月28日）。
+function M.retention(kind, date)
+  local years = M.archive_retention_years[kind]
+  if not years then error("未知的归档类别：" .. tostring(kind), 2) end
+  rules.calendar.to_days(date)   -- 校验日期
+  local y, m, d = date:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+  y, m, d = tonumber(y), tonumber(m), tonumber(d)
+  local ty = y + years
+  if m == 2 and d == 29 and not (ty % 4 == 0 and (ty % 100 ~= 0 or ty % 400 == 0)) then d = 28 end
+  return { years = years, ["until"] = string.format("%04d-%02d-%02d", ty, m, d), clause = "9.2",
+           reason = string.format("按第9.2条归档，保管%d年，至%04d-%02d-%02d", years, ty, m, d) }
+end
+
 return M

@@ -116,7 +116,9 @@ function M.slots(unit, task)
     { name = "general", count = n - 1, label = "其他持证检查人员" },
   }
   if task and task.require_expert then
-    list[#list + 1] = { name = "expert", count = 1, label = "专家库专家" }
+    -- 7.3“必要时可以邀请专家参加”：任务要求专家时，专家必须抽到（required），没有可抽取的专家则
+    -- 不抽取检查组，由工作人员先在名录库中登记专家，而不是留一个空位。
+    list[#list + 1] = { name = "expert", count = 1, label = "专家库专家", required = true }
   end
   local joint = joint_orgs(unit, task)
   if #joint > 0 then

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db.h"
+#include "decide.h"
 #include "audit.h"
 #include "access.h"
 #include "clock.h"
@@ -442,6 +443,49 @@ json_t *documents_list(spot_ctx *c, long long task_id, spot_err *e)
     }
     json_decref(rows);
     return json_pack("{so}", "documents", out);
+}
+
+/* documents_catalogue: see documents.h. */
+json_t *documents_catalogue(spot_ctx *c, long long task_id, spot_err *e)
+{
+    if (task_id <= 0) return spot_fail(e, SPOT_E_INPUT, "bad_request", "需要抽查任务编号"), NULL;
+    char *err = NULL;
+    if (db_int(c->db, &err, 0, "SELECT count(*) FROM tasks WHERE id = ?", "i", task_id) != 1)
+        return err ? (fail_db(e, err), NULL) : (spot_fail(e, SPOT_E_NOTFOUND, "not_found", "没有这个任务"), NULL);
+    int staff = access_task_staff(c, task_id, ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD | ROLE_AUDITOR, e);
+    if (staff < 0) return NULL;
+    if (!staff) return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务的工作人员可以查看档案目录"), NULL;
+    /* every issued document and every attachment of the task (its results' and objections' too):
+     * what it is, whose, when, its SHA-256 and size; the content stays in the archive */
+    json_t *rows = db_rows(c->db, &err,
+        "SELECT 'document:' || d.id AS ref, d.kind, d.uscc, coalesce(e.name, '') AS unit_name, '' AS name, "
+        "length(CAST(d.html AS BLOB)) AS size, d.sha256, d.issued_by AS by, d.issued_at AS at, d.template_version "
+        "FROM documents d LEFT JOIN enterprises e ON e.uscc = d.uscc WHERE d.task_id = ?1 "
+        "UNION ALL "
+        "SELECT 'attachment:' || a.id, 'attachment', coalesce(r.uscc, ''), coalesce(ru.name, e2.name, ''), a.name, a.size, "
+        "a.sha256, a.uploaded_by, a.uploaded_at, NULL FROM attachments a LEFT JOIN results r ON r.id = a.result_id "
+        "LEFT JOIN result_units ru ON ru.result_id = r.id LEFT JOIN enterprises e2 ON e2.uscc = r.uscc "
+        "WHERE a.task_id = ?1 ORDER BY at, ref", "i", task_id);
+    if (!rows) return fail_db(e, err), NULL;
+    size_t i;
+    json_t *x;
+    json_array_foreach(rows, i, x) {
+        const char *at = json_string_value(json_object_get(x, "at"));
+        char day[11] = "";
+        if (at && strlen(at) >= 10) memcpy(day, at, 10);
+        json_t *ret = decide_call(c, "deadlines", "retention", json_pack("[Os]", json_object_get(x, "kind"), day), e);
+        if (!ret) {
+            json_decref(rows);
+            return NULL;
+        }
+        json_t *r = json_array_get(ret, 0);
+        json_object_set(x, "retention_years", json_object_get(r, "years"));
+        json_object_set(x, "keep_until", json_object_get(r, "until"));
+        json_object_set(x, "retention_reason", json_object_get(r, "reason"));
+        json_object_set_new(x, "date", json_string(day));
+        json_decref(ret);
+    }
+    return json_pack("{sI so}", "task_id", (json_int_t)task_id, "items", rows);
 }
 
 json_t *documents_templates(spot_ctx *c, spot_err *e)

@@ -49,4 +49,10 @@ json_t *documents_template(spot_ctx *c, const char *kind, spot_err *e);
 json_t *documents_template_store(spot_ctx *c, const char *kind, json_t *in, spot_err *e);
 json_t *documents_template_activate(spot_ctx *c, const char *kind, json_t *in, spot_err *e);
 
+/* The archive catalogue of task id (9.2) for its staff (admin, planner, head, auditor): every issued
+ * document and every attachment as {ref, kind, uscc, unit_name, name, size, sha256, by, at, date,
+ * template_version, retention_years, keep_until, retention_reason} (the retention from
+ * rules.deadlines.retention), oldest first: {task_id, items}. New reference or NULL with *e. */
+json_t *documents_catalogue(spot_ctx *c, long long task_id, spot_err *e);
+
 #endif

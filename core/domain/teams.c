@@ -736,7 +736,7 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
         if (!row) {
             if (c.refused) {
                 free(err);
-                out_rc = spot_fail(e, SPOT_E_INVALID, "no_org_inspector", "没有可抽取的%s：请先在检查人员名录中为该部门登记有效的执法检查人员",
+                out_rc = spot_fail(e, SPOT_E_INVALID, "no_org_inspector", "没有可抽取的%s：请先在检查人员名录中登记符合条件的有效人员，再抽取检查组",
                                    c.refused);
             } else {
                 out_rc = spot_fail_rule(e, err);

@@ -8,6 +8,9 @@
  *        X-Template-Version. Kinds notice, record, rectification (unit), announcement, results (task).
  *   GET  /api/documents?task=ID                     the task's archived documents the caller may see.
  *   GET  /api/documents/archive/{id}                an archived document, byte for byte as issued.
+ *   GET  /api/tasks/{id}/archive[?format=xlsx]      admin, planner, head, auditor of the task: the
+ *        archive catalogue (9.2): every issued document and attachment with its kind, unit, date,
+ *        SHA-256, size and retention (rules.deadlines.retention); format=xlsx: as a workbook.
  *   GET  /api/document-templates                    admin: every kind with its versions.
  *   GET  /api/document-templates/{kind}             admin: the active version with body and versions.
  *   POST /api/document-templates/{kind} {body, note?, activate?}   admin: stores a new version (201).
@@ -16,6 +19,29 @@
 #include "api_documents.h"
 #include <stdio.h>
 #include "documents.h"
+#include "download.h"
+#include "xlsx.h"
+
+static const char *const ARCHIVE_KIND[] = {"notice", "随机抽查通知书", "record", "检查记录表", "rectification",
+                                           "责令限期整改指令书", "announcement", "抽查任务公告", "results",
+                                           "抽查结果公示", "attachment", "附件", NULL};
+
+/* The columns of the archive catalogue as .xlsx. */
+static const struct xcol catalogue_cols[] = {
+    {"ref", "档案编号", XLSX_TEXT, NULL, NULL},
+    {"kind", "类别", XLSX_TEXT, NULL, ARCHIVE_KIND},
+    {"name", "文件名", XLSX_TEXT, NULL, NULL},
+    {"uscc", "统一社会信用代码", XLSX_TEXT, NULL, NULL},
+    {"unit_name", "单位名称", XLSX_TEXT, NULL, NULL},
+    {"at", "形成时间", XLSX_DATE, NULL, NULL},
+    {"by", "经办人", XLSX_TEXT, NULL, NULL},
+    {"size", "字节数", XLSX_NUMBER, NULL, NULL},
+    {"sha256", "SHA-256", XLSX_TEXT, NULL, NULL},
+    {"template_version", "模板版本", XLSX_NUMBER, NULL, NULL},
+    {"retention_years", "保管期限（年）", XLSX_NUMBER, NULL, NULL},
+    {"keep_until", "保管至", XLSX_DATE, NULL, NULL},
+    {NULL, NULL, 0, NULL, NULL},
+};
 
 static int answer(req *r, int status, json_t *v, const spot_err *e)
 {
@@ -62,6 +88,18 @@ static int h_list(req *r)
     return answer(r, 200, documents_list(&r->ctx, task, &e), &e);
 }
 
+static int h_catalogue(req *r)
+{
+    int fmt = req_format(r, 0);
+    if (fmt < 0) return 0;
+    spot_err e;
+    json_t *v = documents_catalogue(&r->ctx, req_param_id(r, 0), &e);
+    if (!v || fmt == FMT_JSON) return answer(r, 200, v, &e);
+    reply_items_xlsx(r, json_object_get(v, "items"), catalogue_cols, "archive-catalogue", "档案目录");
+    json_decref(v);
+    return 0;
+}
+
 static int h_templates(req *r)
 {
     spot_err e;
@@ -89,6 +127,7 @@ static int h_activate(req *r)
 const struct route documents_routes[] = {
     {"GET", "/api/documents", ROLE_STAFF, h_list},
     {"GET", "/api/documents/archive/{id}", ROLE_STAFF, h_reprint},
+    {"GET", "/api/tasks/{id}/archive", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD | ROLE_AUDITOR, h_catalogue},
     {"GET", "/api/documents/{kind}", ROLE_STAFF, h_issue},
     {"GET", "/api/document-templates", ROLE_ADMIN, h_templates},
     {"GET", "/api/document-templates/{kind}", ROLE_ADMIN, h_template},

@@ -157,4 +157,17 @@ return {
     eq(pcall(D.add_working_days, "2026-02-03", math.maxinteger), false)
     eq(D.add_working_days("2026-01-05", 3660).date, "2040-02-01")   -- the bound itself is allowed
   end },
+
+  { "9.2 archive retention: years per kind, until the same day", function()
+    local D = rules.deadlines
+    eq(D.archive_retention_years, { notice = 10, record = 30, rectification = 30, announcement = 10, results = 30,
+                                    attachment = 30 })
+    eq(D.retention("record", "2026-12-05"), { years = 30, ["until"] = "2056-12-05", clause = "9.2",
+                                             reason = "按第9.2条归档，保管30年，至2056-12-05" })
+    eq(D.retention("notice", "2026-03-02")["until"], "2036-03-02")
+    eq(D.retention("attachment", "2028-02-29")["until"], "2058-02-28")
+    eq(D.retention("announcement", "2024-02-29")["until"], "2034-02-28")
+    local ok = pcall(D.retention, "memo", "2026-01-01")
+    eq(ok, false)
+  end },
 }

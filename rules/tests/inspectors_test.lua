@@ -77,7 +77,7 @@ return {
     eq({ s[1].name, s[1].count, s[2].name, s[2].count }, { "expertise", 1, "general", n - 1 })
     local t = { start_date = "2026-06-01", end_date = "2026-06-30", require_expert = true }
     local s2 = I.slots(UNIT, t)
-    eq(#s2, 3); eq(s2[3].name, "expert"); eq(s2[3].count, 1)
+    eq(#s2, 3); eq(s2[3].name, "expert"); eq(s2[3].count, 1); eq(s2[3].required, true)
     local total = 0
     for _, slot in ipairs(s2) do total = total + slot.count; assert(#slot.label > 0) end
     eq(total, n + 1)

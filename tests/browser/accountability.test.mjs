@@ -21,7 +21,8 @@ test('a 10.1 (5) situation is recorded with a confirmation and closed with a rea
   await page.goto(`${base}/#/accountability`);
   await page.waitForSelector('main h1', T);
   await page.click('summary:has-text("登记其他情形")');
-  await page.fill('#f-acc-record-object', 'task:1');
+  await page.selectOption('#f-acc-record-kind', 'task');
+  await page.fill('#f-acc-record-ref', '1');
   await page.fill('#f-acc-record-reason', '检查人员与被检查单位负责人系亲属，未申请回避');
   await page.click('form:has(#f-acc-record-reason) button[type=submit]');
   await confirmStep(page, 'f-acc-record', /将登记一项责任追究情形.*未申请回避/);

@@ -91,4 +91,38 @@ with Server(demo=True) as s:
     t.check("  nothing stored, so nothing can be published", s.sql("SELECT count(*) FROM results")[0][0] == before and
             s.sql("SELECT count(*) FROM results WHERE task_id = ?", tid2)[0][0] == 0)
 
+    # ---- 7.3 a required expert: drawn, or the team draw is refused (never an empty slot). The team
+    # draw's pool (experts included) is fixed at lock, so each case is its own task ----
+    s.sql("UPDATE inspectors SET status = 'active' WHERE status = 'inactive'")   # the full directory again
+    st, items = planner.get("/api/items")
+
+    def expert_task(name, industry, start, end):
+        item = next(i for i in items["items"] if i["checkpoints"] and (not i.get("industries") or industry in i["industries"]))
+        st, tk = planner.post("/api/tasks", {
+            "name": name, "item_ids": [item["id"]], "mode": "targeted", "filters": {"industry": [industry]},
+            "directed": False, "lead_unit": "高青县应急管理局", "joint_units": [], "require_expert": True,
+            "start_date": start, "end_date": end})
+        assert st == 201, (st, tk)
+        for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK)):
+            st, b = planner.post(f"/api/tasks/{tk['id']}/{path}", body)
+            assert st in (200, 201), (path, st, b)
+        return tk["id"]
+
+    s.sql("UPDATE inspectors SET is_expert = 0")
+    te1 = expert_task("专家任务（名录无专家）", "冶金", "2026-11-02", "2026-11-20")
+    n_teams = s.sql("SELECT count(*) FROM task_teams")[0][0]
+    st, b = planner.post(f"/api/tasks/{te1}/teams", V2_TEAMS)
+    t.check("require_expert with no expert in the directory: the team draw is refused naming the expert slot",
+            st == 422 and is_error_body(b, "no_org_inspector") and "专家库专家" in b["message"] and
+            s.sql("SELECT count(*) FROM task_teams")[0][0] == n_teams, (st, b))
+    experts = [c for (c,) in s.sql("SELECT cert_no FROM inspectors WHERE status = 'active' ORDER BY cert_no LIMIT 40")]
+    s.sql("UPDATE inspectors SET is_expert = 1 WHERE cert_no IN (%s)" % ",".join("?" * len(experts)), *experts)
+    te2 = expert_task("专家任务（名录有专家）", "化工", "2026-11-23", "2026-12-10")
+    st, b = planner.post(f"/api/tasks/{te2}/teams", V2_TEAMS)
+    st2, tms = planner.get(f"/api/tasks/{te2}/teams")
+    slots = [sl for tm in tms.get("teams", []) for sl in tm["slots"] if sl["name"] == "expert"]
+    t.check("with experts registered before the lock: every team has its expert drawn",
+            st == 201 and tms["teams"] and len(slots) == len(tms["teams"]) and
+            all(len(sl["current"]) == 1 and sl["current"][0] in experts for sl in slots), (st, b, slots[:2]))
+
 t.finish()

@@ -1,7 +1,11 @@
 // 责任追究 (clauses 10.1, 10.2): open situations flagged by accountability.lua with their reasons,
 // and the recorded exemptions.
 import { api, h, table, section, listOf, form, details, reasonAction, fmtTime } from '../ui.js';
-import { ACCOUNTABILITY_KINDS as KIND, EXEMPTION_REASONS, options, objectText, objectHref, label } from '../labels.js';
+import { ACCOUNTABILITY_KINDS as KIND, EXEMPTION_REASONS, OBJECT_KIND_OPTIONS, options, objectText, objectHref, label } from '../labels.js';
+
+// What a recorded situation may concern (its object is kind:编号).
+const RECORD_KINDS = ['task', 'result', 'objection', 'enterprise', 'inspector'];
+const OBJECT_KIND_LABELS = Object.fromEntries(OBJECT_KIND_OPTIONS);
 
 // The object in words, a link to its page where it has one.
 const objectCell = (o, x) => { const href = objectHref(o, x); return href ? h('a', { href, class: 'object-link' }, objectText(o)) : objectText(o); };
@@ -26,10 +30,12 @@ export async function render(ctx) {
   const mayRecord = ['admin', 'head', 'auditor'].includes(ctx.me.role);
   const mayClose = ['admin', 'head'].includes(ctx.me.role);
   const recordForm = form([
-    { name: 'object', label: '涉及的对象（可选，如 任务 12 填 task:12）', placeholder: 'task:12' },
+    { name: 'kind', label: '涉及（可选）', type: 'select', options: [['', '不指定'], ...RECORD_KINDS.map((k) => [k, OBJECT_KIND_LABELS[k]])] },
+    { name: 'ref', label: '编号', type: 'number' },
     { name: 'reason', label: '情形说明', type: 'textarea', required: true, wide: true },
   ], async (v) => {
-    await api('POST', '/api/accountability/situations', { object: (v.object || '').trim(), reason: v.reason.trim() });
+    const object = v.kind && v.ref ? `${v.kind}:${v.ref}` : '';
+    await api('POST', '/api/accountability/situations', { object, reason: v.reason.trim() });
     setTimeout(() => ctx.rerender(), 800);
     return '已登记';
   }, { idPrefix: 'acc-record', submitLabel: '登记情形', draft: 'accountability-record',

@@ -26,6 +26,7 @@ export async function render(ctx) {
       { key: 'docs', label: '文书', render: (x) => h('span', null, ['notice', 'record', 'rectification'].map((k) => [docLink(k, t.id, x.uscc), ' '])) },
     ], teams, { empty: '该任务尚未抽取检查对象或检查组' })),
     section('已出具的文书', loading(async () => archive(t.id))),
+    ['admin', 'planner', 'head', 'auditor'].includes(ctx.me.role) ? section('档案目录（第9.2条）', loading(async () => catalogue(t.id))) : null,
     ctx.me.role === 'admin' ? details('文书模板（管理员）', loading(() => templates(ctx))) : null);
 }
 
@@ -51,6 +52,24 @@ async function archive(task) {
     { key: 'issued_by', label: '出具人' }, { key: 'issued_at', label: '时间' },
     { key: 'reprint', label: '', render: (x) => h('a', { href: `/api/documents/archive/${x.id}`, target: '_blank', rel: 'noopener' }, '原样重印') },
   ], listOf(r, 'documents'), { empty: '尚未出具文书' });
+}
+
+// The task's archive catalogue (9.2): every issued document and attachment with its retention.
+const ARCHIVE_KINDS = { ...KINDS, record: '检查记录表', attachment: '附件' };
+async function catalogue(task) {
+  const r = await api('GET', `/api/tasks/${encodeURIComponent(task)}/archive`);
+  const items = listOf(r, 'items');
+  return h('div', { id: 'archive-catalogue' },
+    h('div', { class: 'toolbar' }, h('a', { class: 'button', href: `/api/tasks/${encodeURIComponent(task)}/archive?format=xlsx`, download: '', id: 'archive-xlsx' }, '导出档案目录（Excel）')),
+    table([
+      { key: 'kind', label: '类别', render: (x) => ARCHIVE_KINDS[x.kind] || x.kind },
+      { key: 'name', label: '文件', render: (x) => x.name || (x.template_version ? `模板第 ${x.template_version} 版` : '') },
+      { key: 'unit', label: '单位', render: (x) => (x.uscc ? `${x.unit_name || ''} ${x.uscc}` : '（任务）') },
+      { key: 'date', label: '形成日期' },
+      { key: 'by', label: '经办人' },
+      { key: 'sha256', label: 'SHA-256', render: (x) => h('code', { title: x.sha256 }, `${String(x.sha256).slice(0, 16)}…`) },
+      { key: 'keep', label: '保管期限', render: (x) => h('span', { title: x.retention_reason || '' }, `${x.retention_years} 年，至 ${x.keep_until}`) },
+    ], items, { empty: '尚无归档的文书和附件' }));
 }
 
 async function templates(ctx) {
