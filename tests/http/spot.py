@@ -280,6 +280,17 @@ def dispatched_task(planner, name, start, end, industry):
     return task, item, teams["teams"]
 
 
+def sign_review_publish(members, head, rid):
+    """Every team member (members: their logged-in clients) signs result rid, head approves it and
+    publishes it (scenario set-up: each step must succeed)."""
+    for client in members:
+        st, b = client.post(f"/api/results/{rid}/sign")
+        assert st == 200, (st, b)
+    for step, body in (("review", {"approve": True}), ("publish", None)):
+        st, b = head.post(f"/api/results/{rid}/{step}", body)
+        assert st == 200, (step, st, b)
+
+
 def inspector_clients(s, admin, certs):
     out = {}
     for c in certs:

@@ -5,7 +5,7 @@ byte for byte; an administrator's new template version changes the next document
 one; a template with a syntax error is refused; only staff who may see the task or unit get them."""
 import hashlib
 import re
-from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body
+from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body, sign_review_publish
 
 t = Suite()
 YEAR = 2026
@@ -136,13 +136,7 @@ with Server(demo=True) as s:
             "消防通道堆放杂物" in body and "发现问题已责令改正" in body, (st, html[:300]))
 
     # ---- 9.1: a published result, then corrected: the documents show the corrected result and what it was ----
-    for _, c in members:
-        st, b = ins[c].post(f"/api/results/{res['id']}/sign")
-        assert st == 200, (st, b)
-    st, b = head.post(f"/api/results/{res['id']}/review", {"approve": True})
-    assert st == 200, (st, b)
-    st, b = head.post(f"/api/results/{res['id']}/publish")
-    assert st == 200, (st, b)
+    sign_review_publish([ins[c] for _, c in members], head, res["id"])
     st, lst = head.get(f"/api/documents/results?task={tid}")
     t.check("the results document lists the published result as e, not yet corrected",
             st == 200 and "发现问题已责令改正" in text(lst) and "已更正" not in text(lst), (st, text(lst)[:400]))

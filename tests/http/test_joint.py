@@ -204,8 +204,10 @@ with Server(demo=True) as s:
                                 "如需检查本任务事项，可申请加入该任务", x82[:1])
 
     # ---- joining a draft task instead of a second visit ----
+    # workload_cap 4: B's six inspectors take one unit each (B's own slot); with the computed cap (2 here)
+    # six times two was just enough for the twelve units, and a rotation left a unit without one
     st, t3 = planA.post("/api/tasks", dict(base, name="年末烟花爆竹抽查", joint_org_ids=[], item_ids=[itemA["id"]],
-                                          start_date=f"{YEAR}-12-21", end_date=f"{YEAR}-12-30"))
+                                          start_date=f"{YEAR}-12-21", end_date=f"{YEAR}-12-30", workload_cap=4))
     n_audit = s.sql("SELECT count(*) FROM audit")[0][0]
     for name, client, body, code, err in [
         ("the lead org itself", planA, {"item_ids": [itemA["id"]]}, 422, "own_task"),

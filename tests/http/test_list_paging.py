@@ -3,7 +3,7 @@ that scale): GET /api/tasks/{id}/results?page=&per_page=&q=&uscc=&status=&mine=1
 the task's units in draw order with the results of exactly those units and {total, page, per_page};
 GET /api/objections?status=&q=&page=&per_page= likewise. Without paging parameters the result list is
 whole (the .xlsx export holds every row); bad parameters are 400 with the §5 body."""
-from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body
+from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body, sign_review_publish
 import datetime
 from urllib.parse import quote
 
@@ -24,13 +24,7 @@ with Server(demo=True) as s:
     a = ins[team["inspectors"][0]]
     st, res = a.post(f"/api/tasks/{tid}/results", {"uscc": team["uscc"], "category": "a", "summary": "未发现问题"})
     assert st == 201, (st, res)
-    for c in team["inspectors"]:
-        st, b = ins[c].post(f"/api/results/{res['id']}/sign")
-        assert st == 200, (st, b)
-    st, b = head.post(f"/api/results/{res['id']}/review", {"approve": True})
-    assert st == 200, (st, b)
-    st, b = head.post(f"/api/results/{res['id']}/publish")
-    assert st == 200, (st, b)
+    sign_review_publish([ins[c] for c in team["inspectors"]], head, res["id"])
     st, draft = ins[team2["inspectors"][0]].post(f"/api/tasks/{tid}/results", {"uscc": team2["uscc"], "category": "a"})
     assert st == 201, (st, draft)
 
