@@ -154,13 +154,14 @@ local function decide(unit, task, history)
     if drawn >= max_draws then
       return exception(unit, task, cat == "key") or ALREADY
     end
-    local cases = history.cases_this_year or 0
-    if drawn + cases >= max_inspections then
+    local cases = history.cases_this_year
+    if cases and drawn + cases >= max_inspections then
       return exception(unit, task, cat == "key") or { ok = false, clause = "6.2", reason = string.format(
         "本年度已接受检查%d次（含第4.3条情形检查%d次），达到每年%d次的上限，不再列入随机抽查",
         drawn + cases, cases, max_inspections) }
     end
-    if low_risk[unit.risk_level] and good_credit[unit.credit_level] and (history.drawn_last_year or 0) > 0
+    local last_year = history.drawn_last_year
+    if last_year and last_year > 0 and low_risk[unit.risk_level] and good_credit[unit.credit_level]
        and not exception(unit, task, cat == "key") then
       return LOW_RISK
     end
