@@ -613,7 +613,7 @@ json_t *results_of_task(spot_ctx *c, long long task_id, const results_query *q, 
                                "LEFT JOIN task_teams t ON t.task_id = u.task_id AND t.uscc = u.uscc "
                                "LEFT JOIN results r ON r.task_id = u.task_id AND r.uscc = u.uscc ";
     char sql[1400];
-    snprintf(sql, sizeof sql, "SELECT u.uscc, e.name, e.industry, e.region, t.leader, t.inspectors %s%s"
+    snprintf(sql, sizeof sql, "SELECT u.uscc, e.name, e.industry, e.region, e.address, e.legal_rep, t.leader, t.inspectors %s%s"
              "ORDER BY u.pos LIMIT ?6 OFFSET ?7", from, where);
     json_t *units = db_rows(c->db, &err, sql, "issssii", task_id, uscc, qq, cert, status, limit, offset);
     long long total = 0;

@@ -10,7 +10,8 @@
  *   GET  /api/tasks/{id}/results[?page=&per_page=&q=&uscc=&status=&mine=1][&format=xlsx]   staff of
  *        the task: results and dispatched units. With any of page, per_page (≤ 500, default 50), q
  *        (part of the USCC or name), uscc, status (none: no result yet; draft, approved, published)
- *        or mine=1 (units whose team the caller is on): one page of units in draw order, the
+ *        or mine=1 (units whose team the caller is on): one page of units in draw order (each with
+ *        name, industry, region, address, legal_rep and its team), the
  *        results of those units and {total, page, per_page}; without them every unit (format=xlsx:
  *        every result as a workbook).
  *   GET  /api/tasks/{id}/units[?format=xlsx]     staff of the task: the drawn units (抽中名单) in draw

@@ -61,6 +61,7 @@ test('result entry per checkpoint, sign-off, review and publication', async () =
   assert.match(await page.textContent('main'), new RegExp(team.uscc));
   await page.goto(`${base}/#/results/${taskId}/${encodeURIComponent(team.uscc)}`);
   await page.waitForSelector('#result-save');
+  assert.match(await page.textContent('#unit-contact'), /住所：.+法定代表人：/, "the unit's address and contact on the record page");
   const selects = await page.$$('main select[name^="cat-"]');
   assert.ok(selects.length > 0, 'one row per checkpoint');
   // no checkpoint is pre-answered, and saving with one unanswered is refused in the page

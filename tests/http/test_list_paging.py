@@ -67,6 +67,9 @@ with Server(demo=True) as s:
     st, one = planner.get(f"/api/tasks/{tid}/results" + "?uscc=" + quote(team["uscc"]))
     t.check("uscc: exactly that unit and its result", st == 200 and [u["uscc"] for u in one["units"]] == [team["uscc"]]
             and [r["id"] for r in one["results"]] == [res["id"]], one)
+    addr, rep = s.sql("SELECT address, legal_rep FROM enterprises WHERE uscc = ?", team["uscc"])[0]
+    t.check("the unit carries its address and legal representative (shown on the record page)",
+            one["units"][0]["address"] == addr and one["units"][0]["legal_rep"] == rep and addr, one["units"][0])
 
     mine_cert = team["inspectors"][0]
     st, mine = ins[mine_cert].get(f"/api/tasks/{tid}/results?mine=1&per_page=500")

@@ -272,7 +272,8 @@ async function unitPage(ctx, taskId, uscc) {
 
   return h('div', null,
     h('h1', null, `检查记录：${(unit && unit.name) || (result && result.name) || uscc}`),
-    h('p', { class: 'notice' }, `统一社会信用代码 ${uscc}`),
+    h('p', { class: 'notice', id: 'unit-contact' }, [`统一社会信用代码 ${uscc}`,
+      unit && unit.address ? `　住所：${unit.address}` : '', unit && unit.legal_rep ? `　法定代表人：${unit.legal_rep}` : ''].join('')),
     h('p', null, h('a', { href: `#/results/${taskId}` }, `← 返回 ${task.name}`)),
     pending ? queuedSection(ctx, taskId, uscc, pending) : null,
     section('下一步', h('p', { id: 'result-next' }, next), flow),
