@@ -101,12 +101,12 @@ static json_t *task_items(sqlite3 *db, json_t *ids, char **err)
 }
 
 /* Names the public sees in a locked announcement (SPEC §12): "units" = the dispatched units as
- * [{"uscc","name","stratum"}] in announcement order (a placeholder for announce_text, or left out) (统一社会信用代码 and 单位名称 are public
- * registration data), and on every team "members" = [{"cert_no","name"}] and "leader_name"
- * (姓名 + 执法证号, 行政执法公示). Nothing else about a person. Returns 0, or -1 with *err. */
-static int name_public(sqlite3 *db, long long id, json_t *ann, int lists, char **err)
+ * [{"uscc","name","stratum"}] in announcement order (统一社会信用代码 and 单位名称 are public
+ * registration data; here a placeholder that announce_text fills, or left out), and on every team
+ * "members" = [{"cert_no","name"}] and "leader_name" (姓名 + 执法证号, 行政执法公示). Nothing else
+ * about a person. Returns 0, or -1 with *err. */
+static int name_public(sqlite3 *db, json_t *ann, int lists, char **err)
 {
-    (void)id;
     if (lists == LISTS_PLACEHOLDER) {
         char ph[8];
         snprintf(ph, sizeof ph, "%cU0%c", PH_MARK, PH_MARK);
@@ -270,7 +270,7 @@ static json_t *build(sqlite3 *db, long long id, int lists, int *found, char **er
     snprintf(lock_obj, sizeof lock_obj, "task:%lld", id);
     if (audit_find(db, "task.lock", lock_obj, &head_id, head_hash) == 1)
         json_object_set_new(ann, "audit_head", json_pack("{sI ss}", "id", (json_int_t)head_id, "hash", head_hash));
-    if (teams_announce(db, t, ann, err) != 0 || name_public(db, id, ann, lists, err) != 0) {
+    if (teams_announce(db, t, ann, err) != 0 || name_public(db, ann, lists, err) != 0) {
         json_decref(ann);
         json_decref(t);
         return NULL;

@@ -136,7 +136,6 @@ static void number(json_t *rows)
     json_array_foreach(rows, i, o) json_object_set_new(o, "no", json_integer((json_int_t)i + 1));
 }
 
-/* Everything the template of kind sees, as a new object, or NULL with *e. */
 /* Applies the approved corrections of result row x ({id, category, category_label, summary, records?})
  * and adds corrected and correction_note ("已更正：原检查结果为…（日期更正，理由）" for each
  * correction that changed the category, else its date and reason). 0 or -1 with *e. */
@@ -163,6 +162,7 @@ static int corrected_view(spot_ctx *c, json_t *x, spot_err *e)
     return 0;
 }
 
+/* Everything the template of kind sees, as a new object, or NULL with *e. */
 static json_t *document_data(spot_ctx *c, const char *kind, long long task_id, const char *uscc, spot_err *e)
 {
     char *err = NULL;

@@ -617,19 +617,16 @@ json_t *results_of_task(spot_ctx *c, long long task_id, const results_query *q, 
              "ORDER BY u.pos LIMIT ?6 OFFSET ?7", from, where);
     json_t *units = db_rows(c->db, &err, sql, "issssii", task_id, uscc, qq, cert, status, limit, offset);
     long long total = 0;
+    char *wanted_s = NULL;   /* a page: the results of its units only, as a JSON list of USCCs */
     if (units && paged) {
         snprintf(sql, sizeof sql, "SELECT count(*) %s%s", from, where);
         total = db_int(c->db, &err, 0, sql, "issss", task_id, uscc, qq, cert, status);
-    }
-    json_t *wanted = NULL;
-    if (units && paged) {
-        wanted = json_array();
+        json_t *wanted = json_array(), *u;
         size_t k;
-        json_t *u;
         json_array_foreach(units, k, u) json_array_append(wanted, json_object_get(u, "uscc"));
+        wanted_s = json_dumps(wanted, JSON_COMPACT);
+        json_decref(wanted);
     }
-    char *wanted_s = wanted ? json_dumps(wanted, JSON_COMPACT) : NULL;
-    json_decref(wanted);
     json_t *rows = units && !err ? db_rows(c->db, &err,
         "SELECT r.id, r.uscc, coalesce(ru.name, e.name) AS name, r.category, r.category_label, r.status, r.version, "
         "r.due_date AS deadline, "

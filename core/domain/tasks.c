@@ -991,6 +991,13 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Adds the list of stratum a (its pieces in order) to the hash st. */
+static void hash_pieces(crypto_hash_sha256_state *st, const stratum_acc *a)
+{
+    for (int k = 0; k < a->npieces; k++)
+        crypto_hash_sha256_update(st, (const unsigned char *)a->piece[k], a->piece_len[k]);
+}
+
 /* Context of the hashing helper: H_c over every stratum list in order. */
 typedef struct hc_job {
     stratum_acc *acc;
@@ -1003,9 +1010,7 @@ static void *hc_thread(void *arg)
     hc_job *j = arg;
     crypto_hash_sha256_state st;
     crypto_hash_sha256_init(&st);
-    for (int s = 0; s < j->ns; s++)
-        for (int k = 0; k < j->acc[s].npieces; k++)
-            crypto_hash_sha256_update(&st, (const unsigned char *)j->acc[s].piece[k], j->acc[s].piece_len[k]);
+    for (int s = 0; s < j->ns; s++) hash_pieces(&st, &j->acc[s]);
     crypto_hash_sha256_final(&st, j->hc);
     return NULL;
 }
@@ -1301,8 +1306,7 @@ int tasks_freeze(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *
     for (int s = 0; s < ns; s++) {
         crypto_hash_sha256_state hs;
         crypto_hash_sha256_init(&hs);
-        for (int k = 0; k < acc[s].npieces; k++)
-            crypto_hash_sha256_update(&hs, (const unsigned char *)acc[s].piece[k], acc[s].piece_len[k]);
+        hash_pieces(&hs, &acc[s]);
         crypto_hash_sha256_final(&hs, sh);
         hex_encode(acc[s].hash, sh, DRAW_HASH_LEN);
     }

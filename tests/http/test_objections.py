@@ -4,7 +4,7 @@ an adjusted working day), the decision gets the feedback deadline (feedback_due)
 clause and warning in the replies; an upheld objection opens a pending correction that another head than the one who decided approves
 (then public), a rejected one does not; feedback closes it; late reviews show in accountability;
 bad input changes nothing."""
-from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body
+from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body, sign_review_publish
 
 t = Suite()
 YEAR = 2026
@@ -24,13 +24,7 @@ def published_result(s, admin, head, planner):
     a = ins[team["inspectors"][0]]
     st, res = a.post(f"/api/tasks/{tid}/results", {"uscc": team["uscc"], "category": "b", "summary": "未按规定公示应当公示的信息"})
     assert st == 201, (st, res)
-    for c in team["inspectors"]:
-        st, b = ins[c].post(f"/api/results/{res['id']}/sign")
-        assert st == 200, (st, b)
-    st, b = head.post(f"/api/results/{res['id']}/review", {"approve": True})
-    assert st == 200, (st, b)
-    st, b = head.post(f"/api/results/{res['id']}/publish")
-    assert st == 200 and b["status"] == "published", (st, b)
+    sign_review_publish([ins[c] for c in team["inspectors"]], head, res["id"])
     ins2 = inspector_clients(s, admin, team2["inspectors"][:1])
     st, draft = ins2[team2["inspectors"][0]].post(f"/api/tasks/{tid}/results", {"uscc": team2["uscc"], "category": "a"})
     assert st == 201, (st, draft)

@@ -6,7 +6,7 @@ excluded (with the public reason) and shows its published results; public result
 unit and show a correction's value before and after."""
 import json
 import urllib.parse
-from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
+from spot import Server, Suite, is_error_body, sign_review_publish, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
 
 t = Suite()
 YEAR = 2026
@@ -106,12 +106,7 @@ with Server(demo=True) as s:
         "records": [{"item_id": item["id"], "checkpoint_id": cp["id"], "category": "a", "finding": "符合要求"} for cp in item["checkpoints"]]})
     assert st == 201, (st, res)
     rid = res["id"]
-    for c in clients:
-        st, b = c.post(f"/api/results/{rid}/sign")
-        assert st == 200, (st, b)
-    for path, body in (("review", {"approve": True}), ("publish", None)):
-        st, b = head.post(f"/api/results/{rid}/{path}", body)
-        assert st == 200, (path, st, b)
+    sign_review_publish(clients, head, rid)
     st, c1 = planner.post(f"/api/results/{rid}/corrections", {"reason": "复查发现记录有误", "changes": {"category": "b"}})
     assert st == 201, (st, c1)
     st, b = head.post(f"/api/results/{rid}/corrections/{c1['id']}/approve", {"note": "同意"})

@@ -117,7 +117,7 @@ export const RULE_TITLES = {
   categories: '行业与分类', calendar: '工作日历', deadlines: '期限', eligibility: '抽查对象资格', sampling: '抽取比例',
   inspectors: '检查人员与检查组', plans: '年度计划', accountability: '责任追究',
 };
-const DOC_KINDS = { notice: '随机抽查通知书', record: '检查记录表', rectification: '责令限期整改指令书', announcement: '抽查任务公告', results: '抽查结果公示' };
+export const DOC_KINDS = { notice: '随机抽查通知书', record: '检查记录表', rectification: '责令限期整改指令书', announcement: '抽查任务公告', results: '抽查结果公示' };
 const OBJECT_KINDS = {
   task: '任务', result: '检查结果', objection: '异议', user: '用户', org: '机构', plan: '计划', item: '抽查事项',
   enterprise: '检查对象', inspector: '检查人员', document: '文书', attachment: '附件', incident: '事故或问题',
@@ -139,7 +139,7 @@ export function objectText(o) {
 }
 export const OBJECT_KIND_OPTIONS = Object.entries(OBJECT_KINDS);
 // The page of an audit or situation object, or null; x: the row, which may name the task and the
-// unit (a referral's result).
+// unit (a referral's result). objectLink: the object in words, a link to that page where it has one.
 export function objectHref(o, x) {
   if (typeof o !== 'string' || !o) return null;
   const [kind, a, b] = o.split(':');
@@ -155,6 +155,15 @@ export function objectHref(o, x) {
   if (kind === 'org' && b) return `#/stats?year=${encodeURIComponent(b)}`;
   if (kind === 'org' && id) return '#/orgs';
   return null;
+}
+export function objectLink(o, x) {
+  const href = objectHref(o, x);
+  if (!href) return objectText(o);
+  const a = document.createElement('a');
+  a.href = href;
+  a.className = 'object-link';
+  a.textContent = objectText(o);
+  return a;
 }
 
 export const FIELD_LABELS = {

@@ -1,14 +1,12 @@
 // 责任追究 (clauses 10.1, 10.2): open situations flagged by accountability.lua with their reasons,
 // and the recorded exemptions.
 import { api, h, table, section, listOf, form, details, reasonAction, fmtTime } from '../ui.js';
-import { ACCOUNTABILITY_KINDS as KIND, EXEMPTION_REASONS, OBJECT_KIND_OPTIONS, options, objectText, objectHref, label } from '../labels.js';
+import { ACCOUNTABILITY_KINDS as KIND, EXEMPTION_REASONS, OBJECT_KIND_OPTIONS, options, objectText, objectLink, label } from '../labels.js';
 
 // What a recorded situation may concern (its object is kind:编号).
 const RECORD_KINDS = ['task', 'result', 'objection', 'enterprise', 'inspector'];
 const OBJECT_KIND_LABELS = Object.fromEntries(OBJECT_KIND_OPTIONS);
 
-// The object in words, a link to its page where it has one.
-const objectCell = (o, x) => { const href = objectHref(o, x); return href ? h('a', { href, class: 'object-link' }, objectText(o)) : objectText(o); };
 
 export async function render(ctx) {
   const r = await api('GET', '/api/accountability');
@@ -42,7 +40,7 @@ export async function render(ctx) {
     confirm: (v) => `将登记一项责任追究情形（第10.1条第五项“其他”），在办结之前一直列为待处理情形，并记入操作留痕：${v.reason}` });
   const recordsSection = records.length ? section('登记的其他情形（第10.1条第五项）', table([
     { key: 'id', label: '编号' },
-    { key: 'object', label: '涉及', render: (x) => (x.object ? objectCell(x.object) : '') },
+    { key: 'object', label: '涉及', render: (x) => (x.object ? objectLink(x.object) : '') },
     { key: 'reason', label: '情形说明' },
     { key: 'actor', label: '登记人、时间', render: (x) => `${x.actor || ''} ${fmtTime(x.at)}` },
     {
@@ -60,13 +58,13 @@ export async function render(ctx) {
     h('p', { class: 'notice' }, '由责任追究规则根据当前数据标出 10.1 所列情形：未按要求检查、未及时公示、涉嫌犯罪未移送、拖延任务等。'),
     section(`待处理情形（${open.length}）`, table([
       { key: 'kind', label: '情形', render: (x) => KIND[x.kind] || x.kind },
-      { key: 'object', label: '对象', render: (x) => objectCell(x.object, x) },
+      { key: 'object', label: '对象', render: (x) => objectLink(x.object, x) },
       { key: 'reason', label: '规则理由' },
       { key: 'clause', label: '条款' },
       { key: 'level', label: '等级', render: (x) => h('span', { class: `badge ${x.level}` }, x.kind === 'other' ? '待处理' : x.level === 'red' ? '已逾期' : '临近期限') },
       { key: 'exempted', label: '免责', render: (x) => (x.exempted ? `已免责（${x.exemption.code}）` : '') },
     ], open, { empty: '没有待处理的情形', rowClass: (x) => (x.exempted ? null : x.level === 'red' ? 'warn-red' : 'warn-yellow') })),
-    exemptions.length ? section('已记录的免责', table([{ key: 'kind', label: '情形', render: (x) => KIND[x.kind] || x.kind }, { key: 'object', label: '对象', render: (x) => objectCell(x.object) }, { key: 'code', label: '免责情形', render: (x) => label(EXEMPTION_REASONS, x.code) }, { key: 'rule_reason', label: '规则理由' }, { key: 'reason', label: '说明' }, { key: 'actor', label: '记录人' }], exemptions)) : null,
+    exemptions.length ? section('已记录的免责', table([{ key: 'kind', label: '情形', render: (x) => KIND[x.kind] || x.kind }, { key: 'object', label: '对象', render: (x) => objectLink(x.object) }, { key: 'code', label: '免责情形', render: (x) => label(EXEMPTION_REASONS, x.code) }, { key: 'rule_reason', label: '规则理由' }, { key: 'reason', label: '说明' }, { key: 'actor', label: '记录人' }], exemptions)) : null,
     recordsSection,
     mayRecord ? details('登记其他情形（第10.1条第五项）', recordForm.el) : null,
     canRecord && open.length ? details('记录免责情形（10.2）', f.el) : null);

@@ -1,6 +1,6 @@
 // Audit trail (全过程留痕): filters, paging by id, chain verification.
 import { api, h, mount, msg, table, section, form, fmtTime, qs, actionButton, errorText } from '../ui.js';
-import { AUDIT_ACTIONS, FIELD_LABELS, OBJECT_KIND_OPTIONS, ROLES, RULE_TITLES, objectText, objectHref } from '../labels.js';
+import { AUDIT_ACTIONS, FIELD_LABELS, OBJECT_KIND_OPTIONS, ROLES, RULE_TITLES, objectLink } from '../labels.js';
 
 // An actor in words: the system's own entries, an online filing by a unit, or a user's account name.
 const actorText = (a) => (a === 'system' ? '系统' : a === 'anonymous' ? '匿名访问' : /^online:/.test(a || '') ? `网上提出（单位 ${a.slice(7)}）` : h('span', { class: 'username' }, a));
@@ -43,7 +43,7 @@ export async function render(ctx) {
       { key: 'at', label: '时间', render: (x) => fmtTime(x.at) },
       { key: 'actor', label: '操作人', render: (x) => actorText(x.actor) },
       { key: 'action', label: '操作', render: (x) => h('span', { title: x.action }, AUDIT_ACTIONS[x.action] || x.action) },
-      { key: 'object', label: '对象', render: (x) => { const href = objectHref(x.object); return href ? h('a', { href, class: 'object-link' }, objectText(x.object)) : objectText(x.object); } },
+      { key: 'object', label: '对象', render: (x) => objectLink(x.object) },
       { key: 'details', label: '详情', render: (x) => detailsView(x.details) },
       { key: 'hash', label: '链散列', render: (x) => h('code', { title: x.hash }, (x.hash || '').slice(0, 10)) },
     ], rows, { empty: '没有符合条件的记录' }),

@@ -3,6 +3,7 @@
 // A4 page (no app chrome) that the browser prints; the archive of issued documents with their
 // SHA-256 for reprinting; and for administrators the versioned templates.
 import { api, h, mount, table, section, details, form, listOf, loading, actionButton, qs } from '../ui.js';
+import { DOC_KINDS } from '../labels.js';
 
 const KINDS = {
   notice: '随机抽查通知书', record: '现场检查记录', rectification: '责令限期整改指令书',
@@ -55,7 +56,7 @@ async function archive(task) {
 }
 
 // The task's archive catalogue (9.2): every issued document and attachment with its retention.
-const ARCHIVE_KINDS = { ...KINDS, record: '检查记录表', attachment: '附件' };
+const ARCHIVE_KINDS = { ...DOC_KINDS, attachment: '附件' };
 async function catalogue(task) {
   const r = await api('GET', `/api/tasks/${encodeURIComponent(task)}/archive`);
   const items = listOf(r, 'items');
