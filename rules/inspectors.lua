@@ -261,9 +261,39 @@ function M.fallback(slot_name, pool_size, needed)
   end
   local what = slot_name == "expert" and "专家" or "检查人员"
   return { method = "appointed",
-           reason = string.format("符合条件的%s仅%d名，少于所需%d名，由执行单位直接指定并记录在案",
+           reason = string.format("符合条件的%s仅%d名，少于所需%d名，由执行单位负责人直接委派并记录在案",
              what, pool_size, needed),
            clause = "7.3" }
+end
+
+-- 7.3“……不足的，由执行单位直接委派”：委派是执行单位的决定，不由程序代选。抽取时候选池不足
+-- 的名额留空（待委派），由该单位执行机构的负责人指名委派，记录委派人和被委派人；名额补足前
+-- 不能录入或公示检查结果。核心程序只让锁定时承诺的人员池中、本单位无须回避、不在本组的人员
+-- 成为候选，再由 appointable 决定。此处采用的理解：委派不受轮换和工作量上限的限制（池不足正是
+-- 因为这些限制），但专家名额只能委派专家，联合部门的名额只能委派该部门的人员；业务专长名额可以
+-- 委派没有该专长的人员，并在理由中写明。
+-- appointable(slot_name, inspector, unit, task) -> { ok, reason, clause }
+function M.appointable(slot_name, inspector, unit, task)
+  local org = type(slot_name) == "string" and slot_name:match("^org:(%d+)$")
+  if org then
+    if inspector.org_id ~= tonumber(org) then
+      return { ok = false, reason = "联合检查部门的名额只能委派该部门的检查人员", clause = "7.3" }
+    end
+    return { ok = true, reason = "委派联合检查部门的检查人员", clause = "7.3" }
+  end
+  if slot_name == "expert" then
+    if inspector.is_expert ~= true then
+      return { ok = false, reason = "专家名额只能委派名录库中的专家", clause = "7.3" }
+    end
+    return { ok = true, reason = "委派名录库中的专家", clause = "7.3" }
+  end
+  if slot_name == "expertise" then
+    if unit and M.has_expertise(inspector, unit.industry) then
+      return { ok = true, reason = "委派业务专长与企业行业相符的检查人员", clause = "7.3" }
+    end
+    return { ok = true, reason = "名录中没有可抽取的相符业务专长人员，委派其他持证检查人员", clause = "7.3" }
+  end
+  return { ok = true, reason = "委派持证检查人员", clause = "7.3" }
 end
 
 -- replacement(code) -> { ok, reason, clause, head_reason_required? }：已抽中的检查人员能否更换。

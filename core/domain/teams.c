@@ -23,6 +23,10 @@
  *        conflict, health). Nothing changes until a head approves.
  *   POST /api/tasks/{id}/teams/{uscc}/replace/{rid}/approve    head only: the slot is redrawn.
  *   POST /api/tasks/{id}/teams/{uscc}/replace/{rid}/reject     head only.
+ *   GET  /api/tasks/{id}/teams/{uscc}/candidates?slot=         admin, planner, head: who may be
+ *        appointed to the team's open position (inspectors.appointable's answer for each).
+ *   POST /api/tasks/{id}/teams/{uscc}/appoint {"cert_no","slot"?,"reason"?}   the head of the
+ *        unit's executing org appoints by name to an open position (7.3 "由执行单位直接委派").
  *
  * Drawing (for each dispatched unit in announcement order): inspectors.slots(unit, task); pool of a
  * slot = inspectors of the pool committed at lock (teampool.h: inspectors.eligible ok then), not recused (inspectors.conflict, with
@@ -30,14 +34,16 @@
  * inspectors.in_pool(slot, inspector, unit, task, {last_team, load, cap}) where cap comes from
  * inspectors.workload_cap and last_team is the unit's team in its previous task (rotation); sorted
  * by cert_no. inspectors.fallback decides "random" (draw_select_slot) or "appointed".
- * Appointment (recorded, team method "appointed" with the rule's reason): the whole (too small)
- * pool is taken, and the rest is appointed from the eligible, non-recused inspectors not on the
- * team, regardless of expertise, rotation and cap, fewest units in this task first, then by
- * cert_no — deterministic, so the executing unit can re-check it. The leader is inspectors.leader
- * over the team's records without names (its reason is published).
+ * Appointment (team method "appointed" with the rule's reason): the whole (too small) pool is
+ * taken and the slot's other positions stay open. The program never picks someone: the head of
+ * the unit's executing org appoints by name (teams_appoint: any inspector of the committed pool not
+ * on the team, not recused, whom inspectors.appointable accepts), recorded with who appointed,
+ * the org and the reason. Until every position is filled the result can be neither entered nor
+ * published (results.c team_complete). The leader is inspectors.leader over the team's records
+ * without names (its reason is published); "" while the team has no member yet.
  * A redraw continues the slot's Fisher-Yates (draw.h rule 8) and skips, as further recorded
  * redraws, replacements that are on the team, recused or no longer in the pool; when the pool is
- * used up the slot is completed by appointment (team method "appointed").
+ * used up the member leaves and the position is open for appointment (team method "appointed").
  *
  * Speed (issue 19): the rules' answers are remembered for the draw (tctx.memo, tctx.pm): slots and
  * in_pool see only the unit fields inspectors.lua declares, in_pool's context is two flags
@@ -50,11 +56,14 @@
  *
  * Stored slot JSON (task_teams.slots): [{"slot","name","label","count","method","reason","pool",
  * "pool_hash","picks","redraws":[{"position","removed","replacement","reason"}],"current",
- * "appointed":[cert_no…] (the draw's appointees, never changed), "appointments":[{"position",
- * "removed","replacement" (null: no one left to appoint),"reason"}], "exhausted"}]. A slot's members
- * are: random: picks, each redraw replacing its position; appointed: pool then appointed; then each
- * appointment in order. The slots' members concatenated are the team. The public announcement
- * shows these without personal data, and "teams_pool" {"hash","inspectors"} (committed at lock).
+ * "appointed":[cert_no…] (appointees chosen by the draw itself before named appointment; [] for
+ * draws since), "appointments":[{"position","removed" (null: an open position filled, at the end),
+ * "replacement" (null: the member left, the position is open),"reason","by"?,"by_org"?,"at"?}],
+ * "exhausted"}]. A slot's members are: random: picks, each redraw replacing its position;
+ * appointed: pool then appointed; then each appointment in order. The slots' members concatenated
+ * are the team; a slot's open positions are its count less its members. The public announcement
+ * shows these without personal data (an appointment names the org, not the account), and
+ * "teams_pool" {"hash","inspectors"} (committed at lock).
  */
 #include "teams.h"
 #include "taskorgs.h"
@@ -455,20 +464,6 @@ static json_t *record_of(tctx *c, const char *cert)
     return i < 0 ? NULL : json_array_get(c->elig, (size_t)i);
 }
 
-/* Appoints one inspector for unit u: eligible, not recused, not on team; fewest units in this
- * task, then cert_no. Returns a borrowed cert_no or NULL if none. */
-static const char *appoint_one(tctx *c, unitx *u, json_t *team)
-{
-    const char *best = NULL;
-    json_int_t best_load = 0;
-    for (size_t i = 0; i < c->n; i++) {
-        const char *cert = cert_at(c, i);
-        if (u->rec[i] || on_team(team, cert)) continue;
-        if (!best || c->load[i] < best_load) { best = cert; best_load = c->load[i]; }
-    }
-    return best;
-}
-
 /* The team's current members: concatenation of the slots' "current". New ref. */
 static json_t *team_of(json_t *slots)
 {
@@ -482,6 +477,11 @@ static json_t *team_of(json_t *slots)
 /* Leader by the rule over the team's records. Sets *leader and *reason (new refs). */
 static int pick_leader(tctx *c, json_t *team, json_t *unit, json_t **leader, json_t **reason, char **err)
 {
+    if (json_array_size(team) == 0) {   /* every position awaits appointment */
+        *leader = json_string("");
+        *reason = json_string("检查组人员全部待执行单位负责人委派，委派后确定组长");
+        return 0;
+    }
     json_t *recs = json_array();
     size_t i;
     json_t *x;
@@ -577,24 +577,11 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
             free(idx);
             json_array_extend(current, picks);
         } else {
+            /* 7.3 "不足的，由执行单位直接委派": the whole pool, and the rest of the slot's positions
+             * stay open until the executing org's head appoints someone by name (teams_appoint) */
             appointed = 1;
             if (!method_reason) method_reason = json_incref(json_object_get(fb, "reason"));
             json_array_extend(current, pool);
-            json_array_extend(team, pool);
-            while ((json_int_t)json_array_size(current) < count) {
-                const char *a = appoint_one(c, &u, team);
-                if (!a) break;
-                json_array_append_new(current, json_string(a));
-                json_array_append_new(appointees, json_string(a));
-                json_array_append_new(team, json_string(a));
-            }
-            /* team already holds this slot's members */
-            json_t *tmp = team;
-            team = json_array();
-            size_t z;
-            json_t *x;
-            json_array_foreach(tmp, z, x) if (!on_team(current, json_string_value(x))) json_array_append(team, x);
-            json_decref(tmp);
         }
         json_array_extend(team, current);
         json_array_foreach(current, i, p) load_add(c, json_string_value(p), 1);
@@ -606,7 +593,6 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
         json_decref(fb);
     }
     json_t *leader = NULL, *lreason = NULL;
-    if (json_array_size(team) == 0) { *err = xprintf("没有可派出的检查人员（%s）", uscc); goto done; }
     if (pick_leader(c, team, u.unit, &leader, &lreason, err) != 0) goto done;
     out = json_pack("{ss ss so so so so so}", "uscc", uscc, "method", appointed ? "appointed" : "random",
                     "reason", appointed ? json_incref(method_reason) : json_string(""), "leader", leader, "leader_reason", lreason,
@@ -812,15 +798,30 @@ done:
     return out_rc;
 }
 
+static json_int_t slot_open(json_t *sl);
+
+/* Decodes the JSON columns of team rows and adds each team's open positions (7.3: awaiting the
+ * executing org head's appointment). */
+static json_t *decode_teams(json_t *rows)
+{
+    static const char *const keys[] = {"inspectors", "slots", NULL};
+    size_t i, k;
+    json_t *row, *sl;
+    json_array_foreach(rows, i, row) {
+        spot_decode_json(row, keys);
+        json_int_t open = 0;
+        json_array_foreach(json_object_get(row, "slots"), k, sl) open += slot_open(sl);
+        json_object_set_new(row, "open", json_integer(open));
+    }
+    return rows;
+}
+
 static json_t *team_rows(sqlite3 *db, long long id, char **err)
 {
-    json_t *rows = db_rows(db, err, "SELECT uscc, method, reason, inspectors, leader, leader_reason, slots, rule_sha, "
-                                    "updated_at FROM task_teams WHERE task_id = ? ORDER BY pos", "i", id);
-    static const char *const keys[] = {"inspectors", "slots", NULL};
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) spot_decode_json(row, keys);
-    return rows;
+    return decode_teams(db_rows(db, err, "SELECT t.uscc, t.method, t.reason, t.inspectors, t.leader, t.leader_reason, t.slots, "
+                                         "t.rule_sha, t.updated_at, d.org_id AS exec_org_id FROM task_teams t LEFT JOIN "
+                                         "task_dispatch d ON d.task_id = t.task_id AND d.uscc = t.uscc WHERE t.task_id = ? "
+                                         "ORDER BY t.pos", "i", id));
 }
 
 /* One page of the task's teams (issue 18: a 13,000-unit task): filtered by q (in the USCC or the
@@ -831,20 +832,19 @@ static json_t *team_page(sqlite3 *db, long long id, const teams_query *q, long l
         " FROM task_teams t LEFT JOIN task_units u ON u.task_id = t.task_id AND u.uscc = t.uscc "
         "LEFT JOIN enterprises e ON e.id = u.enterprise_id WHERE t.task_id = ?1 "
         "AND (?2 IS NULL OR instr(t.uscc, ?2) > 0 OR instr(coalesce(e.name, ''), ?2) > 0) "
-        "AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.inspectors) j WHERE j.value = ?3))";
-    char sql[900];
+        "AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.inspectors) j WHERE j.value = ?3)) "
+        "AND (?6 = 0 OR EXISTS (SELECT 1 FROM json_each(t.slots) s WHERE "
+        "json_extract(s.value, '$.count') > json_array_length(s.value, '$.current')))";
+    char sql[1200];
     const char *qq = q->q && *q->q ? q->q : NULL, *cert = q->cert && *q->cert ? q->cert : NULL;
     snprintf(sql, sizeof sql, "SELECT count(*)%s", where);
-    *total = db_int(db, err, 0, sql, "iss", id, qq, cert);
+    *total = db_int(db, err, 0, sql, "issiii", id, qq, cert, 0LL, 0LL, (long long)q->open);
     if (*err) return NULL;
     snprintf(sql, sizeof sql, "SELECT t.uscc, e.name AS unit_name, t.method, t.reason, t.inspectors, t.leader, t.leader_reason, "
-                              "t.slots, t.rule_sha, t.updated_at%s ORDER BY t.pos LIMIT ?4 OFFSET ?5", where);
-    json_t *rows = db_rows(db, err, sql, "issii", id, qq, cert, q->per_page, (q->page - 1) * q->per_page);
-    static const char *const keys[] = {"inspectors", "slots", NULL};
-    size_t i;
-    json_t *row;
-    json_array_foreach(rows, i, row) spot_decode_json(row, keys);
-    return rows;
+                              "t.slots, t.rule_sha, t.updated_at, (SELECT d.org_id FROM task_dispatch d WHERE d.task_id = "
+                              "t.task_id AND d.uscc = t.uscc) AS exec_org_id%s ORDER BY t.pos LIMIT ?4 OFFSET ?5", where);
+    return decode_teams(db_rows(db, err, sql, "issiii", id, qq, cert, q->per_page, (q->page - 1) * q->per_page,
+                                (long long)q->open));
 }
 
 int teams_get(spot_ctx *sc, long long id, const teams_query *q, json_t **out, spot_err *e)
@@ -980,40 +980,20 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
         }
     }
     if (!chosen) {
-        json_t *without = json_array();
-        size_t i;
-        json_t *x;
-        json_array_foreach(team, i, x) if (strcmp(json_string_value(x), cert)) json_array_append(without, x);
-        json_array_append_new(without, json_string(cert));   /* never re-appoint the one leaving */
-        const char *a = appoint_one(c, &u, without);
-        json_decref(without);
-        /* who holds the position now: cert, or the last unsuitable candidate of the redraws above */
-        json_t *holder = json_incref(json_array_get(current, (size_t)pos));
-        if (a) {
-            json_array_set_new(current, (size_t)pos, json_string(a));
-            /* "appointed" stays the draw's appointees; the change is an appointment entry, so the
-             * published slots always add up to the team (announcement: appointments replace in order) */
-            json_t *changes = json_object_get(slot, "appointments");
-            if (!changes) { json_object_set_new(slot, "appointments", json_array()); changes = json_object_get(slot, "appointments"); }
-            json_array_append_new(changes, json_pack("{sI sO ss ss}", "position", (json_int_t)pos, "removed", holder,
-                                                     "replacement", a, "reason", why ? why : reason));
-            chosen = json_string_value(json_array_get(current, (size_t)pos));
-        } else {
-            /* no one to appoint: the member leaves the slot, recorded (replacement null) */
-            json_t *changes = json_object_get(slot, "appointments");
-            if (!changes) { json_object_set_new(slot, "appointments", json_array()); changes = json_object_get(slot, "appointments"); }
-            json_array_append_new(changes, json_pack("{sI sO sn ss}", "position", (json_int_t)pos, "removed", holder,
-                                                     "replacement", "reason", why ? why : reason));
-            json_array_remove(current, (size_t)pos);
-        }
-        json_decref(holder);
+        /* no one to draw: the member leaves and the position stays open until the executing org's
+         * head appoints someone by name (7.3, teams_appoint), recorded as an appointment entry
+         * without a replacement so that the published slots always add up to the team */
+        json_t *changes = json_object_get(slot, "appointments");
+        if (!changes) { json_object_set_new(slot, "appointments", json_array()); changes = json_object_get(slot, "appointments"); }
+        json_array_append_new(changes, json_pack("{sI sO sn ss}", "position", (json_int_t)pos, "removed",
+                                                 json_array_get(current, (size_t)pos), "replacement", "reason", why ? why : reason));
+        json_array_remove(current, (size_t)pos);
     }
     free(why);
     json_decref(team);
     if (chosen) load_add(c, chosen, 1);
     json_t *newteam = team_of(slots), *leader = NULL, *lreason = NULL;
-    if (json_array_size(newteam) == 0 || pick_leader(c, newteam, u.unit, &leader, &lreason, err) != 0) {
-        if (!*err) *err = strdup("检查组已无成员");
+    if (pick_leader(c, newteam, u.unit, &leader, &lreason, err) != 0) {
         json_decref(newteam);
         goto done;
     }
@@ -1330,6 +1310,229 @@ done:
     return out_rc;
 }
 
+/* ---- direct appointment by the executing org's head (7.3 "由执行单位直接委派") ---- */
+
+/* Positions of slot sl not filled: its count less its current members. */
+static json_int_t slot_open(json_t *sl)
+{
+    json_int_t n = json_integer_value(json_object_get(sl, "count")) - (json_int_t)json_array_size(json_object_get(sl, "current"));
+    return n > 0 ? n : 0;
+}
+
+/* The slot of slots to appoint into: the one numbered want (want >= 0), or the first with an open
+ * position. Borrowed, or NULL. */
+static json_t *open_slot(json_t *slots, json_int_t want)
+{
+    size_t k;
+    json_t *sl;
+    json_array_foreach(slots, k, sl) {
+        if (want >= 0 && json_integer_value(json_object_get(sl, "slot")) != want) continue;
+        if (slot_open(sl) > 0) return sl;
+        if (want >= 0) return NULL;
+    }
+    return NULL;
+}
+
+/* What the appointment routes share: the dispatched task with its teams drawn, the unit's team row
+ * (slots decoded) and the draw context with the unit loaded. Returns 0, or -1 with *e. */
+typedef struct appoint_ctx {
+    json_t *task, *row;
+    tctx c;
+    unitx u;
+} appoint_ctx;
+
+static void appoint_ctx_free(appoint_ctx *a)
+{
+    unitx_free(&a->u);
+    tctx_free(&a->c);
+    json_decref(a->row);
+    json_decref(a->task);
+}
+
+static int appoint_ctx_load(spot_ctx *sc, long long id, const char *uscc, appoint_ctx *a, spot_err *e)
+{
+    memset(a, 0, sizeof *a);
+    char *err = NULL;
+    int is_rule = 0;
+    a->task = task_or_404(sc, id, e);
+    if (!a->task) return -1;
+    if (!json_is_string(json_object_get(a->task, "team_seed")))
+        return spot_fail(e, SPOT_E_CONFLICT, "teams_not_drawn", "检查组尚未抽取");
+    a->row = db_row(sc->db, &err, "SELECT method, reason, inspectors, slots, updated_at FROM task_teams WHERE task_id = ? "
+                                  "AND uscc = ?", "is", id, uscc);
+    if (!a->row) return err ? spot_fail_db(e, "teams", err) : spot_fail(e, SPOT_E_NOTFOUND, "not_found", "该单位没有检查组");
+    static const char *const keys[] = {"inspectors", "slots", NULL};
+    spot_decode_json(a->row, keys);
+    long long n_units = db_int(sc->db, &err, 0, "SELECT count(*) FROM task_units WHERE task_id = ?", "i", id);
+    if (err) return spot_fail_db(e, "teams", err);
+    if (tctx_load(&a->c, sc, id, a->task, n_units, &err, &is_rule) != 0 || unitx_load(&a->c, uscc, &a->u, &err, &is_rule) != 0)
+        return is_rule ? spot_fail_rule(e, err) : spot_fail_db(e, "teams", err);
+    return 0;
+}
+
+/* inspectors.appointable for inspector i at slot sl. New reference {ok, reason, clause}, or NULL
+ * with *err. */
+static json_t *appointable(appoint_ctx *a, json_t *sl, size_t i, char **err)
+{
+    json_t *d = rule1(&a->c, "appointable", json_pack("[OOOO]", json_object_get(sl, "name"), json_array_get(a->c.elig, i),
+                                                      a->u.unit, a->c.rtask), NULL, err);
+    if (d && !json_is_object(d)) {
+        json_decref(d);
+        *err = strdup("rules/inspectors.lua: appointable 须返回 { ok, reason, clause }");
+        return NULL;
+    }
+    return d;
+}
+
+int teams_candidates(spot_ctx *sc, long long id, const char *uscc, json_int_t slot, json_t **out, spot_err *e)
+{
+    appoint_ctx a;
+    int rc = -1;
+    char *err = NULL;
+    json_t *list = NULL, *names = NULL;
+    if (appoint_ctx_load(sc, id, uscc, &a, e) != 0) goto done;
+    json_t *slots = json_object_get(a.row, "slots"), *sl = open_slot(slots, slot);
+    if (!sl) {
+        spot_fail(e, SPOT_E_CONFLICT, "no_open_position", "该单位的检查组没有待委派的名额");
+        goto done;
+    }
+    names = db_rows(sc->db, &err, "SELECT i.cert_no, i.name, o.name AS org_name FROM inspectors i LEFT JOIN orgs o "
+                                  "ON o.id = i.org_id", "");
+    if (!names) { spot_fail_db(e, "teams", err); goto done; }
+    json_t *by = json_object();
+    size_t i;
+    json_t *x;
+    json_array_foreach(names, i, x) json_object_set(by, json_string_value(json_object_get(x, "cert_no")), x);
+    json_t *team = json_object_get(a.row, "inspectors");
+    list = json_array();
+    for (i = 0; i < a.c.n; i++) {
+        const char *cert = cert_at(&a.c, i);
+        if (a.u.rec[i] || on_team(team, cert)) continue;
+        json_t *d = appointable(&a, sl, i, &err);
+        if (!d) { json_decref(by); spot_fail_rule(e, err); goto done; }
+        json_t *n = json_object_get(by, cert), *rec = json_array_get(a.c.elig, i);
+        json_array_append_new(list, json_pack("{ss sO sO sO sO sI sO sO}", "cert_no", cert,
+            "name", n ? json_object_get(n, "name") : json_null(), "org_name", n ? json_object_get(n, "org_name") : json_null(),
+            "expertise", json_object_get(rec, "expertise") ? json_object_get(rec, "expertise") : json_null(),
+            "is_expert", json_boolean(json_is_true(json_object_get(rec, "is_expert"))), "load", a.c.load[i],
+            "ok", json_object_get(d, "ok") ? json_object_get(d, "ok") : json_false(),
+            "reason", json_object_get(d, "reason") ? json_object_get(d, "reason") : json_string("")));
+        json_decref(d);
+    }
+    json_decref(by);
+    *out = json_pack("{ss sO sO sO sI so}", "uscc", uscc, "slot", json_object_get(sl, "slot"), "slot_label",
+                     json_object_get(sl, "label"), "slot_reason", json_object_get(sl, "reason"), "open", slot_open(sl),
+                     "candidates", list);
+    list = NULL;
+    rc = 0;
+done:
+    json_decref(list);
+    json_decref(names);
+    appoint_ctx_free(&a);
+    return rc;
+}
+
+int teams_appoint(spot_ctx *sc, long long id, const char *uscc, json_t *in, json_t **out, spot_err *e)
+{
+    if (!json_is_object(in)) return spot_fail(e, SPOT_E_INPUT, "bad_request", "请求体必须是 JSON 对象");
+    static const char *const fields[] = {"cert_no", "slot", "reason", NULL};
+    if (spot_check_fields(in, fields, e) != 0) return -1;
+    const char *cert = json_string_value(json_object_get(in, "cert_no"));
+    json_t *js = json_object_get(in, "slot"), *jr = json_object_get(in, "reason");
+    if (!cert || (js && !json_is_null(js) && !json_is_integer(js)) ||
+        (jr && !json_is_null(jr) && !(json_is_string(jr) && json_string_length(jr) <= TEXT_MAX)))
+        return spot_fail(e, SPOT_E_INPUT, "bad_request", "需要 cert_no（被委派人员的执法证号）；slot 为名额编号（可选），"
+                                                        "reason 为不超过 %d 字节的委派说明（可选）", TEXT_MAX);
+    const char *note = json_is_string(jr) ? json_string_value(jr) : "";
+    json_int_t want = json_is_integer(js) ? json_integer_value(js) : -1;
+    appoint_ctx a;
+    int rc = -1;
+    char *err = NULL, *why = NULL;
+    json_t *leader = NULL, *lreason = NULL, *team = NULL, *org = NULL;
+    /* 7.3, SPEC §10: the head of the unit's executing org appoints */
+    if (taskorgs_may_decide(sc, id, uscc, e) != 1) return -1;
+    if (result_fixed(sc, id, uscc, e) != 0) return -1;
+    if (appoint_ctx_load(sc, id, uscc, &a, e) != 0) goto done;
+    json_t *slots = json_object_get(a.row, "slots"), *sl = open_slot(slots, want);
+    if (!sl) {
+        spot_fail(e, SPOT_E_CONFLICT, "no_open_position", want >= 0 ? "该名额没有待委派的位置" : "该单位的检查组没有待委派的名额");
+        goto done;
+    }
+    long long i = idx_of(&a.c, cert);
+    if (i < 0) {
+        spot_fail(e, SPOT_E_INVALID, "not_in_pool", "执法证号 %s 不在本任务锁定时确定的检查人员池中（须在职并持有在任务期间有效的执法证）",
+                  cert);
+        goto done;
+    }
+    if (on_team(json_object_get(a.row, "inspectors"), cert)) {
+        spot_fail(e, SPOT_E_INVALID, "on_team", "执法证号 %s 已在该单位的检查组中", cert);
+        goto done;
+    }
+    if (a.u.rec[i]) {
+        spot_fail(e, SPOT_E_INVALID, "recused", "执法证号 %s 与该单位有利害关系，须回避，不能委派（第7.3条）", cert);
+        goto done;
+    }
+    json_t *d = appointable(&a, sl, (size_t)i, &err);
+    if (!d) { spot_fail_rule(e, err); goto done; }
+    if (!json_is_true(json_object_get(d, "ok"))) {
+        spot_fail(e, SPOT_E_INVALID, "appoint_refused", "%s（第%s条）", json_string_value(json_object_get(d, "reason")),
+                  json_string_value(json_object_get(d, "clause")) ? json_string_value(json_object_get(d, "clause")) : "7.3");
+        json_decref(d);
+        goto done;
+    }
+    org = db_row(sc->db, &err, "SELECT name FROM orgs WHERE id = ?", "i", sc->user ? sc->user->org_id : 0);
+    if (!org && err) { json_decref(d); spot_fail_db(e, "teams", err); goto done; }
+    const char *org_name = org ? json_string_value(json_object_get(org, "name")) : "";
+    why = *note ? xprintf("%s负责人直接委派：%s；%s", org_name, json_string_value(json_object_get(d, "reason")), note)
+                : xprintf("%s负责人直接委派：%s", org_name, json_string_value(json_object_get(d, "reason")));
+    json_decref(d);
+    char at[32], obj[96];
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld:%s", id, uscc);
+    json_t *current = json_object_get(sl, "current");
+    json_t *changes = json_object_get(sl, "appointments");
+    if (!changes) { json_object_set_new(sl, "appointments", json_array()); changes = json_object_get(sl, "appointments"); }
+    /* removed null: the position is added (the slot's members: current, then this) */
+    json_array_append_new(changes, json_pack("{sI sn ss ss ss ss ss}", "position", (json_int_t)json_array_size(current),
+                                             "removed", "replacement", cert, "reason", why, "by", ctx_actor(sc),
+                                             "by_org", org_name, "at", at));
+    json_array_append_new(current, json_string(cert));
+    load_add(&a.c, cert, 1);
+    team = team_of(slots);
+    if (pick_leader(&a.c, team, a.u.unit, &leader, &lreason, &err) != 0) { spot_fail_rule(e, err); goto done; }
+    json_int_t open = 0;
+    size_t k;
+    json_t *x;
+    json_array_foreach(slots, k, x) open += slot_open(x);
+    json_t *ad = json_pack("{ss sO ss ss sI}", "cert_no", cert, "slot", json_object_get(sl, "slot"), "reason", why,
+                           "by_org", org_name, "open", open);
+    /* the row as read: a concurrent change of the team (another appointment, a replacement) makes
+     * this one a 409, never a lost update */
+    int ok = db_begin(sc->db, &err) == 0;
+    int n = ok ? db_run(sc->db, &err, "UPDATE task_teams SET inspectors = ?, leader = ?, leader_reason = ?, slots = ?, "
+                                     "updated_at = ? WHERE task_id = ? AND uscc = ? AND updated_at = ?", "jjjjsiss", team, leader,
+                        lreason, slots, at, id, uscc, json_string_value(json_object_get(a.row, "updated_at"))) : -1;
+    ok = n == 1 && audit_log(sc->db, ctx_actor(sc), "team.appoint", obj, ad, &err) == 0 && db_commit(sc->db, &err) == 0;
+    json_decref(ad);
+    if (!ok) {
+        if (!sqlite3_get_autocommit(sc->db)) db_rollback(sc->db);
+        if (n == 0) spot_fail(e, SPOT_E_CONFLICT, "team_changed", "该检查组刚刚有变动，请刷新后重新委派");
+        else spot_fail_db(e, "teams", err);
+        goto done;
+    }
+    *out = json_pack("{ss sO ss ss sO sO sI}", "uscc", uscc, "slot", json_object_get(sl, "slot"), "cert_no", cert, "reason", why,
+                     "inspectors", team, "leader", leader, "open", open);
+    rc = 0;
+done:
+    free(why);
+    json_decref(org);
+    json_decref(team);
+    json_decref(leader);
+    json_decref(lreason);
+    appoint_ctx_free(&a);
+    return rc;
+}
+
 int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
 {
     long long id = json_integer_value(json_object_get(task, "id"));
@@ -1370,7 +1573,17 @@ int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
                 "pool", json_object_get(s, "pool"), "pool_hash", json_object_get(s, "pool_hash"),
                 "picks", json_object_get(s, "picks"), "redraws", json_object_get(s, "redraws"));
             json_object_set(o, "appointed", json_object_get(s, "appointed"));
-            if (json_object_get(s, "appointments")) json_object_set(o, "appointments", json_object_get(s, "appointments"));
+            json_t *apps = json_object_get(s, "appointments");
+            if (apps) {   /* who appointed: the org, not the account (no personal data) */
+                json_t *pub = json_array(), *ap;
+                size_t j;
+                json_array_foreach(apps, j, ap) {
+                    json_t *c = json_copy(ap);
+                    json_object_del(c, "by");
+                    json_array_append_new(pub, c);
+                }
+                json_object_set_new(o, "appointments", pub);
+            }
             if (json_object_get(s, "exhausted")) json_object_set(o, "exhausted", json_object_get(s, "exhausted"));
             json_array_append_new(slots, o);
         }

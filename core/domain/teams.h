@@ -26,6 +26,7 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
 typedef struct teams_query {
     long long page, per_page;
     const char *q, *cert;
+    int open;   /* only teams with positions awaiting appointment */
 } teams_query;
 
 /* GET /api/tasks/{id}/teams: {teams, replacements, conflicts, team_commitment, …}; q NULL or page 0:
@@ -50,5 +51,18 @@ int teams_replace(spot_ctx *sc, long long id, const char *uscc, json_t *in, json
  * or published. */
 int teams_replace_decide(spot_ctx *sc, long long id, const char *uscc, long long rid, int approve, json_t *in,
                          json_t **out, spot_err *e);
+
+/* 7.3 "由执行单位直接委派": GET /api/tasks/{id}/teams/{uscc}/candidates?slot=: who may be appointed
+ * to the team's first open position (or slot's): every inspector of the pool committed at lock not on
+ * the team and not recused, with {cert_no, name, org_name, expertise, is_expert, load, ok, reason}
+ * (ok and reason from inspectors.appointable). 409 no_open_position. */
+int teams_candidates(spot_ctx *sc, long long id, const char *uscc, json_int_t slot, json_t **out, spot_err *e);
+
+/* POST /api/tasks/{id}/teams/{uscc}/appoint {cert_no, slot?, reason?}: the head of the unit's
+ * executing org appoints cert_no by name to an open position; recorded in the slot's appointments
+ * ({position, removed: null, replacement, reason, by, by_org, at}) and the audit trail, the leader
+ * chosen again. 403 not that head; 409 result_signed, no_open_position, team_changed; 422
+ * not_in_pool, on_team, recused, appoint_refused (inspectors.appointable's reason). */
+int teams_appoint(spot_ctx *sc, long long id, const char *uscc, json_t *in, json_t **out, spot_err *e);
 
 #endif

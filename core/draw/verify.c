@@ -705,7 +705,10 @@ static int verify_team(vctx *v, json_t *team, size_t t, int have_seed_t,
             }
         }
         add_check(v, json_pack("{s:s,s:s}", "check", "team_distinct", "uscc", uscc), ok);
-        ok = bsearch(&leader, a, n, sizeof *a, cmp_strp) != NULL;
+        /* an appointed team whose every position awaits the executing org's appointment (7.3)
+         * has no leader yet: leader "" and no members */
+        ok = bsearch(&leader, a, n, sizeof *a, cmp_strp) != NULL ||
+             (n == 0 && !*leader && strcmp(method, "appointed") == 0);
         if (!ok) add_error(v, "team %s: leader %s is not on the team", uscc, leader);
         add_check(v, json_pack("{s:s,s:s}", "check", "team_leader", "uscc", uscc), ok);
     }

@@ -41,7 +41,7 @@ static int h_get(req *r)
     int fmt = req_format(r, 0);
     if (fmt < 0) return 0;
     if (fmt == FMT_XLSX) {   /* every team, with the unit's name */
-        teams_query all = {1, 1LL << 40, NULL, NULL};
+        teams_query all = {1, 1LL << 40, NULL, NULL, 0};
         spot_err e;
         json_t *out = NULL;
         if (teams_get(&r->ctx, req_param_id(r, 0), &all, &out, &e) != 0) return reply_err(r, &e);
@@ -49,9 +49,14 @@ static int h_get(req *r)
         json_decref(out);
         return 0;
     }
-    teams_query q = {0, 50, req_query(r, "q"), NULL};
+    teams_query q = {0, 50, req_query(r, "q"), NULL, 0};
     if (req_query(r, "page") && req_query_int(r, "page", 1, 1000000000LL, 1, &q.page) != 0) return 0;
     if (req_query_int(r, "per_page", 1, 200, 50, &q.per_page) != 0) return 0;
+    const char *open = req_query(r, "open");
+    if (open && !strcmp(open, "1")) {
+        if (!q.page) q.page = 1;
+        q.open = 1;
+    }
     const char *mine = req_query(r, "mine");
     if (mine && !strcmp(mine, "1")) {
         if (!q.page) q.page = 1;
@@ -101,6 +106,25 @@ static int decide(req *r, int approve)
     return answer(r, 200, rc, out, &e);
 }
 
+static int h_candidates(req *r)
+{
+    long long slot = -1;
+    if (req_query(r, "slot") && req_query_int(r, "slot", 0, 1000, -1, &slot) != 0) return 0;
+    spot_err e;
+    json_t *out = NULL;
+    int rc = teams_candidates(&r->ctx, req_param_id(r, 0), r->params[1], (json_int_t)slot, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
+static int h_appoint(req *r)
+{
+    if (req_require_object(r)) return 0;
+    spot_err e;
+    json_t *out = NULL;
+    int rc = teams_appoint(&r->ctx, req_param_id(r, 0), r->params[1], r->json, &out, &e);
+    return answer(r, 200, rc, out, &e);
+}
+
 static int h_approve(req *r) { return decide(r, 1); }
 static int h_reject(req *r) { return decide(r, 0); }
 
@@ -113,5 +137,7 @@ const struct route teams_routes[] = {
     {"POST", "/api/tasks/{id}/teams/{uscc}/replace", ROLE_ADMIN | ROLE_PLANNER, h_replace},
     {"POST", "/api/tasks/{id}/teams/{uscc}/replace/{rid}/approve", ROLE_HEAD, h_approve},
     {"POST", "/api/tasks/{id}/teams/{uscc}/replace/{rid}/reject", ROLE_HEAD, h_reject},
+    {"GET", "/api/tasks/{id}/teams/{uscc}/candidates", ROLE_ADMIN | ROLE_PLANNER | ROLE_HEAD, h_candidates},
+    {"POST", "/api/tasks/{id}/teams/{uscc}/appoint", ROLE_HEAD, h_appoint},
     {0},
 };

@@ -142,9 +142,29 @@ return {
 
   { "fallback: direct appointment when the pool is too small (recorded)", function()
     local f = I.fallback("expertise", 0, 1)
-    eq(f.method, "appointed"); eq(f.clause, "7.3"); assert(f.reason:find("指定", 1, true))
+    eq(f.method, "appointed"); eq(f.clause, "7.3")
+    eq(f.reason, "符合条件的检查人员仅0名，少于所需1名，由执行单位负责人直接委派并记录在案")
+    eq(I.fallback("expert", 0, 1).reason, "符合条件的专家仅0名，少于所需1名，由执行单位负责人直接委派并记录在案")
     eq(I.fallback("general", 1, 2).method, "appointed")
     eq(I.fallback("general", 5, 2).method, "random")
+  end },
+
+  { "appointable: who the executing unit's head may appoint to an open position (7.3)", function()
+    local plain = insp({ cert_no = "P", org_id = 1, expertise = { "机械" } })
+    local chem = insp({ cert_no = "C", org_id = 1, expertise = { "危险化学品" } })
+    local expert = insp({ cert_no = "X", org_id = 2, is_expert = true })
+    local unit = { industry = "危险化学品" }
+    eq(I.appointable("general", plain, unit, TASK), { ok = true, reason = "委派持证检查人员", clause = "7.3" })
+    eq(I.appointable("expertise", chem, unit, TASK),
+       { ok = true, reason = "委派业务专长与企业行业相符的检查人员", clause = "7.3" })
+    eq(I.appointable("expertise", plain, unit, TASK),
+       { ok = true, reason = "名录中没有可抽取的相符业务专长人员，委派其他持证检查人员", clause = "7.3" })
+    eq(I.appointable("expert", plain, unit, TASK),
+       { ok = false, reason = "专家名额只能委派名录库中的专家", clause = "7.3" })
+    eq(I.appointable("expert", expert, unit, TASK).ok, true)
+    eq(I.appointable("org:2", plain, unit, TASK),
+       { ok = false, reason = "联合检查部门的名额只能委派该部门的检查人员", clause = "7.3" })
+    eq(I.appointable("org:2", expert, unit, TASK).ok, true)
   end },
 
   { "replacement only for job change, conflict, health", function()

@@ -337,3 +337,25 @@ def announcement_checks(s, ann):
     rc, out = verify_cli(s, ann)
     js = verify_js(ann)
     return rc == 0, out, js["ok"], js["errors"], check_teams(ann)
+
+
+def appoint_open(head, tid):
+    """7.3 direct appointment: head (the executing org's head) fills every open position of task
+    tid's teams by name, each with the candidate the rule accepts that has the fewest units in the
+    task (scenario set-up: each step must succeed). Returns the number of positions filled."""
+    n = 0
+    while True:
+        st, page = head.get(f"/api/tasks/{tid}/teams?open=1&per_page=200")
+        assert st == 200, (st, page)
+        if not page["teams"]:
+            return n
+        for team in page["teams"]:
+            for _ in range(team["open"]):
+                st, c = head.get(f"/api/tasks/{tid}/teams/{team['uscc']}/candidates")
+                assert st == 200, (st, c)
+                ok = sorted((x for x in c["candidates"] if x["ok"]), key=lambda x: (x["load"], x["cert_no"]))
+                assert ok, ("no one to appoint", team["uscc"], c)
+                st, b = head.post(f"/api/tasks/{tid}/teams/{team['uscc']}/appoint",
+                                  {"cert_no": ok[0]["cert_no"], "reason": "执行单位负责人委派"})
+                assert st == 200, (st, b)
+                n += 1

@@ -109,6 +109,12 @@ def check_teams(ann):
                 if len(sl.get("redraws", [])):
                     diffs.append(f"{where}: redraws in an appointed slot")
             for j, ap in enumerate(sl.get("appointments", [])):
+                if ap["removed"] is None:   # an open position filled by name (7.3), at the end
+                    if ap["position"] != len(cur) or ap["replacement"] is None or ap["replacement"] not in cset:
+                        diffs.append(f"{where}: appointment {j} does not fill the next open position from the pool")
+                        continue
+                    cur.append(ap["replacement"])
+                    continue
                 if ap["position"] >= len(cur) or cur[ap["position"]] != ap["removed"]:
                     diffs.append(f"{where}: appointment {j} removes someone not at its position")
                     continue
@@ -121,6 +127,6 @@ def check_teams(ann):
             diffs.append(f"team {uscc}: slots add up to {members}, team is {team['inspectors']}")
         if len(set(members)) != len(members):
             diffs.append(f"team {uscc}: someone twice")
-        if team["leader"] not in members:
+        if team["leader"] not in members and not (not members and team["leader"] == "" and team["method"] == "appointed"):
             diffs.append(f"team {uscc}: leader not on the team")
     return diffs

@@ -7,7 +7,7 @@ a leader, recusal and replacement with head approval (all re-verified); bad inpu
 import json
 import math
 import urllib.parse
-from spot import Server, Suite, is_error_body, allow_draw_v1, verify_cli as verify, verify_js
+from spot import Server, Suite, is_error_body, allow_draw_v1, appoint_open, verify_cli as verify, verify_js
 from teamdraw_spec import check_teams
 
 
@@ -301,8 +301,24 @@ with Server(demo=True) as s:
             len(committed.get("hash", "")) == 64 and deact and in_pools & set(deact) and ann_t.get("teams_pool") == committed, (committed, sorted(in_pools)[:10]))
     t.check("teams drawn", st == 201 and len(tb["teams"]) == s.sql("SELECT count(*) FROM task_units WHERE task_id = ?",
                                                                    tid)[0][0], (st, str(tb)[:500]))
+    # 7.3 "不足的，由执行单位直接委派": where a slot's pool was too small the program appoints no one;
+    # the positions stay open until the executing org's head names someone
+    short = [x for x in tb["teams"] if sum(sl["count"] for sl in x["slots"]) > len(x["inspectors"])]
+    t.check("where a pool is too small the positions stay open, the team method appointed with the rule's reason "
+            "and nobody chosen by the program",
+            short and all(x["method"] == "appointed" and "直接委派" in x["reason"] and
+                          all(not sl["appointed"] for sl in x["slots"]) for x in short), [x["uscc"] for x in short][:5])
+    st, opened = planner.get(f"/api/tasks/{tid}/teams?open=1")
+    t.check("GET teams?open=1 lists exactly the teams awaiting appointment, each with its open count",
+            st == 200 and opened["total"] == len(short) and
+            all(x["open"] == sum(sl["count"] for sl in x["slots"]) - len(x["inspectors"]) for x in opened["teams"]),
+            (st, opened.get("total"), len(short)))
+    filled = appoint_open(head, tid)
+    st, now_teams = planner.get(f"/api/tasks/{tid}/teams")
+    t.check("the head appoints by name until no position is open",
+            filled >= len(short) and all(x["open"] == 0 for x in now_teams["teams"]), filled)
     ok = True
-    for team in tb["teams"]:
+    for team in now_teams["teams"]:
         ins = team["inspectors"]
         if len(set(ins)) < 2 or len(set(ins)) != len(ins) or team["leader"] not in ins or \
                 any(valid.get(c, "") < END for c in ins):
@@ -381,22 +397,37 @@ with Server(demo=True) as s:
             ann.get("teams_pool") == committed)
 
     # a recusal in a directly appointed slot: the slots still add up to the team
+    # the appointments are public with the appointing org, never the account
+    named = [ap for x in ann["teams"] for sl in x["slots"] for ap in sl.get("appointments", []) if ap["removed"] is None]
+    t.check("each appointment is published with the appointing org and reason, without the account",
+            named and all(ap["by_org"] and "负责人直接委派" in ap["reason"] and "by" not in ap for ap in named), named[:2])
+    # a recusal in a directly appointed slot: the position opens again and the slots still add up
     appointed = [(x, sl) for x in ann["teams"] for sl in x["slots"] if sl["method"] == "appointed" and
-                 (sl["pool"] + sl.get("appointed", []))]
+                 [ap for ap in sl.get("appointments", []) if ap["removed"] is None]]
     t.check("the demo has a directly appointed slot to test", bool(appointed))
     if appointed:
         ateam, aslot = appointed[0]
-        victim = (aslot["pool"] + aslot["appointed"])[0]
+        victim = next(ap["replacement"] for ap in aslot["appointments"] if ap["removed"] is None)
         st, rq = planner.post("/api/conflicts", {"task_id": tid, "uscc": ateam["uscc"], "cert_no": victim,
                                                  "reason": "与该企业负责人系近亲属"})
         st2, ap2 = head.post(f"/api/conflicts/{rq.get('id')}/approve")
         st, ann = s.client().get(f"/api/public/tasks/{tid}")
         tm = next(x for x in ann["teams"] if x["uscc"] == ateam["uscc"])
         sl = next(x for x in tm["slots"] if x["slot"] == aslot["slot"])
-        t.check("a recusal in an appointed slot is recorded as an appointment and leaves 'appointed' as drawn",
-                st2 == 200 and victim not in tm["inspectors"] and sl["appointed"] == aslot["appointed"] and
-                sl.get("appointments", [{}])[-1].get("removed") == victim, (st2, ap2, sl))
+        t.check("a recusal in an appointed slot opens the position again, recorded as an appointment entry",
+                st2 == 200 and ap2["replacement"] is None and victim not in tm["inspectors"] and
+                sl["appointed"] == aslot["appointed"] and sl["appointments"][-1]["removed"] == victim and
+                sl["appointments"][-1]["replacement"] is None, (st2, ap2, sl))
         three_checks(t, s, ann, "after a recusal in an appointed slot")
+        st, c = head.get(f"/api/tasks/{tid}/teams/{ateam['uscc']}/candidates")
+        t.check("the recused inspector is not a candidate for the open position",
+                st == 200 and victim not in [x["cert_no"] for x in c["candidates"]] and c["open"] == 1, (st, c))
+        st, b = head.post(f"/api/tasks/{tid}/teams/{ateam['uscc']}/appoint", {"cert_no": victim})
+        t.check("appointing the recused inspector is refused (422 recused)",
+                st == 422 and is_error_body(b, "recused"), (st, b))
+        t.check("after that the head fills the position again", appoint_open(head, tid) == 1)
+        st, ann = s.client().get(f"/api/public/tasks/{tid}")
+        three_checks(t, s, ann, "after the position is filled again")
 
     # replacement: needs a head's approval
     target = now["inspectors"][0]
@@ -417,8 +448,13 @@ with Server(demo=True) as s:
     st, ap = head.post(f"/api/tasks/{tid}/teams/{team0['uscc']}/replace/{rq['id']}/approve")
     st2, teams = planner.get(f"/api/tasks/{tid}/teams")
     after = next(x for x in teams["teams"] if x["uscc"] == team0["uscc"])
-    t.check("head approval replaces the inspector", st == 200 and ap["status"] == "approved" and
-            target not in after["inspectors"] and len(after["inspectors"]) == len(now["inspectors"]), (st, ap, after))
+    # the slot's random stream replaces the inspector; when its pool is used up the position opens
+    # for the head's appointment instead (7.3)
+    t.check("head approval replaces the inspector (or, the pool used up, opens the position)",
+            st == 200 and ap["status"] == "approved" and target not in after["inspectors"] and
+            (len(after["inspectors"]) == len(now["inspectors"]) if ap["replacement"] else
+             len(after["inspectors"]) == len(now["inspectors"]) - 1 and after["open"] == 1), (st, ap, after))
+    appoint_open(head, tid)
     st, b = head.post(f"/api/tasks/{tid}/teams/{team0['uscc']}/replace/{rq['id']}/approve")
     t.check("an approved replacement cannot be approved again", st == 409 and is_error_body(b), (st, b))
     st, ann = s.client().get(f"/api/public/tasks/{tid}")

@@ -1,10 +1,12 @@
 """Clause 7.3 over HTTP (issue 15): a team below the size its slots call for never gets a result
 entered or published (a directory with one usable inspector yields a one-person team, and its record
-is refused with the clause); replacement reasons are the three of 7.3 or "other" with the head's
+is refused with the clause); where a slot's pool is too small the executing org's head appoints by
+name (who may, whom, recorded and published with the org); replacement reasons are the three of 7.3 or "other" with the head's
 written reason; no replacement or recusal once the unit's result is signed (a correction instead).
 Every refusal changes nothing."""
-from spot import (Server, Suite, staff_clients, inspector_clients, is_error_body, V2_FREEZE, V2_DRAW, V2_LOCK,
-                  V2_TEAMS)
+from spot import (Server, Suite, staff_clients, inspector_clients, is_error_body, appoint_open, verify_cli, verify_js,
+                  V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS)
+from teamdraw_spec import check_teams
 
 t = Suite()
 
@@ -19,8 +21,13 @@ def task_through_teams(planner, name, industry, start, end):
     for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK), ("teams", V2_TEAMS)):
         st, b = planner.post(f"/api/tasks/{task['id']}/{path}", body)
         assert st in (200, 201), (path, st, b)
-    st, teams = planner.get(f"/api/tasks/{task['id']}/teams")
-    return task["id"], teams["teams"]
+    return task["id"]
+
+
+def teams_of(planner, tid):
+    st, teams = planner.get(f"/api/tasks/{tid}/teams")
+    assert st == 200, (st, teams)
+    return teams["teams"]
 
 
 with Server(demo=True) as s:
@@ -28,7 +35,9 @@ with Server(demo=True) as s:
     planner, head, auditor = staff_clients(s, admin)
 
     # ---- replacement reasons and signed results (a full directory) ----
-    tid, teams = task_through_teams(planner, "检查组规则测试任务", "烟花爆竹", "2026-03-02", "2026-03-20")
+    tid = task_through_teams(planner, "检查组规则测试任务", "烟花爆竹", "2026-03-02", "2026-03-20")
+    appoint_open(head, tid)   # every team complete (some expertise pools may be short)
+    teams = teams_of(planner, tid)
     team = teams[0]
     m0, m1 = team["inspectors"][0], team["inspectors"][1]
 
@@ -79,9 +88,17 @@ with Server(demo=True) as s:
     # ---- a directory with one usable inspector ----
     (only,) = s.sql("SELECT cert_no FROM inspectors WHERE status = 'active' ORDER BY cert_no LIMIT 1")[0]
     s.sql("UPDATE inspectors SET status = 'inactive' WHERE cert_no <> ?", only)   # scenario: one usable inspector
-    tid2, teams2 = task_through_teams(planner, "只有一名可用检查人员的任务", "危险化学品", "2026-04-01", "2026-04-20")
-    t.check("with one usable inspector every team has one member, recorded as appointed with the rule's reason",
-            teams2 and all(x["inspectors"] == [only] and x["method"] == "appointed" and x["reason"] for x in teams2), teams2[:2])
+    tid2 = task_through_teams(planner, "只有一名可用检查人员的任务", "危险化学品", "2026-04-01", "2026-04-20")
+    teams2 = teams_of(planner, tid2)
+    t.check("with one usable inspector every team has one member and one open position, recorded as appointed with "
+            "the rule's reason",
+            teams2 and all(x["inspectors"] == [only] and x["method"] == "appointed" and x["reason"] and x["open"] == 1
+                           for x in teams2), teams2[:2])
+    st, c = head.get(f"/api/tasks/{tid2}/teams/{teams2[0]['uscc']}/candidates")
+    t.check("no one is left to appoint: the candidate list is empty", st == 200 and c["candidates"] == [] and c["open"] == 1,
+            (st, c))
+    st, b = head.post(f"/api/tasks/{tid2}/teams/{teams2[0]['uscc']}/appoint", {"cert_no": only})
+    t.check("appointing the one member again is refused (422 on_team)", st == 422 and is_error_body(b, "on_team"), (st, b))
     one = inspector_clients(s, admin, [only])[only]
     before = s.sql("SELECT count(*) FROM results")[0][0]
     st, b = one.post(f"/api/tasks/{tid2}/results", {"uscc": teams2[0]["uscc"], "category": "a", "summary": "未发现问题"})
@@ -90,6 +107,82 @@ with Server(demo=True) as s:
             and "2 名" in b["message"], (st, b))
     t.check("  nothing stored, so nothing can be published", s.sql("SELECT count(*) FROM results")[0][0] == before and
             s.sql("SELECT count(*) FROM results WHERE task_id = ?", tid2)[0][0] == 0)
+
+    # ---- 7.3 "不足的，由执行单位直接委派": the executing org's head appoints by name ----
+    s.sql("UPDATE inspectors SET status = 'active' WHERE status = 'inactive'")   # the full directory again
+    # scenario set-up, fixed at lock with the team pool: no one has the 化工 expertise, so every
+    # team's expertise slot is open
+    s.sql("UPDATE inspectors SET expertise = '[]' WHERE expertise LIKE '%化工%'")
+    tid3 = task_through_teams(planner, "直接委派测试任务", "化工", "2026-05-06", "2026-05-22")
+    teams3 = teams_of(planner, tid3)
+    tm = teams3[0]
+    u3 = tm["uscc"]
+    ex = next(sl for sl in tm["slots"] if sl["name"] == "expertise")
+    t.check("the expertise slot with an empty pool is left open: nobody chosen by the program",
+            tm["method"] == "appointed" and ex["current"] == [] and ex["appointed"] == [] and tm["open"] == 1 and
+            len(tm["inspectors"]) == 1 and tm["leader"] == tm["inspectors"][0], tm)
+    a3 = inspector_clients(s, admin, tm["inspectors"])[tm["inspectors"][0]]
+    st, b = a3.post(f"/api/tasks/{tid3}/results", {"uscc": u3, "category": "a", "summary": "未发现问题"})
+    t.check("before the appointment the result is refused (409 team_incomplete)", st == 409 and
+            is_error_body(b, "team_incomplete"), (st, b))
+    st, c = head.get(f"/api/tasks/{tid3}/teams/{u3}/candidates")
+    cands = c.get("candidates", [])
+    t.check("candidates: the committed pool less the team, each with the rule's answer",
+            st == 200 and c["slot"] == ex["slot"] and cands and tm["inspectors"][0] not in [x["cert_no"] for x in cands] and
+            all(x["ok"] and x["reason"] == "名录中没有可抽取的相符业务专长人员，委派其他持证检查人员" for x in cands), (st, c))
+    pick = cands[0]["cert_no"]
+    outsider = s.sql("SELECT cert_no FROM inspectors WHERE status = 'inactive' LIMIT 1") or [("99999999999",)]
+
+    def stored():
+        return s.sql("SELECT inspectors, slots FROM task_teams WHERE task_id = ? AND uscc = ?", tid3, u3)[0]
+
+    before = stored()
+    township_head_org = next(o["id"] for o in admin.get("/api/orgs")[1] if o["kind"] != "bureau")
+    st, b = admin.post("/api/users", {"username": "head9", "password": "head9-password", "role": "head",
+                                      "org_id": township_head_org})
+    assert st == 201, (st, b)
+    other_head = s.login("head9", "head9-password")
+    for what, client, body, code, err in (
+            ("a planner", planner, {"cert_no": pick}, 403, "forbidden"),
+            ("the head of another org", other_head, {"cert_no": pick}, 403, "forbidden"),
+            ("no cert_no", head, {"reason": "x"}, 400, "bad_request"),
+            ("a cert_no that is not text", head, {"cert_no": 5}, 400, "bad_request"),
+            ("an unknown field", head, {"cert_no": pick, "who": "x"}, 400, None),
+            ("someone outside the committed pool", head, {"cert_no": outsider[0][0]}, 422, "not_in_pool"),
+            ("the member already on the team", head, {"cert_no": tm["inspectors"][0]}, 422, "on_team"),
+            ("a slot without an open position", head, {"cert_no": pick, "slot": 1}, 409, "no_open_position")):
+        st, b = client.post(f"/api/tasks/{tid3}/teams/{u3}/appoint", body)
+        t.check(f"appointment by {what} is refused ({code})" if client is not head else f"appointment with {what} is refused ({code})",
+                st == code and is_error_body(b, err), (st, b))
+    t.check("  none of them changed the team", stored() == before)
+    st, ap = head.post(f"/api/tasks/{tid3}/teams/{u3}/appoint", {"cert_no": pick, "reason": "熟悉化工生产工艺"})
+    now = next(x for x in teams_of(planner, tid3) if x["uscc"] == u3)
+    exn = next(sl for sl in now["slots"] if sl["name"] == "expertise")
+    entry = exn.get("appointments", [{}])[-1]
+    t.check("the executing org's head appoints by name: the team is complete, the leader chosen again",
+            st == 200 and ap["open"] == 0 and now["open"] == 0 and exn["current"] == [pick] and
+            sorted(now["inspectors"]) == sorted(tm["inspectors"] + [pick]) and now["leader"] in now["inspectors"], (st, ap, now))
+    t.check("the appointment records who appointed, the org, the rule's reason and the head's note",
+            entry.get("removed", 0) is None and entry.get("replacement") == pick and entry.get("by") == "head1" and
+            entry.get("by_org") and "负责人直接委派" in entry.get("reason", "") and "熟悉化工生产工艺" in entry.get("reason", "")
+            and entry.get("at"), entry)
+    t.check("the appointment is in the audit trail",
+            s.sql("SELECT count(*) FROM audit WHERE action = 'team.appoint' AND actor = 'head1' AND object = ? AND "
+                  "json_extract(details, '$.cert_no') = ?", f"task:{tid3}:{u3}", pick)[0][0] == 1)
+    st, b = head.post(f"/api/tasks/{tid3}/teams/{u3}/appoint", {"cert_no": cands[1]["cert_no"]})
+    t.check("a complete team takes no further appointment (409 no_open_position)",
+            st == 409 and is_error_body(b, "no_open_position"), (st, b))
+    st, b = a3.post(f"/api/tasks/{tid3}/results", {"uscc": u3, "category": "a", "summary": "未发现问题"})
+    t.check("after the appointment the result can be entered (201)", st == 201, (st, b))
+    appoint_open(head, tid3)
+    st, ann = s.client().get(f"/api/public/tasks/{tid3}")
+    pub = [ap for x in ann.get("teams", []) for sl in x["slots"] for ap in sl.get("appointments", [])]
+    rc, out = verify_cli(s, ann)
+    js = verify_js(ann)
+    t.check("the announcement shows each appointment with its org and without the account, and verifies "
+            "(spotcheck verify, verify.js, the SPEC §4 re-implementation)",
+            pub and all("by" not in ap and ap["by_org"] for ap in pub) and rc == 0 and js["ok"] and not check_teams(ann),
+            (out[-600:], js["errors"][:3], check_teams(ann)[:3]))
 
     # ---- 7.3 a required expert: drawn, or the team draw is refused (never an empty slot). The team
     # draw's pool (experts included) is fixed at lock, so each case is its own task ----

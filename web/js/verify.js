@@ -731,7 +731,9 @@ async function verifyTeams(v, add, err, ann, selectedSet) {
       }
     }
     add({ check: 'team_distinct', uscc }, ok);
-    ok = sorted.includes(leader);
+    // an appointed team whose every position awaits the executing unit's appointment (7.3) has no
+    // leader yet: leader "" and no members
+    ok = sorted.includes(leader) || (sorted.length === 0 && leader === '' && method === 'appointed');
     if (!ok) err(`检查组 ${uscc}：组长 ${leader} 不是检查组成员`);
     add({ check: 'team_leader', uscc }, ok);
   }
