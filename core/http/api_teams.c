@@ -23,7 +23,7 @@ static int h_draw(req *r)
     return answer(r, 201, rc, out, &e);
 }
 
-static const char *const TEAM_METHOD[] = {"random", "随机抽取", "appointed", "直接指定", NULL};
+static const char *const TEAM_METHOD[] = {"random", "随机抽取", "appointed", "直接委派", NULL};
 
 /* The columns of a task's teams as .xlsx (SPEC §13). */
 static const struct xcol team_cols[] = {

@@ -70,7 +70,7 @@ with Server(demo=True) as s:
     by = {r[0]: r for r in rows[1:]}
     t.check("teams xlsx: every team with its unit's name, members, leader and method in words",
             len(rows) - 1 == len(teams) and all(by[x["uscc"]][2] == "；".join(x["inspectors"]) and by[x["uscc"]][3] == x["leader"]
-                                                and by[x["uscc"]][4] in ("随机抽取", "直接指定") and by[x["uscc"]][1] for x in teams),
+                                                and by[x["uscc"]][4] in ("随机抽取", "直接委派") and by[x["uscc"]][1] for x in teams),
             rows[:3])
     st, b = s.client().get(f"/api/tasks/{tid}/teams?format=xlsx")
     t.check("teams xlsx without a session: 401", st == 401 and is_error_body(b), (st, b))

@@ -402,7 +402,7 @@ export const CHECK_LABELS = {
   teams_witness_commitment: '检查组见证承诺值',
   teams_beacon_source: '检查组公共随机数来源',
   team_unit: '检查组对应的被抽中单位',
-  team_appointed: '直接指定的理由',
+  team_appointed: '直接委派的理由',
   team_members: '检查组成员与抽取结果一致',
   team_method: '检查组产生方式',
   team_distinct: '检查组成员不重复',
@@ -699,8 +699,8 @@ async function verifyTeams(v, add, err, ann, selectedSet) {
     let finalTeam;
     if (method === 'appointed') {
       ok = !!reason;
-      if (!ok) err(`检查组 ${uscc}：直接指定但没有理由`);
-      if (!inspectors) throw new Malformed(`${where}.inspectors 缺失（直接指定的检查组必须列出）`);
+      if (!ok) err(`检查组 ${uscc}：直接委派但没有理由`);
+      if (!inspectors) throw new Malformed(`${where}.inspectors 缺失（直接委派的检查组必须列出）`);
       add({ check: 'team_appointed', uscc }, ok);
       finalTeam = inspectors.slice();
     } else if (method === 'random') {

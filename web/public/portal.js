@@ -312,7 +312,7 @@ async function announcement(id) {
       { key: 'unit', label: '单位名称', render: (x) => x.unit_name ?? unitName(ann, x.uscc).trim() },
       { key: 'inspectors', label: '检查人员（姓名 执法证号）', render: (x) => (x.members || (x.inspectors || []).map((c) => ({ cert_no: c }))).map((m) => `${m.name || ''} ${m.cert_no}`.trim()).join('、') },
       { key: 'leader', label: '组长', render: (x) => `${x.leader_name || ''} ${x.leader || ''}`.trim() },
-      { key: 'method', label: '产生方式', render: (x) => (x.method === 'appointed' ? `直接指定：${x.reason || ''}` : '随机抽取') },
+      { key: 'method', label: '产生方式', render: (x) => (x.method === 'appointed' ? `直接委派：${x.reason || ''}` : '随机抽取') },
       { key: 'slots', label: '各名额（人员池 → 抽中）', render: (x) => (x.slots || []).map((s) => `名额${s.slot}${s.label ? `（${s.label}）` : ''}：池 ${(s.pool || []).length} 人 → ${(s.picks || []).join('、')}${(s.redraws || []).length ? `；重抽 ${s.redraws.map((r) => `${r.removed}→${r.replacement}（${r.reason}）`).join('；')}` : ''}`).join('\n') },
     ], teamLines(ann), (line) => line)) : null);
 

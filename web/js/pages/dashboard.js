@@ -111,6 +111,9 @@ function todo(me, d) {
       }
     }
     if (me.role === 'head') {
+      // 7.3: positions a too-small pool left open, for the head of the executing org to fill by name
+      const open = p.teams.filter((x) => x.open > 0 && (x.exec_org_id == null || x.exec_org_id === me.org_id));
+      if (open.length) add(`委派检查人员：${p.task.name}（${open.length} 个检查组共缺 ${open.reduce((n, x) => n + x.open, 0)} 名）`, `#/tasks/${p.task.id}?at=teams&open=1`, '符合条件的人员不足，由执行单位负责人直接委派（7.3）');
       for (const x of p.replacements) add(`批准或驳回检查人员替换申请：${unitName(p, x.uscc)}（${p.task.name}）`, `#/tasks/${p.task.id}?at=teams`, `被替换人员 ${x.cert_no || ''}：${x.reason || ''}`);
       for (const x of p.conflicts) add(`批准或驳回回避申请：${unitName(p, x.uscc)}（${p.task.name}）`, `#/tasks/${p.task.id}?at=teams`, `回避人员 ${x.cert_no || ''}：${x.reason || ''}`);
       for (const r of p.results) {

@@ -343,11 +343,11 @@ const TEAM_PAGE = 50;
 function teamsSection(ctx, id, canEdit) {
   const box = h('div', { id: 'teams' });
   // one page of the teams at a time (a task may have 13,000 units), filtered on the server
-  const view = { page: 1, q: '', mine: ctx.me.role === 'inspector' };
+  const view = { page: 1, q: '', mine: ctx.me.role === 'inspector', open: ctx.query && ctx.query.open === '1' };
   const load = async () => {
     let teams, reply;
     try {
-      reply = await api('GET', `/api/tasks/${encodeURIComponent(id)}/teams${qs({ page: view.page, per_page: TEAM_PAGE, q: view.q, mine: view.mine ? 1 : '' })}`);
+      reply = await api('GET', `/api/tasks/${encodeURIComponent(id)}/teams${qs({ page: view.page, per_page: TEAM_PAGE, q: view.q, mine: view.mine ? 1 : '', open: view.open ? 1 : '' })}`);
       teams = listOf(reply, 'teams');
     } catch (e) {
       teams = [];
@@ -379,8 +379,9 @@ function teamsSection(ctx, id, canEdit) {
     const reload = () => mount(box, loading(load));
     const filter = h('input', { type: 'search', id: 'teams-q', value: view.q, placeholder: '按信用代码或单位名称查找', 'aria-label': '查找检查组' });
     const mineBox = h('input', { type: 'checkbox', id: 'teams-mine', checked: view.mine });
-    const finder = drawn ? h('form', { class: 'toolbar', onsubmit: (e) => { e.preventDefault(); view.q = filter.value.trim(); view.mine = mineBox.checked; view.page = 1; reload(); } },
-      filter, h('label', { for: 'teams-mine' }, mineBox, ' 只看我的'), h('button', { type: 'submit' }, '查找'),
+    const openBox = h('input', { type: 'checkbox', id: 'teams-open', checked: view.open });
+    const finder = drawn ? h('form', { class: 'toolbar', onsubmit: (e) => { e.preventDefault(); view.q = filter.value.trim(); view.mine = mineBox.checked; view.open = openBox.checked; view.page = 1; reload(); } },
+      filter, h('label', { for: 'teams-mine' }, mineBox, ' 只看我的'), h('label', { for: 'teams-open' }, openBox, ' 只看待委派'), h('button', { type: 'submit' }, '查找'),
       h('span', { class: 'muted', id: 'teams-info' }, `共 ${total} 个检查组${pages > 1 ? `，第 ${view.page} / ${pages} 页` : ''}`),
       view.page > 1 ? h('button', { type: 'button', id: 'teams-prev', onclick: () => { view.page -= 1; reload(); } }, '上一页') : null,
       view.page < pages ? h('button', { type: 'button', id: 'teams-next', onclick: () => { view.page += 1; reload(); } }, '下一页') : null,
@@ -410,7 +411,10 @@ function teamsSection(ctx, id, canEdit) {
         { key: 'uscc', label: '被检查单位', render: (t) => h('span', null, t.name || t.unit_name || '', ' ', h('code', null, t.uscc)) },
         { key: 'inspectors', label: '检查人员（执法证号）', render: (t) => h('div', { class: 'members' }, (t.inspectors || []).map(member)) },
         { key: 'leader', label: '组长', render: (t) => (typeof t.leader === 'object' ? `${t.leader.name || ''} ${t.leader.cert_no}` : `${names.get(t.leader) || ''} ${t.leader || ''}`) },
-        { key: 'method', label: '方式', render: (t) => (t.method === 'appointed' ? `直接指定：${t.reason || ''}` : '随机抽取') },
+        { key: 'method', label: '方式', render: (t) => (t.method === 'appointed' ? `直接委派：${t.reason || ''}` : '随机抽取') },
+        { key: 'open', label: '待委派', render: (t) => (t.open ? h('div', { class: 'open-positions' },
+          h('span', { class: 'badge warn' }, `缺 ${t.open} 名，待执行单位负责人委派`),
+          ctx.me.role === 'head' && (t.exec_org_id == null || t.exec_org_id === ctx.me.org_id) ? appointAction(id, t, reload) : null) : '') },
       ], teams, { empty: drawn ? '没有符合条件的检查组' : '尚未抽取检查组' }),
       reply.team_commitment ? h('p', { class: 'notice' }, '检查组抽取承诺值：', h('code', { class: 'hash' }, reply.team_commitment), reply.team_witness ? `；监督人见证：${reply.team_witness}` : '') : null,
       (reply.conflicts || []).length ? details(`回避记录（${reply.conflicts.length}）`, table([{ key: 'uscc', label: '单位' }, { key: 'cert_no', label: '回避人员' }, { key: 'reason', label: '理由' }, { key: 'actor', label: '申请人', render: (x) => h('span', { class: 'username' }, x.actor || '') }, { key: 'at', label: '时间', render: (x) => fmtTime(x.at) },
@@ -429,6 +433,42 @@ function teamsSection(ctx, id, canEdit) {
   const sec = section('检查组（7.3）', box);
   sec.id = 'teams-section';
   return sec;
+}
+
+// 7.3 "不足的，由执行单位直接委派": the head of the unit's executing org names who fills an open
+// position, from the candidates the rule accepts; the appointment is recorded and published with the
+// org's name.
+function appointAction(id, team, reload) {
+  const key = `appoint-${team.uscc}`;
+  const box = h('div', { class: 'reason-form', id: `${key}-form` });
+  box.hidden = true;
+  const path = `/api/tasks/${encodeURIComponent(id)}/teams/${encodeURIComponent(team.uscc)}`;
+  const open = async () => {
+    box.hidden = !box.hidden;
+    if (box.hidden) return;
+    mount(box, loading(async () => {
+      const c = await api('GET', `${path}/candidates`);
+      const ok = (c.candidates || []).filter((x) => x.ok).sort((a, b) => a.load - b.load || a.cert_no.localeCompare(b.cert_no));
+      if (!ok.length) return msg('warn', '没有可以委派的人员：锁定时确定的检查人员池中，其他人员都已在本组或须回避。');
+      const who = (x) => `${x.name || ''} ${x.cert_no}（${x.org_name || ''}${(x.expertise || []).length ? `，专长：${x.expertise.join('、')}` : ''}，本任务已承担 ${x.load} 户）`;
+      const f = form([
+        { name: 'cert_no', label: `委派人员（${c.slot_label || '名额'}）`, type: 'select', options: ok.map((x) => [x.cert_no, who(x)]), required: true, wide: true },
+        { name: 'reason', label: '委派说明（可选）', wide: true },
+      ], async (v) => {
+        await api('POST', `${path}/appoint`, { cert_no: v.cert_no, slot: c.slot, reason: v.reason || '' });
+        reload();
+        return '已委派';
+      }, {
+        idPrefix: key, submitLabel: '委派',
+        confirm: (v) => {
+          const x = ok.find((y) => y.cert_no === v.cert_no);
+          return `委派 ${x ? `${x.name || ''} ${x.cert_no}` : v.cert_no} 参加 ${team.unit_name || team.name || team.uscc} 的检查组。${x ? x.reason : ''}。委派记录在案，并以本单位名义在公告中公开，不能撤回（如需更换请走替换审批）。确认委派？`;
+        },
+      });
+      return h('div', null, c.slot_reason ? h('p', { class: 'muted' }, c.slot_reason) : null, f.el);
+    }));
+  };
+  return h('span', { class: 'action' }, h('button', { type: 'button', class: 'primary small', id: `${key}-open`, onclick: open }, '委派人员'), box);
 }
 
 function teamChanges(ctx, id, teams, reps, canEdit, reload) {
