@@ -3,6 +3,10 @@
 --
 -- 分层：行业类别（5.1.2 重点 / 一般）× 风险（6.2：风险等级为红、橙或有失信记录的单位为
 -- “高”，适用更高的比例）。
+-- 6.2“对风险等级低、信用好的检查对象，合理降低抽查比例和频次”：重点行业中风险等级为低（蓝）
+-- 且信用等级为守信的单位单独成层（key_low），默认比例低于重点行业其他单位。一般行业不另设低
+-- 比例层：一般行业的默认比例已是 5.1.2 的下限 5%，不能再低；对这些单位的“降低”通过频次实现
+-- （eligibility.lua：上一年度已被抽取的，本年度不再列为候选）。
 -- 比例：任务给出 task.ratios[层]（来自计划）时用它，否则用下面的 `ratios`；不低于下限
 -- `general_min_ratio`（5.1.2：一般事项不少于 5%；重点层适用同一下限，因为重点行业的抽查
 -- 不应少于一般行业）；“高”层的比例不低于同类别“其他”层（6.2）；重点层没有比例上限（可至
@@ -28,20 +32,25 @@ M.draw_v1_allowed = false
 M.strata = {
   { name = "key_high",      category = "key",     high = true,  label = "重点行业·高风险或失信" },
   { name = "key_other",     category = "key",     high = false, label = "重点行业·其他" },
+  { name = "key_low",       category = "key",     high = false, low = true, label = "重点行业·低风险且守信" },
   { name = "general_high",  category = "general", high = true,  label = "一般行业·高风险或失信" },
   { name = "general_other", category = "general", high = false, label = "一般行业·其他" },
 }
 
--- 各层的默认比例（6.2：高风险和失信单位比例更高）。
+-- 各层的默认比例（6.2：高风险和失信单位比例更高，低风险且守信的单位比例更低）。
 M.ratios = {
   key_high = 0.30,
   key_other = 0.15,
+  key_low = 0.10,
   general_high = 0.15,
   general_other = 0.05,
 }
 
 -- 计为“高”风险的风险等级（SPEC §8 代码）。
 M.high_risk_levels = { red = true, orange = true }
+-- key_low 层：风险等级为低、信用等级为守信（SPEC §8 代码；与 eligibility.lua 降低频次的条件相同）。
+M.low_risk_levels = { blue = true }
+M.good_credit_levels = { good = true }
 
 local by_name = {}
 for _, s in ipairs(M.strata) do by_name[s.name] = s end
@@ -60,7 +69,9 @@ function M.stratum(unit, task)
   if cat == nil then return nil end
   local high = high_levels[unit.risk_level] or unit.credit_level == "dishonest" or unit.dishonest
   if cat == "key" then
-    return high and "key_high" or "key_other"
+    if high then return "key_high" end
+    if M.low_risk_levels[unit.risk_level] and M.good_credit_levels[unit.credit_level] then return "key_low" end
+    return "key_other"
   end
   return high and "general_high" or "general_other"
 end

@@ -426,7 +426,7 @@ static int insert_work(sqlite3 *db, char **err)
     static const char at[] = "2026-01-05T01:00:00Z";
     if (db_run(db, err, "INSERT INTO plans(year, name, scope, ratios, schedule, estimated_count, tasks, author, created_at, "
                         "updated_at) VALUES (CAST(strftime('%Y', 'now') AS INTEGER), strftime('%Y', 'now') || '年度安全生产双随机抽查计划', "
-                        "'全县工矿商贸企业', '{\"key_high\":0.3,\"key_other\":0.1,\"general_high\":0.15,\"general_other\":0.05}', "
+                        "'全县工矿商贸企业', '{\"key_high\":0.3,\"key_other\":0.1,\"key_low\":0.05,\"general_high\":0.15,\"general_other\":0.05}', "
                         "'[\"二季度\",\"四季度\"]', 300, json_array(json_object('name', '烟花爆竹经营单位联合抽查', 'joint', json('true'), "
                         "'start_date', strftime('%Y', 'now') || '-12-14', 'end_date', strftime('%Y', 'now') || '-12-28')), "
                         "'system', ?, ?)", "ss", at, at) < 0)

@@ -17,7 +17,7 @@ local FLOOR = S.general_min_ratio
 return {
   { "5.1.2 floor pinned: at least 5% of a general stratum, rounded up", function()
     eq(S.general_min_ratio, 0.05)
-    local plan0 = { ratios = { general_other = 0, general_high = 0, key_other = 0, key_high = 0 } }
+    local plan0 = { ratios = { general_other = 0, general_high = 0, key_other = 0, key_high = 0, key_low = 0 } }
     local expect = { [1] = 1, [19] = 1, [20] = 1, [21] = 2, [40] = 2, [41] = 3, [99] = 5, [100] = 5,
                      [101] = 6, [1000] = 50, [12345] = 618 }
     for _, size in ipairs({ 1, 19, 20, 21, 40, 41, 99, 100, 101, 1000, 12345 }) do
@@ -27,19 +27,30 @@ return {
     eq(n, 6); eq(clause, "5.1.2")
     eq(reason, "一般行业·其他：共101户，按最低比例5%抽取6户（向上取整）；一般行业抽查比例不低于5%")
     -- the same floor for every stratum (a key industry is never checked less than a general one)
-    for _, name in ipairs({ "key_high", "key_other", "general_high", "general_other" }) do
+    for _, name in ipairs({ "key_high", "key_other", "key_low", "general_high", "general_other" }) do
       eq(S.floor(name), 0.05, name)
       eq(S.count(name, 1000, plan0), 50, name)
     end
   end },
 
-  { "strata: four, ordered, with Chinese labels", function()
+  { "strata: five, ordered, with Chinese labels", function()
     local names = {}
     for i, s in ipairs(S.strata) do
       names[i] = s.name
       assert(type(s.label) == "string" and #s.label > 0)
     end
-    eq(names, { "key_high", "key_other", "general_high", "general_other" })
+    eq(names, { "key_high", "key_other", "key_low", "general_high", "general_other" })
+    eq(S.strata[3].label, "重点行业·低风险且守信")
+  end },
+
+  { "6.2 lower ratio: key-industry units of low risk and good credit, 10% against 15%", function()
+    eq(S.ratios.key_low, 0.10); eq(S.ratios.key_other, 0.15)
+    local n, reason, clause = S.count("key_low", 200, {})
+    eq(n, 20); eq(clause, "6.2")
+    eq(reason, "重点行业·低风险且守信：共200户，按默认比例10%抽取20户（向上取整）；重点行业抽查比例不设上限，不低于5%")
+    eq(S.count("key_other", 200, {}), 30)
+    -- never below the 5.1.2 floor, whatever the plan says
+    eq(S.count("key_low", 200, { ratios = { key_low = 0.01 } }), 10)
   end },
 
   { "stratum by category and risk/credit", function()
@@ -47,7 +58,11 @@ return {
     eq(S.stratum(unit("冶金", "orange"), {}), "key_high")
     eq(S.stratum(unit("有色", "blue", "dishonest"), {}), "key_high")
     eq(S.stratum(unit("非煤矿山", "yellow"), {}), "key_other")
-    eq(S.stratum(unit("化工", "blue"), {}), "key_other")
+    eq(S.stratum(unit("化工", "blue"), {}), "key_other")                  -- low risk, normal credit
+    eq(S.stratum(unit("化工", "blue", "good"), {}), "key_low")            -- 6.2: low risk and good credit
+    eq(S.stratum(unit("化工", "yellow", "good"), {}), "key_other")
+    eq(S.stratum(unit("化工", "red", "good"), {}), "key_high")
+    eq(S.stratum(unit("纺织", "blue", "good"), {}), "general_other")      -- general: the floor binds
     eq(S.stratum(unit("机械", "red"), {}), "general_high")
     eq(S.stratum(unit("商贸", "blue", "normal", true), {}), "general_high")
     eq(S.stratum(unit("纺织", "yellow", "good"), {}), "general_other")

@@ -2,7 +2,8 @@
 (风险低), good-credit (守信) unit drawn by a dispatched task of 2025 is not a candidate of a 2026 task,
 with its reason and clause; the same unit with normal credit, or one not drawn in 2025, is. A unit with
 two 4.3 cases begun in 2026 (its inspection record, SPEC §11) is not drawn at random in 2026, one with
-a single case is; a directed task is not limited by either. The dry run of a rule shows the same
+a single case is; a directed task is not limited by either. In a key industry, units of low risk and
+good credit are drawn at a lower ratio (their own stratum, sampling.lua). The dry run of a rule shows the same
 history fields."""
 from spot import Server, Suite, V2_FREEZE, V2_DRAW, V2_LOCK
 
@@ -83,6 +84,24 @@ with Server() as s:
     st, fr = admin.post(f"/api/tasks/{td}/freeze", V2_FREEZE)
     assert st == 200, (st, fr)
     t.check("a directed task: no unit excluded by either rule", excluded(admin, td) == {}, excluded(admin, td))
+
+    # 6.2 lower ratio (sampling.lua): in a key industry, units of low risk and good credit are their
+    # own stratum at 10%, against 15% for the industry's other units
+    for i in range(40):
+        s.sql("INSERT INTO enterprises(uscc, name, region, industry, risk_level, credit_level, status, created_at, "
+              "updated_at) VALUES (?,?,?,?,?,?,'active',?,?)", f"91370322MA3K0000{i:02d}", f"化工{i}号", "青城镇", "化工",
+              "blue" if i < 20 else "yellow", "good" if i < 20 else "normal", NOW, NOW)
+    tk = task(admin, "2026年化工抽查", "2026-08-03", "2026-08-21", filters={"industry": ["化工"]})
+    st, fr = admin.post(f"/api/tasks/{tk}/freeze", V2_FREEZE)
+    assert st == 200, (st, fr)
+    st, got = admin.get(f"/api/tasks/{tk}")
+    by = {x["name"]: x for x in got.get("strata", [])}
+    t.check("6.2 lower ratio: 20 low-risk good-credit 化工 units form 重点行业·低风险且守信 and 2 (10%) are drawn",
+            by.get("key_low", {}).get("size") == 20 and by["key_low"].get("draw") == 2 and
+            by["key_low"].get("reason") == "重点行业·低风险且守信：共20户，按默认比例10%抽取2户（向上取整）；重点行业抽查比例不设上限，不低于5%",
+            by.get("key_low"))
+    t.check("  the other 20 化工 units stay at 15%: 3 drawn",
+            by.get("key_other", {}).get("size") == 20 and by["key_other"].get("draw") == 3, by.get("key_other"))
 
     # the dry run of the active eligibility rule sees the same history
     st, dr = admin.post("/api/rules/eligibility/dry-run", {"version": 1})

@@ -215,8 +215,8 @@ with Server(demo=True) as s:
             [("a", False), ("b", True), ("c", True), ("d", True), ("e", True), ("f", True), ("g", True), ("h", False)] and
             meta["result_categories"][0]["label"] == "未发现问题", meta.get("result_categories"))
     t.check("meta: stratum labels, code lists, replacement reasons, special cases, accountability kinds",
-            [x["name"] for x in meta["strata"]] == ["key_high", "key_other", "general_high", "general_other"] and
-            meta["strata"][3]["label"] == "一般行业·其他" and
+            [x["name"] for x in meta["strata"]] == ["key_high", "key_other", "key_low", "general_high", "general_other"] and
+            meta["strata"][2]["label"] == "重点行业·低风险且守信" and meta["strata"][4]["label"] == "一般行业·其他" and
             [x["code"] for x in meta["risk_levels"]] == ["red", "orange", "yellow", "blue"] and
             meta["credit_levels"][2] == {"code": "dishonest", "label": "失信"} and
             meta["unit_statuses"][1] == {"code": "closed", "label": "注销"} and
