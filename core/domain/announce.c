@@ -279,34 +279,6 @@ static json_t *build(sqlite3 *db, long long id, int lists, int *found, char **er
     return ann;
 }
 
-/* Appends s (n bytes) as a JSON string, escaped as jansson escapes (", \\, control characters;
- * UTF-8 as it is). Returns 0 or -1 out of memory. */
-static int put_json_string(spot_buf *b, const char *s, size_t n)
-{
-    if (spot_buf_put(b, "\"", 1)) return -1;
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
-        if (spot_buf_put(b, s + run, i - run)) return -1;
-        char esc[8];
-        switch (ch) {
-        case '"': memcpy(esc, "\\\"", 3); break;
-        case '\\': memcpy(esc, "\\\\", 3); break;
-        case '\b': memcpy(esc, "\\b", 3); break;
-        case '\f': memcpy(esc, "\\f", 3); break;
-        case '\n': memcpy(esc, "\\n", 3); break;
-        case '\r': memcpy(esc, "\\r", 3); break;
-        case '\t': memcpy(esc, "\\t", 3); break;
-        default: snprintf(esc, sizeof esc, "\\u%04X", ch);
-        }
-        if (spot_buf_put(b, esc, strlen(esc))) return -1;
-        run = i + 1;
-    }
-    if (spot_buf_put(b, s + run, n - run) || spot_buf_put(b, "\"", 1)) return -1;
-    return 0;
-}
-
 /* Appends the candidate list of the k-th stratum (in order) of task id: its stored text, one USCC
  * per line, as a JSON array of strings. 0, or -1 with *err. */
 static int put_candidates(sqlite3 *db, long long id, long long k, spot_buf *b, char **err)
@@ -322,7 +294,7 @@ static int put_candidates(sqlite3 *db, long long id, long long k, spot_buf *b, c
         while (ok && c && p < len) {
             const char *nl = memchr(c + p, '\n', len - p);
             if (!nl) break;
-            ok = (first || spot_buf_put(b, ",", 1) == 0) && put_json_string(b, c + p, (size_t)(nl - (c + p))) == 0;
+            ok = (first || spot_buf_put(b, ",", 1) == 0) && spot_buf_json_string(b, c + p, (size_t)(nl - (c + p))) == 0;
             first = 0;
             p = (size_t)(nl - c) + 1;
         }
@@ -350,7 +322,7 @@ static int put_units(sqlite3 *db, long long id, spot_buf *b, char **err)
         for (int i = 0; ok && i < 3; i++) {
             const char *v = (const char *)sqlite3_column_text(q, i);
             ok = spot_buf_put(b, keys[i], strlen(keys[i])) == 0 &&
-                 (v ? put_json_string(b, v, (size_t)sqlite3_column_bytes(q, i)) : spot_buf_put(b, "null", 4)) == 0;
+                 (v ? spot_buf_json_string(b, v, (size_t)sqlite3_column_bytes(q, i)) : spot_buf_put(b, "null", 4)) == 0;
         }
         ok = ok && spot_buf_put(b, "}", 1) == 0;
         first = 0;

@@ -3,7 +3,8 @@
  *
  * Routes (api_teams.c)
  *   POST /api/tasks/{id}/teams {"witness", "beacon"?}          admin, planner: draw every team once
- *        (the reply gives each slot's pool_hash; the pools are in GET and the announcement),
+ *        (the reply lists each unit's team: members, leader, method, reason, open positions; the
+ *        slots with their pools and hashes are in GET and the announcement),
  *        after lock; seed_t = SHA-256(team_secret || witness), the team secret's commitment having
  *        been published with the lock announcement. 409 before lock or when already drawn.
  *        Draw algorithm v2 (when the lock carried {"witness","beacon_source"}, SPEC §12): the witness
@@ -54,8 +55,9 @@
  * adds a required slot per joint org whose items apply; a required slot the pool cannot fill is a
  * 422 no_org_inspector naming it, and nothing is stored (one transaction).
  *
- * Stored slot JSON (task_teams.slots): [{"slot","name","label","count","method","reason","pool",
- * "pool_hash","picks","redraws":[{"position","removed","replacement","reason"}],"current",
+ * Stored slot JSON (task_teams.slots): [{"slot","name","label","count","method","reason",
+ * "pool" (only in draws before migration 0023; since, the pools are the row's pools column,
+ * [[cert_no…] per slot], put back into the slots when read: attach_pools), "pool_hash","picks","redraws":[{"position","removed","replacement","reason"}],"current",
  * "appointed":[cert_no…] (appointees chosen by the draw itself before named appointment; [] for
  * draws since), "appointments":[{"position","removed" (null: an open position filled, at the end),
  * "replacement" (null: the member left, the position is open),"reason","by"?,"by_org"?,"at"?}],
@@ -68,6 +70,7 @@
 #include "teams.h"
 #include "taskorgs.h"
 #include "audit.h"
+#include "buf.h"
 #include "clock.h"
 #include "db.h"
 #include "draw.h"
@@ -464,6 +467,13 @@ static json_t *record_of(tctx *c, const char *cert)
     return i < 0 ? NULL : json_array_get(c->elig, (size_t)i);
 }
 
+/* Positions of slot sl not filled: its count less its current members. */
+static json_int_t slot_open(json_t *sl)
+{
+    json_int_t n = json_integer_value(json_object_get(sl, "count")) - (json_int_t)json_array_size(json_object_get(sl, "current"));
+    return n > 0 ? n : 0;
+}
+
 /* The team's current members: concatenation of the slots' "current". New ref. */
 static json_t *team_of(json_t *slots)
 {
@@ -503,6 +513,7 @@ static int pick_leader(tctx *c, json_t *team, json_t *unit, json_t **leader, jso
  * leader_reason, slots} or NULL with *err (c->refused set when a required slot cannot be filled). */
 static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[DRAW_HASH_LEN], char **err)
 {
+    spot_buf pools_buf = {0}, *pools = &pools_buf;   /* the row's pools column: [[cert…] per slot] */
     json_t *slots_rule = NULL, *slots = json_array(), *team = json_array();
     json_t *out = NULL, *method_reason = NULL, *sunit = NULL;
     char *sk = NULL;
@@ -518,6 +529,7 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
     slots_rule = json_incref(rule_memo(c, "slots", sk, json_pack("[OO]", sunit, c->rtask), err));
     if (!slots_rule) goto done;
     if (!json_is_array(slots_rule)) { *err = strdup("rules/inspectors.lua: slots 须返回抽取位列表"); goto done; }
+    if (spot_buf_put(pools, "[", 1) != 0) { *err = strdup("out of memory"); goto done; }
     size_t k;
     json_t *sr;
     json_array_foreach(slots_rule, k, sr) {
@@ -526,54 +538,68 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
         if (!sname || count < 0) { *err = strdup("rules/inspectors.lua: slots 返回的抽取位无效"); goto done; }
         json_t *sarg = slot_arg(sr);
         char *skey = json_dumps(sarg, JSON_COMPACT | JSON_SORT_KEYS);
-        json_t *pool = json_array();
-        unsigned char *vec = pool_vec(c, &u, skey, err);
-        int bad = *err != NULL;
+        /* the pool as indices into c->elig (in cert_no order), hashed as it is built; its JSON
+         * text goes to the row's pools (no JSON value per member: issue 19) */
+        size_t np = 0, *pidx = malloc((c->n + 1) * sizeof *pidx);
+        draw_list_hash lh;
+        draw_list_init(&lh);
+        unsigned char *vec = pidx ? pool_vec(c, &u, skey, err) : NULL;
+        int bad = !pidx || *err != NULL;
+        if (!pidx && !*err) *err = strdup("out of memory");
         for (size_t i = 0; i < c->n && !bad; i++) {
             const char *cert = cert_at(c, i);
             if (u.rec[i] || on_team(team, cert)) continue;
             int rc = pool_ok(c, &u, sarg, vec, i, err);
             if (rc < 0) bad = 1;
-            else if (rc) json_array_append(pool, json_object_get(json_array_get(c->elig, i), "cert_no"));
+            else if (rc) {
+                pidx[np++] = i;
+                draw_list_add(&lh, cert, strlen(cert));
+            }
         }
         json_decref(sarg);
         free(skey);
-        if (bad) { json_decref(pool); goto done; }
+        if (bad) { free(pidx); goto done; }
         /* a required slot (SPEC §10: a joint org's own inspector) is never filled by appointment of
          * someone else: the draw is refused, naming the slot */
-        if (json_is_true(json_object_get(sr, "required")) && (json_int_t)json_array_size(pool) < count) {
+        if (json_is_true(json_object_get(sr, "required")) && (json_int_t)np < count) {
             const char *label = json_string_value(json_object_get(sr, "label"));
             c->refused = xprintf("%s（单位 %s）", label ? label : sname, uscc);
-            *err = xprintf("required slot %s has %zu of %lld", sname, json_array_size(pool), (long long)count);
-            json_decref(pool);
+            *err = xprintf("required slot %s has %zu of %lld", sname, np, (long long)count);
+            free(pidx);
             goto done;
         }
         char fk[96];
-        snprintf(fk, sizeof fk, "fallback\x1e%s\x1e%zu\x1e%lld", sname, json_array_size(pool), (long long)count);
-        json_t *fb = json_incref(rule_memo(c, "fallback", fk, json_pack("[sII]", sname, (json_int_t)json_array_size(pool),
-                                                                         count), err));
-        if (!fb) { json_decref(pool); goto done; }
+        snprintf(fk, sizeof fk, "fallback\x1e%s\x1e%zu\x1e%lld", sname, np, (long long)count);
+        json_t *fb = json_incref(rule_memo(c, "fallback", fk, json_pack("[sII]", sname, (json_int_t)np, count), err));
+        if (!fb) { free(pidx); goto done; }
         const char *m = json_string_value(json_object_get(fb, "method"));
         int random = m && !strcmp(m, "random");
-        draw_list_hash lh;
-        draw_list_init(&lh);
-        size_t i;
-        json_t *p;
-        json_array_foreach(pool, i, p) draw_list_add(&lh, json_string_value(p), json_string_length(p));
         unsigned char hi[DRAW_HASH_LEN];
         char hi_hex[65];
         draw_list_final(&lh, hi);
         hex_encode(hi_hex, hi, DRAW_HASH_LEN);
+        int pok = spot_buf_put(pools, k ? ",[" : "[", k ? 2 : 1) == 0;
+        for (size_t i = 0; i < np && pok; i++) {
+            const char *cert = cert_at(c, pidx[i]);
+            pok = (i == 0 || spot_buf_put(pools, ",", 1) == 0) && spot_buf_json_string(pools, cert, strlen(cert)) == 0;
+        }
+        if (!pok || spot_buf_put(pools, "]", 1)) {
+            *err = strdup("out of memory");
+            free(pidx);
+            json_decref(fb);
+            goto done;
+        }
         json_t *picks = json_array(), *current = json_array(), *appointees = json_array();
         if (random) {
-            size_t N = json_array_size(pool), *idx = malloc(((size_t)count + 1) * sizeof *idx);
-            if (!idx || draw_select_slot(seed_t, hi, uscc, strlen(uscc), (uint32_t)k, N, (size_t)count, idx, NULL) != 0) {
+            size_t *idx = malloc(((size_t)count + 1) * sizeof *idx);
+            if (!idx || draw_select_slot(seed_t, hi, uscc, strlen(uscc), (uint32_t)k, np, (size_t)count, idx, NULL) != 0) {
                 free(idx);
-                *err = xprintf("slot %zu: cannot draw %lld of %zu", k, (long long)count, N);
-                json_decref(pool); json_decref(fb); json_decref(picks); json_decref(current); json_decref(appointees);
+                free(pidx);
+                *err = xprintf("slot %zu: cannot draw %lld of %zu", k, (long long)count, np);
+                json_decref(fb); json_decref(picks); json_decref(current); json_decref(appointees);
                 goto done;
             }
-            for (json_int_t j = 0; j < count; j++) json_array_append(picks, json_array_get(pool, idx[j]));
+            for (json_int_t j = 0; j < count; j++) json_array_append(picks, json_object_get(json_array_get(c->elig, pidx[idx[j]]), "cert_no"));
             free(idx);
             json_array_extend(current, picks);
         } else {
@@ -581,25 +607,31 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
              * stay open until the executing org's head appoints someone by name (teams_appoint) */
             appointed = 1;
             if (!method_reason) method_reason = json_incref(json_object_get(fb, "reason"));
-            json_array_extend(current, pool);
+            for (size_t i = 0; i < np; i++) json_array_append(current, json_object_get(json_array_get(c->elig, pidx[i]), "cert_no"));
         }
+        free(pidx);
+        size_t i;
+        json_t *p;
         json_array_extend(team, current);
         json_array_foreach(current, i, p) load_add(c, json_string_value(p), 1);
-        json_t *so = json_pack("{sI sO sO sI sO sO so ss so s[] so so}", "slot", (json_int_t)k,
+        json_t *so = json_pack("{sI sO sO sI sO sO ss so s[] so so}", "slot", (json_int_t)k,
             "name", json_object_get(sr, "name"), "label", json_object_get(sr, "label") ? json_object_get(sr, "label") : json_null(),
             "count", count, "method", json_object_get(fb, "method"), "reason", json_object_get(fb, "reason"),
-            "pool", pool, "pool_hash", hi_hex, "picks", picks, "redraws", "current", current, "appointed", appointees);
+            "pool_hash", hi_hex, "picks", picks, "redraws", "current", current, "appointed", appointees);
         json_array_append_new(slots, so);
         json_decref(fb);
     }
     json_t *leader = NULL, *lreason = NULL;
     if (pick_leader(c, team, u.unit, &leader, &lreason, err) != 0) goto done;
-    out = json_pack("{ss ss so so so so so}", "uscc", uscc, "method", appointed ? "appointed" : "random",
+    if (spot_buf_put(pools, "]", 1) != 0) { json_decref(leader); json_decref(lreason); *err = strdup("out of memory"); goto done; }
+    out = json_pack("{ss ss so so so so so ss%}", "uscc", uscc, "method", appointed ? "appointed" : "random",
                     "reason", appointed ? json_incref(method_reason) : json_string(""), "leader", leader, "leader_reason", lreason,
-                    "slots", slots, "inspectors", team);
+                    "slots", slots, "inspectors", team, "pools", pools->p, pools->len);
+    if (!out) { *err = strdup("out of memory"); goto done; }
     slots = NULL;
     team = NULL;
 done:
+    free(pools_buf.p);
     unitx_free(&u);
     free(sk);
     json_decref(sunit);
@@ -714,12 +746,25 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
         out_rc = err ? spot_fail_db(e, "teams", err) : spot_fail(e, SPOT_E_CONFLICT, "teams_drawn", "检查组已抽取");
         goto done;
     }
+    /* Each team is stored as soon as it is drawn (the draw of a later unit reads only other tasks'
+     * teams), so that memory holds one team's slots and pools at a time; rows keeps what the reply
+     * names of each: members, leader, how the team was made, open positions. The slots with their
+     * pools, picks and hashes (O(units x inspectors) bytes) are in GET /api/tasks/{id}/teams and
+     * the announcement. */
+    clock_now_rfc3339(at);
+    snprintf(obj, sizeof obj, "task:%lld", id);
+    const char *isha = worker_rule_sha(sc->w, "inspectors");
+    sqlite3_stmt *ins = db_prepare(sc->db, &err, "INSERT INTO task_teams(task_id, pos, uscc, method, reason, inspectors, "
+                                   "leader, leader_reason, slots, rule_sha, updated_at, pools) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", "");
+    if (!ins) { out_rc = spot_fail_db(e, "teams", err); goto done; }
     rows = json_array();
     size_t i;
     json_t *u;
+    ok = 1;
     json_array_foreach(units, i, u) {
         json_t *row = draw_team(&c, json_string_value(json_object_get(u, "uscc")), seed_t, &err);
         if (!row) {
+            sqlite3_finalize(ins);
             if (c.refused) {
                 free(err);
                 out_rc = spot_fail(e, SPOT_E_INVALID, "no_org_inspector", "没有可抽取的%s：请先在检查人员名录中登记符合条件的有效人员，再抽取检查组",
@@ -729,18 +774,6 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
             }
             goto done;
         }
-        json_array_append_new(rows, row);
-    }
-    clock_now_rfc3339(at);
-    snprintf(obj, sizeof obj, "task:%lld", id);
-    const char *isha = worker_rule_sha(sc->w, "inspectors");
-    json_t *row;
-    sqlite3_stmt *ins = db_prepare(sc->db, &err, "INSERT INTO task_teams(task_id, pos, uscc, method, reason, inspectors, "
-                                   "leader, leader_reason, slots, rule_sha, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "");
-    ok = ins != NULL;
-    json_array_foreach(rows, i, row) {
-        if (!ok) break;
-        json_object_set_new(row, "rule_sha", json_string(isha));
         static const char *const cols[] = {"uscc", "method", "reason", "inspectors", "leader", "leader_reason", "slots"};
         sqlite3_reset(ins);
         sqlite3_bind_int64(ins, 1, id);
@@ -754,10 +787,22 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
         }
         sqlite3_bind_text(ins, 10, isha, -1, SQLITE_STATIC);
         sqlite3_bind_text(ins, 11, at, -1, SQLITE_STATIC);
+        json_t *pt = json_object_get(row, "pools");
+        sqlite3_bind_text(ins, 12, json_string_value(pt), (int)json_string_length(pt), SQLITE_STATIC);
         if (sqlite3_step(ins) != SQLITE_DONE) {
             err = xprintf("insert team: %s", sqlite3_errmsg(sc->db));
             ok = 0;
         }
+        sqlite3_reset(ins);
+        json_int_t open = 0;
+        size_t k;
+        json_t *sl;
+        json_array_foreach(json_object_get(row, "slots"), k, sl) open += slot_open(sl);
+        json_array_append_new(rows, json_pack("{sO sO sO sO sO sI}", "uscc", json_object_get(row, "uscc"), "inspectors",
+            json_object_get(row, "inspectors"), "leader", json_object_get(row, "leader"), "method",
+            json_object_get(row, "method"), "reason", json_object_get(row, "reason"), "open", open));
+        json_decref(row);
+        if (!ok) break;
     }
     sqlite3_finalize(ins);
     json_t *d = json_pack("{ss% ss sI sO}", "witness", witness, wlen, "seed", seed_hex, "teams",
@@ -769,22 +814,8 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
          audit_log(sc->db, ctx_actor(sc), "task.teams", obj, d, &err) == 0 && db_commit(sc->db, &err) == 0;
     json_decref(d);
     if (!ok) { out_rc = spot_fail_db(e, "teams", err); goto done; }
-    /* The reply names each slot's pool by its hash only: the pools themselves (executing
-     * O(units x inspectors) bytes) are in GET /api/tasks/{id}/teams and the announcement. */
-    json_t *view = json_array();
-    json_array_foreach(rows, i, row) {
-        json_t *vs = json_array();
-        size_t k;
-        json_t *sl;
-        json_array_foreach(json_object_get(row, "slots"), k, sl) {
-            json_t *o = json_copy(sl);
-            json_object_del(o, "pool");
-            json_array_append_new(vs, o);
-        }
-        json_array_append_new(view, json_pack("{sO sO sO sO sO so}", "uscc", json_object_get(row, "uscc"), "inspectors",
-            json_object_get(row, "inspectors"), "leader", json_object_get(row, "leader"), "method",
-            json_object_get(row, "method"), "reason", json_object_get(row, "reason"), "slots", vs));
-    }
+    json_t *view = rows;
+    rows = NULL;
     *out = json_pack("{so ss ss% sO}", "teams", view, "seed", seed_hex, "witness", witness, wlen,
                      "workload_cap", c.cap_ret);
     json_object_set_new(*out, "algorithm", json_string(v2 ? DRAW_ALGORITHM_V2 : DRAW_ALGORITHM));
@@ -798,7 +829,36 @@ done:
     return out_rc;
 }
 
-static json_int_t slot_open(json_t *sl);
+/* Puts each slot's pool back from the row's pools column (teams drawn since migration 0023: [[cert…]
+ * per slot]) and drops the column from the row. Returns 1 when the pools came from the column, 0
+ * when the slots carry their own (older draws). */
+static int attach_pools(json_t *row)
+{
+    json_t *pt = json_object_get(row, "pools");
+    int split = json_is_string(pt);
+    if (split) {
+        json_t *arr = json_loadb(json_string_value(pt), json_string_length(pt), 0, NULL);
+        size_t k;
+        json_t *sl;
+        json_array_foreach(json_object_get(row, "slots"), k, sl) {
+            json_t *pl = json_array_get(arr, k);
+            if (json_is_array(pl) && !json_object_get(sl, "pool")) json_object_set(sl, "pool", pl);
+        }
+        json_decref(arr);
+    }
+    json_object_del(row, "pools");
+    return split;
+}
+
+/* The slots to store for a row whose pools are in the pools column: a copy without them. New ref. */
+static json_t *slots_to_store(json_t *slots, int split)
+{
+    if (!split) return json_incref(slots);
+    json_t *out = json_deep_copy(slots), *sl;
+    size_t k;
+    json_array_foreach(out, k, sl) json_object_del(sl, "pool");
+    return out;
+}
 
 /* Decodes the JSON columns of team rows and adds each team's open positions (7.3: awaiting the
  * executing org head's appointment). */
@@ -809,6 +869,7 @@ static json_t *decode_teams(json_t *rows)
     json_t *row, *sl;
     json_array_foreach(rows, i, row) {
         spot_decode_json(row, keys);
+        attach_pools(row);
         json_int_t open = 0;
         json_array_foreach(json_object_get(row, "slots"), k, sl) open += slot_open(sl);
         json_object_set_new(row, "open", json_integer(open));
@@ -819,7 +880,7 @@ static json_t *decode_teams(json_t *rows)
 static json_t *team_rows(sqlite3 *db, long long id, char **err)
 {
     return decode_teams(db_rows(db, err, "SELECT t.uscc, t.method, t.reason, t.inspectors, t.leader, t.leader_reason, t.slots, "
-                                         "t.rule_sha, t.updated_at, d.org_id AS exec_org_id FROM task_teams t LEFT JOIN "
+                                         "t.pools, t.rule_sha, t.updated_at, d.org_id AS exec_org_id FROM task_teams t LEFT JOIN "
                                          "task_dispatch d ON d.task_id = t.task_id AND d.uscc = t.uscc WHERE t.task_id = ? "
                                          "ORDER BY t.pos", "i", id));
 }
@@ -841,7 +902,7 @@ static json_t *team_page(sqlite3 *db, long long id, const teams_query *q, long l
     *total = db_int(db, err, 0, sql, "issiii", id, qq, cert, 0LL, 0LL, (long long)q->open);
     if (*err) return NULL;
     snprintf(sql, sizeof sql, "SELECT t.uscc, e.name AS unit_name, t.method, t.reason, t.inspectors, t.leader, t.leader_reason, "
-                              "t.slots, t.rule_sha, t.updated_at, (SELECT d.org_id FROM task_dispatch d WHERE d.task_id = "
+                              "t.slots, t.pools, t.rule_sha, t.updated_at, (SELECT d.org_id FROM task_dispatch d WHERE d.task_id = "
                               "t.task_id AND d.uscc = t.uscc) AS exec_org_id%s ORDER BY t.pos LIMIT ?4 OFFSET ?5", where);
     return decode_teams(db_rows(db, err, sql, "issiii", id, qq, cert, q->per_page, (q->page - 1) * q->per_page,
                                 (long long)q->open));
@@ -888,11 +949,12 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
 {
     *replacement = NULL;
     *is_rule = 0;
-    json_t *row = db_row(c->sc->db, err, "SELECT pos, method, reason, inspectors, slots FROM task_teams WHERE task_id = ? "
-                                        "AND uscc = ?", "is", c->task_id, uscc);
+    json_t *row = db_row(c->sc->db, err, "SELECT pos, method, reason, inspectors, slots, pools FROM task_teams WHERE "
+                                        "task_id = ? AND uscc = ?", "is", c->task_id, uscc);
     if (!row) return *err ? -1 : 1;
     static const char *const keys[] = {"inspectors", "slots", NULL};
     spot_decode_json(row, keys);
+    int split = attach_pools(row);
     json_t *slots = json_object_get(row, "slots"), *slot = NULL, *sarg = NULL;
     char *skey = NULL;
     unitx u;
@@ -1003,11 +1065,13 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
     snprintf(obj, sizeof obj, "task:%lld:%s", c->task_id, uscc);
     json_t *d = json_pack("{ss ss so? ss sO}", "removed", cert, "reason", reason, "replacement", chosen ? json_string(chosen) : NULL,
                           "method", json_string_value(json_object_get(row, "method")), "leader", leader);
+    json_t *stored = slots_to_store(slots, split);
     int ok = db_run(c->sc->db, err, "UPDATE task_teams SET method = ?, reason = ?, inspectors = ?, leader = ?, "
                                    "leader_reason = ?, slots = ?, updated_at = ? WHERE task_id = ? AND uscc = ?",
                     "jjjjjjsis", json_object_get(row, "method"), json_object_get(row, "reason"), newteam, leader, lreason,
-                    slots, at, c->task_id, uscc) == 1 &&
+                    stored, at, c->task_id, uscc) == 1 &&
              audit_log(c->sc->db, ctx_actor(c->sc), action, obj, d, err) == 0;
+    json_decref(stored);
     json_decref(d);
     json_decref(newteam);
     json_decref(leader);
@@ -1311,13 +1375,6 @@ done:
 }
 
 /* ---- direct appointment by the executing org's head (7.3 "由执行单位直接委派") ---- */
-
-/* Positions of slot sl not filled: its count less its current members. */
-static json_int_t slot_open(json_t *sl)
-{
-    json_int_t n = json_integer_value(json_object_get(sl, "count")) - (json_int_t)json_array_size(json_object_get(sl, "current"));
-    return n > 0 ? n : 0;
-}
 
 /* The slot of slots to appoint into: the one numbered want (want >= 0), or the first with an open
  * position. Borrowed, or NULL. */

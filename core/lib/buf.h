@@ -19,4 +19,8 @@ int spot_buf_put(spot_buf *b, const void *s, size_t n);
  * Returns 0 or -1 out of memory. */
 int spot_buf_csv_field(spot_buf *b, const char *s, int first);
 
+/* Appends s (n bytes) as a JSON string, escaped as jansson escapes (", \\, control characters;
+ * UTF-8 as it is). Returns 0 or -1 out of memory. */
+int spot_buf_json_string(spot_buf *b, const char *s, size_t n);
+
 #endif

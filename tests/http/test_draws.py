@@ -290,20 +290,27 @@ with Server(demo=True) as s:
     s.sql("UPDATE inspectors SET status = 'inactive' WHERE cert_no IN (%s)" % ",".join("?" * len(deact)), *deact)
     st, tb = planner.post(f"/api/tasks/{tid}/teams", {"witness": "纪检监督人：王五"})
     s.sql("UPDATE inspectors SET status = 'active' WHERE cert_no IN (%s)" % ",".join("?" * len(deact)), *deact)
-    # the draw's reply names each slot's pool by its hash; the pools are published in the announcement
+    # the draw's reply names each unit's team; the slots with their pools are in GET and the announcement
     st_a, ann_t = s.client().get(f"/api/public/tasks/{tid}")
     in_pools = {c for team in ann_t.get("teams", []) for sl in team.get("slots", []) for c in sl.get("pool", [])}
-    t.check("team draw reply: each slot's pool hash, the pool itself in the announcement",
-            st == 201 and all("pool_hash" in sl and "pool" not in sl for tm in tb["teams"] for sl in tm["slots"]) and
-            [sl["pool_hash"] for tm in tb["teams"] for sl in tm["slots"]] ==
-            [sl["pool_hash"] for tm in ann_t.get("teams", []) for sl in tm["slots"]], str(tb)[:300])
+    st_g, got = planner.get(f"/api/tasks/{tid}/teams")
+    t.check("team draw reply: each unit's members, leader, method and open positions, as GET and the announcement "
+            "have them (with the slots and pools)",
+            st == 201 and all("slots" not in tm for tm in tb["teams"]) and
+            [(x["uscc"], x["inspectors"], x["leader"], x["method"]) for x in tb["teams"]] ==
+            [(x["uscc"], x["inspectors"], x["leader"], x["method"]) for x in ann_t.get("teams", [])] ==
+            [(x["uscc"], x["inspectors"], x["leader"], x["method"]) for x in got["teams"]] and
+            [x["open"] for x in tb["teams"]] == [x["open"] for x in got["teams"]] and
+            all(sl.get("pool") is not None and sl["pool_hash"] for tm in got["teams"] for sl in tm["slots"]) and
+            [sl["pool"] for tm in got["teams"] for sl in tm["slots"]] ==
+            [sl["pool"] for tm in ann_t.get("teams", []) for sl in tm["slots"]], str(tb)[:300])
     t.check("deactivate inspectors before team draw cannot steer teams",
             len(committed.get("hash", "")) == 64 and deact and in_pools & set(deact) and ann_t.get("teams_pool") == committed, (committed, sorted(in_pools)[:10]))
     t.check("teams drawn", st == 201 and len(tb["teams"]) == s.sql("SELECT count(*) FROM task_units WHERE task_id = ?",
                                                                    tid)[0][0], (st, str(tb)[:500]))
     # 7.3 "不足的，由执行单位直接委派": where a slot's pool was too small the program appoints no one;
     # the positions stay open until the executing org's head names someone
-    short = [x for x in tb["teams"] if sum(sl["count"] for sl in x["slots"]) > len(x["inspectors"])]
+    short = [x for x in got["teams"] if sum(sl["count"] for sl in x["slots"]) > len(x["inspectors"])]
     t.check("where a pool is too small the positions stay open, the team method appointed with the rule's reason "
             "and nobody chosen by the program",
             short and all(x["method"] == "appointed" and "直接委派" in x["reason"] and
@@ -466,6 +473,27 @@ with Server(demo=True) as s:
     t.check("a changed committed pool fails the browser check", not ok and errors, errors[:3])
     rc, out = verify(s, dict(ann, teams_pool=dict(ann["teams_pool"], inspectors=ann["teams_pool"]["inspectors"][1:])))
     t.check("a changed committed pool fails spotcheck verify", rc == 1 and "teams_pool" in out, out[-800:])
+
+    # a team drawn before migration 0023 keeps its pools inside its slots (pools NULL): it is read,
+    # redrawn and published the same way, and stays in its format
+    (uo, so_, po), = s.sql("SELECT uscc, slots, pools FROM task_teams WHERE task_id = ? AND method = 'random' AND "
+                           "uscc <> ? ORDER BY pos LIMIT 1", tid, team0["uscc"])
+    old_slots = json.loads(so_)
+    for sl, pl in zip(old_slots, json.loads(po)):
+        sl["pool"] = pl
+    s.sql("UPDATE task_teams SET slots = ?, pools = NULL WHERE task_id = ? AND uscc = ?",
+          json.dumps(old_slots, ensure_ascii=False), tid, uo)
+    old_team = next(x for x in planner.get(f"/api/tasks/{tid}/teams")[1]["teams"] if x["uscc"] == uo)
+    t.check("an old-format team reads with its pools", [sl["pool"] for sl in old_team["slots"]] == json.loads(po), old_team)
+    st, rq = planner.post("/api/conflicts", {"task_id": tid, "uscc": uo, "cert_no": old_team["inspectors"][0],
+                                             "reason": "曾在该企业任职"})
+    st2, ap3 = head.post(f"/api/conflicts/{rq.get('id')}/approve")
+    (so2, po2), = s.sql("SELECT slots, pools FROM task_teams WHERE task_id = ? AND uscc = ?", tid, uo)
+    t.check("a recusal in an old-format team is redrawn and the row keeps its format",
+            st2 == 200 and ap3["replaced"] and po2 is None and all("pool" in sl for sl in json.loads(so2)), (st2, ap3))
+    appoint_open(head, tid)
+    st, ann = s.client().get(f"/api/public/tasks/{tid}")
+    three_checks(t, s, ann, "with an old-format team")
 
     p = s.run("audit", "verify")
     t.check("audit chain intact", p.returncode == 0, p.stdout + p.stderr)
