@@ -130,6 +130,10 @@ sqlite3 *db_open(const char *path, int create, char **err)
     sqlite3_extended_result_codes(db, 1);
     trace_setup(db);
     char *msg = NULL;
+    /* A new database uses 8 KiB pages: half the pages (and WAL frames and writes) of the default
+     * 4 KiB for the same rows; a bulk import of 1,000,000 units commits about 25 % faster (issue 19).
+     * An existing database keeps its page size. */
+    if (create) sqlite3_exec(db, "PRAGMA page_size = 8192", NULL, NULL, NULL);
     if (sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
                          "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;",
                      NULL, NULL, &msg) != SQLITE_OK) {
