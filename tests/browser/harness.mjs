@@ -250,6 +250,26 @@ export async function shot(page, name, { full = true } = {}) {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: full });
 }
 
+// A JSON API client signed in as username (node's fetch, outside the browser), for set-up made
+// through the API. Each call returns {status, body} (body parsed when JSON); with strict, a status
+// of 300 or more fails the test and the call returns the body alone.
+export async function apiSession(base, username, password, { strict = false } = {}) {
+  const r = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password }) });
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status}`);
+  const { csrf } = await r.json();
+  const cookie = r.headers.get('set-cookie').split(';')[0];
+  return async (method, p, body) => {
+    const res = await fetch(base + p, { method, headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
+      body: body === undefined ? undefined : JSON.stringify(body) });
+    const ct = res.headers.get('content-type') || '';
+    const out = { status: res.status, body: ct.startsWith('application/json') ? await res.json() : await res.text() };
+    if (!strict) return out;
+    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(out.body).slice(0, 300)}`);
+    return out.body;
+  };
+}
+
 // A JSON API client with the browser's session (cookie + CSRF from /api/me).
 export async function apiFromPage(page) {
   return async (method, p, body, contentType) => page.evaluate(async ([method, p, body, contentType]) => {

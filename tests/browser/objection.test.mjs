@@ -5,7 +5,7 @@
 // head finds it in the objection queue as a 网上 objection with the photo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, allow, confirmStep, ADMIN_PASSWORD } from './harness.mjs';
+import { start, stop, login, shot, allow, confirmStep, ADMIN_PASSWORD, apiSession } from './harness.mjs';
 
 let env;
 const T = { timeout: 30000 };
@@ -15,20 +15,7 @@ after(async () => { await stop(env); });
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000'
   + '1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex');
 
-// A JSON client signed in as username (node's fetch, outside the browser).
-async function session(base, username, password) {
-  const r = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password }) });
-  assert.equal(r.status, 200, `login ${username}`);
-  const { csrf } = await r.json();
-  const cookie = r.headers.get('set-cookie').split(';')[0];
-  return async (method, p, body) => {
-    const res = await fetch(base + p, { method, headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    const ct = res.headers.get('content-type') || '';
-    return { status: res.status, body: ct.startsWith('application/json') ? await res.json() : await res.text() };
-  };
-}
+const session = (base, username, password) => apiSession(base, username, password);
 
 const ok = (r, what) => assert.ok(r.status === 200 || r.status === 201, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
 

@@ -5,28 +5,14 @@
 // (sessions of each user in node); the dashboards are read in the browser.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, ADMIN_PASSWORD, shot, confirmStep } from './harness.mjs';
+import { start, stop, login, ADMIN_PASSWORD, shot, confirmStep, apiSession } from './harness.mjs';
 
 let env;
 const T = { timeout: 30000 };
 before(async () => { env = await start(); });
 after(async () => { await stop(env); });
 
-async function session(base, username, password) {
-  const r = await fetch(`${base}/api/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password }) });
-  assert.equal(r.status, 200, `login ${username}`);
-  const { csrf } = await r.json();
-  const cookie = r.headers.get('set-cookie').split(';')[0];
-  return async (method, p, body) => {
-    const res = await fetch(base + p, { method, headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    const ct = res.headers.get('content-type') || '';
-    const out = { status: res.status, body: ct.startsWith('application/json') ? await res.json() : await res.text() };
-    assert.ok(res.status < 300, `${method} ${p}: ${res.status} ${JSON.stringify(out.body).slice(0, 300)}`);
-    return out.body;
-  };
-}
+const session = (base, username, password) => apiSession(base, username, password, { strict: true });
 
 const signedIn = { who: null };
 // The to-do list of username as the dashboard shows it.
