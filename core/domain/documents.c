@@ -210,6 +210,17 @@ static json_t *document_data(spot_ctx *c, const char *kind, long long task_id, c
             goto fail;
         }
         json_object_set_new(data, "unit", unit);
+        /* 7.3: a team with a position awaiting the executing org's appointment is not yet the team
+         * that inspects; no document names it */
+        long long open = db_int(c->db, &err, 0, "SELECT coalesce(sum(max(json_extract(s.value, '$.count') - "
+                                                "json_array_length(s.value, '$.current'), 0)), 0) FROM task_teams t, "
+                                                "json_each(t.slots) s WHERE t.task_id = ? AND t.uscc = ?", "is", task_id, uscc);
+        if (err) goto db_fail;
+        if (open > 0) {
+            spot_fail(e, SPOT_E_CONFLICT, "team_incomplete", "该单位的检查组尚缺 %lld 名检查人员，须由执行单位负责人委派后才能出具文书（第7.3条）",
+                      open);
+            goto fail;
+        }
         json_t *team = team_of(c, task_id, uscc, &err);
         if (!team) goto db_fail;
         json_object_set_new(data, "team", team);

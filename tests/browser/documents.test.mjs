@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { start, stop, login, shot, ROOT, ADMIN_PASSWORD } from './harness.mjs';
+import { start, stop, login, shot, ROOT, ADMIN_PASSWORD, completeTeams } from './harness.mjs';
 
 const OUT = path.join(ROOT, 'tests/out/documents');
 const T = { timeout: 20000 };
@@ -50,6 +50,7 @@ test('every document prints to an A4 PDF with the unit, every checkpoint and eve
   for (const [step, body] of [['freeze', { witness: '监督人', beacon_source: '福彩3D 2026058期开奖号码' }], ['draw', { witness: '监督人', beacon: '3 7 1' }], ['lock', { witness: '纪检监督人', beacon_source: '福彩3D 2026059期开奖号码' }], ['teams', { witness: '纪检监督人', beacon: '5 2 8' }]]) {
     must(await planner('POST', `/api/tasks/${task.id}/${step}`, body), step);
   }
+  await completeTeams(env.base, task.id);
   const team = must(await planner('GET', `/api/tasks/${task.id}/teams`), 'teams').teams[0];
   const unit = must(await admin('GET', `/api/enterprises?q=${team.uscc}`), 'unit').items.find((x) => x.uscc === team.uscc);
   const members = [];

@@ -9,7 +9,7 @@
 //   a follow-up is moved to its next state with a note and its history shown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, allow, confirmStep, ADMIN_PASSWORD } from './harness.mjs';
+import { start, stop, login, shot, allow, confirmStep, ADMIN_PASSWORD, completeTeams } from './harness.mjs';
 
 let env;
 const dialogs = [];
@@ -96,6 +96,7 @@ test('drawn units show company names before and after the lock', async () => {
   await checkNames(page, admin);
 
   // A published result of the first unit, for the objection and the follow-up.
+  await completeTeams(env.base, task.id);
   const team = must(await planner('GET', `/api/tasks/${task.id}/teams`), 'teams').teams[0];
   S.uscc = team.uscc;
   const ins = [];

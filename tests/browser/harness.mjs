@@ -270,6 +270,31 @@ export async function apiSession(base, username, password, { strict = false } = 
   };
 }
 
+// Scenario set-up after a team draw: positions a too-small pool left open (7.3; the random draw
+// decides whether any are) are filled by name by a fixture head of the bureau, created on first
+// need, so that every team can record its result. Returns the number filled.
+export async function completeTeams(base, taskId) {
+  const admin = await apiSession(base, 'admin', ADMIN_PASSWORD, { strict: true });
+  const open = await admin('GET', `/api/tasks/${taskId}/teams?open=1&per_page=200`);
+  if (!open.total) return 0;
+  const users = await admin('GET', '/api/users');
+  if (!(users.users || users).some((u) => u.username === 'fixture_head')) {
+    await admin('POST', '/api/users', { username: 'fixture_head', password: 'fixture-head-pw-2026', role: 'head' });
+  }
+  const head = await apiSession(base, 'fixture_head', 'fixture-head-pw-2026', { strict: true });
+  let n = 0;
+  for (const t of open.teams) {
+    for (let i = 0; i < t.open; i++) {
+      const c = await head('GET', `/api/tasks/${taskId}/teams/${t.uscc}/candidates`);
+      const ok = c.candidates.filter((x) => x.ok).sort((a, b) => a.load - b.load || a.cert_no.localeCompare(b.cert_no));
+      if (!ok.length) throw new Error(`no one to appoint for ${t.uscc}`);
+      await head('POST', `/api/tasks/${taskId}/teams/${t.uscc}/appoint`, { cert_no: ok[0].cert_no });
+      n += 1;
+    }
+  }
+  return n;
+}
+
 // A JSON API client with the browser's session (cookie + CSRF from /api/me).
 export async function apiFromPage(page) {
   return async (method, p, body, contentType) => page.evaluate(async ([method, p, body, contentType]) => {

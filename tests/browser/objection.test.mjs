@@ -5,7 +5,7 @@
 // head finds it in the objection queue as a 网上 objection with the photo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, allow, confirmStep, ADMIN_PASSWORD, apiSession } from './harness.mjs';
+import { start, stop, login, shot, allow, confirmStep, ADMIN_PASSWORD, apiSession, completeTeams } from './harness.mjs';
 
 let env;
 const T = { timeout: 30000 };
@@ -39,6 +39,7 @@ test('a unit files an objection online with the code of its notice; the head see
     ['lock', { witness: '纪检监督人', beacon_source: '福彩3D 2026059期开奖号码' }], ['teams', { witness: '纪检监督人', beacon: '5 2 8' }]]) {
     ok(await planner('POST', `/api/tasks/${tid}/${p}`, body), p);
   }
+  await completeTeams(base, tid);
   const team = (await planner('GET', `/api/tasks/${tid}/teams`)).body.teams[0];
   const members = [];
   for (const c of team.inspectors) {

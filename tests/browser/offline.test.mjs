@@ -5,7 +5,7 @@
 // results.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, phone, allow, apiFromPage } from './harness.mjs';
+import { start, stop, login, shot, phone, allow, apiFromPage, completeTeams } from './harness.mjs';
 
 let env;
 let taskId;
@@ -33,6 +33,7 @@ test('set up: a dispatched task with teams and an account for a team member', as
     const r = await admin('POST', `/api/tasks/${taskId}/${p}`, body);
     assert.ok(r.status === 200 || r.status === 201, `${p}: ${JSON.stringify(r.body)}`);
   }
+  await completeTeams(env.base, taskId);
   team = (await admin('GET', `/api/tasks/${taskId}/teams`)).body.teams[0];
   const c = team.inspectors[0];
   const r = await admin('POST', '/api/users', { username: `i${c}`, password: `i${c}-offline-pw`, role: 'inspector', cert_no: c });

@@ -5,7 +5,7 @@
 // approves (录入审核) and publishes, and the public results page shows it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, apiFromPage, confirmStep } from './harness.mjs';
+import { start, stop, login, shot, apiFromPage, confirmStep, completeTeams } from './harness.mjs';
 
 let env;
 let taskId;
@@ -40,6 +40,7 @@ test('set up: task dispatched, teams drawn, accounts for the team and a head', a
     const r = await api('POST', `/api/tasks/${taskId}/${p}`, body);
     assert.ok(r.status === 200 || r.status === 201, `${p}: ${JSON.stringify(r.body)}`);
   }
+  await completeTeams(env.base, taskId);
   const teams = await api('GET', `/api/tasks/${taskId}/teams`);
   team = teams.body.teams[0];
   assert.ok(team.inspectors.length >= 2, 'a team of at least two');

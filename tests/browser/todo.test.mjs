@@ -5,7 +5,7 @@
 // (sessions of each user in node); the dashboards are read in the browser.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, ADMIN_PASSWORD, shot, confirmStep, apiSession } from './harness.mjs';
+import { start, stop, login, ADMIN_PASSWORD, shot, confirmStep, apiSession, completeTeams } from './harness.mjs';
 
 let env;
 const T = { timeout: 30000 };
@@ -74,6 +74,7 @@ test('each to-do item shows for the role that acts and leaves when done', async 
     prev = re;
   }
   await planner('POST', `/api/tasks/${tid}/teams`, { witness: '纪检监督人', beacon: '5 2 8' });
+  await completeTeams(base, tid);
   text = await asPlanner();
   assert.doesNotMatch(text, /抽取检查组（请监督人在场）：待办测试任务/);
   assert.match(text, /等待检查组录入结果：待办测试任务（\d+\/\d+ 户未录入）/);

@@ -2,7 +2,7 @@
 and admins find pending corrections without loading every result; inspectors and auditors are
 refused (403); the status filter keeps an approved one out of the pending list; newest first, paged;
 bad parameters refused with 400."""
-from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
+from spot import Server, Suite, is_error_body, complete_teams, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
 
 t = Suite()
 YEAR = 2026
@@ -21,6 +21,7 @@ def published_result(s, admin, planner, head, name, industry, unit_index):
     for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK), ("teams", V2_TEAMS)):
         st, b = planner.post(f"/api/tasks/{tid}/{path}", body)
         assert st in (200, 201), (path, st, b)
+    complete_teams(s, tid)
     st, teams = planner.get(f"/api/tasks/{tid}/teams")
     team = teams["teams"][unit_index]
     clients = []

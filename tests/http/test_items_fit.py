@@ -3,7 +3,7 @@ rules, aliases resolved); a task draws only units of an industry one of its item
 whose items apply to none of the units its filters name is refused at freeze (422, nothing changed);
 a unit's record holds only the items that apply to it (422 item_not_applicable); the record carries the
 check date (8.1), from the task's start to today."""
-from spot import Server, Suite, is_error_body, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
+from spot import Server, Suite, is_error_body, complete_teams, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
 
 t = Suite()
 YEAR = 2026
@@ -66,6 +66,7 @@ with Server(demo=True) as s:
     for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK), ("teams", V2_TEAMS)):
         st, b = planner.post(f"/api/tasks/{tid}/{path}", body)
         assert st in (200, 201), (path, st, b)
+    complete_teams(s, tid)
     team = planner.get(f"/api/tasks/{tid}/teams")[1]["teams"][0]
     cert = team["inspectors"][0]
     admin.post("/api/users", {"username": "i1", "password": "i1-password-x", "role": "inspector", "cert_no": cert})

@@ -6,7 +6,7 @@ excluded (with the public reason) and shows its published results; public result
 unit and show a correction's value before and after."""
 import json
 import urllib.parse
-from spot import Server, Suite, is_error_body, sign_review_publish, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
+from spot import Server, Suite, is_error_body, complete_teams, sign_review_publish, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS
 
 t = Suite()
 YEAR = 2026
@@ -35,6 +35,7 @@ with Server(demo=True) as s:
     for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK), ("teams", V2_TEAMS)):
         st, b = planner.post(f"/api/tasks/{tid}/{path}", body)
         assert st in (200, 201), (path, st, b)
+    complete_teams(s, tid)
 
     st, ann = anon.get(f"/api/public/tasks/{tid}")
     t.check("the announcement is public", st == 200, (st, ann))

@@ -4,8 +4,8 @@ is refused with the clause); where a slot's pool is too small the executing org'
 name (who may, whom, recorded and published with the org); replacement reasons are the three of 7.3 or "other" with the head's
 written reason; no replacement or recusal once the unit's result is signed (a correction instead).
 Every refusal changes nothing."""
-from spot import (Server, Suite, staff_clients, inspector_clients, is_error_body, appoint_open, verify_cli, verify_js,
-                  V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS)
+from spot import (Server, Suite, staff_clients, inspector_clients, is_error_body, appoint_open, complete_teams, verify_cli,
+                  verify_js, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS)
 from teamdraw_spec import check_teams
 
 t = Suite()
@@ -125,6 +125,9 @@ with Server(demo=True) as s:
     st, b = a3.post(f"/api/tasks/{tid3}/results", {"uscc": u3, "category": "a", "summary": "未发现问题"})
     t.check("before the appointment the result is refused (409 team_incomplete)", st == 409 and
             is_error_body(b, "team_incomplete"), (st, b))
+    st, b = head.get(f"/api/documents/notice?task={tid3}&uscc={u3}")
+    t.check("nor is a notice (检查通知书) issued naming the incomplete team (409 team_incomplete)",
+            st == 409 and is_error_body(b, "team_incomplete") and "7.3" in b["message"], (st, str(b)[:200]))
     st, c = head.get(f"/api/tasks/{tid3}/teams/{u3}/candidates")
     cands = c.get("candidates", [])
     t.check("candidates: the committed pool less the team, each with the rule's answer",
@@ -174,7 +177,11 @@ with Server(demo=True) as s:
             st == 409 and is_error_body(b, "no_open_position"), (st, b))
     st, b = a3.post(f"/api/tasks/{tid3}/results", {"uscc": u3, "category": "a", "summary": "未发现问题"})
     t.check("after the appointment the result can be entered (201)", st == 201, (st, b))
-    appoint_open(head, tid3)
+    st, html = head.get(f"/api/documents/notice?task={tid3}&uscc={u3}")
+    t.check("and the notice names the whole team", st == 200 and pick in str(html), st)
+    t.check("every other team of the task had its one open position, and the tests' set-up helper fills them",
+            all(x["open"] == 1 for x in teams3) and complete_teams(s, tid3) == len(teams3) - 1 and
+            planner.get(f"/api/tasks/{tid3}/teams?open=1")[1]["total"] == 0)
     st, ann = s.client().get(f"/api/public/tasks/{tid3}")
     pub = [ap for x in ann.get("teams", []) for sl in x["slots"] for ap in sl.get("appointments", [])]
     rc, out = verify_cli(s, ann)
