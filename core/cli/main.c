@@ -145,6 +145,8 @@ static int cmd_serve(int argc, char **argv)
     /* Open once up front: a missing database or a failed migration stops start-up here. */
     worker *w = worker_get(&err);
     if (!w) return die("serve", err);
+    if (rules_upgrade_shipped(w->db, w->lua, spot_config.rules_dir, &err) != 0) return die("serve: upgrading rules", err);
+    w->rules_gen = -1;   /* the upgrade check may have left the shipped set in w->lua: load the active one */
     if (worker_refresh_rules(w, &err) != 0) return die("serve: loading rules", err);
     worker_release();
     if (http_serve(&err) != 0) return die("serve", err);

@@ -176,3 +176,80 @@ int rules_run_tests(lh_state *h, const char *dir, json_t **report, char **err)
                         "files", files);
     return failed ? 1 : 0;
 }
+
+int rules_upgrade_shipped(sqlite3 *db, lh_state *h, const char *dir, char **err)
+{
+    /* nothing to do (the usual start): every active version is the shipped file */
+    int differs = 0;
+    for (int i = 0; spot_rule_names[i] && !differs; i++) {
+        char path[1200], sha[65];
+        snprintf(path, sizeof path, "%s/%s.lua", dir, spot_rule_names[i]);
+        size_t len;
+        char *src = read_file(path, &len, err);
+        if (!src) return -1;
+        rules_sha256(src, len, sha);
+        free(src);
+        differs = db_int(db, err, 0, "SELECT count(*) FROM rule_versions WHERE name = ? AND active = 1 AND sha256 = ?", "ss",
+                         spot_rule_names[i], sha) == 0;
+        if (*err) return -1;
+    }
+    if (!differs) return 0;
+    /* the shipped set must pass its own tests before any of it replaces an active version */
+    json_t *report = NULL;
+    if (rules_load_dir(h, dir, err) != 0) return -1;
+    int trc = rules_run_tests(h, dir, &report, err);
+    long long failed = json_integer_value(json_object_get(report, "failed"));
+    json_decref(report);
+    if (trc < 0) return -1;
+    if (trc != 0) {
+        fprintf(stderr, "rules: the shipped rules in %s fail %lld of their tests; the active versions stay\n", dir, failed);
+        return 0;
+    }
+    char at[32];
+    clock_now_rfc3339(at);
+    for (int i = 0; spot_rule_names[i]; i++) {
+        const char *name = spot_rule_names[i];
+        char path[1200], sha[65];
+        snprintf(path, sizeof path, "%s/%s.lua", dir, name);
+        size_t len;
+        char *src = read_file(path, &len, err);
+        if (!src) return -1;
+        rules_sha256(src, len, sha);
+        json_t *act = db_row(db, err, "SELECT version, sha256, author FROM rule_versions WHERE name = ? AND active = 1", "s", name);
+        if (!act && *err) { free(src); return -1; }
+        const char *asha = act ? json_string_value(json_object_get(act, "sha256")) : NULL;
+        const char *author = act ? json_string_value(json_object_get(act, "author")) : NULL;
+        long long from = act ? json_integer_value(json_object_get(act, "version")) : 0;
+        int known = db_int(db, err, 0, "SELECT count(*) FROM rule_versions WHERE name = ? AND sha256 = ?", "ss", name, sha) > 0;
+        if (*err) { json_decref(act); free(src); return -1; }
+        if (!act || (asha && !strcmp(asha, sha)) || known) {
+            /* current, or this shipped text was stored before (an administrator moved away from it) */
+        } else if (!author || strcmp(author, "system")) {
+            fprintf(stderr, "rules: %s: a new shipped version is in %s; the active version %lld, stored by %s, stays "
+                            "(compare them in the rule editor)\n", name, dir, from, author ? author : "?");
+        } else {
+            json_t *d = json_pack("{ss sI ss ss}", "name", name, "from_version", (json_int_t)from, "sha256", sha, "reason",
+                                  "upgrade: the shipped version replaces the shipped version it was installed with");
+            int ok = db_begin(db, err) == 0 &&
+                     db_run(db, err, "INSERT INTO rule_versions(name, version, source, sha256, author, created_at, active) "
+                                     "SELECT ?1, max(version) + 1, ?2, ?3, 'system', ?4, 0 FROM rule_versions WHERE name = ?1",
+                            "stss", name, src, (int)len, sha, at) == 1 &&
+                     db_run(db, err, "UPDATE rule_versions SET active = 0 WHERE name = ? AND active = 1", "s", name) >= 0 &&
+                     db_run(db, err, "UPDATE rule_versions SET active = 1 WHERE name = ? AND sha256 = ? AND version = "
+                                     "(SELECT max(version) FROM rule_versions WHERE name = ?)", "sss", name, sha, name) == 1 &&
+                     db_run(db, err, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'rules_gen'", "") >= 0 &&
+                     audit_log(db, "system", "rule.upgrade", name, d, err) == 0 && db_commit(db, err) == 0;
+            json_decref(d);
+            if (!ok) {
+                if (!sqlite3_get_autocommit(db)) db_rollback(db);
+                json_decref(act);
+                free(src);
+                return -1;
+            }
+            fprintf(stderr, "rules: %s upgraded to the shipped version (was version %lld)\n", name, from);
+        }
+        json_decref(act);
+        free(src);
+    }
+    return 0;
+}

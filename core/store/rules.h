@@ -14,6 +14,13 @@ extern const char *const spot_rule_names[];
 /* Inserts every shipped file of dir (rules/<name>.lua) as version 1, active. For init. */
 int rules_install_defaults(sqlite3 *db, const char *dir, char **err);
 
+/* At start-up after an upgrade (spotcheck serve): every rule whose active version is one the system
+ * installed (author "system") and whose shipped file in dir is new to the database becomes that
+ * file, as a new version, audited as rule.upgrade; a version an administrator stored stays (a line
+ * on stderr says a new shipped one exists). Nothing changes unless the shipped set in dir passes
+ * its own tests (run in h, which is left holding the shipped set). Returns 0 or -1 with *err. */
+int rules_upgrade_shipped(sqlite3 *db, lh_state *h, const char *dir, char **err);
+
 /* Loads the active version of every rule into h (clearing it first), reading them in one
  * transaction so the set is consistent. *gen receives the generation read; *versions (if not NULL)
  * a new JSON object {name: {"version": N, "sha256": "…"}} of what was loaded. */
