@@ -145,7 +145,11 @@ static int cmd_serve(int argc, char **argv)
     /* Open once up front: a missing database or a failed migration stops start-up here. */
     worker *w = worker_get(&err);
     if (!w) return die("serve", err);
-    if (rules_upgrade_shipped(w->db, w->lua, spot_config.rules_dir, &err) != 0) return die("serve: upgrading rules", err);
+    if (rules_upgrade_shipped(w->db, w->lua, spot_config.rules_dir, &err) != 0) {   /* the active rules still serve */
+        fprintf(stderr, "rules: cannot check the shipped rules in %s: %s\n", spot_config.rules_dir, err ? err : "?");
+        free(err);
+        err = NULL;
+    }
     w->rules_gen = -1;   /* the upgrade check may have left the shipped set in w->lua: load the active one */
     if (worker_refresh_rules(w, &err) != 0) return die("serve: loading rules", err);
     worker_release();
