@@ -33,10 +33,15 @@ async function gather(me) {
   ]);
   const tasks = listOf(tasksR, 'tasks');
   const dispatched = tasks.filter((t) => t.status === 'dispatched').slice(0, MAX_TASKS);
+  // Only the teams the role acts on, filtered on the server (a task may have 13,000 teams): a head
+  // the ones awaiting appointment (the reply also lists the task's pending replacements and
+  // recusals), an inspector their own, an administrator all (to find members without an account).
+  const teamsQuery = { head: '?open=1&per_page=200', inspector: '?mine=1&per_page=200', admin: '' }[me.role];
   const per = await Promise.all(dispatched.map(async (t) => {
-    const teamsR = t.teams_at ? await soft(`/api/tasks/${t.id}/teams`) : null;
+    const teamsR = t.teams_at && teamsQuery !== undefined ? await soft(`/api/tasks/${t.id}/teams${teamsQuery}`) : null;
     const teams = listOf(teamsR, 'teams');
-    const teamsReply = teams;
+    // a page of 200 at most: how many there are in all
+    const teamsTotal = teamsR && typeof teamsR.total === 'number' ? teamsR.total : teams.length;
     // replacement and recusal requests waiting for the head's approval (7.3)
     const waiting = (list) => (Array.isArray(list) ? list : []).filter((x) => x.status === 'pending');
     const replacements = waiting(teamsR && teamsR.replacements);
@@ -49,7 +54,7 @@ async function gather(me) {
       results = listOf(r, 'results');
       units = (r && r.units) || [];
     }
-    return { task: t, teams: teamsReply, mine, results, units, replacements, conflicts };
+    return { task: t, teams, teamsTotal, mine, results, units, replacements, conflicts };
   }));
   // Details (signatures, correction requests) only where the role acts on them.
   const detailIds = [];
@@ -113,7 +118,10 @@ function todo(me, d) {
     if (me.role === 'head') {
       // 7.3: positions a too-small pool left open, for the head of the executing org to fill by name
       const open = p.teams.filter((x) => x.open > 0 && (x.exec_org_id == null || x.exec_org_id === me.org_id));
-      if (open.length) add(`委派检查人员：${p.task.name}（${open.length} 个检查组共缺 ${open.reduce((n, x) => n + x.open, 0)} 名）`, `#/tasks/${p.task.id}?at=teams&open=1`, '符合条件的人员不足，由执行单位负责人直接委派（7.3）');
+      if (open.length) {
+        const what = p.teamsTotal > p.teams.length ? `${p.teamsTotal} 个检查组待委派` : `${open.length} 个检查组共缺 ${open.reduce((n, x) => n + x.open, 0)} 名`;
+        add(`委派检查人员：${p.task.name}（${what}）`, `#/tasks/${p.task.id}?at=teams&open=1`, '符合条件的人员不足，由执行单位负责人直接委派（7.3）');
+      }
       for (const x of p.replacements) add(`批准或驳回检查人员替换申请：${unitName(p, x.uscc)}（${p.task.name}）`, `#/tasks/${p.task.id}?at=teams`, `被替换人员 ${x.cert_no || ''}：${x.reason || ''}`);
       for (const x of p.conflicts) add(`批准或驳回回避申请：${unitName(p, x.uscc)}（${p.task.name}）`, `#/tasks/${p.task.id}?at=teams`, `回避人员 ${x.cert_no || ''}：${x.reason || ''}`);
       for (const r of p.results) {
