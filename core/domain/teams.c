@@ -56,8 +56,8 @@
  * 422 no_org_inspector naming it, and nothing is stored (one transaction).
  *
  * Stored slot JSON (task_teams.slots): [{"slot","name","label","count","method","reason",
- * "pool" (only in draws before migration 0023; since, the pools are the row's pools column,
- * [[cert_no…] per slot], put back into the slots when read: attach_pools), "pool_hash","picks","redraws":[{"position","removed","replacement","reason"}],"current",
+ * "pool" (only in draws before migration 0023; since, the pools are the row's pools column, put
+ * back into the slots when read: attach_pools), "pool_hash","picks","redraws":[{"position","removed","replacement","reason"}],"current",
  * "appointed":[cert_no…] (appointees chosen by the draw itself before named appointment; [] for
  * draws since), "appointments":[{"position","removed" (null: an open position filled, at the end),
  * "replacement" (null: the member left, the position is open),"reason","by"?,"by_org"?,"at"?}],
@@ -66,6 +66,13 @@
  * are the team; a slot's open positions are its count less its members. The public announcement
  * shows these without personal data (an appointment names the org, not the account), and
  * "teams_pool" {"hash","inspectors"} (committed at lock).
+ *
+ * Stored pools (task_teams.pools, written once by the draw, never changed): a JSON array with one
+ * element per slot, in the slots' order. Since issue 19's second round each element is a string,
+ * the slot's pool as a bitmap over the pool committed at lock (tasks.team_pool, in its order):
+ * byte j, as two lowercase hex digits, holds members 8j..8j+7, member 8j+b in bit b (value 1<<b);
+ * ceil(n/8) bytes for n committed inspectors. Draws between migration 0023 and then stored each
+ * element as the array of cert_no; attach_pools reads both.
  */
 #include "teams.h"
 #include "taskorgs.h"
@@ -509,11 +516,55 @@ static int pick_leader(tctx *c, json_t *team, json_t *unit, json_t **leader, jso
     return 0;
 }
 
+/* Appends the pool pidx[0..np) (ascending indices into the committed pool of n) to b as a JSON
+ * string: the bitmap described at the top of this file. 0, or -1 on out of memory. */
+static int pool_bits_put(spot_buf *b, const size_t *pidx, size_t np, size_t n)
+{
+    size_t nb = (n + 7) / 8;
+    unsigned char *bits = calloc(nb + 1, 1);
+    char *hex = malloc(nb * 2 + 3);
+    int rc = -1;
+    if (bits && hex) {
+        for (size_t i = 0; i < np; i++) bits[pidx[i] / 8] |= (unsigned char)(1u << (pidx[i] % 8));
+        hex[0] = '"';
+        hex_encode(hex + 1, bits, nb);
+        hex[nb * 2 + 1] = '"';
+        rc = spot_buf_put(b, hex, nb * 2 + 2);
+    }
+    free(bits);
+    free(hex);
+    return rc;
+}
+
+/* The members of a stored pool bitmap (hex text of a pool_bits_put) over certs, the committed
+ * pool's cert_no in order: a new array, or NULL when the text does not fit certs. */
+static json_t *pool_bits_get(const char *hex, size_t len, json_t *certs)
+{
+    size_t n = json_array_size(certs), nb = (n + 7) / 8;
+    if (!certs || len != nb * 2) return NULL;
+    json_t *out = json_array();
+    for (size_t j = 0; j < nb; j++) {
+        unsigned v = 0;
+        for (int h = 0; h < 2; h++) {
+            char ch = hex[j * 2 + (size_t)h];
+            int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+            if (d < 0) { json_decref(out); return NULL; }
+            v = v * 16 + (unsigned)d;
+        }
+        for (unsigned b = 0; b < 8; b++)
+            if (v & (1u << b)) {
+                if (j * 8 + b >= n) { json_decref(out); return NULL; }
+                json_array_append(out, json_array_get(certs, j * 8 + b));
+            }
+    }
+    return out;
+}
+
 /* Draws the team of one unit. Returns a new row object {uscc, method, reason, inspectors, leader,
  * leader_reason, slots} or NULL with *err (c->refused set when a required slot cannot be filled). */
 static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[DRAW_HASH_LEN], char **err)
 {
-    spot_buf pools_buf = {0}, *pools = &pools_buf;   /* the row's pools column: [[cert…] per slot] */
+    spot_buf pools_buf = {0}, *pools = &pools_buf;   /* the row's pools column: a bitmap per slot */
     json_t *slots_rule = NULL, *slots = json_array(), *team = json_array();
     json_t *out = NULL, *method_reason = NULL, *sunit = NULL;
     char *sk = NULL;
@@ -578,12 +629,7 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
         char hi_hex[65];
         draw_list_final(&lh, hi);
         hex_encode(hi_hex, hi, DRAW_HASH_LEN);
-        int pok = spot_buf_put(pools, k ? ",[" : "[", k ? 2 : 1) == 0;
-        for (size_t i = 0; i < np && pok; i++) {
-            const char *cert = cert_at(c, pidx[i]);
-            pok = (i == 0 || spot_buf_put(pools, ",", 1) == 0) && spot_buf_json_string(pools, cert, strlen(cert)) == 0;
-        }
-        if (!pok || spot_buf_put(pools, "]", 1)) {
+        if ((k && spot_buf_put(pools, ",", 1) != 0) || pool_bits_put(pools, pidx, np, c->n) != 0) {
             *err = strdup("out of memory");
             free(pidx);
             json_decref(fb);
@@ -829,10 +875,10 @@ done:
     return out_rc;
 }
 
-/* Puts each slot's pool back from the row's pools column (teams drawn since migration 0023: [[cert…]
- * per slot]) and drops the column from the row. Returns 1 when the pools came from the column, 0
- * when the slots carry their own (older draws). */
-static int attach_pools(json_t *row)
+/* Puts each slot's pool back from the row's pools column (teams drawn since migration 0023; certs:
+ * the committed pool's cert_no in order, to read the bitmaps) and drops the column from the row.
+ * Returns 1 when the pools came from the column, 0 when the slots carry their own (older draws). */
+static int attach_pools(json_t *row, json_t *certs)
 {
     json_t *pt = json_object_get(row, "pools");
     int split = json_is_string(pt);
@@ -842,7 +888,11 @@ static int attach_pools(json_t *row)
         json_t *sl;
         json_array_foreach(json_object_get(row, "slots"), k, sl) {
             json_t *pl = json_array_get(arr, k);
-            if (json_is_array(pl) && !json_object_get(sl, "pool")) json_object_set(sl, "pool", pl);
+            if (json_object_get(sl, "pool")) continue;
+            if (json_is_string(pl))
+                json_object_set_new(sl, "pool", pool_bits_get(json_string_value(pl), json_string_length(pl), certs));
+            else if (json_is_array(pl))
+                json_object_set(sl, "pool", pl);
         }
         json_decref(arr);
     }
@@ -862,33 +912,38 @@ static json_t *slots_to_store(json_t *slots, int split)
 
 /* Decodes the JSON columns of team rows and adds each team's open positions (7.3: awaiting the
  * executing org head's appointment). */
-static json_t *decode_teams(json_t *rows)
+static json_t *decode_teams(json_t *rows, json_t *task)
 {
     static const char *const keys[] = {"inspectors", "slots", NULL};
     size_t i, k;
     json_t *row, *sl;
+    json_t *certs = teampool_certs(json_object_get(task, "team_pool"));
     json_array_foreach(rows, i, row) {
         spot_decode_json(row, keys);
-        attach_pools(row);
+        attach_pools(row, certs);
         json_int_t open = 0;
         json_array_foreach(json_object_get(row, "slots"), k, sl) open += slot_open(sl);
         json_object_set_new(row, "open", json_integer(open));
     }
+    json_decref(certs);
     return rows;
 }
 
-static json_t *team_rows(sqlite3 *db, long long id, char **err)
+/* Every team of task (its id and team_pool), in draw order. */
+static json_t *team_rows(sqlite3 *db, json_t *task, char **err)
 {
+    long long id = json_integer_value(json_object_get(task, "id"));
     return decode_teams(db_rows(db, err, "SELECT t.uscc, t.method, t.reason, t.inspectors, t.leader, t.leader_reason, t.slots, "
                                          "t.pools, t.rule_sha, t.updated_at, d.org_id AS exec_org_id FROM task_teams t LEFT JOIN "
                                          "task_dispatch d ON d.task_id = t.task_id AND d.uscc = t.uscc WHERE t.task_id = ? "
-                                         "ORDER BY t.pos", "i", id));
+                                         "ORDER BY t.pos", "i", id), task);
 }
 
 /* One page of the task's teams (issue 18: a 13,000-unit task): filtered by q (in the USCC or the
  * unit's name) and by cert (teams with that member); *total receives the filtered count. */
-static json_t *team_page(sqlite3 *db, long long id, const teams_query *q, long long *total, char **err)
+static json_t *team_page(sqlite3 *db, json_t *task, const teams_query *q, long long *total, char **err)
 {
+    long long id = json_integer_value(json_object_get(task, "id"));
     static const char *const where =
         " FROM task_teams t LEFT JOIN task_units u ON u.task_id = t.task_id AND u.uscc = t.uscc "
         "LEFT JOIN enterprises e ON e.id = u.enterprise_id WHERE t.task_id = ?1 "
@@ -905,7 +960,7 @@ static json_t *team_page(sqlite3 *db, long long id, const teams_query *q, long l
                               "t.slots, t.pools, t.rule_sha, t.updated_at, (SELECT d.org_id FROM task_dispatch d WHERE d.task_id = "
                               "t.task_id AND d.uscc = t.uscc) AS exec_org_id%s ORDER BY t.pos LIMIT ?4 OFFSET ?5", where);
     return decode_teams(db_rows(db, err, sql, "issiii", id, qq, cert, q->per_page, (q->page - 1) * q->per_page,
-                                (long long)q->open));
+                                (long long)q->open), task);
 }
 
 int teams_get(spot_ctx *sc, long long id, const teams_query *q, json_t **out, spot_err *e)
@@ -914,7 +969,7 @@ int teams_get(spot_ctx *sc, long long id, const teams_query *q, json_t **out, sp
     if (!t) return -1;
     char *err = NULL;
     long long total = -1;
-    json_t *rows = q && q->page > 0 ? team_page(sc->db, id, q, &total, &err) : team_rows(sc->db, id, &err);
+    json_t *rows = q && q->page > 0 ? team_page(sc->db, t, q, &total, &err) : team_rows(sc->db, t, &err);
     json_t *pend = rows ? db_rows(sc->db, &err, "SELECT id, uscc, cert_no, reason_code, reason, rule_reason, status, "
                                                "requested_by, requested_at, decided_by, decided_at, replacement "
                                                "FROM task_replacements WHERE task_id = ? ORDER BY id", "i", id) : NULL;
@@ -954,7 +1009,9 @@ static int redraw(tctx *c, const char *uscc, const char *cert, const char *reaso
     if (!row) return *err ? -1 : 1;
     static const char *const keys[] = {"inspectors", "slots", NULL};
     spot_decode_json(row, keys);
-    int split = attach_pools(row);
+    json_t *certs = teampool_certs(c->elig);
+    int split = attach_pools(row, certs);
+    json_decref(certs);
     json_t *slots = json_object_get(row, "slots"), *slot = NULL, *sarg = NULL;
     char *skey = NULL;
     unitx u;
@@ -1592,7 +1649,6 @@ done:
 
 int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
 {
-    long long id = json_integer_value(json_object_get(task, "id"));
     json_t *seed = json_object_get(task, "team_seed");
     json_t *pool = json_object_get(task, "team_pool");
     if (json_is_array(pool))   /* committed at lock: every slot's pool is drawn from these */
@@ -1616,7 +1672,7 @@ int teams_announce(sqlite3 *db, json_t *task, json_t *ann, char **err)
         json_object_update_missing_new(json_object_get(ann, "teams_draw"), json_pack("{sO sO sO}", "witness_commitment",
             json_object_get(task, "team_witness_commitment"), "beacon_source", json_object_get(task, "team_beacon_source"),
             "beacon", json_object_get(task, "team_beacon")));
-    json_t *rows = team_rows(db, id, err);
+    json_t *rows = team_rows(db, task, err);
     if (!rows) return -1;
     json_t *teams = json_array();
     size_t i, k;

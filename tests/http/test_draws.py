@@ -474,12 +474,28 @@ with Server(demo=True) as s:
     rc, out = verify(s, dict(ann, teams_pool=dict(ann["teams_pool"], inspectors=ann["teams_pool"]["inspectors"][1:])))
     t.check("a changed committed pool fails spotcheck verify", rc == 1 and "teams_pool" in out, out[-800:])
 
-    # a team drawn before migration 0023 keeps its pools inside its slots (pools NULL): it is read,
-    # redrawn and published the same way, and stays in its format
+    # the stored pools are bitmaps over the committed pool (teams.c: byte j as two hex digits, member
+    # 8j+b in bit b), read back as the cert_no lists the announcement shows
     (uo, so_, po), = s.sql("SELECT uscc, slots, pools FROM task_teams WHERE task_id = ? AND method = 'random' AND "
                            "uscc <> ? ORDER BY pos LIMIT 1", tid, team0["uscc"])
+    committed = ann["teams_pool"]["inspectors"]
+    decoded = [[c for i, c in enumerate(committed) if int(bits[2 * (i // 8):2 * (i // 8) + 2], 16) >> (i % 8) & 1]
+               for bits in json.loads(po)]
+    read_pools = [sl["pool"] for sl in next(x for x in planner.get(f"/api/tasks/{tid}/teams")[1]["teams"]
+                                            if x["uscc"] == uo)["slots"]]
+    t.check("stored pools are bitmaps of ceil(n/8) bytes over the committed pool, read back as its members",
+            all(isinstance(b, str) and len(b) == 2 * ((len(committed) + 7) // 8) for b in json.loads(po)) and
+            decoded == read_pools and all(len(pl) > 0 for pl in read_pools), (po[:200], read_pools[:1]))
+    # a team drawn between migration 0023 and the bitmaps keeps cert_no lists in its pools column
+    s.sql("UPDATE task_teams SET pools = ? WHERE task_id = ? AND uscc = ?", json.dumps(read_pools), tid, uo)
+    t.check("a pools column of cert_no lists (the first format of migration 0023) reads the same",
+            [sl["pool"] for sl in next(x for x in planner.get(f"/api/tasks/{tid}/teams")[1]["teams"]
+                                       if x["uscc"] == uo)["slots"]] == read_pools)
+    # a team drawn before migration 0023 keeps its pools inside its slots (pools NULL): it is read,
+    # redrawn and published the same way, and stays in its format
+    po = json.dumps(read_pools)
     old_slots = json.loads(so_)
-    for sl, pl in zip(old_slots, json.loads(po)):
+    for sl, pl in zip(old_slots, read_pools):
         sl["pool"] = pl
     s.sql("UPDATE task_teams SET slots = ?, pools = NULL WHERE task_id = ? AND uscc = ?",
           json.dumps(old_slots, ensure_ascii=False), tid, uo)
