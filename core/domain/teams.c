@@ -115,12 +115,14 @@ typedef struct tctx {
     size_t n;           /* json_array_size(elig) */
     json_t *idx;        /* {cert_no: index in elig} */
     json_int_t *load;   /* load[i]: units of inspector i in this task */
-    json_t *ckeys;      /* NULL (no inspectors.conflict_keys: conflict asked for every pair), or per
-                           inspector {names:[…], usccs:[…]} of inspectors.conflict_keys */
+    json_t *ckeys;      /* NULL (no inspectors.conflict_keys: conflict asked for every pair), or
+                           what inspectors.conflict_keys returned, by key: {"n\x1e<unit name>" or
+                           "u\x1e<uscc>": [index in elig…]} */
     json_t *pool_fields;   /* inspectors.pool_unit_fields (NULL: in_pool gets the whole unit, no memo) */
     json_t *slot_fields;   /* inspectors.slot_unit_fields (NULL: slots gets the whole unit, no memo) */
     json_t *leader_fields; /* inspectors.leader_unit_fields (NULL: leader gets the whole unit) */
     json_t *memo;       /* {key: first result} of slots and fallback */
+    json_t *hmemo;      /* {pool bitmap: pool hash hex}: a pool met again is not hashed again */
     pool_memo pm;
     const char **certs; /* certs[i]: cert_no of elig[i] (borrowed from elig) */
     sqlite3_stmt *q_unit, *q_conf, *q_last;   /* unitx_load's queries, prepared once */
@@ -137,6 +139,7 @@ typedef struct unitx {
     json_t *pool_unit;  /* the unit's fields in_pool declares (or the whole unit) */
     char *pool_key;     /* pool_unit dumped, sorted keys (NULL: no memo) */
     unsigned char *rec; /* rec[i]: inspector i must recuse (inspectors.conflict) */
+    unsigned char *mark;/* mark[i]: 1 inspector i was on last, 2 is on the team being drawn */
 } unitx;
 
 static void unitx_free(unitx *u)
@@ -146,6 +149,7 @@ static void unitx_free(unitx *u)
     json_decref(u->pool_unit);
     free(u->pool_key);
     free(u->rec);
+    free(u->mark);
     memset(u, 0, sizeof *u);
 }
 
@@ -161,6 +165,7 @@ static void tctx_free(tctx *c)
     json_decref(c->slot_fields);
     json_decref(c->leader_fields);
     json_decref(c->memo);
+    json_decref(c->hmemo);
     json_decref(c->pm.index);
     for (size_t i = 0; i < c->pm.n; i++) free(c->pm.vecs[i]);
     free(c->pm.vecs);
@@ -265,6 +270,7 @@ static int tctx_load(tctx *c, spot_ctx *sc, long long id, json_t *task, long lon
     c->load = calloc(c->n + 1, sizeof *c->load);
     c->certs = calloc(c->n + 1, sizeof *c->certs);
     c->memo = json_object();
+    c->hmemo = json_object();
     c->pm.index = json_object();
     if (!c->load || !c->certs) { *err = strdup("out of memory"); return -1; }
     c->q_unit = db_prepare(sc->db, err, "SELECT " RULEDATA_UNIT_COLUMNS " FROM enterprises WHERE uscc = ?", "");
@@ -309,12 +315,24 @@ static int tctx_load(tctx *c, spot_ctx *sc, long long id, json_t *task, long lon
     if (lh_rule_value(sc->w->lua, "inspectors", "conflict_keys", &v, &type, err) != 0) return -1;
     json_decref(v);
     if (type && !strcmp(type, "function")) {
-        c->ckeys = json_array();
+        c->ckeys = json_object();
         json_array_foreach(c->elig, i, row) {
             json_t *k = rule1(c, "conflict_keys", json_pack("[O]", row), NULL, err);
             if (!k) return -1;
-            if (!json_is_object(k)) { json_decref(k); k = json_object(); }
-            json_array_append_new(c->ckeys, k);
+            static const char *const lists[][2] = {{"names", "n"}, {"usccs", "u"}};
+            for (int l = 0; l < 2; l++) {
+                size_t j;
+                json_t *x;
+                json_array_foreach(json_object_get(k, lists[l][0]), j, x) {
+                    if (!json_is_string(x)) continue;
+                    char *key = xprintf("%s\x1e%s", lists[l][1], json_string_value(x));
+                    json_t *at = json_object_get(c->ckeys, key);
+                    if (!at) json_object_set_new(c->ckeys, key, at = json_array());
+                    json_array_append_new(at, json_integer((json_int_t)i));
+                    free(key);
+                }
+            }
+            json_decref(k);
         }
     }
     json_t *cap = rule1(c, "workload_cap", json_pack("[OII]", c->rtask, (json_int_t)n_units, (json_int_t)c->n),
@@ -377,20 +395,34 @@ static int unitx_load(tctx *c, const char *uscc, unitx *u, char **err, int *is_r
     sqlite3_reset(q);
     if (!u->last) u->last = json_array();
     size_t i;
+    json_t *x;
+    u->mark = calloc(c->n + 1, 1);
+    u->rec = calloc(c->n + 1, 1);
+    if (!u->mark || !u->rec) { *err = strdup("out of memory"); return -1; }
+    json_array_foreach(u->last, i, x) {
+        long long li = json_is_string(x) ? idx_of(c, json_string_value(x)) : -1;
+        if (li >= 0) u->mark[li] = 1;
+    }
     u->pool_unit = unit_subset(u->unit, c->pool_fields);
     if (c->pool_fields) u->pool_key = json_dumps(u->pool_unit, JSON_COMPACT | JSON_SORT_KEYS);
-    u->rec = calloc(c->n + 1, 1);
-    if (!u->rec) { *err = strdup("out of memory"); return -1; }
     const char *name = json_string_value(json_object_get(u->unit, "name"));
+    if (c->ckeys) {   /* rec[i] = 2: to ask (a recorded recusal, or conflict_keys names the unit) */
+        json_array_foreach(list, i, x) {
+            long long li = idx_of(c, json_string_value(x));
+            if (li >= 0) u->rec[li] = 2;
+        }
+        for (int l = 0; l < 2; l++) {
+            const char *v = l ? uscc : name;
+            if (!v) continue;
+            char *key = xprintf("%s\x1e%s", l ? "u" : "n", v);
+            json_array_foreach(json_object_get(c->ckeys, key), i, x) u->rec[json_integer_value(x)] = 2;
+            free(key);
+        }
+    }
     *is_rule = 1;
     for (i = 0; i < c->n; i++) {
         json_t *p = json_array_get(c->elig, i);
-        if (c->ckeys) {
-            json_t *k = json_array_get(c->ckeys, i);
-            if (!str_in(list, cert_at(c, i)) && !str_in(json_object_get(k, "names"), name) &&
-                !str_in(json_object_get(k, "usccs"), uscc))
-                continue;
-        }
+        if (c->ckeys && u->rec[i] != 2) continue;
         json_t *d = rule1(c, "conflict", json_pack("[OO]", p, u->unit), NULL, err);
         if (!d) return -1;
         u->rec[i] = json_is_true(json_object_get(d, "conflict"));
@@ -438,8 +470,7 @@ static unsigned char *pool_vec(tctx *c, unitx *u, const char *skey, char **err)
  * slot) for unit u; sarg from slot_arg, vec from pool_vec (NULL: no memo). 1, 0, or -1 with *err. */
 static int pool_ok(tctx *c, unitx *u, json_t *sarg, unsigned char *vec, size_t i, char **err)
 {
-    const char *cert = cert_at(c, i);
-    int last = json_array_size(u->last) && on_team(u->last, cert), at_cap = c->load[i] >= c->cap;
+    int last = u->mark[i] & 1, at_cap = c->load[i] >= c->cap;
     if (vec) {
         unsigned char m = vec[i * 4 + (size_t)last * 2 + (size_t)at_cap];
         if (m) return m == 2;
@@ -589,23 +620,17 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
         if (!sname || count < 0) { *err = strdup("rules/inspectors.lua: slots 返回的抽取位无效"); goto done; }
         json_t *sarg = slot_arg(sr);
         char *skey = json_dumps(sarg, JSON_COMPACT | JSON_SORT_KEYS);
-        /* the pool as indices into c->elig (in cert_no order), hashed as it is built; its JSON
-         * text goes to the row's pools (no JSON value per member: issue 19) */
+        /* the pool as indices into c->elig (in cert_no order); the row's pools column keeps it
+         * as a bitmap (no JSON value per member: issue 19) */
         size_t np = 0, *pidx = malloc((c->n + 1) * sizeof *pidx);
-        draw_list_hash lh;
-        draw_list_init(&lh);
         unsigned char *vec = pidx ? pool_vec(c, &u, skey, err) : NULL;
         int bad = !pidx || *err != NULL;
         if (!pidx && !*err) *err = strdup("out of memory");
         for (size_t i = 0; i < c->n && !bad; i++) {
-            const char *cert = cert_at(c, i);
-            if (u.rec[i] || on_team(team, cert)) continue;
+            if (u.rec[i] || (u.mark[i] & 2)) continue;
             int rc = pool_ok(c, &u, sarg, vec, i, err);
             if (rc < 0) bad = 1;
-            else if (rc) {
-                pidx[np++] = i;
-                draw_list_add(&lh, cert, strlen(cert));
-            }
+            else if (rc) pidx[np++] = i;
         }
         json_decref(sarg);
         free(skey);
@@ -625,15 +650,30 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
         if (!fb) { free(pidx); goto done; }
         const char *m = json_string_value(json_object_get(fb, "method"));
         int random = m && !strcmp(m, "random");
+        /* H_i (SPEC §4) over the pool's cert_no in order; many units share a pool, hashed once */
         unsigned char hi[DRAW_HASH_LEN];
         char hi_hex[65];
-        draw_list_final(&lh, hi);
-        hex_encode(hi_hex, hi, DRAW_HASH_LEN);
+        size_t at = pools->len + (k ? 1 : 0);
         if ((k && spot_buf_put(pools, ",", 1) != 0) || pool_bits_put(pools, pidx, np, c->n) != 0) {
             *err = strdup("out of memory");
             free(pidx);
             json_decref(fb);
             goto done;
+        }
+        json_t *hh = json_object_getn(c->hmemo, pools->p + at, pools->len - at);
+        if (hh) {
+            memcpy(hi_hex, json_string_value(hh), 65);
+            hex_decode(hi, DRAW_HASH_LEN, hi_hex);
+        } else {
+            draw_list_hash lh;
+            draw_list_init(&lh);
+            for (size_t i = 0; i < np; i++) {
+                const char *cert = cert_at(c, pidx[i]);
+                draw_list_add(&lh, cert, strlen(cert));
+            }
+            draw_list_final(&lh, hi);
+            hex_encode(hi_hex, hi, DRAW_HASH_LEN);
+            json_object_setn_new(c->hmemo, pools->p + at, pools->len - at, json_string(hi_hex));
         }
         json_t *picks = json_array(), *current = json_array(), *appointees = json_array();
         if (random) {
@@ -659,7 +699,10 @@ static json_t *draw_team(tctx *c, const char *uscc, const unsigned char seed_t[D
         size_t i;
         json_t *p;
         json_array_extend(team, current);
-        json_array_foreach(current, i, p) load_add(c, json_string_value(p), 1);
+        json_array_foreach(current, i, p) {
+            long long pi = idx_of(c, json_string_value(p));
+            if (pi >= 0) { c->load[pi] += 1; u.mark[pi] |= 2; }
+        }
         json_t *so = json_pack("{sI sO sO sI sO sO ss so s[] so so}", "slot", (json_int_t)k,
             "name", json_object_get(sr, "name"), "label", json_object_get(sr, "label") ? json_object_get(sr, "label") : json_null(),
             "count", count, "method", json_object_get(fb, "method"), "reason", json_object_get(fb, "reason"),

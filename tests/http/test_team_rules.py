@@ -4,6 +4,7 @@ is refused with the clause); where a slot's pool is too small the executing org'
 name (who may, whom, recorded and published with the org); replacement reasons are the three of 7.3 or "other" with the head's
 written reason; no replacement or recusal once the unit's result is signed (a correction instead).
 Every refusal changes nothing."""
+import json
 from spot import (Server, Suite, staff_clients, inspector_clients, is_error_body, appoint_open, complete_teams, verify_cli,
                   verify_js, V2_FREEZE, V2_DRAW, V2_LOCK, V2_TEAMS)
 from teamdraw_spec import check_teams
@@ -11,7 +12,7 @@ from teamdraw_spec import check_teams
 t = Suite()
 
 
-def task_through_teams(planner, name, industry, start, end):
+def task_through_teams(planner, name, industry, start, end, before_lock=None):
     st, items = planner.get("/api/items")
     item = next(i for i in items["items"] if i["checkpoints"] and (not i.get("industries") or industry in i["industries"]))
     st, task = planner.post("/api/tasks", {
@@ -19,6 +20,8 @@ def task_through_teams(planner, name, industry, start, end):
         "directed": False, "lead_unit": "高青县应急管理局", "joint_units": [], "start_date": start, "end_date": end})
     assert st == 201, (st, task)
     for path, body in (("freeze", V2_FREEZE), ("draw", V2_DRAW), ("lock", V2_LOCK), ("teams", V2_TEAMS)):
+        if path == "lock" and before_lock:
+            before_lock(task["id"])
         st, b = planner.post(f"/api/tasks/{task['id']}/{path}", body)
         assert st in (200, 201), (path, st, b)
     return task["id"]
@@ -35,7 +38,28 @@ with Server(demo=True) as s:
     planner, head, auditor = staff_clients(s, admin)
 
     # ---- replacement reasons and signed results (a full directory) ----
-    tid = task_through_teams(planner, "检查组规则测试任务", "烟花爆竹", "2026-03-02", "2026-03-20")
+    # an inspector who works at one of the units (inspectors.conflict_keys names it) must recuse
+    # there (7.3): kept out of every pool of that unit's team, and only there
+    (wcert,), = s.sql("SELECT cert_no FROM inspectors WHERE status = 'active' ORDER BY cert_no LIMIT 1")
+    works_at = []
+
+    def work_at_a_drawn_unit(task_id):   # between the unit draw and the lock, which commits the pool
+        (sel,), = s.sql("SELECT selection FROM task_draws WHERE task_id = ? ORDER BY attempt DESC LIMIT 1", task_id)
+        uscc = next(u for st in json.loads(sel) for u in st["selected"])
+        uscc = uscc["uscc"] if isinstance(uscc, dict) else uscc
+        (name,), = s.sql("SELECT name FROM enterprises WHERE uscc = ?", uscc)
+        s.sql("UPDATE inspectors SET unit = ? WHERE cert_no = ?", name, wcert)
+        works_at.append(uscc)
+
+    tid = task_through_teams(planner, "检查组规则测试任务", "烟花爆竹", "2026-03-02", "2026-03-20", work_at_a_drawn_unit)
+    drawn = teams_of(planner, tid)
+    wuscc = works_at[0]
+    at_work = [x for x in drawn if x["uscc"] == wuscc]
+    elsewhere = [x for x in drawn if x["uscc"] != wuscc]
+    t.check("an inspector is in no pool of the unit they work at, and in pools of the others",
+            len(at_work) == 1 and wcert not in sum((sl["pool"] for x in at_work for sl in x["slots"]), []) and
+            any(wcert in sl["pool"] for x in elsewhere for sl in x["slots"]),
+            (wuscc, len(at_work), len(elsewhere)))
     appoint_open(head, tid)   # every team complete (some expertise pools may be short)
     teams = teams_of(planner, tid)
     team = teams[0]
