@@ -126,6 +126,9 @@ typedef struct tctx {
     pool_memo pm;
     const char **certs; /* certs[i]: cert_no of elig[i] (borrowed from elig) */
     sqlite3_stmt *q_unit, *q_conf, *q_last;   /* unitx_load's queries, prepared once */
+    json_t *pre_conf, *pre_last; /* whole-task draw (tctx_preload): {uscc: [cert…]} of the approved
+                                    recusals and {uscc: [cert…]} of each unit's previous team, read
+                                    at once instead of by q_conf and q_last; NULL otherwise */
     json_int_t cap;
     json_t *cap_ret;    /* [cap, reason, clause] */
     char *refused;      /* a required slot without enough inspectors: its label (owned), or NULL */
@@ -173,6 +176,8 @@ static void tctx_free(tctx *c)
     sqlite3_finalize(c->q_unit);
     sqlite3_finalize(c->q_conf);
     sqlite3_finalize(c->q_last);
+    json_decref(c->pre_conf);
+    json_decref(c->pre_last);
     json_decref(c->cap_ret);
     free(c->refused);
     memset(c, 0, sizeof *c);
@@ -378,6 +383,11 @@ static int unitx_load(tctx *c, const char *uscc, unitx *u, char **err, int *is_r
     sqlite3_reset(q);
     json_t *list = json_array();
     json_object_set_new(u->unit, "conflicts", list);
+    if (c->pre_last) {
+        json_array_extend(list, json_object_get(c->pre_conf, uscc));
+        u->last = json_incref(json_object_get(c->pre_last, uscc));
+        goto loaded;
+    }
     q = c->q_conf;
     sqlite3_reset(q);
     sqlite3_bind_int64(q, 1, c->task_id);
@@ -393,6 +403,7 @@ static int unitx_load(tctx *c, const char *uscc, unitx *u, char **err, int *is_r
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) { *err = xprintf("%s", sqlite3_errmsg(c->sc->db)); sqlite3_reset(q); return -1; }
     u->last = rc == SQLITE_ROW && sqlite3_column_text(q, 0) ? json_loads((const char *)sqlite3_column_text(q, 0), 0, NULL) : NULL;
     sqlite3_reset(q);
+loaded:
     if (!u->last) u->last = json_array();
     size_t i;
     json_t *x;
@@ -429,6 +440,37 @@ static int unitx_load(tctx *c, const char *uscc, unitx *u, char **err, int *is_r
         json_decref(d);
     }
     *is_rule = 0;
+    return 0;
+}
+
+/* For a draw of the whole task (inside its transaction): reads every approved recusal of the task
+ * and every drawn unit's previous team (the team of its latest other task by locked_at, then id:
+ * q_last's order) at once. 0, or -1 with *err. */
+static int tctx_preload(tctx *c, char **err)
+{
+    json_t *conf = db_rows(c->sc->db, err, "SELECT uscc, cert_no FROM task_conflicts WHERE task_id = ? AND "
+                                           "status = 'approved' ORDER BY id", "i", c->task_id);
+    json_t *last = conf ? db_rows(c->sc->db, err, "SELECT tt.uscc, tt.inspectors FROM task_units u JOIN task_teams tt "
+                                  "ON tt.uscc = u.uscc AND tt.task_id <> u.task_id JOIN tasks t ON t.id = tt.task_id "
+                                  "WHERE u.task_id = ? ORDER BY t.locked_at, t.id", "i", c->task_id) : NULL;
+    if (!last) { json_decref(conf); return -1; }
+    c->pre_conf = json_object();
+    c->pre_last = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(conf, i, r) {
+        const char *uscc = json_string_value(json_object_get(r, "uscc"));
+        json_t *l = json_object_get(c->pre_conf, uscc);
+        if (!l) json_object_set_new(c->pre_conf, uscc, l = json_array());
+        json_array_append(l, json_object_get(r, "cert_no"));
+    }
+    json_array_foreach(last, i, r) {   /* later rows are later tasks: the last one stays */
+        const char *txt = json_string_value(json_object_get(r, "inspectors"));
+        json_t *team = txt ? json_loads(txt, 0, NULL) : NULL;
+        if (team) json_object_set_new(c->pre_last, json_string_value(json_object_get(r, "uscc")), team);
+    }
+    json_decref(conf);
+    json_decref(last);
     return 0;
 }
 
@@ -835,6 +877,7 @@ int teams_draw(spot_ctx *sc, long long id, json_t *in, json_t **out, spot_err *e
         out_rc = err ? spot_fail_db(e, "teams", err) : spot_fail(e, SPOT_E_CONFLICT, "teams_drawn", "检查组已抽取");
         goto done;
     }
+    if (tctx_preload(&c, &err) != 0) { out_rc = spot_fail_db(e, "teams", err); goto done; }
     /* Each team is stored as soon as it is drawn (the draw of a later unit reads only other tasks'
      * teams), so that memory holds one team's slots and pools at a time; rows keeps what the reply
      * names of each: members, leader, how the team was made, open positions. The slots with their

@@ -249,4 +249,26 @@ with Server(demo=True) as s:
             st == 201 and tms["teams"] and len(slots) == len(tms["teams"]) and
             all(len(sl["current"]) == 1 and sl["current"][0] in experts for sl in slots), (st, b, slots[:2]))
 
+    # ---- rotation: a unit's previous team (its latest other task) is kept out of its pools ----
+    prev = {}
+
+    def previous_team_for_a_drawn_unit(task_id):   # the first task's last team becomes this unit's
+        (sel,), = s.sql("SELECT selection FROM task_draws WHERE task_id = ? ORDER BY attempt DESC LIMIT 1", task_id)
+        uscc = next(u for st in json.loads(sel) for u in st["selected"])
+        uscc = uscc["uscc"] if isinstance(uscc, dict) else uscc
+        if not s.sql("SELECT 1 FROM task_teams WHERE task_id = ? AND uscc = ?", tid, uscc):
+            s.sql("UPDATE task_teams SET uscc = ? WHERE task_id = ? AND pos = (SELECT max(pos) FROM task_teams "
+                  "WHERE task_id = ?)", uscc, tid, tid)
+        (members,), = s.sql("SELECT inspectors FROM task_teams WHERE task_id = ? AND uscc = ?", tid, uscc)
+        prev[uscc] = json.loads(members)
+
+    tr = task_through_teams(planner, "轮换测试任务", "烟花爆竹", "2027-03-01", "2027-03-20", previous_team_for_a_drawn_unit)
+    (ru, before_members), = prev.items()
+    rteams = teams_of(planner, tr)
+    here = [sl["pool"] for x in rteams if x["uscc"] == ru for sl in x["slots"]]
+    t.check("rotation: no member of the unit's previous team is in any of its pools, and they are in others'",
+            len(before_members) == 2 and len(here) >= 2 and not set(before_members) & set(sum(here, [])) and
+            all(any(m in sl["pool"] for x in rteams if x["uscc"] != ru for sl in x["slots"]) for m in before_members),
+            (ru, before_members, [len(p) for p in here]))
+
 t.finish()
