@@ -36,6 +36,42 @@ static int record_hash(long long id, const char *at, const char *actor, const ch
     return 0;
 }
 
+/* record_hash for details given as dtext, the canonical dump of a value (json_dumps with
+ * JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY, as audit_log stores it), without parsing it
+ * again: the record is dumped with "details": null and dtext hashed in the place of that null, the
+ * same bytes record_hash dumps (a draw's details hold every drawn unit, and parsing and dumping
+ * them again was most of the draw's time: issue 19). tests/unit/test_audit.c checks the two agree. */
+static int record_hash_canon(long long id, const char *at, const char *actor, const char *action,
+                             const char *object, const char *dtext, const char *prev, char *out)
+{
+    json_t *rec = json_pack("{sI ss ss ss ss sn}", "id", (json_int_t)id, "at", at, "actor", actor,
+                            "action", action, "object", object, "details");
+    if (!rec) return -1;
+    char *canon = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    json_decref(rec);
+    if (!canon) return -1;
+    /* sorted keys: action, actor, at, details, id, object; a quote inside a string value is
+     * escaped, so the first ,"details":null, is the key itself */
+    static const char mark[] = ",\"details\":null,";
+    char *at_mark = strstr(canon, mark);
+    if (!at_mark) {
+        free(canon);
+        return record_hash(id, at, actor, action, object, dtext, prev, out);
+    }
+    size_t head = (size_t)(at_mark - canon) + sizeof mark - 1 - 5;   /* up to and with ,"details": */
+    crypto_hash_sha256_state st;
+    unsigned char h[32];
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)prev, strlen(prev));
+    crypto_hash_sha256_update(&st, (const unsigned char *)canon, head);
+    crypto_hash_sha256_update(&st, (const unsigned char *)dtext, strlen(dtext));
+    crypto_hash_sha256_update(&st, (const unsigned char *)canon + head + 4, strlen(canon + head + 4));
+    crypto_hash_sha256_final(&st, h);
+    free(canon);
+    hex_encode(out, h, 32);
+    return 0;
+}
+
 int audit_log(sqlite3 *db, const char *actor, const char *action, const char *object,
               json_t *details, char **err)
 {
@@ -49,7 +85,7 @@ int audit_log(sqlite3 *db, const char *actor, const char *action, const char *ob
     if (!last && err && *err) goto done;
     long long id = last ? json_integer_value(json_object_get(last, "id")) + 1 : 1;
     const char *prev = last ? json_string_value(json_object_get(last, "hash")) : GENESIS;
-    if (record_hash(id, at, actor, action, object, dtext, prev, hash) != 0) {
+    if (record_hash_canon(id, at, actor, action, object, dtext, prev, hash) != 0) {
         if (err) *err = strdup("out of memory");
         goto done;
     }
