@@ -1,9 +1,14 @@
 // verify-worker.js: a Web Worker (module) that fetches, parses and re-checks one announcement with
 // js/verify.js, so that the portal page never blocks on a large one (a 1,000,000-unit announcement
-// is hundreds of MB of JSON). Used by web/public/portal.js.
+// is tens of MB of JSON). Used by web/public/portal.js.
 // In:  { url }                    the announcement's address (same origin)
 // Out: { type: 'summary', ann }   the announcement for display, each stratum's candidate list cut to
-//                                 the first SUMMARY_CANDIDATES with candidates_total added
+//                                 the first SUMMARY_CANDIDATES with candidates_total added, and
+//                                 selected_total / teams_total / teams_random instead of the lists
+//      { type: 'lines', key, bytes }  then each list as one UTF-8 text (a Uint8Array, its buffer
+//                                 transferred), a line per entry: key = the stratum's index
+//                                 ("USCC\tname" per selected unit) or 'teams' (a team as JSON,
+//                                 with unit_name, per line)
 //      { type: 'progress', done, total, phase }   phase 'download' | 'parse' | 'verify'
 //      { type: 'done', rep }       verify.js's report {ok, checks, errors}
 //      { type: 'error', message, status }   HTTP status (if any) and a Chinese message
@@ -12,18 +17,29 @@ import { verifyAnnouncement } from './verify.js';
 const SUMMARY_CANDIDATES = 2000;
 
 // What the page shows, small enough to hand over without blocking it: the candidate lists cut to
-// SUMMARY_CANDIDATES, each stratum's selected units as one text "USCC\tname" per line
-// (selected_lines), the teams as one JSON object per line (teams_lines, with unit_name), and no
-// "units" list (the names are in those lines). One long string crosses to the page in a moment;
-// tens of thousands of objects would not.
+// SUMMARY_CANDIDATES, and no "units", selected or teams lists. Those go after it as one UTF-8 text
+// each (lines), each its own message, the bytes handed over rather than copied: the page decodes
+// only the lines it shows, and each of its tasks stays short however long the list.
+// Returns { out, lines: [[key, text]…] }.
 function summary(ann) {
-  if (!ann || typeof ann !== 'object') return ann;
-  const names = new Map((Array.isArray(ann.units) ? ann.units : []).map((x) => [x && x.uscc, x && x.name]));
+  if (!ann || typeof ann !== 'object') return { out: ann, lines: [] };
+  const units = Array.isArray(ann.units) ? ann.units : [];
+  // units come in the strata's order (and the teams in it too): the name at the same position,
+  // through a map only when they do not
+  let names = null;
+  const nameAt = (uscc, i) => {
+    const x = units[i];
+    if (x && x.uscc === uscc) return x.name || '';
+    if (!names) names = new Map(units.map((y) => [y && y.uscc, y && y.name]));
+    return names.get(uscc) || '';
+  };
   const out = { ...ann };
   delete out.units;
+  const lines = [];
   const draw = ann.draw;
   if (draw && typeof draw === 'object' && Array.isArray(draw.strata)) {
-    out.draw = { ...draw, strata: draw.strata.map((s) => {
+    let at = 0;
+    out.draw = { ...draw, strata: draw.strata.map((s, i) => {
       if (!s || typeof s !== 'object') return s;
       const t = { ...s };
       if (Array.isArray(s.candidates)) {
@@ -31,7 +47,10 @@ function summary(ann) {
         t.candidates_total = s.candidates.length;
       }
       if (Array.isArray(s.selected)) {
-        t.selected_lines = s.selected.map((u) => `${u}\t${names.get(u) || ''}`).join('\n');
+        const rows = new Array(s.selected.length);
+        for (let j = 0; j < rows.length; j++) rows[j] = `${s.selected[j]}\t${nameAt(s.selected[j], at + j)}`;
+        at += rows.length;
+        lines.push([i, rows.join('\n')]);
         t.selected_total = s.selected.length;
         delete t.selected;
       }
@@ -39,12 +58,12 @@ function summary(ann) {
     }) };
   }
   if (Array.isArray(ann.teams)) {
-    out.teams_lines = ann.teams.map((x) => JSON.stringify({ ...x, unit_name: names.get(x && x.uscc) || '' })).join('\n');
+    lines.push(['teams', ann.teams.map((x, i) => JSON.stringify({ ...x, unit_name: nameAt(x && x.uscc, i) })).join('\n')]);
     out.teams_total = ann.teams.length;
     out.teams_random = ann.teams.filter((x) => x && x.method === 'random').length;
     delete out.teams;
   }
-  return out;
+  return { out, lines };
 }
 
 // The body as text, read as a stream (progress: bytes so far) into one buffer and decoded once:
@@ -86,7 +105,13 @@ self.onmessage = async (ev) => {
     }
     self.postMessage({ type: 'progress', phase: 'parse', done: 0, total: 0 });
     const ann = JSON.parse(text);
-    self.postMessage({ type: 'summary', ann: summary(ann) });
+    const { out, lines } = summary(ann);
+    self.postMessage({ type: 'summary', ann: out });
+    const enc = new TextEncoder();
+    for (const [key, t] of lines) {
+      const bytes = enc.encode(t);
+      self.postMessage({ type: 'lines', key, bytes }, [bytes.buffer]);
+    }
     let last = 0;
     const rep = await verifyAnnouncement(ann, {
       onProgress: ({ done, total }) => {

@@ -267,19 +267,20 @@ export class Stream {
 }
 
 // Partial Fisher-Yates of k steps over N indices: returns [a[0], …, a[k-1]] (indices into the
-// pool) and the number of stream integers used. Sparse: only displaced entries are stored.
+// pool) and the number of stream integers used.
 export async function selectIndices(prefix, N, k) {
   if (k > N) throw new Error(`k (${k}) > N (${N})`);
   const st = new Stream(prefix);
-  const a = new Map();
-  const get = (i) => (a.has(i) ? a.get(i) : i);
-  const out = [];
+  const out = new Array(k);
+  // displaced entries as index + 1 in a typed array (0: not displaced): 4 bytes per candidate,
+  // several times quicker than a Map of a stratum's hundreds of thousands of entries
+  const a = new Int32Array(N);
   for (let i = 0; i < k; i++) {
-    const r = st.uniform(N - i);
-    const ai = get(i), aj = get(i + r);
-    a.set(i, aj);
-    a.set(i + r, ai);
-    out.push(aj);
+    const j = i + st.uniform(N - i);
+    const ai = a[i] ? a[i] - 1 : i, aj = a[j] ? a[j] - 1 : j;
+    a[i] = aj + 1;
+    a[j] = ai + 1;
+    out[i] = aj;
   }
   return { indices: out, wordsUsed: st.consumed };
 }
@@ -490,11 +491,12 @@ function reportOrder(err, who, what, problems) {
 // Compares announced[k] with pool[idx[k]]; returns the number of differences.
 function comparePicks(err, who, what, pool, idx, announced, n) {
   let diffs = 0;
-  const poolSet = new Set(pool);
+  let poolSet = null;   // only to explain a difference: a stratum's pool may hold 1,000,000 units
   for (let k = 0; k < n; k++) {
     const want = pool[idx[k]], got = announced[k];
     if (want === got) continue;
     if (++diffs <= MAX_DIFF_MESSAGES) {
+      if (!poolSet) poolSet = new Set(pool);
       err(`${who}：${what}第 ${k + 1} 位（位置 ${k}）不符：应为 ${want}，公告为 ${got}${poolSet.has(got) ? '' : '（不在候选名单中）'}`);
     }
   }

@@ -230,30 +230,89 @@ async function tasks(parts, query) {
 
 // Fetches, parses and re-checks an announcement in a Web Worker (js/verify-worker.js) so that the
 // page stays responsive however large it is; where workers are unavailable, on this thread.
-// Returns { summary, done }: promises of the announcement for display and of the report.
+// Returns { summary, done, lines }: promises of the announcement for display and of the report, and
+// lines(key): a promise of a list, a line per entry (key: a stratum's index, its selected units as
+// "USCC\tname"; 'teams', each team as JSON with unit_name), which the worker sends after the
+// summary, each in its own message, as UTF-8 bytes (here, without a worker, as a text).
 function verifyRemote(url, onProgress) {
   let okS, badS, okD, badD;
   const summary = new Promise((a, b) => { okS = a; badS = b; });
   const done = new Promise((a, b) => { okD = a; badD = b; });
+  const waiting = new Map();   // key -> { promise, ok, bad }
+  const slot = (key) => {
+    let x = waiting.get(String(key));
+    if (!x) {
+      x = {};
+      x.promise = new Promise((a, b) => { x.ok = a; x.bad = b; });
+      x.promise.catch(() => {});
+      waiting.set(String(key), x);
+    }
+    return x;
+  };
+  const lines = (key) => slot(key).promise;
   let w = null;
   try { w = new Worker('/js/verify-worker.js', { type: 'module' }); } catch (e) { w = null; }
   if (!w) {
     api('GET', url).then((ann) => {
       okS(ann);
+      ((ann.draw || {}).strata || []).forEach((s, i) => slot(i).ok((s.selected || []).map((u) => `${u}\t${unitName(ann, u).trim()}`).join('\n')));
+      slot('teams').ok((ann.teams || []).map((x) => JSON.stringify({ ...x, unit_name: unitName(ann, x.uscc).trim() })).join('\n'));
       verifyAnnouncement(ann, { onProgress: (p) => onProgress({ ...p, phase: 'verify' }) }).then(okD, badD);
     }, (e) => { badS(e); badD(e); });
-    return { summary, done };
+    return { summary, done, lines };
   }
-  const fail = (e) => { badS(e); badD(e); w.terminate(); };
+  const fail = (e) => {
+    badS(e); badD(e);
+    for (const x of waiting.values()) x.bad(e);
+    w.terminate();
+  };
   w.onmessage = (ev) => {
     const m = ev.data || {};
     if (m.type === 'summary') okS(m.ann);
+    else if (m.type === 'lines') slot(m.key).ok(m.bytes);
     else if (m.type === 'progress') onProgress(m);
     else if (m.type === 'done') { okD(m.rep); w.terminate(); } else if (m.type === 'error') fail(Object.assign(new Error(m.message), { status: m.status }));
   };
   w.onerror = (ev) => { ev.preventDefault(); fail(new Error(`核验出错：${ev.message || '无法启动核验'}`)); };
   w.postMessage({ url });
-  return { summary, done };
+  return { summary, done, lines };
+}
+
+// A box that shows a list the worker sends after the summary (job.lines(key)), built by
+// build(rows) when it comes: rows is an array of lines, or for the worker's bytes a byteLines.
+function laterList(job, key, build) {
+  const box = h('div', { class: 'muted' }, '正在整理名单……');
+  job.lines(key).then((x) => {
+    box.className = '';
+    mount(box, build(typeof x === 'string' ? (x ? x.split('\n') : []) : byteLines(x)));
+  }, () => mount(box, ''));
+  return box;
+}
+
+// The lines of a UTF-8 text (Uint8Array), decoded only as they are asked for: { length,
+// slice(a, b) (an array of lines), all() (every line, decoded once) }. A drawn stratum's list of
+// a hundred thousand units is found in a few milliseconds; only its shown page is decoded.
+function byteLines(bytes) {
+  const starts = [];
+  if (bytes.length) {
+    starts.push(0);
+    for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) starts.push(i + 1);
+  }
+  const dec = new TextDecoder();
+  const end = (i) => (i + 1 < starts.length ? starts[i + 1] - 1 : bytes.length);
+  let every = null;
+  return {
+    length: starts.length,
+    slice(a, b) {
+      const out = [];
+      for (let i = Math.max(0, a); i < Math.min(b, starts.length); i++) out.push(dec.decode(bytes.subarray(starts[i], end(i))));
+      return out;
+    },
+    all() {
+      if (!every) every = starts.length ? dec.decode(bytes).split('\n') : [];
+      return every;
+    },
+  };
 }
 
 async function announcement(id) {
@@ -275,6 +334,7 @@ async function announcement(id) {
   const t = ann.task || {};
   const d = ann.draw || {};
   const detail = h('div', { id: 'verify-detail' });
+  const nTeams = ann.teams_total ?? (ann.teams || []).length;
   const page = h('div', null,
     h('h1', null, `抽取公告：${t.name || `任务 ${id}`}`),
     section('核验结果', status, bar, detail,
@@ -300,21 +360,21 @@ async function announcement(id) {
     })),
     section('各层抽取结果', (d.strata || []).map((s, i) => h('div', null,
       h('h3', null, `第 ${i} 层 ${s.label || s.name}：候选 ${s.candidates_total ?? (s.candidates || []).length} 家，抽中 ${s.selected_total ?? (s.selected || []).length} 家`),
-      pagedList(`sel-${i}`, selectedLines(ann, s), (line) => {
+      laterList(job, i, (rows) => pagedList(`sel-${i}`, rows, (line) => {
         const [u, name] = line.split('\t');
         return h('li', null, h('code', null, u), name ? ` ${name}` : '');
-      }, (line) => line, { cls: 'sel', label: '在抽中名单中查找（信用代码或名称）' }),
+      }, (line) => line, { cls: 'sel', label: '在抽中名单中查找（信用代码或名称）' })),
       details(`候选名单（${s.candidates_total ?? (s.candidates || []).length}，按信用代码字节序排列）`,
         (s.candidates_total ?? 0) > (s.candidates || []).length ? h('p', { class: 'notice' }, `此处只列出前 ${(s.candidates || []).length} 家；完整名单见下载的公告 JSON（核验使用完整名单）。`) : null,
         h('pre', { class: 'block' }, (s.candidates || []).join('\n')))))),
-    teamLines(ann).length ? details(`检查组（${teamLines(ann).length} 个，${ann.teams_random ?? (ann.teams || []).filter((x) => x.method === 'random').length} 个随机抽取）`, pagedTable('teams', [
+    nTeams ? details(`检查组（${nTeams} 个，${ann.teams_random ?? (ann.teams || []).filter((x) => x.method === 'random').length} 个随机抽取）`, laterList(job, 'teams', (rows) => pagedTable('teams', [
       { key: 'uscc', label: '被检查单位' },
-      { key: 'unit', label: '单位名称', render: (x) => x.unit_name ?? unitName(ann, x.uscc).trim() },
+      { key: 'unit', label: '单位名称', render: (x) => x.unit_name ?? '' },
       { key: 'inspectors', label: '检查人员（姓名 执法证号）', render: (x) => (x.members || (x.inspectors || []).map((c) => ({ cert_no: c }))).map((m) => `${m.name || ''} ${m.cert_no}`.trim()).join('、') },
       { key: 'leader', label: '组长', render: (x) => `${x.leader_name || ''} ${x.leader || ''}`.trim() },
       { key: 'method', label: '产生方式', render: (x) => (x.method === 'appointed' ? `直接委派：${x.reason || ''}` : '随机抽取') },
       { key: 'slots', label: '各名额（人员池 → 抽中）', render: (x) => (x.slots || []).map((s) => `名额${s.slot}${s.label ? `（${s.label}）` : ''}：池 ${(s.pool || []).length} 人 → ${(s.picks || []).join('、')}${(s.redraws || []).length ? `；重抽 ${s.redraws.map((r) => `${r.removed}→${r.replacement}（${r.reason}）`).join('；')}` : ''}`).join('\n') },
-    ], teamLines(ann), (line) => line)) : null);
+    ], rows, (line) => line))) : null);
 
   job.done.then((rep) => { bar.remove(); showReport(status, detail, rep); }).catch((e) => {
     bar.remove();
@@ -325,7 +385,8 @@ async function announcement(id) {
 }
 
 // A long list (tens of thousands of drawn units) shown a page at a time, with a filter: only one
-// page is ever in the document, so the page stays quick however large the draw.
+// page is ever in the document, so the page stays quick however large the draw. items: an array
+// of lines, or a byteLines (decoded a page at a time, wholly only to filter).
 const LIST_PAGE = 100;
 function pagedList(id, items, renderItem, textOf, { cls = '', label = '查找' } = {}) {
   const list = h('ol', { class: cls, id: `${id}-list` });
@@ -347,7 +408,7 @@ function pagedList(id, items, renderItem, textOf, { cls = '', label = '查找' }
   next.onclick = () => { page += 1; draw(); };
   filter.oninput = () => {
     const q = filter.value.trim();
-    shown = q ? items.filter((x) => textOf(x).includes(q)) : items;
+    shown = q ? (items.all ? items.all() : items).filter((x) => textOf(x).includes(q)) : items;
     page = 0;
     draw();
   };
@@ -358,7 +419,7 @@ function pagedList(id, items, renderItem, textOf, { cls = '', label = '查找' }
 }
 
 // table() a page at a time with a filter, for the announcement's teams: rows are JSON texts, one per
-// team (teamLines), parsed only when their page is shown.
+// team (the worker's lines), parsed only when their page is shown.
 function pagedTable(id, columns, rows, textOf) {
   const box = h('div');
   const info = h('span', { class: 'muted', id: `${id}-info` });
@@ -378,32 +439,13 @@ function pagedTable(id, columns, rows, textOf) {
   next.onclick = () => { page += 1; draw(); };
   filter.oninput = () => {
     const q = filter.value.trim();
-    shown = q ? rows.filter((x) => textOf(x).includes(q)) : rows;
+    shown = q ? (rows.all ? rows.all() : rows).filter((x) => textOf(x).includes(q)) : rows;
     page = 0;
     draw();
   };
   draw();
   return h('div', { class: 'paged-list', id }, rows.length > LIST_PAGE ? h('div', { class: 'toolbar' }, filter) : null, box,
     h('div', { class: 'toolbar' }, prev, next, info));
-}
-
-// A stratum's selected units as "USCC\tname" lines: from the worker's summary (selected_lines), or
-// built here from an announcement fetched on this thread.
-function selectedLines(ann, s) {
-  if (typeof s.selected_lines === 'string') return s.selected_lines ? s.selected_lines.split('\n') : [];
-  return (s.selected || []).map((u) => `${u}\t${unitName(ann, u).trim()}`);
-}
-
-// The teams as JSON lines, one per team (the worker's teams_lines, or built here).
-const teamLineCache = new WeakMap();
-function teamLines(ann) {
-  let t = teamLineCache.get(ann);
-  if (!t) {
-    t = typeof ann.teams_lines === 'string' ? (ann.teams_lines ? ann.teams_lines.split('\n') : [])
-      : (ann.teams || []).map((x) => JSON.stringify({ ...x, unit_name: unitName(ann, x.uscc).trim() }));
-    teamLineCache.set(ann, t);
-  }
-  return t;
 }
 
 // The unit's name from the announcement's "units", through a map built once per announcement (a
