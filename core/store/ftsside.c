@@ -116,7 +116,9 @@ static void *side_main(void *arg)
         err = xprintf("search index build: cannot open a temporary database");
         goto done;
     }
-    if (tx(s->tdb, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;", &err)) goto done;
+    /* nothing to recover if it fails (the import falls back or rolls back); 128 MiB of cache holds
+     * a million units' names and codes and most of their index */
+    if (tx(s->tdb, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -131072;", &err)) goto done;
     char cols[512] = "", qs[64] = "";
     size_t cl = 0;
     for (int i = 0; i < s->ncols; i++) {
