@@ -1017,15 +1017,22 @@ static int import_text(sqlite3 *db, lh_state *lua, const dir_kind *k, const char
             }
         }
     }
-    if (fts_trigger && ip.side) {
+    int side_rc = fts_trigger && ip.side ? fts_side_finish(ip.side, db, err) : 1;
+    if (side_rc == 1 && *err) {   /* the side build failed, nothing changed: rebuilt in place below */
+        fprintf(stderr, "spotcheck: import: %s; rebuilding the search index in place\n", *err);
+        free(*err);
+        *err = NULL;
+    }
+    if (side_rc == 0) {
         char *pend = xprintf("DELETE FROM %s_fts_pending", k->table);
-        int frc = fts_side_finish(ip.side, db, err) == 0 && sqlite3_exec(db, fts_trigger, NULL, NULL, NULL) == SQLITE_OK &&
-                  sqlite3_exec(db, pend, NULL, NULL, NULL) == SQLITE_OK;
+        int frc = sqlite3_exec(db, fts_trigger, NULL, NULL, NULL) == SQLITE_OK && sqlite3_exec(db, pend, NULL, NULL, NULL) == SQLITE_OK;
         free(pend);
         if (!frc) {
-            if (!*err) *err = xprintf("search index: %s", sqlite3_errmsg(db));
+            *err = xprintf("search index: %s", sqlite3_errmsg(db));
             goto done;
         }
+    } else if (side_rc < 0) {
+        goto done;
     } else if (fts_trigger) {
         /* The rebuild keeps up to 16 MiB of index in memory before writing a segment (FTS5's
          * hashsize, 1 MiB by default, restored after): fewer, larger segments to merge, about 15 %

@@ -224,7 +224,7 @@ int fts_side_finish(fts_side *s, sqlite3 *db, char **err)
     if (s->rc != 0) {
         *err = s->err ? s->err : xprintf("search index build failed");
         s->err = NULL;
-        return -1;
+        return 1;
     }
     char *clear = xprintf("DELETE FROM \"%s_fts_data\"; DELETE FROM \"%s_fts_idx\";", s->table, s->table);
     int rc = sqlite3_exec(db, clear, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;

@@ -33,8 +33,9 @@ int fts_side_add(fts_side *s, long long rowid, const char *const *v, const size_
 /* Starts the build thread over the rows added. 0, or -1 with *err (nothing started). */
 int fts_side_start(fts_side *s, char **err);
 
-/* Waits for the build and puts its index in place of db's, in db's open transaction. 0, or -1 with
- * *err (db's index is then unchanged or the transaction must roll back: the caller's error path). */
+/* Waits for the build and puts its index in place of db's, in db's open transaction. 0; 1 with
+ * *err when the build itself failed (db unchanged: the caller rebuilds in place); -1 with *err when
+ * the copy failed (db's index half replaced: the transaction must roll back). */
 int fts_side_finish(fts_side *s, sqlite3 *db, char **err);
 
 /* Frees s (waiting for a started build first). NULL is fine. */
