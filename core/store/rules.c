@@ -50,17 +50,26 @@ void rules_sha256(const char *src, size_t len, char out[65])
     hex_encode(out, h, 32);
 }
 
+/* The shipped rule file name.lua in dir: its text (caller frees) and length, and when sha is not
+ * NULL its SHA-256 hex; NULL with *err when it cannot be read. */
+static char *read_shipped(const char *dir, const char *name, size_t *len, char *sha, char **err)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s.lua", dir, name);
+    char *src = read_file(path, len, err);
+    if (src && sha) rules_sha256(src, *len, sha);
+    return src;
+}
+
 int rules_install_defaults(sqlite3 *db, const char *dir, char **err)
 {
     char at[32];
     clock_now_rfc3339(at);
     for (int i = 0; spot_rule_names[i]; i++) {
-        char path[1200], sha[65];
-        snprintf(path, sizeof path, "%s/%s.lua", dir, spot_rule_names[i]);
+        char sha[65];
         size_t len;
-        char *src = read_file(path, &len, err);
+        char *src = read_shipped(dir, spot_rule_names[i], &len, sha, err);
         if (!src) return -1;
-        rules_sha256(src, len, sha);
         int rc = db_run(db, err, "INSERT INTO rule_versions(name, version, source, sha256, author, "
                                  "created_at, active) VALUES (?, 1, ?, ?, 'system', ?, 1)",
                         "stss", spot_rule_names[i], src, (int)len, sha, at);
@@ -141,10 +150,8 @@ int rules_load_dir(lh_state *h, const char *dir, char **err)
 {
     lh_clear_rules(h);
     for (int i = 0; spot_rule_names[i]; i++) {
-        char path[1200];
-        snprintf(path, sizeof path, "%s/%s.lua", dir, spot_rule_names[i]);
         size_t len;
-        char *src = read_file(path, &len, err);
+        char *src = read_shipped(dir, spot_rule_names[i], &len, NULL, err);
         if (!src) return -1;
         int r = lh_load_rule(h, spot_rule_names[i], src, len, err);
         free(src);
@@ -182,12 +189,10 @@ int rules_upgrade_shipped(sqlite3 *db, lh_state *h, const char *dir, char **err)
     /* nothing to do (the usual start): every active version is the shipped file */
     int differs = 0;
     for (int i = 0; spot_rule_names[i] && !differs; i++) {
-        char path[1200], sha[65];
-        snprintf(path, sizeof path, "%s/%s.lua", dir, spot_rule_names[i]);
+        char sha[65];
         size_t len;
-        char *src = read_file(path, &len, err);
+        char *src = read_shipped(dir, spot_rule_names[i], &len, sha, err);
         if (!src) return -1;
-        rules_sha256(src, len, sha);
         free(src);
         differs = db_int(db, err, 0, "SELECT count(*) FROM rule_versions WHERE name = ? AND active = 1 AND sha256 = ?", "ss",
                          spot_rule_names[i], sha) == 0;
@@ -209,12 +214,10 @@ int rules_upgrade_shipped(sqlite3 *db, lh_state *h, const char *dir, char **err)
     clock_now_rfc3339(at);
     for (int i = 0; spot_rule_names[i]; i++) {
         const char *name = spot_rule_names[i];
-        char path[1200], sha[65];
-        snprintf(path, sizeof path, "%s/%s.lua", dir, name);
+        char sha[65];
         size_t len;
-        char *src = read_file(path, &len, err);
+        char *src = read_shipped(dir, name, &len, sha, err);
         if (!src) return -1;
-        rules_sha256(src, len, sha);
         json_t *act = db_row(db, err, "SELECT version, sha256, author FROM rule_versions WHERE name = ? AND active = 1", "s", name);
         if (!act && *err) { free(src); return -1; }
         const char *asha = act ? json_string_value(json_object_get(act, "sha256")) : NULL;
