@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "db.h"
 
 #define SIDE_MAX_COLS 8
@@ -16,8 +17,7 @@ struct fts_side {
     char *create_sql;            /* the real index's CREATE VIRTUAL TABLE */
     int ncols;
     char *cols[SIDE_MAX_COLS];
-    unsigned char *buf;          /* rows: int64 rowid, then per column uint32 length and bytes */
-    size_t len, cap;
+    spot_buf rows;               /* int64 rowid, then per column uint32 length and bytes */
     int oom;
     pthread_t thread;
     int started;
@@ -69,29 +69,14 @@ fts_side *fts_side_open(sqlite3 *db, const char *table, char **err)
 int fts_side_ncols(const fts_side *s) { return s->ncols; }
 const char *fts_side_col(const fts_side *s, int i) { return s->cols[i]; }
 
-static int put(fts_side *s, const void *p, size_t n)
-{
-    if (s->len + n > s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : (size_t)1 << 20;
-        while (nc < s->len + n) nc *= 2;
-        unsigned char *nb = realloc(s->buf, nc);
-        if (!nb) return -1;
-        s->buf = nb;
-        s->cap = nc;
-    }
-    memcpy(s->buf + s->len, p, n);
-    s->len += n;
-    return 0;
-}
-
 int fts_side_add(fts_side *s, long long rowid, const char *const *v, const size_t *n)
 {
     if (s->oom) return -1;
     int64_t id = rowid;
-    int bad = put(s, &id, sizeof id) != 0;
+    int bad = spot_buf_put(&s->rows, &id, sizeof id) != 0;
     for (int i = 0; i < s->ncols && !bad; i++) {
         uint32_t l = (uint32_t)n[i];
-        bad = put(s, &l, sizeof l) != 0 || put(s, v[i], n[i]) != 0;
+        bad = spot_buf_put(&s->rows, &l, sizeof l) != 0 || spot_buf_put(&s->rows, v[i], n[i]) != 0;
     }
     if (bad) s->oom = 1;
     return bad ? -1 : 0;
@@ -133,16 +118,17 @@ static void *side_main(void *arg)
         err = xprintf("search index build: %s", sqlite3_errmsg(s->tdb));
         goto done;
     }
-    for (size_t at = 0; at < s->len;) {
+    const unsigned char *buf = (const unsigned char *)s->rows.p;
+    for (size_t at = 0; at < s->rows.len;) {
         int64_t id;
-        memcpy(&id, s->buf + at, sizeof id);
+        memcpy(&id, buf + at, sizeof id);
         at += sizeof id;
         sqlite3_bind_int64(ins, 1, id);
         for (int i = 0; i < s->ncols; i++) {
             uint32_t l;
-            memcpy(&l, s->buf + at, sizeof l);
+            memcpy(&l, buf + at, sizeof l);
             at += sizeof l;
-            sqlite3_bind_text(ins, 2 + i, (const char *)s->buf + at, (int)l, SQLITE_STATIC);
+            sqlite3_bind_text(ins, 2 + i, (const char *)buf + at, (int)l, SQLITE_STATIC);
             at += l;
         }
         if (sqlite3_step(ins) != SQLITE_DONE) {
@@ -161,9 +147,8 @@ static void *side_main(void *arg)
 done:
     sqlite3_finalize(ins);
     free(sql);
-    free(s->buf);   /* the rows are in the temporary database now */
-    s->buf = NULL;
-    s->len = s->cap = 0;
+    free(s->rows.p);   /* the rows are in the temporary database now */
+    memset(&s->rows, 0, sizeof s->rows);
     s->err = err;
     return NULL;
 }
@@ -241,7 +226,7 @@ void fts_side_free(fts_side *s)
     if (s->tdb) sqlite3_close(s->tdb);
     free(s->create_sql);
     for (int i = 0; i < s->ncols; i++) free(s->cols[i]);
-    free(s->buf);
+    free(s->rows.p);
     free(s->err);
     free(s);
 }
