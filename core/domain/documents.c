@@ -482,8 +482,8 @@ json_t *documents_catalogue(spot_ctx *c, long long task_id, spot_err *e)
     json_t *x;
     json_array_foreach(rows, i, x) {
         const char *at = json_string_value(json_object_get(x, "at"));
-        char day[11] = "";
-        if (at && strlen(at) >= 10) memcpy(day, at, 10);
+        char day[11]; /* the bureau's date of the stamp: the day it was archived */
+        if (clock_day_of(at, day) != 0 && at && strlen(at) >= 10) snprintf(day, sizeof day, "%.10s", at);
         json_t *ret = decide_call(c, "deadlines", "retention", json_pack("[Os]", json_object_get(x, "kind"), day), e);
         if (!ret) {
             json_decref(rows);

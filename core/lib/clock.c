@@ -1,4 +1,5 @@
 /* clock.c: wall-clock helpers. */
+#define _DEFAULT_SOURCE
 #include "clock.h"
 
 #include <stdio.h>
@@ -18,12 +19,35 @@ void clock_now_rfc3339(char *out)
     strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void clock_today(char *out)
+/* The bureau's offset from UTC (China Standard Time has no daylight saving). */
+#define BUREAU_UTC_OFFSET (8 * 3600)
+
+static void day_at(time_t t, char *out)
 {
-    time_t t = time(NULL) + 8 * 3600;
+    t += BUREAU_UTC_OFFSET;
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+void clock_today(char *out)
+{
+    day_at(time(NULL), out);
+}
+
+int clock_day_of(const char *stamp, char *out)
+{
+    struct tm tm = {0};
+    char tail;
+    out[0] = 0;
+    if (!stamp || strlen(stamp) != 20 || stamp[10] != 'T' || stamp[19] != 'Z') return -1;
+    if (sscanf(stamp, "%4d-%2d-%2dT%2d:%2d:%2dZ%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &tail) != 6)
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    day_at(timegm(&tm), out);
+    return 0;
 }
 
 int clock_valid_date(const char *s)

@@ -5,7 +5,7 @@
 // in the directory before the lock) is made through the API.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, ADMIN_PASSWORD, shot, confirmStep, apiSession, completeTeams } from './harness.mjs';
+import { start, stop, login, ADMIN_PASSWORD, shot, confirmStep, apiSession, completeTeams, bureauYear } from './harness.mjs';
 
 let env;
 const T = { timeout: 30000 };
@@ -25,7 +25,7 @@ test('the executing unit head appoints by name to an open position', async () =>
   for (const i of insp.filter((x) => (x.expertise || []).includes('烟草'))) {
     await admin('PUT', `/api/inspectors/${i.id}`, { expertise: i.expertise.filter((e) => e !== '烟草') });
   }
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   const item = (await planner('GET', '/api/items')).items.find((i) => i.checkpoints && i.checkpoints.length && !(i.industries || []).length);
   const task = await planner('POST', '/api/tasks', { name: '委派测试任务', item_ids: [item.id], mode: 'targeted', filters: { industry: ['烟草'] },
     directed: false, lead_unit: '高青县应急管理局', joint_units: [], start_date: `${year}-03-02`, end_date: `${year}-03-20` });

@@ -5,7 +5,7 @@
 // unit on a later page. The team draw of the 13,000 units runs on the page and shows its progress.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, apiFromPage, shot, confirmStep } from './harness.mjs';
+import { start, stop, login, apiFromPage, shot, confirmStep, bureauYear } from './harness.mjs';
 
 let env;
 const T = { timeout: 120000 };
@@ -34,7 +34,7 @@ test('a task of 13,000 drawn units opens its first screen within a second, a pag
   }
   const imp = await api('POST', '/api/enterprises/import', rows.join('\n'), 'text/csv');
   assert.equal(imp.status, 200, JSON.stringify(imp.body).slice(0, 300));
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   const item = (await api('GET', '/api/items')).body.items.find((i) => i.checkpoints && i.checkpoints.length &&
     (!i.industries || !i.industries.length || i.industries.includes('烟花爆竹')));
   const plan = await api('POST', '/api/plans', { year, name: '全部抽取的测试计划', scope: '大任务镇', ratios: { key_high: 1 },

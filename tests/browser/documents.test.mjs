@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { start, stop, login, shot, ROOT, ADMIN_PASSWORD, completeTeams } from './harness.mjs';
+import { start, stop, login, shot, ROOT, ADMIN_PASSWORD, completeTeams, bureauYear } from './harness.mjs';
 
 const OUT = path.join(ROOT, 'tests/out/documents');
 const T = { timeout: 20000 };
@@ -42,7 +42,7 @@ test('every document prints to an A4 PDF with the unit, every checkpoint and eve
   must(await admin('POST', '/api/users', { username: 'head1', password: 'head1-browser-pw', role: 'head' }), 'head');
   const planner = await client('planner1', 'planner1-browser-pw');
   const item = must(await planner('GET', '/api/items'), 'items').items.find((i) => i.checkpoints && i.checkpoints.length >= 2);
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   const task = must(await planner('POST', '/api/tasks', {
     name: `${year}年烟花爆竹文书测试`, item_ids: [item.id], mode: 'targeted', filters: { industry: ['烟花爆竹'] },
     directed: false, lead_unit: '高青县应急管理局', joint_units: ['高青县市场监督管理局'], start_date: `${year}-01-05`, end_date: `${year}-01-20`,

@@ -9,7 +9,7 @@
 //   a follow-up is moved to its next state with a note and its history shown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, allow, confirmStep, ADMIN_PASSWORD, completeTeams } from './harness.mjs';
+import { start, stop, login, shot, allow, confirmStep, ADMIN_PASSWORD, completeTeams, bureauDay, bureauYear } from './harness.mjs';
 
 let env;
 const dialogs = [];
@@ -37,7 +37,7 @@ async function client(username, password) {
   };
 }
 const must = (r, what) => { assert.ok(r.status >= 200 && r.status < 300, `${what}: ${r.status} ${JSON.stringify(r.body)}`); return r.body; };
-const cst = (days = 0) => new Date(Date.now() + 8 * 3600 * 1000 + days * 86400000).toISOString().slice(0, 10);
+const cst = bureauDay;
 
 async function waitText(page, sel, re) {
   await page.waitForFunction(([s, src]) => {
@@ -72,7 +72,7 @@ test('drawn units show company names before and after the lock', async () => {
   const planner = await client('planner1', 'planner1-browser-pw');
   const items = must(await planner('GET', '/api/items'), 'items');
   const item = items.items.find((i) => i.checkpoints && i.checkpoints.length);
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   const task = must(await planner('POST', '/api/tasks', {
     name: `${year}年烟花爆竹跟进测试`, item_ids: [item.id], mode: 'targeted', filters: { industry: ['烟花爆竹'] },
     directed: false, lead_unit: '高青县应急管理局', joint_units: [], start_date: `${year}-01-05`, end_date: `${year}-01-20`,
@@ -274,7 +274,7 @@ test('approving a replacement of a drawn inspector asks first and names who leav
 
 test('publishing the annual plan asks first and says it becomes public', async () => {
   const { page, base } = env;
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   const plan = must(await S.planner('POST', '/api/plans', { year, name: `${year}年度确认测试计划`, scope: '全县工矿商贸企业',
     ratios: { key_high: 0.3, general_other: 0.05 }, schedule: ['二季度'], estimated_count: 20, joint_checks: 1,
     tasks: [{ name: '联合检查', joint: true, start_date: `${year}-05-01`, end_date: `${year}-05-31` }] }), 'plan');

@@ -32,6 +32,11 @@ const { chromium } = require('playwright-core');
 export const BIN = process.env.SPOTCHECK_BIN || path.join(ROOT, 'build/spotcheck');
 export const ADMIN_PASSWORD = 'admin-browser-test-pw';
 export const SHOTS = path.join(ROOT, 'tests/out/screenshots');
+
+// The server's "today" is the bureau's calendar day (China Standard Time, UTC+8), not this machine's:
+// from 16:00 UTC on they differ, so a test's dates and years come from these.
+export const bureauDay = (days = 0) => new Date(Date.now() + 8 * 3600 * 1000 + days * 86400000).toISOString().slice(0, 10);
+export const bureauYear = () => Number(bureauDay().slice(0, 4));
 const CHROMIUM = process.env.SPOTCHECK_CHROMIUM || '/usr/bin/chromium';
 
 function freePort() {
@@ -66,7 +71,7 @@ async function waitHealthy(base, proc, logs) {
 // that says so, and each test copies it; an older template is removed when a new one is made.
 function demoTemplate(env) {
   const st = fs.statSync(BIN);
-  const day = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  const day = bureauDay();
   // the rules and document templates go into the database at init: a change to them is a new template
   const rules = crypto.createHash('sha256');
   const walk = (d) => {

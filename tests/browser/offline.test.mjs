@@ -5,7 +5,7 @@
 // results.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, phone, allow, apiFromPage, completeTeams } from './harness.mjs';
+import { start, stop, login, shot, phone, allow, apiFromPage, completeTeams, bureauYear } from './harness.mjs';
 
 let env;
 let taskId;
@@ -22,7 +22,7 @@ test('set up: a dispatched task with teams and an account for a team member', as
   const items = await admin('GET', '/api/items');
   const item = items.body.items.find((i) => i.checkpoints && i.checkpoints.length >= 2);
   assert.ok(item, 'an item with two checkpoints or more');
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   const created = await admin('POST', '/api/tasks', {
     name: `${year}年离线录入浏览器测试`, item_ids: [item.id], mode: 'targeted', filters: { industry: ['烟花爆竹'] },
     directed: false, lead_unit: '高青县应急管理局', joint_units: [], start_date: `${year}-01-05`, end_date: `${year}-01-20`,

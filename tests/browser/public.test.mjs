@@ -4,7 +4,7 @@
 // home page and sees its draw history; the results page pages and filters.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, apiFromPage } from './harness.mjs';
+import { start, stop, login, shot, apiFromPage, bureauYear } from './harness.mjs';
 
 let env;
 let latest;
@@ -18,7 +18,7 @@ test('set up: two tasks locked (the later one is the latest announcement)', asyn
   const api = await apiFromPage(env.page);
   const items = await api('GET', '/api/items');
   const item = items.body.items.find((i) => i.checkpoints && i.checkpoints.length);
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   for (const [name, industry] of [['较早的公开测试任务', '烟花爆竹'], ['最新的公开测试任务', '烟花爆竹']]) {
     const created = await api('POST', '/api/tasks', {
       name, item_ids: [item.id], mode: 'targeted', filters: { industry: [industry] },

@@ -5,7 +5,7 @@
 // approves (录入审核) and publishes, and the public results page shows it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, apiFromPage, confirmStep, completeTeams } from './harness.mjs';
+import { start, stop, login, shot, apiFromPage, confirmStep, completeTeams, bureauYear } from './harness.mjs';
 
 let env;
 let taskId;
@@ -29,7 +29,7 @@ test('set up: task dispatched, teams drawn, accounts for the team and a head', a
   const items = await api('GET', '/api/items');
   const item = items.body.items.find((i) => i.checkpoints && i.checkpoints.length);
   assert.ok(item, 'an item with checkpoints');
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   const created = await api('POST', '/api/tasks', {
     name: `${year}年结果录入浏览器测试`, item_ids: [item.id], mode: 'targeted', filters: { industry: ['烟花爆竹'] },
     directed: false, lead_unit: '高青县应急管理局', joint_units: [], start_date: `${year}-01-05`, end_date: `${year}-01-20`,

@@ -4,7 +4,7 @@
 // the drill-down rows download as Excel workbooks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, apiFromPage } from './harness.mjs';
+import { start, stop, login, shot, apiFromPage, bureauYear } from './harness.mjs';
 
 let env;
 before(async () => {
@@ -39,7 +39,7 @@ test('charts show the API figures and open the rows behind them', async () => {
     return r.body;
   };
   // a dispatched task of this year (the demo's task is a draft): its drawn units are the year's checked units
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   const item = (await api('GET', '/api/items')).items.find((i) => i.checkpoints && i.checkpoints.length && /烟花爆竹/.test(i.name));
   const task = await api('POST', '/api/tasks', { name: '统计图表测试任务', item_ids: [item.id], mode: 'targeted', filters: { industry: ['烟花爆竹'] },
     directed: false, lead_unit: '高青县应急管理局', joint_units: [], start_date: `${year}-02-02`, end_date: `${year}-02-20` });

@@ -6,7 +6,7 @@
 // the last test /api/tasks/{id}/results, /api/results/{id}/sign|review|publish, /api/public/results.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, shot, allow, confirmStep } from './harness.mjs';
+import { start, stop, login, shot, allow, confirmStep, bureauYear } from './harness.mjs';
 
 let env;
 let taskId;
@@ -23,7 +23,7 @@ async function waitStatus(page, text) {
 
 test('create, freeze, draw with a witness, lock', async () => {
   const { page, base } = env;
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   await page.goto(`${base}/#/tasks/new`);
   await page.waitForSelector('#f-task-name');
   await page.fill('#f-task-name', `${year}年浏览器测试抽查任务`);

@@ -5,7 +5,7 @@
 // (sessions of each user in node); the dashboards are read in the browser.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, login, ADMIN_PASSWORD, shot, confirmStep, apiSession, completeTeams } from './harness.mjs';
+import { start, stop, login, ADMIN_PASSWORD, shot, confirmStep, apiSession, completeTeams, bureauDay, bureauYear } from './harness.mjs';
 
 let env;
 const T = { timeout: 30000 };
@@ -54,7 +54,7 @@ test('each to-do item shows for the role that acts and leaves when done', async 
   // ---- planner: no task yet, then each step of one ----
   for (const t of (await admin('GET', '/api/tasks')).tasks) if (t.status === 'draft') await admin('POST', `/api/tasks/${t.id}/cancel`, { reason: '测试：清空演示任务' });
   assert.match(await asPlanner(), /新建第一个抽查任务/);
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   const item = (await planner('GET', '/api/items')).items.find((i) => i.checkpoints && i.checkpoints.length);
   const task = await planner('POST', '/api/tasks', { name: '待办测试任务', item_ids: [item.id], mode: 'targeted', filters: { industry: ['烟花爆竹'] },
     directed: false, lead_unit: '高青县应急管理局', joint_units: [], start_date: `${year}-02-02`, end_date: `${year}-02-20` });
@@ -128,14 +128,14 @@ test('each to-do item shows for the role that acts and leaves when done', async 
   assert.doesNotMatch(await asHead(), /批准或驳回回避申请：/);
 
   // ---- objection: review by the head, then feedback ----
-  const ob = await planner('POST', '/api/objections', { result_id: res.id, received: new Date().toISOString().slice(0, 10), text: '请求复核', applicant: '被检查单位' });
+  const ob = await planner('POST', '/api/objections', { result_id: res.id, received: bureauDay(), text: '请求复核', applicant: '被检查单位' });
   assert.match(await asHead(), new RegExp(`复核异议 ${ob.id}：被检查单位`));
   await head('POST', `/api/objections/${ob.id}/decide`, { decision: 'rejected', reason: '证据充分，维持原结果' });
   text = await asHead();
   assert.doesNotMatch(text, new RegExp(`复核异议 ${ob.id}`));
   assert.match(text, new RegExp(`登记异议 ${ob.id} 的反馈`));
   assert.match(await asPlanner(), new RegExp(`登记异议 ${ob.id} 的反馈`));
-  await planner('POST', `/api/objections/${ob.id}/feedback`, { sent: new Date().toISOString().slice(0, 10) });
+  await planner('POST', `/api/objections/${ob.id}/feedback`, { sent: bureauDay() });
   assert.doesNotMatch(await asPlanner(), new RegExp(`登记异议 ${ob.id} 的反馈`));
   // the task ended in February with most units unrecorded: accountability situations (10.1)
   assert.match(await todos('tdauditor', PW.tdauditor), /查看 \d+ 项责任追究情形/, 'the auditor sees the accountability situations');

@@ -10,7 +10,7 @@
 // No API call is made except to read the final state. Screenshots: walkthrough-NN-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, stop, shot, phone, confirmStep, ADMIN_PASSWORD } from './harness.mjs';
+import { start, stop, shot, phone, confirmStep, ADMIN_PASSWORD, bureauYear } from './harness.mjs';
 
 let env;
 before(async () => {
@@ -74,7 +74,7 @@ const iso = (d) => d.toISOString().slice(0, 10);
 test('a newcomer runs a task through to a published, verified result using only the pages', async () => {
   const { page, base } = env;
   const day = 24 * 3600 * 1000;
-  const taskName = `${new Date().getFullYear()}年烟花爆竹经营单位双随机抽查（演练）`;
+  const taskName = `${bureauYear()}年烟花爆竹经营单位双随机抽查（演练）`;
 
   // ---- admin: the dashboard says what to do first ----
   await page.goto(`${base}/`);

@@ -6,6 +6,7 @@ with a fresh database, and gives a small client (cookies, CSRF header, JSON). St
         st, body = admin.post("/api/users", {...})
 """
 import atexit
+import datetime
 import json
 import os
 import shutil
@@ -20,6 +21,14 @@ import urllib.parse
 BIN = os.environ.get("SPOTCHECK_BIN") or os.path.join(os.path.dirname(__file__), "../../build/spotcheck")
 SRC = os.environ.get("SPOT_SOURCE_DIR") or os.path.abspath(os.path.join(os.path.dirname(__file__), "../.."))
 ADMIN_PASSWORD = "admin-test-password"
+# The server's "today" is the bureau's calendar day (China Standard Time), not this machine's: from
+# 16:00 UTC on they differ, so a test's dates come from bureau_today().
+BUREAU_TZ = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def bureau_today():
+    """The bureau's calendar day as a datetime.date."""
+    return datetime.datetime.now(BUREAU_TZ).date()
 
 
 def free_port():

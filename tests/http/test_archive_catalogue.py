@@ -3,10 +3,9 @@ every attachment with its kind, unit, date, SHA-256 (equal to the archived bytes
 one), size and retention from rules.deadlines.retention (literal: a record 30 years, a notice and the
 task announcement 10, an attachment 30); format=xlsx gives the same rows as a workbook; only the
 task's staff of the archive roles see it."""
-import datetime
 import hashlib
 import io
-from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body
+from spot import Server, Suite, bureau_today, dispatched_task, staff_clients, inspector_clients, is_error_body
 import xlsxbook  # noqa: F401  (re-runs under Debian python3 for openpyxl)
 import openpyxl
 
@@ -31,7 +30,7 @@ with Server(demo=True) as s:
     st, att = a.request("POST", f"/api/results/{res['id']}/attachments?name=%E7%8E%B0%E5%9C%BA.jpg", raw=jpg,
                         content_type="image/jpeg")
     assert st == 201, (st, att)
-    today = (datetime.datetime.utcnow() + datetime.timedelta(hours=8)).date()
+    today = bureau_today()
 
     st, cat = head.get(f"/api/tasks/{tid}/archive")
     items = cat.get("items", []) if st == 200 else []

@@ -3,8 +3,7 @@ that scale): GET /api/tasks/{id}/results?page=&per_page=&q=&uscc=&status=&mine=1
 the task's units in draw order with the results of exactly those units and {total, page, per_page};
 GET /api/objections?status=&q=&page=&per_page= likewise. Without paging parameters the result list is
 whole (the .xlsx export holds every row); bad parameters are 400 with the §5 body."""
-from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body, sign_review_publish
-import datetime
+from spot import Server, Suite, bureau_today, dispatched_task, staff_clients, inspector_clients, is_error_body, sign_review_publish
 from urllib.parse import quote
 
 t = Suite()
@@ -88,7 +87,7 @@ with Server(demo=True) as s:
     t.check("format=xlsx ignores paging and is a workbook", st == 200 and raw[:2] == b"PK", (st, raw[:20]))
 
     # objections: three against the published result, one decided
-    today = (datetime.datetime.utcnow() + datetime.timedelta(hours=8)).date().isoformat()
+    today = bureau_today().isoformat()
     ids = []
     for who in ("甲公司", "乙公司", "丙律师事务所"):
         st, o = planner.post("/api/objections", {"result_id": res["id"], "received": today, "text": "请求复核",

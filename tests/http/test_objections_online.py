@@ -11,7 +11,7 @@ import hashlib
 import re
 import time
 
-from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body
+from spot import Server, Suite, bureau_today, dispatched_task, staff_clients, inspector_clients, is_error_body
 
 t = Suite()
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -47,7 +47,7 @@ def entered_result(s, admin, ins_cache, tid, team):
 with Server(demo=True) as s:
     admin = s.login()
     planner, head, auditor = staff_clients(s, admin)
-    today = datetime.date.today()
+    today = bureau_today()
     task, item, teams = dispatched_task(planner, "网上异议测试任务", (today - datetime.timedelta(days=20)).isoformat(),
                                         (today - datetime.timedelta(days=2)).isoformat(), "烟花爆竹")
     tid = task["id"]

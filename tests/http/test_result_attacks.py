@@ -7,9 +7,8 @@ the attack and each refused with a 4xx SPEC §5 body that changes nothing:
 - an inspector of another team uploading to or reading a published result's archive; a planner
   likewise; an auditor reads it;
 - an inspector on no team of the task reading its objections."""
-import datetime
 import urllib.parse
-from spot import Server, Suite, dispatched_task, staff_clients, inspector_clients, is_error_body
+from spot import Server, Suite, bureau_today, dispatched_task, staff_clients, inspector_clients, is_error_body
 
 t = Suite()
 YEAR = 2026
@@ -156,7 +155,7 @@ with Server(demo=True) as s:
     t.check("a member of the unit's team reads it", st == 200 and data == pdf, st)
 
     # ---- objections of a task ----
-    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).strftime("%Y-%m-%d")
+    today = bureau_today().isoformat()
     st, o = admin.post("/api/objections", {"result_id": rid, "received": today, "text": "对检查结论有异议"})
     assert st == 201, (st, o)
     st, b = stranger.get(f"/api/objections/{o['id']}")

@@ -454,6 +454,11 @@ export function details(summary, ...children) {
   return h('details', { class: 'card' }, h('summary', null, summary), children);
 }
 
+// Today and this year as the server counts them: the bureau's calendar day (China Standard Time,
+// UTC+8), whatever the device's own time zone.
+export const bureauToday = () => new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+export const bureauYear = () => Number(bureauToday().slice(0, 4));
+
 export function fmtTime(s) {
   if (!s) return '';
   const d = new Date(s);

@@ -1,10 +1,10 @@
 // 检查人员名录库 (clauses 3.4, 5.2.2). 身份证号 is shown masked except to admin (server side).
-import { h } from '../ui.js';
+import { h, bureauToday } from '../ui.js';
 import { LEVEL, INSP_STATUS, GENDER, options, label } from '../labels.js';
 import { renderDirectory } from './directory.js';
 
 function certCell(r) {
-  const today = new Date().toISOString().slice(0, 10);
+  const today = bureauToday();
   const expired = r.cert_valid_until && r.cert_valid_until < today;
   return h('span', null, r.cert_valid_until || '', expired ? h('span', { class: 'badge red' }, ' 已过期') : null);
 }

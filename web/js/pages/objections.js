@@ -3,12 +3,11 @@
 // The list links each objection to its page (#/objections/{id}), where a head records the decision
 // (异议成立/不成立, reason, decision date) and staff record the feedback date, in inline forms that
 // show the server's message next to the field it concerns and keep what was typed.
-import { api, h, table, section, form, listOf, details, kv, msg, qs, pager } from '../ui.js';
+import { api, h, table, section, form, listOf, details, kv, msg, qs, pager, bureauToday } from '../ui.js';
 import { OBJ_STATUS, RESULT_CATEGORIES, label } from '../labels.js';
 
 const DECISION = { upheld: '异议成立', rejected: '异议不成立' };
-// Today in China Standard Time (UTC+8), as the server counts dates.
-const today = () => new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+const today = bureauToday;
 
 // Names the form field a server error concerns (error code -> field), so that form() shows the
 // message next to it.

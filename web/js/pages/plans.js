@@ -1,11 +1,11 @@
 // 年度计划 (clause 6.1, 6.2): scope, ratios, schedule, estimated count, filing, publication,
 // adjustments (with a reason once published). plans.lua validates (e.g. one joint check a year).
-import { api, h, mount, msg, table, section, form, kv, listOf, details, actionButton, fmtTime } from '../ui.js';
+import { api, h, mount, msg, table, section, form, kv, listOf, details, actionButton, fmtTime, bureauYear } from '../ui.js';
 import { FIELD_LABELS, PLAN_STATUS, STRATA, label } from '../labels.js';
 
 function planFields(p = {}) {
   return [
-    { name: 'year', label: '年度', type: 'number', required: true, value: p.year ?? new Date().getFullYear() },
+    { name: 'year', label: '年度', type: 'number', required: true, value: p.year ?? bureauYear() },
     { name: 'name', label: '计划名称', required: true, value: p.name ?? '' , wide: true },
     { name: 'scope', label: '抽查范围', type: 'textarea', value: p.scope ?? '' },
     // one ratio per stratum, chosen by its label (the strata come from the rules' meta data), in %

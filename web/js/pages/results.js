@@ -1,7 +1,7 @@
 // 检查结果 (clauses 8.3, 8.4, 9.1, 9.2): per task and unit, a record per item checkpoint with a
 // result category a–h; sign-off by every team member; review (approve / return); publication;
 // corrections of published results (head approval); follow-up of problems; attachments.
-import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, reasonAction, fmtTime, loading, pager, qs } from '../ui.js';
+import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, reasonAction, fmtTime, loading, pager, qs, bureauToday } from '../ui.js';
 import { RESULT_CATEGORIES, RESULT_STATUS, TASK_STATUS, label } from '../labels.js';
 import { loadDraft, saveDraft, clearDraft, controlValues, restoreControls } from '../drafts.js';
 import { entryFor, queueRecord, signQueued, discardQueued, overrideConflict, retryQueued, flush } from '../outbox.js';
@@ -137,8 +137,8 @@ async function unitPage(ctx, taskId, uscc) {
   summary.value = (result && (result.summary || result.note)) || '';
   // 8.1: the day of the inspection (from the task's start to today; the server checks it)
   const checkDate = h('input', { type: 'date', id: 'result-check_date', disabled: !editable, min: task.start_date,
-    max: new Date().toISOString().slice(0, 10) });
-  checkDate.value = (result && result.check_date) || new Date().toISOString().slice(0, 10);
+    max: bureauToday() });
+  checkDate.value = (result && result.check_date) || bureauToday();
   // What is typed is kept in this browser (a lost session or connection loses nothing); a record
   // queued offline comes before a draft, a draft before the server's record.
   const controls = { category: overall, summary, check_date: checkDate };

@@ -3,7 +3,7 @@
 // trend and 5.1.2 coverage of the general units against the floor of the rules -- each row opens
 // the units behind it (drill-down), the groups and the trend are also charts (Chart.js, charts.js)
 // whose bars and points open the same rows, and every figure downloads as Excel or JSON.
-import { api, h, mount, table, section, qs, loading } from '../ui.js';
+import { api, h, mount, table, section, qs, loading, bureauYear } from '../ui.js';
 import { chartBox } from '../charts.js';
 
 const pct = (x) => `${(Math.round((x || 0) * 1000) / 10).toFixed(1)}%`;
@@ -17,7 +17,7 @@ const GROUPS = [
 const JOINT = { joint: '联合检查', single: '单部门检查' };
 
 export async function render(ctx) {
-  const year = Number(ctx.query.year) || new Date().getFullYear();
+  const year = Number(ctx.query.year) || bureauYear();
   const drill = h('div', { id: 'stats-drill' });
   const s = await api('GET', `/api/stats${qs({ year })}`);
   const t = s.totals;

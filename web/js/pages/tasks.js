@@ -1,7 +1,7 @@
 // 抽查任务 (clauses 6.2, 7.1–7.3): list and create; per task the flow
 // freeze (candidates per stratum, exclusions with reasons, H_c, commitment) → draw (witness) →
 // lock (dispatch + announcement) → inspector teams (recusal, replacement with approval).
-import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, reasonAction, fmtTime, qs, loading } from '../ui.js';
+import { api, h, mount, msg, errorText, table, section, form, kv, listOf, details, actionButton, reasonAction, fmtTime, qs, loading, bureauYear } from '../ui.js';
 import { INDUSTRIES, RISK, CREDIT, MODE, TASK_STATUS, REPLACEMENT_REASONS, REPLACEMENT_OTHER, FIELD_LABELS, CHECK_METHODS, JOINT_CHECK_TYPES, label, options } from '../labels.js';
 
 const STEPS = [
@@ -44,7 +44,7 @@ async function createPage(ctx, t = null) {
   // SPEC §10: the lead org is the planner's own (an admin chooses); other departments join
   const active = orgs.filter((o) => o.active !== 0 && o.active !== false);
   const leadOptions = (me.role === 'admin' ? active : active.filter((o) => o.id === me.org_id)).map((o) => [String(o.id), o.name]);
-  const year = new Date().getFullYear();
+  const year = bureauYear();
   const f = form([
     { name: 'name', label: '任务名称', required: true, wide: true, placeholder: `${year}年第一批危险化学品企业双随机抽查`, value: val(t && t.name) },
     { name: 'plan_id', label: '所属年度计划', type: 'select', options: [['', '（无）'], ...plans.map((p) => [String(p.id), `${p.year} ${p.name}`])], value: val(t && t.plan_id ? String(t.plan_id) : '') },
