@@ -1578,26 +1578,32 @@ int tasks_draw(spot_ctx *c, long long id, json_t *in, json_t **out, spot_err *e)
     json_t *d = json_pack("{sI ss ss% ss sO? ss}", "attempt", (json_int_t)attempt, "commitment",
                           json_string_value(json_object_get(t, "commitment")), "witness", witness, wlen, "seed", seed_hex,
                           "reason", jr, "next_commitment", ncom_hex);
-    json_object_set(d, "selection", selection);
+    /* the selection (every drawn unit) is dumped once, for task_draws and the audit record */
+    json_object_set_new(d, "selection", json_null());
     if (v2) json_object_set_new(d, "beacon", json_stringn(beacon, blen));
-    int ok = db_begin(c->db, &err) == 0;
+    char *sel_text = json_dumps(selection, JSON_COMPACT | JSON_SORT_KEYS);
+    int ok = sel_text && db_begin(c->db, &err) == 0;
+    if (!sel_text) err = strdup("out of memory");
     long long cur = ok ? db_int(c->db, &err, -1, "SELECT attempts FROM tasks WHERE id = ? AND status IN ('frozen','drawn')",
                                 "i", id) : -1;
     if (ok && cur != attempt - 1) {
         db_rollback(c->db);
+        free(sel_text);
         json_decref(d); json_decref(selection); json_decref(t);
         if (err) return spot_fail_db(e, "tasks", err);
         return spot_fail(e, SPOT_E_CONFLICT, "conflict", "任务状态已改变，请刷新后重试");
     }
     ok = ok &&
         db_run(c->db, &err, "INSERT INTO task_draws(task_id, attempt, secret, commitment, witness, seed, reason, "
-                            "selection, actor, at, beacon) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "iisstssjsss", id, attempt,
+                            "selection, actor, at, beacon) VALUES (?,?,?,?,?,?,?,?,?,?,?)", "iisstssssss", id, attempt,
                sh, json_string_value(json_object_get(t, "commitment")), witness, (int)wlen, seed_hex,
-               redraw ? json_string_value(jr) : NULL, selection, ctx_actor(c), at, v2 ? beacon : NULL) >= 0 &&
+               redraw ? json_string_value(jr) : NULL, sel_text, ctx_actor(c), at, v2 ? beacon : NULL) >= 0 &&
         db_run(c->db, &err, "UPDATE tasks SET status = 'drawn', attempts = ?, secret = ?, commitment = ?, drawn_at = ?, "
                             "updated_at = ? WHERE id = ?", "issssi", attempt, next_hex, ncom_hex, at, at, id) == 1 &&
-        audit_log(c->db, ctx_actor(c), redraw ? "task.redraw" : "task.draw", obj, d, &err) == 0 &&
+        audit_log_with(c->db, ctx_actor(c), redraw ? "task.redraw" : "task.draw", obj, d, "selection", sel_text, &err) == 0 &&
         db_commit(c->db, &err) == 0;
+    if (!ok) db_rollback(c->db);
+    free(sel_text);
     sodium_memzero(next_hex, sizeof next_hex);
     json_decref(d);
     json_decref(t);

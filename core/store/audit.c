@@ -72,13 +72,12 @@ static int record_hash_canon(long long id, const char *at, const char *actor, co
     return 0;
 }
 
-int audit_log(sqlite3 *db, const char *actor, const char *action, const char *object,
-              json_t *details, char **err)
+/* Appends the record whose details are dtext (canonical; taken and freed). */
+static int log_text(sqlite3 *db, const char *actor, const char *action, const char *object, char *dtext,
+                    char **err)
 {
     char at[32], hash[65];
     clock_now_rfc3339(at);
-    char *dtext = details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
-                          : strdup("{}");
     if (!dtext) { if (err) *err = strdup("out of memory"); return -1; }
     int rc = -1;
     json_t *last = db_row(db, err, "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1", "");
@@ -98,6 +97,44 @@ done:
     json_decref(last);
     free(dtext);
     return rc;
+}
+
+int audit_log(sqlite3 *db, const char *actor, const char *action, const char *object,
+              json_t *details, char **err)
+{
+    return log_text(db, actor, action, object,
+                    details ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : strdup("{}"), err);
+}
+
+int audit_log_with(sqlite3 *db, const char *actor, const char *action, const char *object, json_t *details,
+                   const char *key, const char *ktext, char **err)
+{
+    char *canon = json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!canon) { if (err) *err = strdup("out of memory"); return -1; }
+    /* "key":null at the top level: the key is a member of details and no nested object names it
+     * (audit.h); a quote inside a string is escaped, so an unescaped "key":null is a key */
+    size_t klen = strlen(key), tlen = strlen(ktext);
+    char *mark = malloc(klen + 8);
+    if (!mark) { free(canon); if (err) *err = strdup("out of memory"); return -1; }
+    snprintf(mark, klen + 8, "\"%s\":null", key);
+    char *hit = canon;
+    while ((hit = strstr(hit, mark)) && !(hit > canon && (hit[-1] == '{' || hit[-1] == ','))) hit++;
+    size_t mlen = strlen(mark);
+    free(mark);
+    if (!hit) {
+        free(canon);
+        if (err) *err = strdup("audit_log_with: the key is not null in details");
+        return -1;
+    }
+    size_t head = (size_t)(hit - canon) + mlen - 4, rest = strlen(canon) - head - 4;   /* up to "key": */
+    char *dtext = malloc(head + tlen + rest + 1);
+    if (dtext) {
+        memcpy(dtext, canon, head);
+        memcpy(dtext + head, ktext, tlen);
+        memcpy(dtext + head + tlen, canon + head + 4, rest + 1);
+    }
+    free(canon);
+    return log_text(db, actor, action, object, dtext, err);
 }
 
 int audit_verify(sqlite3 *db, long long *count, long long *bad_id, char **msg)

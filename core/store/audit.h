@@ -13,6 +13,13 @@
 int audit_log(sqlite3 *db, const char *actor, const char *action, const char *object,
               json_t *details, char **err);
 
+/* audit_log for details whose member key is large and already dumped: details (an object, borrowed)
+ * holds key as null, and ktext, the value's canonical text (json_dumps with JSON_COMPACT |
+ * JSON_SORT_KEYS), is put in its place, so the value is dumped once for its own table and the
+ * record (a draw's selection). No other member of details may hold an object naming key. */
+int audit_log_with(sqlite3 *db, const char *actor, const char *action, const char *object, json_t *details,
+                   const char *key, const char *ktext, char **err);
+
 /* Re-computes the chain. Returns 0 if intact (and *count records checked), 1 if broken with *bad_id
  * the first broken record and *msg saying why (caller frees), -1 on a database error. */
 int audit_verify(sqlite3 *db, long long *count, long long *bad_id, char **msg);

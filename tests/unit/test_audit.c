@@ -79,10 +79,54 @@ static void test_written_hash_is_verified(void **state)
     cleanup(db);
 }
 
+/* audit_log_with stores exactly the text audit_log would for the whole object (the spliced member
+ * in its sorted place, first, middle or last), and its records verify. */
+static void test_spliced_member(void **state)
+{
+    (void)state;
+    sqlite3 *db = fresh_db();
+    char *err = NULL;
+    static const char *const whole[] = {
+        "{\"attempt\":1,\"seed\":\"ab\",\"selection\":[{\"stratum\":\"重点\",\"selected\":[\"9137A\",\"9137B\"],\"b\":2}],"
+        "\"note\":\"监督人：\\\"selection\\\":null,\"}",
+        "{\"selection\":{\"z\":1,\"a\":[null,true]},\"zz\":0}",
+        "{\"a\":\"x\",\"selection\":[]}",
+        "{\"selection\":\"only\"}",
+    };
+    for (size_t i = 0; i < sizeof whole / sizeof *whole; i++) {
+        json_t *full = json_loads(whole[i], 0, NULL);
+        assert_non_null(full);
+        char *want = json_dumps(full, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        char *ktext = json_dumps(json_object_get(full, "selection"), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        json_object_set_new(full, "selection", json_null());
+        assert_int_equal(audit_log_with(db, "planner1", "task.draw", "task:1", full, "selection", ktext, &err), 0);
+        json_t *got = db_row(db, &err, "SELECT details FROM audit ORDER BY id DESC LIMIT 1", "");
+        assert_non_null(got);
+        assert_string_equal(json_string_value(json_object_get(got, "details")), want);
+        json_decref(got);
+        free(want);
+        free(ktext);
+        json_decref(full);
+    }
+    long long count = 0, bad = 0;
+    assert_int_equal(audit_verify(db, &count, &bad, NULL), 0);
+    /* a key that is not a null member is refused, nothing written */
+    json_t *d = json_pack("{si}", "selection", 1);
+    assert_int_equal(audit_log_with(db, "planner1", "task.draw", "task:1", d, "selection", "[]", &err), -1);
+    free(err);
+    err = NULL;
+    json_decref(d);
+    long long after = 0;
+    assert_int_equal(audit_verify(db, &after, &bad, NULL), 0);
+    assert_int_equal(after, count);
+    cleanup(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_written_hash_is_verified),
+        cmocka_unit_test(test_spliced_member),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
