@@ -598,8 +598,10 @@ json_t *results_of_task(spot_ctx *c, long long task_id, const results_query *q, 
     if (!staff) return spot_fail(e, SPOT_E_FORBIDDEN, "forbidden", "只有本任务的工作人员可以查看检查结果"), NULL;
     int paged = q && q->page > 0;
     const char *status = paged && q->status && *q->status ? q->status : NULL;
-    if (status && strcmp(status, "none") && strcmp(status, "draft") && strcmp(status, "approved") && strcmp(status, "published"))
-        return spot_fail(e, SPOT_E_INPUT, "bad_parameter", "status 应为 none（未录入）、draft、approved 或 published"), NULL;
+    if (status && strcmp(status, "none") && strcmp(status, "draft") && strcmp(status, "signed") && strcmp(status, "approved") &&
+        strcmp(status, "published"))
+        return spot_fail(e, SPOT_E_INPUT, "bad_parameter",
+                         "status 应为 none（未录入）、draft、signed（已全部签名待审核）、approved 或 published"), NULL;
     const char *qq = paged && q->q && *q->q ? q->q : NULL, *uscc = paged && q->uscc && *q->uscc ? q->uscc : NULL;
     const char *cert = paged ? q->cert : NULL;
     long long limit = paged ? q->per_page : -1, offset = paged ? (q->page - 1) * q->per_page : 0;
@@ -608,7 +610,8 @@ json_t *results_of_task(spot_ctx *c, long long task_id, const results_query *q, 
     static const char where[] =
         "WHERE u.task_id = ?1 AND (?2 IS NULL OR u.uscc = ?2) AND (?3 IS NULL OR instr(u.uscc, ?3) > 0 OR "
         "instr(e.name, ?3) > 0) AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.inspectors) j WHERE j.value = ?4)) "
-        "AND (?5 IS NULL OR (?5 = 'none' AND r.id IS NULL) OR r.status = ?5) ";
+        "AND (?5 IS NULL OR (?5 = 'none' AND r.id IS NULL) OR r.status = ?5 OR (?5 = 'signed' AND r.status = 'draft' AND "
+        "(SELECT count(*) FROM result_signatures s WHERE s.result_id = r.id) >= json_array_length(t.inspectors))) ";
     static const char from[] = "FROM task_units u LEFT JOIN enterprises e ON e.id = u.enterprise_id "
                                "LEFT JOIN task_teams t ON t.task_id = u.task_id AND t.uscc = u.uscc "
                                "LEFT JOIN results r ON r.task_id = u.task_id AND r.uscc = u.uscc ";

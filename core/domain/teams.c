@@ -10,10 +10,12 @@
  *        Draw algorithm v2 (when the lock carried {"witness","beacon_source"}, SPEC §12): the witness
  *        must hash to the lock's team_witness_commitment (422 witness_mismatch), the beacon is required
  *        and seed_t = SHA-256(team_secret || SHA-256(witness) || SHA-256(beacon)).
- *   GET  /api/tasks/{id}/teams[?page=&per_page=&q=&mine=1]   staff: teams, pending replacements;
- *        with page (or mine=1) one page of the teams (per_page 1-200, default 50) filtered by q (USCC
- *        or unit name) and mine (teams with the caller on them), with total; format=xlsx: every
- *        team as a workbook (单位, 检查人员, 组长, 产生方式).
+ *   GET  /api/tasks/{id}/teams[?page=&per_page=&q=&mine=1&open=1&unlinked=1]   staff: teams, pending
+ *        replacements; with page (or mine, open or unlinked) one page of the teams (per_page 1-200,
+ *        default 50) filtered by q (USCC or unit name), mine (teams with the caller on them), open
+ *        (positions awaiting appointment) and unlinked (a member without an active account; the
+ *        reply adds unlinked_members, the task's distinct such members), with total; format=xlsx:
+ *        every team as a workbook (单位, 检查人员, 组长, 产生方式).
  *   POST /api/conflicts {"task_id","uscc","cert_no","reason"}  recusal (回避) request: an inspector
  *        for themself (their account's cert_no), or admin/planner/head. Pending: it changes nothing.
  *   POST /api/conflicts/{id}/approve, /reject                  head only: an approved recusal counts
@@ -1025,6 +1027,9 @@ static json_t *team_rows(sqlite3 *db, json_t *task, char **err)
                                          "ORDER BY t.pos", "i", id), task);
 }
 
+/* A member j.value (json_each of a team's inspectors) who has no active account. */
+#define UNLINKED_SQL "NOT EXISTS (SELECT 1 FROM users us WHERE us.cert_no = j.value AND us.active = 1)"
+
 /* One page of the task's teams (issue 18: a 13,000-unit task): filtered by q (in the USCC or the
  * unit's name) and by cert (teams with that member); *total receives the filtered count. */
 static json_t *team_page(sqlite3 *db, json_t *task, const teams_query *q, long long *total, char **err)
@@ -1036,17 +1041,18 @@ static json_t *team_page(sqlite3 *db, json_t *task, const teams_query *q, long l
         "AND (?2 IS NULL OR instr(t.uscc, ?2) > 0 OR instr(coalesce(e.name, ''), ?2) > 0) "
         "AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(t.inspectors) j WHERE j.value = ?3)) "
         "AND (?6 = 0 OR EXISTS (SELECT 1 FROM json_each(t.slots) s WHERE "
-        "json_extract(s.value, '$.count') > json_array_length(s.value, '$.current')))";
+        "json_extract(s.value, '$.count') > json_array_length(s.value, '$.current'))) "
+        "AND (?7 = 0 OR EXISTS (SELECT 1 FROM json_each(t.inspectors) j WHERE " UNLINKED_SQL "))";
     char sql[1200];
     const char *qq = q->q && *q->q ? q->q : NULL, *cert = q->cert && *q->cert ? q->cert : NULL;
     snprintf(sql, sizeof sql, "SELECT count(*)%s", where);
-    *total = db_int(db, err, 0, sql, "issiii", id, qq, cert, 0LL, 0LL, (long long)q->open);
+    *total = db_int(db, err, 0, sql, "issiiii", id, qq, cert, 0LL, 0LL, (long long)q->open, (long long)q->unlinked);
     if (*err) return NULL;
     snprintf(sql, sizeof sql, "SELECT t.uscc, e.name AS unit_name, t.method, t.reason, t.inspectors, t.leader, t.leader_reason, "
                               "t.slots, t.pools, t.rule_sha, t.updated_at, (SELECT d.org_id FROM task_dispatch d WHERE d.task_id = "
                               "t.task_id AND d.uscc = t.uscc) AS exec_org_id%s ORDER BY t.pos LIMIT ?4 OFFSET ?5", where);
-    return decode_teams(db_rows(db, err, sql, "issiii", id, qq, cert, q->per_page, (q->page - 1) * q->per_page,
-                                (long long)q->open), task);
+    return decode_teams(db_rows(db, err, sql, "issiiii", id, qq, cert, q->per_page, (q->page - 1) * q->per_page,
+                                (long long)q->open, (long long)q->unlinked), task);
 }
 
 int teams_get(spot_ctx *sc, long long id, const teams_query *q, json_t **out, spot_err *e)
@@ -1068,6 +1074,12 @@ int teams_get(spot_ctx *sc, long long id, const teams_query *q, json_t **out, sp
                             json_object_get(t, "team_seed") ? json_object_get(t, "team_seed") : json_null(),
                             "team_witness", json_object_get(t, "team_witness") ? json_object_get(t, "team_witness") : json_null());
     /* draw algorithm v2 (issue 16): what the team draw form needs */
+    if (total >= 0 && q->unlinked) {
+        long long n = db_int(sc->db, &err, 0, "SELECT count(DISTINCT j.value) FROM task_teams t, json_each(t.inspectors) j "
+                                              "WHERE t.task_id = ? AND " UNLINKED_SQL, "i", id);
+        if (err) { json_decref(*out); *out = NULL; json_decref(t); return spot_fail_db(e, "teams", err); }
+        json_object_set_new(*out, "unlinked_members", json_integer(n));
+    }
     if (total >= 0) {
         json_object_set_new(*out, "total", json_integer(total));
         json_object_set_new(*out, "page", json_integer(q->page));

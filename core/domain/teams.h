@@ -27,11 +27,13 @@ typedef struct teams_query {
     long long page, per_page;
     const char *q, *cert;
     int open;   /* only teams with positions awaiting appointment */
+    int unlinked;   /* only teams with a member who has no active account; adds unlinked_members */
 } teams_query;
 
 /* GET /api/tasks/{id}/teams: {teams, replacements, conflicts, team_commitment, …}; q NULL or page 0:
  * every team (each with its slots and pools); else one page of them ({total, page, per_page} added,
- * each team with unit_name). */
+ * each team with unit_name; with unlinked also unlinked_members, how many distinct members of the
+ * task's teams have no active account). */
 int teams_get(spot_ctx *sc, long long id, const teams_query *q, json_t **out, spot_err *e);
 
 /* Records a pending recusal from in {task_id, uscc, cert_no, reason} (an object); an inspector only

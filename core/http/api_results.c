@@ -9,7 +9,8 @@
  *        signatures and any approval (back to draft). 409 once published (use a correction).
  *   GET  /api/tasks/{id}/results[?page=&per_page=&q=&uscc=&status=&mine=1][&format=xlsx]   staff of
  *        the task: results and dispatched units. With any of page, per_page (≤ 500, default 50), q
- *        (part of the USCC or name), uscc, status (none: no result yet; draft, approved, published)
+ *        (part of the USCC or name), uscc, status (none: no result yet; draft, signed: a draft every
+ *        member has signed, awaiting review; approved, published)
  *        or mine=1 (units whose team the caller is on): one page of units in draw order (each with
  *        name, industry, region, address, legal_rep and its team), the
  *        results of those units and {total, page, per_page}; without them every unit (format=xlsx:

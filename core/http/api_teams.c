@@ -41,7 +41,7 @@ static int h_get(req *r)
     int fmt = req_format(r, 0);
     if (fmt < 0) return 0;
     if (fmt == FMT_XLSX) {   /* every team, with the unit's name */
-        teams_query all = {1, 1LL << 40, NULL, NULL, 0};
+        teams_query all = {1, 1LL << 40, NULL, NULL, 0, 0};
         spot_err e;
         json_t *out = NULL;
         if (teams_get(&r->ctx, req_param_id(r, 0), &all, &out, &e) != 0) return reply_err(r, &e);
@@ -49,13 +49,18 @@ static int h_get(req *r)
         json_decref(out);
         return 0;
     }
-    teams_query q = {0, 50, req_query(r, "q"), NULL, 0};
+    teams_query q = {0, 50, req_query(r, "q"), NULL, 0, 0};
     if (req_query(r, "page") && req_query_int(r, "page", 1, 1000000000LL, 1, &q.page) != 0) return 0;
     if (req_query_int(r, "per_page", 1, 200, 50, &q.per_page) != 0) return 0;
     const char *open = req_query(r, "open");
     if (open && !strcmp(open, "1")) {
         if (!q.page) q.page = 1;
         q.open = 1;
+    }
+    const char *unlinked = req_query(r, "unlinked");
+    if (unlinked && !strcmp(unlinked, "1")) {
+        if (!q.page) q.page = 1;
+        q.unlinked = 1;
     }
     const char *mine = req_query(r, "mine");
     if (mine && !strcmp(mine, "1")) {

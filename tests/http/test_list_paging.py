@@ -55,6 +55,35 @@ with Server(demo=True) as s:
             st == 200 and none["total"] == n_units - 2 and none["results"] == [] and
             team["uscc"] not in [u["uscc"] for u in none["units"]], (none["total"], n_units))
 
+    # status=signed: a draft every member of its team has signed (awaiting the head's review)
+    st, sg = planner.get(f"/api/tasks/{tid}/results?status=signed")
+    t.check("status=signed: none while the draft lacks signatures", st == 200 and sg["total"] == 0 and sg["units"] == [], sg)
+    for c in team2["inspectors"][:-1]:
+        assert ins[c].post(f"/api/results/{draft['id']}/sign")[0] == 200
+    st, sg = planner.get(f"/api/tasks/{tid}/results?status=signed")
+    t.check("  nor with one signature missing", st == 200 and sg["total"] == 0, sg)
+    assert ins[team2["inspectors"][-1]].post(f"/api/results/{draft['id']}/sign")[0] == 200
+    st, sg = planner.get(f"/api/tasks/{tid}/results?status=signed")
+    t.check("  the draft once all of its team signed, and not the published one",
+            st == 200 and sg["total"] == 1 and [u["uscc"] for u in sg["units"]] == [team2["uscc"]] and
+            [r["id"] for r in sg["results"]] == [draft["id"]], sg)
+
+    # teams?unlinked=1: the teams with a member who has no active account, and how many such members
+    st, all_teams = planner.get(f"/api/tasks/{tid}/teams")
+    linked = {c for (c,) in s.sql("SELECT cert_no FROM users WHERE cert_no IS NOT NULL AND active = 1")}
+    members = {c for x in all_teams["teams"] for c in x["inspectors"]}
+    without = members - linked
+    st, ul = admin.get(f"/api/tasks/{tid}/teams?unlinked=1&per_page=200")
+    t.check("teams?unlinked=1: the teams with a member without an account, and those members counted",
+            st == 200 and without and ul["unlinked_members"] == len(without) and
+            sorted(x["uscc"] for x in ul["teams"]) == sorted(x["uscc"] for x in all_teams["teams"] if set(x["inspectors"]) & without) and
+            team["uscc"] not in [x["uscc"] for x in ul["teams"]], (st, ul.get("unlinked_members"), len(without)))
+    s.sql("UPDATE users SET active = 0 WHERE cert_no = ?", team["inspectors"][0])
+    st, ul2 = admin.get(f"/api/tasks/{tid}/teams?unlinked=1&per_page=200")
+    t.check("  a deactivated account counts as none", st == 200 and ul2["unlinked_members"] == len(without) + 1 and
+            team["uscc"] in [x["uscc"] for x in ul2["teams"]], ul2.get("unlinked_members"))
+    s.sql("UPDATE users SET active = 1 WHERE cert_no = ?", team["inspectors"][0])
+
     name = s.sql("SELECT e.name FROM task_units u JOIN enterprises e ON e.id = u.enterprise_id WHERE u.task_id = ? "
                  "AND u.uscc = ?", tid, order[2])[0][0]
     st, byname = planner.get(f"/api/tasks/{tid}/results" + "?q=" + quote(name))

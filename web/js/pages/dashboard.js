@@ -35,26 +35,44 @@ async function gather(me) {
   const dispatched = tasks.filter((t) => t.status === 'dispatched').slice(0, MAX_TASKS);
   // Only the teams the role acts on, filtered on the server (a task may have 13,000 teams): a head
   // the ones awaiting appointment (the reply also lists the task's pending replacements and
-  // recusals), an inspector their own, an administrator all (to find members without an account).
-  const teamsQuery = { head: '?open=1&per_page=200', inspector: '?mine=1&per_page=200', admin: '' }[me.role];
+  // recusals), an inspector their own, an administrator the ones with a member without an account
+  // (the reply counts those members).
+  const teamsQuery = { head: '?open=1&per_page=200', inspector: '?mine=1&per_page=200', admin: '?unlinked=1&per_page=1' }[me.role];
   const per = await Promise.all(dispatched.map(async (t) => {
     const teamsR = t.teams_at && teamsQuery !== undefined ? await soft(`/api/tasks/${t.id}/teams${teamsQuery}`) : null;
-    const teams = listOf(teamsR, 'teams');
+    const teams = me.role === 'admin' ? [] : listOf(teamsR, 'teams');
     // a page of 200 at most: how many there are in all
     const teamsTotal = teamsR && typeof teamsR.total === 'number' ? teamsR.total : teams.length;
+    const unlinked = (teamsR && teamsR.unlinked_members) || 0;
     // replacement and recusal requests waiting for the head's approval (7.3)
     const waiting = (list) => (Array.isArray(list) ? list : []).filter((x) => x.status === 'pending');
     const replacements = waiting(teamsR && teamsR.replacements);
     const conflicts = waiting(teamsR && teamsR.conflicts);
     const mine = me.cert_no ? teams.filter((x) => (x.inspectors || []).includes(me.cert_no)) : [];
-    let results = [];
-    let units = [];
-    if (me.role !== 'inspector' || mine.length) {
-      const r = await soft(`/api/tasks/${t.id}/results`);
-      results = listOf(r, 'results');
-      units = (r && r.units) || [];
+    // Results by status, a page of each, filtered on the server: an inspector their own units'; staff
+    // the unpublished ones (their 9.1 deadlines), the ones awaiting review and publication, and how
+    // many units have none yet.
+    const page = (q) => soft(`/api/tasks/${t.id}/results?${q}`);
+    const results = [];
+    const seen = new Set();
+    const take = (r) => { for (const x of listOf(r, 'results')) if (!seen.has(x.id)) { seen.add(x.id); results.push(x); } };
+    let units = [], counts = null, more = {};
+    if (me.role === 'inspector') {
+      if (mine.length) {
+        const r = await page('mine=1&per_page=200');
+        take(r);
+        units = (r && r.units) || [];
+      }
+    } else if (t.teams_at) {
+      const [draft, signed, approved, none, all] = await Promise.all([page('status=draft&per_page=200'),
+        me.role === 'head' ? page('status=signed&per_page=200') : null, page('status=approved&per_page=200'),
+        page('status=none&per_page=1'), page('per_page=1')]);
+      [draft, signed, approved].forEach(take);
+      counts = { none: none ? none.total : 0, units: all ? all.total : 0 };
+      more = { signed: signed ? signed.total : 0, approved: approved ? approved.total : 0 };
+      units = [draft, signed, approved].flatMap((r) => (r && r.units) || []);
     }
-    return { task: t, teams, teamsTotal, mine, results, units, replacements, conflicts };
+    return { task: t, teams, teamsTotal, unlinked, mine, results, units, counts, more, replacements, conflicts };
   }));
   // Details (signatures, correction requests) only where the role acts on them.
   const detailIds = [];
@@ -84,10 +102,8 @@ function todo(me, d) {
     const has = (role) => d.users.some((u) => u.role === role && u.active);
     if (!has('planner')) add('创建计划编制人员的账户（负责新建任务、冻结名单、抽取）', '#/users?role=planner', '系统 → 用户管理');
     if (!has('head')) add('创建单位负责人的账户（负责审核、公示结果，批准更正和替换）', '#/users?role=head', '系统 → 用户管理');
-    const linked = new Set(d.users.filter((u) => u.cert_no && u.active).map((u) => u.cert_no));
     for (const p of d.per) {
-      const missing = [...new Set(p.teams.flatMap((t) => t.inspectors || []))].filter((c) => !linked.has(c));
-      if (missing.length) add(`为“${p.task.name}”检查组的 ${missing.length} 名检查人员开通账户`, `#/tasks/${p.task.id}?at=teams`, '在任务页的检查组表中点击“开通账户”');
+      if (p.unlinked) add(`为“${p.task.name}”检查组的 ${p.unlinked} 名检查人员开通账户`, `#/tasks/${p.task.id}?at=teams`, '在任务页的检查组表中点击“开通账户”');
     }
   }
   if (plannerLike || me.role === 'head') {
@@ -124,16 +140,18 @@ function todo(me, d) {
       }
       for (const x of p.replacements) add(`批准或驳回检查人员替换申请：${unitName(p, x.uscc)}（${p.task.name}）`, `#/tasks/${p.task.id}?at=teams`, `被替换人员 ${x.cert_no || ''}：${x.reason || ''}`);
       for (const x of p.conflicts) add(`批准或驳回回避申请：${unitName(p, x.uscc)}（${p.task.name}）`, `#/tasks/${p.task.id}?at=teams`, `回避人员 ${x.cert_no || ''}：${x.reason || ''}`);
+      let review = 0, publish = 0;
       for (const r of p.results) {
         const name = `${r.name || unitName(p, r.uscc)}（${p.task.name}）`;
-        if (r.status === 'draft' && r.team_size && r.signed >= r.team_size) add(`审核检查结果：${name}`, resultHref(p.task.id, r.uscc), '检查组已全部签名', r.warning);
-        if (r.status === 'approved') add(`公示检查结果：${name}`, resultHref(p.task.id, r.uscc), '已审核', r.warning);
+        if (r.status === 'draft' && r.team_size && r.signed >= r.team_size && ++review) add(`审核检查结果：${name}`, resultHref(p.task.id, r.uscc), '检查组已全部签名', r.warning);
+        if (r.status === 'approved' && ++publish) add(`公示检查结果：${name}`, resultHref(p.task.id, r.uscc), '已审核', r.warning);
       }
+      // beyond the page of 200 each: one entry opening the filtered list
+      if (p.more.signed > review) add(`查看全部 ${p.more.signed} 项待审核的检查结果：${p.task.name}`, `#/results/${p.task.id}?status=signed`, '检查组已全部签名');
+      if (p.more.approved > publish) add(`查看全部 ${p.more.approved} 项待公示的检查结果：${p.task.name}`, `#/results/${p.task.id}?status=approved`, '已审核');
     }
-    if ((plannerLike || me.role === 'head') && p.task.teams_at && p.units.length) {
-      const entered = new Set(p.results.map((r) => r.uscc));
-      const left = p.units.filter((u) => !entered.has(u.uscc)).length;
-      if (left) add(`等待检查组录入结果：${p.task.name}（${left}/${p.units.length} 户未录入）`, `#/results/${p.task.id}`, '由检查组成员本人录入');
+    if ((plannerLike || me.role === 'head') && p.task.teams_at && p.counts && p.counts.none) {
+      add(`等待检查组录入结果：${p.task.name}（${p.counts.none}/${p.counts.units} 户未录入）`, `#/results/${p.task.id}?status=none`, '由检查组成员本人录入');
     }
   }
   if (me.role === 'head') {

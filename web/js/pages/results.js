@@ -55,7 +55,7 @@ export async function render(ctx) {
   const go = (page) => { location.hash = `${here}${qs({ ...q, page })}`; };
   const filter = form([
     { name: 'q', label: '单位名称或信用代码', value: q.q },
-    { name: 'status', label: '结果状态', type: 'select', value: q.status, options: [['', '全部'], ['none', '未录入'], ...Object.entries(RESULT_STATUS)] },
+    { name: 'status', label: '结果状态', type: 'select', value: q.status, options: [['', '全部'], ['none', '未录入'], ['signed', '已全部签名、待审核'], ...Object.entries(RESULT_STATUS)] },
     ctx.me.cert_no ? { name: 'mine', label: '只看我的检查组', type: 'checkbox', value: q.mine === '1' } : null,
   ].filter(Boolean), async (v) => { location.hash = `${here}${qs({ q: v.q, status: v.status, mine: v.mine ? '1' : '', page: 1 })}`; },
   { submitLabel: '查询', idPrefix: 'results-filter', extraButtons: h('a', { class: 'button', href: here }, '清空条件') });
