@@ -76,14 +76,13 @@ json_t *system_audit_verify(spot_ctx *c, spot_err *e)
 static json_t *today_anchor(sqlite3 *db, const char *day, char **err)
 {
     return db_row(db, err, "SELECT id, hash, at AS time FROM audit WHERE action = 'audit.anchor' "
-                           "AND substr(at, 1, 10) = ? ORDER BY id DESC LIMIT 1", "s", day);
+                           "AND date(at, '+8 hours') = ? ORDER BY id DESC LIMIT 1", "s", day);
 }
 
 json_t *system_audit_anchor(spot_ctx *c, spot_err *e)
 {
-    char now[32], day[11], *err = NULL;
-    clock_now_rfc3339(now);
-    snprintf(day, sizeof day, "%.10s", now);
+    char day[11], *err = NULL;
+    clock_today(day);   /* the bureau's day (UTC+8), as the stamps' date(at, '+8 hours') */
     json_t *head = today_anchor(c->db, day, &err);
     if (!head && !err) {
         /* First call today: write the anchor, checking again inside the write transaction. */

@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import sqlite3
-from spot import Server, Suite, dispatched_task, staff_clients
+from spot import Server, Suite, bureau_today, dispatched_task, staff_clients
 
 t = Suite()
 
@@ -54,9 +54,9 @@ with Server(demo=True) as s:
     st, page = anon.get("/api/public/audit-head")
     t.check("the audit head is public", st == 200 and isinstance(page.get("id"), int) and len(page.get("hash", "")) == 64
             and page.get("time", "").endswith("Z") and page["anchors"][0]["id"] == page["id"], (st, page))
-    rec = s.sql("SELECT action, actor, hash FROM audit WHERE id = ?", page["id"])
-    t.check("the published head is the day's anchor record in the chain",
-            rec == [("audit.anchor", "system", page["hash"])], rec)
+    rec = s.sql("SELECT action, actor, hash, json_extract(details, '$.date') FROM audit WHERE id = ?", page["id"])
+    t.check("the published head is the day's anchor record in the chain, dated by the bureau's day (UTC+8)",
+            rec == [("audit.anchor", "system", page["hash"], bureau_today().isoformat())], rec)
     st, again = anon.get("/api/public/audit-head")
     t.check("one anchor a day: the page stays the same", st == 200 and again["id"] == page["id"] and
             s.sql("SELECT count(*) FROM audit WHERE action = 'audit.anchor'")[0][0] == 1, again)
