@@ -283,12 +283,18 @@ with Server(demo=True) as s:
     t.check("the matrix changed no task state", s.sql("SELECT status FROM tasks WHERE id = ?", t4)[0][0] == "draft")
 
     # ---- 6.2 computed: the year's joint task clears A's and B's flag; C has none ----
-    st, acc = admin.get("/api/accountability")
+    # as of a day of YEAR (fixed, so the test does not change with the date it runs on)
+    st, acc = admin.get(f"/api/accountability?today={YEAR}-12-20")
     jm = {x["object"]: x for x in acc.get("situations", []) if x["kind"] == "joint_missing"}
-    t.check("accountability: C (a department with no joint task this year) is flagged under 6.2",
+    t.check("accountability: C (a department with no joint task this year) is flagged under 6.2, yellow while the year runs",
             st == 200 and f"org:{C}:{YEAR}" in jm and jm[f"org:{C}:{YEAR}"]["clause"] == "6.2" and
             jm[f"org:{C}:{YEAR}"]["level"] == "yellow", jm)
     t.check("... A and B, who took part in a frozen joint task, are not",
             f"org:{A}:{YEAR}" not in jm and f"org:{B}:{YEAR}" not in jm, jm)
+    st, acc2 = admin.get(f"/api/accountability?today={YEAR + 1}-01-05")
+    jm2 = {x["object"]: x for x in acc2.get("situations", []) if x["kind"] == "joint_missing"}
+    t.check("... and red once the year has ended",
+            st == 200 and jm2.get(f"org:{C}:{YEAR}", {}).get("level") == "red" and "年度已结束" in jm2[f"org:{C}:{YEAR}"]["reason"] and
+            f"org:{A}:{YEAR}" not in jm2, jm2)
 
 t.finish()
