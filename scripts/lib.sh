@@ -12,9 +12,10 @@ libjansson-dev libcmocka-dev libsodium-dev libcsv-dev libedit-dev libxlsxwriter-
 # Only the tests and benchmarks (scripts/test, scripts/bench) need these: sanitizers (clang), browser
 # tests (chromium, nodejs/npm, a CJK font, poppler-utils to read the printed documents' PDFs),
 # deployment tests (nginx, openssl, systemd, man page tools, file, git), the sqlite3 shell and lua5.4
-# as peers, wrk, tmux, python3-openpyxl (the .xlsx tests).
+# as peers, wrk, tmux, python3-openpyxl (the .xlsx tests), faketime (the date-bound tests at a fixed
+# hour and year end).
 SPOT_TEST_PACKAGES="file git sqlite3 lua5.4 tmux clang libclang-rt-14-dev wrk nginx-light openssl systemd \
-groff-base man-db chromium nodejs fonts-wqy-microhei python3-openpyxl poppler-utils"
+groff-base man-db chromium nodejs fonts-wqy-microhei python3-openpyxl poppler-utils faketime"
 
 # spot_install [PACKAGES]: install the missing ones of PACKAGES (default: $SPOT_PACKAGES).
 spot_install() {

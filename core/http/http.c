@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -916,7 +917,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (trim) malloc_trim(0);
 }
 
-static volatile sig_atomic_t stop_requested;
 static volatile int mhd_log_on; /* libmicrohttpd's messages: silent until the daemon runs */
 
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
@@ -928,12 +928,6 @@ static void mhd_logger(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r')) msg[--n] = 0;
     fprintf(stderr, "spotcheck: http: %s\n", msg);
-}
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
 }
 
 /* Moves rows written behind the server's back (the demo loader, sqlite3, the console's tools) into
@@ -984,10 +978,21 @@ int http_serve(char **err)
     }
     (void)slen;
     signal(SIGPIPE, SIG_IGN);
+    /* SIGINT and SIGTERM are blocked here, before any thread starts, so every thread inherits the
+     * mask and only this one takes them, in sigwait below. (A handler setting a flag for pause()
+     * lost the signal whenever the kernel delivered it to another thread: the server then ran on.) */
+    sigset_t stopset;
+    sigemptyset(&stopset);
+    sigaddset(&stopset, SIGINT);
+    sigaddset(&stopset, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stopset, NULL);
     /* The Lua lane: one thread fewer than the request threads (at least one), as many as the Lua
      * slots of luahost.h lh_gate_enter, and a short queue: a client that finds it full retries. */
     int lane_threads = spot_config.threads > 1 ? spot_config.threads - 1 : 1;
-    if (lane_start(lane_threads, 2 * lane_threads, err) != 0) return -1;
+    if (lane_start(lane_threads, 2 * lane_threads, err) != 0) {
+        pthread_sigmask(SIG_UNBLOCK, &stopset, NULL);
+        return -1;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)spot_config.listen_port, NULL, NULL, &on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -1000,16 +1005,16 @@ int http_serve(char **err)
         MHD_OPTION_END);
     if (!d) {
         lane_stop();
+        pthread_sigmask(SIG_UNBLOCK, &stopset, NULL);
         *err = xprintf("cannot listen on %s:%d (%s)", spot_config.listen_addr, spot_config.listen_port,
                        errno ? strerror(errno) : "address in use?");
         return -1;
     }
     mhd_log_on = 1;
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
     fprintf(stderr, "spotcheck: serving http://%s:%d/ (%d threads, database %s)\n", spot_config.listen_addr,
             spot_config.listen_port, spot_config.threads, spot_config.db_path);
-    while (!stop_requested) pause();
+    int sig = 0;
+    while (sigwait(&stopset, &sig) != 0) {}
     lane_stop(); /* every suspended request is answered and resumed before the daemon stops */
     MHD_stop_daemon(d);
     /* Sessions' last-seen times live in memory while serving (auth.h); keep them for the next start. */
