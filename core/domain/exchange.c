@@ -144,7 +144,7 @@ json_t *exchange_results(spot_ctx *c, const exchange_query *q, spot_err *e)
     char *err = NULL;
     json_t *rows = db_rows(c->db, &err,
         "SELECT r.id, ru.uscc, ru.name, ru.region, ru.industry, r.lead_unit, t.joint_units, "
-        "coalesce(r.check_date, date(r.entered_at, '+8 hours')) AS check_date, r.category, r.category_label, r.summary, "
+        "coalesce(r.check_date, " CLOCK_SQL_DAY("r.entered_at") ") AS check_date, r.category, r.category_label, r.summary, "
         "t.name AS task_name, t.item_ids, r.published_date "
         "FROM results r JOIN tasks t ON t.id = r.task_id JOIN result_units ru ON ru.result_id = r.id "
         "WHERE r.status = 'published' AND (?1 = 0 OR t.year = ?1) AND (?2 IS NULL OR r.published_date >= ?2) "

@@ -35,10 +35,10 @@ int hist_load(sqlite3 *db, long long year, long long exclude_task_id, const char
     clock_today(today);
     snprintf(from, sizeof from, "%04lld-01-01", year);
     snprintf(to, sizeof to, "%04lld-01-01", year + 1);
-    /* a task's date is the bureau's day (UTC+8, as clock_today) of its lock stamp */
+    /* a task's date is the bureau's day of its lock stamp (as clock_today) */
     sqlite3_stmt *q = db_prepare(db, err,
         "SELECT eid, sum(n), max(last), max(overlap), max(open_case), sum(prev), sum(cases) FROM ("
-        " SELECT u.enterprise_id AS eid, 1 AS n, date(t.locked_at, '+8 hours') AS last, NULL AS overlap, NULL AS open_case,"
+        " SELECT u.enterprise_id AS eid, 1 AS n, " CLOCK_SQL_DAY("t.locked_at") " AS last, NULL AS overlap, NULL AS open_case,"
         "  0 AS prev, 0 AS cases"
         "  FROM task_units u JOIN tasks t ON t.id = u.task_id"
         "  WHERE t.year = ?1 AND t.id <> ?2 AND t.status = 'dispatched'"

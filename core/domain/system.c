@@ -76,13 +76,13 @@ json_t *system_audit_verify(spot_ctx *c, spot_err *e)
 static json_t *today_anchor(sqlite3 *db, const char *day, char **err)
 {
     return db_row(db, err, "SELECT id, hash, at AS time FROM audit WHERE action = 'audit.anchor' "
-                           "AND date(at, '+8 hours') = ? ORDER BY id DESC LIMIT 1", "s", day);
+                           "AND " CLOCK_SQL_DAY("at") " = ? ORDER BY id DESC LIMIT 1", "s", day);
 }
 
 json_t *system_audit_anchor(spot_ctx *c, spot_err *e)
 {
     char day[11], *err = NULL;
-    clock_today(day);   /* the bureau's day (UTC+8), as the stamps' date(at, '+8 hours') */
+    clock_today(day);   /* the bureau's day, as CLOCK_SQL_DAY gives the stamps' */
     json_t *head = today_anchor(c->db, day, &err);
     if (!head && !err) {
         /* First call today: write the anchor, checking again inside the write transaction. */

@@ -1073,7 +1073,6 @@ int teams_get(spot_ctx *sc, long long id, const teams_query *q, json_t **out, sp
                             "team_commitment", json_object_get(t, "team_commitment"), "team_seed",
                             json_object_get(t, "team_seed") ? json_object_get(t, "team_seed") : json_null(),
                             "team_witness", json_object_get(t, "team_witness") ? json_object_get(t, "team_witness") : json_null());
-    /* draw algorithm v2 (issue 16): what the team draw form needs */
     if (total >= 0 && q->unlinked) {
         long long n = db_int(sc->db, &err, 0, "SELECT count(DISTINCT j.value) FROM task_teams t, json_each(t.inspectors) j "
                                               "WHERE t.task_id = ? AND " UNLINKED_SQL, "i", id);
@@ -1085,6 +1084,7 @@ int teams_get(spot_ctx *sc, long long id, const teams_query *q, json_t **out, sp
         json_object_set_new(*out, "page", json_integer(q->page));
         json_object_set_new(*out, "per_page", json_integer(q->per_page));
     }
+    /* draw algorithm v2 (issue 16): what the team draw form needs */
     static const char *const v2keys[] = {"team_draw_algorithm", "team_witness_commitment", "team_beacon_source",
                                          "team_beacon", NULL};
     for (const char *const *k = v2keys; *k; k++)

@@ -19,12 +19,9 @@ void clock_now_rfc3339(char *out)
     strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The bureau's offset from UTC (China Standard Time has no daylight saving). */
-#define BUREAU_UTC_OFFSET (8 * 3600)
-
 static void day_at(time_t t, char *out)
 {
-    t += BUREAU_UTC_OFFSET;
+    t += CLOCK_BUREAU_UTC_OFFSET;
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, 11, "%Y-%m-%d", &tm);

@@ -2,6 +2,11 @@
 #ifndef SPOT_CLOCK_H
 #define SPOT_CLOCK_H
 
+/* The bureau's offset from UTC (China Standard Time has no daylight saving), and an SQL expression
+ * for the bureau's day of a stored UTC stamp column, as clock_day_of gives it. */
+#define CLOCK_BUREAU_UTC_OFFSET (8 * 3600)
+#define CLOCK_SQL_DAY(col) "date(" col ", '+8 hours')"
+
 long long clock_unix(void);
 /* "2026-11-27T20:01:39Z" into out (at least 21 bytes). */
 void clock_now_rfc3339(char *out);

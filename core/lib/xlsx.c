@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "xlsx.h"
 #include "err.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -113,7 +114,7 @@ static int parse_date(const char *s, lxw_datetime *dt)
         for (rest++; *rest >= '0' && *rest <= '9'; rest++) {}
     if (*rest == 'Z' && !rest[1]) {
         struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = sec};
-        time_t t = timegm(&tm) + 8 * 3600;
+        time_t t = timegm(&tm) + CLOCK_BUREAU_UTC_OFFSET;
         gmtime_r(&t, &tm);
         y = tm.tm_year + 1900, mo = tm.tm_mon + 1, d = tm.tm_mday, h = tm.tm_hour, mi = tm.tm_min, sec = tm.tm_sec;
         if (y > 9999) return 0;

@@ -143,8 +143,14 @@ function todo(me, d) {
       let review = 0, publish = 0;
       for (const r of p.results) {
         const name = `${r.name || unitName(p, r.uscc)}（${p.task.name}）`;
-        if (r.status === 'draft' && r.team_size && r.signed >= r.team_size && ++review) add(`审核检查结果：${name}`, resultHref(p.task.id, r.uscc), '检查组已全部签名', r.warning);
-        if (r.status === 'approved' && ++publish) add(`公示检查结果：${name}`, resultHref(p.task.id, r.uscc), '已审核', r.warning);
+        if (r.status === 'draft' && r.team_size && r.signed >= r.team_size) {
+          review++;
+          add(`审核检查结果：${name}`, resultHref(p.task.id, r.uscc), '检查组已全部签名', r.warning);
+        }
+        if (r.status === 'approved') {
+          publish++;
+          add(`公示检查结果：${name}`, resultHref(p.task.id, r.uscc), '已审核', r.warning);
+        }
       }
       // beyond the page of 200 each: one entry opening the filtered list
       if (p.more.signed > review) add(`查看全部 ${p.more.signed} 项待审核的检查结果：${p.task.name}`, `#/results/${p.task.id}?status=signed`, '检查组已全部签名');
